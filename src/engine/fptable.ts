@@ -1,0 +1,92 @@
+/**
+ * Open-addressing hash table from 64-bit fingerprints to state numbers, in three
+ * Uint32Array lanes (12 bytes a slot). Unlike a JS Set or Map it has no limit at
+ * 2^24 entries; it grows by doubling at 70% load.
+ */
+
+export class TableTooLargeError extends Error {}
+
+const MAX_LOAD = 0.7;
+/** Typed arrays in Node 20 stop at 2^32 - 1 elements. */
+const MAX_CAPACITY = 2 ** 31;
+
+export class FingerprintTable {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private val: Uint32Array;
+  private mask: number;
+  private limit: number;
+  size = 0;
+
+  constructor(initialCapacity = 1 << 12) {
+    let cap = 16;
+    while (cap < initialCapacity) cap *= 2;
+    this.hi = new Uint32Array(cap);
+    this.lo = new Uint32Array(cap);
+    this.val = new Uint32Array(cap);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * MAX_LOAD);
+  }
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** Bytes held by the table's lanes. */
+  get bytes(): number {
+    return this.capacity * 12;
+  }
+
+  /** Bytes the table would hold after its next growth. */
+  get bytesAfterGrowth(): number {
+    return this.bytes * 2;
+  }
+
+  /** Inserts (hi, lo) -> value unless present. Returns -1 when inserted, else
+   * the value already stored for that fingerprint. */
+  insert(hi: number, lo: number, value: number): number {
+    if (this.size >= this.limit) this.grow();
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const h = this.hi[i]!;
+      const l = this.lo[i]!;
+      if (h === 0 && l === 0) {
+        this.hi[i] = hi;
+        this.lo[i] = lo;
+        this.val[i] = value;
+        this.size++;
+        return -1;
+      }
+      if (h === hi && l === lo) return this.val[i]!;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  get(hi: number, lo: number): number {
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const h = this.hi[i]!;
+      const l = this.lo[i]!;
+      if (h === 0 && l === 0) return -1;
+      if (h === hi && l === lo) return this.val[i]!;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    if (cap > MAX_CAPACITY) {
+      throw new TableTooLargeError(`fingerprint table cannot grow past ${MAX_CAPACITY} slots`);
+    }
+    const { hi, lo, val } = this;
+    this.hi = new Uint32Array(cap);
+    this.lo = new Uint32Array(cap);
+    this.val = new Uint32Array(cap);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * MAX_LOAD);
+    this.size = 0;
+    for (let i = 0; i < hi.length; i++) {
+      if (hi[i] !== 0 || lo[i] !== 0) this.insert(hi[i]!, lo[i]!, val[i]!);
+    }
+  }
+}

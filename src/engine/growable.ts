@@ -1,0 +1,39 @@
+/** Append-only typed arrays that double when full (parent links per state). */
+
+export class GrowableUint32 {
+  data: Uint32Array;
+  length = 0;
+  constructor(initial = 1 << 12) {
+    this.data = new Uint32Array(initial);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+}
+
+export class GrowableUint16 {
+  data: Uint16Array;
+  length = 0;
+  constructor(initial = 1 << 12) {
+    this.data = new Uint16Array(initial);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint16Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+}

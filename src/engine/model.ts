@@ -1,0 +1,39 @@
+/**
+ * The boundary between the generic search engine and a model. The engine knows
+ * states only through this interface: it never looks inside a state.
+ */
+
+/** One enabled step. `actor` is the process (CPU) that moves; when one actor has
+ * several actions in a state they are the alternatives of a nondeterministic
+ * choice it makes (`choice` numbers them). */
+export interface Action {
+  readonly actor: number;
+  readonly choice: number;
+}
+
+/** A property is checked on every reachable state (`invariant`) or on every
+ * state with no enabled action (`terminal`). `violations` names the classes of
+ * violation a state shows; an empty list means the state is fine. */
+export interface Property<S> {
+  readonly name: string;
+  readonly kind: "invariant" | "terminal";
+  readonly description: string;
+  violations(s: S): readonly string[];
+}
+
+export interface Model<S> {
+  /** Names of the actors, for traces ("cpu0", "cpu1", ...). */
+  readonly actorNames: readonly string[];
+  /** Upper bound on the number of int32 words `encode` writes. */
+  readonly encodedWords: number;
+  initialStates(): readonly S[];
+  /** Enabled actions of `s`, in a fixed order (replay relies on it). */
+  actions(s: S): readonly Action[];
+  /** The successor of `s` by `a`; must not modify `s`. */
+  next(s: S, a: Action): S;
+  /** Writes a canonical encoding of `s` into `out` and returns its length:
+   * equal states must give equal words. The engine fingerprints these words. */
+  encode(s: S, out: Int32Array): number;
+  /** A short human label for the step `a` taken from `s`. */
+  describe(s: S, a: Action): string;
+}

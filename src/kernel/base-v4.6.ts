@@ -1,0 +1,35 @@
+/**
+ * v4.6: the kernel before clash resolution. A packet whose entry clashes at
+ * confirm is dropped and counted in insert_failed (__nf_conntrack_confirm,
+ * net/netfilter/nf_conntrack_core.c at v4.6). NAT picks a new source port from
+ * the shared, unlocked per-protocol rover (nf_nat_proto_common.c).
+ */
+import type { KernelBehaviour } from "./kernel.js";
+import type { Tuple } from "./tuple.js";
+
+/** nf_nat_l4proto_unique_tuple without a port range or random flags. */
+function roverPort(st: { rover: number }, t: Tuple, used: (t: Tuple) => boolean): number {
+  // "If no range specified": keep ports below 1024 below 1024.
+  let min: number, size: number;
+  if (t.sport < 512) [min, size] = [1, 511];
+  else if (t.sport < 1024) [min, size] = [600, 424];
+  else [min, size] = [1024, 65536 - 1024];
+  let off = st.rover;
+  for (let i = 0; ; off = (off + 1) & 0xffff) {
+    const port = min + (off % size);
+    if (++i !== size && used({ ...t, sport: port })) continue;
+    st.rover = off; // the next search starts where this one ended
+    return port;
+  }
+}
+
+export const baseV46: KernelBehaviour = {
+  takenBy: () => true,
+  uniqueSourcePort: (_ctx, st, _self, t, used) => roverPort(st, t, used),
+  resolveClash: () => "drop",
+  // No condition of its own: 71d8c47fc653 introduces the test, later patches narrow or widen it.
+  clashMergeable: () => true,
+  confirmClashStats: (stats) => {
+    stats.insertFailed++;
+  },
+};

@@ -1,0 +1,33 @@
+/**
+ * struct nf_conn, the parts the clash races touch: the two tuples and the
+ * status bits (include/uapi/linux/netfilter/nf_conntrack_common.h).
+ */
+import type { Tuple } from "./tuple.js";
+
+/** enum ip_conntrack_status bits, with the kernel's bit numbers. */
+export const IPS = {
+  CONFIRMED: 1 << 3,
+  SRC_NAT: 1 << 4,
+  DST_NAT: 1 << 5,
+  DYING: 1 << 9,
+  FIXED_TIMEOUT: 1 << 10,
+  SRC_NAT_DONE: 1 << 7,
+  DST_NAT_DONE: 1 << 8,
+} as const;
+
+export const IPS_NAT_MASK = IPS.SRC_NAT | IPS.DST_NAT;
+export const IPS_NAT_DONE_MASK = IPS.SRC_NAT_DONE | IPS.DST_NAT_DONE;
+
+export function statusNames(status: number): string[] {
+  const names: string[] = [];
+  for (const [name, bit] of Object.entries(IPS)) if (status & bit) names.push(name);
+  return names;
+}
+
+export interface Conn {
+  /** tuplehash[IP_CT_DIR_ORIGINAL].tuple */
+  orig: Tuple;
+  /** tuplehash[IP_CT_DIR_REPLY].tuple */
+  reply: Tuple;
+  status: number;
+}

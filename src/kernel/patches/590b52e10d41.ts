@@ -1,0 +1,22 @@
+/**
+ * 590b52e10d41 (between v4.7 and v4.18): nf_ct_resolve_clash refuses a winner
+ * with NAT set up, `(ct->status & IPS_NAT_DONE_MASK) == 0`, because the loser
+ * might carry another mapping. On a host whose NAT table is active every entry
+ * has NAT_DONE bits (null bindings), so there every clash drops again.
+ * The v4.18 form of the test is the one read (the "-" side of the stable
+ * backports of ed07d9a021df); an earlier `!nfct_nat(ct)` form behaves the same
+ * in these scenarios, since every entry of a NAT host gets the NAT extension.
+ */
+import { IPS_NAT_DONE_MASK } from "../conn.js";
+import type { Patch } from "../patch.js";
+
+export const natDoneTest: Patch = {
+  id: "590b52e10d41",
+  commit: "590b52e10d41",
+  title: "netfilter: conntrack: no clash resolution for entries with NAT set up (IPS_NAT_DONE_MASK)",
+  mainline: "v4.10",
+  requires: ["71d8c47fc653"],
+  apply: (base) => ({
+    clashMergeable: (w, l) => base.clashMergeable(w, l) && (w.status & IPS_NAT_DONE_MASK) === 0,
+  }),
+};

@@ -1,0 +1,30 @@
+/**
+ * 71d8c47fc653 "netfilter: conntrack: introduce clash resolution on insertion
+ * race" (v4.7). nf_ct_resolve_clash: for protocols with allow_clash (UDP), a
+ * loser whose winner is not dying and can be referenced continues with the
+ * winner's entry (NF_ACCEPT); otherwise `drop` is counted and NF_DROP returned.
+ * confirm still counts insert_failed either way. Read at torvalds/linux
+ * 71d8c47fc653711c41bc3282e5b0e605b3727956: no NAT test yet (590b52e10d41).
+ */
+import { IPS } from "../conn.js";
+import type { Patch } from "../patch.js";
+
+export const clashResolution: Patch = {
+  id: "71d8c47fc653",
+  commit: "71d8c47fc653",
+  title: "netfilter: conntrack: introduce clash resolution on insertion race",
+  mainline: "v4.7",
+  requires: [],
+  apply: () => ({
+    resolveClash(ctx, st, loser, winner) {
+      const w = st.pkts[winner]!.ct!;
+      const l = st.pkts[loser]!.ct!;
+      const allowClash = ctx.sc.protocol === "udp"; // l4proto->allow_clash: UDP yes, TCP no
+      // !nf_ct_is_dying(ct) && atomic_inc_not_zero(&ct->ct_general.use): a
+      // linked winner always has a reference, so only DYING can refuse it.
+      if (allowClash && !(w.status & IPS.DYING) && ctx.k.clashMergeable(w, l)) return "merge";
+      st.stats[ctx.sc.packets[loser]!.cpu]!.drop++;
+      return "drop";
+    },
+  }),
+};

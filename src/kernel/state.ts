@@ -1,0 +1,115 @@
+/**
+ * The model's state: every packet's progress and private entry, the hash
+ * table of confirmed entries, the NAT port rover and the per-CPU counters.
+ * An entry is named by the index of the packet that allocated it.
+ */
+import type { Conn } from "./conn.js";
+
+/** Where a packet is in the netfilter path: the next step it will take. */
+export const Pc = {
+  LOOKUP: 0, // S1 resolve_normal_ct -> __nf_conntrack_find_get
+  ALLOC: 1, // S2 init_conntrack
+  DNAT: 2, // S3 nf_nat_setup_info(NF_NAT_MANIP_DST) at PREROUTING/OUTPUT
+  SNAT: 3, // S4 nf_nat_setup_info(NF_NAT_MANIP_SRC) at POSTROUTING/LOCAL_IN
+  CONFIRM: 4, // S5 __nf_conntrack_confirm
+  DONE: 5,
+} as const;
+export type Pc = (typeof Pc)[keyof typeof Pc];
+
+export const Fate = { PENDING: 0, ACCEPTED: 1, DROPPED: 2 } as const;
+export type Fate = (typeof Fate)[keyof typeof Fate];
+
+export interface PacketState {
+  pc: Pc;
+  fate: Fate;
+  /** The entry this packet allocated; private (unconfirmed) until confirm links it. */
+  ct: Conn | null;
+  /** Its entry was freed (a clash loser, merged or dropped). */
+  freed: boolean;
+  /** The entry the packet continues with: its own, the winner's after a merge, or a lookup hit. -1: none yet. */
+  uses: number;
+  /** The entry confirm's clash check found, -1 if none. */
+  clashWith: number;
+}
+
+/** The per-CPU counters of `conntrack -S`. */
+export interface CpuStats {
+  insertFailed: number;
+  drop: number;
+  clashResolve: number;
+}
+
+export interface KState {
+  pkts: PacketState[];
+  /** Confirmed entries linked in the hash table, oldest first (chains are walked newest first). */
+  table: number[];
+  /** nf_nat_bysource chain of entries with source NAT set up, newest first. */
+  bysource: number[];
+  /** The shared, unlocked per-protocol port rover of v4.x nf_nat_l4proto_unique_tuple. */
+  rover: number;
+  stats: CpuStats[];
+}
+
+export function initialState(packets: number, cpus: number): KState {
+  return {
+    pkts: Array.from({ length: packets }, () => ({ pc: Pc.LOOKUP, fate: Fate.PENDING, ct: null, freed: false, uses: -1, clashWith: -1 })),
+    table: [],
+    bysource: [],
+    rover: 0,
+    stats: Array.from({ length: cpus }, () => ({ insertFailed: 0, drop: 0, clashResolve: 0 })),
+  };
+}
+
+/** A deep copy for exploration (hand-written: immer is far too slow on the hot path). */
+export function cloneState(s: KState): KState {
+  return {
+    pkts: s.pkts.map((p) => ({ ...p, ct: p.ct && { ...p.ct } })),
+    table: s.table.slice(),
+    bysource: s.bysource.slice(),
+    rover: s.rover,
+    stats: s.stats.map((c) => ({ ...c })),
+  };
+}
+
+export const WORDS_PER_PACKET = 14;
+
+export function encodedWords(packets: number, cpus: number): number {
+  return packets * WORDS_PER_PACKET + 2 * (packets + 1) + 1 + 3 * cpus;
+}
+
+/** Canonical int encoding for fingerprints. */
+export function encodeState(s: KState, out: Int32Array): number {
+  let n = 0;
+  for (const p of s.pkts) {
+    out[n++] = p.pc;
+    out[n++] = p.fate;
+    out[n++] = p.uses;
+    out[n++] = p.clashWith;
+    out[n++] = p.freed ? 1 : 0;
+    const ct = p.ct;
+    if (ct) {
+      out[n++] = ct.status;
+      out[n++] = ct.orig.src;
+      out[n++] = ct.orig.sport;
+      out[n++] = ct.orig.dst;
+      out[n++] = ct.orig.dport;
+      out[n++] = ct.reply.src;
+      out[n++] = ct.reply.sport;
+      out[n++] = ct.reply.dst;
+      out[n++] = ct.reply.dport;
+    } else {
+      for (let i = 0; i < 9; i++) out[n++] = -1;
+    }
+  }
+  out[n++] = s.table.length;
+  for (const id of s.table) out[n++] = id;
+  out[n++] = s.bysource.length;
+  for (const id of s.bysource) out[n++] = id;
+  out[n++] = s.rover;
+  for (const c of s.stats) {
+    out[n++] = c.insertFailed;
+    out[n++] = c.drop;
+    out[n++] = c.clashResolve;
+  }
+  return n;
+}

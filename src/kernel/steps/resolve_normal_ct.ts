@@ -1,0 +1,39 @@
+/**
+ * S1 and S2: nf_conntrack_in -> resolve_normal_ct. The lookup is lockless
+ * (RCU) and sees only confirmed entries; on a miss init_conntrack allocates a
+ * private entry that no other CPU can see until it is confirmed.
+ */
+import { Fate, Pc, type KState } from "../state.js";
+import type { Ctx } from "../kernel.js";
+import { findNode } from "../table.js";
+import { invert, tuple, type Tuple } from "../tuple.js";
+
+export function packetTuple(ctx: Ctx, p: number): Tuple {
+  const spec = ctx.sc.packets[p]!;
+  return tuple(spec.from.addr, spec.from.port, spec.to.addr, spec.to.port);
+}
+
+/** S1: __nf_conntrack_find_get on the packet's tuple, either direction. A hit
+ * means NAT is already set up and confirm has nothing to do: accepted. */
+export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
+  const pkt = st.pkts[p]!;
+  const hit = findNode(st, packetTuple(ctx, p));
+  if (hit) {
+    pkt.uses = hit.id;
+    pkt.fate = Fate.ACCEPTED;
+    pkt.pc = Pc.DONE;
+    return `hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted`;
+  }
+  pkt.pc = Pc.ALLOC;
+  return "miss";
+}
+
+/** S2: init_conntrack: ORIGINAL = the packet's tuple, REPLY = its inverse, status 0. */
+export function init_conntrack(ctx: Ctx, st: KState, p: number): string {
+  const pkt = st.pkts[p]!;
+  const t = packetTuple(ctx, p);
+  pkt.ct = { orig: t, reply: invert(t), status: 0 };
+  pkt.uses = p;
+  pkt.pc = ctx.sc.natTable ? Pc.DNAT : Pc.CONFIRM;
+  return "new unconfirmed entry";
+}

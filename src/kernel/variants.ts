@@ -1,0 +1,65 @@
+/**
+ * Kernel variants: a named release or a base, followed by patches, as in
+ * "v4.18+937963+1032812". A release is itself a base plus patches.
+ */
+import { InputError } from "../errors.js";
+import { baseV46 } from "./base-v4.6.js";
+import type { Kernel, KernelBehaviour } from "./kernel.js";
+import type { Patch } from "./patch.js";
+import { clashResolution } from "./patches/71d8c47fc653.js";
+import { natDoneTest } from "./patches/590b52e10d41.js";
+import { patch937963 } from "./patches/937963.js";
+import { patch1032812 } from "./patches/1032812.js";
+
+export const PATCHES: readonly Patch[] = [clashResolution, natDoneTest, patch937963, patch1032812];
+
+export interface Release {
+  readonly name: string;
+  readonly patches: readonly string[];
+  readonly note: string;
+}
+
+/** Every release starts from the v4.6 base. */
+export const RELEASES: readonly Release[] = [
+  { name: "v4.6", patches: [], note: "before clash resolution: every clash drops" },
+  { name: "v4.18", patches: ["71d8c47fc653", "590b52e10d41"], note: "the unpatched kernel: clash resolution, refused for entries with NAT" },
+  { name: "v4.19", patches: ["71d8c47fc653", "590b52e10d41", "937963"], note: "v4.18 + 937963" },
+  { name: "v5.0", patches: ["71d8c47fc653", "590b52e10d41", "937963", "1032812"], note: "v4.18 + 937963 + 1032812" },
+];
+
+function findPatch(token: string): Patch | undefined {
+  const t = token.toLowerCase();
+  return PATCHES.find((p) => p.id === t || (t.length >= 7 && p.commit.startsWith(t)));
+}
+
+const expected = (): string =>
+  `expected a release (${RELEASES.map((r) => r.name).join(", ")}) followed by optional +patch (${PATCHES.map((p) => p.id).join(", ")})`;
+
+/** Parses and builds a variant; `field` names the input for error messages. */
+export function resolveKernel(name: string, field = "kernel"): Kernel {
+  const [head, ...rest] = name.trim().split("+");
+  const release = RELEASES.find((r) => r.name === head);
+  if (!release) throw new InputError(`${field}: unknown kernel variant '${name}': ${expected()}`);
+  const applied: Patch[] = release.patches.map((id) => findPatch(id)!);
+  for (const token of rest) {
+    const patch = findPatch(token);
+    if (!patch) throw new InputError(`${field}: unknown patch '${token}' in '${name}': ${expected()}`);
+    if (applied.includes(patch)) {
+      throw new InputError(`${field}: '${name}' applies ${patch.id} twice (${release.name} already has it)`);
+    }
+    for (const req of patch.requires) {
+      if (!applied.some((p) => p.id === req)) {
+        throw new InputError(`${field}: patch ${patch.id} applies on top of ${req}, which '${name}' lacks`);
+      }
+    }
+    applied.push(patch);
+  }
+  let behaviour: KernelBehaviour = baseV46;
+  for (const p of applied) behaviour = { ...behaviour, ...p.apply(behaviour) };
+  return { ...behaviour, name, parts: ["v4.6", ...applied.map((p) => p.id)] };
+}
+
+/** "v4.6 + 71d8c47fc653 + 937963" */
+export function describeKernel(k: Kernel): string {
+  return k.parts.join(" + ");
+}

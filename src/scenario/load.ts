@@ -1,0 +1,154 @@
+/**
+ * Reads a scenario file (YAML or JSON) and validates it. Every problem becomes
+ * one line naming the file, the field and what was expected (InputError).
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import type { HostPort, PacketSpec, Scenario } from "./scenario.js";
+import { InputError } from "../errors.js";
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+const ipv4 = z.string().regex(IPV4, { message: "expected an IPv4 address such as 10.96.0.10" });
+const hostPort = z
+  .string()
+  .regex(/^[^:]+:\d+$/, { message: "expected address:port, such as 10.96.0.10:53" })
+  .refine((s) => IPV4.test(s.split(":")[0]!), { message: "expected address:port with an IPv4 address" })
+  .refine(
+    (s) => {
+      const p = Number(s.split(":")[1]);
+      return p >= 1 && p <= 65535;
+    },
+    { message: "expected a port from 1 to 65535" },
+  );
+
+const schema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a name of lower-case letters, digits and dashes" }),
+    description: z.string().min(1),
+    protocol: z.enum(["udp", "tcp"]),
+    cpus: z.number().int().min(1).max(32),
+    "nat-table": z.boolean(),
+    client: hostPort,
+    service: hostPort,
+    dnat: z
+      .strictObject({
+        endpoints: z.array(hostPort).min(1).max(16),
+        choice: z.enum(["random", "consistent"]),
+      })
+      .optional(),
+    snat: z.union([
+      z.enum(["none", "null-binding"]),
+      z.strictObject({ mode: z.literal("masquerade"), to: ipv4 }),
+    ]),
+    packets: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: "expected a short name of letters, digits, _ or -" }),
+          cpu: z.number().int().min(0),
+          from: hostPort.optional(),
+          to: hostPort.optional(),
+        }),
+      )
+      .min(1)
+      .max(12),
+    kernels: z.array(z.string().min(1)).min(1),
+  })
+  .superRefine((s, ctx) => {
+    s.packets.forEach((p, i) => {
+      if (p.cpu >= s.cpus) {
+        ctx.addIssue({ code: "custom", path: ["packets", i, "cpu"], message: `expected a CPU from 0 to ${s.cpus - 1} (cpus is ${s.cpus}), got ${p.cpu}` });
+      }
+    });
+    const names = new Set<string>();
+    s.packets.forEach((p, i) => {
+      if (names.has(p.name)) ctx.addIssue({ code: "custom", path: ["packets", i, "name"], message: `expected a unique name; '${p.name}' is used twice` });
+      names.add(p.name);
+    });
+    if (s.dnat && !s["nat-table"]) {
+      ctx.addIssue({ code: "custom", path: ["dnat"], message: "a DNAT rule needs nat-table: true" });
+    }
+    if (s.snat === "none" && s["nat-table"]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["snat"],
+        message: "expected null-binding or masquerade: with an active NAT table the kernel always sets up source NAT, as a null binding when no rule matches (nf_nat_alloc_null_binding)",
+      });
+    }
+    if (s.snat !== "none" && !s["nat-table"]) {
+      ctx.addIssue({ code: "custom", path: ["snat"], message: "expected none: source NAT needs nat-table: true" });
+    }
+  });
+
+type RawScenario = z.infer<typeof schema>;
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const k of path) out += typeof k === "number" ? `[${k}]` : out ? `.${String(k)}` : String(k);
+  return out || "(top level)";
+}
+
+/** Validates an already parsed document. */
+export function scenarioFromData(data: unknown, source: string): Scenario {
+  const r = schema.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : "";
+    throw new InputError(`${source}: ${formatPath(issue.path)}: ${issue.message}${more}`);
+  }
+  return intern(r.data, source);
+}
+
+export function loadScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new InputError(`${path}: cannot read scenario file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    throw new InputError(`${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${msg}`);
+  }
+  return scenarioFromData(data, path);
+}
+
+function intern(raw: RawScenario, source: string): Scenario {
+  const addrs: string[] = [];
+  const addr = (a: string): number => {
+    let i = addrs.indexOf(a);
+    if (i < 0) i = addrs.push(a) - 1;
+    return i;
+  };
+  const hp = (s: string): HostPort => {
+    const [a, p] = s.split(":");
+    return { addr: addr(a!), port: Number(p) };
+  };
+  const client = hp(raw.client);
+  const service = hp(raw.service);
+  const packets: PacketSpec[] = raw.packets.map((p) => ({
+    name: p.name,
+    cpu: p.cpu,
+    from: p.from ? hp(p.from) : client,
+    to: p.to ? hp(p.to) : service,
+  }));
+  const dnat = raw.dnat ? { endpoints: raw.dnat.endpoints.map(hp), choice: raw.dnat.choice } : undefined;
+  const snat = typeof raw.snat === "string" ? { mode: raw.snat } : { mode: raw.snat.mode, to: addr(raw.snat.to) };
+  return {
+    name: raw.name,
+    description: raw.description,
+    source,
+    protocol: raw.protocol,
+    cpus: raw.cpus,
+    natTable: raw["nat-table"],
+    ...(dnat ? { dnat } : {}),
+    snat,
+    packets,
+    kernels: raw.kernels,
+    addrs,
+  };
+}
