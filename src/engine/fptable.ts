@@ -45,6 +45,8 @@ export class FingerprintTable {
   /** Inserts (hi, lo) -> value unless present. Returns -1 when inserted, else
    * the value already stored for that fingerprint. */
   insert(hi: number, lo: number, value: number): number {
+    hi >>>= 0;
+    lo >>>= 0;
     if (this.size >= this.limit) this.grow();
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
@@ -63,6 +65,8 @@ export class FingerprintTable {
   }
 
   get(hi: number, lo: number): number {
+    hi >>>= 0;
+    lo >>>= 0;
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
       const h = this.hi[i]!;

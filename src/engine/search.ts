@@ -81,9 +81,9 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   const maxBytes = opts.maxMemoryBytes ?? Infinity;
   const started = performance.now();
 
-  const table = new FingerprintTable();
-  const parent = new GrowableUint32();
-  const via = new GrowableUint16();
+  const table = new FingerprintTable(256);
+  const parent = new GrowableUint32(256);
+  const via = new GrowableUint16(256);
   const words = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
   const classes = new Map<string, ViolationClass>();

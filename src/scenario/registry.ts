@@ -1,6 +1,6 @@
 /** Built-in scenarios (models/*.yaml) and resolving a scenario argument. */
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { InputError } from "../errors.js";
 import { MODELS_DIR } from "../paths.js";
 import { loadScenarioFile } from "./load.js";
@@ -20,7 +20,11 @@ export function resolveScenario(arg: string): Scenario {
     if (!existsSync(arg)) throw new InputError(`scenario: no such file '${arg}'`);
     return loadScenarioFile(arg);
   }
-  if (builtinScenarioNames().includes(arg)) return loadScenarioFile(join(MODELS_DIR, `${arg}.yaml`));
+  if (builtinScenarioNames().includes(arg)) {
+    const file = join(MODELS_DIR, `${arg}.yaml`);
+    const rel = relative(process.cwd(), file);
+    return loadScenarioFile(rel.startsWith("..") ? file : rel);
+  }
   throw new InputError(
     `scenario: no built-in scenario '${arg}': expected one of ${builtinScenarioNames().join(", ")}, or a path to a .yaml or .json file`,
   );

@@ -1,0 +1,110 @@
+/**
+ * One model check: a scenario, a kernel variant and a property, searched, and
+ * the result shaped for people and scripts. The CLI and the tests use this.
+ */
+import type { Property } from "./engine/model.js";
+import { rebuildPath } from "./engine/path.js";
+import { search, type SearchOptions, type SearchResult } from "./engine/search.js";
+import { InputError } from "./errors.js";
+import { DROP_CLASSES, type DropClass } from "./kernel/classify.js";
+import type { Kernel } from "./kernel/kernel.js";
+import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
+import { PROPERTIES } from "./kernel/properties.js";
+import type { KState } from "./kernel/state.js";
+import { describeKernel, resolveKernel } from "./kernel/variants.js";
+import { traceSteps, type TraceStep } from "./report/trace.js";
+import type { Scenario } from "./scenario/scenario.js";
+
+export interface CheckRun {
+  readonly scenario: Scenario;
+  readonly kernel: Kernel;
+  readonly property: Property<KState>;
+  readonly model: ConntrackModel;
+  readonly result: SearchResult;
+}
+
+export function resolveProperty(name: string, field = "property"): Property<KState> {
+  const p = PROPERTIES.find((q) => q.name === name);
+  if (!p) throw new InputError(`${field}: unknown property '${name}': expected one of ${PROPERTIES.map((q) => q.name).join(", ")}`);
+  return p;
+}
+
+export function runCheck(sc: Scenario, kernel: Kernel | string, property: Property<KState> | string = "no-drop", opts: SearchOptions<KState> = {}): CheckRun {
+  const k = typeof kernel === "string" ? resolveKernel(kernel) : kernel;
+  const prop = typeof property === "string" ? resolveProperty(property) : property;
+  const model = conntrackModel(sc, k);
+  return { scenario: sc, kernel: k, property: prop, model, result: search(model, prop, opts) };
+}
+
+/** The counterexample for one violation class: the first state of that class found. */
+export function counterexample(run: CheckRun, cls?: string): { class: string; steps: TraceStep[] } | undefined {
+  const v = cls ? run.result.violations.find((c) => c.name === cls) : run.result.violations[0];
+  if (!v) return undefined;
+  const path = rebuildPath(run.model, run.result.links, v.first);
+  return { class: v.name, steps: traceSteps(run.model, path) };
+}
+
+export interface DropSummary {
+  readonly class: string;
+  readonly meaning: string;
+  readonly states: number;
+  /** Steps in the shortest trace to a state of this class (BFS). */
+  readonly shortest: number;
+}
+
+export interface CheckReport {
+  scenario: string;
+  scenarioFile: string;
+  kernel: string;
+  kernelParts: readonly string[];
+  property: string;
+  verdict: SearchResult["verdict"];
+  complete: boolean;
+  budget?: string;
+  order: string;
+  states: number;
+  transitions: number;
+  terminalStates: number;
+  depth: number;
+  seconds: number;
+  statesPerSecond: number;
+  bytesPerState: number;
+  collisionProbability: number;
+  drops: DropSummary[];
+  counterexampleClass: string | null;
+  counterexample: TraceStep[] | null;
+}
+
+export function checkReport(run: CheckRun): CheckReport {
+  const r = run.result;
+  const cx = counterexample(run);
+  return {
+    scenario: run.scenario.name,
+    scenarioFile: run.scenario.source,
+    kernel: run.kernel.name,
+    kernelParts: run.kernel.parts,
+    property: r.property,
+    verdict: r.verdict,
+    complete: r.complete,
+    ...(r.budget ? { budget: r.budget } : {}),
+    order: r.order,
+    states: r.states,
+    transitions: r.transitions,
+    terminalStates: r.terminalStates,
+    depth: r.maxDepth,
+    seconds: r.seconds,
+    statesPerSecond: r.statesPerSecond,
+    bytesPerState: r.bytesPerState,
+    collisionProbability: r.collisionProbability,
+    drops: r.violations.map((v) => ({
+      class: v.name,
+      meaning: DROP_CLASSES[v.name as DropClass] ?? "",
+      states: v.states,
+      shortest: v.depth,
+    })),
+    counterexampleClass: cx?.class ?? null,
+    counterexample: cx?.steps ?? null,
+  };
+}
+
+export { describeKernel };

@@ -1,0 +1,109 @@
+/** `conntrack-mc check <scenario> [--kernel V] [--property P] [--json] [budgets]` */
+import { freemem } from "node:os";
+import { checkReport, describeKernel, resolveProperty, runCheck, type CheckReport } from "../check.js";
+import { InputError } from "../errors.js";
+import { resolveKernel } from "../kernel/variants.js";
+import { resolveScenario } from "../scenario/registry.js";
+import type { TraceStep } from "../report/trace.js";
+import { oneOf, parse, positiveInt, positiveNumber } from "./args.js";
+import { bold, clearProgress, fmtInt, fmtSeconds, green, progressReporter, red, table, yellow } from "./format.js";
+
+export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop] [--json]
+                          [--order bfs|dfs] [--max-states N] [--max-seconds S] [--max-memory MiB]`;
+
+const EXIT = { holds: 0, violated: 1, incomplete: 3 } as const;
+
+export function checkCommand(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    kernel: { type: "string", short: "k" },
+    property: { type: "string", short: "p" },
+    json: { type: "boolean" },
+    order: { type: "string" },
+    "max-states": { type: "string" },
+    "max-seconds": { type: "string" },
+    "max-memory": { type: "string" },
+  });
+  if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${CHECK_USAGE}`);
+  const sc = resolveScenario(positionals[0]!);
+  // Every default kernel of the scenario must name a real variant, not only the one used.
+  sc.kernels.forEach((k, i) => resolveKernel(k, `${sc.source}: kernels[${i}]`));
+  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`);
+  const property = resolveProperty(values.property ?? "no-drop", "--property");
+  const order = oneOf(values.order, "--order", ["bfs", "dfs"] as const, "bfs");
+  const maxStates = positiveInt(values["max-states"], "--max-states");
+  const maxSeconds = positiveNumber(values["max-seconds"], "--max-seconds");
+  const userMemory = positiveNumber(values["max-memory"], "--max-memory");
+  // Without a memory budget, stop before the machine runs out rather than crash.
+  const maxMemoryBytes = userMemory !== undefined ? userMemory * 2 ** 20 : freemem() * 0.6;
+
+  const onProgress = progressReporter();
+  const run = runCheck(sc, kernel, property, {
+    order,
+    ...(maxStates !== undefined ? { maxStates } : {}),
+    ...(maxSeconds !== undefined ? { maxSeconds } : {}),
+    maxMemoryBytes,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  clearProgress();
+  if (run.result.budget === "max-memory" && userMemory === undefined) {
+    throw new InputError(
+      `search too big for memory: stopped at ${fmtInt(run.result.states)} states near 60% of free memory; give --max-memory or --max-states to explore part of it`,
+    );
+  }
+  const report = checkReport(run);
+  if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  else process.stdout.write(renderCheck(report, describeKernel(run.kernel), property.description));
+  return EXIT[report.verdict];
+}
+
+export function renderCheck(r: CheckReport, kernelParts: string, propertyText: string): string {
+  const lines: string[] = [];
+  const verdict =
+    r.verdict === "holds" ? green("HOLDS") : r.verdict === "violated" ? red("VIOLATED") : yellow("INCOMPLETE");
+  lines.push(`scenario   ${bold(r.scenario)} (${r.scenarioFile})`);
+  lines.push(`kernel     ${bold(r.kernel)} = ${kernelParts}`);
+  lines.push(`property   ${r.property}: ${propertyText}`);
+  lines.push(`verdict    ${verdict}`);
+  if (!r.complete) {
+    lines.push(`           the ${r.budget} budget stopped the search: the figures below cover only what was explored`);
+  }
+  lines.push("");
+  lines.push(
+    `states     ${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, ${fmtInt(r.terminalStates)} terminal, depth ${r.depth} (${r.order.toUpperCase()})`,
+  );
+  lines.push(
+    `time       ${fmtSeconds(r.seconds)} s, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored`,
+  );
+  lines.push(`collision  ${r.collisionProbability.toExponential(1)} (probability that two states share a 64-bit fingerprint)`);
+  lines.push("");
+  if (r.drops.length === 0) {
+    lines.push(r.complete ? "which states still drop: none reachable" : "which states still drop: none found in the explored part");
+  } else {
+    lines.push("which states still drop");
+    lines.push(
+      table([
+        ["class", "states", r.order === "bfs" ? "shortest" : "steps", "meaning"],
+        ...r.drops.map((d) => [d.class, fmtInt(d.states), String(d.shortest), d.meaning]),
+      ]),
+    );
+  }
+  if (r.counterexample) {
+    lines.push("");
+    lines.push(
+      `${r.order === "bfs" ? "shortest counterexample" : "counterexample (DFS: not necessarily shortest)"}: ${r.counterexampleClass}, ${r.counterexample.length} steps`,
+    );
+    lines.push(renderSteps(r.counterexample));
+  }
+  return lines.join("\n") + "\n";
+}
+
+export function renderSteps(steps: readonly TraceStep[]): string {
+  const w = Math.max(...steps.map((s) => s.packet.length));
+  const out: string[] = [];
+  for (const s of steps) {
+    const mark = s.decisive ? `   ${red("<== dropped here")}` : "";
+    out.push(`  ${String(s.step).padStart(3)}  cpu${s.cpu}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${mark}`);
+    for (const c of s.changes) out.push(`  ${" ".repeat(3 + 2 + 4 + 2 + w + 2)}  ${c}`);
+  }
+  return out.join("\n");
+}

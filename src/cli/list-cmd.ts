@@ -1,0 +1,36 @@
+/** `conntrack-mc list [--json]`: built-in scenarios, kernel variants, patches, properties. */
+import { PROPERTIES } from "../kernel/properties.js";
+import { PATCHES, RELEASES, describeKernel, resolveKernel } from "../kernel/variants.js";
+import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
+import { parse } from "./args.js";
+import { bold, table } from "./format.js";
+
+export function listCommand(argv: string[]): number {
+  const { values } = parse(argv, { json: { type: "boolean" } });
+  const scenarios = builtinScenarioNames().map((n) => {
+    const sc = resolveScenario(n);
+    return { name: n, description: sc.description, kernels: sc.kernels };
+  });
+  const variants = RELEASES.map((r) => ({ name: r.name, parts: resolveKernel(r.name).parts, note: r.note }));
+  const patches = PATCHES.map((p) => ({ id: p.id, commit: p.commit, mainline: p.mainline, title: p.title, requires: p.requires }));
+  const properties = PROPERTIES.map((p) => ({ name: p.name, kind: p.kind, description: p.description }));
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ scenarios, variants, patches, properties }, null, 2) + "\n");
+    return 0;
+  }
+  const out = [
+    bold("scenarios") + " (models/; or give a path to your own .yaml/.json)",
+    table(scenarios.map((s) => [s.name, s.description])),
+    "",
+    bold("kernel variants") + " (a release, then any +patch: v4.18+1032812)",
+    table(variants.map((v) => [v.name, `= ${describeKernel(resolveKernel(v.name))}`, v.note])),
+    "",
+    bold("patches"),
+    table(patches.map((p) => [p.id, p.commit, p.mainline, p.title])),
+    "",
+    bold("properties"),
+    table(properties.map((p) => [p.name, p.description])),
+  ];
+  process.stdout.write(out.join("\n") + "\n");
+  return 0;
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/** conntrack-mc command line: dispatch, and the exit-code conventions (0 holds,
+ * 1 violated, 2 bad input or usage, 3 incomplete). */
+import { match } from "ts-pattern";
+import { InputError } from "../errors.js";
+import { SearchTooLargeError } from "../engine/search.js";
+import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
+import { listCommand } from "./list-cmd.js";
+
+const USAGE = `conntrack-mc: explicit-state model checker for Linux conntrack clash races
+
+${CHECK_USAGE}
+usage: conntrack-mc list [--json]
+
+exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit)`;
+
+export function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  try {
+    return match(cmd)
+      .with("check", () => checkCommand(rest))
+      .with("list", () => listCommand(rest))
+      .with("help", "--help", "-h", () => {
+        process.stdout.write(USAGE + "\n");
+        return 0;
+      })
+      .otherwise(() => {
+        throw new InputError(cmd === undefined ? "expected a command: check or list (see --help)" : `unknown command '${cmd}': expected check or list (see --help)`);
+      });
+  } catch (e) {
+    if (e instanceof InputError || e instanceof SearchTooLargeError) {
+      process.stderr.write(`conntrack-mc: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

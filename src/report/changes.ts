@@ -1,0 +1,90 @@
+/**
+ * What one step changed, in the model's own words. The step is run again under
+ * immer's produceWithPatches, so the diff is exactly what the step wrote; the
+ * patches say which fields changed, and the old and new states give the values.
+ */
+import { Immer, enablePatches, type Patch as ImmerPatch } from "immer";
+import { statusNames, type Conn } from "../kernel/conn.js";
+import type { ConntrackModel } from "../kernel/model.js";
+import type { KState } from "../kernel/state.js";
+import { Fate } from "../kernel/state.js";
+import { formatTuple } from "../kernel/tuple.js";
+import type { Action } from "../engine/model.js";
+
+enablePatches();
+const immer = new Immer({ autoFreeze: false });
+
+export interface StepDiff {
+  readonly next: KState;
+  readonly note: string;
+  readonly patches: readonly ImmerPatch[];
+}
+
+export function diffStep(model: ConntrackModel, s: KState, a: Action): StepDiff {
+  let note = "";
+  const [next, patches] = immer.produceWithPatches(s, (draft: KState) => {
+    note = model.apply(draft, a);
+  });
+  return { next, note, patches };
+}
+
+const STAT_NAMES = { insertFailed: "insert_failed", drop: "drop", clashResolve: "clash_resolve" } as const;
+
+function formatConn(ct: Conn, addrs: readonly string[]): string {
+  return `ORIGINAL ${formatTuple(ct.orig, addrs)}, REPLY ${formatTuple(ct.reply, addrs)}`;
+}
+
+/** Human-readable changes between `before` and `after`, for the fields the patches touched. */
+export function describeChanges(model: ConntrackModel, before: KState, after: KState, patches: readonly ImmerPatch[]): string[] {
+  const sc = model.ctx.sc;
+  const name = (id: number): string => sc.packets[id]!.name;
+  const keys = new Set(patches.map((p) => p.path.slice(0, p.path[0] === "pkts" ? (p.path[2] === "ct" ? 4 : 3) : p.path[0] === "stats" ? 3 : 1).join(".")));
+  const out: string[] = [];
+  // Packets first, then the shared table, NAT's bysource chain, the rover, counters.
+  const rank = (k: string): number => ["pkts", "table", "bysource", "rover", "stats"].indexOf(k.split(".")[0]!);
+  for (const key of [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))) {
+    const path = key.split(".");
+    if (path[0] === "pkts") {
+      const i = Number(path[1]);
+      const b = before.pkts[i]!;
+      const n = after.pkts[i]!;
+      const who = name(i);
+      switch (path[2]) {
+        case "ct":
+          if (path.length === 3 || !b.ct) out.push(`${who}.ct = ${formatConn(n.ct!, sc.addrs)} (unconfirmed)`);
+          else if (path[3] === "reply") out.push(`${who}.ct REPLY ${formatTuple(b.ct.reply, sc.addrs)}  =>  ${formatTuple(n.ct!.reply, sc.addrs)}`);
+          else if (path[3] === "orig") out.push(`${who}.ct ORIGINAL ${formatTuple(b.ct.orig, sc.addrs)}  =>  ${formatTuple(n.ct!.orig, sc.addrs)}`);
+          else if (path[3] === "status") {
+            const added = statusNames(n.ct!.status & ~b.ct.status);
+            const removed = statusNames(b.ct.status & ~n.ct!.status);
+            out.push(`${who}.ct status ${[...added.map((s) => `+${s}`), ...removed.map((s) => `-${s}`)].join(" ")}`);
+          }
+          break;
+        case "fate":
+          out.push(`${who} ${n.fate === Fate.DROPPED ? "DROPPED" : n.fate === Fate.ACCEPTED ? "accepted" : "pending"}`);
+          break;
+        case "uses":
+          if (n.uses !== i) out.push(`${who} continues with ${name(n.uses)}'s entry`);
+          break;
+        case "freed":
+          if (n.freed) out.push(`${who}'s entry freed`);
+          break;
+        default:
+          break; // pc and clashWith: the step and its note say it
+      }
+    } else if (path[0] === "table") {
+      for (const id of after.table) if (!before.table.includes(id)) out.push(`hash table += ${name(id)}'s entry (ORIGINAL and REPLY nodes)`);
+      for (const id of before.table) if (!after.table.includes(id)) out.push(`hash table -= ${name(id)}'s entry`);
+    } else if (path[0] === "bysource") {
+      for (const id of after.bysource) if (!before.bysource.includes(id)) out.push(`nf_nat_bysource += ${name(id)}'s entry`);
+      for (const id of before.bysource) if (!after.bysource.includes(id)) out.push(`nf_nat_bysource -= ${name(id)}'s entry`);
+    } else if (path[0] === "rover") {
+      out.push(`udp port rover ${before.rover}  =>  ${after.rover}`);
+    } else if (path[0] === "stats") {
+      const c = Number(path[1]);
+      const f = path[2] as keyof typeof STAT_NAMES;
+      out.push(`cpu${c} ${STAT_NAMES[f]} ${before.stats[c]![f]}  =>  ${after.stats[c]![f]}`);
+    }
+  }
+  return out;
+}

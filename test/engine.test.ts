@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import type { Action, Model, Property } from "../src/engine/model.js";
+import { search } from "../src/engine/search.js";
+import { rebuildPath } from "../src/engine/path.js";
+import { FingerprintTable } from "../src/engine/fptable.js";
+import { fingerprint } from "../src/engine/fingerprint.js";
+
+/** k independent processes, each a counter from 0 to n. */
+function counters(k: number, n: number): Model<number[]> {
+  return {
+    actorNames: Array.from({ length: k }, (_, i) => `p${i}`),
+    encodedWords: k,
+    initialStates: () => [Array(k).fill(0)],
+    actions: (s) => s.flatMap((v, i): Action[] => (v < n ? [{ actor: i, choice: 0 }] : [])),
+    next: (s, a) => s.map((v, i) => (i === a.actor ? v + 1 : v)),
+    encode: (s, out) => {
+      s.forEach((v, i) => (out[i] = v));
+      return s.length;
+    },
+    describe: (_s, a) => `p${a.actor}++`,
+  };
+}
+
+const never: Property<number[]> = { name: "true", kind: "invariant", description: "", violations: () => [] };
+
+describe("engine against closed forms", () => {
+  for (const [k, n] of [
+    [1, 5],
+    [2, 3],
+    [3, 4],
+    [4, 5],
+    [6, 3],
+  ] as const) {
+    it(`${k} independent processes of ${n} steps: (n+1)^k states, k*n*(n+1)^(k-1) transitions`, () => {
+      for (const order of ["bfs", "dfs"] as const) {
+        const r = search(counters(k, n), never, { order });
+        expect(r.states).toBe((n + 1) ** k);
+        expect(r.transitions).toBe(k * n * (n + 1) ** (k - 1));
+        expect(r.terminalStates).toBe(1);
+        expect(r.verdict).toBe("holds");
+        expect(r.complete).toBe(true);
+      }
+    });
+  }
+
+  it("BFS finds the shortest path to a bad state and replays it", () => {
+    // Bad: the sum of the counters is 5 with p0 at 3; the shortest path has 5 steps.
+    const bad: Property<number[]> = {
+      name: "bad",
+      kind: "invariant",
+      description: "",
+      violations: (s) => (s[0] === 3 && s[0]! + s[1]! + s[2]! === 5 ? ["hit"] : []),
+    };
+    const m = counters(3, 4);
+    const r = search(m, bad);
+    expect(r.verdict).toBe("violated");
+    const hit = r.violations[0]!;
+    expect(hit.depth).toBe(5);
+    // states with s0 = 3 and s1 + s2 = 2: (0,2), (1,1), (2,0)
+    expect(hit.states).toBe(3);
+    const path = rebuildPath(m, r.links, hit.first);
+    expect(path.actions).toHaveLength(5);
+    expect(bad.violations(path.states.at(-1)!)).toEqual(["hit"]);
+  });
+
+  it("shortest path in a graph with a long and a short route", () => {
+    // Nodes 0..9; from 0 a chain 0-1-2-...-9 and a shortcut 0->7; bad node 9.
+    const edges: Record<number, number[]> = { 0: [1, 7] };
+    for (let i = 1; i < 9; i++) edges[i] = [i + 1];
+    const g: Model<number> = {
+      actorNames: ["g"],
+      encodedWords: 1,
+      initialStates: () => [0],
+      actions: (s) => (edges[s] ?? []).map((_, choice) => ({ actor: 0, choice })),
+      next: (s, a) => edges[s]![a.choice]!,
+      encode: (s, out) => ((out[0] = s), 1),
+      describe: () => "",
+    };
+    const r = search(g, { name: "n9", kind: "invariant", description: "", violations: (s) => (s === 9 ? ["nine"] : []) });
+    expect(r.violations[0]!.depth).toBe(3); // 0 -> 7 -> 8 -> 9
+    expect(rebuildPath(g, r.links, r.violations[0]!.first).states).toEqual([0, 7, 8, 9]);
+  });
+
+  it("terminal properties are checked only on states without successors", () => {
+    const r = search(counters(2, 2), { name: "t", kind: "terminal", description: "", violations: (s) => (s[0] === 2 ? ["end"] : []) });
+    expect(r.violations).toEqual([expect.objectContaining({ name: "end", states: 1, depth: 4 })]);
+  });
+
+  it("a state budget ends the search incomplete, never holding", () => {
+    const r = search(counters(4, 5), never, { maxStates: 100 });
+    expect(r.verdict).toBe("incomplete");
+    expect(r.complete).toBe(false);
+    expect(r.budget).toBe("max-states");
+    expect(r.states).toBeGreaterThanOrEqual(100);
+    expect(r.states).toBeLessThan(6 ** 4);
+  });
+
+  it("reports a fingerprint collision probability that grows with the state count", () => {
+    const small = search(counters(2, 3), never);
+    const big = search(counters(4, 5), never);
+    expect(small.collisionProbability).toBeGreaterThan(0);
+    expect(big.collisionProbability).toBeGreaterThan(small.collisionProbability);
+    expect(big.collisionProbability).toBeLessThan(1e-12);
+  });
+});
+
+describe("fingerprint table", () => {
+  it("keeps every entry through many resizes", () => {
+    const t = new FingerprintTable(16);
+    const words = new Int32Array(1);
+    const fp = new Uint32Array(2);
+    const n = 200_000;
+    for (let i = 0; i < n; i++) {
+      words[0] = i;
+      fingerprint(words, 1, fp);
+      expect(t.insert(fp[0]!, fp[1]!, i)).toBe(-1);
+    }
+    expect(t.size).toBe(n);
+    expect(t.capacity).toBeGreaterThan(16 * 1024);
+    for (let i = 0; i < n; i += 7) {
+      words[0] = i;
+      fingerprint(words, 1, fp);
+      expect(t.get(fp[0]!, fp[1]!)).toBe(i);
+      expect(t.insert(fp[0]!, fp[1]!, 0)).toBe(i);
+    }
+  });
+
+  it("holds more than 2^24 entries (where a JS Set throws)", () => {
+    const t = new FingerprintTable(1 << 25);
+    const n = (1 << 24) + 1000;
+    let lost = 0;
+    for (let i = 0; i < n; i++) {
+      // distinct (hi, lo) pairs, spread by a multiplicative hash
+      if (t.insert((Math.imul(i, 0x9e3779b1) >>> 0) | 1, i >>> 0, i) !== -1) lost++;
+    }
+    expect(lost).toBe(0);
+    expect(t.size).toBe(n);
+    for (const i of [0, 1, 12345, 1 << 24, n - 1]) expect(t.get((Math.imul(i, 0x9e3779b1) >>> 0) | 1, i >>> 0)).toBe(i);
+  });
+});
