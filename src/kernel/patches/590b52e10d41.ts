@@ -1,5 +1,7 @@
 /**
- * 590b52e10d41 (between v4.7 and v4.18): nf_ct_resolve_clash refuses a winner
+ * 590b52e10d41 (after 71d8c47fc653; in v4.9 already, since the 4.9 stable
+ * backport of ed07d9a021df says it re-enables clash resolution for NAT
+ * "disabled in 590b52e10d41"; exact release not verified): nf_ct_resolve_clash refuses a winner
  * with NAT set up, `(ct->status & IPS_NAT_DONE_MASK) == 0`, because the loser
  * might carry another mapping. On a host whose NAT table is active every entry
  * has NAT_DONE bits (null bindings), so there every clash drops again.
@@ -14,7 +16,7 @@ export const natDoneTest: Patch = {
   id: "590b52e10d41",
   commit: "590b52e10d41",
   title: "netfilter: conntrack: no clash resolution for entries with NAT set up (IPS_NAT_DONE_MASK)",
-  mainline: "v4.10",
+  mainline: "<=v4.9",
   requires: ["71d8c47fc653"],
   apply: (base) => ({
     clashMergeable: (w, l) => base.clashMergeable(w, l) && (w.status & IPS_NAT_DONE_MASK) === 0,
