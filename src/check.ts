@@ -3,7 +3,8 @@
  * the result shaped for people and scripts. The CLI and the tests use this.
  */
 import type { Property } from "./engine/model.js";
-import { rebuildPath } from "./engine/path.js";
+import type { Path } from "./engine/path.js";
+import { preferredPath } from "./engine/preemption.js";
 import { search, type SearchOptions, type SearchResult } from "./engine/search.js";
 import { InputError } from "./errors.js";
 import { DROP_CLASSES, type DropClass } from "./kernel/classify.js";
@@ -36,12 +37,25 @@ export function runCheck(sc: Scenario, kernel: Kernel | string, property: Proper
   return { scenario: sc, kernel: k, property: prop, model, result: search(model, prop, opts) };
 }
 
-/** The counterexample for one violation class: the first state of that class found. */
-export function counterexample(run: CheckRun, cls?: string): { class: string; steps: TraceStep[] } | undefined {
+export interface Counterexample {
+  readonly class: string;
+  readonly preemptions: number;
+  readonly path: Path<KState>;
+  readonly steps: TraceStep[];
+}
+
+/** The counterexample for one violation class (default: the first found):
+ * a shortest path to a state of that class, and among those the one with the
+ * fewest preemptions, the schedule a person can follow. */
+export function counterexample(run: CheckRun, cls?: string): Counterexample | undefined {
   const v = cls ? run.result.violations.find((c) => c.name === cls) : run.result.violations[0];
   if (!v) return undefined;
-  const path = rebuildPath(run.model, run.result.links, v.first);
-  return { class: v.name, steps: traceSteps(run.model, path) };
+  const { model, property } = run;
+  const isTarget = (s: KState): boolean =>
+    (property.kind === "invariant" || model.actions(s).length === 0) && property.violations(s).includes(v.name);
+  const path = preferredPath(model, isTarget, v.depth);
+  if (!path) throw new Error(`no path of ${v.depth} steps to ${v.name} found again: the model is not deterministic`);
+  return { class: v.name, preemptions: path.preemptions, path, steps: traceSteps(model, path) };
 }
 
 export interface DropSummary {
@@ -72,6 +86,7 @@ export interface CheckReport {
   collisionProbability: number;
   drops: DropSummary[];
   counterexampleClass: string | null;
+  counterexamplePreemptions: number | null;
   counterexample: TraceStep[] | null;
 }
 
@@ -96,13 +111,14 @@ export function checkReport(run: CheckRun): CheckReport {
     statesPerSecond: r.statesPerSecond,
     bytesPerState: r.bytesPerState,
     collisionProbability: r.collisionProbability,
-    drops: r.violations.map((v) => ({
+    drops: [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({
       class: v.name,
       meaning: DROP_CLASSES[v.name as DropClass] ?? "",
       states: v.states,
       shortest: v.depth,
     })),
     counterexampleClass: cx?.class ?? null,
+    counterexamplePreemptions: cx?.preemptions ?? null,
     counterexample: cx?.steps ?? null,
   };
 }

@@ -1,15 +1,14 @@
 /** `conntrack-mc check <scenario> [--kernel V] [--property P] [--json] [budgets]` */
-import { freemem } from "node:os";
 import { checkReport, describeKernel, resolveProperty, runCheck, type CheckReport } from "../check.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
-import { resolveScenario } from "../scenario/registry.js";
 import type { TraceStep } from "../report/trace.js";
-import { oneOf, parse, positiveInt, positiveNumber } from "./args.js";
-import { bold, clearProgress, fmtInt, fmtSeconds, green, progressReporter, red, table, yellow } from "./format.js";
+import { parse } from "./args.js";
+import { assertFits, loadScenario, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { bold, clearProgress, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 
 export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop] [--json]
-                          [--order bfs|dfs] [--max-states N] [--max-seconds S] [--max-memory MiB]`;
+         ${SEARCH_USAGE}`;
 
 const EXIT = { holds: 0, violated: 1, incomplete: 3 } as const;
 
@@ -18,38 +17,16 @@ export function checkCommand(argv: string[]): number {
     kernel: { type: "string", short: "k" },
     property: { type: "string", short: "p" },
     json: { type: "boolean" },
-    order: { type: "string" },
-    "max-states": { type: "string" },
-    "max-seconds": { type: "string" },
-    "max-memory": { type: "string" },
+    ...SEARCH_FLAGS,
   });
   if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${CHECK_USAGE}`);
-  const sc = resolveScenario(positionals[0]!);
-  // Every default kernel of the scenario must name a real variant, not only the one used.
-  sc.kernels.forEach((k, i) => resolveKernel(k, `${sc.source}: kernels[${i}]`));
+  const sc = loadScenario(positionals[0]!);
   const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`);
   const property = resolveProperty(values.property ?? "no-drop", "--property");
-  const order = oneOf(values.order, "--order", ["bfs", "dfs"] as const, "bfs");
-  const maxStates = positiveInt(values["max-states"], "--max-states");
-  const maxSeconds = positiveNumber(values["max-seconds"], "--max-seconds");
-  const userMemory = positiveNumber(values["max-memory"], "--max-memory");
-  // Without a memory budget, stop before the machine runs out rather than crash.
-  const maxMemoryBytes = userMemory !== undefined ? userMemory * 2 ** 20 : freemem() * 0.6;
-
-  const onProgress = progressReporter();
-  const run = runCheck(sc, kernel, property, {
-    order,
-    ...(maxStates !== undefined ? { maxStates } : {}),
-    ...(maxSeconds !== undefined ? { maxSeconds } : {}),
-    maxMemoryBytes,
-    ...(onProgress ? { onProgress } : {}),
-  });
+  const settings = searchSettings(values);
+  const run = runCheck(sc, kernel, property, settings.options);
   clearProgress();
-  if (run.result.budget === "max-memory" && userMemory === undefined) {
-    throw new InputError(
-      `search too big for memory: stopped at ${fmtInt(run.result.states)} states near 60% of free memory; give --max-memory or --max-states to explore part of it`,
-    );
-  }
+  assertFits(run.result, settings);
   const report = checkReport(run);
   if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   else process.stdout.write(renderCheck(report, describeKernel(run.kernel), property.description));
@@ -89,9 +66,8 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
   }
   if (r.counterexample) {
     lines.push("");
-    lines.push(
-      `${r.order === "bfs" ? "shortest counterexample" : "counterexample (DFS: not necessarily shortest)"}: ${r.counterexampleClass}, ${r.counterexample.length} steps`,
-    );
+    const p = r.counterexamplePreemptions!;
+    lines.push(`shortest counterexample: ${r.counterexampleClass}, ${r.counterexample.length} steps, ${p} preemption${p === 1 ? "" : "s"}`);
     lines.push(renderSteps(r.counterexample));
   }
   return lines.join("\n") + "\n";

@@ -1,0 +1,67 @@
+/** Options shared by check, compare and trace: budgets and search order. */
+import { freemem } from "node:os";
+import type { SearchOptions, SearchResult } from "../engine/search.js";
+import { InputError } from "../errors.js";
+import type { KState } from "../kernel/state.js";
+import { resolveKernel } from "../kernel/variants.js";
+import { resolveScenario } from "../scenario/registry.js";
+import type { Scenario } from "../scenario/scenario.js";
+import { oneOf, positiveInt, positiveNumber } from "./args.js";
+import { fmtInt, progressReporter } from "./format.js";
+
+export const SEARCH_FLAGS = {
+  order: { type: "string" },
+  "max-states": { type: "string" },
+  "max-seconds": { type: "string" },
+  "max-memory": { type: "string" },
+} as const;
+
+export const SEARCH_USAGE = "[--order bfs|dfs] [--max-states N] [--max-seconds S] [--max-memory MiB]";
+
+interface SearchFlagValues {
+  order?: string | undefined;
+  "max-states"?: string | undefined;
+  "max-seconds"?: string | undefined;
+  "max-memory"?: string | undefined;
+}
+
+export interface SearchSettings {
+  readonly options: SearchOptions<KState>;
+  /** Whether the memory budget is the user's (exit 3) or our guard (exit 2). */
+  readonly userMemory: boolean;
+}
+
+export function searchSettings(values: SearchFlagValues): SearchSettings {
+  const order = oneOf(values.order, "--order", ["bfs", "dfs"] as const, "bfs");
+  const maxStates = positiveInt(values["max-states"], "--max-states");
+  const maxSeconds = positiveNumber(values["max-seconds"], "--max-seconds");
+  const userMemory = positiveNumber(values["max-memory"], "--max-memory");
+  const onProgress = progressReporter();
+  return {
+    options: {
+      order,
+      ...(maxStates !== undefined ? { maxStates } : {}),
+      ...(maxSeconds !== undefined ? { maxSeconds } : {}),
+      // Without a memory budget, stop before the machine runs out rather than crash.
+      maxMemoryBytes: userMemory !== undefined ? userMemory * 2 ** 20 : freemem() * 0.6,
+      ...(onProgress ? { onProgress } : {}),
+    },
+    userMemory: userMemory !== undefined,
+  };
+}
+
+/** Our own memory guard is not a budget the user set: the search is too big. */
+export function assertFits(result: SearchResult, settings: SearchSettings): void {
+  if (result.budget === "max-memory" && !settings.userMemory) {
+    throw new InputError(
+      `search too big for memory: stopped at ${fmtInt(result.states)} states near 60% of free memory; give --max-memory or --max-states to explore part of it`,
+    );
+  }
+}
+
+/** A scenario whose listed default kernels all name real variants. */
+export function loadScenario(arg: string): Scenario {
+  const sc = resolveScenario(arg);
+  sc.kernels.forEach((k, i) => resolveKernel(k, `${sc.source}: kernels[${i}]`));
+  return sc;
+}

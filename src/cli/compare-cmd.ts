@@ -1,0 +1,105 @@
+/** `conntrack-mc compare <scenario>... --kernels v1,v2,... [--json | --markdown] [--probability]` */
+import { compare, type CompareCell, type CompareResult } from "../compare.js";
+import { resolveProperty } from "../check.js";
+import { InputError } from "../errors.js";
+import { resolveKernel } from "../kernel/variants.js";
+import { parse } from "./args.js";
+import { loadScenario, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { clearProgress, fmtInt, table } from "./format.js";
+import { emit } from "./output.js";
+
+export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--json | --markdown] [--probability]
+         [--property no-drop] [--out FILE] ${SEARCH_USAGE}`;
+
+export function compareCommand(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    kernels: { type: "string", short: "k" },
+    json: { type: "boolean" },
+    markdown: { type: "boolean" },
+    probability: { type: "boolean" },
+    property: { type: "string", short: "p" },
+    out: { type: "string", short: "o" },
+    ...SEARCH_FLAGS,
+  });
+  if (positionals.length === 0) throw new InputError(`scenario: expected one or more scenario names or files\n${COMPARE_USAGE}`);
+  if (values.json && values.markdown) throw new InputError("--json, --markdown: expected at most one output format");
+  const scenarios = positionals.map(loadScenario);
+  const names = values.kernels !== undefined ? values.kernels.split(",").map((k) => k.trim()) : [...scenarios[0]!.kernels];
+  if (names.some((n) => n === "")) throw new InputError(`--kernels: expected a comma-separated list of variants, got '${values.kernels}'`);
+  const kernels = names.map((n) => resolveKernel(n, values.kernels !== undefined ? "--kernels" : `${scenarios[0]!.source}: kernels`));
+  const property = resolveProperty(values.property ?? "no-drop", "--property");
+  const settings = searchSettings(values);
+  if (values.probability && (settings.options.maxStates !== undefined || settings.options.maxSeconds !== undefined)) {
+    throw new InputError("--probability: needs the whole state graph, so it cannot be combined with --max-states or --max-seconds");
+  }
+  const result = compare(scenarios, kernels, property, { ...settings.options, probability: values.probability ?? false });
+  clearProgress();
+  const text = values.json
+    ? JSON.stringify(result, null, 2) + "\n"
+    : values.markdown
+      ? renderMarkdown(result)
+      : renderText(result);
+  emit(text, values.out);
+  return result.rows.some((r) => r.some((c) => !c.complete)) ? 3 : 0;
+}
+
+function probabilityText(c: CompareCell): string | undefined {
+  if (!c.probability) return undefined;
+  const p = c.probability.value;
+  return `P(violation) = ${formatProbability(p)}${c.probability.exact ? "" : " (iterated)"}`;
+}
+
+export function formatProbability(p: number): string {
+  if (p === 0) return "0";
+  if (p === 1) return "1";
+  return p >= 0.001 ? p.toFixed(4).replace(/0+$/, "") : p.toExponential(3);
+}
+
+/** The lines of one cell: verdict and classes, then the change against the base, then states. */
+function cellLines(c: CompareCell, isBase: boolean): string[] {
+  const head =
+    c.verdict === "holds"
+      ? "holds"
+      : `${c.verdict}${c.drops.length ? ": " + c.drops.map((d) => `${d.class} (${fmtInt(d.states)})`).join(", ") : ""}`;
+  const lines = [head];
+  if (!isBase) {
+    const parts: string[] = [];
+    if (c.fixed.length) parts.push(`fixes ${c.fixed.join(", ")}`);
+    if (c.remaining.length) parts.push(`keeps ${c.remaining.join(", ")}`);
+    if (c.new.length) parts.push(`NEW ${c.new.join(", ")}`);
+    lines.push(parts.length ? parts.join("; ") : "no change");
+  }
+  const p = probabilityText(c);
+  if (p) lines.push(p);
+  lines.push(`${fmtInt(c.states)} states${c.complete ? "" : " (incomplete)"}`);
+  return lines;
+}
+
+function renderText(r: CompareResult): string {
+  const rows: string[][] = [["kernel", ...r.scenarios]];
+  r.rows.forEach((row, k) => {
+    const cells = row.map((c) => cellLines(c, k === 0));
+    const height = Math.max(...cells.map((c) => c.length));
+    for (let i = 0; i < height; i++) {
+      rows.push([i === 0 ? (k === 0 ? `${r.kernels[k]} (base)` : r.kernels[k]!) : "", ...cells.map((c) => c[i] ?? "")]);
+    }
+    rows.push(r.scenarios.map(() => "").concat(""));
+  });
+  rows.pop();
+  const lines = [`property ${r.property}: drop classes (reachable states) per kernel and scenario; changes against ${r.base}`, "", table(rows, "")];
+  if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates ${r.property}, under a ${r.probabilityModel}.`);
+  return lines.join("\n") + "\n";
+}
+
+function renderMarkdown(r: CompareResult): string {
+  const esc = (s: string): string => s.replace(/\|/g, "\\|");
+  const lines = [
+    `| kernel | ${r.scenarios.map(esc).join(" | ")} |`,
+    `|---|${r.scenarios.map(() => "---").join("|")}|`,
+    ...r.rows.map(
+      (row, k) => `| ${k === 0 ? `**${esc(r.kernels[k]!)}** (base)` : `**${esc(r.kernels[k]!)}**`} | ${row.map((c) => cellLines(c, k === 0).map(esc).join("<br>")).join(" | ")} |`,
+    ),
+  ];
+  if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates \`${r.property}\`, under a ${r.probabilityModel}.`);
+  return lines.join("\n") + "\n";
+}

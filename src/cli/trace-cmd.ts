@@ -1,0 +1,78 @@
+/** `conntrack-mc trace <scenario> --kernel V [--class C] [--format F] [--out FILE]` */
+import { match } from "ts-pattern";
+import { counterexample, resolveProperty, runCheck } from "../check.js";
+import { InputError } from "../errors.js";
+import { resolveKernel } from "../kernel/variants.js";
+import { renderItf } from "../report/itf.js";
+import { renderMermaid } from "../report/mermaid.js";
+import { readableState } from "../report/readable.js";
+import { renderSwimlanes } from "../report/swimlane.js";
+import { oneOf, parse } from "./args.js";
+import { assertFits, loadScenario, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { clearProgress } from "./format.js";
+import { emit } from "./output.js";
+
+export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--class <race1|race2|race3|...>]
+         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop] ${SEARCH_USAGE}`;
+
+const FORMATS = ["text", "mermaid", "itf", "json"] as const;
+
+export function traceCommand(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    kernel: { type: "string", short: "k" },
+    class: { type: "string" },
+    format: { type: "string", short: "f" },
+    out: { type: "string", short: "o" },
+    property: { type: "string", short: "p" },
+    ...SEARCH_FLAGS,
+  });
+  if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${TRACE_USAGE}`);
+  const sc = loadScenario(positionals[0]!);
+  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`);
+  const property = resolveProperty(values.property ?? "no-drop", "--property");
+  const format = oneOf(values.format, "--format", FORMATS, "text");
+  const settings = searchSettings(values);
+  const run = runCheck(sc, kernel, property, settings.options);
+  clearProgress();
+  assertFits(run.result, settings);
+  const found = run.result.violations.map((v) => v.name);
+  if (values.class !== undefined && !found.includes(values.class)) {
+    const where = run.result.complete ? "reachable" : "found in the explored part";
+    throw new InputError(
+      `--class: no ${values.class} state is ${where} on ${kernel.name} for ${sc.name}: expected one of ${found.length ? found.join(", ") : "(none: the property holds)"}`,
+    );
+  }
+  const cx = counterexample(run, values.class);
+  if (!cx) {
+    process.stderr.write(
+      run.result.complete
+        ? `conntrack-mc: ${property.name} holds for ${sc.name} on ${kernel.name}: no counterexample to trace\n`
+        : `conntrack-mc: no violation found before the ${run.result.budget} budget: no counterexample to trace\n`,
+    );
+    return run.result.complete ? 0 : 3;
+  }
+  const title = `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}`;
+  const text = match(format)
+    .with("text", () => renderSwimlanes(run.model, cx, title))
+    .with("mermaid", () => renderMermaid(run.model, cx, title))
+    .with("itf", () => JSON.stringify(renderItf(run.model, cx, { source: sc.source, description: title }), null, 2) + "\n")
+    .with("json", () =>
+      JSON.stringify(
+        {
+          scenario: sc.name,
+          kernel: kernel.name,
+          kernelParts: kernel.parts,
+          property: property.name,
+          class: cx.class,
+          preemptions: cx.preemptions,
+          steps: cx.steps,
+          states: cx.path.states.map((s) => readableState(run.model, s)),
+        },
+        null,
+        2,
+      ) + "\n",
+    )
+    .exhaustive();
+  emit(text, values.out);
+  return 1;
+}

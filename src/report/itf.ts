@@ -1,0 +1,62 @@
+/**
+ * Informal Trace Format (ITF, Apalache ADR-015, also written by Quint): a JSON
+ * object with "#meta", "vars" and "states". Integers are {"#bigint": "n"},
+ * maps {"#map": [[k, v], ...]}, sets {"#set": [...]}, records plain objects,
+ * sequences arrays, and an option a Quint variant {"tag": "Some"|"None", ...}.
+ */
+import type { Counterexample } from "../check.js";
+import type { ConntrackModel } from "../kernel/model.js";
+import { readableState, type ReadableConn, type ReadableTuple } from "./readable.js";
+
+export type ItfValue = boolean | string | ItfValue[] | { [k: string]: ItfValue };
+
+const int = (n: number): ItfValue => ({ "#bigint": String(n) });
+const tuple = (t: ReadableTuple): ItfValue => ({ src: t.src, sport: int(t.sport), dst: t.dst, dport: int(t.dport) });
+const conn = (c: ReadableConn): ItfValue => ({ orig: tuple(c.orig), reply: tuple(c.reply), status: { "#set": c.status } });
+const none: ItfValue = { tag: "None", value: { "#tup": [] } };
+
+export const ITF_VARS = ["packets", "table", "bysource", "rover", "stats", "mbt::actionTaken"] as const;
+
+export function renderItf(model: ConntrackModel, cx: Counterexample, meta: { source: string; description: string }): unknown {
+  const states = cx.path.states.map((s, i) => {
+    const r = readableState(model, s);
+    const step = i === 0 ? undefined : cx.steps[i - 1]!;
+    return {
+      "#meta": { index: i },
+      packets: {
+        "#map": Object.entries(r.packets).map(([name, p]) => [
+          name,
+          {
+            cpu: int(p.cpu),
+            next: p.next,
+            fate: p.fate,
+            ct: p.ct ? { tag: "Some", value: conn(p.ct) } : none,
+            freed: p.freed,
+            uses: p.uses,
+            clashWith: p.clashWith,
+          },
+        ]),
+      },
+      table: r.table,
+      bysource: r.bysource,
+      rover: int(r.rover),
+      stats: {
+        "#map": Object.entries(r.stats).map(([cpu, c]) => [
+          cpu,
+          { insert_failed: int(c.insert_failed), drop: int(c.drop), clash_resolve: int(c.clash_resolve) },
+        ]),
+      },
+      "mbt::actionTaken": step ? `cpu${step.cpu} ${step.packet} ${step.function}` : "init",
+    };
+  });
+  return {
+    "#meta": {
+      format: "ITF",
+      "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
+      source: meta.source,
+      description: meta.description,
+    },
+    vars: [...ITF_VARS],
+    states,
+  };
+}

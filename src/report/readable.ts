@@ -1,0 +1,64 @@
+/** A model state in plain, named values: for JSON and ITF traces. */
+import { statusNames, type Conn } from "../kernel/conn.js";
+import type { ConntrackModel } from "../kernel/model.js";
+import { stepFunction } from "../kernel/model.js";
+import { Fate, Pc, type KState } from "../kernel/state.js";
+import type { Tuple } from "../kernel/tuple.js";
+
+export interface ReadableTuple {
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
+export interface ReadableConn {
+  orig: ReadableTuple;
+  reply: ReadableTuple;
+  status: string[];
+}
+
+export interface ReadablePacket {
+  cpu: number;
+  /** The next step it will take, or "done". */
+  next: string;
+  fate: "pending" | "accepted" | "dropped";
+  ct: ReadableConn | null;
+  freed: boolean;
+  /** Whose entry the packet continues with ("" for none). */
+  uses: string;
+  /** Whose entry confirm's clash check found ("" for none). */
+  clashWith: string;
+}
+
+export interface ReadableState {
+  packets: Record<string, ReadablePacket>;
+  table: string[];
+  bysource: string[];
+  rover: number;
+  stats: Record<string, { insert_failed: number; drop: number; clash_resolve: number }>;
+}
+
+export function readableState(model: ConntrackModel, s: KState): ReadableState {
+  const sc = model.ctx.sc;
+  const name = (id: number): string => (id >= 0 ? sc.packets[id]!.name : "");
+  const tup = (t: Tuple): ReadableTuple => ({ src: sc.addrs[t.src]!, sport: t.sport, dst: sc.addrs[t.dst]!, dport: t.dport });
+  const conn = (c: Conn): ReadableConn => ({ orig: tup(c.orig), reply: tup(c.reply), status: statusNames(c.status) });
+  const packets: Record<string, ReadablePacket> = {};
+  s.pkts.forEach((p, i) => {
+    packets[name(i)] = {
+      cpu: sc.packets[i]!.cpu,
+      next: p.pc === Pc.DONE ? "done" : stepFunction(p.pc),
+      fate: p.fate === Fate.DROPPED ? "dropped" : p.fate === Fate.ACCEPTED ? "accepted" : "pending",
+      ct: p.ct ? conn(p.ct) : null,
+      freed: p.freed,
+      uses: name(p.uses),
+      clashWith: name(p.clashWith),
+    };
+  });
+  const stats: ReadableState["stats"] = {};
+  s.stats.forEach((c, i) => {
+    stats[`cpu${i}`] = { insert_failed: c.insertFailed, drop: c.drop, clash_resolve: c.clashResolve };
+  });
+  return { packets, table: s.table.map(name), bysource: s.bysource.map(name), rover: s.rover, stats };
+}

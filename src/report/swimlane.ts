@@ -1,0 +1,60 @@
+/**
+ * A counterexample drawn the way kernel commit messages draw races: one
+ * column per CPU, a row per step with the kernel function, what it decided
+ * and only the fields it changed; the dropping step marked; final counters.
+ */
+import type { Counterexample } from "../check.js";
+import type { ConntrackModel } from "../kernel/model.js";
+import { readableState } from "./readable.js";
+
+const WIDTH = 50;
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = "  " + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+export function renderSwimlanes(model: ConntrackModel, cx: Counterexample, title: string): string {
+  const cpus = model.actorNames.length;
+  const pad = (s: string): string => s.padEnd(WIDTH);
+  const lines: string[] = [];
+  lines.push(title);
+  lines.push("");
+  lines.push(["  # ", ...model.actorNames.map((n) => pad(n))].join(" ").trimEnd());
+  lines.push(["----", ...model.actorNames.map(() => "-".repeat(WIDTH))].join(" "));
+  for (const s of cx.steps) {
+    const cell: string[] = [
+      `${s.packet}: ${s.function}${s.decisive ? "  <== DROP" : ""}`,
+      ...wrap(`-> ${s.note}`, WIDTH),
+      ...s.changes.flatMap((c) => wrap(`* ${c}`, WIDTH)),
+    ];
+    cell.forEach((text, i) => {
+      const cols = Array.from({ length: cpus }, (_, c) => (c === s.cpu ? pad(text) : pad("")));
+      const num = i === 0 ? String(s.step).padStart(3) + (s.decisive ? "!" : " ") : "    ";
+      lines.push([num, ...cols].join(" ").trimEnd());
+    });
+  }
+  const last = readableState(model, cx.path.states.at(-1)!);
+  lines.push("");
+  lines.push(
+    "packets:  " +
+      Object.entries(last.packets)
+        .map(([n, p]) => `${n} ${p.fate}${p.uses && p.uses !== n ? ` (with ${p.uses}'s entry)` : ""}`)
+        .join(", "),
+  );
+  lines.push(
+    "counters (conntrack -S):  " +
+      Object.entries(last.stats)
+        .map(([cpu, c]) => `${cpu} insert_failed=${c.insert_failed} drop=${c.drop} clash_resolve=${c.clash_resolve}`)
+        .join("; "),
+  );
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,81 @@
+/** `compare`: what each variant changes against the base, computed by the search. */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { compare } from "../src/compare.js";
+import { resolveKernel } from "../src/kernel/variants.js";
+import { noDrop } from "../src/kernel/properties.js";
+import { resolveScenario } from "../src/scenario/registry.js";
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const SCENARIOS = ["dns-a-aaaa", "dns-a-aaaa-2-endpoints", "no-nat"];
+
+describe("compare", () => {
+  const r = compare(
+    SCENARIOS.map(resolveScenario),
+    ["v4.18", "v4.19", "v5.0"].map((k) => resolveKernel(k)),
+    noDrop,
+  );
+  const cell = (k: string, s: string) => r.rows[r.kernels.indexOf(k)]![r.scenarios.indexOf(s)]!;
+
+  it("v4.19 fixes race1 and keeps race2 and race3", () => {
+    const two = cell("v4.19", "dns-a-aaaa-2-endpoints");
+    expect(two.fixed).toEqual(["race1"]);
+    expect(two.remaining.sort()).toEqual(["race2", "race3"]);
+    expect(two.new).toEqual([]);
+    expect(cell("v4.19", "dns-a-aaaa").fixed).toEqual(["race1"]);
+    expect(cell("v4.19", "dns-a-aaaa").remaining).toEqual(["race2"]);
+  });
+
+  it("v5.0 also fixes race2 and keeps race3", () => {
+    const two = cell("v5.0", "dns-a-aaaa-2-endpoints");
+    expect(two.fixed.sort()).toEqual(["race1", "race2"]);
+    expect(two.remaining).toEqual(["race3"]);
+    expect(cell("v5.0", "dns-a-aaaa").verdict).toBe("holds");
+  });
+
+  it("the base row changes nothing against itself, and a regression shows as new", () => {
+    for (const c of r.rows[0]!) {
+      expect(c.fixed).toEqual([]);
+      expect(c.new).toEqual([]);
+    }
+    // Against v4.19 as the base, v4.6 brings race1 back.
+    const back = compare([resolveScenario("dns-a-aaaa")], [resolveKernel("v4.19"), resolveKernel("v4.6")], noDrop);
+    expect(back.rows[1]![0]!.new).toEqual(["race1"]);
+    expect(back.rows[1]![0]!.remaining).toEqual(["race2"]);
+  });
+
+  it("the CLI prints the matrix, as JSON, Markdown and text, with --probability", () => {
+    const j = JSON.parse(cli("compare", ...SCENARIOS, "--kernels", "v4.18,v4.19,v5.0", "--json", "--probability").out);
+    expect(j.kernels).toEqual(["v4.18", "v4.19", "v5.0"]);
+    expect(j.scenarios).toEqual(SCENARIOS);
+    expect(j.probabilityModel).toMatch(/uniform scheduler/);
+    for (const row of j.rows)
+      for (const c of row) {
+        for (const f of ["verdict", "drops", "fixed", "remaining", "new", "states", "probability"]) expect(c).toHaveProperty(f);
+        expect(c.probability.value === 0).toBe(c.verdict === "holds");
+      }
+    const md = cli("compare", ...SCENARIOS, "--kernels", "v4.18,v4.19,v5.0", "--markdown");
+    expect(md.code).toBe(0);
+    const lines = md.out.trim().split("\n");
+    expect(lines[0]).toBe("| kernel | dns-a-aaaa | dns-a-aaaa-2-endpoints | no-nat |");
+    expect(lines[1]).toBe("|---|---|---|---|");
+    expect(lines).toHaveLength(5);
+    expect(lines[3]).toMatch(/^\| \*\*v4\.19\*\* \| violated: race2 \(\d+\)<br>fixes race1; keeps race2<br>/);
+    const text = cli("compare", ...SCENARIOS, "--kernels", "v4.18,v4.19,v5.0", "--probability");
+    expect(text.out).toMatch(/^v4\.18 \(base\)\s+violated: race1/m);
+    expect(text.out).toMatch(/P\(violation\) = 0\.9375/);
+    expect(text.out).toMatch(/under a uniform scheduler/);
+  });
+
+  it("rejects bad input in one line", () => {
+    expect(cli("compare", "dns-a-aaaa", "--kernels", "v4.18,,v5.0").err).toMatch(/^conntrack-mc: --kernels: expected a comma-separated list/);
+    expect(cli("compare", "dns-a-aaaa", "--kernels", "v4.18,v7").err).toMatch(/^conntrack-mc: --kernels: unknown kernel variant 'v7'/);
+    expect(cli("compare", "--kernels", "v4.18").code).toBe(2);
+    expect(cli("compare", "dns-a-aaaa", "--json", "--markdown").code).toBe(2);
+    expect(cli("compare", "dns-a-aaaa", "--probability", "--max-states", "10").err).toMatch(/--probability: needs the whole state graph/);
+  });
+});
