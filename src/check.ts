@@ -7,10 +7,10 @@ import type { Path } from "./engine/path.js";
 import { preferredPath } from "./engine/preemption.js";
 import { search, type SearchOptions, type SearchResult } from "./engine/search.js";
 import { InputError } from "./errors.js";
-import { DROP_CLASSES, type DropClass } from "./kernel/classify.js";
+import { DROP_CLASSES } from "./kernel/classify.js";
 import type { Kernel } from "./kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
-import { PROPERTIES } from "./kernel/properties.js";
+import { PROPERTIES, REPLY_CLASSES } from "./kernel/properties.js";
 import type { KState } from "./kernel/state.js";
 import { describeKernel, resolveKernel } from "./kernel/variants.js";
 import { traceSteps, type TraceStep } from "./report/trace.js";
@@ -33,6 +33,9 @@ export function resolveProperty(name: string, field = "property"): Property<KSta
 export function runCheck(sc: Scenario, kernel: Kernel | string, property: Property<KState> | string = "no-drop", opts: SearchOptions<KState> = {}): CheckRun {
   const k = typeof kernel === "string" ? resolveKernel(kernel) : kernel;
   const prop = typeof property === "string" ? resolveProperty(property) : property;
+  if (prop.name === "all-replied" && !sc.replies) {
+    throw new InputError(`property: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
+  }
   const model = conntrackModel(sc, k);
   return { scenario: sc, kernel: k, property: prop, model, result: search(model, prop, opts) };
 }
@@ -113,7 +116,7 @@ export function checkReport(run: CheckRun): CheckReport {
     collisionProbability: r.collisionProbability,
     drops: [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({
       class: v.name,
-      meaning: DROP_CLASSES[v.name as DropClass] ?? "",
+      meaning: (DROP_CLASSES as Record<string, string>)[v.name] ?? (REPLY_CLASSES as Record<string, string>)[v.name] ?? "",
       states: v.states,
       shortest: v.depth,
     })),

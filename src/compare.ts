@@ -5,19 +5,26 @@
 import { checkReport, runCheck, type DropSummary } from "./check.js";
 import type { SearchOptions } from "./engine/search.js";
 import { violationProbability } from "./engine/probability.js";
-import type { KState } from "./kernel/state.js";
+import { Pc, Reply, type KState } from "./kernel/state.js";
 import type { Kernel } from "./kernel/kernel.js";
 import type { Scenario } from "./scenario/scenario.js";
 import type { Property } from "./engine/model.js";
 
 export const UNIFORM_SCHEDULER =
-  "uniform scheduler: at every step each CPU that can move is equally likely to take it, and a random DNAT rule picks each endpoint with equal probability";
+  "uniform scheduler: at every step each CPU that can move is equally likely to take it, and every random choice (a DNAT endpoint, a --random-fully port offset, which waiting packet an idle CPU takes) is uniform over its options";
 
 export interface CellProbability {
   /** Probability that one run violates the property. */
   readonly value: number;
   readonly byClass: Record<string, number>;
   readonly exact: boolean;
+}
+
+/** Totals over all CPUs, as `conntrack -S` sums them. */
+export interface Counters {
+  readonly insert_failed: number;
+  readonly drop: number;
+  readonly clash_resolve: number;
 }
 
 export interface CompareCell {
@@ -31,6 +38,8 @@ export interface CompareCell {
   readonly fixed: string[];
   readonly remaining: string[];
   readonly new: string[];
+  /** Every distinct set of counter totals a finished run can leave. */
+  readonly counters: Counters[];
   readonly probability?: CellProbability;
 }
 
@@ -52,7 +61,19 @@ export function compare(
 ): CompareResult {
   const rows = kernels.map((k) =>
     scenarios.map((sc) => {
-      const run = runCheck(sc, k, property, opts);
+      const seen = new Map<string, Counters>();
+      const run = runCheck(sc, k, property, {
+        ...opts,
+        visit: (s) => {
+          if (!s.pkts.every((p) => p.pc === Pc.DONE && p.reply !== Reply.PENDING)) return;
+          const c = {
+            insert_failed: s.stats.reduce((a, x) => a + x.insertFailed, 0),
+            drop: s.stats.reduce((a, x) => a + x.drop, 0),
+            clash_resolve: s.stats.reduce((a, x) => a + x.clashResolve, 0),
+          };
+          seen.set(`${c.insert_failed}/${c.drop}/${c.clash_resolve}`, c);
+        },
+      });
       const r = checkReport(run);
       const cell: Omit<CompareCell, "fixed" | "remaining" | "new"> = {
         scenario: sc.name,
@@ -62,6 +83,7 @@ export function compare(
         states: r.states,
         seconds: r.seconds,
         drops: r.drops,
+        counters: [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c),
         ...(opts.probability
           ? (() => {
               const p = violationProbability(run.model, property);

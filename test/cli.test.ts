@@ -68,7 +68,7 @@ describe("conntrack-mc check", () => {
     [["check", "dns-a-aaaa", "--max-states", "0"], /^conntrack-mc: --max-states: expected a whole number of at least 1, got '0'$/],
     [["check", "dns-a-aaaa", "--max-seconds", "soon"], /^conntrack-mc: --max-seconds: expected a number greater than 0, got 'soon'$/],
     [["check", "dns-a-aaaa", "--order", "random"], /^conntrack-mc: --order: expected one of bfs, dfs, got 'random'$/],
-    [["check", "dns-a-aaaa", "--property", "liveness"], /^conntrack-mc: --property: unknown property 'liveness': expected one of no-drop$/],
+    [["check", "dns-a-aaaa", "--property", "liveness"], /^conntrack-mc: --property: unknown property 'liveness': expected one of no-drop, all-replied$/],
     [["check", "dns-a-aaaa", "--frobnicate"], /^conntrack-mc: Unknown option '--frobnicate'/],
     [["explode"], /^conntrack-mc: unknown command 'explode'/],
   ];
@@ -114,5 +114,20 @@ describe("conntrack-mc list", () => {
     const text = cli("list");
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/v4\.19\s+= v4\.6 \+ 71d8c47fc653 \+ 590b52e10d41 \+ 937963/);
+  });
+});
+
+describe("properties need what they speak of", () => {
+  it("all-replied on a scenario without replies is exit 2 naming the field", () => {
+    const r = cli("check", "dns-a-aaaa", "--property", "all-replied");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^conntrack-mc: property: all-replied needs a scenario with replies: true, and dns-a-aaaa \(.*\) has none\n$/);
+  });
+
+  it("all-replied on dns-3-packets: v5.6 loses a reply (exit 1), v5.9 does not (exit 0)", () => {
+    const a = JSON.parse(cli("check", "dns-3-packets", "--kernel", "v5.6", "--property", "all-replied", "--json").out);
+    expect(a.verdict).toBe("violated");
+    expect(a.drops.map((d: { class: string }) => d.class)).toEqual(["reply-lost"]);
+    expect(cli("check", "dns-3-packets", "--kernel", "v5.9", "--property", "all-replied").code).toBe(0);
   });
 });

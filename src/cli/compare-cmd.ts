@@ -71,6 +71,7 @@ function cellLines(c: CompareCell, isBase: boolean): string[] {
   }
   const p = probabilityText(c);
   if (p) lines.push(p);
+  lines.push(`conntrack -S: ${c.counters.map((x) => `${x.insert_failed}/${x.drop}/${x.clash_resolve}`).join(", ")}`);
   lines.push(`${fmtInt(c.states)} states${c.complete ? "" : " (incomplete)"}`);
   return lines;
 }
@@ -86,7 +87,12 @@ function renderText(r: CompareResult): string {
     rows.push(r.scenarios.map(() => "").concat(""));
   });
   rows.pop();
-  const lines = [`property ${r.property}: drop classes (reachable states) per kernel and scenario; changes against ${r.base}`, "", table(rows, "")];
+  const lines = [
+    `property ${r.property}: violation classes (reachable states) per kernel and scenario; changes against ${r.base}`,
+    "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave",
+    "",
+    table(rows, ""),
+  ];
   if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates ${r.property}, under a ${r.probabilityModel}.`);
   return lines.join("\n") + "\n";
 }
@@ -100,6 +106,7 @@ function renderMarkdown(r: CompareResult): string {
       (row, k) => `| ${k === 0 ? `**${esc(r.kernels[k]!)}** (base)` : `**${esc(r.kernels[k]!)}**`} | ${row.map((c) => cellLines(c, k === 0).map(esc).join("<br>")).join(" | ")} |`,
     ),
   ];
+  lines.push("", "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave.");
   if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates \`${r.property}\`, under a ${r.probabilityModel}.`);
   return lines.join("\n") + "\n";
 }

@@ -4,32 +4,39 @@
  * net/netfilter/nf_conntrack_core.c at v4.6). NAT picks a new source port from
  * the shared, unlocked per-protocol rover (nf_nat_proto_common.c).
  */
-import type { KernelBehaviour } from "./kernel.js";
+import { IPS } from "./conn.js";
+import type { KernelBehaviour, PortRange } from "./kernel.js";
+import type { KState } from "./state.js";
 import type { Tuple } from "./tuple.js";
 
-/** nf_nat_l4proto_unique_tuple without a port range or random flags. */
-function roverPort(st: { rover: number }, t: Tuple, used: (t: Tuple) => boolean): number {
-  // "If no range specified": keep ports below 1024 below 1024.
+/** nf_nat_l4proto_unique_tuple for a source manip. */
+function l4protoUniqueTuple(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean): number {
   let min: number, size: number;
-  if (t.sport < 512) [min, size] = [1, 511];
+  if (range) [min, size] = [range.min, range.max - range.min + 1];
+  // "If no range specified": keep ports below 1024 below 1024.
+  else if (t.sport < 512) [min, size] = [1, 511];
   else if (t.sport < 1024) [min, size] = [600, 424];
   else [min, size] = [1024, 65536 - 1024];
-  let off = st.rover;
+  // NF_NAT_RANGE_PROTO_RANDOM_FULLY starts at a random offset, else at the rover.
+  let off = random ?? st.rover;
   for (let i = 0; ; off = (off + 1) & 0xffff) {
     const port = min + (off % size);
     if (++i !== size && used({ ...t, sport: port })) continue;
-    st.rover = off; // the next search starts where this one ended
+    if (random === undefined) st.rover = off; // the next search starts where this one ended
     return port;
   }
 }
 
 export const baseV46: KernelBehaviour = {
   takenBy: () => true,
-  uniqueSourcePort: (_ctx, st, _self, t, used) => roverPort(st, t, used),
-  resolveClash: () => "drop",
+  uniqueSourcePort: l4protoUniqueTuple,
+  resolveClash: () => ({ kind: "drop" }),
   // No condition of its own: 71d8c47fc653 introduces the test, later patches narrow or widen it.
   clashMergeable: () => true,
+  clashWinnerUsable: (w) => !(w.status & IPS.DYING),
+  countResolved: () => {},
   confirmClashStats: (stats) => {
     stats.insertFailed++;
   },
+  udpReply: () => undefined,
 };

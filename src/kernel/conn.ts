@@ -9,10 +9,12 @@ export const IPS = {
   CONFIRMED: 1 << 3,
   SRC_NAT: 1 << 4,
   DST_NAT: 1 << 5,
-  DYING: 1 << 9,
-  FIXED_TIMEOUT: 1 << 10,
   SRC_NAT_DONE: 1 << 7,
   DST_NAT_DONE: 1 << 8,
+  DYING: 1 << 9,
+  FIXED_TIMEOUT: 1 << 10,
+  /** v5.6+: kernel-internal, shares the bit of IPS_UNTRACKED. */
+  NAT_CLASH: 1 << 12,
 } as const;
 
 export const IPS_NAT_MASK = IPS.SRC_NAT | IPS.DST_NAT;

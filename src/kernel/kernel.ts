@@ -8,8 +8,19 @@ import type { CpuStats, KState } from "./state.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Tuple } from "./tuple.js";
 
+/** A --to-ports range (NF_NAT_RANGE_PROTO_SPECIFIED). */
+export interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
 /** What nf_ct_resolve_clash decided for the loser of a confirm race. */
-export type ClashOutcome = "merge" | "drop";
+export type Resolution =
+  /** The packet continues with entry `into`; the loser's entry is freed. */
+  | { readonly kind: "merge"; readonly into: number }
+  /** v5.6+: the loser is linked as a NAT_CLASH entry, by its REPLY node only. */
+  | { readonly kind: "insert" }
+  | { readonly kind: "drop" };
 
 export interface Ctx {
   readonly sc: Scenario;
@@ -20,14 +31,21 @@ export interface KernelBehaviour {
   /** nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that
    * NAT wants for `self`? (called only when a tuple of `other` equals it) */
   takenBy(self: Conn, other: Conn): boolean;
-  /** nf_nat_l4proto_unique_tuple: the source port to use once `t`'s is taken. */
-  uniqueSourcePort(ctx: Ctx, st: KState, self: number, t: Tuple, used: (t: Tuple) => boolean): number;
+  /** nf_nat_l4proto_unique_tuple: the source port to use once `t`'s is taken.
+   * `random` is the random offset when the range asks for one (--random-fully). */
+  uniqueSourcePort(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean): number;
   /** nf_ct_resolve_clash: `loser` (packet/entry index) found `winner` at confirm. May count. */
-  resolveClash(ctx: Ctx, st: KState, loser: number, winner: number): ClashOutcome;
+  resolveClash(ctx: Ctx, st: KState, loser: number, winner: number): Resolution;
   /** The test inside nf_ct_resolve_clash (v4.7+): may the loser go on with the winner's entry? */
   clashMergeable(winner: Conn, loser: Conn): boolean;
+  /** nf_ct_resolve_clash's test of the winner itself (not dying, a reference can be taken). */
+  clashWinnerUsable(winner: Conn): boolean;
+  /** What nf_ct_resolve_clash counts for a resolved clash (v5.6+ counts there, not in confirm). */
+  countResolved(stats: CpuStats, how: "merge" | "insert"): void;
   /** What __nf_conntrack_confirm itself counts after a clash. */
-  confirmClashStats(stats: CpuStats, outcome: ClashOutcome): void;
+  confirmClashStats(stats: CpuStats, r: Resolution): void;
+  /** nf_conntrack_udp_packet on a reply that matched entry `id` (v5.6-5.8 delete NAT_CLASH entries here). */
+  udpReply(st: KState, id: number): string | undefined;
 }
 
 export interface Kernel extends KernelBehaviour {

@@ -1,31 +1,41 @@
 /**
- * The conntrack model as the engine sees it: one actor per CPU, each running
- * its packets one after the other through S1..S5; the DNAT step of a random
- * rule is a choice among the endpoints.
+ * The conntrack model as the engine sees it: one actor per CPU. A CPU works on
+ * one packet at a time (softirq): a query runs S1..S5, a reply is one step.
+ * When a CPU is idle, which waiting packet it takes next is its choice (arrival
+ * order); a random DNAT rule and --random-fully are choices of the step.
  */
 import { match } from "ts-pattern";
 import type { Action, Model } from "../engine/model.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Ctx, Kernel } from "./kernel.js";
-import { cloneState, encodedWords, encodeState, initialState, Pc, type KState } from "./state.js";
-import { init_conntrack, nf_conntrack_find_get } from "./steps/resolve_normal_ct.js";
-import { dnatChoices, nf_nat_setup_info_dst, nf_nat_setup_info_src } from "./steps/nf_nat_core.js";
+import { cloneState, encodedWords, encodeState, initialState, Pc, Reply, type KState } from "./state.js";
+import { init_conntrack, nf_conntrack_find_get, raw_notrack } from "./steps/resolve_normal_ct.js";
+import { dnatChoices, nf_nat_setup_info_dst, nf_nat_setup_info_src, snatChoices } from "./steps/nf_nat_core.js";
 import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
+import { reply } from "./steps/reply.js";
 
-/** The kernel function each step models, for traces. */
-export function stepFunction(pc: Pc): string {
+/** The kernel function a packet's next step models, for traces. */
+export function stepFunction(pc: Pc, notrack = false): string {
   return match(pc)
-    .with(Pc.LOOKUP, () => "__nf_conntrack_find_get")
+    .with(Pc.LOOKUP, () => (notrack ? "raw NOTRACK" : "__nf_conntrack_find_get"))
     .with(Pc.ALLOC, () => "init_conntrack")
     .with(Pc.DNAT, () => "nf_nat_setup_info(DST)")
     .with(Pc.SNAT, () => "nf_nat_setup_info(SRC)")
     .with(Pc.CONFIRM, () => "__nf_conntrack_confirm")
-    .with(Pc.DONE, () => "(done)")
+    .with(Pc.DONE, () => "reply")
     .exhaustive();
+}
+
+/** The packet an action moves and what it does: its query's next step, or its reply. */
+export interface Move {
+  readonly packet: number;
+  readonly kind: "query" | "reply";
+  readonly function: string;
 }
 
 export interface ConntrackModel extends Model<KState> {
   readonly ctx: Ctx;
+  move(s: KState, a: Action): Move;
   /** The packet an action moves. */
   packetOf(s: KState, a: Action): number;
   /** Applies `a` to `draft` in place and returns the step's note. The search
@@ -39,22 +49,47 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
   sc.packets.forEach((p, i) => byCpu[p.cpu]!.push(i));
   const actorNames = Array.from({ length: sc.cpus }, (_, c) => `cpu${c}`);
 
-  /** The packet CPU `cpu` is working on: its first one not done (softirq runs them in turn). */
-  const current = (s: KState, cpu: number): number => {
-    for (const p of byCpu[cpu]!) if (s.pkts[p]!.pc !== Pc.DONE) return p;
+  /** The packet a CPU is in the middle of (a query between S1 and S5), or -1. */
+  const busyWith = (s: KState, cpu: number): number => {
+    for (const p of byCpu[cpu]!) {
+      const pc = s.pkts[p]!.pc;
+      if (pc !== Pc.LOOKUP && pc !== Pc.DONE) return p;
+    }
     return -1;
   };
 
+  /** What an idle CPU may take next: its next query in order (once the reply it
+   * waits for, if any, was delivered), and every reply waiting for it. */
+  const waiting = (s: KState, cpu: number): number[] => {
+    const out: number[] = [];
+    const q = byCpu[cpu]!.find((p) => s.pkts[p]!.pc === Pc.LOOKUP);
+    if (q !== undefined) {
+      const dep = sc.packets[q]!.afterReply;
+      if (dep === undefined || s.pkts[dep]!.reply === Reply.DELIVERED) out.push(q);
+    }
+    for (const p of byCpu[cpu]!) if (s.pkts[p]!.reply === Reply.PENDING) out.push(p);
+    return out;
+  };
+
+  const move = (s: KState, a: Action): Move => {
+    const busy = busyWith(s, a.actor);
+    const p = busy >= 0 ? busy : waiting(s, a.actor)[a.choice];
+    if (p === undefined) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
+    const pc = s.pkts[p]!.pc;
+    return { packet: p, kind: pc === Pc.DONE ? "reply" : "query", function: stepFunction(pc, sc.notrack) };
+  };
+
   const apply = (st: KState, a: Action): string => {
-    const p = current(st, a.actor);
+    const { packet: p, kind } = move(st, a);
+    if (kind === "reply") return reply(ctx, st, p);
     return match(st.pkts[p]!.pc)
-      .with(Pc.LOOKUP, () => nf_conntrack_find_get(ctx, st, p))
+      .with(Pc.LOOKUP, () => (sc.notrack ? raw_notrack(ctx, st, p) : nf_conntrack_find_get(ctx, st, p)))
       .with(Pc.ALLOC, () => init_conntrack(ctx, st, p))
       .with(Pc.DNAT, () => nf_nat_setup_info_dst(ctx, st, p, a.choice))
-      .with(Pc.SNAT, () => nf_nat_setup_info_src(ctx, st, p))
+      .with(Pc.SNAT, () => nf_nat_setup_info_src(ctx, st, p, a.choice))
       .with(Pc.CONFIRM, () => nf_conntrack_confirm(ctx, st, p))
       .with(Pc.DONE, () => {
-        throw new Error(`cpu${a.actor} has no step to take`);
+        throw new Error("unreachable: a done query moves only as a reply");
       })
       .exhaustive();
   };
@@ -67,10 +102,15 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
     actions(s) {
       const out: Action[] = [];
       for (let cpu = 0; cpu < sc.cpus; cpu++) {
-        const p = current(s, cpu);
-        if (p < 0) continue;
-        const n = s.pkts[p]!.pc === Pc.DNAT ? dnatChoices(ctx, s, p) : 1;
-        for (let choice = 0; choice < n; choice++) out.push({ actor: cpu, choice });
+        const busy = busyWith(s, cpu);
+        if (busy >= 0) {
+          const pc = s.pkts[busy]!.pc;
+          const n = pc === Pc.DNAT ? dnatChoices(ctx) : pc === Pc.SNAT ? snatChoices(ctx) : 1;
+          for (let choice = 0; choice < n; choice++) out.push({ actor: cpu, choice });
+        } else {
+          const w = waiting(s, cpu).length;
+          for (let choice = 0; choice < w; choice++) out.push({ actor: cpu, choice });
+        }
       }
       return out;
     },
@@ -81,10 +121,11 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
     },
     encode: encodeState,
     describe(s, a) {
-      const p = current(s, a.actor);
-      return `${sc.packets[p]!.name}: ${stepFunction(s.pkts[p]!.pc)}`;
+      const m = move(s, a);
+      return `${sc.packets[m.packet]!.name}: ${m.function}`;
     },
-    packetOf: (s, a) => current(s, a.actor),
+    move,
+    packetOf: (s, a) => move(s, a).packet,
     apply,
   };
 }

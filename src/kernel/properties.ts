@@ -1,7 +1,7 @@
 /** The properties a scenario can be checked against. */
 import type { Property } from "../engine/model.js";
 import { classifyDrop } from "./classify.js";
-import { Fate, type KState } from "./state.js";
+import { Fate, Reply, type KState } from "./state.js";
 
 export const noDrop: Property<KState> = {
   name: "no-drop",
@@ -18,4 +18,26 @@ export const noDrop: Property<KState> = {
   },
 };
 
-export const PROPERTIES: readonly Property<KState>[] = [noDrop];
+export const REPLY_CLASSES = {
+  "reply-lost": "no entry matched the reply: it was not translated back and the client never sees it",
+  "reply-misrouted": "an entry translated the reply, but not back to the address and port the client sent to",
+} as const;
+
+/** Every accepted query's reply reaches the client from where the client sent it.
+ * Checked when the run is over (no CPU can move). */
+export const allReplied: Property<KState> = {
+  name: "all-replied",
+  kind: "terminal",
+  description: "every query that was not dropped gets its answer, from the address and port the client sent to",
+  violations(s) {
+    const out: string[] = [];
+    for (const p of s.pkts) {
+      if (p.fate !== Fate.ACCEPTED) continue;
+      const cls = p.reply === Reply.LOST ? "reply-lost" : p.reply === Reply.MISROUTED ? "reply-misrouted" : undefined;
+      if (cls && !out.includes(cls)) out.push(cls);
+    }
+    return out;
+  },
+};
+
+export const PROPERTIES: readonly Property<KState>[] = [noDrop, allReplied];

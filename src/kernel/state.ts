@@ -19,6 +19,16 @@ export type Pc = (typeof Pc)[keyof typeof Pc];
 export const Fate = { PENDING: 0, ACCEPTED: 1, DROPPED: 2 } as const;
 export type Fate = (typeof Fate)[keyof typeof Fate];
 
+/** The answer to an accepted query, when the scenario has replies. */
+export const Reply = {
+  NONE: 0, // no reply (yet): the query is not through, was dropped, or replies are off
+  PENDING: 1, // the endpoint answered; the node has not processed the reply yet
+  DELIVERED: 2, // reached the client from the address and port it sent to
+  LOST: 3, // no entry matched: not translated back, the client's socket never sees it
+  MISROUTED: 4, // translated by an entry, but not back to what the client sent to
+} as const;
+export type Reply = (typeof Reply)[keyof typeof Reply];
+
 export interface PacketState {
   pc: Pc;
   fate: Fate;
@@ -30,6 +40,9 @@ export interface PacketState {
   uses: number;
   /** The entry confirm's clash check found, -1 if none. */
   clashWith: number;
+  /** Its entry is linked by its REPLY node only (a v5.6+ NAT_CLASH entry). */
+  replyOnly: boolean;
+  reply: Reply;
 }
 
 /** The per-CPU counters of `conntrack -S`. */
@@ -52,7 +65,16 @@ export interface KState {
 
 export function initialState(packets: number, cpus: number): KState {
   return {
-    pkts: Array.from({ length: packets }, () => ({ pc: Pc.LOOKUP, fate: Fate.PENDING, ct: null, freed: false, uses: -1, clashWith: -1 })),
+    pkts: Array.from({ length: packets }, () => ({
+      pc: Pc.LOOKUP,
+      fate: Fate.PENDING,
+      ct: null,
+      freed: false,
+      uses: -1,
+      clashWith: -1,
+      replyOnly: false,
+      reply: Reply.NONE,
+    })),
     table: [],
     bysource: [],
     rover: 0,
@@ -71,7 +93,7 @@ export function cloneState(s: KState): KState {
   };
 }
 
-export const WORDS_PER_PACKET = 14;
+export const WORDS_PER_PACKET = 16;
 
 export function encodedWords(packets: number, cpus: number): number {
   return packets * WORDS_PER_PACKET + 2 * (packets + 1) + 1 + 3 * cpus;
@@ -86,6 +108,8 @@ export function encodeState(s: KState, out: Int32Array): number {
     out[n++] = p.uses;
     out[n++] = p.clashWith;
     out[n++] = p.freed ? 1 : 0;
+    out[n++] = p.replyOnly ? 1 : 0;
+    out[n++] = p.reply;
     const ct = p.ct;
     if (ct) {
       out[n++] = ct.status;

@@ -1,7 +1,8 @@
 /**
  * The conntrack hash table as the races see it: only confirmed entries are
- * linked, each twice (ORIGINAL and REPLY tuple), and chains are walked newest
- * first (hlist_nulls_add_head_rcu).
+ * linked, each by its ORIGINAL and its REPLY tuple (a v5.6+ NAT_CLASH entry by
+ * its REPLY tuple only), and chains are walked newest first
+ * (hlist_nulls_add_head_rcu).
  */
 import { IPS } from "./conn.js";
 import type { KState } from "./state.js";
@@ -14,19 +15,30 @@ export interface Hit {
   readonly dir: Dir;
 }
 
-/** First node whose tuple equals `t` (nf_ct_key_equal also requires CONFIRMED). */
-export function findNode(st: KState, t: Tuple): Hit | undefined {
+/** First linked node whose tuple equals `t` and that `accept` takes
+ * (nf_ct_key_equal also requires CONFIRMED). */
+export function findNode(st: KState, t: Tuple, accept?: (id: number, dir: Dir) => boolean): Hit | undefined {
   for (let i = st.table.length - 1; i >= 0; i--) {
     const id = st.table[i]!;
-    const ct = st.pkts[id]!.ct!;
+    const p = st.pkts[id]!;
+    const ct = p.ct!;
     if (!(ct.status & IPS.CONFIRMED)) continue;
-    if (tupleEqual(ct.reply, t)) return { id, dir: "REPLY" };
-    if (tupleEqual(ct.orig, t)) return { id, dir: "ORIGINAL" };
+    if (tupleEqual(ct.reply, t) && (!accept || accept(id, "REPLY"))) return { id, dir: "REPLY" };
+    if (!p.replyOnly && tupleEqual(ct.orig, t) && (!accept || accept(id, "ORIGINAL"))) return { id, dir: "ORIGINAL" };
   }
   return undefined;
 }
 
-/** Links entry `id` into the table: __nf_conntrack_hash_insert. */
-export function hashInsert(st: KState, id: number): void {
+/** Links entry `id`: __nf_conntrack_hash_insert, or with `replyOnly` the v5.6
+ * clash insertion that links the REPLY node alone. */
+export function hashInsert(st: KState, id: number, replyOnly = false): void {
+  st.pkts[id]!.replyOnly = replyOnly;
+  st.pkts[id]!.ct!.status |= IPS.CONFIRMED;
   st.table.push(id);
+}
+
+/** Unlinks entry `id` (nf_ct_kill -> nf_ct_delete). */
+export function hashRemove(st: KState, id: number): void {
+  st.table = st.table.filter((x) => x !== id);
+  st.pkts[id]!.ct!.status |= IPS.DYING;
 }

@@ -10,8 +10,21 @@ import { clashResolution } from "./patches/71d8c47fc653.js";
 import { natDoneTest } from "./patches/590b52e10d41.js";
 import { patch937963 } from "./patches/937963.js";
 import { patch1032812 } from "./patches/1032812.js";
+import { clashInsertion } from "./patches/6a757c07e51f.js";
+import { noAutoDelete } from "./patches/c46172147ebb.js";
+import { clashResolveCounter } from "./patches/bc92470413f3.js";
+import { reverseClash } from "./patches/a4e6a1031e77.js";
 
-export const PATCHES: readonly Patch[] = [clashResolution, natDoneTest, patch937963, patch1032812];
+export const PATCHES: readonly Patch[] = [
+  clashResolution,
+  natDoneTest,
+  patch937963,
+  patch1032812,
+  clashInsertion,
+  noAutoDelete,
+  clashResolveCounter,
+  reverseClash,
+];
 
 export interface Release {
   readonly name: string;
@@ -25,6 +38,22 @@ export const RELEASES: readonly Release[] = [
   { name: "v4.18", patches: ["71d8c47fc653", "590b52e10d41"], note: "the unpatched kernel: clash resolution, refused for entries with NAT" },
   { name: "v4.19", patches: ["71d8c47fc653", "590b52e10d41", "937963"], note: "v4.18 + 937963" },
   { name: "v5.0", patches: ["71d8c47fc653", "590b52e10d41", "937963", "1032812"], note: "v4.18 + 937963 + 1032812" },
+  { name: "v5.6", patches: ["71d8c47fc653", "590b52e10d41", "937963", "1032812", "6a757c07e51f"], note: "v5.0 + clash insertion (NAT_CLASH entries)" },
+  {
+    name: "v5.9",
+    patches: ["71d8c47fc653", "590b52e10d41", "937963", "1032812", "6a757c07e51f", "c46172147ebb"],
+    note: "v5.6 + NAT_CLASH entries no longer deleted on reply",
+  },
+  {
+    name: "v5.10",
+    patches: ["71d8c47fc653", "590b52e10d41", "937963", "1032812", "6a757c07e51f", "c46172147ebb", "bc92470413f3"],
+    note: "v5.9 + clash_resolve counter",
+  },
+  {
+    name: "v6.12",
+    patches: ["71d8c47fc653", "590b52e10d41", "937963", "1032812", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "a4e6a1031e77"],
+    note: "v5.10 + merge on tuples equal or swapped, no NAT_DONE shortcut",
+  },
 ];
 
 function findPatch(token: string): Patch | undefined {

@@ -73,7 +73,9 @@ export function describeChanges(model: ConntrackModel, before: KState, after: KS
           break; // pc and clashWith: the step and its note say it
       }
     } else if (path[0] === "table") {
-      for (const id of after.table) if (!before.table.includes(id)) out.push(`hash table += ${name(id)}'s entry (ORIGINAL and REPLY nodes)`);
+      for (const id of after.table) {
+        if (!before.table.includes(id)) out.push(`hash table += ${name(id)}'s entry (${after.pkts[id]!.replyOnly ? "REPLY node only" : "ORIGINAL and REPLY nodes"})`);
+      }
       for (const id of before.table) if (!after.table.includes(id)) out.push(`hash table -= ${name(id)}'s entry`);
     } else if (path[0] === "bysource") {
       for (const id of after.bysource) if (!before.bysource.includes(id)) out.push(`nf_nat_bysource += ${name(id)}'s entry`);

@@ -2,7 +2,7 @@
 import type { Action } from "../engine/model.js";
 import type { Path } from "../engine/path.js";
 import { encodeState, type KState } from "../kernel/state.js";
-import { stepFunction, type ConntrackModel } from "../kernel/model.js";
+import type { ConntrackModel } from "../kernel/model.js";
 import { Fate } from "../kernel/state.js";
 import { describeChanges, diffStep } from "./changes.js";
 
@@ -21,14 +21,15 @@ export function traceSteps(model: ConntrackModel, path: Path<KState>): TraceStep
   const sc = model.ctx.sc;
   return path.actions.map((a: Action, i) => {
     const before = path.states[i]!;
-    const p = model.packetOf(before, a);
+    const m = model.move(before, a);
+    const p = m.packet;
     const { next, note, patches } = diffStep(model, before, a);
     assertSame(model, next, path.states[i + 1]!, i + 1);
     return {
       step: i + 1,
       cpu: a.actor,
       packet: sc.packets[p]!.name,
-      function: stepFunction(before.pkts[p]!.pc),
+      function: m.function,
       note,
       changes: describeChanges(model, before, next, patches),
       decisive: before.pkts[p]!.fate !== Fate.DROPPED && next.pkts[p]!.fate === Fate.DROPPED,

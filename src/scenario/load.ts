@@ -40,8 +40,25 @@ const schema = z
       .optional(),
     snat: z.union([
       z.enum(["none", "null-binding"]),
-      z.strictObject({ mode: z.literal("masquerade"), to: ipv4 }),
+      z.strictObject({
+        mode: z.literal("masquerade"),
+        to: ipv4,
+        ports: z
+          .string()
+          .regex(/^\d+-\d+$/, { message: "expected a port range such as 1024-1031" })
+          .refine(
+            (r) => {
+              const [a, b] = r.split("-").map(Number);
+              return a! >= 1 && b! <= 65535 && a! <= b! && b! - a! < 256;
+            },
+            { message: "expected min-max with 1 <= min <= max <= 65535 and at most 256 ports" },
+          )
+          .optional(),
+        "random-fully": z.boolean().optional(),
+      }),
     ]),
+    replies: z.boolean().optional(),
+    notrack: z.boolean().optional(),
     packets: z
       .array(
         z.strictObject({
@@ -49,6 +66,7 @@ const schema = z
           cpu: z.number().int().min(0),
           from: hostPort.optional(),
           to: hostPort.optional(),
+          "after-reply": z.string().optional(),
         }),
       )
       .min(1)
@@ -66,6 +84,22 @@ const schema = z
       if (names.has(p.name)) ctx.addIssue({ code: "custom", path: ["packets", i, "name"], message: `expected a unique name; '${p.name}' is used twice` });
       names.add(p.name);
     });
+    s.packets.forEach((p, i) => {
+      const dep = p["after-reply"];
+      if (dep === undefined) return;
+      const j = s.packets.findIndex((q) => q.name === dep);
+      if (!s.replies) {
+        ctx.addIssue({ code: "custom", path: ["packets", i, "after-reply"], message: "needs replies: true" });
+      } else if (j < 0 || j >= i) {
+        ctx.addIssue({ code: "custom", path: ["packets", i, "after-reply"], message: `expected the name of an earlier packet, got '${dep}'` });
+      }
+    });
+    if (s.notrack && (s.dnat || s.snat !== "none" && typeof s.snat === "object")) {
+      ctx.addIssue({ code: "custom", path: ["notrack"], message: "NOTRACK packets get no NAT: expected no dnat and no masquerade" });
+    }
+    if (typeof s.snat === "object" && s.snat["random-fully"] && !s.snat.ports) {
+      ctx.addIssue({ code: "custom", path: ["snat", "ports"], message: "--random-fully branches on every port of the range: expected a small range such as 1024-1031" });
+    }
     if (s.dnat && !s["nat-table"]) {
       ctx.addIssue({ code: "custom", path: ["dnat"], message: "a DNAT rule needs nat-table: true" });
     }
@@ -130,14 +164,26 @@ function intern(raw: RawScenario, source: string): Scenario {
   };
   const client = hp(raw.client);
   const service = hp(raw.service);
-  const packets: PacketSpec[] = raw.packets.map((p) => ({
-    name: p.name,
-    cpu: p.cpu,
-    from: p.from ? hp(p.from) : client,
-    to: p.to ? hp(p.to) : service,
-  }));
+  const packets: PacketSpec[] = raw.packets.map((p) => {
+    const dep = p["after-reply"];
+    return {
+      name: p.name,
+      cpu: p.cpu,
+      from: p.from ? hp(p.from) : client,
+      to: p.to ? hp(p.to) : service,
+      ...(dep !== undefined ? { afterReply: raw.packets.findIndex((q) => q.name === dep) } : {}),
+    };
+  });
   const dnat = raw.dnat ? { endpoints: raw.dnat.endpoints.map(hp), choice: raw.dnat.choice } : undefined;
-  const snat = typeof raw.snat === "string" ? { mode: raw.snat } : { mode: raw.snat.mode, to: addr(raw.snat.to) };
+  const snat =
+    typeof raw.snat === "string"
+      ? { mode: raw.snat, randomFully: false }
+      : {
+          mode: raw.snat.mode,
+          to: addr(raw.snat.to),
+          ...(raw.snat.ports ? { ports: { min: Number(raw.snat.ports.split("-")[0]), max: Number(raw.snat.ports.split("-")[1]) } } : {}),
+          randomFully: raw.snat["random-fully"] ?? false,
+        };
   return {
     name: raw.name,
     description: raw.description,
@@ -148,6 +194,8 @@ function intern(raw: RawScenario, source: string): Scenario {
     ...(dnat ? { dnat } : {}),
     snat,
     packets,
+    replies: raw.replies ?? false,
+    notrack: raw.notrack ?? false,
     kernels: raw.kernels,
     addrs,
   };

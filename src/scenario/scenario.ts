@@ -23,6 +23,10 @@ export interface Snat {
   readonly mode: SnatMode;
   /** The address MASQUERADE maps to (the node's address). */
   readonly to?: number;
+  /** --to-ports: the source port range (NF_NAT_RANGE_PROTO_SPECIFIED). */
+  readonly ports?: { readonly min: number; readonly max: number };
+  /** --random-fully (NF_NAT_RANGE_PROTO_RANDOM_FULLY): never keep the port, start the search at a random offset. */
+  readonly randomFully: boolean;
 }
 
 export interface PacketSpec {
@@ -30,6 +34,8 @@ export interface PacketSpec {
   readonly cpu: number;
   readonly from: HostPort;
   readonly to: HostPort;
+  /** Sent only once the reply to this packet (an index) was delivered: resolv.conf single-request. */
+  readonly afterReply?: number;
 }
 
 export interface Scenario {
@@ -44,6 +50,10 @@ export interface Scenario {
   readonly dnat?: Dnat;
   readonly snat: Snat;
   readonly packets: readonly PacketSpec[];
+  /** Each endpoint answers each query it receives; the reply is processed on the query's CPU. */
+  readonly replies: boolean;
+  /** A raw-table NOTRACK rule matches these packets and their replies (NodeLocal DNSCache). */
+  readonly notrack: boolean;
   /** Kernel variants to check by default; the first is `check`'s default. */
   readonly kernels: readonly string[];
   readonly addrs: readonly string[];

@@ -6,7 +6,6 @@
  * confirm still counts insert_failed either way. Read at torvalds/linux
  * 71d8c47fc653711c41bc3282e5b0e605b3727956: no NAT test yet (590b52e10d41).
  */
-import { IPS } from "../conn.js";
 import type { Patch } from "../patch.js";
 
 export const clashResolution: Patch = {
@@ -22,9 +21,9 @@ export const clashResolution: Patch = {
       const allowClash = ctx.sc.protocol === "udp"; // l4proto->allow_clash: UDP yes, TCP no
       // !nf_ct_is_dying(ct) && atomic_inc_not_zero(&ct->ct_general.use): a
       // linked winner always has a reference, so only DYING can refuse it.
-      if (allowClash && !(w.status & IPS.DYING) && ctx.k.clashMergeable(w, l)) return "merge";
+      if (allowClash && ctx.k.clashWinnerUsable(w) && ctx.k.clashMergeable(w, l)) return { kind: "merge", into: winner };
       st.stats[ctx.sc.packets[loser]!.cpu]!.drop++;
-      return "drop";
+      return { kind: "drop" };
     },
   }),
 };

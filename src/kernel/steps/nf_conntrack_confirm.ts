@@ -5,39 +5,45 @@
  * the version's clash policy (Kernel.resolveClash) decides.
  */
 import { match } from "ts-pattern";
-import { IPS } from "../conn.js";
 import type { Ctx } from "../kernel.js";
-import { Fate, Pc, type KState } from "../state.js";
+import type { KState } from "../state.js";
 import { findNode, hashInsert } from "../table.js";
+import { acceptQuery, dropQuery } from "./verdict.js";
 
 export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
   const ct = pkt.ct!;
   const cpu = ctx.sc.packets[p]!.cpu;
-  pkt.pc = Pc.DONE;
   const h = findNode(st, ct.orig) ?? findNode(st, ct.reply);
   if (!h) {
-    ct.status |= IPS.CONFIRMED;
     hashInsert(st, p);
-    pkt.fate = Fate.ACCEPTED;
+    acceptQuery(ctx, st, p);
     return "no clash: entry inserted, CONFIRMED";
   }
-  const winner = ctx.sc.packets[h.id]!.name;
-  const outcome = ctx.k.resolveClash(ctx, st, p, h.id);
-  ctx.k.confirmClashStats(st.stats[cpu]!, outcome);
-  // The loser's entry is released either way (nf_conntrack_put on the skb's entry).
-  pkt.freed = true;
-  st.bysource = st.bysource.filter((id) => id !== p);
+  const name = (id: number): string => ctx.sc.packets[id]!.name;
+  const r = ctx.k.resolveClash(ctx, st, p, h.id);
+  ctx.k.confirmClashStats(st.stats[cpu]!, r);
   pkt.clashWith = h.id;
-  return match(outcome)
-    .with("merge", () => {
-      pkt.uses = h.id;
-      pkt.fate = Fate.ACCEPTED;
-      return `clash with ${winner}'s entry (${h.dir}): resolved, packet continues with it`;
+  const found = `clash with ${name(h.id)}'s entry (${h.dir})`;
+  return match(r)
+    .with({ kind: "merge" }, ({ into }) => {
+      // The loser's entry is released (nf_conntrack_put); the packet goes on with `into`.
+      pkt.freed = true;
+      st.bysource = st.bysource.filter((id) => id !== p);
+      pkt.uses = into;
+      acceptQuery(ctx, st, p);
+      return `${found}: resolved, packet continues with ${name(into)}'s entry`;
     })
-    .with("drop", () => {
-      pkt.fate = Fate.DROPPED;
-      return `clash with ${winner}'s entry (${h.dir}): NF_DROP`;
+    .with({ kind: "insert" }, () => {
+      hashInsert(st, p, true);
+      acceptQuery(ctx, st, p);
+      return `${found}: inserted as NAT_CLASH entry (REPLY node only)`;
+    })
+    .with({ kind: "drop" }, () => {
+      pkt.freed = true;
+      st.bysource = st.bysource.filter((id) => id !== p);
+      dropQuery(st, p);
+      return `${found}: NF_DROP`;
     })
     .exhaustive();
 }

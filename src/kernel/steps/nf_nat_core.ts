@@ -4,14 +4,15 @@
  * net/netfilter/nf_nat_core.c of v4.18 (get_unique_tuple, find_appropriate_src,
  * nf_nat_used_tuple); where a patch changes it, the kernel hooks say so.
  */
-import { IPS, type Conn } from "../conn.js";
-import type { Ctx } from "../kernel.js";
+import { IPS } from "../conn.js";
+import type { Ctx, PortRange } from "../kernel.js";
+import { findNode } from "../table.js";
 import { Pc, type KState } from "../state.js";
 import { invert, srcEqual, tupleEqual, type Tuple } from "../tuple.js";
 import { formatHostPort } from "../../scenario/scenario.js";
 
 /** Endpoint indexes the DNAT step may choose from for packet `p`. */
-export function dnatChoices(ctx: Ctx, st: KState, p: number): number {
+export function dnatChoices(ctx: Ctx): number {
   const d = ctx.sc.dnat;
   if (!d || d.choice === "consistent") return 1;
   return d.endpoints.length;
@@ -48,38 +49,46 @@ export function nf_nat_setup_info_dst(ctx: Ctx, st: KState, p: number, choice: n
 /** nf_nat_used_tuple: would `t` (original direction) give a REPLY tuple that a
  * confirmed entry other than ours already holds? -> nf_conntrack_tuple_taken */
 export function nf_nat_used_tuple(ctx: Ctx, st: KState, self: number, t: Tuple): boolean {
-  return nf_conntrack_tuple_taken(ctx, st, invert(t), self);
+  return nf_conntrack_tuple_taken(ctx, st, invert(t), self) >= 0;
 }
 
-/** nf_conntrack_tuple_taken: lockless walk of the tuple's bucket. */
-export function nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ignored: number): boolean {
+/** nf_conntrack_tuple_taken: lockless walk of the tuple's bucket; returns the
+ * holder (-1: free). The kernel's takenBy decides which holders count. */
+export function nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ignored: number): number {
   const self = st.pkts[ignored]!.ct!;
-  return takenByWhom(ctx, st, reply, ignored, self) >= 0;
+  const hit = findNode(st, reply, (id) => id !== ignored && ctx.k.takenBy(self, st.pkts[id]!.ct!));
+  return hit ? hit.id : -1;
 }
 
-function takenByWhom(ctx: Ctx, st: KState, reply: Tuple, ignored: number, self: Conn): number {
-  for (let i = st.table.length - 1; i >= 0; i--) {
-    const id = st.table[i]!;
-    if (id === ignored) continue;
-    const other = st.pkts[id]!.ct!;
-    if (!(other.status & IPS.CONFIRMED)) continue;
-    if ((tupleEqual(other.orig, reply) || tupleEqual(other.reply, reply)) && ctx.k.takenBy(self, other)) return id;
-  }
-  return -1;
-}
-
-interface Range {
-  /** The one address the range maps to (null binding: the current one; MASQUERADE: the node's). */
+/** A source NAT range: one address (the null binding's current one, or
+ * MASQUERADE's), optionally a port range, optionally --random-fully. */
+interface SrcRange {
   readonly addr: number;
+  readonly ports: PortRange | undefined;
+  readonly randomFully: boolean;
 }
 
-function inRange(t: Tuple, r: Range): boolean {
-  return t.src === r.addr;
+function srcRange(ctx: Ctx, curr: Tuple): SrcRange {
+  const sn = ctx.sc.snat;
+  return sn.mode === "masquerade"
+    ? { addr: sn.to!, ports: sn.ports, randomFully: sn.randomFully }
+    : { addr: curr.src, ports: undefined, randomFully: false };
+}
+
+function inRange(t: Tuple, r: SrcRange): boolean {
+  return t.src === r.addr && (!r.ports || (t.sport >= r.ports.min && t.sport <= r.ports.max));
+}
+
+/** Choices the SNAT step makes: a random offset into the port range with --random-fully. */
+export function snatChoices(ctx: Ctx): number {
+  const sn = ctx.sc.snat;
+  if (!sn.randomFully) return 1;
+  return sn.ports ? sn.ports.max - sn.ports.min + 1 : 65536 - 1024;
 }
 
 /** find_appropriate_src: reuse the mapping of an entry with the same original
  * source (nf_nat_bysource holds entries from setup time on, confirmed or not). */
-function find_appropriate_src(st: KState, orig: Tuple, r: Range): Tuple | undefined {
+function find_appropriate_src(st: KState, orig: Tuple, r: SrcRange): Tuple | undefined {
   for (const id of st.bysource) {
     const ct = st.pkts[id]!.ct!;
     if (!srcEqual(ct.orig, orig)) continue;
@@ -90,37 +99,43 @@ function find_appropriate_src(st: KState, orig: Tuple, r: Range): Tuple | undefi
   return undefined;
 }
 
-/** get_unique_tuple(NF_NAT_MANIP_SRC) with a one-address range and no port range. */
-function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: Range): { t: Tuple; how: string } {
+/** get_unique_tuple(NF_NAT_MANIP_SRC) for a one-address range. */
+function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: SrcRange, random: number): { t: Tuple; how: string } {
   const used = (t: Tuple): boolean => nf_nat_used_tuple(ctx, st, p, t);
-  // 1) keep the current source if it is in range and free, or reuse an existing mapping.
-  if (inRange(orig, r)) {
-    if (!used(orig)) return { t: orig, how: "tuple free: keeps its source port" };
-  } else {
-    const found = find_appropriate_src(st, orig, r);
-    if (found && !used(found)) return { t: found, how: "reuses the mapping of an entry with the same source (find_appropriate_src)" };
+  if (!r.randomFully) {
+    // 1) keep the current source if it is in range and free, or reuse an existing mapping.
+    if (inRange(orig, r)) {
+      if (!used(orig)) return { t: orig, how: "tuple free: keeps its source port" };
+    } else {
+      const found = find_appropriate_src(st, orig, r);
+      if (found && !used(found)) return { t: found, how: "reuses the mapping of an entry with the same source (find_appropriate_src)" };
+    }
   }
   // 2) find_best_ips_proto: the range has a single address.
   const t = { ...orig, src: r.addr };
-  // 3) keep the port if the tuple is free, else the protocol searches one.
-  if (!used(t)) return { t, how: "tuple free: keeps its source port" };
-  const holder = takenByWhom(ctx, st, invert(t), p, st.pkts[p]!.ct!);
-  const port = ctx.k.uniqueSourcePort(ctx, st, p, t, used);
-  return {
-    t: { ...t, sport: port },
-    how: `REPLY tuple taken by ${ctx.sc.packets[holder]!.name}'s confirmed entry: port search picks ${port}`,
-  };
+  // 3) keep the port if it is in range and the tuple is free (not with --random-fully).
+  if (!r.randomFully) {
+    if (r.ports ? inRange(t, r) && (r.ports.min === r.ports.max || !used(t)) : !used(t)) {
+      return { t, how: "tuple free: keeps its source port" };
+    }
+  }
+  const holder = nf_conntrack_tuple_taken(ctx, st, invert(t), p);
+  const port = ctx.k.uniqueSourcePort(st, t, r.ports, r.randomFully ? random : undefined, used);
+  const why = r.randomFully
+    ? `--random-fully: search from random offset ${random}`
+    : holder >= 0
+      ? `REPLY tuple taken by ${ctx.sc.packets[holder]!.name}'s confirmed entry: port search`
+      : "port out of range: port search";
+  return { t: { ...t, sport: port }, how: `${why} picks ${port}` };
 }
 
 /** S4: nf_nat_setup_info(ct, range, NF_NAT_MANIP_SRC): MASQUERADE, or the null
  * binding (the current address) when no SNAT rule matches. */
-export function nf_nat_setup_info_src(ctx: Ctx, st: KState, p: number): string {
+export function nf_nat_setup_info_src(ctx: Ctx, st: KState, p: number, choice: number): string {
   const pkt = st.pkts[p]!;
   const ct = pkt.ct!;
   const curr = invert(ct.reply);
-  const sn = ctx.sc.snat;
-  const r: Range = { addr: sn.mode === "masquerade" ? sn.to! : curr.src };
-  const { t, how } = get_unique_tuple_src(ctx, st, p, curr, r);
+  const { t, how } = get_unique_tuple_src(ctx, st, p, curr, srcRange(ctx, curr), choice);
   if (!tupleEqual(t, curr)) {
     ct.reply = invert(t);
     ct.status |= IPS.SRC_NAT;
@@ -128,5 +143,5 @@ export function nf_nat_setup_info_src(ctx: Ctx, st: KState, p: number): string {
   ct.status |= IPS.SRC_NAT_DONE;
   st.bysource.unshift(p);
   pkt.pc = Pc.CONFIRM;
-  return `${sn.mode === "masquerade" ? "MASQUERADE" : "null binding"}: ${how}`;
+  return `${ctx.sc.snat.mode === "masquerade" ? "MASQUERADE" : "null binding"}: ${how}`;
 }

@@ -3,10 +3,11 @@
  * (RCU) and sees only confirmed entries; on a miss init_conntrack allocates a
  * private entry that no other CPU can see until it is confirmed.
  */
-import { Fate, Pc, type KState } from "../state.js";
+import { Pc, type KState } from "../state.js";
 import type { Ctx } from "../kernel.js";
 import { findNode } from "../table.js";
 import { invert, tuple, type Tuple } from "../tuple.js";
+import { acceptQuery } from "./verdict.js";
 
 export function packetTuple(ctx: Ctx, p: number): Tuple {
   const spec = ctx.sc.packets[p]!;
@@ -20,12 +21,18 @@ export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   const hit = findNode(st, packetTuple(ctx, p));
   if (hit) {
     pkt.uses = hit.id;
-    pkt.fate = Fate.ACCEPTED;
-    pkt.pc = Pc.DONE;
+    acceptQuery(ctx, st, p);
     return `hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted`;
   }
   pkt.pc = Pc.ALLOC;
   return "miss";
+}
+
+/** A raw-table NOTRACK rule (priority -300) ran first: the packet is untracked,
+ * nf_conntrack_in skips it and no entry, lookup or NAT exists for it. */
+export function raw_notrack(ctx: Ctx, st: KState, p: number): string {
+  acceptQuery(ctx, st, p);
+  return "raw table NOTRACK: untracked, no conntrack entry";
 }
 
 /** S2: init_conntrack: ORIGINAL = the packet's tuple, REPLY = its inverse, status 0. */

@@ -1,0 +1,68 @@
+/**
+ * 6a757c07e51f "netfilter: conntrack: allow insertion of clashing entries"
+ * (v5.6), with its three preparatory commits of the same series (remove two
+ * args from resolve_clash, place confirm-bit setting in a helper, split
+ * resolve_clash function). nf_ct_resolve_clash now:
+ *   1. drops at once unless the protocol allows clashes;
+ *   2. __nf_ct_resolve_clash: merges with the winner as before (counts insert_failed);
+ *   3. nf_ct_resolve_clash_harder: if some entry already holds the loser's REPLY
+ *      tuple, tries the same merge with it, else drops; otherwise links the loser
+ *      by its REPLY node only (ORIGINAL node "fake added", so original-direction
+ *      lookups still find the winner), status NAT_CLASH | FIXED_TIMEOUT, timeout
+ *      1 s, never ASSURED; nothing is counted for it;
+ *   4. a drop counts drop and insert_failed; confirm no longer counts.
+ * The UDP tracker (nf_conntrack_udp_refresh_unreplied) deletes a NAT_CLASH
+ * entry when its first reply arrives; c46172147ebb (v5.9) undoes that.
+ * Read from the series' mails (2020-02) and a v5.10-era nf_conntrack_core.c.
+ */
+import { IPS } from "../conn.js";
+import type { Ctx, Resolution } from "../kernel.js";
+import type { Patch } from "../patch.js";
+import type { KState } from "../state.js";
+import { findNode, hashRemove } from "../table.js";
+
+/** __nf_ct_resolve_clash: merge the loser into entry `into`, or fail. */
+function mergeInto(ctx: Ctx, st: KState, loser: number, into: number): Resolution | undefined {
+  const w = st.pkts[into]!.ct!;
+  if (!ctx.k.clashWinnerUsable(w) || !ctx.k.clashMergeable(w, st.pkts[loser]!.ct!)) return undefined;
+  ctx.k.countResolved(st.stats[ctx.sc.packets[loser]!.cpu]!, "merge");
+  return { kind: "merge", into };
+}
+
+export const clashInsertion: Patch = {
+  id: "6a757c07e51f",
+  commit: "6a757c07e51f",
+  title: "netfilter: conntrack: allow insertion of clashing entries",
+  mainline: "v5.6",
+  requires: ["71d8c47fc653"],
+  apply: () => ({
+    resolveClash(ctx, st, loser, winner) {
+      const stats = st.stats[ctx.sc.packets[loser]!.cpu]!;
+      const l = st.pkts[loser]!.ct!;
+      const drop = (): Resolution => {
+        stats.drop++;
+        stats.insertFailed++;
+        return { kind: "drop" };
+      };
+      if (ctx.sc.protocol !== "udp") return drop(); // !l4proto->allow_clash
+      const merged = mergeInto(ctx, st, loser, winner);
+      if (merged) return merged;
+      // nf_ct_resolve_clash_harder: walk the loser's REPLY bucket.
+      const holder = findNode(st, l.reply);
+      if (holder) return mergeInto(ctx, st, loser, holder.id) ?? drop();
+      l.status |= IPS.NAT_CLASH | IPS.FIXED_TIMEOUT;
+      ctx.k.countResolved(stats, "insert");
+      return { kind: "insert" };
+    },
+    // The counting moved into nf_ct_resolve_clash.
+    confirmClashStats: () => {},
+    countResolved: (stats, how) => {
+      if (how === "merge") stats.insertFailed++;
+    },
+    udpReply(st, id) {
+      if (!(st.pkts[id]!.ct!.status & IPS.NAT_CLASH)) return undefined;
+      hashRemove(st, id);
+      return "nf_conntrack_udp_refresh_unreplied: first reply of a NAT_CLASH entry, nf_ct_kill deletes it";
+    },
+  }),
+};

@@ -1,0 +1,37 @@
+/**
+ * The reply to an accepted query, taken as one step: the endpoint answers the
+ * tuple it saw, the node looks the reply up (resolve_normal_ct, usually a hit
+ * on an entry's REPLY node), the UDP tracker sees it (nf_conntrack_udp_packet)
+ * and NAT translates it back with that entry (nf_nat_packet). The client's
+ * connected socket accepts it only from the address and port it sent to.
+ */
+import type { Ctx } from "../kernel.js";
+import { Reply, type KState } from "../state.js";
+import { findNode } from "../table.js";
+import { formatTuple, invert, tupleEqual } from "../tuple.js";
+import { packetTuple } from "./resolve_normal_ct.js";
+
+export function reply(ctx: Ctx, st: KState, p: number): string {
+  const pkt = st.pkts[p]!;
+  const expected = invert(packetTuple(ctx, p));
+  const fmt = (t: Parameters<typeof formatTuple>[0]): string => formatTuple(t, ctx.sc.addrs);
+  if (pkt.uses < 0) {
+    // Untracked: nothing was translated on the way out, nothing is on the way back.
+    pkt.reply = Reply.DELIVERED;
+    return `untracked reply ${fmt(expected)} delivered`;
+  }
+  // What the endpoint answers: the query as it left the node, inverted.
+  const sent = st.pkts[pkt.uses]!.ct!.reply;
+  const hit = findNode(st, sent);
+  if (!hit) {
+    pkt.reply = Reply.LOST;
+    return `reply ${fmt(sent)}: no entry matches, not translated back: lost`;
+  }
+  const x = st.pkts[hit.id]!.ct!;
+  const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);
+  const tracker = ctx.k.udpReply(st, hit.id);
+  pkt.reply = tupleEqual(delivered, expected) ? Reply.DELIVERED : Reply.MISROUTED;
+  const who = ctx.sc.packets[hit.id]!.name;
+  const what = pkt.reply === Reply.DELIVERED ? "delivered" : `misrouted (the client expects ${fmt(expected)})`;
+  return `reply ${fmt(sent)} matches ${who}'s entry (${hit.dir}) -> ${fmt(delivered)}: ${what}${tracker ? `; ${tracker}` : ""}`;
+}
