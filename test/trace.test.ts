@@ -176,7 +176,7 @@ describe("conntrack-mc trace --format itf and json", () => {
     itf.states.forEach((s: Record<string, Itf>, i: number) => {
       const mine = decode({ packets: s["packets"], table: s["table"], bysource: s["bysource"], rover: s["rover"], stats: s["stats"] });
       expect(mine).toEqual(json.states[i]);
-      expect(s["mbt::actionTaken"]).toBe(i === 0 ? "init" : `cpu${json.steps[i - 1].cpu} ${json.steps[i - 1].packet} ${json.steps[i - 1].function}`);
+      expect(s["mbt::actionTaken"]).toBe(i === 0 ? "init" : `${json.steps[i - 1].actor} ${json.steps[i - 1].packet} ${json.steps[i - 1].function}`);
     });
     const last = json.states.at(-1);
     expect(Object.values(last.packets).map((p) => (p as { fate: string }).fate)).toContain("dropped");

@@ -78,8 +78,8 @@ export function renderSteps(steps: readonly TraceStep[]): string {
   const out: string[] = [];
   for (const s of steps) {
     const mark = s.decisive ? `   ${red("<== dropped here")}` : "";
-    out.push(`  ${String(s.step).padStart(3)}  cpu${s.cpu}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${mark}`);
-    for (const c of s.changes) out.push(`  ${" ".repeat(3 + 2 + 4 + 2 + w + 2)}  ${c}`);
+    out.push(`  ${String(s.step).padStart(3)}  ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${mark}`);
+    for (const c of s.changes) out.push(`  ${" ".repeat(3 + 2 + Math.max(4, s.actor.length) + 2 + w + 2)}  ${c}`);
   }
   return out.join("\n");
 }

@@ -8,12 +8,14 @@ import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
 import { COMPARE_USAGE, compareCommand } from "./compare-cmd.js";
 import { listCommand } from "./list-cmd.js";
 import { TRACE_USAGE, traceCommand } from "./trace-cmd.js";
+import { PROVE_USAGE, proveCommand } from "./prove-cmd.js";
 
 const USAGE = `conntrack-mc: explicit-state model checker for Linux conntrack clash races
 
 ${CHECK_USAGE}
 ${COMPARE_USAGE}
 ${TRACE_USAGE}
+${PROVE_USAGE}
 usage: conntrack-mc list [--json]
 
 exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit)`;
@@ -25,13 +27,14 @@ export function main(argv: string[]): number {
       .with("check", () => checkCommand(rest))
       .with("compare", () => compareCommand(rest))
       .with("trace", () => traceCommand(rest))
+      .with("prove", () => proveCommand(rest))
       .with("list", () => listCommand(rest))
       .with("help", "--help", "-h", () => {
         process.stdout.write(USAGE + "\n");
         return 0;
       })
       .otherwise(() => {
-        throw new InputError(cmd === undefined ? "expected a command: check, compare, trace or list (see --help)" : `unknown command '${cmd}': expected check, compare, trace or list (see --help)`);
+        throw new InputError(cmd === undefined ? "expected a command: check, compare, trace, prove or list (see --help)" : `unknown command '${cmd}': expected check, compare, trace, prove or list (see --help)`);
       });
   } catch (e) {
     if (e instanceof InputError || e instanceof SearchTooLargeError) {

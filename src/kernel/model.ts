@@ -13,6 +13,7 @@ import { init_conntrack, nf_conntrack_find_get, raw_notrack } from "./steps/reso
 import { dnatChoices, nf_nat_setup_info_dst, nf_nat_setup_info_src, snatChoices } from "./steps/nf_nat_core.js";
 import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
 import { reply } from "./steps/reply.js";
+import { deleteStep, nf_ct_delete } from "./steps/nf_ct_delete.js";
 
 /** The kernel function a packet's next step models, for traces. */
 export function stepFunction(pc: Pc, notrack = false): string {
@@ -26,10 +27,11 @@ export function stepFunction(pc: Pc, notrack = false): string {
     .exhaustive();
 }
 
-/** The packet an action moves and what it does: its query's next step, or its reply. */
+/** The packet an action moves and what it does: its query's next step, its
+ * reply, or (the ctnetlink actor) a step of deleting its entry. */
 export interface Move {
   readonly packet: number;
-  readonly kind: "query" | "reply";
+  readonly kind: "query" | "reply" | "delete";
   readonly function: string;
 }
 
@@ -47,7 +49,10 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
   const ctx: Ctx = { sc, k };
   const byCpu: number[][] = Array.from({ length: sc.cpus }, () => []);
   sc.packets.forEach((p, i) => byCpu[p.cpu]!.push(i));
-  const actorNames = Array.from({ length: sc.cpus }, (_, c) => `cpu${c}`);
+  // A scenario with `deletes` has one more actor: conntrack -D through ctnetlink.
+  const deleter = sc.deletes.length ? sc.cpus : -1;
+  const actorNames = [...Array.from({ length: sc.cpus }, (_, c) => `cpu${c}`), ...(deleter >= 0 ? ["ctnetlink"] : [])];
+  const deletable = (s: KState): number[] => sc.deletes.filter((id) => deleteStep(s, id) !== undefined);
 
   /** The packet a CPU is in the middle of (a query between S1 and S5), or -1. */
   const busyWith = (s: KState, cpu: number): number => {
@@ -72,6 +77,11 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
   };
 
   const move = (s: KState, a: Action): Move => {
+    if (a.actor === deleter) {
+      const id = deletable(s)[a.choice];
+      if (id === undefined) throw new Error(`ctnetlink has no step ${a.choice} to take`);
+      return { packet: id, kind: "delete", function: "nf_ct_delete" };
+    }
     const busy = busyWith(s, a.actor);
     const p = busy >= 0 ? busy : waiting(s, a.actor)[a.choice];
     if (p === undefined) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
@@ -82,6 +92,7 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
   const apply = (st: KState, a: Action): string => {
     const { packet: p, kind } = move(st, a);
     if (kind === "reply") return reply(ctx, st, p);
+    if (kind === "delete") return nf_ct_delete(ctx, st, p);
     return match(st.pkts[p]!.pc)
       .with(Pc.LOOKUP, () => (sc.notrack ? raw_notrack(ctx, st, p) : nf_conntrack_find_get(ctx, st, p)))
       .with(Pc.ALLOC, () => init_conntrack(ctx, st, p))
@@ -111,6 +122,10 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
           const w = waiting(s, cpu).length;
           for (let choice = 0; choice < w; choice++) out.push({ actor: cpu, choice });
         }
+      }
+      if (deleter >= 0) {
+        const d = deletable(s).length;
+        for (let choice = 0; choice < d; choice++) out.push({ actor: deleter, choice });
       }
       return out;
     },

@@ -21,6 +21,7 @@ export const noDrop: Property<KState> = {
 export const REPLY_CLASSES = {
   "reply-lost": "no entry matched the reply: it was not translated back and the client never sees it",
   "reply-misrouted": "an entry translated the reply, but not back to the address and port the client sent to",
+  unanswered: "the query left for the virtual service address without DNAT: no host there answers",
 } as const;
 
 /** Every accepted query's reply reaches the client from where the client sent it.
@@ -33,7 +34,8 @@ export const allReplied: Property<KState> = {
     const out: string[] = [];
     for (const p of s.pkts) {
       if (p.fate !== Fate.ACCEPTED) continue;
-      const cls = p.reply === Reply.LOST ? "reply-lost" : p.reply === Reply.MISROUTED ? "reply-misrouted" : undefined;
+      const cls =
+        p.reply === Reply.LOST ? "reply-lost" : p.reply === Reply.MISROUTED ? "reply-misrouted" : p.reply === Reply.UNANSWERED ? "unanswered" : undefined;
       if (cls && !out.includes(cls)) out.push(cls);
     }
     return out;

@@ -26,6 +26,7 @@ export const Reply = {
   DELIVERED: 2, // reached the client from the address and port it sent to
   LOST: 3, // no entry matched: not translated back, the client's socket never sees it
   MISROUTED: 4, // translated by an entry, but not back to what the client sent to
+  UNANSWERED: 5, // the query left for the service address untranslated: no host there answers
 } as const;
 export type Reply = (typeof Reply)[keyof typeof Reply];
 

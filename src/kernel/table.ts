@@ -16,7 +16,7 @@ export interface Hit {
 }
 
 /** First linked node whose tuple equals `t` and that `accept` takes
- * (nf_ct_key_equal also requires CONFIRMED). */
+ * (nf_ct_key_equal also requires CONFIRMED; it does not skip DYING entries). */
 export function findNode(st: KState, t: Tuple, accept?: (id: number, dir: Dir) => boolean): Hit | undefined {
   for (let i = st.table.length - 1; i >= 0; i--) {
     const id = st.table[i]!;
@@ -27,6 +27,11 @@ export function findNode(st: KState, t: Tuple, accept?: (id: number, dir: Dir) =
     if (!p.replyOnly && tupleEqual(ct.orig, t) && (!accept || accept(id, "ORIGINAL"))) return { id, dir: "ORIGINAL" };
   }
   return undefined;
+}
+
+/** A packet's lookup (____nf_conntrack_find) skips entries being deleted. */
+export function lookup(st: KState, t: Tuple): Hit | undefined {
+  return findNode(st, t, (id) => !(st.pkts[id]!.ct!.status & IPS.DYING));
 }
 
 /** Links entry `id`: __nf_conntrack_hash_insert, or with `replyOnly` the v5.6

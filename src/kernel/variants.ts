@@ -56,23 +56,24 @@ export const RELEASES: readonly Release[] = [
   },
 ];
 
-function findPatch(token: string): Patch | undefined {
+function findPatch(token: string, patches: readonly Patch[]): Patch | undefined {
   const t = token.toLowerCase();
-  return PATCHES.find((p) => p.id === t || (t.length >= 7 && p.commit.startsWith(t)));
+  return patches.find((p) => p.id === t || (t.length >= 7 && p.commit.startsWith(t)));
 }
 
-const expected = (): string =>
-  `expected a release (${RELEASES.map((r) => r.name).join(", ")}) followed by optional +patch (${PATCHES.map((p) => p.id).join(", ")})`;
+const expected = (patches: readonly Patch[]): string =>
+  `expected a release (${RELEASES.map((r) => r.name).join(", ")}) followed by optional +patch (${patches.map((p) => p.id).join(", ")})`;
 
-/** Parses and builds a variant; `field` names the input for error messages. */
-export function resolveKernel(name: string, field = "kernel"): Kernel {
+/** Parses and builds a variant; `field` names the input for error messages.
+ * `patches` replaces the patch set (a user's patch, or a mutant in tests). */
+export function resolveKernel(name: string, field = "kernel", patches: readonly Patch[] = PATCHES): Kernel {
   const [head, ...rest] = name.trim().split("+");
   const release = RELEASES.find((r) => r.name === head);
-  if (!release) throw new InputError(`${field}: unknown kernel variant '${name}': ${expected()}`);
-  const applied: Patch[] = release.patches.map((id) => findPatch(id)!);
+  if (!release) throw new InputError(`${field}: unknown kernel variant '${name}': ${expected(patches)}`);
+  const applied: Patch[] = release.patches.map((id) => findPatch(id, patches)!);
   for (const token of rest) {
-    const patch = findPatch(token);
-    if (!patch) throw new InputError(`${field}: unknown patch '${token}' in '${name}': ${expected()}`);
+    const patch = findPatch(token, patches);
+    if (!patch) throw new InputError(`${field}: unknown patch '${token}' in '${name}': ${expected(patches)}`);
     if (applied.includes(patch)) {
       throw new InputError(`${field}: '${name}' applies ${patch.id} twice (${release.name} already has it)`);
     }

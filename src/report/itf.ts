@@ -46,7 +46,7 @@ export function renderItf(model: ConntrackModel, cx: Counterexample, meta: { sou
           { insert_failed: int(c.insert_failed), drop: int(c.drop), clash_resolve: int(c.clash_resolve) },
         ]),
       },
-      "mbt::actionTaken": step ? `cpu${step.cpu} ${step.packet} ${step.function}` : "init",
+      "mbt::actionTaken": step ? `${step.actor} ${step.packet} ${step.function}` : "init",
     };
   });
   return {

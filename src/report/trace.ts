@@ -8,7 +8,9 @@ import { describeChanges, diffStep } from "./changes.js";
 
 export interface TraceStep {
   readonly step: number;
+  /** The actor's index: a CPU, or (after the CPUs) ctnetlink. */
   readonly cpu: number;
+  readonly actor: string;
   readonly packet: string;
   readonly function: string;
   readonly note: string;
@@ -28,6 +30,7 @@ export function traceSteps(model: ConntrackModel, path: Path<KState>): TraceStep
     return {
       step: i + 1,
       cpu: a.actor,
+      actor: model.actorNames[a.actor]!,
       packet: sc.packets[p]!.name,
       function: m.function,
       note,

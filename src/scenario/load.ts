@@ -59,6 +59,7 @@ const schema = z
     ]),
     replies: z.boolean().optional(),
     notrack: z.boolean().optional(),
+    deletes: z.array(z.string()).optional(),
     packets: z
       .array(
         z.strictObject({
@@ -67,6 +68,7 @@ const schema = z
           from: hostPort.optional(),
           to: hostPort.optional(),
           "after-reply": z.string().optional(),
+          nat: z.boolean().optional(),
         }),
       )
       .min(1)
@@ -96,6 +98,19 @@ const schema = z
     });
     if (s.notrack && (s.dnat || s.snat !== "none" && typeof s.snat === "object")) {
       ctx.addIssue({ code: "custom", path: ["notrack"], message: "NOTRACK packets get no NAT: expected no dnat and no masquerade" });
+    }
+    s.packets.forEach((p, i) => {
+      if (p.nat === false && !s["nat-table"]) {
+        ctx.addIssue({ code: "custom", path: ["packets", i, "nat"], message: "only means something with nat-table: true (without a NAT table no packet passes NAT)" });
+      }
+    });
+    (s.deletes ?? []).forEach((d, i) => {
+      if (!s.packets.some((p) => p.name === d)) {
+        ctx.addIssue({ code: "custom", path: ["deletes", i], message: `expected the name of a packet, got '${d}'` });
+      }
+    });
+    if (s.notrack && s.deletes?.length) {
+      ctx.addIssue({ code: "custom", path: ["deletes"], message: "NOTRACK packets have no entries to delete" });
     }
     if (typeof s.snat === "object" && s.snat["random-fully"] && !s.snat.ports) {
       ctx.addIssue({ code: "custom", path: ["snat", "ports"], message: "--random-fully branches on every port of the range: expected a small range such as 1024-1031" });
@@ -172,6 +187,7 @@ function intern(raw: RawScenario, source: string): Scenario {
       from: p.from ? hp(p.from) : client,
       to: p.to ? hp(p.to) : service,
       ...(dep !== undefined ? { afterReply: raw.packets.findIndex((q) => q.name === dep) } : {}),
+      nat: p.nat ?? true,
     };
   });
   const dnat = raw.dnat ? { endpoints: raw.dnat.endpoints.map(hp), choice: raw.dnat.choice } : undefined;
@@ -196,6 +212,7 @@ function intern(raw: RawScenario, source: string): Scenario {
     packets,
     replies: raw.replies ?? false,
     notrack: raw.notrack ?? false,
+    deletes: [...new Set((raw.deletes ?? []).map((d) => raw.packets.findIndex((p) => p.name === d)))],
     kernels: raw.kernels,
     addrs,
   };

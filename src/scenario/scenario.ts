@@ -36,6 +36,9 @@ export interface PacketSpec {
   readonly to: HostPort;
   /** Sent only once the reply to this packet (an index) was delivered: resolv.conf single-request. */
   readonly afterReply?: number;
+  /** False: the packet passes no NAT hook although the scenario has a NAT table
+   * (it went through before the nat table's hooks were registered). */
+  readonly nat: boolean;
 }
 
 export interface Scenario {
@@ -54,6 +57,10 @@ export interface Scenario {
   readonly replies: boolean;
   /** A raw-table NOTRACK rule matches these packets and their replies (NodeLocal DNSCache). */
   readonly notrack: boolean;
+  /** Packets (indexes) whose entries a concurrent `conntrack -D` (ctnetlink ->
+   * nf_ct_delete) may delete once confirmed, e.g. kube-proxy flushing stale UDP
+   * entries after an endpoint change. */
+  readonly deletes: readonly number[];
   /** Kernel variants to check by default; the first is `check`'s default. */
   readonly kernels: readonly string[];
   readonly addrs: readonly string[];

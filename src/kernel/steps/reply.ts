@@ -7,7 +7,7 @@
  */
 import type { Ctx } from "../kernel.js";
 import { Reply, type KState } from "../state.js";
-import { findNode } from "../table.js";
+import { lookup } from "../table.js";
 import { formatTuple, invert, tupleEqual } from "../tuple.js";
 import { packetTuple } from "./resolve_normal_ct.js";
 
@@ -20,9 +20,17 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
     pkt.reply = Reply.DELIVERED;
     return `untracked reply ${fmt(expected)} delivered`;
   }
-  // What the endpoint answers: the query as it left the node, inverted.
-  const sent = st.pkts[pkt.uses]!.ct!.reply;
-  const hit = findNode(st, sent);
+  // What the endpoint answers: the query as it left the node, inverted. NAT
+  // mangled it with the entry it had at the NAT hooks: its own (confirm, which
+  // may merge it into another entry, runs after every NAT hook), or the entry a
+  // lookup hit found.
+  const sent = (pkt.ct ?? st.pkts[pkt.uses]!.ct!).reply;
+  const to = ctx.sc.packets[p]!.to;
+  if (ctx.sc.dnat && sent.src === to.addr && sent.sport === to.port) {
+    pkt.reply = Reply.UNANSWERED;
+    return `the query left for ${fmt(invert(sent))} without DNAT: the service address is virtual, nobody answers`;
+  }
+  const hit = lookup(st, sent);
   if (!hit) {
     pkt.reply = Reply.LOST;
     return `reply ${fmt(sent)}: no entry matches, not translated back: lost`;

@@ -5,7 +5,7 @@
  */
 import { Pc, type KState } from "../state.js";
 import type { Ctx } from "../kernel.js";
-import { findNode } from "../table.js";
+import { lookup } from "../table.js";
 import { invert, tuple, type Tuple } from "../tuple.js";
 import { acceptQuery } from "./verdict.js";
 
@@ -18,7 +18,7 @@ export function packetTuple(ctx: Ctx, p: number): Tuple {
  * means NAT is already set up and confirm has nothing to do: accepted. */
 export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
-  const hit = findNode(st, packetTuple(ctx, p));
+  const hit = lookup(st, packetTuple(ctx, p));
   if (hit) {
     pkt.uses = hit.id;
     acceptQuery(ctx, st, p);
@@ -41,6 +41,6 @@ export function init_conntrack(ctx: Ctx, st: KState, p: number): string {
   const t = packetTuple(ctx, p);
   pkt.ct = { orig: t, reply: invert(t), status: 0 };
   pkt.uses = p;
-  pkt.pc = ctx.sc.natTable ? Pc.DNAT : Pc.CONFIRM;
+  pkt.pc = ctx.sc.natTable && ctx.sc.packets[p]!.nat ? Pc.DNAT : Pc.CONFIRM;
   return "new unconfirmed entry";
 }

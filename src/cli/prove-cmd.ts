@@ -1,0 +1,58 @@
+/** `conntrack-mc prove [claim...] [--json] [--results FILE]`: every claim in proofs/, checked by the search. */
+import { join } from "node:path";
+import { InputError } from "../errors.js";
+import { PROOFS_DIR } from "../paths.js";
+import { loadClaims, proveAll, resultsMarkdown, type ClaimResult } from "../proofs.js";
+import { parse } from "./args.js";
+import { green, red, table, yellow } from "./format.js";
+import { emit } from "./output.js";
+
+export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--json] [--results FILE]";
+
+export function proveCommand(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    json: { type: "boolean" },
+    results: { type: "string" },
+  });
+  const all = loadClaims();
+  const unknown = positionals.filter((p) => !all.some((c) => c.id === p));
+  if (unknown.length) {
+    throw new InputError(`claim: no claim '${unknown[0]}' in proofs/: expected one of ${all.map((c) => c.id).join(", ")}`);
+  }
+  const claims = positionals.length ? all.filter((c) => positionals.includes(c.id)) : all;
+  const results = proveAll(claims);
+  // RESULTS.md describes every claim: write it for a full run, or where --results says.
+  const resultsFile = values.results ?? (positionals.length ? undefined : join(PROOFS_DIR, "RESULTS.md"));
+  if (resultsFile) emit(resultsMarkdown(results), resultsFile);
+  process.stdout.write(values.json ? JSON.stringify(results.map(toJson), null, 2) + "\n" : renderProve(results));
+  if (results.some((r) => r.outcome === "failed")) return 1;
+  return results.some((r) => r.outcome === "incomplete") ? 3 : 0;
+}
+
+function toJson(r: ClaimResult) {
+  return {
+    claim: r.claim.id,
+    title: r.claim.title,
+    scenario: r.claim.scenario,
+    kernel: r.claim.kernel,
+    property: r.claim.property,
+    expected: { verdict: r.claim.expect, classes: r.claim.classes },
+    found: { verdict: r.verdict, classes: r.classes },
+    outcome: r.outcome,
+    states: r.states,
+    shortest: r.shortest,
+    seconds: r.seconds,
+    ...(r.mismatch ? { mismatch: r.mismatch } : {}),
+  };
+}
+
+function renderProve(results: readonly ClaimResult[]): string {
+  const mark = (r: ClaimResult): string => (r.outcome === "proved" ? green("proved") : r.outcome === "failed" ? red("FAILED") : yellow("incomplete"));
+  const rows = [["result", "claim", "kernel", "scenario", "found", "states"]];
+  for (const r of results) {
+    rows.push([mark(r), r.claim.id, r.claim.kernel, r.claim.scenario, `${r.verdict}${r.classes.length ? ` (${r.classes.join(", ")})` : ""}`, String(r.states)]);
+  }
+  const bad = results.filter((r) => r.outcome !== "proved").map((r) => `${r.outcome === "failed" ? "FAILED" : "incomplete"}: ${r.claim.id} (${r.claim.file}): ${r.mismatch}`);
+  const counts = `${results.filter((r) => r.outcome === "proved").length} proved, ${results.filter((r) => r.outcome === "failed").length} failed, ${results.filter((r) => r.outcome === "incomplete").length} incomplete`;
+  return [table(rows), "", ...bad, ...(bad.length ? [""] : []), counts, ""].join("\n");
+}

@@ -1,0 +1,28 @@
+/**
+ * nf_ct_delete, as `conntrack -D` (ctnetlink) or the garbage collector calls
+ * it, in its two parts: test_and_set_bit(IPS_DYING_BIT) with no lock held,
+ * then (after the destroy event) nf_ct_delete_from_lists, which unlinks both
+ * nodes under the bucket locks. Between the two a confirm on another CPU can
+ * find the entry linked and DYING (read at gregkh/linux 1129c0011b90).
+ */
+import { IPS } from "../conn.js";
+import type { Ctx } from "../kernel.js";
+import type { KState } from "../state.js";
+import { hashRemove } from "../table.js";
+
+/** What the deleter may do to entry `id` now: mark it, unlink it, or nothing. */
+export function deleteStep(st: KState, id: number): "mark" | "unlink" | undefined {
+  const ct = st.pkts[id]!.ct;
+  if (!ct || !st.table.includes(id)) return undefined;
+  return ct.status & IPS.DYING ? "unlink" : "mark";
+}
+
+export function nf_ct_delete(ctx: Ctx, st: KState, id: number): string {
+  const who = `${ctx.sc.packets[id]!.name}'s entry`;
+  if (deleteStep(st, id) === "mark") {
+    st.pkts[id]!.ct!.status |= IPS.DYING;
+    return `test_and_set_bit(IPS_DYING_BIT) on ${who}: still linked until the bucket locks are taken`;
+  }
+  hashRemove(st, id);
+  return `nf_ct_delete_from_lists: ${who} unlinked`;
+}
