@@ -1,4 +1,5 @@
 /** `conntrack-mc prove [claim...] [--json] [--results FILE]`: every claim in proofs/, checked by the search. */
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import { PROOFS_DIR } from "../paths.js";
@@ -7,22 +8,26 @@ import { parse } from "./args.js";
 import { green, red, table, yellow } from "./format.js";
 import { emit } from "./output.js";
 
-export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--json] [--results FILE]";
+export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--dir DIR] [--json] [--results FILE]";
 
 export function proveCommand(argv: string[]): number {
   const { values, positionals } = parse(argv, {
     json: { type: "boolean" },
     results: { type: "string" },
+    dir: { type: "string" },
   });
-  const all = loadClaims();
+  const dir = values.dir ?? PROOFS_DIR;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`--dir: expected a folder of claim files, got '${dir}'`);
+  const all = loadClaims(dir);
+  if (all.length === 0) throw new InputError(`--dir: no claim files (*.yaml) in '${dir}'`);
   const unknown = positionals.filter((p) => !all.some((c) => c.id === p));
   if (unknown.length) {
-    throw new InputError(`claim: no claim '${unknown[0]}' in proofs/: expected one of ${all.map((c) => c.id).join(", ")}`);
+    throw new InputError(`claim: no claim '${unknown[0]}' in ${dir}: expected one of ${all.map((c) => c.id).join(", ")}`);
   }
   const claims = positionals.length ? all.filter((c) => positionals.includes(c.id)) : all;
   const results = proveAll(claims);
   // RESULTS.md describes every claim: write it for a full run, or where --results says.
-  const resultsFile = values.results ?? (positionals.length ? undefined : join(PROOFS_DIR, "RESULTS.md"));
+  const resultsFile = values.results ?? (positionals.length ? undefined : join(dir, "RESULTS.md"));
   if (resultsFile) emit(resultsMarkdown(results), resultsFile);
   process.stdout.write(values.json ? JSON.stringify(results.map(toJson), null, 2) + "\n" : renderProve(results));
   if (results.some((r) => r.outcome === "failed")) return 1;
