@@ -5,7 +5,8 @@
 import { checkReport, runCheck, type DropSummary } from "./check.js";
 import type { SearchOptions } from "./engine/search.js";
 import { violationProbability } from "./engine/probability.js";
-import { Pc, Reply, type KState } from "./kernel/state.js";
+import type { KState } from "./kernel/state.js";
+import { RunOutcomes, type Counters } from "./kernel/outcomes.js";
 import type { Kernel } from "./kernel/kernel.js";
 import type { Scenario } from "./scenario/scenario.js";
 import type { Property } from "./engine/model.js";
@@ -18,13 +19,6 @@ export interface CellProbability {
   readonly value: number;
   readonly byClass: Record<string, number>;
   readonly exact: boolean;
-}
-
-/** Totals over all CPUs, as `conntrack -S` sums them. */
-export interface Counters {
-  readonly insert_failed: number;
-  readonly drop: number;
-  readonly clash_resolve: number;
 }
 
 export interface CompareCell {
@@ -61,19 +55,8 @@ export function compare(
 ): CompareResult {
   const rows = kernels.map((k) =>
     scenarios.map((sc) => {
-      const seen = new Map<string, Counters>();
-      const run = runCheck(sc, k, property, {
-        ...opts,
-        visit: (s) => {
-          if (!s.pkts.every((p) => p.pc === Pc.DONE && p.reply !== Reply.PENDING)) return;
-          const c = {
-            insert_failed: s.stats.reduce((a, x) => a + x.insertFailed, 0),
-            drop: s.stats.reduce((a, x) => a + x.drop, 0),
-            clash_resolve: s.stats.reduce((a, x) => a + x.clashResolve, 0),
-          };
-          seen.set(`${c.insert_failed}/${c.drop}/${c.clash_resolve}`, c);
-        },
-      });
+      const outcomes = new RunOutcomes();
+      const run = runCheck(sc, k, property, { ...opts, visit: outcomes.visit });
       const r = checkReport(run);
       const cell: Omit<CompareCell, "fixed" | "remaining" | "new"> = {
         scenario: sc.name,
@@ -83,7 +66,7 @@ export function compare(
         states: r.states,
         seconds: r.seconds,
         drops: r.drops,
-        counters: [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c),
+        counters: outcomes.counterSets(),
         ...(opts.probability
           ? (() => {
               const p = violationProbability(run.model, property);

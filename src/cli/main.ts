@@ -9,6 +9,7 @@ import { COMPARE_USAGE, compareCommand } from "./compare-cmd.js";
 import { listCommand } from "./list-cmd.js";
 import { TRACE_USAGE, traceCommand } from "./trace-cmd.js";
 import { PROVE_USAGE, proveCommand } from "./prove-cmd.js";
+import { LIVE_USAGE, liveCommand } from "./live-cmd.js";
 
 const USAGE = `conntrack-mc: explicit-state model checker for Linux conntrack clash races
 
@@ -16,25 +17,27 @@ ${CHECK_USAGE}
 ${COMPARE_USAGE}
 ${TRACE_USAGE}
 ${PROVE_USAGE}
+${LIVE_USAGE}
 usage: conntrack-mc list [--json]
 
 exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit)`;
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
-    return match(cmd)
+    return await match(cmd)
       .with("check", () => checkCommand(rest))
       .with("compare", () => compareCommand(rest))
       .with("trace", () => traceCommand(rest))
       .with("prove", () => proveCommand(rest))
+      .with("live", () => liveCommand(rest))
       .with("list", () => listCommand(rest))
       .with("help", "--help", "-h", () => {
         process.stdout.write(USAGE + "\n");
         return 0;
       })
       .otherwise(() => {
-        throw new InputError(cmd === undefined ? "expected a command: check, compare, trace, prove or list (see --help)" : `unknown command '${cmd}': expected check, compare, trace, prove or list (see --help)`);
+        throw new InputError(cmd === undefined ? "expected a command: check, compare, trace, prove, live or list (see --help)" : `unknown command '${cmd}': expected check, compare, trace, prove, live or list (see --help)`);
       });
   } catch (e) {
     if (e instanceof InputError || e instanceof SearchTooLargeError) {
@@ -45,4 +48,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

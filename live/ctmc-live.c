@@ -1,0 +1,252 @@
+/*
+ * ctmc-live: the packet side of `conntrack-mc live`.
+ *
+ *   ctmc-live serve ADDR:PORT...
+ *       UDP answerer: one socket per address, echoes every datagram back from
+ *       the address it arrived on. Prints "ready" once bound.
+ *   ctmc-live send udp|udp-sendmmsg|tcp-syn SRC DST:PORT CPU,CPU,... TRIES STATPID
+ *       Each try sends one packet per listed CPU at once: threads pinned to
+ *       those CPUs wait on a barrier, then send on one shared UDP socket (a new
+ *       one, so a new flow, per try), or send identical TCP SYNs through a raw
+ *       socket. udp-sendmmsg sends them all from one thread with sendmmsg(),
+ *       as glibc's resolver does. After each try it waits briefly for replies
+ *       and reads the conntrack counters of the namespace of STATPID from
+ *       /proc/STATPID/net/stat/nf_conntrack. One JSON line per try on stdout.
+ *
+ * It only sends to DST, an address the harness assigned inside its own
+ * network namespaces.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAXP 16
+
+static void die(const char *what) {
+  fprintf(stderr, "ctmc-live: %s: %s\n", what, strerror(errno));
+  exit(2);
+}
+
+static void parse_hostport(const char *s, struct sockaddr_in *a) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", s);
+  char *colon = strrchr(buf, ':');
+  if (!colon) { fprintf(stderr, "ctmc-live: expected ADDR:PORT, got %s\n", s); exit(2); }
+  *colon = 0;
+  memset(a, 0, sizeof *a);
+  a->sin_family = AF_INET;
+  a->sin_port = htons((uint16_t)atoi(colon + 1));
+  if (inet_pton(AF_INET, buf, &a->sin_addr) != 1) { fprintf(stderr, "ctmc-live: bad address %s\n", buf); exit(2); }
+}
+
+/* ---- serve ---- */
+static int serve(int n, char **addrs) {
+  struct pollfd pf[MAXP];
+  if (n > MAXP) n = MAXP;
+  for (int i = 0; i < n; i++) {
+    struct sockaddr_in a;
+    parse_hostport(addrs[i], &a);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0) die("socket");
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
+    pf[i].fd = fd;
+    pf[i].events = POLLIN;
+  }
+  printf("ready\n");
+  fflush(stdout);
+  for (;;) {
+    if (poll(pf, n, -1) < 0) { if (errno == EINTR) continue; die("poll"); }
+    for (int i = 0; i < n; i++) {
+      if (!(pf[i].revents & POLLIN)) continue;
+      char buf[512];
+      struct sockaddr_in from;
+      socklen_t fl = sizeof from;
+      ssize_t r = recvfrom(pf[i].fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+      if (r > 0) sendto(pf[i].fd, buf, (size_t)r, 0, (struct sockaddr *)&from, fl);
+    }
+  }
+  return 0; /* not reached: the harness kills the answerer */
+}
+
+/* ---- counters ---- */
+struct counters { long long insert_failed, drop, clash_resolve; };
+
+/* Sums the per-CPU hex columns insert_failed, drop and clashres (clash_resolve). */
+static struct counters read_counters(const char *path) {
+  struct counters c = {0, 0, 0};
+  FILE *f = fopen(path, "r");
+  if (!f) die(path);
+  char line[1024];
+  int col_if = -1, col_drop = -1, col_cr = -1;
+  if (fgets(line, sizeof line, f)) {
+    int col = 0;
+    for (char *tok = strtok(line, " \t\n"); tok; tok = strtok(NULL, " \t\n"), col++) {
+      if (!strcmp(tok, "insert_failed")) col_if = col;
+      else if (!strcmp(tok, "drop")) col_drop = col;
+      else if (!strcmp(tok, "clashres") || !strcmp(tok, "clash_resolve")) col_cr = col;
+    }
+  }
+  while (fgets(line, sizeof line, f)) {
+    int col = 0;
+    for (char *tok = strtok(line, " \t\n"); tok; tok = strtok(NULL, " \t\n"), col++) {
+      long long v = strtoll(tok, NULL, 16);
+      if (col == col_if) c.insert_failed += v;
+      else if (col == col_drop) c.drop += v;
+      else if (col == col_cr) c.clash_resolve += v;
+    }
+  }
+  fclose(f);
+  return c;
+}
+
+/* ---- send ---- */
+enum mode { UDP, UDP_SENDMMSG, TCP_SYN };
+static enum mode mode;
+static int nthreads, cpus[MAXP], sockfd;
+static pthread_barrier_t barrier;
+static struct sockaddr_in src, dst;
+static uint16_t syn_sport;
+
+/* The Internet checksum, over bytes (no aliasing tricks), in network order. */
+static uint32_t sum16(const uint8_t *b, size_t len, uint32_t sum) {
+  for (size_t i = 0; i + 1 < len; i += 2) sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+  if (len & 1) sum += (uint32_t)b[len - 1] << 8;
+  return sum;
+}
+
+static uint16_t fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return htons((uint16_t)~sum);
+}
+
+static void send_syn(void) {
+  uint8_t pkt[40];
+  struct iphdr ip;
+  struct tcphdr tcp;
+  memset(&ip, 0, sizeof ip);
+  memset(&tcp, 0, sizeof tcp);
+  ip.version = 4; ip.ihl = 5; ip.ttl = 64; ip.protocol = IPPROTO_TCP;
+  ip.tot_len = htons(sizeof pkt);
+  ip.saddr = src.sin_addr.s_addr; ip.daddr = dst.sin_addr.s_addr;
+  tcp.source = htons(syn_sport); tcp.dest = dst.sin_port;
+  tcp.seq = htonl(0x1000); tcp.doff = 5; tcp.syn = 1; tcp.window = htons(65535);
+  /* pseudo header: source, destination, zero, protocol, TCP length */
+  uint8_t ph[12];
+  memcpy(ph, &ip.saddr, 4);
+  memcpy(ph + 4, &ip.daddr, 4);
+  ph[8] = 0; ph[9] = IPPROTO_TCP; ph[10] = 0; ph[11] = sizeof tcp;
+  uint8_t tb[sizeof tcp];
+  memcpy(tb, &tcp, sizeof tcp);
+  tcp.check = fold(sum16(tb, sizeof tb, sum16(ph, sizeof ph, 0)));
+  uint8_t ib[sizeof ip];
+  memcpy(ib, &ip, sizeof ip);
+  ip.check = fold(sum16(ib, sizeof ib, 0));
+  memcpy(pkt, &ip, sizeof ip);
+  memcpy(pkt + sizeof ip, &tcp, sizeof tcp);
+  if (sendto(sockfd, pkt, sizeof pkt, 0, (struct sockaddr *)&dst, sizeof dst) < 0) die("sendto");
+}
+
+static void *sender(void *arg) {
+  long i = (long)arg;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpus[i], &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  char payload[16];
+  snprintf(payload, sizeof payload, "query-%ld", i);
+  pthread_barrier_wait(&barrier);
+  if (mode == TCP_SYN) send_syn();
+  else if (send(sockfd, payload, strlen(payload), 0) < 0) die("send");
+  return NULL;
+}
+
+static int send_tries(enum mode m, const char *srcaddr, const char *dsthp, const char *cpulist, int tries, const char *statpid) {
+  mode = m;
+  char path[128];
+  snprintf(path, sizeof path, "/proc/%s/net/stat/nf_conntrack", statpid);
+  parse_hostport(dsthp, &dst);
+  memset(&src, 0, sizeof src);
+  src.sin_family = AF_INET;
+  if (inet_pton(AF_INET, srcaddr, &src.sin_addr) != 1) { fprintf(stderr, "ctmc-live: bad address %s\n", srcaddr); exit(2); }
+  char list[256];
+  snprintf(list, sizeof list, "%s", cpulist);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  for (char *tok = strtok(list, ","); tok && nthreads < MAXP; tok = strtok(NULL, ",")) cpus[nthreads++] = atoi(tok) % (int)ncpu;
+  if (m == TCP_SYN) {
+    sockfd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+    if (sockfd < 0) die("raw socket");
+  }
+  for (int t = 0; t < tries; t++) {
+    struct counters before = read_counters(path);
+    if (m != TCP_SYN) {
+      sockfd = socket(AF_INET, SOCK_DGRAM, 0);
+      if (sockfd < 0) die("socket");
+      if (bind(sockfd, (struct sockaddr *)&src, sizeof src) < 0) die("bind");
+      if (connect(sockfd, (struct sockaddr *)&dst, sizeof dst) < 0) die("connect");
+    } else {
+      syn_sport = (uint16_t)(20000 + t % 40000);
+    }
+    if (m == UDP_SENDMMSG) {
+      /* glibc's resolver: one thread, one sendmmsg() with both queries. */
+      struct mmsghdr msgs[MAXP];
+      struct iovec iov[MAXP];
+      char payload[MAXP][16];
+      memset(msgs, 0, sizeof msgs);
+      for (int i = 0; i < nthreads; i++) {
+        snprintf(payload[i], 16, "query-%d", i);
+        iov[i].iov_base = payload[i];
+        iov[i].iov_len = strlen(payload[i]);
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      if (sendmmsg(sockfd, msgs, (unsigned)nthreads, 0) < 0) die("sendmmsg");
+    } else {
+      pthread_t th[MAXP];
+      pthread_barrier_init(&barrier, NULL, (unsigned)nthreads);
+      for (long i = 0; i < nthreads; i++) pthread_create(&th[i], NULL, sender, (void *)i);
+      for (int i = 0; i < nthreads; i++) pthread_join(th[i], NULL);
+      pthread_barrier_destroy(&barrier);
+    }
+    int replies = 0;
+    if (m != TCP_SYN) {
+      struct pollfd pf = { sockfd, POLLIN, 0 };
+      while (replies < nthreads && poll(&pf, 1, 50) > 0) {
+        char buf[64];
+        if (recv(sockfd, buf, sizeof buf, 0) > 0) replies++;
+      }
+      close(sockfd);
+    } else {
+      usleep(2000);
+    }
+    struct counters after = read_counters(path);
+    printf("{\"try\":%d,\"sent\":%d,\"replies\":%d,\"insert_failed\":%lld,\"drop\":%lld,\"clash_resolve\":%lld}\n", t, nthreads,
+           m == TCP_SYN ? -1 : replies, after.insert_failed - before.insert_failed, after.drop - before.drop,
+           after.clash_resolve - before.clash_resolve);
+  }
+  fflush(stdout);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 3 && !strcmp(argv[1], "serve")) return serve(argc - 2, argv + 2);
+  if (argc == 8 && !strcmp(argv[1], "send")) {
+    enum mode m = !strcmp(argv[2], "udp") ? UDP : !strcmp(argv[2], "udp-sendmmsg") ? UDP_SENDMMSG : !strcmp(argv[2], "tcp-syn") ? TCP_SYN : (enum mode)-1;
+    if ((int)m < 0) { fprintf(stderr, "ctmc-live: unknown mode %s\n", argv[2]); return 2; }
+    return send_tries(m, argv[3], argv[4], argv[5], atoi(argv[6]), argv[7]);
+  }
+  fprintf(stderr, "usage: ctmc-live serve ADDR:PORT... | send udp|udp-sendmmsg|tcp-syn SRC DST:PORT CPUS TRIES STATPID\n");
+  return 2;
+}

@@ -1,0 +1,149 @@
+/**
+ * `conntrack-mc live`: runs a scenario's packets on the running kernel, many
+ * times, and sets what the kernel showed beside what the model says is
+ * reachable on the closest kernel variant.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { runCheck } from "../check.js";
+import { counterKey, RunOutcomes, type Counters } from "../kernel/outcomes.js";
+import { RELEASES, resolveKernel } from "../kernel/variants.js";
+import type { Scenario } from "../scenario/scenario.js";
+import { formatHostPort } from "../scenario/scenario.js";
+import { checkHost, kernelVersion, liveBinary, LiveUnavailable } from "./host.js";
+import { build, liveUnsupported, teardown, type Topology } from "./topology.js";
+
+export interface LiveOptions {
+  readonly tries: number;
+  /** glibc's pattern: one thread, one sendmmsg() with every query. */
+  readonly sendmmsg: boolean;
+}
+
+interface Try {
+  readonly sent: number;
+  readonly replies: number; // -1: not measured (TCP)
+  readonly insert_failed: number;
+  readonly drop: number;
+  readonly clash_resolve: number;
+}
+
+export type Outcome = "packet dropped" | "reply lost" | "clash resolved";
+
+export interface OutcomeRow {
+  readonly outcome: Outcome;
+  /** n/a: the model has no such outcome for this scenario (no replies for TCP). */
+  readonly model: "reachable" | "unreachable" | "n/a";
+  /** Tries in which the kernel showed it; null when it cannot be observed here. */
+  readonly seenIn: number | null;
+  readonly agree: boolean;
+}
+
+export interface LiveReport {
+  readonly scenario: string;
+  readonly uname: string;
+  readonly variant: string;
+  readonly tries: number;
+  readonly pattern: "threads" | "sendmmsg";
+  readonly cpus: number[];
+  readonly outcomes: OutcomeRow[];
+  /** Counter totals one run can leave, per the model. */
+  readonly modelCounters: Counters[];
+  /** Distinct per-try counter changes the kernel showed, with how many tries. */
+  readonly kernelCounters: { counters: Counters; tries: number; inModel: boolean }[];
+  readonly agree: boolean;
+}
+
+/** The newest release not newer than the running kernel. */
+export function closestVariant(major: number, minor: number): string {
+  const ver = (name: string): number[] => name.slice(1).split(".").map(Number);
+  const fitting = RELEASES.filter((r) => {
+    const [a, b] = ver(r.name);
+    return a! < major || (a === major && b! <= minor);
+  });
+  return (fitting.at(-1) ?? RELEASES[0]!).name;
+}
+
+function predict(sc: Scenario, variant: string) {
+  // The live run always gets answers back for UDP, so the model does too.
+  const model = sc.protocol === "udp" ? { ...sc, replies: true } : sc;
+  const kernel = resolveKernel(variant);
+  const outcomes = new RunOutcomes();
+  const drops = runCheck(model, kernel, "no-drop", { visit: outcomes.visit }).result;
+  const lost = model.replies ? runCheck(model, kernel, "all-replied").result : undefined;
+  return {
+    drop: drops.verdict === "violated",
+    lost: lost ? lost.verdict === "violated" : undefined,
+    resolved: outcomes.clashResolved,
+    counters: outcomes.counterSets(),
+    v510: kernel.parts.includes("bc92470413f3"),
+  };
+}
+
+async function sendTries(sc: Scenario, t: Topology, bin: string, opts: LiveOptions, cpus: number[]): Promise<Try[]> {
+  const mode = sc.protocol === "tcp" ? "tcp-syn" : opts.sendmmsg ? "udp-sendmmsg" : "udp";
+  const p = sc.packets[0]!;
+  const args = ["netns", "exec", t.client, bin, "send", mode, sc.addrs[p.from.addr]!, formatHostPort(p.to, sc.addrs), cpus.join(","), String(opts.tries), String(t.statPid)];
+  const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
+  t.children.push(child);
+  const tries: Try[] = [];
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  for await (const line of createInterface({ input: child.stdout! })) tries.push(JSON.parse(line) as Try);
+  const code: number = child.exitCode ?? (await new Promise((res) => child.on("exit", (c) => res(c ?? 1))));
+  if (code !== 0) throw new LiveUnavailable(`live: the sender failed: ${err.trim().split("\n")[0] ?? code}`);
+  return tries;
+}
+
+export async function runLive(sc: Scenario, opts: LiveOptions): Promise<LiveReport> {
+  const unsupported = liveUnsupported(sc);
+  if (unsupported) throw new LiveUnavailable(`live: scenario ${sc.name} uses ${unsupported}, which the live harness does not build`);
+  checkHost();
+  const bin = liveBinary();
+  const k = kernelVersion();
+  const variant = closestVariant(k.major, k.minor);
+  const want = predict(sc, variant);
+  const cpus = sc.packets.map((p) => p.cpu);
+  const t = await build(sc, bin);
+  let tries: Try[];
+  try {
+    tries = await sendTries(sc, t, bin, opts, cpus);
+  } finally {
+    teardown(t);
+  }
+  const count = (f: (x: Try) => boolean): number => tries.filter(f).length;
+  // Before v5.10 a resolved clash shows only as insert_failed without drop.
+  const resolvedIn = count((x) => (want.v510 ? x.clash_resolve > 0 : x.insert_failed > x.drop));
+  const row = (outcome: Outcome, reachable: boolean | undefined, seenIn: number | null): OutcomeRow => ({
+    outcome,
+    model: reachable === undefined ? "n/a" : reachable ? "reachable" : "unreachable",
+    seenIn,
+    agree: reachable || seenIn === null || seenIn === 0,
+  });
+  const outcomes = [
+    row("packet dropped", want.drop, count((x) => x.drop > 0)),
+    row("reply lost", want.lost, want.lost === undefined || sc.protocol !== "udp" ? null : count((x) => x.replies >= 0 && x.replies < x.sent - x.drop)),
+    row("clash resolved", want.resolved, resolvedIn),
+  ];
+  const modelKeys = new Set(want.counters.map(counterKey));
+  const seen = new Map<string, { counters: Counters; tries: number; inModel: boolean }>();
+  for (const x of tries) {
+    const c = { insert_failed: x.insert_failed, drop: x.drop, clash_resolve: x.clash_resolve };
+    const key = counterKey(c);
+    const e = seen.get(key) ?? { counters: c, tries: 0, inModel: modelKeys.has(key) };
+    e.tries++;
+    seen.set(key, e);
+  }
+  const kernelCounters = [...seen.values()].sort((a, b) => b.tries - a.tries);
+  return {
+    scenario: sc.name,
+    uname: k.text,
+    variant,
+    tries: tries.length,
+    pattern: opts.sendmmsg ? "sendmmsg" : "threads",
+    cpus,
+    outcomes,
+    modelCounters: want.counters,
+    kernelCounters,
+    agree: outcomes.every((o) => o.agree) && kernelCounters.every((c) => c.inModel),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The scenario's hosts as network namespaces the harness creates: a client,
+ * the node that does conntrack and NAT, and a server holding the endpoints
+ * (or the service itself). Every address is one the harness assigns inside
+ * these namespaces, the service address too; nothing is sent elsewhere.
+ * Everything it creates is removed by `teardown`, which is safe to call twice.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import type { Scenario } from "../scenario/scenario.js";
+import { formatHostPort } from "../scenario/scenario.js";
+import { LiveUnavailable, sh } from "./host.js";
+
+export interface Topology {
+  readonly client: string;
+  readonly node: string;
+  readonly server: string;
+  /** A process inside the node namespace, for /proc/PID/net/stat/nf_conntrack. */
+  statPid: number;
+  readonly children: ChildProcess[];
+  torn: boolean;
+}
+
+/** What the harness can build; anything else is refused before it touches the host. */
+export function liveUnsupported(sc: Scenario): string | undefined {
+  if (sc.dnat?.choice === "consistent") return "a consistent-hash DNAT rule";
+  if (sc.packets.some((p) => p.afterReply !== undefined)) return "after-reply (single-request)";
+  if (sc.packets.some((p) => !p.nat)) return "packets that skip the NAT hooks";
+  if (sc.deletes.length) return "conntrack -D during the run";
+  if (sc.snat.ports || sc.snat.randomFully) return "a MASQUERADE port range";
+  const from = sc.packets[0]!.from;
+  if (sc.packets.some((p) => p.from.addr !== from.addr || p.from.port !== from.port || p.to !== sc.packets[0]!.to)) {
+    return "packets of different flows";
+  }
+  return undefined;
+}
+
+const ipn = (ns: string, ...args: string[]): string => sh("ip", ["-n", ns, ...args]);
+const inNs = (ns: string, cmd: string, ...args: string[]): string => sh("ip", ["netns", "exec", ns, cmd, ...args]);
+
+export async function build(sc: Scenario, bin: string): Promise<Topology> {
+  const base = `ctmc-${process.pid}`;
+  const t: Topology = { client: `${base}-client`, node: `${base}-node`, server: `${base}-server`, statPid: 0, children: [], torn: false };
+  active.add(t);
+  try {
+    for (const ns of [t.client, t.node, t.server]) {
+      sh("ip", ["netns", "add", ns]);
+      ipn(ns, "link", "set", "lo", "up");
+    }
+    const addr = (i: number): string => sc.addrs[i]!;
+    const clientAddr = addr(sc.packets[0]!.from.addr);
+    const service = sc.packets[0]!.to;
+    const taken = new Set(sc.addrs);
+    const pick = (candidates: string[]): string => candidates.find((a) => !taken.has(a))!;
+    // The node's own address on each link: the gateway of that side.
+    const gwClient = pick(["10.253.0.1", "10.253.0.2"]);
+    const gwServer = sc.snat.mode === "masquerade" ? addr(sc.snat.to!) : pick(["10.253.1.1", "10.253.1.2"]);
+    sh("ip", ["link", "add", "vc", "netns", t.client, "type", "veth", "peer", "name", "vn1", "netns", t.node]);
+    sh("ip", ["link", "add", "vs", "netns", t.server, "type", "veth", "peer", "name", "vn2", "netns", t.node]);
+    ipn(t.client, "addr", "add", `${clientAddr}/32`, "dev", "vc");
+    ipn(t.client, "link", "set", "vc", "up");
+    ipn(t.client, "route", "add", "default", "via", gwClient, "dev", "vc", "onlink");
+    ipn(t.node, "addr", "add", `${gwClient}/32`, "dev", "vn1");
+    ipn(t.node, "addr", "add", `${gwServer}/32`, "dev", "vn2");
+    ipn(t.node, "link", "set", "vn1", "up");
+    ipn(t.node, "link", "set", "vn2", "up");
+    ipn(t.node, "route", "add", `${clientAddr}/32`, "dev", "vn1");
+    inNs(t.node, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    // Who answers: the endpoints behind DNAT, the node itself for a NOTRACK'd
+    // local cache, or else the service host.
+    const answerNs = sc.notrack ? t.node : t.server;
+    const answerers = sc.dnat ? sc.dnat.endpoints : [service];
+    for (const hp of answerers) {
+      const a = addr(hp.addr);
+      if (answerNs === t.server) {
+        ipn(t.server, "addr", "add", `${a}/32`, "dev", "vs");
+        ipn(t.node, "route", "add", `${a}/32`, "dev", "vn2");
+      } else ipn(t.node, "addr", "add", `${a}/32`, "dev", "lo");
+    }
+    ipn(t.server, "link", "set", "vs", "up");
+    ipn(t.server, "route", "add", "default", "via", gwServer, "dev", "vs", "onlink");
+    if (sc.dnat) ipn(t.node, "addr", "add", `${addr(service.addr)}/32`, "dev", "lo");
+    installRules(sc, t.node, addr);
+    // A process inside the node namespace whose /proc/PID/net shows its counters.
+    const holder = spawn("ip", ["netns", "exec", t.node, "sleep", "3600"], { stdio: "ignore" });
+    t.children.push(holder);
+    t.statPid = holder.pid!;
+    if (sc.protocol === "udp") {
+      const srv = spawn("ip", ["netns", "exec", answerNs, bin, "serve", ...answerers.map((hp) => formatHostPort(hp, sc.addrs))], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      t.children.push(srv);
+      const line = await Promise.race([
+        once(createInterface({ input: srv.stdout! }), "line").then(([l]) => String(l)),
+        once(srv, "exit").then(() => "exited"),
+      ]);
+      if (line !== "ready") throw new LiveUnavailable(`live: the UDP answerer did not start (${line})`);
+    }
+    // The holder has exec'd into sleep once its namespace link resolves.
+    await waitForNs(t.statPid, t.node);
+    return t;
+  } catch (e) {
+    teardown(t);
+    throw e;
+  }
+}
+
+async function waitForNs(pid: number, ns: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = spawnSync("ip", ["netns", "identify", String(pid)], { encoding: "utf8" });
+    if (r.stdout.trim() === ns) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new LiveUnavailable(`live: the counter reader did not enter ${ns}`);
+}
+
+function installRules(sc: Scenario, node: string, addr: (i: number) => string): void {
+  const ipt = (...args: string[]): string => inNs(node, "iptables", "-w", ...args);
+  const svc = sc.packets[0]!.to;
+  const proto = sc.protocol;
+  if (sc.notrack) {
+    // NodeLocal DNSCache: untracked in both directions, before conntrack (-300).
+    ipt("-t", "raw", "-A", "PREROUTING", "-d", addr(svc.addr), "-p", proto, "--dport", String(svc.port), "-j", "NOTRACK");
+    ipt("-t", "raw", "-A", "OUTPUT", "-s", addr(svc.addr), "-p", proto, "--sport", String(svc.port), "-j", "NOTRACK");
+  }
+  if (sc.dnat) {
+    // kube-proxy's shape: rule i matches with probability 1/(n-i), the last one always.
+    const eps = sc.dnat.endpoints;
+    eps.forEach((ep, i) => {
+      const stat = i < eps.length - 1 ? ["-m", "statistic", "--mode", "random", "--probability", (1 / (eps.length - i)).toFixed(5)] : [];
+      ipt("-t", "nat", "-A", "PREROUTING", "-d", addr(svc.addr), "-p", proto, "--dport", String(svc.port), ...stat, "-j", "DNAT", "--to-destination", `${addr(ep.addr)}:${ep.port}`);
+    });
+  }
+  if (sc.snat.mode === "masquerade") ipt("-t", "nat", "-A", "POSTROUTING", "-o", "vn2", "-j", "MASQUERADE");
+  else if (sc.natTable) ipt("-t", "nat", "-A", "POSTROUTING", "-o", "lo", "-j", "RETURN"); // an active nat table: null bindings
+  // Conntrack itself, also where no NAT rule loads it.
+  ipt("-t", "filter", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "INVALID", "-j", "RETURN");
+}
+
+/** Topologies built and not yet torn down, for signal handlers. */
+const active = new Set<Topology>();
+
+/** Removes every topology still standing (on SIGINT, SIGTERM, SIGHUP). */
+export function teardownAll(): void {
+  for (const t of [...active]) teardown(t);
+}
+
+/** Removes what `build` created: its processes first, then the namespaces (and with them the veths and rules). */
+export function teardown(t: Topology): void {
+  if (t.torn) return;
+  t.torn = true;
+  active.delete(t);
+  for (const c of t.children) if (c.exitCode === null) c.kill("SIGKILL");
+  for (const ns of [t.client, t.node, t.server]) {
+    const pids = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean);
+    for (const pid of pids) spawnSync("kill", ["-9", pid]);
+    spawnSync("ip", ["netns", "del", ns]);
+  }
+}

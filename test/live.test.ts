@@ -1,0 +1,115 @@
+/**
+ * `conntrack-mc live` against the running kernel, in network namespaces the
+ * harness creates and removes. Needs root and namespaces; elsewhere these
+ * tests are skipped with the reason in their names.
+ */
+import { describe, expect, it } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { checkHost } from "../src/live/host.js";
+import { closestVariant } from "../src/live/run.js";
+
+function unavailable(): string | undefined {
+  try {
+    checkHost();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+const reason = unavailable();
+if (reason) console.warn(`live tests skipped: ${reason}`);
+const liveIt = reason ? it.skip : it;
+const title = (t: string): string => (reason ? `${t} [skipped: ${reason}]` : t);
+
+/** Stress cannot force a race: retry a few runs before calling an outcome unseen. */
+function liveUntil(seen: (rep: { outcomes: Row[] }) => boolean, ...args: string[]) {
+  let r = live(...args);
+  for (let i = 0; i < 3 && r.code === 0 && !seen(r.report); i++) r = live(...args);
+  return r;
+}
+
+function live(...args: string[]) {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", "live", ...args, "--json"], { encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, report: r.stdout ? JSON.parse(r.stdout) : undefined, err: r.stderr, seconds: (Date.now() - started) / 1000 };
+}
+
+const leftovers = (pid: number): string[] =>
+  spawnSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((l) => l.startsWith(`ctmc-${pid}-`));
+
+type Row = { outcome: string; model: string; seenIn: number | null; agree: boolean };
+const row = (rep: { outcomes: Row[] }, o: string): Row => rep.outcomes.find((x) => x.outcome === o)!;
+
+describe("live: the running kernel beside the model", () => {
+  it("maps a kernel version to the newest variant not newer than it", () => {
+    expect(closestVariant(6, 18)).toBe("v6.12");
+    expect(closestVariant(5, 4)).toBe("v5.0");
+    expect(closestVariant(5, 9)).toBe("v5.9");
+    expect(closestVariant(4, 19)).toBe("v4.19");
+    expect(closestVariant(3, 10)).toBe("v4.6");
+  });
+
+  liveIt(title("dns-a-aaaa: clashes resolved, no drop, every reply back"), () => {
+    const r = liveUntil((rep) => row(rep, "clash resolved").seenIn! > 0, "dns-a-aaaa", "--tries", "2000");
+    expect(r.code).toBe(0);
+    expect(r.report.agree).toBe(true);
+    expect(row(r.report, "clash resolved").model).toBe("reachable");
+    expect(row(r.report, "clash resolved").seenIn).toBeGreaterThan(0);
+    expect(row(r.report, "packet dropped").seenIn).toBe(0);
+    expect(row(r.report, "reply lost").seenIn).toBe(0);
+    expect(r.seconds).toBeLessThan(60);
+  });
+
+  liveIt(title("dns-a-aaaa-2-endpoints: clashes resolved (NAT_CLASH insertion), no drop, every reply back"), () => {
+    const r = liveUntil((rep) => row(rep, "clash resolved").seenIn! > 0, "dns-a-aaaa-2-endpoints", "--tries", "2000");
+    expect(r.code).toBe(0);
+    expect(r.report.agree).toBe(true);
+    expect(row(r.report, "clash resolved").seenIn).toBeGreaterThan(0);
+    expect(row(r.report, "packet dropped").seenIn).toBe(0);
+    expect(row(r.report, "reply lost").seenIn).toBe(0);
+    for (const c of r.report.kernelCounters) expect(c.inModel).toBe(true);
+  });
+
+  liveIt(title("tcp-syn: identical SYNs from two CPUs are dropped, as the model says"), () => {
+    const r = liveUntil((rep) => row(rep, "packet dropped").seenIn! > 0, "tcp-syn", "--tries", "2000");
+    expect(r.code).toBe(0);
+    expect(r.report.agree).toBe(true);
+    expect(row(r.report, "packet dropped").model).toBe("reachable");
+    expect(row(r.report, "packet dropped").seenIn).toBeGreaterThan(0);
+    expect(row(r.report, "clash resolved").seenIn).toBe(0);
+  });
+
+  liveIt(title("nodelocaldns: NOTRACK leaves nothing to clash, every reply back"), () => {
+    const r = live("nodelocaldns", "--tries", "1000");
+    expect(r.code).toBe(0);
+    expect(r.report.agree).toBe(true);
+    expect(r.report.kernelCounters).toEqual([{ counters: { insert_failed: 0, drop: 0, clash_resolve: 0 }, tries: 1000, inModel: true }]);
+    expect(row(r.report, "reply lost").seenIn).toBe(0);
+  });
+
+  liveIt(title("glibc's single-thread sendmmsg() pattern does not race"), () => {
+    const r = live("dns-a-aaaa", "--tries", "500", "--sendmmsg");
+    expect(r.code).toBe(0);
+    expect(r.report.pattern).toBe("sendmmsg");
+    expect(row(r.report, "clash resolved").seenIn).toBe(0);
+  });
+
+  liveIt(title("an interrupted run removes its namespaces"), async () => {
+    const child = spawn(process.execPath, ["bin/conntrack-mc.js", "live", "dns-a-aaaa", "--tries", "1000000"], { stdio: "ignore" });
+    for (let i = 0; i < 200 && leftovers(child.pid!).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(leftovers(child.pid!)).toHaveLength(3);
+    child.kill("SIGINT");
+    const code = await new Promise((r) => child.on("exit", (c) => r(c)));
+    expect(code).toBe(130);
+    expect(leftovers(child.pid!)).toEqual([]);
+  });
+
+  it("refuses what it cannot build, in one line, exit 2", () => {
+    const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", "live", "snat-port-race"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^conntrack-mc: live: scenario snat-port-race uses packets of different flows, which the live harness does not build\n$/);
+  });
+});
