@@ -25,6 +25,8 @@ export type Resolution =
 export interface Ctx {
   readonly sc: Scenario;
   readonly k: Kernel;
+  /** Whether steps word what they did (for traces); the search runs without. */
+  readonly explain: boolean;
 }
 
 export interface KernelBehaviour {

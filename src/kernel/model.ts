@@ -4,7 +4,6 @@
  * When a CPU is idle, which waiting packet it takes next is its choice (arrival
  * order); a random DNAT rule and --random-fully are choices of the step.
  */
-import { match } from "ts-pattern";
 import type { Action, Model } from "../engine/model.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Ctx, Kernel } from "./kernel.js";
@@ -15,16 +14,19 @@ import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
 import { reply } from "./steps/reply.js";
 import { deleteStep, nf_ct_delete } from "./steps/nf_ct_delete.js";
 
+/** The kernel function each step models, by Pc (a table: this is on the hot path). */
+const STEP_FUNCTION: Record<Pc, string> = {
+  [Pc.LOOKUP]: "__nf_conntrack_find_get",
+  [Pc.ALLOC]: "init_conntrack",
+  [Pc.DNAT]: "nf_nat_setup_info(DST)",
+  [Pc.SNAT]: "nf_nat_setup_info(SRC)",
+  [Pc.CONFIRM]: "__nf_conntrack_confirm",
+  [Pc.DONE]: "reply",
+};
+
 /** The kernel function a packet's next step models, for traces. */
 export function stepFunction(pc: Pc, notrack = false): string {
-  return match(pc)
-    .with(Pc.LOOKUP, () => (notrack ? "raw NOTRACK" : "__nf_conntrack_find_get"))
-    .with(Pc.ALLOC, () => "init_conntrack")
-    .with(Pc.DNAT, () => "nf_nat_setup_info(DST)")
-    .with(Pc.SNAT, () => "nf_nat_setup_info(SRC)")
-    .with(Pc.CONFIRM, () => "__nf_conntrack_confirm")
-    .with(Pc.DONE, () => "reply")
-    .exhaustive();
+  return pc === Pc.LOOKUP && notrack ? "raw NOTRACK" : STEP_FUNCTION[pc];
 }
 
 /** The packet an action moves and what it does: its query's next step, its
@@ -46,7 +48,9 @@ export interface ConntrackModel extends Model<KState> {
 }
 
 export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
-  const ctx: Ctx = { sc, k };
+  // Traces run steps with words; the search without (string building is most of a step's cost).
+  const ctx: Ctx = { sc, k, explain: true };
+  const quiet: Ctx = { sc, k, explain: false };
   const byCpu: number[][] = Array.from({ length: sc.cpus }, () => []);
   sc.packets.forEach((p, i) => byCpu[p.cpu]!.push(i));
   // A scenario with `deletes` has one more actor: conntrack -D through ctnetlink.
@@ -89,20 +93,30 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
     return { packet: p, kind: pc === Pc.DONE ? "reply" : "query", function: stepFunction(pc, sc.notrack) };
   };
 
-  const apply = (st: KState, a: Action): string => {
+  // A plain switch, not ts-pattern: this runs for every transition of the search.
+  const step = (ctx: Ctx, st: KState, a: Action): string => {
     const { packet: p, kind } = move(st, a);
     if (kind === "reply") return reply(ctx, st, p);
     if (kind === "delete") return nf_ct_delete(ctx, st, p);
-    return match(st.pkts[p]!.pc)
-      .with(Pc.LOOKUP, () => (sc.notrack ? raw_notrack(ctx, st, p) : nf_conntrack_find_get(ctx, st, p)))
-      .with(Pc.ALLOC, () => init_conntrack(ctx, st, p))
-      .with(Pc.DNAT, () => nf_nat_setup_info_dst(ctx, st, p, a.choice))
-      .with(Pc.SNAT, () => nf_nat_setup_info_src(ctx, st, p, a.choice))
-      .with(Pc.CONFIRM, () => nf_conntrack_confirm(ctx, st, p))
-      .with(Pc.DONE, () => {
+    const pc = st.pkts[p]!.pc;
+    switch (pc) {
+      case Pc.LOOKUP:
+        return sc.notrack ? raw_notrack(ctx, st, p) : nf_conntrack_find_get(ctx, st, p);
+      case Pc.ALLOC:
+        return init_conntrack(ctx, st, p);
+      case Pc.DNAT:
+        return nf_nat_setup_info_dst(ctx, st, p, a.choice);
+      case Pc.SNAT:
+        return nf_nat_setup_info_src(ctx, st, p, a.choice);
+      case Pc.CONFIRM:
+        return nf_conntrack_confirm(ctx, st, p);
+      case Pc.DONE:
         throw new Error("unreachable: a done query moves only as a reply");
-      })
-      .exhaustive();
+      default: {
+        const never: never = pc;
+        throw new Error(`unknown step ${String(never)}`);
+      }
+    }
   };
 
   return {
@@ -131,7 +145,7 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
     },
     next(s, a) {
       const t = cloneState(s);
-      apply(t, a);
+      step(quiet, t, a);
       return t;
     },
     encode: encodeState,
@@ -141,6 +155,6 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
     },
     move,
     packetOf: (s, a) => move(s, a).packet,
-    apply,
+    apply: (draft, a) => step(ctx, draft, a),
   };
 }

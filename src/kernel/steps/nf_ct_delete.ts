@@ -18,7 +18,7 @@ export function deleteStep(st: KState, id: number): "mark" | "unlink" | undefine
 }
 
 export function nf_ct_delete(ctx: Ctx, st: KState, id: number): string {
-  const who = `${ctx.sc.packets[id]!.name}'s entry`;
+  const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
   if (deleteStep(st, id) === "mark") {
     st.pkts[id]!.ct!.status |= IPS.DYING;
     return `test_and_set_bit(IPS_DYING_BIT) on ${who}: still linked until the bucket locks are taken`;

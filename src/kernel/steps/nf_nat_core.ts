@@ -39,7 +39,7 @@ export function nf_nat_setup_info_dst(ctx: Ctx, st: KState, p: number, choice: n
       ct.reply = reply;
       ct.status |= IPS.DST_NAT;
     }
-    note = `DNAT to ${formatHostPort(ep, ctx.sc.addrs)}${d.choice === "random" && d.endpoints.length > 1 ? ` (endpoint ${e + 1} of ${d.endpoints.length}, random)` : ""}`;
+    if (ctx.explain) note = `DNAT to ${formatHostPort(ep, ctx.sc.addrs)}${d.choice === "random" && d.endpoints.length > 1 ? ` (endpoint ${e + 1} of ${d.endpoints.length}, random)` : ""}`;
   }
   ct.status |= IPS.DST_NAT_DONE;
   pkt.pc = Pc.SNAT;
@@ -119,14 +119,14 @@ function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: S
       return { t, how: "tuple free: keeps its source port" };
     }
   }
-  const holder = nf_conntrack_tuple_taken(ctx, st, invert(t), p);
+  const holder = ctx.explain ? nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
   const port = ctx.k.uniqueSourcePort(st, t, r.ports, r.randomFully ? random : undefined, used);
   const why = r.randomFully
     ? `--random-fully: search from random offset ${random}`
     : holder >= 0
       ? `REPLY tuple taken by ${ctx.sc.packets[holder]!.name}'s confirmed entry: port search`
       : "port out of range: port search";
-  return { t: { ...t, sport: port }, how: `${why} picks ${port}` };
+  return { t: { ...t, sport: port }, how: ctx.explain ? `${why} picks ${port}` : "" };
 }
 
 /** S4: nf_nat_setup_info(ct, range, NF_NAT_MANIP_SRC): MASQUERADE, or the null
@@ -143,5 +143,5 @@ export function nf_nat_setup_info_src(ctx: Ctx, st: KState, p: number, choice: n
   ct.status |= IPS.SRC_NAT_DONE;
   st.bysource.unshift(p);
   pkt.pc = Pc.CONFIRM;
-  return `${ctx.sc.snat.mode === "masquerade" ? "MASQUERADE" : "null binding"}: ${how}`;
+  return ctx.explain ? `${ctx.sc.snat.mode === "masquerade" ? "MASQUERADE" : "null binding"}: ${how}` : "";
 }

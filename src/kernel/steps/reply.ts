@@ -14,7 +14,7 @@ import { packetTuple } from "./resolve_normal_ct.js";
 export function reply(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
   const expected = invert(packetTuple(ctx, p));
-  const fmt = (t: Parameters<typeof formatTuple>[0]): string => formatTuple(t, ctx.sc.addrs);
+  const fmt = (t: Parameters<typeof formatTuple>[0]): string => (ctx.explain ? formatTuple(t, ctx.sc.addrs) : "");
   if (pkt.uses < 0) {
     // Untracked: nothing was translated on the way out, nothing is on the way back.
     pkt.reply = Reply.DELIVERED;
@@ -39,6 +39,7 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
   const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);
   const tracker = ctx.k.udpReply(st, hit.id);
   pkt.reply = tupleEqual(delivered, expected) ? Reply.DELIVERED : Reply.MISROUTED;
+  if (!ctx.explain) return "";
   const who = ctx.sc.packets[hit.id]!.name;
   const what = pkt.reply === Reply.DELIVERED ? "delivered" : `misrouted (the client expects ${fmt(expected)})`;
   return `reply ${fmt(sent)} matches ${who}'s entry (${hit.dir}) -> ${fmt(delivered)}: ${what}${tracker ? `; ${tracker}` : ""}`;

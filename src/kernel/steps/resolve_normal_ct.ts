@@ -22,7 +22,7 @@ export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   if (hit) {
     pkt.uses = hit.id;
     acceptQuery(ctx, st, p);
-    return `hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted`;
+    return ctx.explain ? `hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted` : "";
   }
   pkt.pc = Pc.ALLOC;
   return "miss";
