@@ -4,7 +4,9 @@
  */
 import type { Property } from "./engine/model.js";
 import type { Path } from "./engine/path.js";
-import { preferredPath } from "./engine/preemption.js";
+import type { Reductions } from "./engine/reduce.js";
+import { countPreemptions, preferredPath } from "./engine/preemption.js";
+import { rebuildPath } from "./engine/path.js";
 import { search, type SearchOptions, type SearchResult } from "./engine/search.js";
 import { InputError } from "./errors.js";
 import { DROP_CLASSES } from "./kernel/classify.js";
@@ -37,15 +39,22 @@ export function runCheck(sc: Scenario, kernel: Kernel | string, property: Proper
     throw new InputError(`property: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
   }
   const model = conntrackModel(sc, k);
-  return { scenario: sc, kernel: k, property: prop, model, result: search(model, prop, opts) };
+  // Symmetry reduction by default: it keeps shortest lengths and verdicts exact.
+  return { scenario: sc, kernel: k, property: prop, model, result: search(model, prop, { reduce: REDUCTIONS.symmetry, ...opts }) };
 }
 
 export interface Counterexample {
   readonly class: string;
   readonly preemptions: number;
+  /** The shortest schedule with the fewest preemptions; false: the search's own
+   * path, kept when finding that one would cost too much. */
+  readonly minimal: boolean;
   readonly path: Path<KState>;
   readonly steps: TraceStep[];
 }
+
+/** How many (state, last CPU) pairs the fewest-preemption search may keep. */
+const PREFERRED_PATH_NODES = 300_000;
 
 /** The counterexample for one violation class (default: the first found):
  * a shortest path to a state of that class, and among those the one with the
@@ -56,9 +65,10 @@ export function counterexample(run: CheckRun, cls?: string): Counterexample | un
   const { model, property } = run;
   const isTarget = (s: KState): boolean =>
     (property.kind === "invariant" || model.actions(s).length === 0) && property.violations(s).includes(v.name);
-  const path = preferredPath(model, isTarget, v.depth);
-  if (!path) throw new Error(`no path of ${v.depth} steps to ${v.name} found again: the model is not deterministic`);
-  return { class: v.name, preemptions: path.preemptions, path, steps: traceSteps(model, path) };
+  const best = preferredPath(model, isTarget, v.depth, PREFERRED_PATH_NODES);
+  if (best) return { class: v.name, preemptions: best.preemptions, minimal: true, path: best, steps: traceSteps(model, best) };
+  const path = rebuildPath(model, run.result.links, v.first);
+  return { class: v.name, preemptions: countPreemptions(model, path), minimal: false, path, steps: traceSteps(model, path) };
 }
 
 export interface DropSummary {
@@ -90,6 +100,9 @@ export interface CheckReport {
   drops: DropSummary[];
   counterexampleClass: string | null;
   counterexamplePreemptions: number | null;
+  /** Whether the counterexample is a shortest one with the fewest preemptions. */
+  counterexampleMinimal: boolean | null;
+  reduce: string;
   counterexample: TraceStep[] | null;
 }
 
@@ -122,8 +135,22 @@ export function checkReport(run: CheckRun): CheckReport {
     })),
     counterexampleClass: cx?.class ?? null,
     counterexamplePreemptions: cx?.preemptions ?? null,
+    counterexampleMinimal: cx?.minimal ?? null,
+    reduce: reductionName(r.links.reduce),
     counterexample: cx?.steps ?? null,
   };
 }
 
 export { describeKernel };
+
+export type ReductionName = "none" | "symmetry" | "por" | "all";
+export const REDUCTIONS: Record<ReductionName, Reductions> = {
+  none: { symmetry: false, por: false },
+  symmetry: { symmetry: true, por: false },
+  por: { symmetry: false, por: true },
+  all: { symmetry: true, por: true },
+};
+
+export function reductionName(r: Reductions): ReductionName {
+  return r.symmetry ? (r.por ? "all" : "symmetry") : r.por ? "por" : "none";
+}

@@ -138,3 +138,46 @@ describe("fingerprint table", () => {
     for (const i of [0, 1, 12345, 1 << 24, n - 1]) expect(t.get((Math.imul(i, 0x9e3779b1) >>> 0) | 1, i >>> 0)).toBe(i);
   });
 });
+
+describe("reductions against closed forms", () => {
+  const binom = (n: number, k: number): number => {
+    let r = 1;
+    for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+    return r;
+  };
+  /** Identical counters: sorting the counters is a symmetry; every step is private. */
+  const symmetricCounters = (k: number, n: number): Model<number[]> => ({
+    ...counters(k, n),
+    canonical: (s) => [...s].sort((a, b) => a - b),
+    isLocal: () => true,
+  });
+
+  it("symmetry: k identical processes of n steps leave C(n+k, k) states (multisets)", () => {
+    for (const [k, n] of [
+      [2, 3],
+      [3, 4],
+      [5, 2],
+    ] as const) {
+      const r = search(symmetricCounters(k, n), never, { reduce: { symmetry: true, por: false } });
+      expect(r.states).toBe(binom(n + k, k));
+    }
+  });
+
+  it("partial-order reduction: when every step is private one interleaving is left, k*n+1 states", () => {
+    const r = search(symmetricCounters(4, 3), never, { reduce: { symmetry: false, por: true } });
+    expect(r.states).toBe(4 * 3 + 1);
+    expect(r.terminalStates).toBe(1);
+  });
+
+  it("a path found under symmetry replays through concrete states", () => {
+    const m = symmetricCounters(3, 3);
+    const bad: Property<number[]> = { name: "b", kind: "invariant", description: "", violations: (s) => (s[2] === 3 && s[0] === 0 ? ["b"] : []) };
+    const r = search(m, bad, { reduce: { symmetry: true, por: false } });
+    const v = r.violations[0]!;
+    const path = rebuildPath(m, r.links, v.first);
+    expect(path.actions).toHaveLength(v.depth);
+    // the concrete path ends in a state whose representative has the class
+    expect(bad.violations([...path.states.at(-1)!].sort((a, b) => a - b)).length + bad.violations(path.states.at(-1)!).length).toBeGreaterThan(0);
+    for (let i = 0; i < path.actions.length; i++) expect(m.next(path.states[i]!, path.actions[i]!)).toEqual(path.states[i + 1]);
+  });
+});

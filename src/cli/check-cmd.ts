@@ -46,7 +46,7 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
   }
   lines.push("");
   lines.push(
-    `states     ${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, ${fmtInt(r.terminalStates)} terminal, depth ${r.depth} (${r.order.toUpperCase()})`,
+    `states     ${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, ${fmtInt(r.terminalStates)} terminal, depth ${r.depth} (${r.order.toUpperCase()}, reduction: ${r.reduce})`,
   );
   lines.push(
     `time       ${fmtSeconds(r.seconds)} s, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored`,
@@ -67,7 +67,8 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
   if (r.counterexample) {
     lines.push("");
     const p = r.counterexamplePreemptions!;
-    lines.push(`shortest counterexample: ${r.counterexampleClass}, ${r.counterexample.length} steps, ${p} preemption${p === 1 ? "" : "s"}`);
+    const kind = r.counterexampleMinimal ? "shortest counterexample" : "counterexample (the search's own path)";
+    lines.push(`${kind}: ${r.counterexampleClass}, ${r.counterexample.length} steps, ${p} preemption${p === 1 ? "" : "s"}`);
     lines.push(renderSteps(r.counterexample));
   }
   return lines.join("\n") + "\n";

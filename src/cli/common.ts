@@ -2,6 +2,7 @@
 import { freemem } from "node:os";
 import type { SearchOptions, SearchResult } from "../engine/search.js";
 import { InputError } from "../errors.js";
+import { REDUCTIONS } from "../check.js";
 import type { KState } from "../kernel/state.js";
 import { resolveKernel } from "../kernel/variants.js";
 import { resolveScenario } from "../scenario/registry.js";
@@ -11,15 +12,19 @@ import { fmtInt, progressReporter } from "./format.js";
 
 export const SEARCH_FLAGS = {
   order: { type: "string" },
+  reduce: { type: "string" },
+  "no-reduce": { type: "boolean" },
   "max-states": { type: "string" },
   "max-seconds": { type: "string" },
   "max-memory": { type: "string" },
 } as const;
 
-export const SEARCH_USAGE = "[--order bfs|dfs] [--max-states N] [--max-seconds S] [--max-memory MiB]";
+export const SEARCH_USAGE = "[--order bfs|dfs] [--reduce symmetry|por|all|none | --no-reduce] [--max-states N] [--max-seconds S] [--max-memory MiB]";
 
 interface SearchFlagValues {
   order?: string | undefined;
+  reduce?: string | undefined;
+  "no-reduce"?: boolean | undefined;
   "max-states"?: string | undefined;
   "max-seconds"?: string | undefined;
   "max-memory"?: string | undefined;
@@ -33,6 +38,8 @@ export interface SearchSettings {
 
 export function searchSettings(values: SearchFlagValues): SearchSettings {
   const order = oneOf(values.order, "--order", ["bfs", "dfs"] as const, "bfs");
+  if (values["no-reduce"] && values.reduce !== undefined) throw new InputError("--reduce, --no-reduce: expected one of them, not both");
+  const reduce = values["no-reduce"] ? "none" : oneOf(values.reduce, "--reduce", ["symmetry", "por", "all", "none"] as const, "symmetry");
   const maxStates = positiveInt(values["max-states"], "--max-states");
   const maxSeconds = positiveNumber(values["max-seconds"], "--max-seconds");
   const userMemory = positiveNumber(values["max-memory"], "--max-memory");
@@ -40,6 +47,7 @@ export function searchSettings(values: SearchFlagValues): SearchSettings {
   return {
     options: {
       order,
+      reduce: REDUCTIONS[reduce],
       ...(maxStates !== undefined ? { maxStates } : {}),
       ...(maxSeconds !== undefined ? { maxSeconds } : {}),
       // Without a memory budget, stop before the machine runs out rather than crash.

@@ -36,4 +36,11 @@ export interface Model<S> {
   encode(s: S, out: Int32Array): number;
   /** A short human label for the step `a` taken from `s`. */
   describe(s: S, a: Action): string;
+  /** Symmetry reduction: a representative of `s`'s class under the model's
+   * symmetries (e.g. a permutation of interchangeable actors). It must be a
+   * state the model treats exactly like `s`, with the same property values. */
+  canonical?(s: S): S;
+  /** Partial-order reduction: `a` touches only its actor's private data, so it
+   * commutes with every other actor's actions and changes no property. */
+  isLocal?(s: S, a: Action): boolean;
 }

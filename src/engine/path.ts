@@ -2,11 +2,15 @@
  * Counterexample reconstruction: walk the parent links back to an initial
  * state, then replay the recorded action choices forward through the model,
  * checking at every step that the replayed state has the stored fingerprint
- * (Stateright and TLC rebuild paths the same way).
+ * (Stateright and TLC rebuild paths the same way). Under symmetry reduction
+ * the stored states are representatives; the path is then re-threaded through
+ * concrete states: at each step the action whose successor has the stored
+ * representative.
  */
 import type { Action, Model } from "./model.js";
 import type { ParentLinks } from "./search.js";
 import { fingerprint } from "./fingerprint.js";
+import { expand, represent } from "./reduce.js";
 
 export interface Path<S> {
   /** states[0] is initial; states[i+1] = next(states[i], actions[i]). */
@@ -27,23 +31,42 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
   chain.reverse();
   const words = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
-  const check = (s: S, expected: number): void => {
-    const len = model.encode(s, words);
+  const stored = (s: S): number => {
+    const len = model.encode(represent(model, s, links.reduce), words);
     fingerprint(words, len, fp);
-    if (links.table.get(fp[0]!, fp[1]!) !== expected) {
-      throw new ReplayError(`replay diverged at state ${expected}: the model is not deterministic`);
-    }
+    return links.table.get(fp[0]!, fp[1]!);
   };
   const inits = model.initialStates();
   let s: S = inits[links.via.data[chain[0]!]!]!;
-  check(s, chain[0]!);
+  if (stored(s) !== chain[0]) throw new ReplayError(`replay diverged at state ${chain[0]}: the model is not deterministic`);
+  // The representative the search expanded, and the concrete state it stands for.
+  let rep: S = represent(model, s, links.reduce);
   const states: S[] = [s];
   const actions: Action[] = [];
   for (let j = 1; j < chain.length; j++) {
-    const a = model.actions(s)[links.via.data[chain[j]!]!];
-    if (!a) throw new ReplayError(`replay diverged at state ${chain[j]}: recorded action is not enabled`);
-    s = model.next(s, a);
-    check(s, chain[j]!);
+    const want = chain[j]!;
+    const recorded = expand(model, rep, links.reduce)[links.via.data[want]!];
+    if (!recorded) throw new ReplayError(`replay diverged at state ${want}: recorded action is not enabled`);
+    let a: Action | undefined;
+    let t: S | undefined;
+    if (!links.reduce.symmetry) {
+      a = recorded;
+      t = model.next(s, a);
+      if (stored(t) !== want) throw new ReplayError(`replay diverged at state ${want}: the model is not deterministic`);
+    } else {
+      // Which of the concrete state's actions leads to the stored representative.
+      for (const b of model.actions(s)) {
+        const u = model.next(s, b);
+        if (stored(u) === want) {
+          a = b;
+          t = u;
+          break;
+        }
+      }
+      if (!a || !t) throw new ReplayError(`replay diverged at state ${want}: no action reaches the stored state`);
+    }
+    s = t;
+    rep = represent(model, s, links.reduce);
     states.push(s);
     actions.push(a);
   }

@@ -31,7 +31,9 @@ export function countPreemptions<S>(model: Model<S>, path: Path<S>): number {
   return n;
 }
 
-export function preferredPath<S>(model: Model<S>, isTarget: (s: S) => boolean, maxDepth = Infinity): PreferredPath<S> | undefined {
+/** Undefined when no target is within `maxDepth`, or when more than `maxNodes`
+ * (state, last actor) pairs would have to be kept (the caller falls back). */
+export function preferredPath<S>(model: Model<S>, isTarget: (s: S) => boolean, maxDepth = Infinity, maxNodes = Infinity): PreferredPath<S> | undefined {
   const words = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
   const keyOf = (s: S, last: number): string => {
@@ -66,6 +68,7 @@ export function preferredPath<S>(model: Model<S>, isTarget: (s: S) => boolean, m
         next.set(k, { state: t, last: a.actor, preemptions, parent: n, action: a });
       }
     }
+    if (seen.size + next.size > maxNodes) return undefined;
     layer = next;
   }
   return undefined;

@@ -7,6 +7,7 @@ import type { Action, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { FingerprintTable, TableTooLargeError } from "./fptable.js";
 import { GrowableUint16, GrowableUint32 } from "./growable.js";
+import { expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 
 export type Order = "bfs" | "dfs";
 export type Budget = "max-states" | "max-seconds" | "max-memory";
@@ -17,6 +18,8 @@ export interface SearchOptions<S> {
   maxStates?: number;
   maxSeconds?: number;
   maxMemoryBytes?: number;
+  /** Symmetry and partial-order reduction (default: none). */
+  reduce?: Reductions;
   /** Called about once a second while the search runs. */
   onProgress?: (p: Progress) => void;
   /** Called once for every distinct state, when first reached. */
@@ -68,6 +71,8 @@ export interface ParentLinks {
   readonly table: FingerprintTable;
   readonly parent: GrowableUint32;
   readonly via: GrowableUint16;
+  /** The reductions the search used: replay must use the same. */
+  readonly reduce: Reductions;
 }
 
 const NO_PARENT = 0xffffffff;
@@ -79,6 +84,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   const maxStates = opts.maxStates ?? Infinity;
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
   const maxBytes = opts.maxMemoryBytes ?? Infinity;
+  const reduce = opts.reduce ?? NO_REDUCTION;
   const started = performance.now();
 
   const table = new FingerprintTable(256);
@@ -114,7 +120,8 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     }
   };
   /** Adds `s` if new; returns true when it was. */
-  const add = (s: S, from: number, viaIndex: number, depth: number): boolean => {
+  const add = (raw: S, from: number, viaIndex: number, depth: number): boolean => {
+    const s = represent(model, raw, reduce);
     const len = model.encode(s, words);
     fingerprint(words, len, fp);
     const index = parent.length;
@@ -174,7 +181,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
         index = fIndex.pop()!;
         depth = fDepth.pop()!;
       }
-      const acts: readonly Action[] = model.actions(s);
+      const acts: readonly Action[] = expand(model, s, reduce);
       if (acts.length === 0) {
         terminal++;
         if (property.kind === "terminal") note(property.violations(s), index, depth);
@@ -212,6 +219,6 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     collisionProbability: collisionProbability(parent.length),
     bytesPerState: parent.length > 0 ? memory() / parent.length : 0,
     violations,
-    links: { table, parent, via },
+    links: { table, parent, via, reduce },
   };
 }

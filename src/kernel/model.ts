@@ -13,6 +13,7 @@ import { dnatChoices, nf_nat_setup_info_dst, nf_nat_setup_info_src, snatChoices 
 import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
 import { reply } from "./steps/reply.js";
 import { deleteStep, nf_ct_delete } from "./steps/nf_ct_delete.js";
+import { canonicalState, symmetric } from "./symmetry.js";
 
 /** The kernel function each step models, by Pc (a table: this is on the hot path). */
 const STEP_FUNCTION: Record<Pc, string> = {
@@ -52,6 +53,7 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
   const ctx: Ctx = { sc, k, explain: true };
   const quiet: Ctx = { sc, k, explain: false };
   const byCpu: number[][] = Array.from({ length: sc.cpus }, () => []);
+  const cpuOf = sc.packets.map((p) => p.cpu);
   sc.packets.forEach((p, i) => byCpu[p.cpu]!.push(i));
   // A scenario with `deletes` has one more actor: conntrack -D through ctnetlink.
   const deleter = sc.deletes.length ? sc.cpus : -1;
@@ -149,6 +151,16 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
       return t;
     },
     encode: encodeState,
+    ...(symmetric(sc) ? { canonical: (s: KState) => canonicalState(s, cpuOf) } : {}),
+    // init_conntrack and DNAT touch only the packet's private, unconfirmed entry:
+    // no other CPU can see it, and no property looks at a pending packet.
+    isLocal(s, a) {
+      if (a.actor === deleter) return false;
+      const busy = busyWith(s, a.actor);
+      if (busy < 0) return false;
+      const pc = s.pkts[busy]!.pc;
+      return pc === Pc.ALLOC || pc === Pc.DNAT;
+    },
     describe(s, a) {
       const m = move(s, a);
       return `${sc.packets[m.packet]!.name}: ${m.function}`;
