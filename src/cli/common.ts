@@ -60,9 +60,9 @@ export function searchSettings(values: SearchFlagValues): SearchSettings {
 
 /** Our own memory guard is not a budget the user set: the search is too big. */
 export function assertFits(result: SearchResult, settings: SearchSettings): void {
-  if (result.budget === "max-memory" && !settings.userMemory) {
+  if (result.budget === "max-memory" && (result.heapFull || !settings.userMemory)) {
     throw new InputError(
-      `search too big for memory: stopped at ${fmtInt(result.states)} states near 60% of free memory; give --max-memory or --max-states to explore part of it`,
+      `search too big for memory: stopped at ${fmtInt(result.states)} states (${result.heapFull ? "the JavaScript heap is full" : "near 60% of free memory"}); try --reduce all, or --max-states to explore part of it`,
     );
   }
 }

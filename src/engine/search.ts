@@ -3,6 +3,7 @@
  * depth-first. Stores 64-bit fingerprints, not states, plus one parent link and
  * the index of the action taken per state, so a trace is rebuilt by replay.
  */
+import { getHeapStatistics } from "node:v8";
 import type { Action, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { FingerprintTable, TableTooLargeError } from "./fptable.js";
@@ -59,6 +60,8 @@ export interface SearchResult {
   seconds: number;
   statesPerSecond: number;
   collisionProbability: number;
+  /** The frontier filled the JS heap (a memory stop no user budget asked for). */
+  heapFull: boolean;
   /** Memory of the visited-state store (table and parent links) per state. */
   bytesPerState: number;
   /** In order of first discovery. */
@@ -105,6 +108,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   let maxDepth = 0;
   let terminal = 0;
   let budget: Budget | undefined;
+  let heapFull = false;
   let lastProgress = started;
 
   const record = (s: S, index: number, depth: number): void => {
@@ -135,6 +139,9 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     return true;
   };
   const memory = (): number => table.bytes + parent.bytes + via.bytes;
+  // The frontier holds whole states on the JS heap, which has its own limit:
+  // stop cleanly before V8 runs out instead of crashing.
+  const heapLimit = getHeapStatistics().heap_size_limit * 0.8;
 
   try {
     model.initialStates().forEach((s, i) => add(s, NO_PARENT, i, 0));
@@ -150,6 +157,11 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
           break;
         }
         if (table.bytesAfterGrowth + parent.bytes * 2 > maxBytes && table.size > table.capacity * 0.69) {
+          budget = "max-memory";
+          break;
+        }
+        if ((expanded & 16383) === 1 && getHeapStatistics().used_heap_size > heapLimit) {
+          heapFull = true;
           budget = "max-memory";
           break;
         }
@@ -217,6 +229,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     seconds,
     statesPerSecond: seconds > 0 ? parent.length / seconds : parent.length,
     collisionProbability: collisionProbability(parent.length),
+    heapFull,
     bytesPerState: parent.length > 0 ? memory() / parent.length : 0,
     violations,
     links: { table, parent, via, reduce },

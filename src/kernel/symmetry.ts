@@ -33,42 +33,52 @@ export function symmetric(sc: Scenario): boolean {
   );
 }
 
-/** The representative of `s`; `cpuOf[i]` is packet i's CPU. */
+/** Mixes one field into a 32-bit running hash (murmur3 style). */
+function mix(h: number, v: number): number {
+  let k = Math.imul(v | 0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** The representative of `s`; `cpuOf[i]` is packet i's CPU. Packets are sorted
+ * by a hash of what they are (equal packets hash equally, so the states of one
+ * symmetry class sort alike), ties kept in their old order. */
 export function canonicalState(s: KState, cpuOf: readonly number[]): KState {
   const n = s.pkts.length;
-  const rank = (list: readonly number[], id: number): number => list.indexOf(id);
-  const key = (i: number): number[] => {
+  const tableRank = new Int32Array(n).fill(-1);
+  const bysourceRank = new Int32Array(n).fill(-1);
+  s.table.forEach((id, r) => (tableRank[id] = r));
+  s.bysource.forEach((id, r) => (bysourceRank[id] = r));
+  // A reference names another packet by its place in the hash chains, which
+  // does not depend on packet numbering.
+  const ref = (id: number, self: number): number => (id < 0 ? -2 : id === self ? -3 : tableRank[id]! + 64 * (bysourceRank[id]! + 1));
+  const h = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
     const p = s.pkts[i]!;
     const ct = p.ct;
     const st = s.stats[cpuOf[i]!]!;
-    const ref = (id: number): number => (id < 0 ? -2 : id === i ? -1e6 : rank(s.table, id) + 1000 * (rank(s.bysource, id) + 1));
-    return [
-      p.pc,
-      p.fate,
-      p.reply,
-      p.freed ? 1 : 0,
-      p.replyOnly ? 1 : 0,
-      rank(s.table, i),
-      rank(s.bysource, i),
-      ref(p.uses),
-      ref(p.clashWith),
-      ct ? ct.status : -1,
-      ct ? ct.reply.src : -1,
-      ct ? ct.reply.sport : -1,
-      ct ? ct.reply.dst : -1,
-      ct ? ct.reply.dport : -1,
-      st.insertFailed,
-      st.drop,
-      st.clashResolve,
-    ];
-  };
-  const keys = Array.from({ length: n }, (_, i) => key(i));
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-    const ka = keys[a]!;
-    const kb = keys[b]!;
-    for (let j = 0; j < ka.length; j++) if (ka[j] !== kb[j]) return ka[j]! - kb[j]!;
-    return a - b;
-  });
+    let x = mix(0x2545f491, p.pc);
+    x = mix(x, p.fate);
+    x = mix(x, p.reply);
+    x = mix(x, (p.freed ? 1 : 0) | (p.replyOnly ? 2 : 0));
+    x = mix(x, tableRank[i]!);
+    x = mix(x, bysourceRank[i]!);
+    x = mix(x, ref(p.uses, i));
+    x = mix(x, ref(p.clashWith, i));
+    if (ct) {
+      x = mix(x, ct.status);
+      x = mix(x, ct.reply.src);
+      x = mix(x, ct.reply.sport);
+      x = mix(x, ct.reply.dst);
+      x = mix(x, ct.reply.dport);
+    } else x = mix(x, -1);
+    x = mix(x, st.insertFailed);
+    x = mix(x, st.drop);
+    h[i] = mix(x, st.clashResolve);
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => h[a]! - h[b]! || a - b);
   let identity = true;
   for (let j = 0; j < n; j++) if (order[j] !== j) identity = false;
   if (identity) return s;
@@ -84,4 +94,3 @@ export function canonicalState(s: KState, cpuOf: readonly number[]): KState {
   order.forEach((old, j) => (stats[cpuOf[j]!] = s.stats[cpuOf[old]!]!));
   return { pkts, table: s.table.map(re), bysource: s.bysource.map(re), rover: s.rover, stats };
 }
-

@@ -1,0 +1,99 @@
+/**
+ * npm run bench: how the search scales with packets and CPUs. For N packets of
+ * one UDP flow on N CPUs (two random DNAT endpoints, NAT host), replies off on
+ * v5.0 and on on v5.6, it runs the same question without reductions and with
+ * symmetry + partial-order reduction, in this one process, and prints states,
+ * states/s, bytes per stored state and time to verdict. Ratios are between
+ * runs of this command (the machine is shared and noisy).
+ *
+ *   npm run bench [-- --max-packets 8] [-- --budget-states 3000000] [-- --budget-seconds 120]
+ */
+import { parseArgs } from "node:util";
+import { cpus, totalmem } from "node:os";
+import { execFileSync } from "node:child_process";
+import { REDUCTIONS, runCheck } from "../src/check.js";
+import { scenarioFromData } from "../src/scenario/load.js";
+
+const { values } = parseArgs({
+  options: {
+    "max-packets": { type: "string", default: "8" },
+    "budget-states": { type: "string", default: "3000000" },
+    "budget-seconds": { type: "string", default: "120" },
+  },
+});
+const maxPackets = Number(values["max-packets"]);
+const maxStates = Number(values["budget-states"]);
+const maxSeconds = Number(values["budget-seconds"]);
+
+function scenario(n: number, replies: boolean) {
+  return scenarioFromData(
+    {
+      name: `dns-${n}-packets`,
+      description: `${n} packets of one UDP flow on ${n} CPUs, two random endpoints`,
+      protocol: "udp",
+      cpus: n,
+      "nat-table": true,
+      client: "10.244.0.5:40000",
+      service: "10.96.0.10:53",
+      dnat: { endpoints: ["10.244.1.7:53", "10.244.2.9:53"], choice: "random" },
+      snat: "null-binding",
+      replies,
+      packets: Array.from({ length: n }, (_, i) => ({ name: `P${i + 1}`, cpu: i })),
+      kernels: ["v5.0"],
+    },
+    "bench",
+  );
+}
+
+const spin = (() => {
+  try {
+    return execFileSync("spin", ["-V"], { encoding: "utf8" }).trim();
+  } catch {
+    return undefined;
+  }
+})();
+
+console.log(`conntrack-mc bench on ${cpus()[0]?.model ?? "?"} (${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB), Node ${process.version}`);
+console.log(`budgets per run: ${maxStates.toLocaleString("en-US")} states or ${maxSeconds} s; one worker (the search is single-threaded)`);
+console.log("");
+const header = ["packets", "kernel", "replies", "reduction", "verdict", "states", "states/s", "B/state", "seconds"];
+const rows: string[][] = [header];
+for (const [kernel, replies] of [
+  ["v5.0", false],
+  ["v5.6", true],
+] as const) {
+  for (let n = 2; n <= maxPackets; n++) {
+    const sc = scenario(n, replies);
+    let unreduced: { seconds: number; complete: boolean } | undefined;
+    for (const reduce of ["none", "all"] as const) {
+      const r = runCheck(sc, kernel, replies ? "all-replied" : "no-drop", { reduce: REDUCTIONS[reduce], maxStates, maxSeconds }).result;
+      if (reduce === "none") unreduced = { seconds: r.seconds, complete: r.complete };
+      rows.push([
+        String(n),
+        kernel,
+        replies ? "on" : "off",
+        reduce === "all" ? "symmetry+POR" : "none",
+        r.complete ? r.verdict : `stopped (${r.budget})`,
+        r.states.toLocaleString("en-US"),
+        Math.round(r.statesPerSecond).toLocaleString("en-US"),
+        r.bytesPerState.toFixed(1),
+        r.seconds.toFixed(2) +
+          (reduce === "all" && unreduced
+            ? unreduced.complete && r.complete
+              ? `  (${(unreduced.seconds / Math.max(r.seconds, 1e-3)).toFixed(1)}x less time)`
+              : "  (no ratio: a run stopped)"
+            : ""),
+      ]);
+      process.stderr.write(".");
+    }
+  }
+}
+process.stderr.write("\n");
+const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+for (const r of rows) console.log(r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+console.log("");
+console.log(
+  spin
+    ? `SPIN is installed (${spin}), but bench/ has no Promela model of these steps yet: no SPIN rows.`
+    : "SPIN is not installed (apt-get install spin); bench/ has no Promela model of these steps yet: no SPIN rows.",
+);
