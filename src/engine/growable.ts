@@ -19,15 +19,15 @@ export class GrowableUint32 {
   }
 }
 
-export class GrowableUint16 {
-  data: Uint16Array;
+export class GrowableUint8 {
+  data: Uint8Array;
   length = 0;
   constructor(initial = 1 << 12) {
-    this.data = new Uint16Array(initial);
+    this.data = new Uint8Array(initial);
   }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Uint16Array(this.data.length * 2);
+      const d = new Uint8Array(this.data.length * 2);
       d.set(this.data);
       this.data = d;
     }

@@ -30,43 +30,48 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
   }
   chain.reverse();
   const words = new Int32Array(model.encodedWords);
+  const other = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
-  const stored = (s: S): number => {
-    const len = model.encode(represent(model, s, links.reduce), words);
+  /** The search stored `rep`: its fingerprint is in the table. */
+  const known = (rep: S, at: number): void => {
+    const len = model.encode(rep, words);
     fingerprint(words, len, fp);
-    return links.table.get(fp[0]!, fp[1]!);
+    if (links.table.get(fp[0]!, fp[1]!) < 0) throw new ReplayError(`replay diverged at state ${at}: the model is not deterministic`);
   };
-  const inits = model.initialStates();
-  let s: S = inits[links.via.data[chain[0]!]!]!;
-  if (stored(s) !== chain[0]) throw new ReplayError(`replay diverged at state ${chain[0]}: the model is not deterministic`);
+  const same = (a: S, b: S): boolean => {
+    const n = model.encode(a, words);
+    if (model.encode(b, other) !== n) return false;
+    for (let i = 0; i < n; i++) if (words[i] !== other[i]) return false;
+    return true;
+  };
+  let s: S = model.initialStates()[links.via.data[chain[0]!]!]!;
   // The representative the search expanded, and the concrete state it stands for.
   let rep: S = represent(model, s, links.reduce);
+  known(rep, chain[0]!);
   const states: S[] = [s];
   const actions: Action[] = [];
   for (let j = 1; j < chain.length; j++) {
-    const want = chain[j]!;
-    const recorded = expand(model, rep, links.reduce)[links.via.data[want]!];
-    if (!recorded) throw new ReplayError(`replay diverged at state ${want}: recorded action is not enabled`);
-    let a: Action | undefined;
-    let t: S | undefined;
-    if (!links.reduce.symmetry) {
-      a = recorded;
-      t = model.next(s, a);
-      if (stored(t) !== want) throw new ReplayError(`replay diverged at state ${want}: the model is not deterministic`);
-    } else {
+    const recorded = expand(model, rep, links.reduce)[links.via.data[chain[j]!]!];
+    if (!recorded) throw new ReplayError(`replay diverged at state ${chain[j]}: recorded action is not enabled`);
+    const nextRep = represent(model, model.next(rep, recorded), links.reduce);
+    known(nextRep, chain[j]!);
+    let a: Action | undefined = recorded;
+    let t: S | undefined = links.reduce.symmetry ? undefined : model.next(s, recorded);
+    if (links.reduce.symmetry) {
       // Which of the concrete state's actions leads to the stored representative.
+      a = undefined;
       for (const b of model.actions(s)) {
         const u = model.next(s, b);
-        if (stored(u) === want) {
+        if (same(represent(model, u, links.reduce), nextRep)) {
           a = b;
           t = u;
           break;
         }
       }
-      if (!a || !t) throw new ReplayError(`replay diverged at state ${want}: no action reaches the stored state`);
+      if (!a || !t) throw new ReplayError(`replay diverged at state ${chain[j]}: no action reaches the stored state`);
     }
-    s = t;
-    rep = represent(model, s, links.reduce);
+    s = t!;
+    rep = nextRep;
     states.push(s);
     actions.push(a);
   }

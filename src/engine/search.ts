@@ -7,7 +7,7 @@ import { getHeapStatistics } from "node:v8";
 import type { Action, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { FingerprintTable, TableTooLargeError } from "./fptable.js";
-import { GrowableUint16, GrowableUint32 } from "./growable.js";
+import { GrowableUint8, GrowableUint32 } from "./growable.js";
 import { expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 
 export type Order = "bfs" | "dfs";
@@ -73,7 +73,8 @@ export interface SearchResult {
 export interface ParentLinks {
   readonly table: FingerprintTable;
   readonly parent: GrowableUint32;
-  readonly via: GrowableUint16;
+  /** Index of the action taken in the parent's expanded list (< 256). */
+  readonly via: GrowableUint8;
   /** The reductions the search used: replay must use the same. */
   readonly reduce: Reductions;
 }
@@ -90,9 +91,10 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   const reduce = opts.reduce ?? NO_REDUCTION;
   const started = performance.now();
 
-  const table = new FingerprintTable(256);
+  // A set of fingerprints (8 bytes a slot): parent links are by state number.
+  const table = new FingerprintTable(256, false);
   const parent = new GrowableUint32(256);
-  const via = new GrowableUint16(256);
+  const via = new GrowableUint8(256);
   const words = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
   const classes = new Map<string, ViolationClass>();
@@ -129,7 +131,8 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     const len = model.encode(s, words);
     fingerprint(words, len, fp);
     const index = parent.length;
-    if (table.insert(fp[0]!, fp[1]!, index) !== -1) return false;
+    if (table.insert(fp[0]!, fp[1]!) !== -1) return false;
+    if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     parent.push(from);
     via.push(viaIndex);
     fStates.push(s);
