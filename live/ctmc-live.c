@@ -3,7 +3,8 @@
  *
  *   ctmc-live serve ADDR:PORT...
  *       UDP answerer: one socket per address, echoes every datagram back from
- *       the address it arrived on. Prints "ready" once bound.
+ *       the address it arrived on. Prints "ready" once bound; on SIGTERM prints
+ *       one JSON line with how many queries each address received, and exits.
  *   ctmc-live send udp|udp-sendmmsg|tcp-syn SRC DST:PORT CPU,CPU,... TRIES STATPID
  *       Each try sends one packet per listed CPU at once: threads pinned to
  *       those CPUs wait on a barrier, then send on one shared UDP socket (a new
@@ -22,6 +23,7 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -51,8 +53,16 @@ static void parse_hostport(const char *s, struct sockaddr_in *a) {
 }
 
 /* ---- serve ---- */
+static volatile sig_atomic_t stop;
+static void on_term(int sig) { (void)sig; stop = 1; }
+
 static int serve(int n, char **addrs) {
   struct pollfd pf[MAXP];
+  long received[MAXP] = {0};
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_term; /* no SA_RESTART: poll returns EINTR */
+  sigaction(SIGTERM, &sa, NULL);
   if (n > MAXP) n = MAXP;
   for (int i = 0; i < n; i++) {
     struct sockaddr_in a;
@@ -67,7 +77,7 @@ static int serve(int n, char **addrs) {
   }
   printf("ready\n");
   fflush(stdout);
-  for (;;) {
+  while (!stop) {
     if (poll(pf, n, -1) < 0) { if (errno == EINTR) continue; die("poll"); }
     for (int i = 0; i < n; i++) {
       if (!(pf[i].revents & POLLIN)) continue;
@@ -75,10 +85,17 @@ static int serve(int n, char **addrs) {
       struct sockaddr_in from;
       socklen_t fl = sizeof from;
       ssize_t r = recvfrom(pf[i].fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-      if (r > 0) sendto(pf[i].fd, buf, (size_t)r, 0, (struct sockaddr *)&from, fl);
+      if (r > 0) {
+        received[i]++;
+        sendto(pf[i].fd, buf, (size_t)r, 0, (struct sockaddr *)&from, fl);
+      }
     }
   }
-  return 0; /* not reached: the harness kills the answerer */
+  printf("{\"received\":[");
+  for (int i = 0; i < n; i++) printf("%s{\"at\":\"%s\",\"queries\":%ld}", i ? "," : "", addrs[i], received[i]);
+  printf("]}\n");
+  fflush(stdout);
+  return 0;
 }
 
 /* ---- counters ---- */

@@ -70,6 +70,11 @@ describe("live: the running kernel beside the model", () => {
     expect(row(r.report, "packet dropped").seenIn).toBe(0);
     expect(row(r.report, "reply lost").seenIn).toBe(0);
     for (const c of r.report.kernelCounters) expect(c.inModel).toBe(true);
+    // Both endpoints answered, and every query reached one of them and came back.
+    expect(r.report.received).toHaveLength(2);
+    for (const x of r.report.received) expect(x.queries).toBeGreaterThan(0);
+    expect(r.report.received.reduce((a: number, x: { queries: number }) => a + x.queries, 0)).toBe(r.report.sent);
+    expect(r.report.replies).toBe(r.report.sent);
   });
 
   liveIt(title("tcp-syn: identical SYNs from two CPUs are dropped, as the model says"), () => {

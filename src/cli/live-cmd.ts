@@ -55,6 +55,8 @@ export function renderLive(r: LiveReport): string {
       ...r.outcomes.map((o) => [o.outcome, o.model, seen(o), o.agree ? green("agree") : red("DISAGREE")]),
     ]),
     "",
+    `queries sent: ${r.sent}; received by ${r.received.length ? r.received.map((x) => `${x.at} ${x.queries}`).join(", ") : "(not counted for TCP)"}; answers back at the client: ${r.replies ?? "(not counted for TCP)"}`,
+    "",
     "counters one run leaves (insert_failed/drop/clash_resolve)",
     `  model:  ${r.modelCounters.map(counterKey).join(", ")}`,
     `  kernel: ${r.kernelCounters.map((c) => `${counterKey(c.counters)} in ${c.tries} tries${c.inModel ? "" : red(" (not a run the model allows)")}`).join(", ")}`,

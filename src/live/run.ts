@@ -11,7 +11,7 @@ import { RELEASES, resolveKernel } from "../kernel/variants.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { formatHostPort } from "../scenario/scenario.js";
 import { checkHost, kernelVersion, liveBinary, LiveUnavailable } from "./host.js";
-import { build, liveUnsupported, teardown, type Topology } from "./topology.js";
+import { build, collectAnswers, liveUnsupported, teardown, type Topology } from "./topology.js";
 
 export interface LiveOptions {
   readonly tries: number;
@@ -50,6 +50,10 @@ export interface LiveReport {
   readonly modelCounters: Counters[];
   /** Distinct per-try counter changes the kernel showed, with how many tries. */
   readonly kernelCounters: { counters: Counters; tries: number; inModel: boolean }[];
+  /** Queries each answering address received (UDP), and what the client got back. */
+  readonly received: { at: string; queries: number }[];
+  readonly sent: number;
+  readonly replies: number | null;
   readonly agree: boolean;
 }
 
@@ -105,8 +109,10 @@ export async function runLive(sc: Scenario, opts: LiveOptions): Promise<LiveRepo
   const cpus = sc.packets.map((p) => p.cpu);
   const t = await build(sc, bin);
   let tries: Try[];
+  let received: { at: string; queries: number }[];
   try {
     tries = await sendTries(sc, t, bin, opts, cpus);
+    received = await collectAnswers(t);
   } finally {
     teardown(t);
   }
@@ -144,6 +150,9 @@ export async function runLive(sc: Scenario, opts: LiveOptions): Promise<LiveRepo
     outcomes,
     modelCounters: want.counters,
     kernelCounters,
+    received,
+    sent: tries.reduce((a, x) => a + x.sent, 0),
+    replies: sc.protocol === "udp" ? tries.reduce((a, x) => a + x.replies, 0) : null,
     agree: outcomes.every((o) => o.agree) && kernelCounters.every((c) => c.inModel),
   };
 }

@@ -18,6 +18,8 @@ export interface Topology {
   readonly server: string;
   /** A process inside the node namespace, for /proc/PID/net/stat/nf_conntrack. */
   statPid: number;
+  /** The UDP answerer and its output lines after "ready". */
+  answerer?: { child: ChildProcess; lines: string[] };
   readonly children: ChildProcess[];
   torn: boolean;
 }
@@ -91,11 +93,12 @@ export async function build(sc: Scenario, bin: string): Promise<Topology> {
         stdio: ["ignore", "pipe", "pipe"],
       });
       t.children.push(srv);
-      const line = await Promise.race([
-        once(createInterface({ input: srv.stdout! }), "line").then(([l]) => String(l)),
-        once(srv, "exit").then(() => "exited"),
-      ]);
-      if (line !== "ready") throw new LiveUnavailable(`live: the UDP answerer did not start (${line})`);
+      const lines: string[] = [];
+      const rl = createInterface({ input: srv.stdout! });
+      rl.on("line", (l) => lines.push(l));
+      for (let i = 0; i < 250 && lines.length === 0 && srv.exitCode === null; i++) await new Promise((r) => setTimeout(r, 20));
+      if (lines.shift() !== "ready") throw new LiveUnavailable("live: the UDP answerer did not start");
+      t.answerer = { child: srv, lines };
     }
     // The holder has exec'd into sleep once its namespace link resolves.
     await waitForNs(t.statPid, t.node);
@@ -136,6 +139,17 @@ function installRules(sc: Scenario, node: string, addr: (i: number) => string): 
   else if (sc.natTable) ipt("-t", "nat", "-A", "POSTROUTING", "-o", "lo", "-j", "RETURN"); // an active nat table: null bindings
   // Conntrack itself, also where no NAT rule loads it.
   ipt("-t", "filter", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "INVALID", "-j", "RETURN");
+}
+
+/** Stops the answerer and returns how many queries each of its addresses received. */
+export async function collectAnswers(t: Topology): Promise<{ at: string; queries: number }[]> {
+  const a = t.answerer;
+  if (!a || a.child.exitCode !== null) return [];
+  const exited = once(a.child, "exit");
+  a.child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+  const line = a.lines.find((l) => l.startsWith("{"));
+  return line ? (JSON.parse(line) as { received: { at: string; queries: number }[] }).received : [];
 }
 
 /** Topologies built and not yet torn down, for signal handlers. */
