@@ -51,7 +51,7 @@ export function traceCommand(argv: string[]): number {
     );
     return run.result.complete ? 0 : 3;
   }
-  const title = `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}`;
+  const title = `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}${cx.minimal ? "" : " (the search's own path, not checked to be the shortest)"}`;
   const text = match(format)
     .with("text", () => renderSwimlanes(run.model, cx, title))
     .with("mermaid", () => renderMermaid(run.model, cx, title))
