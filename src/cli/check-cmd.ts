@@ -63,6 +63,9 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
         ...r.drops.map((d) => [d.class, fmtInt(d.states), String(d.shortest), d.meaning]),
       ]),
     );
+    if (r.reduce === "symmetry" || r.reduce === "all") {
+      lines.push("  (states are counted up to symmetry: states that differ only in which CPU runs which packet count once)");
+    }
   }
   if (r.counterexample) {
     lines.push("");

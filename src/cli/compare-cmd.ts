@@ -89,7 +89,7 @@ function renderText(r: CompareResult): string {
   rows.pop();
   const lines = [
     `property ${r.property}: violation classes (reachable states) per kernel and scenario; changes against ${r.base}`,
-    "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave",
+    "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave; states are counted up to the search's reduction",
     "",
     table(rows, ""),
   ];
@@ -106,7 +106,7 @@ function renderMarkdown(r: CompareResult): string {
       (row, k) => `| ${k === 0 ? `**${esc(r.kernels[k]!)}** (base)` : `**${esc(r.kernels[k]!)}**`} | ${row.map((c) => cellLines(c, k === 0).map(esc).join("<br>")).join(" | ")} |`,
     ),
   ];
-  lines.push("", "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave.");
+  lines.push("", "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave. States are counted up to the search's reduction (by default symmetry: runs that differ only in which CPU runs which packet count once).");
   if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates \`${r.property}\`, under a ${r.probabilityModel}.`);
   return lines.join("\n") + "\n";
 }
