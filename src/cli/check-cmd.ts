@@ -4,15 +4,15 @@ import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
 import type { TraceStep } from "../report/trace.js";
 import { parse } from "./args.js";
-import { assertFits, loadScenario, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { assertFits, loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { bold, clearProgress, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 
-export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop] [--json]
+export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop|all-replied] [--json]
          ${SEARCH_USAGE}`;
 
 const EXIT = { holds: 0, violated: 1, incomplete: 3 } as const;
 
-export function checkCommand(argv: string[]): number {
+export async function checkCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     kernel: { type: "string", short: "k" },
     property: { type: "string", short: "p" },
@@ -21,7 +21,8 @@ export function checkCommand(argv: string[]): number {
   });
   if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${CHECK_USAGE}`);
   const sc = loadScenario(positionals[0]!);
-  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`);
+  const patches = await patchSet(values.patch);
+  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`, patches);
   const property = resolveProperty(values.property ?? "no-drop", "--property");
   const settings = searchSettings(values);
   const run = runCheck(sc, kernel, property, settings.options);

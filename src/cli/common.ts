@@ -4,13 +4,16 @@ import type { SearchOptions, SearchResult } from "../engine/search.js";
 import { InputError } from "../errors.js";
 import { REDUCTIONS } from "../check.js";
 import type { KState } from "../kernel/state.js";
-import { resolveKernel } from "../kernel/variants.js";
+import { PATCHES, resolveKernel } from "../kernel/variants.js";
+import type { Patch } from "../kernel/patch.js";
+import { loadPatchFile } from "../kernel/user-patch.js";
 import { resolveScenario } from "../scenario/registry.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, positiveInt, positiveNumber } from "./args.js";
 import { fmtInt, progressReporter } from "./format.js";
 
 export const SEARCH_FLAGS = {
+  patch: { type: "string", multiple: true },
   order: { type: "string" },
   reduce: { type: "string" },
   "no-reduce": { type: "boolean" },
@@ -19,7 +22,7 @@ export const SEARCH_FLAGS = {
   "max-memory": { type: "string" },
 } as const;
 
-export const SEARCH_USAGE = "[--order bfs|dfs] [--reduce symmetry|por|all|none | --no-reduce] [--max-states N] [--max-seconds S] [--max-memory MiB]";
+export const SEARCH_USAGE = "[--patch FILE.mjs]... [--order bfs|dfs] [--reduce symmetry|por|all|none | --no-reduce] [--max-states N] [--max-seconds S] [--max-memory MiB]";
 
 interface SearchFlagValues {
   order?: string | undefined;
@@ -65,6 +68,17 @@ export function assertFits(result: SearchResult, settings: SearchSettings): void
       `search too big for memory: stopped at ${fmtInt(result.states)} states (${result.heapFull ? "the JavaScript heap is full" : "near 60% of free memory"}); try --reduce all, or --max-states to explore part of it`,
     );
   }
+}
+
+/** The built-in patches and those given with --patch, for resolving variants. */
+export async function patchSet(files: readonly string[] | undefined): Promise<readonly Patch[]> {
+  const user: Patch[] = [];
+  for (const f of files ?? []) {
+    const p = await loadPatchFile(f);
+    if (user.some((q) => q.id === p.id)) throw new InputError(`--patch ${f}: id '${p.id}' is given twice`);
+    user.push(p);
+  }
+  return [...PATCHES, ...user];
 }
 
 /** A scenario whose listed default kernels all name real variants. */

@@ -4,14 +4,14 @@ import { resolveProperty } from "../check.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
 import { parse } from "./args.js";
-import { loadScenario, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { clearProgress, fmtInt, table } from "./format.js";
 import { emit } from "./output.js";
 
 export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--json | --markdown] [--probability]
-         [--property no-drop] [--out FILE] ${SEARCH_USAGE}`;
+         [--property no-drop|all-replied] [--out FILE] ${SEARCH_USAGE}`;
 
-export function compareCommand(argv: string[]): number {
+export async function compareCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     kernels: { type: "string", short: "k" },
     json: { type: "boolean" },
@@ -26,7 +26,8 @@ export function compareCommand(argv: string[]): number {
   const scenarios = positionals.map(loadScenario);
   const names = values.kernels !== undefined ? values.kernels.split(",").map((k) => k.trim()) : [...scenarios[0]!.kernels];
   if (names.some((n) => n === "")) throw new InputError(`--kernels: expected a comma-separated list of variants, got '${values.kernels}'`);
-  const kernels = names.map((n) => resolveKernel(n, values.kernels !== undefined ? "--kernels" : `${scenarios[0]!.source}: kernels`));
+  const patches = await patchSet(values.patch);
+  const kernels = names.map((n) => resolveKernel(n, values.kernels !== undefined ? "--kernels" : `${scenarios[0]!.source}: kernels`, patches));
   const property = resolveProperty(values.property ?? "no-drop", "--property");
   const settings = searchSettings(values);
   if (values.probability && (settings.options.maxStates !== undefined || settings.options.maxSeconds !== undefined)) {

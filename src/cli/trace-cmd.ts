@@ -8,16 +8,16 @@ import { renderMermaid } from "../report/mermaid.js";
 import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
 import { oneOf, parse } from "./args.js";
-import { assertFits, loadScenario, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { assertFits, loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { clearProgress } from "./format.js";
 import { emit } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop] ${SEARCH_USAGE}`;
+         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop|all-replied] ${SEARCH_USAGE}`;
 
 const FORMATS = ["text", "mermaid", "itf", "json"] as const;
 
-export function traceCommand(argv: string[]): number {
+export async function traceCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     kernel: { type: "string", short: "k" },
     class: { type: "string" },
@@ -28,7 +28,8 @@ export function traceCommand(argv: string[]): number {
   });
   if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${TRACE_USAGE}`);
   const sc = loadScenario(positionals[0]!);
-  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`);
+  const patches = await patchSet(values.patch);
+  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`, patches);
   const property = resolveProperty(values.property ?? "no-drop", "--property");
   const format = oneOf(values.format, "--format", FORMATS, "text");
   const settings = searchSettings(values);

@@ -1,18 +1,25 @@
 /** A patch: a small override of the kernel it is applied on. */
+import { IPS, IPS_NAT_DONE_MASK } from "./conn.js";
 import type { Kernel, KernelBehaviour } from "./kernel.js";
+import { findNode, lookup } from "./table.js";
+import { invert, tupleEqual } from "./tuple.js";
+
+/** What a patch written outside this package can use (its second argument). */
+export const PATCH_LIB = { IPS, IPS_NAT_DONE_MASK, tupleEqual, invert, findNode, lookup } as const;
+export type PatchLib = typeof PATCH_LIB;
 
 export interface Patch {
   /** How users name it: the patchwork number, or the commit for others. */
   readonly id: string;
-  /** Upstream commit (12 hex digits). */
+  /** Upstream commit (12 hex digits), or any short tag for a patch of your own. */
   readonly commit: string;
   readonly title: string;
-  /** First mainline release that has it. */
+  /** First mainline release that has it ("-" for none). */
   readonly mainline: string;
   /** Patches (ids) it applies on top of; the base must have them. */
   readonly requires: readonly string[];
   /** The behaviours it changes, given the kernel it is applied on. */
-  apply(base: KernelBehaviour): Partial<KernelBehaviour>;
+  apply(base: KernelBehaviour, lib: PatchLib): Partial<KernelBehaviour>;
 }
 
 export type { Kernel };

@@ -5,7 +5,7 @@
 import { InputError } from "../errors.js";
 import { baseV46 } from "./base-v4.6.js";
 import type { Kernel, KernelBehaviour } from "./kernel.js";
-import type { Patch } from "./patch.js";
+import { PATCH_LIB, type Patch } from "./patch.js";
 import { clashResolution } from "./patches/71d8c47fc653.js";
 import { natDoneTest } from "./patches/590b52e10d41.js";
 import { patch937963 } from "./patches/937963.js";
@@ -85,7 +85,7 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
     applied.push(patch);
   }
   let behaviour: KernelBehaviour = baseV46;
-  for (const p of applied) behaviour = { ...behaviour, ...p.apply(behaviour) };
+  for (const p of applied) behaviour = { ...behaviour, ...p.apply(behaviour, PATCH_LIB) };
   return { ...behaviour, name, parts: ["v4.6", ...applied.map((p) => p.id)] };
 }
 

@@ -1,0 +1,60 @@
+/** A patch a user writes, loaded with --patch and checked like a built-in one. */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const EXAMPLE = "examples/patches/merge-on-same-origin.mjs";
+
+describe("--patch", () => {
+  it("the example patch fixes race 3's drops but loses replies: compare shows both", () => {
+    const drops = JSON.parse(cli("compare", "dns-3-packets", "--kernels", "v5.0,v5.0+merge-on-same-origin", "--patch", EXAMPLE, "--json").out);
+    expect(drops.rows[1][0].fixed).toEqual(["race3"]);
+    expect(drops.rows[1][0].verdict).toBe("holds");
+    const replies = JSON.parse(
+      cli("compare", "dns-3-packets", "--property", "all-replied", "--kernels", "v5.0,v5.0+merge-on-same-origin", "--patch", EXAMPLE, "--json").out,
+    );
+    expect(replies.rows[0][0].verdict).toBe("holds");
+    expect(replies.rows[1][0].new).toEqual(["reply-lost"]);
+  });
+
+  it("works with check and trace too", () => {
+    const c = cli("check", "dns-a-aaaa-2-endpoints", "--kernel", "v5.0+merge-on-same-origin", "--patch", EXAMPLE, "--json");
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.out).kernelParts.at(-1)).toBe("merge-on-same-origin");
+    const t = cli("trace", "dns-3-packets", "--property", "all-replied", "--kernel", "v5.0+merge-on-same-origin", "--patch", EXAMPLE);
+    expect(t.code).toBe(1);
+    expect(t.out).toMatch(/no\s+entry\s+matches,\s+not\s+translated\s+back:\s+lost/);
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), "ctmc-patch-"));
+  const bad: [string, string, RegExp][] = [
+    ["nodefault.mjs", "export const x = 1;\n", /expected a default export: \{ id, title, requires, apply \}$/],
+    ["badid.mjs", 'export default { id: "no spaces allowed", title: "t", requires: [], apply: () => ({}) };\n', /id: expected a short name/],
+    ["builtin.mjs", 'export default { id: "937963", title: "t", requires: [], apply: () => ({}) };\n', /id: '937963' is a built-in patch/],
+    ["noapply.mjs", 'export default { id: "mine", title: "t", requires: [] };\n', /apply: expected a function/],
+    ["badhook.mjs", 'export default { id: "mine", title: "t", requires: [], apply: () => ({ confirm: () => 0 }) };\n', /apply returned 'confirm': expected only takenBy, /],
+    ["syntax.mjs", "export default {\n", /cannot load it: /],
+  ];
+  for (const [file, text, message] of bad) {
+    it(`rejects ${file} in one line, exit 2`, () => {
+      writeFileSync(join(dir, file), text);
+      const r = cli("check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", join(dir, file));
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err.trim()).toMatch(message);
+    });
+  }
+
+  it("a missing file and an unknown patch name are one-line errors", () => {
+    expect(cli("check", "dns-a-aaaa", "--patch", join(dir, "none.mjs")).err).toMatch(/^conntrack-mc: --patch .*none\.mjs: no such file\n$/);
+    expect(cli("check", "dns-a-aaaa", "--kernel", "v5.0+merge-on-same-origin").err).toMatch(/^conntrack-mc: --kernel: unknown patch 'merge-on-same-origin'/);
+  });
+});
