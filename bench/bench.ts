@@ -9,8 +9,11 @@
  *   npm run bench [-- --max-packets 8] [-- --budget-states 3000000] [-- --budget-seconds 120]
  */
 import { parseArgs } from "node:util";
-import { cpus, totalmem } from "node:os";
-import { execFileSync } from "node:child_process";
+import { cpus, totalmem, tmpdir } from "node:os";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { REDUCTIONS, runCheck } from "../src/check.js";
 import { scenarioFromData } from "../src/scenario/load.js";
 
@@ -53,10 +56,27 @@ const spin = (() => {
   }
 })();
 
+const PML = fileURLToPath(new URL("./conntrack.pml", import.meta.url));
+const spinDir = spin ? mkdtempSync(join(tmpdir(), "ctmc-spin-")) : "";
+
+/** SPIN on bench/conntrack.pml: its own partial-order reduction, full state space, no property to stop at. */
+function runSpin(n: number, kernel: string, replies: boolean): { states: number; seconds: number; complete: boolean; note: string } {
+  const defs = [`-DN=${n}`, `-DKERNEL=${kernel === "v5.6" ? 56 : 50}`, ...(replies ? ["-DREPLIES"] : [])];
+  execFileSync("spin", [...defs, "-a", PML], { cwd: spinDir, stdio: "ignore" });
+  execFileSync("cc", ["-O2", "-DSAFETY", `-DMEMLIM=${Math.floor(totalmem() / 2 ** 20 / 3)}`, "-o", "pan", "pan.c"], { cwd: spinDir, stdio: "ignore" });
+  const t0 = performance.now();
+  const r = spawnSync("./pan", ["-c0", "-n", "-m1000000"], { cwd: spinDir, encoding: "utf8", timeout: maxSeconds * 1000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const out = r.stdout ?? "";
+  const states = Number(/(\d+) states, stored/.exec(out)?.[1] ?? 0);
+  const stopped = r.signal ? "time" : /MEMLIM|out of memory/.test(out) ? "memory" : "";
+  return { states, seconds, complete: !stopped && r.status === 0, note: stopped ? `stopped (${stopped})` : "complete" };
+}
+
 console.log(`conntrack-mc bench on ${cpus()[0]?.model ?? "?"} (${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB), Node ${process.version}`);
 console.log(`budgets per run: ${maxStates.toLocaleString("en-US")} states or ${maxSeconds} s; one worker (the search is single-threaded)`);
 console.log("");
-const header = ["packets", "kernel", "replies", "reduction", "verdict", "states", "states/s", "B/state", "seconds"];
+const header = ["packets", "kernel", "replies", "reduction", "verdict", "states", "states/s", "B/state", "seconds", "SPIN states", "SPIN s", "ours/SPIN"];
 const rows: string[][] = [header];
 for (const [kernel, replies] of [
   ["v5.0", false],
@@ -65,6 +85,7 @@ for (const [kernel, replies] of [
   for (let n = 2; n <= maxPackets; n++) {
     const sc = scenario(n, replies);
     let unreduced: { seconds: number; complete: boolean } | undefined;
+    const sp = spin ? runSpin(n, kernel, replies) : undefined;
     for (const reduce of ["none", "all"] as const) {
       const r = runCheck(sc, kernel, replies ? "all-replied" : "no-drop", { reduce: REDUCTIONS[reduce], maxStates, maxSeconds }).result;
       if (reduce === "none") unreduced = { seconds: r.seconds, complete: r.complete };
@@ -83,6 +104,13 @@ for (const [kernel, replies] of [
               ? `  (${(unreduced.seconds / Math.max(r.seconds, 1e-3)).toFixed(1)}x less time)`
               : "  (no ratio: a run stopped)"
             : ""),
+        ...(reduce === "all" && sp
+          ? [
+              `${sp.states.toLocaleString("en-US")}${sp.complete ? "" : ` ${sp.note}`}`,
+              sp.seconds.toFixed(2),
+              sp.complete && r.complete ? (r.seconds / sp.seconds).toFixed(3) : sp.complete ? "-" : "< 1 (SPIN stopped)",
+            ]
+          : ["", "", ""]),
       ]);
       process.stderr.write(".");
     }
@@ -94,6 +122,6 @@ for (const r of rows) console.log(r.map((cell, c) => (c < 4 ? cell.padEnd(widths
 console.log("");
 console.log(
   spin
-    ? `SPIN is installed (${spin}), but bench/ has no Promela model of these steps yet: no SPIN rows.`
-    : "SPIN is not installed (apt-get install spin); bench/ has no Promela model of these steps yet: no SPIN rows.",
+    ? `SPIN: ${spin}, bench/conntrack.pml compiled with -DSAFETY (its partial-order reduction on), same budgets; ours/SPIN compares the symmetry+POR row's time with SPIN's.`
+    : "SPIN is not installed (apt-get install spin): no SPIN columns.",
 );
