@@ -106,9 +106,13 @@ for (const [kernel, replies] of [
             : ""),
         ...(reduce === "all" && sp
           ? [
-              `${sp.states.toLocaleString("en-US")}${sp.complete ? "" : ` ${sp.note}`}`,
+              sp.complete ? sp.states.toLocaleString("en-US") : `${sp.states ? sp.states.toLocaleString("en-US") : "?"} ${sp.note}`,
               sp.seconds.toFixed(2),
-              sp.complete && r.complete ? (r.seconds / sp.seconds).toFixed(3) : sp.complete ? "-" : "< 1 (SPIN stopped)",
+              sp.complete && r.complete
+                ? (r.seconds / sp.seconds).toFixed(3)
+                : r.complete
+                  ? `< ${(r.seconds / sp.seconds).toFixed(3)} (SPIN stopped)`
+                  : "-",
             ]
           : ["", "", ""]),
       ]);
