@@ -14,7 +14,6 @@ import { resolveScenario } from "../src/scenario/registry.js";
 
 const ALL = ["v4.6", "v4.18", "v4.19", "v5.0", "v5.6", "v5.9", "v5.10", "v6.12"] as const;
 type Release = (typeof ALL)[number];
-const from = (v: Release): Release[] => ALL.slice(ALL.indexOf(v));
 const before = (v: Release): Release[] => ALL.slice(0, ALL.indexOf(v));
 
 /** Which classes a property shows per kernel: the reference's table, read for each scenario. */

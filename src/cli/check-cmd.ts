@@ -1,11 +1,9 @@
 /** `conntrack-mc check <scenario> [--kernel V] [--property P] [--json] [budgets]` */
-import { checkReport, describeKernel, resolveProperty, runCheck, type CheckReport } from "../check.js";
-import { InputError } from "../errors.js";
-import { resolveKernel } from "../kernel/variants.js";
+import { checkReport, describeKernel, type CheckReport } from "../check.js";
 import type { TraceStep } from "../report/trace.js";
 import { parse } from "./args.js";
-import { assertFits, loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
-import { bold, clearProgress, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
+import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE } from "./common.js";
+import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 
 export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop|all-replied] [--json]
          ${SEARCH_USAGE}`;
@@ -19,18 +17,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
     json: { type: "boolean" },
     ...SEARCH_FLAGS,
   });
-  if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${CHECK_USAGE}`);
-  const sc = loadScenario(positionals[0]!);
-  const patches = await patchSet(values.patch);
-  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`, patches);
-  const property = resolveProperty(values.property ?? "no-drop", "--property");
-  const settings = searchSettings(values);
-  const run = runCheck(sc, kernel, property, settings.options);
-  clearProgress();
-  assertFits(run.result, settings);
+  const run = await runOneCheck(positionals, values, CHECK_USAGE);
   const report = checkReport(run);
   if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  else process.stdout.write(renderCheck(report, describeKernel(run.kernel), property.description));
+  else process.stdout.write(renderCheck(report, describeKernel(run.kernel), run.property.description));
   return EXIT[report.verdict];
 }
 

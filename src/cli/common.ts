@@ -2,7 +2,7 @@
 import { freemem } from "node:os";
 import type { SearchOptions, SearchResult } from "../engine/search.js";
 import { InputError } from "../errors.js";
-import { REDUCTIONS } from "../check.js";
+import { REDUCTIONS, resolveProperty, runCheck, type CheckRun } from "../check.js";
 import type { KState } from "../kernel/state.js";
 import { PATCHES, resolveKernel } from "../kernel/variants.js";
 import type { Patch } from "../kernel/patch.js";
@@ -10,7 +10,7 @@ import { loadPatchFile } from "../kernel/user-patch.js";
 import { resolveScenario } from "../scenario/registry.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, positiveInt, positiveNumber } from "./args.js";
-import { fmtInt, progressReporter } from "./format.js";
+import { clearProgress, fmtInt, progressReporter } from "./format.js";
 
 export const SEARCH_FLAGS = {
   patch: { type: "string", multiple: true },
@@ -79,6 +79,25 @@ export async function patchSet(files: readonly string[] | undefined): Promise<re
     user.push(p);
   }
   return [...PATCHES, ...user];
+}
+
+/** What check and trace share: one scenario, its kernel (--kernel or its first),
+ * the property, run under the search flags. */
+export async function runOneCheck(
+  positionals: string[],
+  values: SearchFlagValues & { kernel?: string | undefined; property?: string | undefined; patch?: string[] | undefined },
+  usage: string,
+): Promise<CheckRun> {
+  if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${usage}`);
+  const sc = loadScenario(positionals[0]!);
+  const patches = await patchSet(values.patch);
+  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`, patches);
+  const property = resolveProperty(values.property ?? "no-drop", "--property");
+  const settings = searchSettings(values);
+  const run = runCheck(sc, kernel, property, settings.options);
+  clearProgress();
+  assertFits(run.result, settings);
+  return run;
 }
 
 /** A scenario whose listed default kernels all name real variants. */

@@ -1,15 +1,13 @@
 /** `conntrack-mc trace <scenario> --kernel V [--class C] [--format F] [--out FILE]` */
 import { match } from "ts-pattern";
-import { counterexample, resolveProperty, runCheck } from "../check.js";
+import { counterexample } from "../check.js";
 import { InputError } from "../errors.js";
-import { resolveKernel } from "../kernel/variants.js";
 import { renderItf } from "../report/itf.js";
 import { renderMermaid } from "../report/mermaid.js";
 import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
 import { oneOf, parse } from "./args.js";
-import { assertFits, loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
-import { clearProgress } from "./format.js";
+import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE } from "./common.js";
 import { emit } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--class <race1|race2|race3|...>]
@@ -26,16 +24,9 @@ export async function traceCommand(argv: string[]): Promise<number> {
     property: { type: "string", short: "p" },
     ...SEARCH_FLAGS,
   });
-  if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${TRACE_USAGE}`);
-  const sc = loadScenario(positionals[0]!);
-  const patches = await patchSet(values.patch);
-  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`, patches);
-  const property = resolveProperty(values.property ?? "no-drop", "--property");
   const format = oneOf(values.format, "--format", FORMATS, "text");
-  const settings = searchSettings(values);
-  const run = runCheck(sc, kernel, property, settings.options);
-  clearProgress();
-  assertFits(run.result, settings);
+  const run = await runOneCheck(positionals, values, TRACE_USAGE);
+  const { scenario: sc, kernel, property } = run;
   const found = run.result.violations.map((v) => v.name);
   if (values.class !== undefined && !found.includes(values.class)) {
     const where = run.result.complete ? "reachable" : "found in the explored part";
