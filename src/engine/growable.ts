@@ -1,4 +1,5 @@
-/** Append-only typed arrays that double when full (parent links per state). */
+/** Append-only typed arrays that grow by half when full (parent links per state):
+ * a smaller step than doubling keeps the unused tail, and bytes per state, small. */
 
 export class GrowableUint32 {
   data: Uint32Array;
@@ -8,7 +9,7 @@ export class GrowableUint32 {
   }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Uint32Array(this.data.length * 2);
+      const d = new Uint32Array(Math.ceil(this.data.length * 1.5));
       d.set(this.data);
       this.data = d;
     }
@@ -27,7 +28,7 @@ export class GrowableUint8 {
   }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Uint8Array(this.data.length * 2);
+      const d = new Uint8Array(Math.ceil(this.data.length * 1.5));
       d.set(this.data);
       this.data = d;
     }
