@@ -45,6 +45,17 @@ const leftovers = (pid: number): string[] =>
 type Row = { outcome: string; model: string; seenIn: number | null; agree: boolean };
 const row = (rep: { outcomes: Row[] }, o: string): Row => rep.outcomes.find((x) => x.outcome === o)!;
 
+/** A UDP scenario on a kernel that resolves clashes: agreement, resolutions seen, nothing dropped or lost. */
+function resolvedWithoutLoss(scenario: string) {
+  const r = liveUntil((rep) => row(rep, "clash resolved").seenIn! > 0, scenario, "--tries", "2000");
+  expect(r.code).toBe(0);
+  expect(r.report.agree).toBe(true);
+  expect(row(r.report, "clash resolved").seenIn).toBeGreaterThan(0);
+  expect(row(r.report, "packet dropped").seenIn).toBe(0);
+  expect(row(r.report, "reply lost").seenIn).toBe(0);
+  return r;
+}
+
 describe("live: the running kernel beside the model", () => {
   it("maps a kernel version to the newest variant not newer than it", () => {
     expect(closestVariant(6, 18)).toBe("v6.12");
@@ -55,22 +66,12 @@ describe("live: the running kernel beside the model", () => {
   });
 
   liveIt(title("dns-a-aaaa: clashes resolved, no drop, every reply back"), () => {
-    const r = liveUntil((rep) => row(rep, "clash resolved").seenIn! > 0, "dns-a-aaaa", "--tries", "2000");
-    expect(r.code).toBe(0);
-    expect(r.report.agree).toBe(true);
+    const r = resolvedWithoutLoss("dns-a-aaaa");
     expect(row(r.report, "clash resolved").model).toBe("reachable");
-    expect(row(r.report, "clash resolved").seenIn).toBeGreaterThan(0);
-    expect(row(r.report, "packet dropped").seenIn).toBe(0);
-    expect(row(r.report, "reply lost").seenIn).toBe(0);
   });
 
   liveIt(title("dns-a-aaaa-2-endpoints: clashes resolved (NAT_CLASH insertion), no drop, every reply back"), () => {
-    const r = liveUntil((rep) => row(rep, "clash resolved").seenIn! > 0, "dns-a-aaaa-2-endpoints", "--tries", "2000");
-    expect(r.code).toBe(0);
-    expect(r.report.agree).toBe(true);
-    expect(row(r.report, "clash resolved").seenIn).toBeGreaterThan(0);
-    expect(row(r.report, "packet dropped").seenIn).toBe(0);
-    expect(row(r.report, "reply lost").seenIn).toBe(0);
+    const r = resolvedWithoutLoss("dns-a-aaaa-2-endpoints");
     for (const c of r.report.kernelCounters) expect(c.inModel).toBe(true);
     // Both endpoints answered, and every query reached one of them and came back.
     expect(r.report.received).toHaveLength(2);

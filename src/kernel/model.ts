@@ -41,8 +41,6 @@ export interface Move {
 export interface ConntrackModel extends Model<KState> {
   readonly ctx: Ctx;
   move(s: KState, a: Action): Move;
-  /** The packet an action moves. */
-  packetOf(s: KState, a: Action): number;
   /** Applies `a` to `draft` in place and returns the step's note. The search
    * runs it on a copy; traces run it under immer to get the exact diff. */
   apply(draft: KState, a: Action): string;
@@ -166,7 +164,6 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
       return `${sc.packets[m.packet]!.name}: ${m.function}`;
     },
     move,
-    packetOf: (s, a) => move(s, a).packet,
     apply: (draft, a) => step(ctx, draft, a),
   };
 }

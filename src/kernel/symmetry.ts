@@ -12,7 +12,6 @@
 import type { Scenario } from "../scenario/scenario.js";
 import type { CpuStats, KState, PacketState } from "./state.js";
 
-
 /** Whether the scenario's packets and CPUs are interchangeable. */
 export function symmetric(sc: Scenario): boolean {
   const p0 = sc.packets[0]!;

@@ -62,7 +62,7 @@ export const clashInsertion: Patch = {
     udpReply(st, id) {
       if (!(st.pkts[id]!.ct!.status & IPS.NAT_CLASH)) return undefined;
       hashRemove(st, id);
-      return "nf_conntrack_udp_refresh_unreplied: first reply of a NAT_CLASH entry, nf_ct_kill deletes it"; // a constant: no cost when not explaining
+      return "nf_conntrack_udp_refresh_unreplied: first reply of a NAT_CLASH entry, nf_ct_kill deletes it";
     },
   }),
 };
