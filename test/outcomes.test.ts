@@ -8,7 +8,7 @@ import { checkReport, counterexample, runCheck } from "../src/check.js";
 import { rebuildPath } from "../src/engine/path.js";
 import { classifyDrop } from "../src/kernel/classify.js";
 import { allReplied, noDrop } from "../src/kernel/properties.js";
-import { Fate, Pc, Reply, type KState } from "../src/kernel/state.js";
+import { cloneState, Fate, Pc, Reply, type KState } from "../src/kernel/state.js";
 import { RELEASES } from "../src/kernel/variants.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 
@@ -106,7 +106,8 @@ function terminalStates(scenario: string, kernel: string): KState[] {
   const out: KState[] = [];
   runCheck(resolveScenario(scenario), kernel, "no-drop", {
     visit: (s) => {
-      if (s.pkts.every((p) => p.pc === Pc.DONE && p.reply !== Reply.PENDING)) out.push(s);
+      // The search lends its scratch state to `visit`: keep a copy.
+      if (s.pkts.every((p) => p.pc === Pc.DONE && p.reply !== Reply.PENDING)) out.push(cloneState(s));
     },
   });
   return out;

@@ -5,6 +5,8 @@
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
+const C3 = 0x85ebca77;
+const C4 = 0xc2b2ae3d;
 
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -15,24 +17,27 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-function lane(words: Int32Array, len: number, seed: number): number {
-  let h = seed | 0;
-  for (let i = 0; i < len; i++) {
-    let k = Math.imul(words[i]!, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  return fmix32(h ^ len);
-}
-
-/** Fingerprint of `words[0..len)`, written to out[0] (high) and out[1] (low).
+/** Fingerprint of `words[0..len)`, written to out[0] (high) and out[1] (low):
+ * two murmur3-style lanes with their own seeds and multipliers, in one pass.
  * Never (0,0): the fingerprint table uses that as its empty mark. */
 export function fingerprint(words: Int32Array, len: number, out: Uint32Array): void {
-  out[0] = lane(words, len, 0x9747b28c);
-  out[1] = lane(words, len, 0x5bd1e995);
+  let a = 0x9747b28c | 0;
+  let b = 0x5bd1e995 | 0;
+  for (let i = 0; i < len; i++) {
+    const w = words[i]!;
+    let k = Math.imul(w, C1);
+    k = (k << 15) | (k >>> 17);
+    a ^= Math.imul(k, C2);
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    let j = Math.imul(w, C3);
+    j = (j << 13) | (j >>> 19);
+    b ^= Math.imul(j, C4);
+    b = (b << 17) | (b >>> 15);
+    b = (Math.imul(b, 9) + 0x38b34ae5) | 0;
+  }
+  out[0] = fmix32(a ^ len);
+  out[1] = fmix32(b ^ len);
   if (out[0] === 0 && out[1] === 0) out[1] = 1;
 }
 

@@ -43,4 +43,18 @@ export interface Model<S> {
   /** Partial-order reduction: `a` touches only its actor's private data, so it
    * commutes with every other actor's actions and changes no property. */
   isLocal?(s: S, a: Action): boolean;
+  /** The search's fast path: states kept as their encoding and stepped in
+   * place, so exploring allocates nothing per state. */
+  readonly inPlace?: InPlace<S>;
+}
+
+/** Decoding and in-place stepping. `encode` must then be a complete encoding:
+ * decode(encode(s)) is a state the model treats exactly like `s`. */
+export interface InPlace<S> {
+  /** A mutable state for `decode` to fill; the engine owns it. */
+  scratch(): S;
+  /** Fills `into` from `words[off .. off+len)` written by `encode`; returns it. */
+  decode(words: Int32Array, off: number, len: number, into: S): S;
+  /** Applies `a` to `s`, a scratch state, in place. */
+  apply(s: S, a: Action): void;
 }

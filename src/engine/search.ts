@@ -4,7 +4,7 @@
  * the index of the action taken per state, so a trace is rebuilt by replay.
  */
 import { getHeapStatistics } from "node:v8";
-import type { Action, Model, Property } from "./model.js";
+import type { Action, InPlace, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { FingerprintTable, TableTooLargeError } from "./fptable.js";
 import { GrowableUint8, GrowableUint32 } from "./growable.js";
@@ -23,7 +23,8 @@ export interface SearchOptions<S> {
   reduce?: Reductions;
   /** Called about once a second while the search runs. */
   onProgress?: (p: Progress) => void;
-  /** Called once for every distinct state, when first reached. */
+  /** Called once for every distinct state, when first reached. The state may be
+   * the search's scratch: valid during the call only (copy it to keep it). */
   visit?: (s: S, index: number, depth: number) => void;
 }
 
@@ -91,19 +92,14 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   const reduce = opts.reduce ?? NO_REDUCTION;
   const started = performance.now();
 
-  // A set of fingerprints (8 bytes a slot): parent links are by state number.
-  const table = new FingerprintTable(256, false);
-  const parent = new GrowableUint32(256);
-  const via = new GrowableUint8(256);
+  // A set of fingerprints: parent links are by state number.
+  const table = new FingerprintTable(16, false);
+  const parent = new GrowableUint32(16);
+  const via = new GrowableUint8(16);
   const words = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
   const classes = new Map<string, ViolationClass>();
-
-  // Frontier: FIFO for BFS, LIFO for DFS. Parallel arrays keep it allocation-light.
-  let fStates: S[] = [];
-  let fIndex: number[] = [];
-  let fDepth: number[] = [];
-  let head = 0;
+  const frontier: Frontier<S> = model.inPlace ? new PackedFrontier(model, model.inPlace, order) : new ObjectFrontier(order, (s, a) => model.next(s, a));
 
   let transitions = 0;
   let expanded = 0;
@@ -113,11 +109,6 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   let heapFull = false;
   let lastProgress = started;
 
-  const record = (s: S, index: number, depth: number): void => {
-    if (depth > maxDepth) maxDepth = depth;
-    opts.visit?.(s, index, depth);
-    if (property.kind === "invariant") note(property.violations(s), index, depth);
-  };
   const note = (names: readonly string[], index: number, depth: number): void => {
     for (const name of names) {
       const c = classes.get(name);
@@ -125,7 +116,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
       else classes.set(name, { name, states: 1, first: index, depth });
     }
   };
-  /** Adds `s` if new; returns true when it was. */
+  /** Adds `raw` if new; returns true when it was. */
   const add = (raw: S, from: number, viaIndex: number, depth: number): boolean => {
     const s = represent(model, raw, reduce);
     const len = model.encode(s, words);
@@ -135,20 +126,20 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     parent.push(from);
     via.push(viaIndex);
-    fStates.push(s);
-    fIndex.push(index);
-    fDepth.push(depth);
-    record(s, index, depth);
+    frontier.push(s, words, len, index, depth);
+    if (depth > maxDepth) maxDepth = depth;
+    opts.visit?.(s, index, depth);
+    if (property.kind === "invariant") note(property.violations(s), index, depth);
     return true;
   };
   const memory = (): number => table.bytes + parent.bytes + via.bytes;
-  // The frontier holds whole states on the JS heap, which has its own limit:
-  // stop cleanly before V8 runs out instead of crashing.
+  // An object frontier lives on the JS heap, which has its own limit: stop
+  // cleanly before V8 runs out instead of crashing.
   const heapLimit = getHeapStatistics().heap_size_limit * 0.8;
 
   try {
     model.initialStates().forEach((s, i) => add(s, NO_PARENT, i, 0));
-    while (head < fStates.length) {
+    while (frontier.size > 0) {
       if (parent.length >= maxStates) {
         budget = "max-states";
         break;
@@ -159,7 +150,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
           budget = "max-seconds";
           break;
         }
-        if (table.bytesAfterGrowth + parent.bytes * 2 > maxBytes && table.size > table.capacity * 0.69) {
+        if (table.bytesAfterGrowth + parent.bytes * 2 + frontier.bytes > maxBytes && table.size > table.growsAt * 0.8) {
           budget = "max-memory";
           break;
         }
@@ -170,32 +161,12 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
         }
         if (opts.onProgress && now - lastProgress >= 1000) {
           lastProgress = now;
-          opts.onProgress({
-            states: parent.length,
-            transitions,
-            depth: maxDepth,
-            seconds: (now - started) / 1000,
-            frontier: fStates.length - head,
-          });
+          opts.onProgress({ states: parent.length, transitions, depth: maxDepth, seconds: (now - started) / 1000, frontier: frontier.size });
         }
       }
-      let s: S, index: number, depth: number;
-      if (order === "bfs") {
-        s = fStates[head]!;
-        index = fIndex[head]!;
-        depth = fDepth[head]!;
-        head++;
-        if (head > 65536 && head * 2 > fStates.length) {
-          fStates = fStates.slice(head);
-          fIndex = fIndex.slice(head);
-          fDepth = fDepth.slice(head);
-          head = 0;
-        }
-      } else {
-        s = fStates.pop()!;
-        index = fIndex.pop()!;
-        depth = fDepth.pop()!;
-      }
+      const s = frontier.pop();
+      const index = frontier.index;
+      const depth = frontier.depth;
       const acts: readonly Action[] = expand(model, s, reduce);
       if (acts.length === 0) {
         terminal++;
@@ -204,7 +175,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
       }
       for (let k = 0; k < acts.length; k++) {
         transitions++;
-        add(model.next(s, acts[k]!), index, k, depth + 1);
+        add(frontier.successor(s, acts[k]!), index, k, depth + 1);
       }
     }
   } catch (e) {
@@ -237,4 +208,147 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     violations,
     links: { table, parent, via, reduce },
   };
+}
+
+/** States waiting to be expanded: a FIFO for BFS, a LIFO for DFS. */
+interface Frontier<S> {
+  readonly size: number;
+  /** Bytes it holds (an estimate for the object frontier). */
+  readonly bytes: number;
+  /** Number and depth of the state `pop` returned last. */
+  readonly index: number;
+  readonly depth: number;
+  push(s: S, words: Int32Array, len: number, index: number, depth: number): void;
+  pop(): S;
+  /** The successor of `s` (the state `pop` returned last) by `a`. */
+  successor(s: S, a: Action): S;
+}
+
+/** Whole states on the JS heap, for models without an in-place path. */
+class ObjectFrontier<S> implements Frontier<S> {
+  private states: S[] = [];
+  private indexes: number[] = [];
+  private depths: number[] = [];
+  private head = 0;
+  index = 0;
+  depth = 0;
+  constructor(
+    private readonly order: Order,
+    private readonly next: (s: S, a: Action) => S,
+  ) {}
+  get size(): number {
+    return this.states.length - this.head;
+  }
+  get bytes(): number {
+    return 0;
+  }
+  push(s: S, _w: Int32Array, _len: number, index: number, depth: number): void {
+    this.states.push(s);
+    this.indexes.push(index);
+    this.depths.push(depth);
+  }
+  pop(): S {
+    if (this.order === "dfs") {
+      this.index = this.indexes.pop()!;
+      this.depth = this.depths.pop()!;
+      return this.states.pop()!;
+    }
+    const i = this.head++;
+    const s = this.states[i]!;
+    this.index = this.indexes[i]!;
+    this.depth = this.depths[i]!;
+    if (this.head > 65536 && this.head * 2 > this.states.length) {
+      this.states = this.states.slice(this.head);
+      this.indexes = this.indexes.slice(this.head);
+      this.depths = this.depths.slice(this.head);
+      this.head = 0;
+    }
+    return s;
+  }
+  successor(s: S, a: Action): S {
+    return this.next(s, a);
+  }
+}
+
+/** Encoded states in one Int32Array, records [len, index, depth, words.., len]
+ * (the length at both ends so either end can be popped). A popped state is
+ * decoded into a scratch state, and every successor starts as a fresh decode
+ * of it, stepped in place: nothing is allocated per state. */
+class PackedFrontier<S> implements Frontier<S> {
+  private data = new Int32Array(1 << 12);
+  private head = 0;
+  private tail = 0;
+  private count = 0;
+  private readonly cur: Int32Array;
+  private curLen = 0;
+  private readonly base: S;
+  private readonly work: S;
+  index = 0;
+  depth = 0;
+  constructor(
+    model: Model<S>,
+    private readonly ip: InPlace<S>,
+    private readonly order: Order,
+  ) {
+    this.cur = new Int32Array(model.encodedWords);
+    this.base = ip.scratch();
+    this.work = ip.scratch();
+  }
+  get size(): number {
+    return this.count;
+  }
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+  push(_s: S, words: Int32Array, len: number, index: number, depth: number): void {
+    const need = len + 4;
+    if (this.tail + need > this.data.length) {
+      if (this.head * 2 > this.data.length) {
+        // BFS consumed the front: reuse it before growing.
+        this.data.copyWithin(0, this.head, this.tail);
+        this.tail -= this.head;
+        this.head = 0;
+      }
+      if (this.tail + need > this.data.length) {
+        const d = new Int32Array(Math.max(this.data.length * 2, this.tail + need));
+        d.set(this.data.subarray(0, this.tail));
+        this.data = d;
+      }
+    }
+    const d = this.data;
+    let t = this.tail;
+    d[t++] = len;
+    d[t++] = index;
+    d[t++] = depth;
+    for (let i = 0; i < len; i++) d[t++] = words[i]!;
+    d[t++] = len;
+    this.tail = t;
+    this.count++;
+  }
+  pop(): S {
+    const d = this.data;
+    let at: number;
+    if (this.order === "dfs") {
+      const len = d[this.tail - 1]!;
+      at = this.tail - len - 4;
+      this.tail = at;
+    } else {
+      at = this.head;
+      this.head += d[at]! + 4;
+    }
+    this.count--;
+    const len = d[at]!;
+    this.index = d[at + 1]!;
+    this.depth = d[at + 2]!;
+    const cur = this.cur;
+    for (let i = 0; i < len; i++) cur[i] = d[at + 3 + i]!;
+    this.curLen = len;
+    if (this.count === 0) this.head = this.tail = 0;
+    return this.ip.decode(this.cur, 0, len, this.base);
+  }
+  successor(_s: S, a: Action): S {
+    const t = this.ip.decode(this.cur, 0, this.curLen, this.work);
+    this.ip.apply(t, a);
+    return t;
+  }
 }

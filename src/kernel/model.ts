@@ -7,7 +7,8 @@
 import type { Action, Model } from "../engine/model.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Ctx, Kernel } from "./kernel.js";
-import { cloneState, encodedWords, encodeState, initialState, Pc, Reply, type KState } from "./state.js";
+import { cloneState, initialState, Pc, Reply, type KState } from "./state.js";
+import { stateCodec } from "./packed.js";
 import { init_conntrack, nf_conntrack_find_get, raw_notrack } from "./steps/resolve_normal_ct.js";
 import { dnatChoices, nf_nat_setup_info_dst, nf_nat_setup_info_src, snatChoices } from "./steps/nf_nat_core.js";
 import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
@@ -68,17 +69,29 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
   };
 
   /** What an idle CPU may take next: its next query in order (once the reply it
-   * waits for, if any, was delivered), and every reply waiting for it. */
-  const waiting = (s: KState, cpu: number): number[] => {
-    const out: number[] = [];
-    const q = byCpu[cpu]!.find((p) => s.pkts[p]!.pc === Pc.LOOKUP);
-    if (q !== undefined) {
-      const dep = sc.packets[q]!.afterReply;
-      if (dep === undefined || s.pkts[dep]!.reply === Reply.DELIVERED) out.push(q);
+   * waits for, if any, was delivered), then every reply waiting for it. The
+   * `choice`-th of them, or -1 (counted without allocating: the search asks for every state). */
+  const waiting = (s: KState, cpu: number, choice: number): number => {
+    let n = 0;
+    const mine = byCpu[cpu]!;
+    for (const p of mine) {
+      if (s.pkts[p]!.pc !== Pc.LOOKUP) continue;
+      const dep = sc.packets[p]!.afterReply;
+      if ((dep === undefined || s.pkts[dep]!.reply === Reply.DELIVERED) && n++ === choice) return p;
+      break;
     }
-    for (const p of byCpu[cpu]!) if (s.pkts[p]!.reply === Reply.PENDING) out.push(p);
-    return out;
+    for (const p of mine) if (s.pkts[p]!.reply === Reply.PENDING && n++ === choice) return p;
+    return choice < 0 ? n : -1;
   };
+  const waitingCount = (s: KState, cpu: number): number => waiting(s, cpu, -1);
+  /** The packet action `a` of a CPU moves. */
+  const packetOf = (s: KState, a: Action): number => {
+    const busy = busyWith(s, a.actor);
+    return busy >= 0 ? busy : waiting(s, a.actor, a.choice);
+  };
+  // Actions are immutable: one object per (actor, choice), made once.
+  const actionCache: Action[][] = actorNames.map(() => []);
+  const action = (actor: number, choice: number): Action => (actionCache[actor]![choice] ??= { actor, choice });
 
   const move = (s: KState, a: Action): Move => {
     if (a.actor === deleter) {
@@ -86,19 +99,19 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
       if (id === undefined) throw new Error(`ctnetlink has no step ${a.choice} to take`);
       return { packet: id, kind: "delete", function: "nf_ct_delete" };
     }
-    const busy = busyWith(s, a.actor);
-    const p = busy >= 0 ? busy : waiting(s, a.actor)[a.choice];
-    if (p === undefined) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
+    const p = packetOf(s, a);
+    if (p < 0) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
     const pc = s.pkts[p]!.pc;
     return { packet: p, kind: pc === Pc.DONE ? "reply" : "query", function: stepFunction(pc, sc.notrack) };
   };
 
   // A plain switch, not ts-pattern: this runs for every transition of the search.
   const step = (ctx: Ctx, st: KState, a: Action): string => {
-    const { packet: p, kind } = move(st, a);
-    if (kind === "reply") return reply(ctx, st, p);
-    if (kind === "delete") return nf_ct_delete(ctx, st, p);
+    if (a.actor === deleter) return nf_ct_delete(ctx, st, move(st, a).packet);
+    const p = packetOf(st, a);
+    if (p < 0) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
     const pc = st.pkts[p]!.pc;
+    if (pc === Pc.DONE) return reply(ctx, st, p);
     switch (pc) {
       case Pc.LOOKUP:
         return sc.notrack ? raw_notrack(ctx, st, p) : nf_conntrack_find_get(ctx, st, p);
@@ -110,8 +123,6 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
         return nf_nat_setup_info_src(ctx, st, p, a.choice);
       case Pc.CONFIRM:
         return nf_conntrack_confirm(ctx, st, p);
-      case Pc.DONE:
-        throw new Error("unreachable: a done query moves only as a reply");
       default: {
         const never: never = pc;
         throw new Error(`unknown step ${String(never)}`);
@@ -119,10 +130,12 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
     }
   };
 
+  const codec = stateCodec(sc.packets.length, sc.cpus);
+
   return {
     ctx,
     actorNames,
-    encodedWords: encodedWords(sc.packets.length, sc.cpus),
+    encodedWords: codec.words,
     initialStates: () => [initialState(sc.packets.length, sc.cpus)],
     actions(s) {
       const out: Action[] = [];
@@ -131,15 +144,15 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
         if (busy >= 0) {
           const pc = s.pkts[busy]!.pc;
           const n = pc === Pc.DNAT ? dnatChoices(ctx) : pc === Pc.SNAT ? snatChoices(ctx) : 1;
-          for (let choice = 0; choice < n; choice++) out.push({ actor: cpu, choice });
+          for (let choice = 0; choice < n; choice++) out.push(action(cpu, choice));
         } else {
-          const w = waiting(s, cpu).length;
-          for (let choice = 0; choice < w; choice++) out.push({ actor: cpu, choice });
+          const w = waitingCount(s, cpu);
+          for (let choice = 0; choice < w; choice++) out.push(action(cpu, choice));
         }
       }
       if (deleter >= 0) {
         const d = deletable(s).length;
-        for (let choice = 0; choice < d; choice++) out.push({ actor: deleter, choice });
+        for (let choice = 0; choice < d; choice++) out.push(action(deleter, choice));
       }
       return out;
     },
@@ -148,7 +161,8 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
       step(quiet, t, a);
       return t;
     },
-    encode: encodeState,
+    encode: codec.encode,
+    inPlace: { scratch: codec.scratch, decode: codec.decode, apply: (st, a) => void step(quiet, st, a) },
     ...(symmetric(sc) ? { canonical: (s: KState) => canonicalState(s, cpuOf) } : {}),
     // init_conntrack and DNAT touch only the packet's private, unconfirmed entry:
     // no other CPU can see it, and no property looks at a pending packet.

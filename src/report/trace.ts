@@ -1,7 +1,7 @@
 /** A counterexample as steps a person (or a script) can read. */
 import type { Action } from "../engine/model.js";
 import type { Path } from "../engine/path.js";
-import { encodeState, type KState } from "../kernel/state.js";
+import type { KState } from "../kernel/state.js";
 import type { ConntrackModel } from "../kernel/model.js";
 import { Fate } from "../kernel/state.js";
 import { describeChanges, diffStep } from "./changes.js";
@@ -44,7 +44,7 @@ export function traceSteps(model: ConntrackModel, path: Path<KState>): TraceStep
 function assertSame(model: ConntrackModel, a: KState, b: KState, step: number): void {
   const wa = new Int32Array(model.encodedWords);
   const wb = new Int32Array(model.encodedWords);
-  const na = encodeState(a, wa);
-  const nb = encodeState(b, wb);
+  const na = model.encode(a, wa);
+  const nb = model.encode(b, wb);
   if (na !== nb || wa.some((v, i) => v !== wb[i])) throw new Error(`trace step ${step}: the step is not deterministic`);
 }

@@ -1,0 +1,175 @@
+/**
+ * The packed form of a KState: what the search fingerprints and keeps in its
+ * frontier. Two words a packet (progress, flags and entry status in one; the
+ * entry's two tuples as numbers into a table of the tuples seen so far), the
+ * two hash chains as 5-bit packet numbers, the rover, and the `conntrack -S`
+ * counters at 5 bits each: 24 words for 8 packets on 8 CPUs. Decoding fills a
+ * reusable scratch state, so the search allocates nothing per state.
+ */
+import type { Conn } from "./conn.js";
+import { initialState, type Fate, type KState, type Pc, type Reply } from "./state.js";
+import type { Tuple } from "./tuple.js";
+
+/** Packet numbers in a chain word: 5 bits each (number + 1; 0 ends the chain). */
+const IDS_PER_WORD = 6;
+/** The status bits the model uses, IPS_CONFIRMED (3) to IPS_NAT_CLASH (12). */
+const STATUS_SHIFT = 3;
+const STATUS_MASK = 0x3ff << STATUS_SHIFT;
+/** Counters a word holds: two CPUs of three 5-bit counters. */
+const CPUS_PER_WORD = 2;
+const COUNTER_MAX = 31;
+
+export interface StateCodec {
+  /** Words `encode` writes (always exactly this many). */
+  readonly words: number;
+  encode(s: KState, out: Int32Array): number;
+  /** A state to decode into, with its own packet, entry and counter objects. */
+  scratch(): KState;
+  decode(w: Int32Array, off: number, len: number, into: KState): KState;
+}
+
+export function stateCodec(packets: number, cpus: number): StateCodec {
+  if (packets > 30) throw new Error("the packed state holds at most 30 packets");
+  const chainWords = Math.ceil(packets / IDS_PER_WORD);
+  const tableAt = 2 * packets;
+  const bysourceAt = tableAt + chainWords;
+  const roverAt = bysourceAt + chainWords;
+  const statsAt = roverAt + 1;
+  const words = statsAt + Math.ceil(cpus / CPUS_PER_WORD);
+
+  // Tuples seen so far, numbered in order of first sight (the same run gives
+  // the same numbers). `byValue` finds a tuple a step built; `lastT`/`lastId`
+  // remember, per tuple field of each packet, the object decode put there, so
+  // an unchanged tuple costs one comparison.
+  const tuples: Tuple[] = [];
+  const byValue = new Map<number, Map<number, number>>();
+  const lastT: (Tuple | undefined)[] = new Array(2 * packets).fill(undefined);
+  const lastId = new Int32Array(2 * packets);
+  const tupleId = (slot: number, t: Tuple): number => {
+    if (lastT[slot] === t) return lastId[slot]!;
+    const a = (t.src << 16) | t.sport;
+    const b = (t.dst << 16) | t.dport;
+    let inner = byValue.get(a);
+    if (!inner) byValue.set(a, (inner = new Map()));
+    let id = inner.get(b);
+    if (id === undefined) {
+      if (tuples.length === 0x10000) throw new Error("more than 65536 distinct tuples: the packed state cannot number them");
+      id = tuples.push({ src: t.src, sport: t.sport, dst: t.dst, dport: t.dport }) - 1;
+      inner.set(b, id);
+    }
+    lastT[slot] = t;
+    lastId[slot] = id;
+    return id;
+  };
+  const tupleOf = (slot: number, id: number): Tuple => {
+    const t = tuples[id]!;
+    lastT[slot] = t;
+    lastId[slot] = id;
+    return t;
+  };
+  // Entry objects a scratch reuses (steps may replace pkt.ct; decode puts them back).
+  const boxes = new WeakMap<KState, Conn[]>();
+
+  const encodeChain = (ids: readonly number[], out: Int32Array, at: number): void => {
+    for (let w = 0; w < chainWords; w++) {
+      let v = 0;
+      for (let j = 0; j < IDS_PER_WORD; j++) {
+        const id = ids[w * IDS_PER_WORD + j];
+        if (id !== undefined) v |= (id + 1) << (5 * j);
+      }
+      out[at + w] = v;
+    }
+  };
+  const decodeChain = (w: Int32Array, at: number, into: number[]): void => {
+    let n = 0;
+    for (let k = 0; k < chainWords; k++) {
+      const v = w[at + k]!;
+      for (let j = 0; j < IDS_PER_WORD; j++) {
+        const id = (v >>> (5 * j)) & 31;
+        if (id === 0) break;
+        if (n < into.length) into[n] = id - 1;
+        else into.push(id - 1);
+        n++;
+      }
+    }
+    // Setting length is slow in V8: only when the chain got shorter.
+    if (into.length > n) into.length = n;
+  };
+  const counter = (v: number): number => {
+    if (v > COUNTER_MAX) throw new Error(`a conntrack -S counter reached ${v}: the packed state holds at most ${COUNTER_MAX}`);
+    return v;
+  };
+
+  return {
+    words,
+    encode(s, out) {
+      for (let i = 0; i < packets; i++) {
+        const p = s.pkts[i]!;
+        const ct = p.ct;
+        if (ct && ct.status & ~STATUS_MASK) throw new Error(`status bits ${ct.status.toString(16)} outside what the packed state holds`);
+        out[2 * i] =
+          p.pc |
+          (p.fate << 3) |
+          (p.reply << 5) |
+          (p.freed ? 1 << 8 : 0) |
+          (p.replyOnly ? 1 << 9 : 0) |
+          (ct ? 1 << 10 : 0) |
+          ((p.uses + 1) << 11) |
+          ((p.clashWith + 1) << 16) |
+          (ct ? (ct.status >>> STATUS_SHIFT) << 21 : 0);
+        out[2 * i + 1] = ct ? tupleId(2 * i, ct.orig) | (tupleId(2 * i + 1, ct.reply) << 16) : 0;
+      }
+      encodeChain(s.table, out, tableAt);
+      encodeChain(s.bysource, out, bysourceAt);
+      out[roverAt] = s.rover;
+      for (let w = statsAt; w < words; w++) out[w] = 0;
+      for (let c = 0; c < cpus; c++) {
+        const st = s.stats[c]!;
+        const v = counter(st.insertFailed) | (counter(st.drop) << 5) | (counter(st.clashResolve) << 10);
+        out[statsAt + (c >> 1)] |= v << (15 * (c & 1));
+      }
+      return words;
+    },
+    scratch() {
+      const s = initialState(packets, cpus);
+      const box = (): Conn => ({ orig: { src: 0, sport: 0, dst: 0, dport: 0 }, reply: { src: 0, sport: 0, dst: 0, dport: 0 }, status: 0 });
+      boxes.set(s, Array.from({ length: packets }, box));
+      return s;
+    },
+    decode(w, off, len, into) {
+      if (len !== words) throw new Error(`a packed state has ${words} words, got ${len}`);
+      const own = boxes.get(into);
+      if (!own) throw new Error("decode needs a state made by scratch()");
+      for (let i = 0; i < packets; i++) {
+        const v = w[off + 2 * i]!;
+        const p = into.pkts[i]!;
+        p.pc = (v & 7) as Pc;
+        p.fate = ((v >>> 3) & 3) as Fate;
+        p.reply = ((v >>> 5) & 7) as Reply;
+        p.freed = (v & (1 << 8)) !== 0;
+        p.replyOnly = (v & (1 << 9)) !== 0;
+        p.uses = ((v >>> 11) & 31) - 1;
+        p.clashWith = ((v >>> 16) & 31) - 1;
+        if (v & (1 << 10)) {
+          const ct = own[i]!;
+          const t = w[off + 2 * i + 1]!;
+          ct.status = (v >>> 21) << STATUS_SHIFT;
+          ct.orig = tupleOf(2 * i, t & 0xffff);
+          ct.reply = tupleOf(2 * i + 1, t >>> 16);
+          p.ct = ct;
+        } else p.ct = null;
+      }
+      decodeChain(w, off + tableAt, into.table);
+      decodeChain(w, off + bysourceAt, into.bysource);
+      into.rover = w[off + roverAt]!;
+      for (let c = 0; c < cpus; c++) {
+        const v = w[off + statsAt + (c >> 1)]! >>> (15 * (c & 1));
+        const st = into.stats[c]!;
+        st.insertFailed = v & 31;
+        st.drop = (v >>> 5) & 31;
+        st.clashResolve = (v >>> 10) & 31;
+      }
+      return into;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The search's fast path (states packed into words, decoded into scratch
+ * states and stepped in place) against the plain path (whole states copied
+ * per step): the same state graph for every built-in scenario and release,
+ * and decode(encode(s)) equal to s for every reachable state.
+ */
+import { describe, expect, it } from "vitest";
+import { resolveProperty } from "../src/check.js";
+import { search, type SearchResult } from "../src/engine/search.js";
+import { conntrackModel } from "../src/kernel/model.js";
+import { cloneState, type KState } from "../src/kernel/state.js";
+import { RELEASES, resolveKernel } from "../src/kernel/variants.js";
+import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
+
+const graph = (r: SearchResult) => ({
+  states: r.states,
+  transitions: r.transitions,
+  maxDepth: r.maxDepth,
+  terminal: r.terminalStates,
+  verdict: r.verdict,
+  violations: r.violations.map((v) => ({ name: v.name, states: v.states, depth: v.depth })),
+});
+
+for (const name of builtinScenarioNames()) {
+  describe(name, () => {
+    const sc = resolveScenario(name);
+    it("packed and plain exploration find the same graph, breadth- and depth-first, on every release", () => {
+      for (const { name: kernel } of RELEASES) {
+        const k = resolveKernel(kernel);
+        const property = resolveProperty(sc.replies ? "all-replied" : "no-drop");
+        for (const order of ["bfs", "dfs"] as const) {
+          const packed = conntrackModel(sc, k);
+          expect(packed.inPlace, "the conntrack model has the fast path").toBeDefined();
+          const { inPlace: _, ...plain } = conntrackModel(sc, k);
+          const a = graph(search(packed, property, { order }));
+          const b = graph(search(plain, property, { order }));
+          expect(a, `${kernel} ${order}`).toEqual(b);
+          expect(a.states).toBeGreaterThan(1);
+        }
+      }
+    });
+
+    it("every reachable state survives encode and decode unchanged", () => {
+      for (const { name: kernel } of RELEASES) {
+        const model = conntrackModel(sc, resolveKernel(kernel));
+        const { inPlace: _, ...plain } = model;
+        const ip = model.inPlace!;
+        const into = ip.scratch();
+        const words = new Int32Array(model.encodedWords);
+        const seen: KState[] = [];
+        search(plain, resolveProperty("no-drop"), { visit: (s) => void seen.push(cloneState(s)) });
+        for (const s of seen) {
+          const len = model.encode(s, words);
+          expect(len).toBe(model.encodedWords);
+          expect(ip.decode(words, 0, len, into)).toEqual(s);
+        }
+      }
+    });
+  });
+}
