@@ -57,4 +57,7 @@ export interface InPlace<S> {
   decode(words: Int32Array, off: number, len: number, into: S): S;
   /** Applies `a` to `s`, a scratch state, in place. */
   apply(s: S, a: Action): void;
+  /** Symmetry reduction on the encoding: rewrites `words[0..len)` into the
+   * encoding of `canonical(s)` (which the model must then also have). */
+  canonicalize?(words: Int32Array, len: number): void;
 }

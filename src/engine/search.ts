@@ -99,6 +99,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   const words = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
   const classes = new Map<string, ViolationClass>();
+  const canonicalize = reduce.symmetry && model.inPlace?.canonicalize;
   const frontier: Frontier<S> = model.inPlace ? new PackedFrontier(model, model.inPlace, order) : new ObjectFrontier(order, (s, a) => model.next(s, a));
 
   let transitions = 0;
@@ -118,8 +119,16 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   };
   /** Adds `raw` if new; returns true when it was. */
   const add = (raw: S, from: number, viaIndex: number, depth: number): boolean => {
-    const s = represent(model, raw, reduce);
-    const len = model.encode(s, words);
+    let s = raw;
+    let len: number;
+    if (canonicalize) {
+      // Symmetry on the encoding; the property is read on `raw`, which has the representative's values.
+      len = model.encode(raw, words);
+      canonicalize(words, len);
+    } else {
+      s = represent(model, raw, reduce);
+      len = model.encode(s, words);
+    }
     fingerprint(words, len, fp);
     const index = parent.length;
     if (table.insert(fp[0]!, fp[1]!) !== -1) return false;

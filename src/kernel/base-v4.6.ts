@@ -7,7 +7,7 @@
 import { IPS } from "./conn.js";
 import type { KernelBehaviour, PortRange } from "./kernel.js";
 import type { KState } from "./state.js";
-import type { Tuple } from "./tuple.js";
+import { tuple, type Tuple } from "./tuple.js";
 
 /** nf_nat_l4proto_unique_tuple for a source manip. */
 function l4protoUniqueTuple(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean): number {
@@ -21,7 +21,7 @@ function l4protoUniqueTuple(st: KState, t: Tuple, range: PortRange | undefined, 
   let off = random ?? st.rover;
   for (let i = 0; ; off = (off + 1) & 0xffff) {
     const port = min + (off % size);
-    if (++i !== size && used({ ...t, sport: port })) continue;
+    if (++i !== size && used(tuple(t.src, port, t.dst, t.dport))) continue;
     if (random === undefined) st.rover = off; // the next search starts where this one ended
     return port;
   }

@@ -14,7 +14,7 @@ import { dnatChoices, nf_nat_setup_info_dst, nf_nat_setup_info_src, snatChoices 
 import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
 import { reply } from "./steps/reply.js";
 import { deleteStep, nf_ct_delete } from "./steps/nf_ct_delete.js";
-import { canonicalState, symmetric } from "./symmetry.js";
+import { canonicalizer, symmetric } from "./symmetry.js";
 
 /** The kernel function each step models, by Pc (a table: this is on the hot path). */
 const STEP_FUNCTION: Record<Pc, string> = {
@@ -89,9 +89,12 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
     const busy = busyWith(s, a.actor);
     return busy >= 0 ? busy : waiting(s, a.actor, a.choice);
   };
-  // Actions are immutable: one object per (actor, choice), made once.
-  const actionCache: Action[][] = actorNames.map(() => []);
-  const action = (actor: number, choice: number): Action => (actionCache[actor]![choice] ??= { actor, choice });
+  // Actions are immutable: one object per (actor, choice), made once. A CPU
+  // chooses among endpoints, ports or its waiting packets; ctnetlink among entries.
+  const maxChoices = Math.max(dnatChoices(ctx), snatChoices(ctx), sc.packets.length + 1);
+  const actionTable: Action[] = [];
+  for (let actor = 0; actor < actorNames.length; actor++) for (let choice = 0; choice < maxChoices; choice++) actionTable.push({ actor, choice });
+  const action = (actor: number, choice: number): Action => actionTable[actor * maxChoices + choice]!;
 
   const move = (s: KState, a: Action): Move => {
     if (a.actor === deleter) {
@@ -131,6 +134,16 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
   };
 
   const codec = stateCodec(sc.packets.length, sc.cpus);
+  // Symmetry works on the packed state; the state form is a decoded copy of it.
+  const canonicalize = symmetric(sc) ? canonicalizer(codec, sc.packets.length, cpuOf) : undefined;
+  const canonWords = new Int32Array(codec.words);
+  const canonical = (s: KState): KState => {
+    codec.encode(s, canonWords);
+    canonicalize!(canonWords);
+    return codec.decode(canonWords, 0, codec.words, codec.scratch());
+  };
+  const dnatN = dnatChoices(ctx);
+  const snatN = snatChoices(ctx);
 
   return {
     ctx,
@@ -143,7 +156,7 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
         const busy = busyWith(s, cpu);
         if (busy >= 0) {
           const pc = s.pkts[busy]!.pc;
-          const n = pc === Pc.DNAT ? dnatChoices(ctx) : pc === Pc.SNAT ? snatChoices(ctx) : 1;
+          const n = pc === Pc.DNAT ? dnatN : pc === Pc.SNAT ? snatN : 1;
           for (let choice = 0; choice < n; choice++) out.push(action(cpu, choice));
         } else {
           const w = waitingCount(s, cpu);
@@ -162,8 +175,13 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
       return t;
     },
     encode: codec.encode,
-    inPlace: { scratch: codec.scratch, decode: codec.decode, apply: (st, a) => void step(quiet, st, a) },
-    ...(symmetric(sc) ? { canonical: (s: KState) => canonicalState(s, cpuOf) } : {}),
+    inPlace: {
+      scratch: codec.scratch,
+      decode: codec.decode,
+      apply: (st, a) => void step(quiet, st, a),
+      ...(canonicalize ? { canonicalize } : {}),
+    },
+    ...(canonicalize ? { canonical } : {}),
     // init_conntrack and DNAT touch only the packet's private, unconfirmed entry:
     // no other CPU can see it, and no property looks at a pending packet.
     isLocal(s, a) {

@@ -19,7 +19,25 @@ const STATUS_MASK = 0x3ff << STATUS_SHIFT;
 const CPUS_PER_WORD = 2;
 const COUNTER_MAX = 31;
 
-export interface StateCodec {
+/** Where things are in a packed state. Packet i: word 2i holds progress and
+ * flags (bits 0-10), uses + 1 (11-15), clashWith + 1 (16-20) and the status
+ * bits (21-30); word 2i+1 its ORIGINAL (low 16 bits) and REPLY tuple numbers. */
+export interface PackedLayout {
+  readonly words: number;
+  readonly tableAt: number;
+  readonly bysourceAt: number;
+  readonly chainWords: number;
+  readonly statsAt: number;
+}
+
+export const USES_SHIFT = 11;
+export const CLASH_SHIFT = 16;
+export const REF_MASK = 31;
+/** Counters of CPU c: bits 15*(c&1) .. +14 of word statsAt + (c>>1). */
+export const STATS_BITS = 15;
+export const ID_BITS = 5;
+
+export interface StateCodec extends PackedLayout {
   /** Words `encode` writes (always exactly this many). */
   readonly words: number;
   encode(s: KState, out: Int32Array): number;
@@ -71,14 +89,9 @@ export function stateCodec(packets: number, cpus: number): StateCodec {
   const boxes = new WeakMap<KState, Conn[]>();
 
   const encodeChain = (ids: readonly number[], out: Int32Array, at: number): void => {
-    for (let w = 0; w < chainWords; w++) {
-      let v = 0;
-      for (let j = 0; j < IDS_PER_WORD; j++) {
-        const id = ids[w * IDS_PER_WORD + j];
-        if (id !== undefined) v |= (id + 1) << (5 * j);
-      }
-      out[at + w] = v;
-    }
+    for (let w = 0; w < chainWords; w++) out[at + w] = 0;
+    // Only within bounds: reading past an array's end is slow in V8.
+    for (let k = 0; k < ids.length; k++) out[at + ((k / IDS_PER_WORD) | 0)] |= (ids[k]! + 1) << (5 * (k % IDS_PER_WORD));
   };
   const decodeChain = (w: Int32Array, at: number, into: number[]): void => {
     let n = 0;
@@ -95,13 +108,12 @@ export function stateCodec(packets: number, cpus: number): StateCodec {
     // Setting length is slow in V8: only when the chain got shorter.
     if (into.length > n) into.length = n;
   };
-  const counter = (v: number): number => {
-    if (v > COUNTER_MAX) throw new Error(`a conntrack -S counter reached ${v}: the packed state holds at most ${COUNTER_MAX}`);
-    return v;
-  };
-
   return {
     words,
+    tableAt,
+    bysourceAt,
+    chainWords,
+    statsAt,
     encode(s, out) {
       for (let i = 0; i < packets; i++) {
         const p = s.pkts[i]!;
@@ -125,8 +137,10 @@ export function stateCodec(packets: number, cpus: number): StateCodec {
       for (let w = statsAt; w < words; w++) out[w] = 0;
       for (let c = 0; c < cpus; c++) {
         const st = s.stats[c]!;
-        const v = counter(st.insertFailed) | (counter(st.drop) << 5) | (counter(st.clashResolve) << 10);
-        out[statsAt + (c >> 1)] |= v << (15 * (c & 1));
+        if (st.insertFailed > COUNTER_MAX || st.drop > COUNTER_MAX || st.clashResolve > COUNTER_MAX) {
+          throw new Error(`cpu${c}'s conntrack -S counters passed ${COUNTER_MAX}, the most the packed state holds`);
+        }
+        out[statsAt + (c >> 1)] |= (st.insertFailed | (st.drop << 5) | (st.clashResolve << 10)) << (15 * (c & 1));
       }
       return words;
     },

@@ -7,10 +7,11 @@
  * entry, place in the hash chains, counters of their CPU), every reference to
  * a packet renamed to match. Ties are broken by the old order: the result is
  * always a permutation of the state, so the reduction is sound even where it
- * misses an equivalence.
+ * misses an equivalence. It works on the packed state (packed.ts), in place,
+ * so the search allocates nothing for it.
  */
 import type { Scenario } from "../scenario/scenario.js";
-import type { CpuStats, KState, PacketState } from "./state.js";
+import { CLASH_SHIFT, ID_BITS, REF_MASK, STATS_BITS, USES_SHIFT, type PackedLayout } from "./packed.js";
 
 /** Whether the scenario's packets and CPUs are interchangeable. */
 export function symmetric(sc: Scenario): boolean {
@@ -41,55 +42,90 @@ function mix(h: number, v: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-/** The representative of `s`; `cpuOf[i]` is packet i's CPU. Packets are sorted
- * by a hash of what they are (equal packets hash equally, so the states of one
- * symmetry class sort alike), ties kept in their old order. */
-export function canonicalState(s: KState, cpuOf: readonly number[]): KState {
-  const n = s.pkts.length;
-  const tableRank = new Int32Array(n).fill(-1);
-  const bysourceRank = new Int32Array(n).fill(-1);
-  s.table.forEach((id, r) => (tableRank[id] = r));
-  s.bysource.forEach((id, r) => (bysourceRank[id] = r));
+const IDS_PER_WORD = Math.floor(32 / ID_BITS);
+const STATS_MASK = (1 << STATS_BITS) - 1;
+/** Packet word bits that are not references to other packets. */
+const OWN_BITS = ~((REF_MASK << USES_SHIFT) | (REF_MASK << CLASH_SHIFT));
+
+/** Rewrites a packed state into its representative, in place; `cpuOf[i]` is
+ * packet i's CPU. Packets are sorted by a hash of what they are (equal
+ * packets hash equally, so the states of one class sort alike), ties kept in
+ * their old order. */
+export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: readonly number[]): (w: Int32Array) => void {
+  const { tableAt, bysourceAt, chainWords, statsAt } = layout;
+  const tableRank = new Int32Array(packets);
+  const bysourceRank = new Int32Array(packets);
+  const h = new Int32Array(packets);
+  const order = new Int32Array(packets); // order[new] = old
+  const rename = new Int32Array(packets); // rename[old] = new
+  const copy = new Int32Array(layout.words);
+
+  const ranks = (w: Int32Array, at: number, rank: Int32Array): void => {
+    rank.fill(-1);
+    for (let k = 0; k < chainWords * IDS_PER_WORD; k++) {
+      const id = (w[at + ((k / IDS_PER_WORD) | 0)]! >>> (ID_BITS * (k % IDS_PER_WORD))) & REF_MASK;
+      if (id === 0) return;
+      rank[id - 1] = k;
+    }
+  };
+  const statsOf = (w: Int32Array, cpu: number): number => (w[statsAt + (cpu >> 1)]! >>> (STATS_BITS * (cpu & 1))) & STATS_MASK;
   // A reference names another packet by its place in the hash chains, which
-  // does not depend on packet numbering.
-  const ref = (id: number, self: number): number => (id < 0 ? -2 : id === self ? -3 : tableRank[id]! + 64 * (bysourceRank[id]! + 1));
-  const h = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = s.pkts[i]!;
-    const ct = p.ct;
-    const st = s.stats[cpuOf[i]!]!;
-    let x = mix(0x2545f491, p.pc);
-    x = mix(x, p.fate);
-    x = mix(x, p.reply);
-    x = mix(x, (p.freed ? 1 : 0) | (p.replyOnly ? 2 : 0));
-    x = mix(x, tableRank[i]!);
-    x = mix(x, bysourceRank[i]!);
-    x = mix(x, ref(p.uses, i));
-    x = mix(x, ref(p.clashWith, i));
-    if (ct) {
-      x = mix(x, ct.status);
-      x = mix(x, ct.reply.src);
-      x = mix(x, ct.reply.sport);
-      x = mix(x, ct.reply.dst);
-      x = mix(x, ct.reply.dport);
-    } else x = mix(x, -1);
-    x = mix(x, st.insertFailed);
-    x = mix(x, st.drop);
-    h[i] = mix(x, st.clashResolve);
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => h[a]! - h[b]! || a - b);
-  let identity = true;
-  for (let j = 0; j < n; j++) if (order[j] !== j) identity = false;
-  if (identity) return s;
-  // order[newIndex] = oldIndex; rename[oldIndex] = newIndex
-  const rename = new Array<number>(n);
-  order.forEach((old, j) => (rename[old] = j));
-  const re = (id: number): number => (id < 0 ? id : rename[id]!);
-  const pkts: PacketState[] = order.map((old) => {
-    const p = s.pkts[old]!;
-    return { ...p, uses: re(p.uses), clashWith: re(p.clashWith) };
-  });
-  const stats: CpuStats[] = s.stats.slice();
-  order.forEach((old, j) => (stats[cpuOf[j]!] = s.stats[cpuOf[old]!]!));
-  return { pkts, table: s.table.map(re), bysource: s.bysource.map(re), rover: s.rover, stats };
+  // does not depend on packet numbering. `ref` is the field + 1 (0: none).
+  const refKey = (ref: number, self: number): number => (ref === 0 ? -2 : ref - 1 === self ? -3 : tableRank[ref - 1]! + 64 * (bysourceRank[ref - 1]! + 1));
+  const renameRef = (ref: number): number => (ref === 0 ? 0 : rename[ref - 1]! + 1);
+  const renameChain = (w: Int32Array, at: number): void => {
+    for (let c = 0; c < chainWords; c++) {
+      const v = copy[at + c]!;
+      let out = 0;
+      for (let j = 0; j < IDS_PER_WORD; j++) {
+        const id = (v >>> (ID_BITS * j)) & REF_MASK;
+        if (id !== 0) out |= renameRef(id) << (ID_BITS * j);
+      }
+      w[at + c] = out;
+    }
+  };
+
+  return (w) => {
+    ranks(w, tableAt, tableRank);
+    ranks(w, bysourceAt, bysourceRank);
+    for (let i = 0; i < packets; i++) {
+      const v = w[2 * i]!;
+      let x = mix(0x2545f491, v & OWN_BITS);
+      x = mix(x, w[2 * i + 1]!);
+      x = mix(x, tableRank[i]!);
+      x = mix(x, bysourceRank[i]!);
+      x = mix(x, refKey((v >>> USES_SHIFT) & REF_MASK, i));
+      x = mix(x, refKey((v >>> CLASH_SHIFT) & REF_MASK, i));
+      h[i] = mix(x, statsOf(w, cpuOf[i]!));
+    }
+    // Insertion sort by (hash, old index): stable, and a dozen packets at most.
+    for (let j = 0; j < packets; j++) {
+      let k = j;
+      for (; k > 0 && h[order[k - 1]!]! > h[j]!; k--) order[k] = order[k - 1]!;
+      order[k] = j;
+    }
+    let identity = true;
+    for (let j = 0; j < packets; j++) if (order[j] !== j) identity = false;
+    if (identity) return;
+    copy.set(w);
+    for (let j = 0; j < packets; j++) rename[order[j]!] = j;
+    for (let j = 0; j < packets; j++) {
+      const old = order[j]!;
+      const v = copy[2 * old]!;
+      w[2 * j] =
+        (v & OWN_BITS) |
+        (renameRef((v >>> USES_SHIFT) & REF_MASK) << USES_SHIFT) |
+        (renameRef((v >>> CLASH_SHIFT) & REF_MASK) << CLASH_SHIFT);
+      w[2 * j + 1] = copy[2 * old + 1]!;
+    }
+    renameChain(w, tableAt);
+    renameChain(w, bysourceAt);
+    // The CPUs move with their packets: packet j's CPU gets the counters of order[j]'s.
+    for (let j = 0; j < packets; j++) {
+      const cpu = cpuOf[j]!;
+      const at = statsAt + (cpu >> 1);
+      const shift = STATS_BITS * (cpu & 1);
+      w[at] = (w[at]! & ~(STATS_MASK << shift)) | (statsOf(copy, cpuOf[order[j]!]!) << shift);
+    }
+  };
 }

@@ -8,7 +8,7 @@ import { IPS } from "../conn.js";
 import type { Ctx, PortRange } from "../kernel.js";
 import { findNode } from "../table.js";
 import { Pc, type KState } from "../state.js";
-import { invert, srcEqual, tupleEqual, type Tuple } from "../tuple.js";
+import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../tuple.js";
 import { formatHostPort } from "../../scenario/scenario.js";
 
 /** Endpoint indexes the DNAT step may choose from for packet `p`. */
@@ -34,7 +34,7 @@ export function nf_nat_setup_info_dst(ctx: Ctx, st: KState, p: number, choice: n
   if (d) {
     const e = d.choice === "random" ? choice : consistentEndpoint(ct.orig, d.endpoints.length);
     const ep = d.endpoints[e]!;
-    const reply = { ...ct.reply, src: ep.addr, sport: ep.port };
+    const reply = tuple(ep.addr, ep.port, ct.reply.dst, ct.reply.dport);
     if (!tupleEqual(reply, ct.reply)) {
       ct.reply = reply;
       ct.status |= IPS.DST_NAT;
@@ -93,7 +93,7 @@ function find_appropriate_src(st: KState, orig: Tuple, r: SrcRange): Tuple | und
     const ct = st.pkts[id]!.ct!;
     if (!srcEqual(ct.orig, orig)) continue;
     const mapped = invert(ct.reply);
-    const result = { ...mapped, dst: orig.dst, dport: orig.dport };
+    const result = tuple(mapped.src, mapped.sport, orig.dst, orig.dport);
     if (inRange(result, r)) return result;
   }
   return undefined;
@@ -112,7 +112,7 @@ function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: S
     }
   }
   // 2) find_best_ips_proto: the range has a single address.
-  const t = { ...orig, src: r.addr };
+  const t = tuple(r.addr, orig.sport, orig.dst, orig.dport);
   // 3) keep the port if it is in range and the tuple is free (not with --random-fully).
   if (!r.randomFully) {
     if (r.ports ? inRange(t, r) && (r.ports.min === r.ports.max || !used(t)) : !used(t)) {
@@ -126,7 +126,7 @@ function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: S
     : holder >= 0
       ? `REPLY tuple taken by ${ctx.sc.packets[holder]!.name}'s confirmed entry: port search`
       : "port out of range: port search";
-  return { t: { ...t, sport: port }, how: ctx.explain ? `${why} picks ${port}` : "" };
+  return { t: tuple(t.src, port, t.dst, t.dport), how: ctx.explain ? `${why} picks ${port}` : "" };
 }
 
 /** S4: nf_nat_setup_info(ct, range, NF_NAT_MANIP_SRC): MASQUERADE, or the null
