@@ -47,7 +47,9 @@ export interface ConntrackModel extends Model<KState> {
   apply(draft: KState, a: Action): string;
 }
 
-export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
+/** `portable`: encode tuples by value, so that models built apart (parallel
+ * workers) encode every state alike. */
+export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boolean } = {}): ConntrackModel {
   // Traces run steps with words; the search without (string building is most of a step's cost).
   const ctx: Ctx = { sc, k, explain: true };
   const quiet: Ctx = { sc, k, explain: false };
@@ -133,7 +135,7 @@ export function conntrackModel(sc: Scenario, k: Kernel): ConntrackModel {
     }
   };
 
-  const codec = stateCodec(sc.packets.length, sc.cpus);
+  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable);
   // Symmetry works on the packed state; the state form is a decoded copy of it.
   const canonicalize = symmetric(sc) ? canonicalizer(codec, sc.packets.length, cpuOf) : undefined;
   const canonWords = new Int32Array(codec.words);

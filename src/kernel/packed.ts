@@ -5,6 +5,11 @@
  * two hash chains as 5-bit packet numbers, the rover, and the `conntrack -S`
  * counters at 5 bits each: 24 words for 8 packets on 8 CPUs. Decoding fills a
  * reusable scratch state, so the search allocates nothing per state.
+ *
+ * Tuple numbers depend on the order a codec met the tuples, so two codecs
+ * encode a state alike only if they met them alike. Parallel workers, which
+ * each have a codec, use the portable form instead: the tuples' values, two
+ * words each (five words a packet).
  */
 import type { Conn } from "./conn.js";
 import { initialState, type Fate, type KState, type Pc, type Reply } from "./state.js";
@@ -21,15 +26,22 @@ const COUNTER_MAX = 31;
 
 /** Where things are in a packed state. Packet i: word 2i holds progress and
  * flags (bits 0-10), uses + 1 (11-15), clashWith + 1 (16-20) and the status
- * bits (21-30); word 2i+1 its ORIGINAL (low 16 bits) and REPLY tuple numbers. */
+ * bits (21-30); then its ORIGINAL (low 16 bits) and REPLY tuple numbers in one
+ * word, or in the portable form their values in four (address << 16 | port). */
 export interface PackedLayout {
   readonly words: number;
+  /** Words a packet: 2, or 5 in the portable form. */
+  readonly packetWords: number;
+  /** The value words (address << 16 | port) of the source (half 0) or the
+   * destination (half 1) of tuple number `id` (not in the portable form). */
+  tupleWord(id: number, half: number): number;
   readonly tableAt: number;
   readonly bysourceAt: number;
   readonly chainWords: number;
   readonly statsAt: number;
 }
 
+export const HAS_CT = 1 << 10;
 export const USES_SHIFT = 11;
 export const CLASH_SHIFT = 16;
 export const REF_MASK = 31;
@@ -46,10 +58,11 @@ export interface StateCodec extends PackedLayout {
   decode(w: Int32Array, off: number, len: number, into: KState): KState;
 }
 
-export function stateCodec(packets: number, cpus: number): StateCodec {
+export function stateCodec(packets: number, cpus: number, portable = false): StateCodec {
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);
-  const tableAt = 2 * packets;
+  const packetWords = portable ? 5 : 2;
+  const tableAt = packetWords * packets;
   const bysourceAt = tableAt + chainWords;
   const roverAt = bysourceAt + chainWords;
   const statsAt = roverAt + 1;
@@ -78,6 +91,14 @@ export function stateCodec(packets: number, cpus: number): StateCodec {
     lastT[slot] = t;
     lastId[slot] = id;
     return id;
+  };
+  /** Portable form: the tuple with these words, the object decode left in `slot` when it is still right. */
+  const tupleAt = (slot: number, a: number, b: number): Tuple => {
+    const t = lastT[slot];
+    if (t && ((t.src << 16) | t.sport) === a && ((t.dst << 16) | t.dport) === b) return t;
+    const u: Tuple = { src: a >>> 16, sport: a & 0xffff, dst: b >>> 16, dport: b & 0xffff };
+    lastT[slot] = u;
+    return u;
   };
   const tupleOf = (slot: number, id: number): Tuple => {
     const t = tuples[id]!;
@@ -110,6 +131,11 @@ export function stateCodec(packets: number, cpus: number): StateCodec {
   };
   return {
     words,
+    packetWords,
+    tupleWord: (id, half) => {
+      const t = tuples[id]!;
+      return half === 0 ? (t.src << 16) | t.sport : (t.dst << 16) | t.dport;
+    },
     tableAt,
     bysourceAt,
     chainWords,
@@ -119,17 +145,24 @@ export function stateCodec(packets: number, cpus: number): StateCodec {
         const p = s.pkts[i]!;
         const ct = p.ct;
         if (ct && ct.status & ~STATUS_MASK) throw new Error(`status bits ${ct.status.toString(16)} outside what the packed state holds`);
-        out[2 * i] =
+        const at = packetWords * i;
+        out[at] =
           p.pc |
           (p.fate << 3) |
           (p.reply << 5) |
           (p.freed ? 1 << 8 : 0) |
           (p.replyOnly ? 1 << 9 : 0) |
-          (ct ? 1 << 10 : 0) |
+          (ct ? HAS_CT : 0) |
           ((p.uses + 1) << 11) |
           ((p.clashWith + 1) << 16) |
           (ct ? (ct.status >>> STATUS_SHIFT) << 21 : 0);
-        out[2 * i + 1] = ct ? tupleId(2 * i, ct.orig) | (tupleId(2 * i + 1, ct.reply) << 16) : 0;
+        if (!portable) out[at + 1] = ct ? tupleId(2 * i, ct.orig) | (tupleId(2 * i + 1, ct.reply) << 16) : 0;
+        else if (ct) {
+          out[at + 1] = (ct.orig.src << 16) | ct.orig.sport;
+          out[at + 2] = (ct.orig.dst << 16) | ct.orig.dport;
+          out[at + 3] = (ct.reply.src << 16) | ct.reply.sport;
+          out[at + 4] = (ct.reply.dst << 16) | ct.reply.dport;
+        } else out[at + 1] = out[at + 2] = out[at + 3] = out[at + 4] = 0;
       }
       encodeChain(s.table, out, tableAt);
       encodeChain(s.bysource, out, bysourceAt);
@@ -155,7 +188,8 @@ export function stateCodec(packets: number, cpus: number): StateCodec {
       const own = boxes.get(into);
       if (!own) throw new Error("decode needs a state made by scratch()");
       for (let i = 0; i < packets; i++) {
-        const v = w[off + 2 * i]!;
+        const at = off + packetWords * i;
+        const v = w[at]!;
         const p = into.pkts[i]!;
         p.pc = (v & 7) as Pc;
         p.fate = ((v >>> 3) & 3) as Fate;
@@ -164,12 +198,17 @@ export function stateCodec(packets: number, cpus: number): StateCodec {
         p.replyOnly = (v & (1 << 9)) !== 0;
         p.uses = ((v >>> 11) & 31) - 1;
         p.clashWith = ((v >>> 16) & 31) - 1;
-        if (v & (1 << 10)) {
+        if (v & HAS_CT) {
           const ct = own[i]!;
-          const t = w[off + 2 * i + 1]!;
           ct.status = (v >>> 21) << STATUS_SHIFT;
-          ct.orig = tupleOf(2 * i, t & 0xffff);
-          ct.reply = tupleOf(2 * i + 1, t >>> 16);
+          if (portable) {
+            ct.orig = tupleAt(2 * i, w[at + 1]!, w[at + 2]!);
+            ct.reply = tupleAt(2 * i + 1, w[at + 3]!, w[at + 4]!);
+          } else {
+            const t = w[at + 1]!;
+            ct.orig = tupleOf(2 * i, t & 0xffff);
+            ct.reply = tupleOf(2 * i + 1, t >>> 16);
+          }
           p.ct = ct;
         } else p.ct = null;
       }

@@ -11,7 +11,7 @@
  * so the search allocates nothing for it.
  */
 import type { Scenario } from "../scenario/scenario.js";
-import { CLASH_SHIFT, ID_BITS, REF_MASK, STATS_BITS, USES_SHIFT, type PackedLayout } from "./packed.js";
+import { CLASH_SHIFT, HAS_CT, ID_BITS, REF_MASK, STATS_BITS, USES_SHIFT, type PackedLayout } from "./packed.js";
 
 /** Whether the scenario's packets and CPUs are interchangeable. */
 export function symmetric(sc: Scenario): boolean {
@@ -52,7 +52,7 @@ const OWN_BITS = ~((REF_MASK << USES_SHIFT) | (REF_MASK << CLASH_SHIFT));
  * packets hash equally, so the states of one class sort alike), ties kept in
  * their old order. */
 export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: readonly number[]): (w: Int32Array) => void {
-  const { tableAt, bysourceAt, chainWords, statsAt } = layout;
+  const { tableAt, bysourceAt, chainWords, statsAt, packetWords } = layout;
   const tableRank = new Int32Array(packets);
   const bysourceRank = new Int32Array(packets);
   const h = new Int32Array(packets);
@@ -89,9 +89,15 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
     ranks(w, tableAt, tableRank);
     ranks(w, bysourceAt, bysourceRank);
     for (let i = 0; i < packets; i++) {
-      const v = w[2 * i]!;
+      const v = w[packetWords * i]!;
       let x = mix(0x2545f491, v & OWN_BITS);
-      x = mix(x, w[2 * i + 1]!);
+      // The tuples by value, in either form, so both forms pick the same representative.
+      if (packetWords === 5) for (let k = 1; k < 5; k++) x = mix(x, w[5 * i + k]!);
+      else if (v & HAS_CT) {
+        const ids = w[2 * i + 1]!;
+        x = mix(mix(x, layout.tupleWord(ids & 0xffff, 0)), layout.tupleWord(ids & 0xffff, 1));
+        x = mix(mix(x, layout.tupleWord(ids >>> 16, 0)), layout.tupleWord(ids >>> 16, 1));
+      } else x = mix(mix(mix(mix(x, 0), 0), 0), 0);
       x = mix(x, tableRank[i]!);
       x = mix(x, bysourceRank[i]!);
       x = mix(x, refKey((v >>> USES_SHIFT) & REF_MASK, i));
@@ -111,12 +117,12 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
     for (let j = 0; j < packets; j++) rename[order[j]!] = j;
     for (let j = 0; j < packets; j++) {
       const old = order[j]!;
-      const v = copy[2 * old]!;
-      w[2 * j] =
+      const v = copy[packetWords * old]!;
+      w[packetWords * j] =
         (v & OWN_BITS) |
         (renameRef((v >>> USES_SHIFT) & REF_MASK) << USES_SHIFT) |
         (renameRef((v >>> CLASH_SHIFT) & REF_MASK) << CLASH_SHIFT);
-      w[2 * j + 1] = copy[2 * old + 1]!;
+      for (let k = 1; k < packetWords; k++) w[packetWords * j + k] = copy[packetWords * old + k]!;
     }
     renameChain(w, tableAt);
     renameChain(w, bysourceAt);
