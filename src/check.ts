@@ -8,6 +8,8 @@ import type { Reductions } from "./engine/reduce.js";
 import { countPreemptions, preferredPath } from "./engine/preemption.js";
 import { rebuildPath } from "./engine/path.js";
 import { search, type SearchOptions, type SearchResult } from "./engine/search.js";
+import { parallelSearch } from "./engine/parallel.js";
+import { workerModelSource } from "./worker-model.js";
 import { InputError } from "./errors.js";
 import { DROP_CLASSES } from "./kernel/classify.js";
 import type { Kernel } from "./kernel/kernel.js";
@@ -32,15 +34,34 @@ export function resolveProperty(name: string, field = "property"): Property<KSta
   return p;
 }
 
-export function runCheck(sc: Scenario, kernel: Kernel | string, property: Property<KState> | string = "no-drop", opts: SearchOptions<KState> = {}): CheckRun {
+export interface CheckOptions extends SearchOptions<KState> {
+  /** Worker threads for a breadth-first search (default 1). */
+  readonly workers?: number;
+}
+
+export function runCheck(sc: Scenario, kernel: Kernel | string, property: Property<KState> | string = "no-drop", opts: CheckOptions = {}): CheckRun {
   const k = typeof kernel === "string" ? resolveKernel(kernel) : kernel;
   const prop = typeof property === "string" ? resolveProperty(property) : property;
   if (prop.name === "all-replied" && !sc.replies) {
     throw new InputError(`property: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
   }
-  const model = conntrackModel(sc, k);
   // Symmetry reduction by default: it keeps shortest lengths and verdicts exact.
-  return { scenario: sc, kernel: k, property: prop, model, result: search(model, prop, { reduce: REDUCTIONS.symmetry, ...opts }) };
+  const options = { reduce: REDUCTIONS.symmetry, ...opts };
+  const parallel = parallelPlan(k, prop, options);
+  const model = conntrackModel(sc, k, { portable: parallel !== undefined });
+  const result = parallel
+    ? parallelSearch(model, prop, { ...options, workers: parallel, source: workerModelSource({ scenario: sc, kernel: k.rebuild!.name, patchFiles: k.rebuild!.patchFiles, property: prop.name }) })
+    : search(model, prop, options);
+  return { scenario: sc, kernel: k, property: prop, model, result };
+}
+
+/** Worker threads a check runs on (undefined: this one). Parallel search is
+ * breadth-first only, reports no states to a `visit` callback, and needs the
+ * kernel and property rebuildable by name in another thread. */
+function parallelPlan(k: Kernel, prop: Property<KState>, opts: CheckOptions): number | undefined {
+  const n = opts.workers ?? 1;
+  if (n <= 1 || opts.order === "dfs" || opts.visit || !k.rebuild || !PROPERTIES.includes(prop)) return undefined;
+  return n;
 }
 
 export interface Counterexample {
@@ -103,6 +124,8 @@ export interface CheckReport {
   /** Whether the counterexample is a shortest one with the fewest preemptions. */
   counterexampleMinimal: boolean | null;
   reduce: string;
+  /** Threads that explored. */
+  workers: number;
   counterexample: TraceStep[] | null;
 }
 
@@ -126,6 +149,7 @@ export function checkReport(run: CheckRun): CheckReport {
     seconds: r.seconds,
     statesPerSecond: r.statesPerSecond,
     bytesPerState: r.bytesPerState,
+    workers: r.workers,
     collisionProbability: r.collisionProbability,
     drops: [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({
       class: v.name,

@@ -2,11 +2,11 @@
 import { checkReport, describeKernel, type CheckReport } from "../check.js";
 import type { TraceStep } from "../report/trace.js";
 import { parse } from "./args.js";
-import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE } from "./common.js";
+import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
 import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 
 export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop|all-replied] [--json]
-         ${SEARCH_USAGE}`;
+         ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 const EXIT = { holds: 0, violated: 1, incomplete: 3 } as const;
 
@@ -16,6 +16,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     property: { type: "string", short: "p" },
     json: { type: "boolean" },
     ...SEARCH_FLAGS,
+    ...WORKERS_FLAG,
   });
   const run = await runOneCheck(positionals, values, CHECK_USAGE);
   const report = checkReport(run);
@@ -40,7 +41,7 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
     `states     ${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, ${fmtInt(r.terminalStates)} terminal, depth ${r.depth} (${r.order.toUpperCase()}, reduction: ${r.reduce})`,
   );
   lines.push(
-    `time       ${fmtSeconds(r.seconds)} s, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored`,
+    `time       ${fmtSeconds(r.seconds)} s, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored${r.workers > 1 ? `, ${r.workers} workers` : ""}`,
   );
   lines.push(`collision  ${r.collisionProbability.toExponential(1)} (probability that two states share a 64-bit fingerprint)`);
   lines.push("");

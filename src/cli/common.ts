@@ -1,5 +1,5 @@
 /** Options shared by check, compare and trace: budgets and search order. */
-import { freemem } from "node:os";
+import { availableParallelism, freemem } from "node:os";
 import type { SearchOptions, SearchResult } from "../engine/search.js";
 import { InputError } from "../errors.js";
 import { REDUCTIONS, resolveProperty, runCheck, type CheckRun } from "../check.js";
@@ -23,6 +23,19 @@ export const SEARCH_FLAGS = {
 } as const;
 
 export const SEARCH_USAGE = "[--patch FILE.mjs]... [--order bfs|dfs] [--reduce symmetry|por|all|none | --no-reduce] [--max-states N] [--max-seconds S] [--max-memory MiB]";
+
+/** check and trace search one cell, which worker threads can share; compare reads every state of each cell. */
+export const WORKERS_FLAG = { workers: { type: "string" } } as const;
+export const WORKERS_USAGE = "[--workers N|auto]";
+
+/** --workers: threads for a breadth-first search; auto = this machine's cores. */
+export function workersFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === "auto") return availableParallelism();
+  const n = positiveInt(value, "--workers");
+  if (n !== undefined && n > 64) throw new InputError(`--workers: expected 1 to 64 or auto, got '${value}'`);
+  return n;
+}
 
 interface SearchFlagValues {
   order?: string | undefined;
@@ -85,7 +98,7 @@ export async function patchSet(files: readonly string[] | undefined): Promise<re
  * the property, run under the search flags. */
 export async function runOneCheck(
   positionals: string[],
-  values: SearchFlagValues & { kernel?: string | undefined; property?: string | undefined; patch?: string[] | undefined },
+  values: SearchFlagValues & { kernel?: string | undefined; property?: string | undefined; patch?: string[] | undefined; workers?: string | undefined },
   usage: string,
 ): Promise<CheckRun> {
   if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${usage}`);
@@ -94,7 +107,8 @@ export async function runOneCheck(
   const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`, patches);
   const property = resolveProperty(values.property ?? "no-drop", "--property");
   const settings = searchSettings(values);
-  const run = runCheck(sc, kernel, property, settings.options);
+  const workers = workersFlag(values.workers);
+  const run = runCheck(sc, kernel, property, { ...settings.options, ...(workers !== undefined ? { workers } : {}) });
   clearProgress();
   assertFits(run.result, settings);
   return run;

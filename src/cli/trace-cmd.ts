@@ -7,11 +7,11 @@ import { renderMermaid } from "../report/mermaid.js";
 import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
 import { oneOf, parse } from "./args.js";
-import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE } from "./common.js";
+import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
 import { emit } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop|all-replied] ${SEARCH_USAGE}`;
+         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop|all-replied] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 const FORMATS = ["text", "mermaid", "itf", "json"] as const;
 
@@ -23,6 +23,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
     out: { type: "string", short: "o" },
     property: { type: "string", short: "p" },
     ...SEARCH_FLAGS,
+    ...WORKERS_FLAG,
   });
   const format = oneOf(values.format, "--format", FORMATS, "text");
   const run = await runOneCheck(positionals, values, TRACE_USAGE);

@@ -33,6 +33,21 @@ export class FingerprintTable {
     this.limit = Math.floor(this.cap * MAX_LOAD);
   }
 
+  /** A set rebuilt from `slots()` of another table (sent by a worker). */
+  static fromSlots(slots: Uint32Array, size: number): FingerprintTable {
+    const t = new FingerprintTable(16, false);
+    t.cap = slots.length / 2;
+    t.slots = slots;
+    t.limit = Math.floor(t.cap * MAX_LOAD);
+    t.size = size;
+    return t;
+  }
+
+  /** The slot lane (sets only), to send to another thread. */
+  slotArray(): Uint32Array {
+    return this.slots;
+  }
+
   get capacity(): number {
     return this.cap;
   }

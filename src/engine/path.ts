@@ -8,7 +8,7 @@
  * representative.
  */
 import type { Action, Model } from "./model.js";
-import type { ParentLinks } from "./search.js";
+import { NO_PARENT, type ParentLinks } from "./links.js";
 import { fingerprint } from "./fingerprint.js";
 import { expand, represent } from "./reduce.js";
 
@@ -24,8 +24,8 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
   const chain: number[] = [];
   for (let i = index; ; ) {
     chain.push(i);
-    const p = links.parent.data[i]!;
-    if (p === 0xffffffff) break;
+    const p = links.parentOf(i);
+    if (p === NO_PARENT) break;
     i = p;
   }
   chain.reverse();
@@ -36,7 +36,7 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
   const known = (rep: S, at: number): void => {
     const len = model.encode(rep, words);
     fingerprint(words, len, fp);
-    if (links.table.get(fp[0]!, fp[1]!) < 0) throw new ReplayError(`replay diverged at state ${at}: the model is not deterministic`);
+    if (!links.has(fp[0]!, fp[1]!)) throw new ReplayError(`replay diverged at state ${at}: the model is not deterministic`);
   };
   const same = (a: S, b: S): boolean => {
     const n = model.encode(a, words);
@@ -44,14 +44,14 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
     for (let i = 0; i < n; i++) if (words[i] !== other[i]) return false;
     return true;
   };
-  let s: S = model.initialStates()[links.via.data[chain[0]!]!]!;
+  let s: S = model.initialStates()[links.viaOf(chain[0]!)]!;
   // The representative the search expanded, and the concrete state it stands for.
   let rep: S = represent(model, s, links.reduce);
   known(rep, chain[0]!);
   const states: S[] = [s];
   const actions: Action[] = [];
   for (let j = 1; j < chain.length; j++) {
-    const recorded = expand(model, rep, links.reduce)[links.via.data[chain[j]!]!];
+    const recorded = expand(model, rep, links.reduce)[links.viaOf(chain[j]!)];
     if (!recorded) throw new ReplayError(`replay diverged at state ${chain[j]}: recorded action is not enabled`);
     const nextRep = represent(model, model.next(rep, recorded), links.reduce);
     known(nextRep, chain[j]!);

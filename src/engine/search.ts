@@ -8,6 +8,7 @@ import type { Action, InPlace, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { FingerprintTable, TableTooLargeError } from "./fptable.js";
 import { GrowableUint8, GrowableUint32 } from "./growable.js";
+import { NO_PARENT, SerialLinks, type ParentLinks } from "./links.js";
 import { expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 
 export type Order = "bfs" | "dfs";
@@ -69,18 +70,11 @@ export interface SearchResult {
   violations: ViolationClass[];
   /** Parent links, for `rebuildPath`. */
   readonly links: ParentLinks;
+  /** Threads that explored (1: this one). */
+  readonly workers: number;
 }
 
-export interface ParentLinks {
-  readonly table: FingerprintTable;
-  readonly parent: GrowableUint32;
-  /** Index of the action taken in the parent's expanded list (< 256). */
-  readonly via: GrowableUint8;
-  /** The reductions the search used: replay must use the same. */
-  readonly reduce: Reductions;
-}
 
-const NO_PARENT = 0xffffffff;
 
 export class SearchTooLargeError extends Error {}
 
@@ -215,7 +209,8 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     heapFull,
     bytesPerState: parent.length > 0 ? memory() / parent.length : 0,
     violations,
-    links: { table, parent, via, reduce },
+    links: new SerialLinks(table, parent.data, via.data, reduce),
+    workers: 1,
   };
 }
 

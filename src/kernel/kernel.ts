@@ -55,4 +55,7 @@ export interface Kernel extends KernelBehaviour {
   readonly name: string;
   /** The base and every patch applied, in order: ["v4.6", "71d8c47fc653", ...]. */
   readonly parts: readonly string[];
+  /** How another thread builds the same kernel: its name and the files of the
+   * users' patches in it. Absent when a patch came from neither (a test's mutant). */
+  readonly rebuild?: { readonly name: string; readonly patchFiles: readonly string[] };
 }

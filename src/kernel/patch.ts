@@ -18,6 +18,8 @@ export interface Patch {
   readonly mainline: string;
   /** Patches (ids) it applies on top of; the base must have them. */
   readonly requires: readonly string[];
+  /** The file a user's patch was loaded from (absolute), so worker threads can load it too. */
+  readonly file?: string;
   /** The behaviours it changes, given the kernel it is applied on. */
   apply(base: KernelBehaviour, lib: PatchLib): Partial<KernelBehaviour>;
 }

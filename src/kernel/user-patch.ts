@@ -51,6 +51,7 @@ export async function loadPatchFile(file: string): Promise<Patch> {
     title: patch.title,
     mainline: typeof patch.mainline === "string" ? patch.mainline : "-",
     requires: patch.requires,
+    file: resolve(file),
     apply: (base, lib) => {
       const out = patch.apply(base, lib);
       for (const k of Object.keys(out ?? {})) {

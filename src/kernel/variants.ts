@@ -86,7 +86,9 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
   }
   let behaviour: KernelBehaviour = baseV46;
   for (const p of applied) behaviour = { ...behaviour, ...p.apply(behaviour, PATCH_LIB) };
-  return { ...behaviour, name, parts: ["v4.6", ...applied.map((p) => p.id)] };
+  const rebuildable = applied.every((p) => p.file !== undefined || PATCHES.includes(p));
+  const patchFiles = applied.flatMap((p) => (p.file !== undefined ? [p.file] : []));
+  return { ...behaviour, name, parts: ["v4.6", ...applied.map((p) => p.id)], ...(rebuildable ? { rebuild: { name, patchFiles } } : {}) };
 }
 
 /** "v4.6 + 71d8c47fc653 + 937963" */

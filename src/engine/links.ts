@@ -1,0 +1,59 @@
+/**
+ * What a search keeps to rebuild paths: for every state number, its parent's
+ * number and the index of the action taken (among the parent's expanded
+ * actions), and the set of fingerprints, to check a replay against.
+ */
+import type { FingerprintTable } from "./fptable.js";
+import type { Reductions } from "./reduce.js";
+
+export const NO_PARENT = 0xffffffff;
+
+export interface ParentLinks {
+  /** The parent's number, or NO_PARENT for an initial state. */
+  parentOf(index: number): number;
+  /** The action's index in the parent's expanded list; for an initial state, its index among the initial states. */
+  viaOf(index: number): number;
+  /** Whether the search stored a state with this fingerprint. */
+  has(hi: number, lo: number): boolean;
+  /** The reductions the search used: replay must use the same. */
+  readonly reduce: Reductions;
+}
+
+/** One search's table and link arrays. */
+export class SerialLinks implements ParentLinks {
+  constructor(
+    private readonly table: FingerprintTable,
+    private readonly parent: Uint32Array,
+    private readonly via: Uint8Array,
+    readonly reduce: Reductions,
+  ) {}
+  parentOf(i: number): number {
+    return this.parent[i]!;
+  }
+  viaOf(i: number): number {
+    return this.via[i]!;
+  }
+  has(hi: number, lo: number): boolean {
+    return this.table.get(hi, lo) >= 0;
+  }
+}
+
+/** Links of a search split over workers: worker w owns the fingerprints with
+ * lo % n === w, and its k-th state is number k * n + w. */
+export class PartitionedLinks implements ParentLinks {
+  constructor(
+    private readonly parts: readonly { table: FingerprintTable; parent: Uint32Array; via: Uint8Array }[],
+    readonly reduce: Reductions,
+  ) {}
+  parentOf(i: number): number {
+    const n = this.parts.length;
+    return this.parts[i % n]!.parent[Math.floor(i / n)]!;
+  }
+  viaOf(i: number): number {
+    const n = this.parts.length;
+    return this.parts[i % n]!.via[Math.floor(i / n)]!;
+  }
+  has(hi: number, lo: number): boolean {
+    return this.parts[(lo >>> 0) % this.parts.length]!.table.get(hi, lo) >= 0;
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * One worker of the parallel breadth-first search (parallel.ts). Worker w owns
+ * the states whose fingerprint has lo % n === w: it alone stores them, numbers
+ * them (its k-th is state k * n + w) and expands them. A search goes level by
+ * level; in a level every worker expands its frontier and sends each successor
+ * to its owner, then, after a barrier, every worker adds what it received in a
+ * fixed order (from worker 0 first, each sender's successors in the order it
+ * made them), so numbering, parents and counterexamples do not depend on timing.
+ */
+import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import type { Action, InPlace, Model, Property } from "./model.js";
+import { fingerprint } from "./fingerprint.js";
+import { FingerprintTable, TableTooLargeError } from "./fptable.js";
+import { GrowableInt32, GrowableUint8, GrowableUint32 } from "./growable.js";
+import { NO_PARENT } from "./links.js";
+import { expand } from "./reduce.js";
+import {
+  barrier,
+  DECIDED,
+  FINISHED,
+  slot,
+  STOP,
+  STOP_ERROR,
+  STOP_MEMORY,
+  STOP_NONE,
+  STOP_STATES,
+  W_DEPTH,
+  W_FRONTIER,
+  W_KIB,
+  W_NEXT,
+  W_STATES,
+  W_TRANSITIONS,
+  type Batch,
+  type WorkerClass,
+  type WorkerInit,
+  type WorkerResult,
+} from "./protocol.js";
+
+/** Words a batch to another worker holds before it is sent. */
+const BATCH_WORDS = 1 << 16;
+/** Words of a successor record before the state's own: parent, via, len, fp hi, fp lo. */
+const HEAD = 5;
+
+const init = workerData as WorkerInit;
+
+/** Another worker failed: this one stops too. */
+class Aborted extends Error {}
+const ctl = new Int32Array(init.control);
+
+interface Built<S> {
+  model: Model<S>;
+  property: Property<S>;
+}
+
+async function main(): Promise<void> {
+  const mod = (await import(init.source.module)) as { createSearchModel(args: unknown): Promise<Built<unknown>> | Built<unknown> };
+  const { model, property } = await mod.createSearchModel(init.source.args);
+  if (!model.inPlace) throw new Error("a parallel search needs a model with an in-place path");
+  explore(model, model.inPlace, property);
+}
+
+function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): void {
+  const n = init.workers;
+  const me = init.id;
+  const table = new FingerprintTable(16, false);
+  const parent = new GrowableUint32(16);
+  const via = new GrowableUint8(16);
+  const words = new Int32Array(model.encodedWords);
+  const cur = new Int32Array(model.encodedWords);
+  const fp = new Uint32Array(2);
+  const canonicalize = init.reduce.symmetry ? ip.canonicalize : undefined;
+  const base = ip.scratch();
+  const work = ip.scratch();
+  const check = ip.scratch();
+  const classes = new Map<string, { name: string; states: number; first: number; depth: number }>();
+  // Frontier records: [number, len, words..].
+  let current = new GrowableInt32(1024);
+  let next = new GrowableInt32(1024);
+  // Successors this worker owns itself, and batches for the others.
+  const own = new GrowableInt32(1024);
+  const outbox: Int32Array[] = Array.from({ length: n }, () => new Int32Array(BATCH_WORDS));
+  const outLen = new Array<number>(n).fill(0);
+  /** Whether this worker's own successors can be added at once (those of lower workers are all in). */
+  let ownNow = me === 0;
+  let nextDepth = 1;
+  let transitions = 0;
+  let terminal = 0;
+  let maxDepth = 0;
+
+  const note = (names: readonly string[], index: number, depth: number): void => {
+    for (const name of names) {
+      const c = classes.get(name);
+      if (c) c.states++;
+      else classes.set(name, { name, states: 1, first: index, depth });
+    }
+  };
+  const publish = (): void => {
+    Atomics.store(ctl, slot(me, W_STATES), parent.length);
+    Atomics.store(ctl, slot(me, W_TRANSITIONS), Math.min(transitions, 0x7fffffff));
+    Atomics.store(ctl, slot(me, W_DEPTH), maxDepth);
+    const bytes = table.bytes + parent.bytes + via.bytes + current.bytes + next.bytes + own.bytes;
+    Atomics.store(ctl, slot(me, W_KIB), Math.ceil(bytes / 1024));
+  };
+  const total = (field: number): number => {
+    let t = 0;
+    for (let w = 0; w < n; w++) t += Atomics.load(ctl, slot(w, field));
+    return t;
+  };
+  const stop = (why: number): void => void Atomics.compareExchange(ctl, STOP, STOP_NONE, why);
+
+  /** Stores the state in words[off..off+len) unless known. */
+  const add = (w: Int32Array, off: number, len: number, from: number, viaIndex: number, depth: number, hi: number, lo: number): void => {
+    if (table.insert(hi, lo) !== -1) return;
+    if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
+    const index = parent.length * n + me;
+    parent.push(from);
+    via.push(viaIndex);
+    next.reserve(len + 2);
+    next.push(index);
+    next.push(len);
+    for (let i = 0; i < len; i++) next.push(w[off + i]!);
+    if (depth > maxDepth) maxDepth = depth;
+    if (property.kind === "invariant") note(property.violations(ip.decode(w, off, len, check)), index, depth);
+    if ((parent.length & 1023) === 0) {
+      publish();
+      if (total(W_STATES) >= init.maxStates) stop(STOP_STATES);
+      if (total(W_KIB) * 1024 > init.maxBytes) stop(STOP_MEMORY);
+    }
+  };
+  /** Sends the successor in `words` to its owner. */
+  const emit = (len: number, from: number, viaIndex: number): void => {
+    fingerprint(words, len, fp);
+    const owner = fp[1]! % n;
+    if (owner === me && ownNow) {
+      add(words, 0, len, from, viaIndex, nextDepth, fp[0]!, fp[1]!);
+      return;
+    }
+    if (owner === me) {
+      own.reserve(len + HEAD);
+      own.push(from);
+      own.push(viaIndex);
+      own.push(len);
+      own.push(fp[0]!);
+      own.push(fp[1]!);
+      for (let i = 0; i < len; i++) own.push(words[i]!);
+      return;
+    }
+    if (outLen[owner]! + len + HEAD > BATCH_WORDS) send(owner, false);
+    const b = outbox[owner]!;
+    let at = outLen[owner]!;
+    b[at++] = from;
+    b[at++] = viaIndex;
+    b[at++] = len;
+    b[at++] = fp[0]!;
+    b[at++] = fp[1]!;
+    for (let i = 0; i < len; i++) b[at++] = words[i]!;
+    outLen[owner] = at;
+  };
+  const send = (to: number, last: boolean): void => {
+    const data = outbox[to]!;
+    const batch: Batch = { data, length: outLen[to]!, last };
+    init.sendTo[to]!.postMessage(batch, [data.buffer as ArrayBuffer]);
+    outbox[to] = new Int32Array(BATCH_WORDS);
+    outLen[to] = 0;
+  };
+  /** Adds the successor records of data[0..length). */
+  const addAll = (data: Int32Array, length: number, depth: number): void => {
+    for (let at = 0; at < length; ) {
+      const len = data[at + 2]!;
+      if (Atomics.load(ctl, STOP) === STOP_NONE) add(data, at + HEAD, len, data[at]! >>> 0, data[at + 1]!, depth, data[at + 3]!, data[at + 4]!);
+      at += HEAD + len;
+    }
+  };
+  /** The next batch from worker `from`: undefined if none yet (and `wait` is false). */
+  const receive = (from: number, wait: boolean): Batch | undefined => {
+    for (;;) {
+      const m = receiveMessageOnPort(init.receiveFrom[from]!);
+      if (m) return m.message as Batch;
+      if (!wait) return undefined;
+      if (Atomics.load(ctl, STOP) === STOP_ERROR) throw new Aborted();
+      Atomics.wait(ctl, STOP, Atomics.load(ctl, STOP), 1);
+    }
+  };
+
+  // Level 0: every worker makes the initial states and keeps its own.
+  model.initialStates().forEach((s, i) => {
+    const len = model.encode(s, words);
+    if (canonicalize) canonicalize(words, len);
+    fingerprint(words, len, fp);
+    if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!);
+  });
+  for (let depth = 0; ; depth++) {
+    [current, next] = [next, current];
+    next.length = 0;
+    Atomics.store(ctl, slot(me, W_FRONTIER), current.length);
+    // Successors are added in a fixed order: worker 0's, then 1's, ... Those of
+    // lower workers are added as they arrive; this worker's own wait for them.
+    let before = 0;
+    const pull = (wait: boolean): void => {
+      while (before < me) {
+        const b = receive(before, wait);
+        if (!b) return;
+        addAll(b.data, b.length, depth + 1);
+        if (b.last) before++;
+      }
+      if (own.length > 0) {
+        addAll(own.data, own.length, depth + 1);
+        own.length = 0;
+      }
+    };
+    ownNow = me === 0;
+    nextDepth = depth + 1;
+    const d = current.data;
+    for (let at = 0, k = 0; at < current.length; k++) {
+      const index = d[at]! >>> 0;
+      const len = d[at + 1]!;
+      for (let i = 0; i < len; i++) cur[i] = d[at + 2 + i]!;
+      at += len + 2;
+      if ((k & 255) === 0) {
+        publish();
+        if (Atomics.load(ctl, STOP) !== STOP_NONE) break;
+        if (!ownNow) {
+          pull(false);
+          ownNow = before === me;
+        }
+      }
+      const s = ip.decode(cur, 0, len, base);
+      const acts: readonly Action[] = expand(model, s, init.reduce);
+      if (acts.length === 0) {
+        terminal++;
+        if (property.kind === "terminal") note(property.violations(s), index, depth);
+        continue;
+      }
+      for (let j = 0; j < acts.length; j++) {
+        transitions++;
+        const t = ip.decode(cur, 0, len, work);
+        ip.apply(t, acts[j]!);
+        const wl = model.encode(t, words);
+        if (canonicalize) canonicalize(words, wl);
+        emit(wl, index, j);
+      }
+    }
+    for (let w = 0; w < n; w++) if (w !== me) send(w, true);
+    pull(true);
+    for (let u = me + 1; u < n; u++) {
+      for (;;) {
+        const b = receive(u, true)!;
+        addAll(b.data, b.length, depth + 1);
+        if (b.last) break;
+      }
+    }
+    publish();
+    Atomics.store(ctl, slot(me, W_NEXT), next.length);
+    if (!barrier(ctl, n)) throw new Aborted();
+    if (Atomics.load(ctl, DECIDED) !== STOP_NONE || total(W_NEXT) === 0) break;
+  }
+  publish();
+  finish({
+    states: parent.length,
+    transitions,
+    terminal,
+    maxDepth,
+    classes: [...classes.values()] satisfies WorkerClass[],
+    slots: table.slotArray(),
+    size: table.size,
+    parent: parent.trimmed(),
+    via: via.trimmed(),
+  });
+}
+
+function finish(r: WorkerResult): void {
+  init.results.postMessage(r, r.error ? [] : [r.slots.buffer as ArrayBuffer, r.parent.buffer as ArrayBuffer, r.via.buffer as ArrayBuffer]);
+  Atomics.add(ctl, FINISHED, 1);
+  Atomics.notify(ctl, FINISHED);
+}
+
+main().catch((e: unknown) => {
+  if (!(e instanceof Aborted)) Atomics.store(ctl, STOP, STOP_ERROR);
+  const tooLarge = e instanceof TableTooLargeError || e instanceof RangeError;
+  finish({
+    error: e instanceof Aborted ? "stopped: another worker failed" : e instanceof Error ? e.message : String(e),
+    tooLarge,
+    states: 0,
+    transitions: 0,
+    terminal: 0,
+    maxDepth: 0,
+    classes: [],
+    slots: new Uint32Array(0),
+    size: 0,
+    parent: new Uint32Array(0),
+    via: new Uint8Array(0),
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * How a worker thread of a parallel search builds the model the main thread
+ * searches (engine/parallel.ts loads this module by URL): the scenario as
+ * data, the kernel by name and patch files, the property by name. Models are
+ * portable (tuples encoded by value), so every thread encodes a state alike.
+ */
+import type { Model, Property } from "./engine/model.js";
+import type { ModelSource } from "./engine/protocol.js";
+import { conntrackModel } from "./kernel/model.js";
+import { PROPERTIES } from "./kernel/properties.js";
+import type { KState } from "./kernel/state.js";
+import { PATCHES, resolveKernel } from "./kernel/variants.js";
+import { loadPatchFile } from "./kernel/user-patch.js";
+import type { Scenario } from "./scenario/scenario.js";
+
+export interface WorkerModelArgs {
+  readonly scenario: Scenario;
+  readonly kernel: string;
+  readonly patchFiles: readonly string[];
+  readonly property: string;
+}
+
+export function workerModelSource(args: WorkerModelArgs): ModelSource {
+  const here = import.meta.url;
+  return { module: new URL(here.endsWith(".ts") ? "./worker-model.ts" : "./worker-model.js", here).href, args };
+}
+
+export async function createSearchModel(args: WorkerModelArgs): Promise<{ model: Model<KState>; property: Property<KState> }> {
+  const user = await Promise.all(args.patchFiles.map((f) => loadPatchFile(f)));
+  const kernel = resolveKernel(args.kernel, "kernel", [...PATCHES, ...user]);
+  const property = PROPERTIES.find((p) => p.name === args.property);
+  if (!property) throw new Error(`unknown property ${args.property}`);
+  return { model: conntrackModel(args.scenario, kernel, { portable: true }), property };
+}
