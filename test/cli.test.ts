@@ -46,6 +46,21 @@ describe("conntrack-mc check", () => {
     }
   });
 
+  it("--workers 2: the same verdict, counts and counterexample as one thread, and says so", () => {
+    const args = ["check", "dns-3-packets", "--kernel", "v5.6", "--property", "all-replied", "--no-reduce", "--json"];
+    const one = cli(...args);
+    const two = cli(...args, "--workers", "2");
+    expect(two.code).toBe(1);
+    expect(one.code).toBe(1);
+    const [a, b] = [JSON.parse(one.out), JSON.parse(two.out)];
+    expect([a.workers, b.workers]).toEqual([1, 2]);
+    for (const f of ["verdict", "states", "transitions", "terminalStates", "depth", "drops", "counterexampleClass", "counterexamplePreemptions"]) {
+      expect(b[f], f).toEqual(a[f]);
+    }
+    expect(b.counterexample.length).toBe(a.counterexample.length);
+    expect(cli(...args.slice(0, -1), "--workers", "2").out).toMatch(/bytes\/state stored, 2 workers/);
+  });
+
   it("uses the scenario's first kernel when --kernel is not given", () => {
     const j = JSON.parse(cli("check", "dns-a-aaaa", "--json").out);
     expect(j.kernel).toBe("v4.18");
@@ -71,6 +86,9 @@ describe("conntrack-mc check", () => {
     [["check", "dns-a-aaaa", "--property", "liveness"], /^conntrack-mc: --property: unknown property 'liveness': expected one of no-drop, all-replied$/],
     [["check", "dns-a-aaaa", "--frobnicate"], /^conntrack-mc: Unknown option '--frobnicate'/],
     [["explode"], /^conntrack-mc: unknown command 'explode'/],
+    [["check", "dns-a-aaaa", "--workers", "0"], /^conntrack-mc: --workers: expected a whole number of at least 1, got '0'$/],
+    [["check", "dns-a-aaaa", "--workers", "65"], /^conntrack-mc: --workers: expected 1 to 64 or auto, got '65'$/],
+    [["compare", "dns-a-aaaa", "--workers", "2"], /^conntrack-mc: Unknown option '--workers'/],
   ];
   for (const [args, message] of bad) {
     it(`exit 2, one line, nothing on stdout: ${args.join(" ")}`, () => {
