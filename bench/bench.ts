@@ -2,11 +2,13 @@
  * npm run bench: how the search scales with packets and CPUs. For N packets of
  * one UDP flow on N CPUs (two random DNAT endpoints, NAT host), replies off on
  * v5.0 and on on v5.6, it runs the same question without reductions and with
- * symmetry + partial-order reduction, in this one process, and prints states,
- * states/s, bytes per stored state and time to verdict. Ratios are between
- * runs of this command (the machine is shared and noisy).
+ * symmetry + partial-order reduction, on one thread and on --workers threads,
+ * in this one process, and prints states, states/s, bytes per stored state,
+ * the time to the whole answer and to the first violation. It runs the
+ * compiled code (dist/), as the command does. Ratios are between runs of this
+ * command (the machine is shared and noisy).
  *
- *   npm run bench [-- --max-packets 8] [-- --budget-states 3000000] [-- --budget-seconds 120]
+ *   npm run bench [-- --max-packets 8] [-- --budget-states 3000000] [-- --budget-seconds 120] [-- --workers 2]
  */
 import { parseArgs } from "node:util";
 import { cpus, totalmem, tmpdir } from "node:os";
@@ -14,16 +16,22 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { REDUCTIONS, runCheck } from "../src/check.js";
-import { scenarioFromData } from "../src/scenario/load.js";
+import { availableParallelism } from "node:os";
+
+// The compiled modules (npm run bench builds them first); their types are the sources'.
+const dist = (m: string): string => new URL(`../dist/${m}`, import.meta.url).href;
+const { REDUCTIONS, runCheck } = (await import(dist("check.js"))) as typeof import("../src/check.js");
+const { scenarioFromData } = (await import(dist("scenario/load.js"))) as typeof import("../src/scenario/load.js");
 
 const { values } = parseArgs({
   options: {
     "max-packets": { type: "string", default: "8" },
     "budget-states": { type: "string", default: "3000000" },
     "budget-seconds": { type: "string", default: "120" },
+    workers: { type: "string", default: String(Math.min(availableParallelism(), 8)) },
   },
 });
+const workerCounts = [...new Set([1, Number(values.workers)])];
 const maxPackets = Number(values["max-packets"]);
 const maxStates = Number(values["budget-states"]);
 const maxSeconds = Number(values["budget-seconds"]);
@@ -74,9 +82,9 @@ function runSpin(n: number, kernel: string, replies: boolean): { states: number;
 }
 
 console.log(`conntrack-mc bench on ${cpus()[0]?.model ?? "?"} (${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB), Node ${process.version}`);
-console.log(`budgets per run: ${maxStates.toLocaleString("en-US")} states or ${maxSeconds} s; one worker (the search is single-threaded)`);
+console.log(`budgets per run: ${maxStates.toLocaleString("en-US")} states or ${maxSeconds} s; workers: ${workerCounts.join(" and ")}`);
 console.log("");
-const header = ["packets", "kernel", "replies", "reduction", "verdict", "states", "states/s", "B/state", "seconds", "SPIN states", "SPIN s", "ours/SPIN"];
+const header = ["packets", "kernel", "replies", "reduction", "workers", "verdict", "states", "states/s", "B/state", "seconds", "1st violation s", "SPIN states", "SPIN s", "ours/SPIN"];
 const rows: string[][] = [header];
 for (const [kernel, replies] of [
   ["v5.0", false],
@@ -84,45 +92,46 @@ for (const [kernel, replies] of [
 ] as const) {
   for (let n = 2; n <= maxPackets; n++) {
     const sc = scenario(n, replies);
-    let unreduced: { seconds: number; complete: boolean } | undefined;
     const sp = spin ? runSpin(n, kernel, replies) : undefined;
     for (const reduce of ["none", "all"] as const) {
-      const r = runCheck(sc, kernel, replies ? "all-replied" : "no-drop", { reduce: REDUCTIONS[reduce], maxStates, maxSeconds }).result;
-      if (reduce === "none") unreduced = { seconds: r.seconds, complete: r.complete };
-      rows.push([
-        String(n),
-        kernel,
-        replies ? "on" : "off",
-        reduce === "all" ? "symmetry+POR" : "none",
-        r.complete ? r.verdict : `stopped (${r.budget})`,
-        r.states.toLocaleString("en-US"),
-        Math.round(r.statesPerSecond).toLocaleString("en-US"),
-        r.bytesPerState.toFixed(1),
-        r.seconds.toFixed(2) +
-          (reduce === "all" && unreduced
-            ? unreduced.complete && r.complete
-              ? `  (${(unreduced.seconds / Math.max(r.seconds, 1e-3)).toFixed(1)}x less time)`
-              : "  (no ratio: a run stopped)"
-            : ""),
-        ...(reduce === "all" && sp
-          ? [
-              sp.complete ? sp.states.toLocaleString("en-US") : `${sp.states ? sp.states.toLocaleString("en-US") : "?"} ${sp.note}`,
-              sp.seconds.toFixed(2),
-              sp.complete && r.complete
-                ? (r.seconds / sp.seconds).toFixed(3)
-                : r.complete
-                  ? `< ${(r.seconds / sp.seconds).toFixed(3)} (SPIN stopped)`
-                  : "-",
-            ]
-          : ["", "", ""]),
-      ]);
-      process.stderr.write(".");
+      let serial: { seconds: number; complete: boolean } | undefined;
+      for (const workers of workerCounts) {
+        const r = runCheck(sc, kernel, replies ? "all-replied" : "no-drop", { reduce: REDUCTIONS[reduce], maxStates, maxSeconds, workers }).result;
+        if (workers === 1) serial = { seconds: r.seconds, complete: r.complete };
+        const speedup =
+          workers > 1 && serial ? (serial.complete && r.complete ? `  (${(serial.seconds / Math.max(r.seconds, 1e-3)).toFixed(2)}x one thread)` : "  (no ratio: a run stopped)") : "";
+        rows.push([
+          String(n),
+          kernel,
+          replies ? "on" : "off",
+          reduce === "all" ? "symmetry+POR" : "none",
+          String(r.workers),
+          r.complete ? r.verdict : `stopped (${r.budget})`,
+          r.states.toLocaleString("en-US"),
+          Math.round(r.statesPerSecond).toLocaleString("en-US"),
+          r.bytesPerState.toFixed(1),
+          r.seconds.toFixed(2) + speedup,
+          r.verdict === "violated" ? r.verdictSeconds.toFixed(2) : "-",
+          ...(reduce === "all" && sp
+            ? [
+                sp.complete ? sp.states.toLocaleString("en-US") : `${sp.states ? sp.states.toLocaleString("en-US") : "?"} ${sp.note}`,
+                sp.seconds.toFixed(2),
+                sp.complete && r.complete
+                  ? (r.seconds / sp.seconds).toFixed(3)
+                  : r.complete
+                    ? `< ${(r.seconds / sp.seconds).toFixed(3)} (SPIN stopped)`
+                    : "-",
+              ]
+            : ["", "", ""]),
+        ]);
+        process.stderr.write(".");
+      }
     }
   }
 }
 process.stderr.write("\n");
 const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-for (const r of rows) console.log(r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+for (const r of rows) console.log(r.map((cell, c) => (c < 5 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
 console.log("");
 console.log(
   spin

@@ -126,6 +126,8 @@ export interface CheckReport {
   reduce: string;
   /** Threads that explored. */
   workers: number;
+  /** Seconds until the first violation was found (the whole search when none). */
+  verdictSeconds: number;
   counterexample: TraceStep[] | null;
 }
 
@@ -148,6 +150,7 @@ export function checkReport(run: CheckRun): CheckReport {
     depth: r.maxDepth,
     seconds: r.seconds,
     statesPerSecond: r.statesPerSecond,
+    verdictSeconds: r.verdictSeconds,
     bytesPerState: r.bytesPerState,
     workers: r.workers,
     collisionProbability: r.collisionProbability,

@@ -41,7 +41,7 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
     `states     ${fmtInt(r.states)} distinct, ${fmtInt(r.transitions)} transitions, ${fmtInt(r.terminalStates)} terminal, depth ${r.depth} (${r.order.toUpperCase()}, reduction: ${r.reduce})`,
   );
   lines.push(
-    `time       ${fmtSeconds(r.seconds)} s, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored${r.workers > 1 ? `, ${r.workers} workers` : ""}`,
+    `time       ${fmtSeconds(r.seconds)} s${r.verdict === "violated" ? ` (first violation after ${fmtSeconds(r.verdictSeconds)} s)` : ""}, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored${r.workers > 1 ? `, ${r.workers} workers` : ""}`,
   );
   lines.push(`collision  ${r.collisionProbability.toExponential(1)} (probability that two states share a 64-bit fingerprint)`);
   lines.push("");

@@ -24,7 +24,7 @@ class Growable<T extends Typed> {
   /** Room for `n` more entries. */
   reserve(n: number): void {
     if (this.length + n <= this.data.length) return;
-    const d = this.make(Math.max(Math.ceil(this.data.length * this.growth) + 16, this.length + n));
+    const d = this.make(Math.max(Math.ceil(this.data.length * this.growth) + 4, this.length + n));
     d.set(this.data.subarray(0, this.length));
     this.data = d;
   }

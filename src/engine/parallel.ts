@@ -139,6 +139,8 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   const states = rs.reduce((a, r) => a + r.states, 0);
   const bytes = parts.reduce((a, p) => a + p.table.bytes + p.parent.byteLength + p.via.byteLength, 0);
   const seconds = (performance.now() - started) / 1000;
+  const firsts = rs.flatMap((r) => (r.firstViolation !== undefined ? [r.firstViolation] : []));
+  const startedAt = performance.timeOrigin + started;
   return {
     property: property.name,
     order: "bfs",
@@ -151,6 +153,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     terminalStates: rs.reduce((a, r) => a + r.terminal, 0),
     seconds,
     statesPerSecond: seconds > 0 ? states / seconds : states,
+    verdictSeconds: firsts.length > 0 ? Math.max(0, (Math.min(...firsts) - startedAt) / 1000) : seconds,
     collisionProbability: collisionProbability(states),
     heapFull: false,
     bytesPerState: states > 0 ? bytes / states : 0,

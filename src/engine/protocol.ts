@@ -23,13 +23,15 @@ export const FINISHED = 3;
 /** STOP as the last worker to reach a barrier saw it: all act on the same value. */
 export const DECIDED = 4;
 export const PER_WORKER = 8;
-/** Then, per worker w at 8 + 8w: states, transitions, frontier, depth, KiB of the store. */
+/** Then, per worker w at 8 + 8w: states, transitions, frontier, depth, KiB of the store, next level's size, mail. */
 export const W_STATES = 0;
 export const W_TRANSITIONS = 1;
 export const W_FRONTIER = 2;
 export const W_DEPTH = 3;
 export const W_KIB = 4;
 export const W_NEXT = 5;
+/** Bumped (and notified) by a sender after each batch to this worker, so it wakes at once. */
+export const W_MAIL = 6;
 
 export const STOP_NONE = 0;
 export const STOP_STATES = 1;
@@ -79,6 +81,8 @@ export interface WorkerResult {
   readonly terminal: number;
   readonly maxDepth: number;
   readonly classes: WorkerClass[];
+  /** When it first saw a violation, in ms since the epoch. */
+  readonly firstViolation?: number;
   readonly slots: Uint32Array;
   readonly size: number;
   readonly parent: Uint32Array;

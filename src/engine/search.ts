@@ -61,6 +61,8 @@ export interface SearchResult {
   terminalStates: number;
   seconds: number;
   statesPerSecond: number;
+  /** Seconds until the verdict was known: the first violation found, or the end. */
+  verdictSeconds: number;
   collisionProbability: number;
   /** The frontier filled the JS heap (a memory stop no user budget asked for). */
   heapFull: boolean;
@@ -103,12 +105,16 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   let budget: Budget | undefined;
   let heapFull = false;
   let lastProgress = started;
+  let firstViolation: number | undefined;
 
   const note = (names: readonly string[], index: number, depth: number): void => {
     for (const name of names) {
       const c = classes.get(name);
       if (c) c.states++;
-      else classes.set(name, { name, states: 1, first: index, depth });
+      else {
+        if (classes.size === 0) firstViolation = performance.now();
+        classes.set(name, { name, states: 1, first: index, depth });
+      }
     }
   };
   /** Adds `raw` if new; returns true when it was. */
@@ -205,6 +211,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     terminalStates: terminal,
     seconds,
     statesPerSecond: seconds > 0 ? parent.length / seconds : parent.length,
+    verdictSeconds: firstViolation !== undefined ? (firstViolation - started) / 1000 : seconds,
     collisionProbability: collisionProbability(parent.length),
     heapFull,
     bytesPerState: parent.length > 0 ? memory() / parent.length : 0,

@@ -27,6 +27,7 @@ import {
   W_DEPTH,
   W_FRONTIER,
   W_KIB,
+  W_MAIL,
   W_NEXT,
   W_STATES,
   W_TRANSITIONS,
@@ -40,6 +41,8 @@ import {
 const BATCH_WORDS = 1 << 16;
 /** Words of a successor record before the state's own: parent, via, len, fp hi, fp lo. */
 const HEAD = 5;
+/** Set in a record's action word: the state breaks the invariant. */
+const BAD = 256;
 
 const init = workerData as WorkerInit;
 
@@ -69,6 +72,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
   const cur = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
   const canonicalize = init.reduce.symmetry ? ip.canonicalize : undefined;
+  const invariant = property.kind === "invariant";
   const base = ip.scratch();
   const work = ip.scratch();
   const check = ip.scratch();
@@ -85,13 +89,18 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
   let nextDepth = 1;
   let transitions = 0;
   let terminal = 0;
+  /** When this worker first saw a violation (ms since the epoch). */
+  let firstViolation: number | undefined;
   let maxDepth = 0;
 
   const note = (names: readonly string[], index: number, depth: number): void => {
     for (const name of names) {
       const c = classes.get(name);
       if (c) c.states++;
-      else classes.set(name, { name, states: 1, first: index, depth });
+      else {
+        if (classes.size === 0) firstViolation = performance.timeOrigin + performance.now();
+        classes.set(name, { name, states: 1, first: index, depth });
+      }
     }
   };
   const publish = (): void => {
@@ -109,9 +118,8 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
   const stop = (why: number): void => void Atomics.compareExchange(ctl, STOP, STOP_NONE, why);
 
   /** Stores the state in words[off..off+len) unless known. */
-  const add = (w: Int32Array, off: number, len: number, from: number, viaIndex: number, depth: number, hi: number, lo: number): void => {
+  const add = (w: Int32Array, off: number, len: number, from: number, viaIndex: number, depth: number, hi: number, lo: number, bad: boolean): void => {
     if (table.insert(hi, lo) !== -1) return;
-    if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     const index = parent.length * n + me;
     parent.push(from);
     via.push(viaIndex);
@@ -120,7 +128,8 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     next.push(len);
     for (let i = 0; i < len; i++) next.push(w[off + i]!);
     if (depth > maxDepth) maxDepth = depth;
-    if (property.kind === "invariant") note(property.violations(ip.decode(w, off, len, check)), index, depth);
+    // The sender marked states that break the invariant: only those are decoded again.
+    if (bad) note(property.violations(ip.decode(w, off, len, check)), index, depth);
     if ((parent.length & 1023) === 0) {
       publish();
       if (total(W_STATES) >= init.maxStates) stop(STOP_STATES);
@@ -128,17 +137,20 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     }
   };
   /** Sends the successor in `words` to its owner. */
-  const emit = (len: number, from: number, viaIndex: number): void => {
+  const emit = (len: number, from: number, viaIndex: number, bad: boolean): void => {
+    if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     fingerprint(words, len, fp);
     const owner = fp[1]! % n;
     if (owner === me && ownNow) {
-      add(words, 0, len, from, viaIndex, nextDepth, fp[0]!, fp[1]!);
+      add(words, 0, len, from, viaIndex, nextDepth, fp[0]!, fp[1]!, bad);
       return;
     }
+    // The action index (< 256) and the invariant's verdict share a word.
+    const viaWord = viaIndex | (bad ? BAD : 0);
     if (owner === me) {
       own.reserve(len + HEAD);
       own.push(from);
-      own.push(viaIndex);
+      own.push(viaWord);
       own.push(len);
       own.push(fp[0]!);
       own.push(fp[1]!);
@@ -149,7 +161,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     const b = outbox[owner]!;
     let at = outLen[owner]!;
     b[at++] = from;
-    b[at++] = viaIndex;
+    b[at++] = viaWord;
     b[at++] = len;
     b[at++] = fp[0]!;
     b[at++] = fp[1]!;
@@ -160,6 +172,8 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     const data = outbox[to]!;
     const batch: Batch = { data, length: outLen[to]!, last };
     init.sendTo[to]!.postMessage(batch, [data.buffer as ArrayBuffer]);
+    Atomics.add(ctl, slot(to, W_MAIL), 1);
+    Atomics.notify(ctl, slot(to, W_MAIL));
     outbox[to] = new Int32Array(BATCH_WORDS);
     outLen[to] = 0;
   };
@@ -167,18 +181,21 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
   const addAll = (data: Int32Array, length: number, depth: number): void => {
     for (let at = 0; at < length; ) {
       const len = data[at + 2]!;
-      if (Atomics.load(ctl, STOP) === STOP_NONE) add(data, at + HEAD, len, data[at]! >>> 0, data[at + 1]!, depth, data[at + 3]!, data[at + 4]!);
+      const v = data[at + 1]!;
+      if (Atomics.load(ctl, STOP) === STOP_NONE) add(data, at + HEAD, len, data[at]! >>> 0, v & 255, depth, data[at + 3]!, data[at + 4]!, (v & BAD) !== 0);
       at += HEAD + len;
     }
   };
   /** The next batch from worker `from`: undefined if none yet (and `wait` is false). */
   const receive = (from: number, wait: boolean): Batch | undefined => {
     for (;;) {
+      const mail = Atomics.load(ctl, slot(me, W_MAIL));
       const m = receiveMessageOnPort(init.receiveFrom[from]!);
       if (m) return m.message as Batch;
       if (!wait) return undefined;
       if (Atomics.load(ctl, STOP) === STOP_ERROR) throw new Aborted();
-      Atomics.wait(ctl, STOP, Atomics.load(ctl, STOP), 1);
+      // Woken by the next batch sent to this worker (or after 100 ms, to look at STOP again).
+      Atomics.wait(ctl, slot(me, W_MAIL), mail, 100);
     }
   };
 
@@ -187,7 +204,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     const len = model.encode(s, words);
     if (canonicalize) canonicalize(words, len);
     fingerprint(words, len, fp);
-    if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!);
+    if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!, invariant && property.violations(s).length > 0);
   });
   for (let depth = 0; ; depth++) {
     [current, next] = [next, current];
@@ -237,7 +254,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
         ip.apply(t, acts[j]!);
         const wl = model.encode(t, words);
         if (canonicalize) canonicalize(words, wl);
-        emit(wl, index, j);
+        emit(wl, index, j, invariant && property.violations(t).length > 0);
       }
     }
     for (let w = 0; w < n; w++) if (w !== me) send(w, true);
@@ -261,6 +278,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     terminal,
     maxDepth,
     classes: [...classes.values()] satisfies WorkerClass[],
+    ...(firstViolation !== undefined ? { firstViolation } : {}),
     slots: table.slotArray(),
     size: table.size,
     parent: parent.trimmed(),

@@ -3,18 +3,22 @@ import type { Property } from "../engine/model.js";
 import { classifyDrop } from "./classify.js";
 import { Fate, Reply, type KState } from "./state.js";
 
+/** No violation: one shared empty list, since properties run for every state. */
+const NONE: readonly string[] = Object.freeze([]);
+
 export const noDrop: Property<KState> = {
   name: "no-drop",
   kind: "invariant",
   description: "no packet is dropped at __nf_conntrack_confirm",
   violations(s) {
-    const out: string[] = [];
+    let out: string[] | undefined;
     for (const p of s.pkts) {
       if (p.fate !== Fate.DROPPED) continue;
       const cls = classifyDrop(p.ct!, s.pkts[p.clashWith]!.ct!);
-      if (!out.includes(cls)) out.push(cls);
+      if (!out) out = [cls];
+      else if (!out.includes(cls)) out.push(cls);
     }
-    return out;
+    return out ?? NONE;
   },
 };
 
@@ -31,14 +35,16 @@ export const allReplied: Property<KState> = {
   kind: "terminal",
   description: "every query that was not dropped gets its answer, from the address and port the client sent to",
   violations(s) {
-    const out: string[] = [];
+    let out: string[] | undefined;
     for (const p of s.pkts) {
       if (p.fate !== Fate.ACCEPTED) continue;
       const cls =
         p.reply === Reply.LOST ? "reply-lost" : p.reply === Reply.MISROUTED ? "reply-misrouted" : p.reply === Reply.UNANSWERED ? "unanswered" : undefined;
-      if (cls && !out.includes(cls)) out.push(cls);
+      if (!cls) continue;
+      if (!out) out = [cls];
+      else if (!out.includes(cls)) out.push(cls);
     }
-    return out;
+    return out ?? NONE;
   },
 };
 
