@@ -60,4 +60,8 @@ export interface InPlace<S> {
   /** Symmetry reduction on the encoding: rewrites `words[0..len)` into the
    * encoding of `canonical(s)` (which the model must then also have). */
   canonicalize?(words: Int32Array, len: number): void;
+  /** Undoes a step cheaply: `s` encodes to `now`; make it the state `base`
+   * encodes, decoding only what differs. Without it every successor starts
+   * from a full decode. */
+  restore?(s: S, base: Int32Array, now: Int32Array, len: number): void;
 }

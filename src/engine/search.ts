@@ -93,6 +93,9 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   const parent = new GrowableUint32(16);
   const via = new GrowableUint8(16);
   const words = new Int32Array(model.encodedWords);
+  /** The last added state's own encoding (before symmetry), for the frontier to undo its step. */
+  const rawWords = new Int32Array(model.encodedWords);
+  let rawLen = 0;
   const fp = new Uint32Array(2);
   const classes = new Map<string, ViolationClass>();
   const canonicalize = reduce.symmetry && model.inPlace?.canonicalize;
@@ -122,12 +125,16 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     let s = raw;
     let len: number;
     if (canonicalize) {
-      // Symmetry on the encoding; the property is read on `raw`, which has the representative's values.
-      len = model.encode(raw, words);
+      // Symmetry on the encoding, in `words`; `rawWords` keeps raw's own. The
+      // property is read on `raw`, which has the representative's values.
+      len = rawLen = model.encode(raw, rawWords);
+      for (let i = 0; i < len; i++) words[i] = rawWords[i]!;
       canonicalize(words, len);
     } else {
       s = represent(model, raw, reduce);
       len = model.encode(s, words);
+      if (s !== raw) rawLen = model.encode(raw, rawWords);
+      else for (let i = (rawLen = len) - 1; i >= 0; i--) rawWords[i] = words[i]!;
     }
     fingerprint(words, len, fp);
     const index = parent.length;
@@ -185,6 +192,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
       for (let k = 0; k < acts.length; k++) {
         transitions++;
         add(frontier.successor(s, acts[k]!), index, k, depth + 1);
+        frontier.settle(rawWords, rawLen);
       }
     }
   } catch (e) {
@@ -233,6 +241,9 @@ interface Frontier<S> {
   pop(): S;
   /** The successor of `s` (the state `pop` returned last) by `a`. */
   successor(s: S, a: Action): S;
+  /** Called after each successor was added, with its encoding: the frontier
+   * may have stepped `s` in place and now puts it back. */
+  settle(words: Int32Array, len: number): void;
 }
 
 /** Whole states on the JS heap, for models without an in-place path. */
@@ -279,12 +290,14 @@ class ObjectFrontier<S> implements Frontier<S> {
   successor(s: S, a: Action): S {
     return this.next(s, a);
   }
+  settle(): void {}
 }
 
 /** Encoded states in one Int32Array, records [len, index, depth, words.., len]
  * (the length at both ends so either end can be popped). A popped state is
- * decoded into a scratch state, and every successor starts as a fresh decode
- * of it, stepped in place: nothing is allocated per state. */
+ * decoded into a scratch state and each successor is that state stepped in
+ * place, then put back (InPlace.restore) or decoded afresh: nothing is
+ * allocated per state. */
 class PackedFrontier<S> implements Frontier<S> {
   private data = new Int32Array(1 << 12);
   private head = 0;
@@ -358,8 +371,12 @@ class PackedFrontier<S> implements Frontier<S> {
     return this.ip.decode(this.cur, 0, len, this.base);
   }
   successor(_s: S, a: Action): S {
-    const t = this.ip.decode(this.cur, 0, this.curLen, this.work);
+    // With restore, step the popped state itself and undo the step in settle.
+    const t = this.ip.restore ? this.base : this.ip.decode(this.cur, 0, this.curLen, this.work);
     this.ip.apply(t, a);
     return t;
+  }
+  settle(words: Int32Array, len: number): void {
+    this.ip.restore?.(this.base, this.cur, words, len);
   }
 }

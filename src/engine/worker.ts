@@ -250,11 +250,14 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
       }
       for (let j = 0; j < acts.length; j++) {
         transitions++;
-        const t = ip.decode(cur, 0, len, work);
+        // Step the expanded state itself and undo the step after, when the model can.
+        const t = ip.restore ? s : ip.decode(cur, 0, len, work);
         ip.apply(t, acts[j]!);
+        const bad = invariant && property.violations(t).length > 0;
         const wl = model.encode(t, words);
+        ip.restore?.(t, cur, words, wl);
         if (canonicalize) canonicalize(words, wl);
-        emit(wl, index, j, invariant && property.violations(t).length > 0);
+        emit(wl, index, j, bad);
       }
     }
     for (let w = 0; w < n; w++) if (w !== me) send(w, true);

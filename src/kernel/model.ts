@@ -180,6 +180,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     inPlace: {
       scratch: codec.scratch,
       decode: codec.decode,
+      restore: codec.restore,
       apply: (st, a) => void step(quiet, st, a),
       ...(canonicalize ? { canonicalize } : {}),
     },

@@ -56,6 +56,8 @@ export interface StateCodec extends PackedLayout {
   /** A state to decode into, with its own packet, entry and counter objects. */
   scratch(): KState;
   decode(w: Int32Array, off: number, len: number, into: KState): KState;
+  /** `s` encodes to `now`: make it what `base` encodes, decoding only what differs. */
+  restore(s: KState, base: Int32Array, now: Int32Array, len: number): void;
 }
 
 export function stateCodec(packets: number, cpus: number, portable = false): StateCodec {
@@ -129,6 +131,47 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
     // Setting length is slow in V8: only when the chain got shorter.
     if (into.length > n) into.length = n;
   };
+  const ownBoxes = (s: KState): Conn[] => {
+    const own = boxes.get(s);
+    if (!own) throw new Error("decode needs a state made by scratch()");
+    return own;
+  };
+  const decodePacket = (w: Int32Array, at: number, i: number, into: KState, own: Conn[]): void => {
+    const v = w[at]!;
+    const p = into.pkts[i]!;
+    p.pc = (v & 7) as Pc;
+    p.fate = ((v >>> 3) & 3) as Fate;
+    p.reply = ((v >>> 5) & 7) as Reply;
+    p.freed = (v & (1 << 8)) !== 0;
+    p.replyOnly = (v & (1 << 9)) !== 0;
+    p.uses = ((v >>> USES_SHIFT) & REF_MASK) - 1;
+    p.clashWith = ((v >>> CLASH_SHIFT) & REF_MASK) - 1;
+    if (v & HAS_CT) {
+      const ct = own[i]!;
+      ct.status = (v >>> 21) << STATUS_SHIFT;
+      if (portable) {
+        ct.orig = tupleAt(2 * i, w[at + 1]!, w[at + 2]!);
+        ct.reply = tupleAt(2 * i + 1, w[at + 3]!, w[at + 4]!);
+      } else {
+        const t = w[at + 1]!;
+        ct.orig = tupleOf(2 * i, t & 0xffff);
+        ct.reply = tupleOf(2 * i + 1, t >>> 16);
+      }
+      p.ct = ct;
+    } else p.ct = null;
+  };
+  const decodeStats = (w: Int32Array, off: number, c: number, into: KState): void => {
+    const v = w[off + statsAt + (c >> 1)]! >>> (STATS_BITS * (c & 1));
+    const st = into.stats[c]!;
+    st.insertFailed = v & 31;
+    st.drop = (v >>> 5) & 31;
+    st.clashResolve = (v >>> 10) & 31;
+  };
+  const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
+    for (let k = at; k < at + n; k++) if (a[k] !== b[k]) return true;
+    return false;
+  };
+
   return {
     words,
     packetWords,
@@ -185,44 +228,30 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
     },
     decode(w, off, len, into) {
       if (len !== words) throw new Error(`a packed state has ${words} words, got ${len}`);
-      const own = boxes.get(into);
-      if (!own) throw new Error("decode needs a state made by scratch()");
-      for (let i = 0; i < packets; i++) {
-        const at = off + packetWords * i;
-        const v = w[at]!;
-        const p = into.pkts[i]!;
-        p.pc = (v & 7) as Pc;
-        p.fate = ((v >>> 3) & 3) as Fate;
-        p.reply = ((v >>> 5) & 7) as Reply;
-        p.freed = (v & (1 << 8)) !== 0;
-        p.replyOnly = (v & (1 << 9)) !== 0;
-        p.uses = ((v >>> 11) & 31) - 1;
-        p.clashWith = ((v >>> 16) & 31) - 1;
-        if (v & HAS_CT) {
-          const ct = own[i]!;
-          ct.status = (v >>> 21) << STATUS_SHIFT;
-          if (portable) {
-            ct.orig = tupleAt(2 * i, w[at + 1]!, w[at + 2]!);
-            ct.reply = tupleAt(2 * i + 1, w[at + 3]!, w[at + 4]!);
-          } else {
-            const t = w[at + 1]!;
-            ct.orig = tupleOf(2 * i, t & 0xffff);
-            ct.reply = tupleOf(2 * i + 1, t >>> 16);
-          }
-          p.ct = ct;
-        } else p.ct = null;
-      }
+      const own = ownBoxes(into);
+      for (let i = 0; i < packets; i++) decodePacket(w, off + packetWords * i, i, into, own);
       decodeChain(w, off + tableAt, into.table);
       decodeChain(w, off + bysourceAt, into.bysource);
       into.rover = w[off + roverAt]!;
-      for (let c = 0; c < cpus; c++) {
-        const v = w[off + statsAt + (c >> 1)]! >>> (15 * (c & 1));
-        const st = into.stats[c]!;
-        st.insertFailed = v & 31;
-        st.drop = (v >>> 5) & 31;
-        st.clashResolve = (v >>> 10) & 31;
-      }
+      for (let c = 0; c < cpus; c++) decodeStats(w, off, c, into);
       return into;
+    },
+    restore(s, base, now, len) {
+      if (len !== words) throw new Error(`a packed state has ${words} words, got ${len}`);
+      const own = ownBoxes(s);
+      for (let i = 0; i < packets; i++) {
+        const at = packetWords * i;
+        for (let k = 0; k < packetWords; k++) {
+          if (base[at + k] !== now[at + k]) {
+            decodePacket(base, at, i, s, own);
+            break;
+          }
+        }
+      }
+      if (differs(base, now, tableAt, chainWords)) decodeChain(base, tableAt, s.table);
+      if (differs(base, now, bysourceAt, chainWords)) decodeChain(base, bysourceAt, s.bysource);
+      s.rover = base[roverAt]!;
+      for (let c = 0; c < cpus; c++) if (base[statsAt + (c >> 1)] !== now[statsAt + (c >> 1)]) decodeStats(base, 0, c, s);
     },
   };
 }
