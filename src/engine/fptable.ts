@@ -122,9 +122,17 @@ export class FingerprintTable {
     this.slots = new Uint32Array(cap * 2);
     this.val = val ? new Uint32Array(cap) : null;
     this.limit = Math.floor(cap * MAX_LOAD);
-    this.size = 0;
+    // Every fingerprint moves to a free slot: no duplicate or load checks.
+    const to = this.slots;
     for (let i = 0; i < old; i++) {
-      if (slots[2 * i] !== 0 || slots[2 * i + 1] !== 0) this.insert(slots[2 * i]!, slots[2 * i + 1]!, val ? val[i]! : 0);
+      const hi = slots[2 * i]!;
+      const lo = slots[2 * i + 1]!;
+      if (hi === 0 && lo === 0) continue;
+      let j = this.home(hi, lo);
+      while (to[2 * j] !== 0 || to[2 * j + 1] !== 0) if (++j === cap) j = 0;
+      to[2 * j] = hi;
+      to[2 * j + 1] = lo;
+      if (val) this.val![j] = val[i]!;
     }
   }
 }
