@@ -14,9 +14,16 @@
 export class TableTooLargeError extends Error {}
 
 const MAX_LOAD = 0.9;
+const TWO_TO_MINUS_32 = 2 ** -32;
 const GROWTH = 1.2;
 /** Typed arrays in Node 20 stop at 2^32 - 1 elements (two lanes a slot). */
 const MAX_CAPACITY = 2 ** 31 - 1;
+
+/** fastrange: a 32-bit hash of the fingerprint times capacity / 2^32, the
+ * top bits of a product below 2^63, which a double holds exactly enough. */
+function slotOf(hi: number, lo: number, scale: number): number {
+  return Math.floor(((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0) * scale);
+}
 
 export class FingerprintTable {
   private slots: Uint32Array;
@@ -68,8 +75,7 @@ export class FingerprintTable {
   }
 
   private home(hi: number, lo: number): number {
-    // fastrange: the product is below 2^63 and its top bits are exact in a double.
-    return Math.floor(((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0) * this.cap / 4294967296);
+    return slotOf(hi, lo, this.cap * TWO_TO_MINUS_32);
   }
 
   /** Inserts (hi, lo) -> value unless present. Returns -1 when inserted, else
@@ -124,15 +130,17 @@ export class FingerprintTable {
     this.limit = Math.floor(cap * MAX_LOAD);
     // Every fingerprint moves to a free slot: no duplicate or load checks.
     const to = this.slots;
+    const toVal = this.val;
+    const scale = cap * TWO_TO_MINUS_32;
     for (let i = 0; i < old; i++) {
       const hi = slots[2 * i]!;
       const lo = slots[2 * i + 1]!;
       if (hi === 0 && lo === 0) continue;
-      let j = this.home(hi, lo);
+      let j = slotOf(hi, lo, scale);
       while (to[2 * j] !== 0 || to[2 * j + 1] !== 0) if (++j === cap) j = 0;
       to[2 * j] = hi;
       to[2 * j + 1] = lo;
-      if (val) this.val![j] = val[i]!;
+      if (toVal) toVal[j] = val![i]!;
     }
   }
 }

@@ -1,0 +1,18 @@
+import { FingerprintTable } from "../src/engine/fptable.js";
+const t = new FingerprintTable(16, false);
+const N = 3_000_000;
+const keys = new Uint32Array(2 * N);
+let x = 12345;
+const rnd = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x >>> 0; };
+for (let i = 0; i < 2 * N; i++) keys[i] = rnd() | 1;
+let t0 = performance.now();
+for (let i = 0; i < N; i++) t.insert(keys[2 * i]!, keys[2 * i + 1]!);
+console.log("insert ns", ((performance.now() - t0) * 1e6 / N).toFixed(0), "load", (t.size / t.capacity).toFixed(2));
+t0 = performance.now();
+let h = 0;
+for (let r = 0; r < 3; r++) for (let i = 0; i < N; i++) h += t.insert(keys[2 * i]!, keys[2 * i + 1]!);
+console.log("hit ns", ((performance.now() - t0) * 1e6 / N / 3).toFixed(0));
+const u = new FingerprintTable(Math.ceil(N / 0.8), false);
+t0 = performance.now();
+for (let i = 0; i < N; i++) u.insert(keys[2 * i]!, keys[2 * i + 1]!);
+console.log("presized insert ns", ((performance.now() - t0) * 1e6 / N).toFixed(0), "load", (u.size / u.capacity).toFixed(2));
