@@ -53,6 +53,32 @@ describe("--patch", () => {
     });
   }
 
+  it("a hook that throws is the patch's error: one line naming it, exit 2, on one thread or on workers", () => {
+    const file = join(dir, "throws.mjs");
+    writeFileSync(file, 'export default { id: "mine", title: "t", requires: [], apply: () => ({ resolveClash: () => { throw new Error("boom"); } }) };\n');
+    for (const workers of ["1", "2"]) {
+      const r = cli("check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", file, "--workers", workers);
+      expect(r.code, `--workers ${workers}`).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(/^conntrack-mc: --patch .*throws\.mjs: resolveClash threw: boom\n$/);
+    }
+  });
+
+  it("a user's patch runs on workers too, with the one-thread result", () => {
+    const args = ["check", "dns-3-packets", "--kernel", "v5.0+merge-on-same-origin", "--patch", EXAMPLE, "--property", "all-replied", "--no-reduce", "--json"];
+    const [one, two] = [JSON.parse(cli(...args).out), JSON.parse(cli(...args, "--workers", "2").out)];
+    expect(two.workers).toBe(2);
+    expect({ ...two, seconds: 0, verdictSeconds: 0, statesPerSecond: 0, bytesPerState: 0, workers: 0, counterexample: null }).toEqual({
+      ...one,
+      seconds: 0,
+      verdictSeconds: 0,
+      statesPerSecond: 0,
+      bytesPerState: 0,
+      workers: 0,
+      counterexample: null,
+    });
+  });
+
   it("a missing file and an unknown patch name are one-line errors", () => {
     expect(cli("check", "dns-a-aaaa", "--patch", join(dir, "none.mjs")).err).toMatch(/^conntrack-mc: --patch .*none\.mjs: no such file\n$/);
     expect(cli("check", "dns-a-aaaa", "--kernel", "v5.0+merge-on-same-origin").err).toMatch(/^conntrack-mc: --kernel: unknown patch 'merge-on-same-origin'/);

@@ -2,7 +2,7 @@
 /** conntrack-mc command line: dispatch, and the exit-code conventions (0 holds,
  * 1 violated, 2 bad input or usage, 3 incomplete). */
 import { match } from "ts-pattern";
-import { InputError } from "../errors.js";
+import { InputError, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
 import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
 import { COMPARE_USAGE, compareCommand } from "./compare-cmd.js";
@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new InputError(cmd === undefined ? "expected a command: check, compare, trace, prove, live or list (see --help)" : `unknown command '${cmd}': expected check, compare, trace, prove, live or list (see --help)`);
       });
   } catch (e) {
-    if (e instanceof InputError || e instanceof SearchTooLargeError) {
+    if (isInputError(e) || e instanceof SearchTooLargeError) {
       process.stderr.write(`conntrack-mc: ${e.message}\n`);
       return 2;
     }

@@ -116,7 +116,8 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   if (failed !== undefined || results.some((r) => !r)) {
     const why = failed?.error ?? "a worker ended without a result";
     if (failed?.tooLarge) throw new SearchTooLargeError(`search too big for memory: ${why}`);
-    throw new Error(`parallel search: ${why}`);
+    // The model's own errors (a user's bad patch, say) keep their message and name.
+    throw Object.assign(new Error(failed ? why : `parallel search: ${why}`), { name: failed?.errorName ?? "Error" });
   }
   const rs = results as WorkerResult[];
 

@@ -75,6 +75,8 @@ export interface WorkerClass {
 
 export interface WorkerResult {
   readonly error?: string;
+  /** The error's name (its class does not cross threads). */
+  readonly errorName?: string;
   readonly tooLarge?: boolean;
   readonly states: number;
   readonly transitions: number;

@@ -300,6 +300,7 @@ main().catch((e: unknown) => {
   const tooLarge = e instanceof TableTooLargeError || e instanceof RangeError;
   finish({
     error: e instanceof Aborted ? "stopped: another worker failed" : e instanceof Error ? e.message : String(e),
+    errorName: e instanceof Error ? e.name : "Error",
     tooLarge,
     states: 0,
     transitions: 0,

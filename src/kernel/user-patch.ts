@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InputError } from "../errors.js";
+import type { KernelBehaviour } from "./kernel.js";
 import type { Patch } from "./patch.js";
 import { PATCHES } from "./variants.js";
 
@@ -53,11 +54,20 @@ export async function loadPatchFile(file: string): Promise<Patch> {
     requires: patch.requires,
     file: resolve(file),
     apply: (base, lib) => {
-      const out = patch.apply(base, lib);
-      for (const k of Object.keys(out ?? {})) {
+      const out: Record<string, unknown> = { ...(patch.apply(base, lib) ?? {}) };
+      for (const [k, hook] of Object.entries(out)) {
         if (!HOOKS.includes(k)) throw new InputError(`${field}: apply returned '${k}': expected only ${HOOKS.join(", ")}`);
+        if (typeof hook !== "function") throw new InputError(`${field}: apply returned '${k}' that is not a function`);
+        // A hook that throws is the patch's fault, not the search's: say which.
+        out[k] = (...args: unknown[]): unknown => {
+          try {
+            return (hook as (...a: unknown[]) => unknown)(...args);
+          } catch (e) {
+            throw new InputError(`${field}: ${k} threw: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+          }
+        };
       }
-      return out ?? {};
+      return out as Partial<KernelBehaviour>;
     },
   };
 }
