@@ -124,9 +124,12 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     parent.push(from);
     via.push(viaIndex);
     next.reserve(len + 2);
-    next.push(index);
-    next.push(len);
-    for (let i = 0; i < len; i++) next.push(w[off + i]!);
+    const d = next.data;
+    let t = next.length;
+    d[t++] = index;
+    d[t++] = len;
+    for (let i = 0; i < len; i++) d[t++] = w[off + i]!;
+    next.length = t;
     if (depth > maxDepth) maxDepth = depth;
     // The sender marked states that break the invariant: only those are decoded again.
     if (bad) note(property.violations(ip.decode(w, off, len, check)), index, depth);
@@ -149,12 +152,15 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     const viaWord = viaIndex | (bad ? BAD : 0);
     if (owner === me) {
       own.reserve(len + HEAD);
-      own.push(from);
-      own.push(viaWord);
-      own.push(len);
-      own.push(fp[0]!);
-      own.push(fp[1]!);
-      for (let i = 0; i < len; i++) own.push(words[i]!);
+      const d = own.data;
+      let t = own.length;
+      d[t++] = from;
+      d[t++] = viaWord;
+      d[t++] = len;
+      d[t++] = fp[0]!;
+      d[t++] = fp[1]!;
+      for (let i = 0; i < len; i++) d[t++] = words[i]!;
+      own.length = t;
       return;
     }
     if (outLen[owner]! + len + HEAD > BATCH_WORDS) send(owner, false);
