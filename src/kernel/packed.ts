@@ -32,13 +32,20 @@ export interface PackedLayout {
   readonly words: number;
   /** Words a packet: 2, or 5 in the portable form. */
   readonly packetWords: number;
-  /** The value words (address << 16 | port) of the source (half 0) or the
-   * destination (half 1) of tuple number `id` (not in the portable form). */
-  tupleWord(id: number, half: number): number;
+  /** tupleKey of tuple number `id`'s value words (not in the portable form). */
+  tupleKeyOf(id: number): number;
   readonly tableAt: number;
   readonly bysourceAt: number;
   readonly chainWords: number;
   readonly statsAt: number;
+}
+
+/** A hash of a tuple's value words (address << 16 | port, source then
+ * destination), the same in both forms: symmetry sorts packets by it. */
+export function tupleKey(a: number, b: number): number {
+  let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  return Math.imul(h, 0xc2b2ae35) ^ (h >>> 16);
 }
 
 export const HAS_CT = 1 << 10;
@@ -75,6 +82,7 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
   // remember, per tuple field of each packet, the object decode put there, so
   // an unchanged tuple costs one comparison.
   const tuples: Tuple[] = [];
+  const keys: number[] = [];
   const byValue = new Map<number, Map<number, number>>();
   const lastT: (Tuple | undefined)[] = new Array(2 * packets).fill(undefined);
   const lastId = new Int32Array(2 * packets);
@@ -88,6 +96,7 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
     if (id === undefined) {
       if (tuples.length === 0x10000) throw new Error("more than 65536 distinct tuples: the packed state cannot number them");
       id = tuples.push({ src: t.src, sport: t.sport, dst: t.dst, dport: t.dport }) - 1;
+      keys.push(tupleKey(a, b));
       inner.set(b, id);
     }
     lastT[slot] = t;
@@ -175,10 +184,7 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
   return {
     words,
     packetWords,
-    tupleWord: (id, half) => {
-      const t = tuples[id]!;
-      return half === 0 ? (t.src << 16) | t.sport : (t.dst << 16) | t.dport;
-    },
+    tupleKeyOf: (id) => keys[id]!,
     tableAt,
     bysourceAt,
     chainWords,

@@ -11,7 +11,7 @@
  * so the search allocates nothing for it.
  */
 import type { Scenario } from "../scenario/scenario.js";
-import { CLASH_SHIFT, HAS_CT, ID_BITS, REF_MASK, STATS_BITS, USES_SHIFT, type PackedLayout } from "./packed.js";
+import { CLASH_SHIFT, HAS_CT, ID_BITS, REF_MASK, STATS_BITS, tupleKey, USES_SHIFT, type PackedLayout } from "./packed.js";
 
 /** Whether the scenario's packets and CPUs are interchangeable. */
 export function symmetric(sc: Scenario): boolean {
@@ -90,19 +90,23 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
     ranks(w, bysourceAt, bysourceRank);
     for (let i = 0; i < packets; i++) {
       const v = w[packetWords * i]!;
-      let x = mix(0x2545f491, v & OWN_BITS);
       // The tuples by value, in either form, so both forms pick the same representative.
-      if (packetWords === 5) for (let k = 1; k < 5; k++) x = mix(x, w[5 * i + k]!);
-      else if (v & HAS_CT) {
-        const ids = w[2 * i + 1]!;
-        x = mix(mix(x, layout.tupleWord(ids & 0xffff, 0)), layout.tupleWord(ids & 0xffff, 1));
-        x = mix(mix(x, layout.tupleWord(ids >>> 16, 0)), layout.tupleWord(ids >>> 16, 1));
-      } else x = mix(mix(mix(mix(x, 0), 0), 0), 0);
-      x = mix(x, tableRank[i]!);
-      x = mix(x, bysourceRank[i]!);
-      x = mix(x, refKey((v >>> USES_SHIFT) & REF_MASK, i));
-      x = mix(x, refKey((v >>> CLASH_SHIFT) & REF_MASK, i));
-      h[i] = mix(x, statsOf(w, cpuOf[i]!));
+      let orig = 0;
+      let reply = 0;
+      if (v & HAS_CT) {
+        const at = packetWords * i;
+        if (packetWords === 5) {
+          orig = tupleKey(w[at + 1]!, w[at + 2]!);
+          reply = tupleKey(w[at + 3]!, w[at + 4]!);
+        } else {
+          orig = layout.tupleKeyOf(w[at + 1]! & 0xffff);
+          reply = layout.tupleKeyOf(w[at + 1]! >>> 16);
+        }
+      }
+      // Small fields share a word: chain places (< 32) and references (< 2^11).
+      const places = (tableRank[i]! + 1) | ((bysourceRank[i]! + 1) << 8) | (statsOf(w, cpuOf[i]!) << 16);
+      const refs = (refKey((v >>> USES_SHIFT) & REF_MASK, i) + 3) | ((refKey((v >>> CLASH_SHIFT) & REF_MASK, i) + 3) << 12);
+      h[i] = mix(mix(mix(mix(mix(0x2545f491, v & OWN_BITS), orig), reply), places), refs);
     }
     // Insertion sort by (hash, old index): stable, and a dozen packets at most.
     for (let j = 0; j < packets; j++) {
