@@ -121,9 +121,13 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
   const boxes = new WeakMap<KState, Conn[]>();
 
   const encodeChain = (ids: readonly number[], out: Int32Array, at: number): void => {
-    for (let w = 0; w < chainWords; w++) out[at + w] = 0;
     // Only within bounds: reading past an array's end is slow in V8.
-    for (let k = 0; k < ids.length; k++) out[at + ((k / IDS_PER_WORD) | 0)] |= (ids[k]! + 1) << (5 * (k % IDS_PER_WORD));
+    let k = 0;
+    for (let w = 0; w < chainWords; w++) {
+      let v = 0;
+      for (let shift = 0; shift < 5 * IDS_PER_WORD && k < ids.length; shift += 5) v |= (ids[k++]! + 1) << shift;
+      out[at + w] = v;
+    }
   };
   const decodeChain = (w: Int32Array, at: number, into: number[]): void => {
     let n = 0;
