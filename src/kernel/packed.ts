@@ -14,6 +14,7 @@
 import type { Conn } from "./conn.js";
 import { initialState, type Fate, type KState, type Pc, type Reply } from "./state.js";
 import type { Tuple } from "./tuple.js";
+import { PairMap } from "./pairmap.js";
 
 /** Packet numbers in a chain word: 5 bits each (number + 1; 0 ends the chain). */
 const IDS_PER_WORD = 6;
@@ -83,21 +84,19 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
   // an unchanged tuple costs one comparison.
   const tuples: Tuple[] = [];
   const keys: number[] = [];
-  const byValue = new Map<number, Map<number, number>>();
+  const byValue = new PairMap();
   const lastT: (Tuple | undefined)[] = new Array(2 * packets).fill(undefined);
   const lastId = new Int32Array(2 * packets);
   const tupleId = (slot: number, t: Tuple): number => {
     if (lastT[slot] === t) return lastId[slot]!;
     const a = (t.src << 16) | t.sport;
     const b = (t.dst << 16) | t.dport;
-    let inner = byValue.get(a);
-    if (!inner) byValue.set(a, (inner = new Map()));
-    let id = inner.get(b);
-    if (id === undefined) {
+    let id = byValue.get(a, b);
+    if (id < 0) {
       if (tuples.length === 0x10000) throw new Error("more than 65536 distinct tuples: the packed state cannot number them");
       id = tuples.push({ src: t.src, sport: t.sport, dst: t.dst, dport: t.dport }) - 1;
       keys.push(tupleKey(a, b));
-      inner.set(b, id);
+      byValue.set(a, b, id);
     }
     lastT[slot] = t;
     lastId[slot] = id;
@@ -144,9 +143,15 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
     // Setting length is slow in V8: only when the chain got shorter.
     if (into.length > n) into.length = n;
   };
+  // The search decodes into one or two scratch states: remember the last one's boxes.
+  let lastState: KState | undefined;
+  let lastBoxes: Conn[] = [];
   const ownBoxes = (s: KState): Conn[] => {
+    if (s === lastState) return lastBoxes;
     const own = boxes.get(s);
     if (!own) throw new Error("decode needs a state made by scratch()");
+    lastState = s;
+    lastBoxes = own;
     return own;
   };
   const decodePacket = (w: Int32Array, at: number, i: number, into: KState, own: Conn[]): void => {
