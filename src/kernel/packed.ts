@@ -57,6 +57,14 @@ export const REF_MASK = 31;
 export const STATS_BITS = 15;
 export const ID_BITS = 5;
 
+// Errors built out of line: a template string inside encode's loop makes V8 compile it far worse.
+function statusError(status: number): Error {
+  return new Error(`status bits ${status.toString(16)} outside what the packed state holds`);
+}
+function counterError(cpu: number): Error {
+  return new Error(`cpu${cpu}'s conntrack -S counters passed ${COUNTER_MAX}, the most the packed state holds`);
+}
+
 export interface StateCodec extends PackedLayout {
   /** Words `encode` writes (always exactly this many). */
   readonly words: number;
@@ -199,10 +207,12 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
     chainWords,
     statsAt,
     encode(s, out) {
+      // Status bits the packed form cannot hold, checked once after the loop (a throw inside it slows it down).
+      let stray = 0;
       for (let i = 0; i < packets; i++) {
         const p = s.pkts[i]!;
         const ct = p.ct;
-        if (ct && ct.status & ~STATUS_MASK) throw new Error(`status bits ${ct.status.toString(16)} outside what the packed state holds`);
+        if (ct) stray |= ct.status & ~STATUS_MASK;
         const at = packetWords * i;
         out[at] =
           p.pc |
@@ -222,15 +232,14 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
           out[at + 4] = (ct.reply.dst << 16) | ct.reply.dport;
         } else out[at + 1] = out[at + 2] = out[at + 3] = out[at + 4] = 0;
       }
+      if (stray) throw statusError(stray);
       encodeChain(s.table, out, tableAt);
       encodeChain(s.bysource, out, bysourceAt);
       out[roverAt] = s.rover;
       for (let w = statsAt; w < words; w++) out[w] = 0;
       for (let c = 0; c < cpus; c++) {
         const st = s.stats[c]!;
-        if (st.insertFailed > COUNTER_MAX || st.drop > COUNTER_MAX || st.clashResolve > COUNTER_MAX) {
-          throw new Error(`cpu${c}'s conntrack -S counters passed ${COUNTER_MAX}, the most the packed state holds`);
-        }
+        if (st.insertFailed > COUNTER_MAX || st.drop > COUNTER_MAX || st.clashResolve > COUNTER_MAX) throw counterError(c);
         out[statsAt + (c >> 1)] |= (st.insertFailed | (st.drop << 5) | (st.clashResolve << 10)) << (15 * (c & 1));
       }
       return words;
