@@ -64,6 +64,17 @@ describe("--patch", () => {
     }
   });
 
+  it("a patch that sets a status bit the model does not track is a one-line error, exit 2", () => {
+    const file = join(dir, "assured.mjs");
+    writeFileSync(file, 'export default { id: "mine", title: "t", requires: ["71d8c47fc653"], apply: () => ({ clashMergeable: (w, l) => { l.status |= 4; return true; } }) };\n');
+    for (const workers of ["1", "2"]) {
+      const r = cli("check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", file, "--workers", workers);
+      expect(r.code, `--workers ${workers}`).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(/^conntrack-mc: an entry's status has bits 0x4 the model does not track .*\n$/);
+    }
+  });
+
   it("a user's patch runs on workers too, with the one-thread result", () => {
     const args = ["check", "dns-3-packets", "--kernel", "v5.0+merge-on-same-origin", "--patch", EXAMPLE, "--property", "all-replied", "--no-reduce", "--json"];
     const [one, two] = [JSON.parse(cli(...args).out), JSON.parse(cli(...args, "--workers", "2").out)];

@@ -15,6 +15,7 @@ import type { Conn } from "./conn.js";
 import { initialState, type Fate, type KState, type Pc, type Reply } from "./state.js";
 import type { Tuple } from "./tuple.js";
 import { PairMap } from "./pairmap.js";
+import { InputError } from "../errors.js";
 
 /** Packet numbers in a chain word: 5 bits each (number + 1; 0 ends the chain). */
 const IDS_PER_WORD = 6;
@@ -58,8 +59,9 @@ export const STATS_BITS = 15;
 export const ID_BITS = 5;
 
 // Errors built out of line: a template string inside encode's loop makes V8 compile it far worse.
-function statusError(status: number): Error {
-  return new Error(`status bits ${status.toString(16)} outside what the packed state holds`);
+function statusError(stray: number): Error {
+  // Only a user's patch can set such bits: its input error.
+  return new InputError(`an entry's status has bits 0x${stray.toString(16)} the model does not track (it holds IPS_CONFIRMED to IPS_NAT_CLASH, bits 3-12)`);
 }
 function counterError(cpu: number): Error {
   return new Error(`cpu${cpu}'s conntrack -S counters passed ${COUNTER_MAX}, the most the packed state holds`);
