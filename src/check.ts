@@ -77,7 +77,7 @@ export interface Counterexample {
 /** How many (state, last CPU) pairs the fewest-preemption search may keep. */
 const PREFERRED_PATH_NODES = 300_000;
 
-/** The counterexample for one violation class (default: the first found):
+/** The counterexample for one violation class (default: the first listed, the shallowest):
  * a shortest path to a state of that class, and among those the one with the
  * fewest preemptions, the schedule a person can follow. */
 export function counterexample(run: CheckRun, cls?: string): Counterexample | undefined {

@@ -18,7 +18,8 @@ const facts = (r: SearchResult) => ({
   transitions: r.transitions,
   terminal: r.terminalStates,
   maxDepth: r.maxDepth,
-  classes: r.violations.map((v) => ({ name: v.name, states: v.states, depth: v.depth })).sort((a, b) => a.name.localeCompare(b.name)),
+  // In the order they are listed (and the default counterexample picked): shallowest, ties by name.
+  classes: r.violations.map((v) => ({ name: v.name, states: v.states, depth: v.depth })),
 });
 
 const CASES = [

@@ -13,7 +13,7 @@ import { collisionProbability } from "./fingerprint.js";
 import { FingerprintTable } from "./fptable.js";
 import { PartitionedLinks } from "./links.js";
 import { NO_REDUCTION } from "./reduce.js";
-import { SearchTooLargeError, type Budget, type SearchOptions, type SearchResult, type ViolationClass } from "./search.js";
+import { byDepthThenName, SearchTooLargeError, type Budget, type SearchOptions, type SearchResult, type ViolationClass } from "./search.js";
 import {
   controlWords,
   DECIDED,
@@ -132,8 +132,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
       }
     }
   }
-  // Shallowest first, as a breadth-first search finds them.
-  const violations = [...classes.values()].sort((a, b) => a.depth - b.depth || a.first - b.first);
+  const violations = [...classes.values()].sort(byDepthThenName);
   const parts = rs.map((r) => ({ table: FingerprintTable.fromSlots(r.slots, r.size), parent: r.parent, via: r.via }));
   const stop = Atomics.load(ctl, DECIDED) || Atomics.load(ctl, STOP);
   const budget: Budget | undefined = stop === STOP_STATES ? "max-states" : stop === STOP_SECONDS ? "max-seconds" : stop === STOP_MEMORY ? "max-memory" : undefined;

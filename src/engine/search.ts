@@ -82,6 +82,9 @@ export interface SearchResult {
 
 export class SearchTooLargeError extends Error {}
 
+/** The order classes are listed in after a breadth-first search, whatever the numbering of states. */
+export const byDepthThenName = (a: ViolationClass, b: ViolationClass): number => a.depth - b.depth || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<S> = {}): SearchResult {
   const order = opts.order ?? "bfs";
   const maxStates = opts.maxStates ?? Infinity;
@@ -207,7 +210,9 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   }
 
   const seconds = (performance.now() - started) / 1000;
+  // Breadth-first: shallowest class first, ties by name, as the parallel search orders them.
   const violations = [...classes.values()];
+  if (order === "bfs") violations.sort(byDepthThenName);
   const verdict: Verdict = violations.length > 0 ? "violated" : budget ? "incomplete" : "holds";
   return {
     property: property.name,
