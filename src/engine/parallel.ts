@@ -16,7 +16,6 @@ import { NO_REDUCTION } from "./reduce.js";
 import { byDepthThenName, SearchTooLargeError, type Budget, type SearchOptions, type SearchResult, type ViolationClass } from "./search.js";
 import {
   controlWords,
-  DECIDED,
   FINISHED,
   slot,
   STOP,
@@ -101,7 +100,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     if (finished === n) break;
     Atomics.wait(ctl, FINISHED, finished, 250);
     const now = performance.now();
-    if (now - started > maxMs) Atomics.compareExchange(ctl, STOP, STOP_NONE, STOP_SECONDS);
+    if (now - started > maxMs && Atomics.load(ctl, FINISHED) < n) Atomics.compareExchange(ctl, STOP, STOP_NONE, STOP_SECONDS);
     if (opts.onProgress && now - lastProgress >= 1000) {
       lastProgress = now;
       let depth = 0;
@@ -134,7 +133,8 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   }
   const violations = [...classes.values()].sort(byDepthThenName);
   const parts = rs.map((r) => ({ table: FingerprintTable.fromSlots(r.slots, r.size), parent: r.parent, via: r.via }));
-  const stop = Atomics.load(ctl, DECIDED) || Atomics.load(ctl, STOP);
+  // A budget counts only if it cut some work short: a stop that came after the end changes nothing.
+  const stop = rs.some((r) => r.cut) ? Atomics.load(ctl, STOP) : STOP_NONE;
   const budget: Budget | undefined = stop === STOP_STATES ? "max-states" : stop === STOP_SECONDS ? "max-seconds" : stop === STOP_MEMORY ? "max-memory" : undefined;
   const states = rs.reduce((a, r) => a + r.states, 0);
   const bytes = parts.reduce((a, p) => a + p.table.bytes + p.parent.byteLength + p.via.byteLength, 0);

@@ -83,6 +83,8 @@ export interface WorkerResult {
   readonly terminal: number;
   readonly maxDepth: number;
   readonly classes: WorkerClass[];
+  /** A budget made it skip work (a state not added, expanded or reached). */
+  readonly cut: boolean;
   /** When it first saw a violation, in ms since the epoch. */
   readonly firstViolation?: number;
   readonly slots: Uint32Array;

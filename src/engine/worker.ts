@@ -87,6 +87,8 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
   /** Whether this worker's own successors can be added at once (those of lower workers are all in). */
   let ownNow = me === 0;
   let nextDepth = 1;
+  /** A budget made this worker skip work: its part of the search is not complete. */
+  let cut = false;
   let transitions = 0;
   let terminal = 0;
   /** When this worker first saw a violation (ms since the epoch). */
@@ -189,6 +191,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
       const len = data[at + 2]!;
       const v = data[at + 1]!;
       if (Atomics.load(ctl, STOP) === STOP_NONE) add(data, at + HEAD, len, data[at]! >>> 0, v & 255, depth, data[at + 3]!, data[at + 4]!, (v & BAD) !== 0);
+      else cut = true;
       at += HEAD + len;
     }
   };
@@ -241,7 +244,10 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
       at += len + 2;
       if ((k & 255) === 0) {
         publish();
-        if (Atomics.load(ctl, STOP) !== STOP_NONE) break;
+        if (Atomics.load(ctl, STOP) !== STOP_NONE) {
+          cut = true;
+          break;
+        }
         if (!ownNow) {
           pull(false);
           ownNow = before === me;
@@ -278,7 +284,11 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     publish();
     Atomics.store(ctl, slot(me, W_NEXT), next.length);
     if (!barrier(ctl, n)) throw new Aborted();
-    if (Atomics.load(ctl, DECIDED) !== STOP_NONE || total(W_NEXT) === 0) break;
+    if (total(W_NEXT) === 0) break;
+    if (Atomics.load(ctl, DECIDED) !== STOP_NONE) {
+      cut = true; // states are left unexpanded
+      break;
+    }
   }
   publish();
   finish({
@@ -287,6 +297,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     terminal,
     maxDepth,
     classes: [...classes.values()] satisfies WorkerClass[],
+    cut,
     ...(firstViolation !== undefined ? { firstViolation } : {}),
     slots: table.slotArray(),
     size: table.size,
@@ -313,6 +324,7 @@ main().catch((e: unknown) => {
     terminal: 0,
     maxDepth: 0,
     classes: [],
+    cut: true,
     slots: new Uint32Array(0),
     size: 0,
     parent: new Uint32Array(0),
