@@ -93,6 +93,31 @@ describe("parallel search", () => {
     expect(r.states).toBeLessThan(full.states);
   });
 
+  it("stops at --max-seconds and says so", () => {
+    const sc = scenarioFromData(
+      {
+        name: "dns-6-packets",
+        description: "six packets of one flow on six CPUs: millions of states",
+        protocol: "udp",
+        cpus: 6,
+        "nat-table": true,
+        client: "10.244.0.5:40000",
+        service: "10.96.0.10:53",
+        dnat: { endpoints: ["10.244.1.7:53", "10.244.2.9:53"], choice: "random" },
+        snat: "null-binding",
+        packets: Array.from({ length: 6 }, (_, i) => ({ name: `P${i + 1}`, cpu: i })),
+        kernels: ["v5.0"],
+      },
+      "test",
+    );
+    const r = runCheck(sc, "v5.0", "no-drop", { reduce: REDUCTIONS.none, workers: 2, maxSeconds: 1 }).result;
+    expect(r.complete).toBe(false);
+    expect(r.budget).toBe("max-seconds");
+    expect(r.states).toBeGreaterThan(0);
+    // It is violated early (race 3 at depth 10), which a stopped search still reports.
+    expect(r.verdict).toBe("violated");
+  });
+
   it("runs serially where workers cannot help: depth-first, or with a visit callback", () => {
     const sc = resolveScenario("dns-a-aaaa");
     expect(runCheck(sc, "v5.0", "no-drop", { workers: 2, order: "dfs" }).result.workers).toBe(1);
