@@ -21,7 +21,7 @@ import { availableParallelism } from "node:os";
 // The compiled modules (npm run bench builds them first); their types are the sources'.
 const dist = (m: string): string => new URL(`../dist/${m}`, import.meta.url).href;
 const { REDUCTIONS, runCheck } = (await import(dist("check.js"))) as typeof import("../src/check.js");
-const { scenarioFromData } = (await import(dist("scenario/load.js"))) as typeof import("../src/scenario/load.js");
+const { oneFlowScenario } = (await import(dist("scenario/one-flow.js"))) as typeof import("../src/scenario/one-flow.js");
 
 const { values } = parseArgs({
   options: {
@@ -36,25 +36,6 @@ const maxPackets = Number(values["max-packets"]);
 const maxStates = Number(values["budget-states"]);
 const maxSeconds = Number(values["budget-seconds"]);
 
-function scenario(n: number, replies: boolean) {
-  return scenarioFromData(
-    {
-      name: `dns-${n}-packets`,
-      description: `${n} packets of one UDP flow on ${n} CPUs, two random endpoints`,
-      protocol: "udp",
-      cpus: n,
-      "nat-table": true,
-      client: "10.244.0.5:40000",
-      service: "10.96.0.10:53",
-      dnat: { endpoints: ["10.244.1.7:53", "10.244.2.9:53"], choice: "random" },
-      snat: "null-binding",
-      replies,
-      packets: Array.from({ length: n }, (_, i) => ({ name: `P${i + 1}`, cpu: i })),
-      kernels: ["v5.0"],
-    },
-    "bench",
-  );
-}
 
 const spin = (() => {
   try {
@@ -91,7 +72,7 @@ for (const [kernel, replies] of [
   ["v5.6", true],
 ] as const) {
   for (let n = 2; n <= maxPackets; n++) {
-    const sc = scenario(n, replies);
+    const sc = oneFlowScenario(n, replies);
     const sp = spin ? runSpin(n, kernel, replies) : undefined;
     for (const reduce of ["none", "all"] as const) {
       let serial: { seconds: number; complete: boolean } | undefined;

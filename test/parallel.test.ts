@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { counterexample, REDUCTIONS, runCheck, type CheckOptions } from "../src/check.js";
 import { rebuildPath } from "../src/engine/path.js";
 import type { SearchResult } from "../src/engine/search.js";
-import { scenarioFromData } from "../src/scenario/load.js";
+import { oneFlowScenario } from "../src/scenario/one-flow.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 
 const facts = (r: SearchResult) => ({
@@ -58,22 +58,7 @@ describe("parallel search", () => {
 
   it("numbers states and picks parents alike on every run", () => {
     // Big enough that successors cross between workers in many batches a level.
-    const sc = scenarioFromData(
-      {
-        name: "dns-5-packets",
-        description: "five packets of one flow on five CPUs",
-        protocol: "udp",
-        cpus: 5,
-        "nat-table": true,
-        client: "10.244.0.5:40000",
-        service: "10.96.0.10:53",
-        dnat: { endpoints: ["10.244.1.7:53", "10.244.2.9:53"], choice: "random" },
-        snat: "null-binding",
-        packets: Array.from({ length: 5 }, (_, i) => ({ name: `P${i + 1}`, cpu: i })),
-        kernels: ["v5.0"],
-      },
-      "test",
-    );
+    const sc = oneFlowScenario(5);
     const runs = [0, 1, 2].map(() => runCheck(sc, "v5.0", "no-drop", { reduce: REDUCTIONS.none, workers: 2 }).result);
     const shape = (r: SearchResult) => ({
       firsts: r.violations.map((v) => [v.name, v.first]),
@@ -94,22 +79,7 @@ describe("parallel search", () => {
   });
 
   it("stops at --max-seconds and says so", () => {
-    const sc = scenarioFromData(
-      {
-        name: "dns-6-packets",
-        description: "six packets of one flow on six CPUs: millions of states",
-        protocol: "udp",
-        cpus: 6,
-        "nat-table": true,
-        client: "10.244.0.5:40000",
-        service: "10.96.0.10:53",
-        dnat: { endpoints: ["10.244.1.7:53", "10.244.2.9:53"], choice: "random" },
-        snat: "null-binding",
-        packets: Array.from({ length: 6 }, (_, i) => ({ name: `P${i + 1}`, cpu: i })),
-        kernels: ["v5.0"],
-      },
-      "test",
-    );
+    const sc = oneFlowScenario(6);
     const r = runCheck(sc, "v5.0", "no-drop", { reduce: REDUCTIONS.none, workers: 2, maxSeconds: 1 }).result;
     expect(r.complete).toBe(false);
     expect(r.budget).toBe("max-seconds");

@@ -12,6 +12,16 @@ function cli(...args: string[]) {
 
 const EXAMPLE = "examples/patches/merge-on-same-origin.mjs";
 
+/** The patch `mine` in `file` fails the check with one line on stderr and exit 2, on one thread and on workers. */
+function expectInputError(file: string, message: RegExp): void {
+  for (const workers of ["1", "2"]) {
+    const r = cli("check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", file, "--workers", workers);
+    expect(r.code, `--workers ${workers}`).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(message);
+  }
+}
+
 describe("--patch", () => {
   it("the example patch fixes race 3's drops but loses replies: compare shows both", () => {
     const drops = JSON.parse(cli("compare", "dns-3-packets", "--kernels", "v5.0,v5.0+merge-on-same-origin", "--patch", EXAMPLE, "--json").out);
@@ -56,23 +66,13 @@ describe("--patch", () => {
   it("a hook that throws is the patch's error: one line naming it, exit 2, on one thread or on workers", () => {
     const file = join(dir, "throws.mjs");
     writeFileSync(file, 'export default { id: "mine", title: "t", requires: [], apply: () => ({ resolveClash: () => { throw new Error("boom"); } }) };\n');
-    for (const workers of ["1", "2"]) {
-      const r = cli("check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", file, "--workers", workers);
-      expect(r.code, `--workers ${workers}`).toBe(2);
-      expect(r.out).toBe("");
-      expect(r.err).toMatch(/^conntrack-mc: --patch .*throws\.mjs: resolveClash threw: boom\n$/);
-    }
+    expectInputError(file, /^conntrack-mc: --patch .*throws\.mjs: resolveClash threw: boom\n$/);
   });
 
   it("a patch that sets a status bit the model does not track is a one-line error, exit 2", () => {
     const file = join(dir, "assured.mjs");
     writeFileSync(file, 'export default { id: "mine", title: "t", requires: ["71d8c47fc653"], apply: () => ({ clashMergeable: (w, l) => { l.status |= 4; return true; } }) };\n');
-    for (const workers of ["1", "2"]) {
-      const r = cli("check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", file, "--workers", workers);
-      expect(r.code, `--workers ${workers}`).toBe(2);
-      expect(r.out).toBe("");
-      expect(r.err).toMatch(/^conntrack-mc: an entry's status has bits 0x4 the model does not track .*\n$/);
-    }
+    expectInputError(file, /^conntrack-mc: an entry's status has bits 0x4 the model does not track .*\n$/);
   });
 
   it("a user's patch runs on workers too, with the one-thread result", () => {

@@ -154,27 +154,21 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     const viaWord = viaIndex | (bad ? BAD : 0);
     if (owner === me) {
       own.reserve(len + HEAD);
-      const d = own.data;
-      let t = own.length;
-      d[t++] = from;
-      d[t++] = viaWord;
-      d[t++] = len;
-      d[t++] = fp[0]!;
-      d[t++] = fp[1]!;
-      for (let i = 0; i < len; i++) d[t++] = words[i]!;
-      own.length = t;
+      own.length = writeRecord(own.data, own.length, from, viaWord, len);
       return;
     }
     if (outLen[owner]! + len + HEAD > BATCH_WORDS) send(owner, false);
-    const b = outbox[owner]!;
-    let at = outLen[owner]!;
-    b[at++] = from;
-    b[at++] = viaWord;
-    b[at++] = len;
-    b[at++] = fp[0]!;
-    b[at++] = fp[1]!;
-    for (let i = 0; i < len; i++) b[at++] = words[i]!;
-    outLen[owner] = at;
+    outLen[owner] = writeRecord(outbox[owner]!, outLen[owner]!, from, viaWord, len);
+  };
+  /** Writes the successor record for `words` and `fp` at d[at..]; returns where it ends. */
+  const writeRecord = (d: Int32Array, at: number, from: number, viaWord: number, len: number): number => {
+    d[at++] = from;
+    d[at++] = viaWord;
+    d[at++] = len;
+    d[at++] = fp[0]!;
+    d[at++] = fp[1]!;
+    for (let i = 0; i < len; i++) d[at++] = words[i]!;
+    return at;
   };
   const send = (to: number, last: boolean): void => {
     const data = outbox[to]!;

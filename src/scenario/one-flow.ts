@@ -1,0 +1,27 @@
+/**
+ * The scaling question of `npm run bench` (and of tests that need a big
+ * search): N packets of one UDP flow on N CPUs, a service with two random
+ * DNAT endpoints, NAT host, replies optional.
+ */
+import { scenarioFromData } from "./load.js";
+import type { Scenario } from "./scenario.js";
+
+export function oneFlowScenario(n: number, replies = false): Scenario {
+  return scenarioFromData(
+    {
+      name: `dns-${n}-packets`,
+      description: `${n} packets of one UDP flow on ${n} CPUs, two random endpoints`,
+      protocol: "udp",
+      cpus: n,
+      "nat-table": true,
+      client: "10.244.0.5:40000",
+      service: "10.96.0.10:53",
+      dnat: { endpoints: ["10.244.1.7:53", "10.244.2.9:53"], choice: "random" },
+      snat: "null-binding",
+      replies,
+      packets: Array.from({ length: n }, (_, i) => ({ name: `P${i + 1}`, cpu: i })),
+      kernels: ["v5.0"],
+    },
+    `one flow of ${n} packets`,
+  );
+}
