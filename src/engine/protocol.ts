@@ -66,6 +66,11 @@ export interface Batch {
   readonly last: boolean;
 }
 
+/** A batch's array going back to its sender once read, to be filled again. */
+export interface Returned {
+  readonly batch: Int32Array;
+}
+
 export interface WorkerClass {
   readonly name: string;
   readonly states: number;

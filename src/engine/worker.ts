@@ -32,6 +32,7 @@ import {
   W_STATES,
   W_TRANSITIONS,
   type Batch,
+  type Returned,
   type WorkerClass,
   type WorkerInit,
   type WorkerResult,
@@ -176,8 +177,16 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     init.sendTo[to]!.postMessage(batch, [data.buffer as ArrayBuffer]);
     Atomics.add(ctl, slot(to, W_MAIL), 1);
     Atomics.notify(ctl, slot(to, W_MAIL));
-    outbox[to] = new Int32Array(BATCH_WORDS);
+    outbox[to] = spare.pop() ?? new Int32Array(BATCH_WORDS);
     outLen[to] = 0;
+  };
+  /** Batches other workers have read and sent back, to send again instead of allocating. */
+  const spare: Int32Array[] = [];
+  /** Adds a received batch, then returns its array to the sender. */
+  const consume = (from: number, b: Batch, depth: number): void => {
+    addAll(b.data, b.length, depth);
+    const back: Returned = { batch: b.data };
+    init.sendTo[from]!.postMessage(back, [b.data.buffer as ArrayBuffer]);
   };
   /** Adds the successor records of data[0..length). */
   const addAll = (data: Int32Array, length: number, depth: number): void => {
@@ -194,7 +203,15 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     for (;;) {
       const mail = Atomics.load(ctl, slot(me, W_MAIL));
       const m = receiveMessageOnPort(init.receiveFrom[from]!);
-      if (m) return m.message as Batch;
+      if (m) {
+        const msg = m.message as Batch | Returned;
+        if ("batch" in msg) {
+          // A batch this worker sent, read and sent back: fill it again.
+          spare.push(msg.batch);
+          continue;
+        }
+        return msg;
+      }
       if (!wait) return undefined;
       if (Atomics.load(ctl, STOP) === STOP_ERROR) throw new Aborted();
       // Woken by the next batch sent to this worker (or after 100 ms, to look at STOP again).
@@ -220,7 +237,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
       while (before < me) {
         const b = receive(before, wait);
         if (!b) return;
-        addAll(b.data, b.length, depth + 1);
+        consume(before, b, depth + 1);
         if (b.last) before++;
       }
       if (own.length > 0) {
@@ -271,7 +288,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     for (let u = me + 1; u < n; u++) {
       for (;;) {
         const b = receive(u, true)!;
-        addAll(b.data, b.length, depth + 1);
+        consume(u, b, depth + 1);
         if (b.last) break;
       }
     }
