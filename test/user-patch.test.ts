@@ -51,6 +51,7 @@ describe("--patch", () => {
     ["noapply.mjs", 'export default { id: "mine", title: "t", requires: [] };\n', /apply: expected a function/],
     ["badhook.mjs", 'export default { id: "mine", title: "t", requires: [], apply: () => ({ confirm: () => 0 }) };\n', /apply returned 'confirm': expected only takenBy, /],
     ["syntax.mjs", "export default {\n", /cannot load it: /],
+    ["applythrows.mjs", 'export default { id: "mine", title: "t", requires: [], apply: () => { throw new Error("apply broke"); } };\n', /--patch .*applythrows\.mjs: apply threw: apply broke$/],
   ];
   for (const [file, text, message] of bad) {
     it(`rejects ${file} in one line, exit 2`, () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** conntrack-mc command line: dispatch, and the exit-code conventions (0 holds,
- * 1 violated, 2 bad input or usage, 3 incomplete). */
+ * 1 violated, 2 bad input or usage, 3 incomplete, 70 an internal error). */
 import { match } from "ts-pattern";
 import { InputError, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
@@ -20,7 +20,10 @@ ${PROVE_USAGE}
 ${LIVE_USAGE}
 usage: conntrack-mc list [--json]
 
-exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit)`;
+exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit), 70 internal error`;
+
+/** A bug in conntrack-mc itself (EX_SOFTWARE): never confused with a verdict. */
+const INTERNAL_ERROR = 70;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -44,7 +47,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`conntrack-mc: ${e.message}\n`);
       return 2;
     }
-    throw e;
+    process.stderr.write(`conntrack-mc: internal error, please report it: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return INTERNAL_ERROR;
   }
 }
 

@@ -54,7 +54,13 @@ export async function loadPatchFile(file: string): Promise<Patch> {
     requires: patch.requires,
     file: resolve(file),
     apply: (base, lib) => {
-      const out: Record<string, unknown> = { ...(patch.apply(base, lib) ?? {}) };
+      let made: Partial<KernelBehaviour> | undefined;
+      try {
+        made = patch.apply(base, lib);
+      } catch (e) {
+        throw new InputError(`${field}: apply threw: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+      }
+      const out: Record<string, unknown> = { ...(made ?? {}) };
       for (const [k, hook] of Object.entries(out)) {
         if (!HOOKS.includes(k)) throw new InputError(`${field}: apply returned '${k}': expected only ${HOOKS.join(", ")}`);
         if (typeof hook !== "function") throw new InputError(`${field}: apply returned '${k}' that is not a function`);
