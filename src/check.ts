@@ -47,18 +47,19 @@ export function runCheck(sc: Scenario, kernel: Kernel | string, property: Proper
   }
   // Symmetry reduction by default: it keeps shortest lengths and verdicts exact.
   const options = { reduce: REDUCTIONS.symmetry, ...opts };
-  const parallel = parallelPlan(k, prop, options);
-  const model = conntrackModel(sc, k, { portable: parallel !== undefined });
-  const result = parallel
-    ? parallelSearch(model, prop, { ...options, workers: parallel, source: workerModelSource({ scenario: sc, kernel: k.rebuild!.name, patchFiles: k.rebuild!.patchFiles, property: prop.name }) })
-    : search(model, prop, options);
+  const workers = parallelWorkers(k, prop, options);
+  const model = conntrackModel(sc, k, { portable: workers !== undefined });
+  const result =
+    workers && k.rebuild
+      ? parallelSearch(model, prop, { ...options, workers, source: workerModelSource({ scenario: sc, kernel: k.rebuild.name, patchFiles: k.rebuild.patchFiles, property: prop.name }) })
+      : search(model, prop, options);
   return { scenario: sc, kernel: k, property: prop, model, result };
 }
 
 /** Worker threads a check runs on (undefined: this one). Parallel search is
  * breadth-first only, reports no states to a `visit` callback, and needs the
  * kernel and property rebuildable by name in another thread. */
-function parallelPlan(k: Kernel, prop: Property<KState>, opts: CheckOptions): number | undefined {
+function parallelWorkers(k: Kernel, prop: Property<KState>, opts: CheckOptions): number | undefined {
   const n = opts.workers ?? 1;
   if (n <= 1 || opts.order === "dfs" || opts.visit || !k.rebuild || !PROPERTIES.includes(prop)) return undefined;
   return n;

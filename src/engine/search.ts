@@ -127,27 +127,27 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   };
   /** Adds `raw` if new; returns true when it was. */
   const add = (raw: S, from: number, viaIndex: number, depth: number): boolean => {
+    // raw's own encoding goes to `rawWords` (the frontier undoes the step with
+    // it); the stored key is that, or the representative's under symmetry. The
+    // property is read on `raw`, which has the representative's values.
+    let len = (rawLen = model.encode(raw, rawWords));
+    let key = rawWords;
     let s = raw;
-    let len: number;
     if (canonicalize) {
-      // Symmetry on the encoding, in `words`; `rawWords` keeps raw's own. The
-      // property is read on `raw`, which has the representative's values.
-      len = rawLen = model.encode(raw, rawWords);
       for (let i = 0; i < len; i++) words[i] = rawWords[i]!;
       canonicalize(words, len);
-    } else {
-      s = represent(model, raw, reduce);
+      key = words;
+    } else if ((s = represent(model, raw, reduce)) !== raw) {
       len = model.encode(s, words);
-      if (s !== raw) rawLen = model.encode(raw, rawWords);
-      else for (let i = (rawLen = len) - 1; i >= 0; i--) rawWords[i] = words[i]!;
+      key = words;
     }
-    fingerprint(words, len, fp);
+    fingerprint(key, len, fp);
     const index = parent.length;
     if (table.insert(fp[0]!, fp[1]!) !== -1) return false;
     if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     parent.push(from);
     via.push(viaIndex);
-    frontier.push(s, words, len, index, depth);
+    frontier.push(s, key, len, index, depth);
     if (depth > maxDepth) maxDepth = depth;
     opts.visit?.(s, index, depth);
     if (property.kind === "invariant") note(property.violations(s), index, depth);

@@ -14,7 +14,7 @@
 import type { Conn } from "./conn.js";
 import { initialState, type Fate, type KState, type Pc, type Reply } from "./state.js";
 import type { Tuple } from "./tuple.js";
-import { PairMap } from "./pairmap.js";
+import { PairMap, pairHash } from "./pairmap.js";
 import { InputError } from "../errors.js";
 
 /** Packet numbers in a chain word: 5 bits each (number + 1; 0 ends the chain). */
@@ -44,11 +44,7 @@ export interface PackedLayout {
 
 /** A hash of a tuple's value words (address << 16 | port, source then
  * destination), the same in both forms: symmetry sorts packets by it. */
-export function tupleKey(a: number, b: number): number {
-  let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  return Math.imul(h, 0xc2b2ae35) ^ (h >>> 16);
-}
+export const tupleKey = pairHash;
 
 export const HAS_CT = 1 << 10;
 export const USES_SHIFT = 11;

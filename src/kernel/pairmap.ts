@@ -3,6 +3,13 @@
  * typed arrays: the packed state numbers tuples by value with it, several
  * times per step, where a Map of Maps costs tens of nanoseconds a lookup.
  */
+/** A 32-bit hash of two int32 (murmur-style finish). */
+export function pairHash(a: number, b: number): number {
+  let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  return Math.imul(h, 0xc2b2ae35) ^ (h >>> 16);
+}
+
 export class PairMap {
   private keys = new Int32Array(2 * 64);
   private vals = new Int32Array(64).fill(-1);
@@ -10,9 +17,7 @@ export class PairMap {
   size = 0;
 
   private slot(a: number, b: number): number {
-    let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
-    h ^= h >>> 15;
-    return h & this.mask;
+    return pairHash(a, b) & this.mask;
   }
 
   /** The number stored for (a, b), or -1. */

@@ -14,6 +14,9 @@ import { PATCHES } from "./variants.js";
 
 const HOOKS = ["takenBy", "uniqueSourcePort", "resolveClash", "clashMergeable", "clashWinnerUsable", "countResolved", "confirmClashStats", "udpReply"];
 
+/** The first line of what was thrown, for a one-line error. */
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+
 export async function loadPatchFile(file: string): Promise<Patch> {
   const field = `--patch ${file}`;
   if (!existsSync(file)) throw new InputError(`${field}: no such file`);
@@ -27,7 +30,7 @@ export async function loadPatchFile(file: string): Promise<Patch> {
     } else mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${field}: cannot load it: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+    throw new InputError(`${field}: cannot load it: ${firstLine(e)}`);
   }
   const p = (mod["default"] ?? mod["patch"]) as Partial<Patch> | undefined;
   const problem =
@@ -58,7 +61,7 @@ export async function loadPatchFile(file: string): Promise<Patch> {
       try {
         made = patch.apply(base, lib);
       } catch (e) {
-        throw new InputError(`${field}: apply threw: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+        throw new InputError(`${field}: apply threw: ${firstLine(e)}`);
       }
       const out: Record<string, unknown> = { ...(made ?? {}) };
       for (const [k, hook] of Object.entries(out)) {
@@ -69,7 +72,7 @@ export async function loadPatchFile(file: string): Promise<Patch> {
           try {
             return (hook as (...a: unknown[]) => unknown)(...args);
           } catch (e) {
-            throw new InputError(`${field}: ${k} threw: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+            throw new InputError(`${field}: ${k} threw: ${firstLine(e)}`);
           }
         };
       }
