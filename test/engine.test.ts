@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Action, Model, Property } from "../src/engine/model.js";
 import { search } from "../src/engine/search.js";
-import { rebuildPath } from "../src/engine/path.js";
+import { rebuildPath, ReplayError } from "../src/engine/path.js";
 import { FingerprintTable } from "../src/engine/fptable.js";
 import { fingerprint } from "../src/engine/fingerprint.js";
 
@@ -22,6 +22,23 @@ function counters(k: number, n: number): Model<number[]> {
 }
 
 const never: Property<number[]> = { name: "true", kind: "invariant", description: "", violations: () => [] };
+
+/** counters(k, n) with the in-place path and a progress measure (by default the
+ * sum of the counters: each step adds one), which lets the search sweep. */
+function sweepingCounters(k: number, n: number, progress = (w: Int32Array, len: number): number => w.subarray(0, len).reduce((a, b) => a + b, 0)): Model<number[]> {
+  return {
+    ...counters(k, n),
+    inPlace: {
+      scratch: () => Array(k).fill(0),
+      decode: (w, off, len, into) => {
+        for (let i = 0; i < len; i++) into[i] = w[off + i]!;
+        return into;
+      },
+      apply: (s, a) => void s[a.actor]!++,
+      progress,
+    },
+  };
+}
 
 describe("engine against closed forms", () => {
   for (const [k, n] of [
@@ -101,6 +118,50 @@ describe("engine against closed forms", () => {
     expect(small.collisionProbability).toBeGreaterThan(0);
     expect(big.collisionProbability).toBeGreaterThan(small.collisionProbability);
     expect(big.collisionProbability).toBeLessThan(1e-12);
+  });
+});
+
+describe("sweep-line search (progress measure)", () => {
+  it("finds the closed-form counts, forgetting passed levels, and the same numbering as keeping every fingerprint", () => {
+    for (const [k, n] of [
+      [2, 3],
+      [4, 5],
+      [6, 3],
+    ] as const) {
+      const swept = search(sweepingCounters(k, n), never);
+      const kept = search(sweepingCounters(k, n), never, { sweep: false });
+      expect(swept.swept).toBe(true);
+      expect(kept.swept).toBe(false);
+      expect(swept.states).toBe((n + 1) ** k);
+      expect(swept.transitions).toBe(k * n * (n + 1) ** (k - 1));
+      const links = (r: typeof swept): number[] => Array.from({ length: r.states }, (_, i) => r.links.parentOf(i) * 256 + r.links.viaOf(i));
+      expect(links(swept)).toEqual(links(kept));
+    }
+    // Holding a level at a time: well under what every fingerprint takes.
+    const big = [search(sweepingCounters(6, 5), never), search(sweepingCounters(6, 5), never, { sweep: false })];
+    expect(big[0]!.bytesPerState).toBeLessThan(big[1]!.bytesPerState * 0.75);
+  });
+
+  it("a measure that does not increase on some transition: the search does without it, with the same result", () => {
+    for (const bad of [() => 0, (w: Int32Array) => (w[0]! === 2 ? 0 : 1 + w[0]! + w[1]!)]) {
+      const r = search(sweepingCounters(3, 4, bad), never);
+      expect(r.swept).toBe(false);
+      expect(r.states).toBe(5 ** 3);
+      expect(r.transitions).toBe(3 * 4 * 5 ** 2);
+    }
+  });
+
+  it("replays a swept search's counterexample, and notices a replay that takes another road", () => {
+    const bad: Property<number[]> = { name: "bad", kind: "invariant", description: "", violations: (s) => (s[0] === 3 && s[1] === 2 ? ["hit"] : []) };
+    const m = sweepingCounters(3, 4);
+    const r = search(m, bad);
+    expect(r.swept).toBe(true);
+    const path = rebuildPath(m, r.links, r.violations[0]!.first);
+    expect(path.actions).toHaveLength(5);
+    expect(bad.violations(path.states.at(-1)!)).toEqual(["hit"]);
+    // A model that steps differently on replay than in the search.
+    const other: Model<number[]> = { ...m, next: (s, a) => s.map((v, i) => (i === a.actor ? v + 2 : v)) };
+    expect(() => rebuildPath(other, r.links, r.violations[0]!.first)).toThrow(ReplayError);
   });
 });
 

@@ -47,6 +47,20 @@ for (const name of builtinScenarioNames()) {
       }
     });
 
+    it("every transition of every release increases the progress measure, and the sweep keeps the search's numbering", () => {
+      for (const { name: kernel } of RELEASES) {
+        const property = resolveProperty(sc.replies ? "all-replied" : "no-drop");
+        const model = conntrackModel(sc, resolveKernel(kernel));
+        const swept = search(model, property);
+        const kept = search(model, property, { sweep: false });
+        // swept: no transition failed to increase the measure (else the search falls back).
+        expect([swept.swept, kept.swept], kernel).toEqual([true, false]);
+        expect(graph(swept), kernel).toEqual(graph(kept));
+        expect(swept.violations.map((v) => v.first)).toEqual(kept.violations.map((v) => v.first));
+        for (let i = 0; i < swept.states; i++) expect(swept.links.parentOf(i) * 256 + swept.links.viaOf(i)).toBe(kept.links.parentOf(i) * 256 + kept.links.viaOf(i));
+      }
+    });
+
     it("every reachable state survives encode and decode unchanged, in both forms", () => {
       for (const [{ name: kernel }, portable] of RELEASES.flatMap((r) => [[r, false], [r, true]] as const)) {
         const model = conntrackModel(sc, resolveKernel(kernel), { portable });

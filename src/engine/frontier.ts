@@ -97,6 +97,13 @@ export class PackedFrontier<S> implements Frontier<S> {
   get size(): number {
     return this.count;
   }
+  /** The encoding of the state `pop` returned last: `current[0 .. currentLength)`. */
+  get current(): Int32Array {
+    return this.cur;
+  }
+  get currentLength(): number {
+    return this.curLen;
+  }
   get bytes(): number {
     return this.data.byteLength;
   }

@@ -1,7 +1,8 @@
 /**
  * What a search keeps to rebuild paths: for every state number, its parent's
  * number and the index of the action taken (among the parent's expanded
- * actions), and the set of fingerprints, to check a replay against.
+ * actions), and something to check a replay against: the set of
+ * fingerprints, or (a sweep, which forgets them) 8 bits of each state's.
  */
 import type { FingerprintTable } from "./fptable.js";
 import type { Reductions } from "./reduce.js";
@@ -13,8 +14,8 @@ export interface ParentLinks {
   parentOf(index: number): number;
   /** The action's index in the parent's expanded list; for an initial state, its index among the initial states. */
   viaOf(index: number): number;
-  /** Whether the search stored a state with this fingerprint. */
-  has(hi: number, lo: number): boolean;
+  /** Whether state number `index` can be the state with this fingerprint. */
+  matches(index: number, hi: number, lo: number): boolean;
   /** The reductions the search used: replay must use the same. */
   readonly reduce: Reductions;
 }
@@ -33,8 +34,30 @@ export class SerialLinks implements ParentLinks {
   viaOf(i: number): number {
     return this.via[i]!;
   }
-  has(hi: number, lo: number): boolean {
+  matches(_i: number, hi: number, lo: number): boolean {
     return this.table.get(hi, lo) >= 0;
+  }
+}
+
+/** The low 8 bits of a fingerprint, which a sweep keeps for each state. */
+export const fingerprintTag = (lo: number): number => lo & 0xff;
+
+/** A sweep's links: the fingerprint tables are gone, a tag per state remains. */
+export class TaggedLinks implements ParentLinks {
+  constructor(
+    private readonly parent: Uint32Array,
+    private readonly via: Uint8Array,
+    private readonly tags: Uint8Array,
+    readonly reduce: Reductions,
+  ) {}
+  parentOf(i: number): number {
+    return this.parent[i]!;
+  }
+  viaOf(i: number): number {
+    return this.via[i]!;
+  }
+  matches(i: number, _hi: number, lo: number): boolean {
+    return this.tags[i] === fingerprintTag(lo);
   }
 }
 
@@ -53,7 +76,7 @@ export class PartitionedLinks implements ParentLinks {
     const n = this.parts.length;
     return this.parts[i % n]!.via[Math.floor(i / n)]!;
   }
-  has(hi: number, lo: number): boolean {
+  matches(_i: number, hi: number, lo: number): boolean {
     return this.parts[(lo >>> 0) % this.parts.length]!.table.get(hi, lo) >= 0;
   }
 }

@@ -64,4 +64,9 @@ export interface InPlace<S> {
    * encodes, decoding only what differs. Without it every successor starts
    * from a full decode. */
   restore?(s: S, base: Int32Array, now: Int32Array, len: number): void;
+  /** A progress measure on the encoding: a small non-negative integer that
+   * every transition strictly increases. With it a breadth-first search keeps
+   * only the fingerprints it may still meet (the sweep-line method, visited.ts);
+   * the search checks it and does without when it does not increase. */
+  progress?(words: Int32Array, len: number): number;
 }

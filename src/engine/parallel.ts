@@ -157,6 +157,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     collisionProbability: collisionProbability(states),
     heapFull: false,
     bytesPerState: states > 0 ? bytes / states : 0,
+    swept: false,
     violations,
     links: new PartitionedLinks(parts, reduce),
     workers: n,

@@ -32,11 +32,11 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
   const words = new Int32Array(model.encodedWords);
   const other = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
-  /** The search stored `rep`: its fingerprint is in the table. */
+  /** The search stored `rep` as state number `at`: the links agree with its fingerprint. */
   const known = (rep: S, at: number): void => {
     const len = model.encode(rep, words);
     fingerprint(words, len, fp);
-    if (!links.has(fp[0]!, fp[1]!)) throw new ReplayError(`replay diverged at state ${at}: the model is not deterministic`);
+    if (!links.matches(at, fp[0]!, fp[1]!)) throw new ReplayError(`replay diverged at state ${at}: the model is not deterministic`);
   };
   const same = (a: S, b: S): boolean => {
     const n = model.encode(a, words);

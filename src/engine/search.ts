@@ -2,14 +2,17 @@
  * Explicit-state exploration on one thread: breadth-first (shortest
  * counterexamples) or depth-first. Stores 64-bit fingerprints, not states, plus
  * one parent link and the index of the action taken per state, so a trace is
- * rebuilt by replay. parallel.ts splits a breadth-first search over threads.
+ * rebuilt by replay. With a model's progress measure, breadth-first keeps only
+ * the fingerprints it can still meet (visited.ts). parallel.ts splits a
+ * breadth-first search over threads.
  */
 import { getHeapStatistics } from "node:v8";
-import type { Action, Model, Property } from "./model.js";
+import type { Action, InPlace, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
-import { FingerprintTable, TableTooLargeError } from "./fptable.js";
+import { TableTooLargeError } from "./fptable.js";
 import { GrowableUint8, GrowableUint32 } from "./growable.js";
-import { NO_PARENT, SerialLinks, type ParentLinks } from "./links.js";
+import { fingerprintTag, NO_PARENT, SerialLinks, TaggedLinks, type ParentLinks } from "./links.js";
+import { AllVisited, SweepVisited } from "./visited.js";
 import { ObjectFrontier, PackedFrontier, type Frontier } from "./frontier.js";
 import { expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 
@@ -29,6 +32,9 @@ export interface SearchOptions<S> {
   /** Called once for every distinct state, when first reached. The state may be
    * the search's scratch: valid during the call only (copy it to keep it). */
   visit?: (s: S, index: number, depth: number) => void;
+  /** Use the model's progress measure to forget fingerprints (breadth-first,
+   * without `visit`; default true). Off, every fingerprint is kept. */
+  sweep?: boolean;
 }
 
 export interface Progress {
@@ -68,8 +74,11 @@ export interface SearchResult {
   collisionProbability: number;
   /** The frontier filled the JS heap (a memory stop no user budget asked for). */
   heapFull: boolean;
-  /** Memory of the visited-state store (table and parent links) per state. */
+  /** Memory of the visited-state store (fingerprint tables at their largest,
+   * parent links) per state. */
   bytesPerState: number;
+  /** The fingerprints were kept by progress and dropped when passed (visited.ts). */
+  swept: boolean;
   /** In order of first discovery. */
   violations: ViolationClass[];
   /** Parent links, for `rebuildPath`. */
@@ -85,18 +94,46 @@ export class SearchTooLargeError extends Error {}
 /** The order classes are listed in after a breadth-first search, whatever the numbering of states. */
 export const byDepthThenName = (a: ViolationClass, b: ViolationClass): number => a.depth - b.depth || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/** The model's progress measure did not increase on a transition. */
+class NotProgressing extends Error {}
+
 export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<S> = {}): SearchResult {
+  const progress = model.inPlace?.progress;
+  // Time and budgets count from here, the attempt with the measure included.
+  const started = performance.now();
+  if (progress && (opts.order ?? "bfs") === "bfs" && !opts.visit && opts.sweep !== false) {
+    try {
+      return explore(model, property, opts, started, progress);
+    } catch (e) {
+      // A measure that does not hold for this model (a user's patch can break
+      // it): the same search again, keeping every fingerprint.
+      if (!(e instanceof NotProgressing)) throw e;
+    }
+  }
+  return explore(model, property, opts, started, undefined);
+}
+
+function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<S>, started: number, progress: InPlace<S>["progress"]): SearchResult {
   const order = opts.order ?? "bfs";
   const maxStates = opts.maxStates ?? Infinity;
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
   const maxBytes = opts.maxMemoryBytes ?? Infinity;
   const reduce = opts.reduce ?? NO_REDUCTION;
-  const started = performance.now();
 
-  // A set of fingerprints: parent links are by state number.
-  const table = new FingerprintTable(16, false);
+  // Sets of fingerprints: parent links are by state number.
+  const all = progress ? undefined : new AllVisited();
+  const sweep = progress ? new SweepVisited() : undefined;
+  const visited = all ?? sweep!;
   const parent = new GrowableUint32(16);
   const via = new GrowableUint8(16);
+  /** A sweep's replay check: 8 bits of every state's fingerprint. */
+  const tags = new GrowableUint8(sweep ? 16 : 1);
+  /** Per depth, the least progress of a state found at it. */
+  const levelMin: number[] = [];
+  let rank = 0;
+  /** Progress of the state being expanded. */
+  let fromRank = -1;
+  let sweptDepth = -1;
   const words = new Int32Array(model.encodedWords);
   /** The last added state's own encoding (before symmetry), for the frontier to undo its step. */
   const rawWords = new Int32Array(model.encodedWords);
@@ -104,7 +141,8 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   const fp = new Uint32Array(2);
   const classes = new Map<string, ViolationClass>();
   const canonicalize = reduce.symmetry && model.inPlace?.canonicalize;
-  const frontier: Frontier<S> = model.inPlace ? new PackedFrontier(model, model.inPlace, order) : new ObjectFrontier(order, (s, a) => model.next(s, a));
+  const packed = model.inPlace ? new PackedFrontier(model, model.inPlace, order) : undefined;
+  const frontier: Frontier<S> = packed ?? new ObjectFrontier(order, (s, a) => model.next(s, a));
 
   let transitions = 0;
   let expanded = 0;
@@ -142,18 +180,28 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
       key = words;
     }
     fingerprint(key, len, fp);
+    if (progress) {
+      rank = progress(key, len);
+      // Negative or huge values are no measure either (tables are indexed by it).
+      if (rank <= fromRank || !(rank < 1 << 20)) throw new NotProgressing();
+    }
     const index = parent.length;
-    if (table.insert(fp[0]!, fp[1]!) !== -1) return false;
+    if (!visited.insert(fp[0]!, fp[1]!, rank)) return false;
     if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     parent.push(from);
     via.push(viaIndex);
+    if (sweep) {
+      tags.push(fingerprintTag(fp[1]!));
+      if (!(rank >= levelMin[depth]!)) levelMin[depth] = rank;
+    }
     frontier.push(s, key, len, index, depth);
     if (depth > maxDepth) maxDepth = depth;
     opts.visit?.(s, index, depth);
     if (property.kind === "invariant") note(property.violations(s), index, depth);
     return true;
   };
-  const memory = (): number => table.bytes + parent.bytes + via.bytes;
+  const links = (): number => parent.bytes + via.bytes + (sweep ? tags.bytes : 0);
+  const memory = (): number => visited.bytes + links();
   // An object frontier lives on the JS heap, which has its own limit: stop
   // cleanly before V8 runs out instead of crashing.
   const heapLimit = getHeapStatistics().heap_size_limit * 0.8;
@@ -171,7 +219,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
           budget = "max-seconds";
           break;
         }
-        if (table.bytesAfterGrowth + parent.bytes * 2 + frontier.bytes > maxBytes && table.size > table.growsAt * 0.8) {
+        if (visited.bytesAfterGrowth + parent.bytes * 2 + frontier.bytes > maxBytes && visited.nearGrowth) {
           budget = "max-memory";
           break;
         }
@@ -188,6 +236,12 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
       const s = frontier.pop();
       const index = frontier.index;
       const depth = frontier.depth;
+      if (sweep) {
+        // Breadth-first: every state of this depth and below was found, and
+        // all that is left to find lies above this level's least progress.
+        if (depth !== sweptDepth) sweep.forgetUpTo(levelMin[(sweptDepth = depth)]!);
+        fromRank = progress!(packed!.current, packed!.currentLength);
+      }
       const acts: readonly Action[] = expand(model, s, reduce);
       if (acts.length === 0) {
         terminal++;
@@ -229,9 +283,10 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
     verdictSeconds: firstViolation !== undefined ? (firstViolation - started) / 1000 : seconds,
     collisionProbability: collisionProbability(parent.length),
     heapFull,
-    bytesPerState: parent.length > 0 ? memory() / parent.length : 0,
+    bytesPerState: parent.length > 0 ? (visited.peakBytes + links()) / parent.length : 0,
+    swept: sweep !== undefined,
     violations,
-    links: new SerialLinks(table, parent.data, via.data, reduce),
+    links: all ? new SerialLinks(all.table, parent.data, via.data, reduce) : new TaggedLinks(parent.data, via.data, tags.data, reduce),
     workers: 1,
   };
 }

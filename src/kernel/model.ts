@@ -8,7 +8,7 @@ import type { Action, Model } from "../engine/model.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Ctx, Kernel } from "./kernel.js";
 import { cloneState, initialState, Pc, Reply, type KState } from "./state.js";
-import { stateCodec } from "./packed.js";
+import { progressMeasure, stateCodec } from "./packed.js";
 import { init_conntrack, nf_conntrack_find_get, raw_notrack } from "./steps/resolve_normal_ct.js";
 import { dnatChoices, nf_nat_setup_info_dst, nf_nat_setup_info_src, snatChoices } from "./steps/nf_nat_core.js";
 import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
@@ -181,6 +181,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       scratch: codec.scratch,
       decode: codec.decode,
       restore: codec.restore,
+      progress: progressMeasure(codec, sc.packets.map((p) => sc.natTable && p.nat)),
       apply: (st, a) => void step(quiet, st, a),
       ...(canonicalize ? { canonicalize } : {}),
     },

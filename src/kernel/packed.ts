@@ -11,8 +11,8 @@
  * each have a codec, use the portable form instead: the tuples' values, two
  * words each (five words a packet).
  */
-import type { Conn } from "./conn.js";
-import { initialState, type Fate, type KState, type Pc, type Reply } from "./state.js";
+import { IPS, type Conn } from "./conn.js";
+import { initialState, Pc, Reply, type Fate, type KState } from "./state.js";
 import type { Tuple } from "./tuple.js";
 import { PairMap, pairHash } from "./pairmap.js";
 import { InputError } from "../errors.js";
@@ -72,6 +72,46 @@ export interface StateCodec extends PackedLayout {
   decode(w: Int32Array, off: number, len: number, into: KState): KState;
   /** `s` encodes to `now`: make it what `base` encodes, decoding only what differs. */
   restore(s: KState, base: Int32Array, now: Int32Array, len: number): void;
+}
+
+/** IPS_CONFIRMED and IPS_DYING where a packet's first word holds the status. */
+const CONFIRMED_BIT = (IPS.CONFIRMED >>> STATUS_SHIFT) << 21;
+const DYING_BIT = (IPS.DYING >>> STATUS_SHIFT) << 21;
+
+/**
+ * The search's progress measure (InPlace.progress) on an encoding: the steps
+ * taken so far, so that each transition adds one and the sweep keeps a single
+ * level's fingerprints. A query's steps follow from where it is: S1 a hit (or
+ * NOTRACK) ends it with no entry of its own, init_conntrack goes to DNAT, or
+ * straight to confirm when the packet is not NATed (`nat[i]`). Then a reply
+ * counts one, and an entry's life two: marked DYING, and unlinked after it
+ * was confirmed. A step that kills an entry as it goes (v5.6's UDP tracker on
+ * a NAT_CLASH entry) adds more than one: still an increase, which is all the
+ * search needs (it checks that every transition increases the measure).
+ */
+export function progressMeasure(layout: PackedLayout, nat: readonly boolean[]): (w: Int32Array, len: number) => number {
+  const { words, packetWords, tableAt, chainWords } = layout;
+  // Steps taken, by pc, for a NATed packet and for one that is not.
+  const byPc = [
+    [0, 1, 2, 3, 4, 5],
+    [0, 1, 2, 2, 2, 3],
+  ] as const;
+  const linked = new Uint8Array(nat.length);
+  return (w, len) => {
+    if (len !== words) throw new Error(`a packed state has ${words} words, got ${len}`);
+    linked.fill(0);
+    for (let k = 0; k < chainWords; k++) for (let v = w[tableAt + k]!; (v & 31) !== 0; v >>>= 5) linked[(v & 31) - 1] = 1;
+    let n = 0;
+    for (let i = 0; i < nat.length; i++) {
+      const v = w[packetWords * i]!;
+      const pc = v & 7;
+      n += v & HAS_CT || pc !== Pc.DONE ? byPc[nat[i] ? 0 : 1][pc]! : 1;
+      if (((v >>> 5) & 7) > Reply.PENDING) n++;
+      if (v & DYING_BIT) n++;
+      if (v & CONFIRMED_BIT && !linked[i]) n++;
+    }
+    return n;
+  };
 }
 
 export function stateCodec(packets: number, cpus: number, portable = false): StateCodec {

@@ -1,0 +1,104 @@
+/**
+ * The serial search's set of visited fingerprints, in one of two forms.
+ *
+ * - AllVisited: one table holding every state's fingerprint.
+ * - SweepVisited, the sweep-line method (Christensen, Kristensen and Mailund,
+ *   TACAS 2001): when the model has a progress measure that every transition
+ *   strictly increases, a state can only be reached from states of lower
+ *   progress. A breadth-first search keeps one table per progress value and
+ *   drops the tables of values no state still to be expanded can lead to, so
+ *   it holds about one level of the graph instead of all of it: the same
+ *   states, transitions and verdicts, in less memory. The search checks the
+ *   measure on every transition and, should it ever not increase, starts again
+ *   with AllVisited (see search.ts).
+ */
+import { FingerprintTable } from "./fptable.js";
+
+export interface Visited {
+  /** Adds the fingerprint of a state of progress `rank` (0 without a measure); true if it was new. */
+  insert(hi: number, lo: number, rank: number): boolean;
+  /** Bytes its tables hold now. */
+  readonly bytes: number;
+  /** The most its tables held at once. */
+  readonly peakBytes: number;
+  /** Bytes it would hold if the next insert grew a table. */
+  readonly bytesAfterGrowth: number;
+  /** Whether a table is near its next growth (memory checks wait for that). */
+  readonly nearGrowth: boolean;
+}
+
+export class AllVisited implements Visited {
+  readonly table = new FingerprintTable(16, false);
+  insert(hi: number, lo: number): boolean {
+    return this.table.insert(hi, lo) === -1;
+  }
+  get bytes(): number {
+    return this.table.bytes;
+  }
+  get peakBytes(): number {
+    return this.table.bytes;
+  }
+  get bytesAfterGrowth(): number {
+    return this.table.bytesAfterGrowth;
+  }
+  get nearGrowth(): boolean {
+    return this.table.size > this.table.growsAt * 0.8;
+  }
+}
+
+export class SweepVisited implements Visited {
+  /** Table of the states of progress r at index r (progress values are small). */
+  private tables: (FingerprintTable | undefined)[] = [];
+  /** Tables below this index were dropped. */
+  private low = 0;
+  private live = 0;
+  private peak = 0;
+  /** What growing the largest live table would add (the worst next growth). */
+  private growth = 0;
+
+  insert(hi: number, lo: number, rank: number): boolean {
+    if (rank < this.low) throw new Error(`sweep: a state of progress ${rank} after the tables below ${this.low} were dropped`);
+    let t = this.tables[rank];
+    if (!t) {
+      while (this.tables.length <= rank) this.tables.push(undefined);
+      t = this.tables[rank] = new FingerprintTable(16, false);
+      this.live += t.bytes;
+    }
+    const before = t.bytes;
+    const added = t.insert(hi, lo) === -1;
+    if (t.bytes !== before) {
+      this.live += t.bytes - before;
+      if (this.live > this.peak) this.peak = this.live;
+      this.growth = Math.max(this.growth, t.bytesAfterGrowth - t.bytes);
+    }
+    return added;
+  }
+
+  /** No state of progress `rank` or lower will be reached again: drop their tables. */
+  forgetUpTo(rank: number): void {
+    for (let r = this.low; r <= rank && r < this.tables.length; r++) {
+      const t = this.tables[r];
+      if (t) this.live -= t.bytes;
+      this.tables[r] = undefined;
+    }
+    this.low = Math.max(this.low, rank + 1);
+    this.growth = 0;
+    for (let r = this.low; r < this.tables.length; r++) {
+      const t = this.tables[r];
+      if (t) this.growth = Math.max(this.growth, t.bytesAfterGrowth - t.bytes);
+    }
+  }
+
+  get bytes(): number {
+    return this.live;
+  }
+  get peakBytes(): number {
+    return Math.max(this.peak, this.live);
+  }
+  get bytesAfterGrowth(): number {
+    return this.live + this.growth;
+  }
+  get nearGrowth(): boolean {
+    return true;
+  }
+}
