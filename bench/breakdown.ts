@@ -11,9 +11,12 @@
  *            successor into words, undo with InPlace.restore
  *   hash     + its 64-bit fingerprint
  *   probe    + looking it up in a fingerprint table holding every state
+ *   level    hash, then look it up in a table holding only its level (what
+ *            the sweep probes, src/engine/visited.ts), instead of "probe"
  *
  * and prints each loop's rate as states/s (the search's unit) and nanoseconds
- * a transition; "search" is the real search's own rate. The last line is the
+ * a transition; "search" rows are the real search's own rate, as it runs by
+ * default (sweeping) and keeping every fingerprint. The last line is the
  * ceiling of any search that runs these step functions: their cost alone, as
  * if decoding, packing, hashing and storing were free.
  *
@@ -42,11 +45,18 @@ const property = PROPERTIES.find((p) => p.name === (replies ? "all-replied" : "n
 const ip = model.inPlace!;
 const W = model.encodedWords;
 
-// The real search, keeping each state's encoding as it is first reached.
+// The search, keeping each state's encoding and depth as it is first reached.
 let all = new Int32Array(W * 1024);
+let depthOf = new Uint8Array(1024);
 let count = 0;
 const r = search(model, property, {
-  visit(s) {
+  visit(s, _i, depth) {
+    if (count === depthOf.length) {
+      const grown = new Uint8Array(count * 2);
+      grown.set(depthOf);
+      depthOf = grown;
+    }
+    depthOf[count] = depth;
     if ((count + 1) * W > all.length) {
       const grown = new Int32Array(all.length * 2);
       grown.set(all);
@@ -64,12 +74,16 @@ const cur = new Int32Array(W);
 const succ = new Int32Array(W);
 const fp = new Uint32Array(2);
 const table = new FingerprintTable(states / 0.8, false);
+const levelSize = new Array<number>(r.maxDepth + 1).fill(0);
+for (let i = 0; i < states; i++) levelSize[depthOf[i]!]!++;
+const levels = levelSize.map((n) => new FingerprintTable(n / 0.8, false));
 for (let i = 0; i < states; i++) {
   fingerprint(all.subarray(i * W, (i + 1) * W), W, fp);
   table.insert(fp[0]!, fp[1]!);
+  levels[depthOf[i]!]!.insert(fp[0]!, fp[1]!);
 }
 
-const PHASES = ["clone", "steps", "encode", "hash", "probe"] as const;
+const PHASES = ["clone", "steps", "encode", "hash", "probe", "level"] as const;
 /** Keeps each copy alive, so that the compiler cannot drop the copying loop's work. */
 let sink: unknown;
 /** One pass over every state doing loop `mode` (an index into PHASES) for each transition; returns seconds. */
@@ -88,7 +102,8 @@ function pass(mode: number): number {
       ip.apply(base, acts[j]!);
       model.encode(base, succ);
       if (mode >= 3) fingerprint(succ, W, fp);
-      if (mode >= 4 && table.get(fp[0]!, fp[1]!) >= 0) seen++;
+      if (mode === 4 && table.get(fp[0]!, fp[1]!) >= 0) seen++;
+      if (mode === 5 && levels[depthOf[i]! + 1]!.get(fp[0]!, fp[1]!) >= 0) seen++;
       ip.restore!(base, cur, succ, W);
     }
   }
@@ -101,13 +116,18 @@ console.log(`breakdown on ${cpus()[0]?.model ?? "?"}, Node ${process.version}: $
 console.log(`${states.toLocaleString("en-US")} states, ${transitions.toLocaleString("en-US")} transitions (${(transitions / states).toFixed(2)} a state)`);
 console.log("");
 const rows: string[][] = [["loop", "seconds", "states/s", "ns/transition", "added"]];
-rows.push(["search", r.seconds.toFixed(2), Math.round(states / r.seconds).toLocaleString("en-US"), ((r.seconds * 1e9) / transitions).toFixed(0), ""]);
+for (const sweep of [true, false]) {
+  const t = search(model, property, { sweep });
+  if (t.states !== states || t.transitions !== transitions) throw new Error("the search found another graph");
+  rows.push([t.swept ? "search (sweep)" : "search (all kept)", t.seconds.toFixed(2), Math.round(states / t.seconds).toLocaleString("en-US"), ((t.seconds * 1e9) / transitions).toFixed(0), `${t.bytesPerState.toFixed(1)} B/state`]);
+}
 const ns: number[] = [];
 PHASES.forEach((name, i) => {
   pass(i); // warm-up: the first pass also compiles
   const s = Math.min(pass(i), pass(i));
   ns.push((s * 1e9) / transitions);
-  rows.push([name, s.toFixed(2), Math.round(states / s).toLocaleString("en-US"), ns[i]!.toFixed(0), i === 0 || i === 2 ? "" : `+${(ns[i]! - ns[i - 1]!).toFixed(0)}`]);
+  const added = i === 0 || i === 2 ? "" : `+${(ns[i]! - ns[i === 5 ? 3 : i - 1]!).toFixed(0)}`;
+  rows.push([name, s.toFixed(2), Math.round(states / s).toLocaleString("en-US"), ns[i]!.toFixed(0), added]);
 });
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
 for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));

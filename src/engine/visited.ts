@@ -61,7 +61,8 @@ export class SweepVisited implements Visited {
     let t = this.tables[rank];
     if (!t) {
       while (this.tables.length <= rank) this.tables.push(undefined);
-      t = this.tables[rank] = new FingerprintTable(16, false);
+      // Sized like the level below, which the next one tends to resemble.
+      t = this.tables[rank] = new FingerprintTable(this.tables[rank - 1]?.size ?? 16, false);
       this.live += t.bytes;
     }
     const before = t.bytes;

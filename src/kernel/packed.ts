@@ -91,25 +91,23 @@ const DYING_BIT = (IPS.DYING >>> STATUS_SHIFT) << 21;
  */
 export function progressMeasure(layout: PackedLayout, nat: readonly boolean[]): (w: Int32Array, len: number) => number {
   const { words, packetWords, tableAt, chainWords } = layout;
-  // Steps taken, by pc, for a NATed packet and for one that is not.
-  const byPc = [
-    [0, 1, 2, 3, 4, 5],
-    [0, 1, 2, 2, 2, 3],
-  ] as const;
-  const linked = new Uint8Array(nat.length);
+  // Steps taken by packet i at each pc (8 a packet): a NATed packet passes
+  // DNAT and SNAT, another goes from init_conntrack straight to confirm.
+  const byPc = new Int8Array(nat.length * 8);
+  nat.forEach((natted, i) => byPc.set(natted ? [0, 1, 2, 3, 4, 5] : [0, 1, 2, 2, 2, 3], i * 8));
   return (w, len) => {
     if (len !== words) throw new Error(`a packed state has ${words} words, got ${len}`);
-    linked.fill(0);
-    for (let k = 0; k < chainWords; k++) for (let v = w[tableAt + k]!; (v & 31) !== 0; v >>>= 5) linked[(v & 31) - 1] = 1;
     let n = 0;
     for (let i = 0; i < nat.length; i++) {
       const v = w[packetWords * i]!;
       const pc = v & 7;
-      n += v & HAS_CT || pc !== Pc.DONE ? byPc[nat[i] ? 0 : 1][pc]! : 1;
+      n += v & HAS_CT || pc !== Pc.DONE ? byPc[i * 8 + pc]! : 1;
       if (((v >>> 5) & 7) > Reply.PENDING) n++;
       if (v & DYING_BIT) n++;
-      if (v & CONFIRMED_BIT && !linked[i]) n++;
+      if (v & CONFIRMED_BIT) n++;
     }
+    // Confirmed and unlinked = confirmed less linked (only confirmed entries are linked).
+    for (let k = 0; k < chainWords; k++) for (let v = w[tableAt + k]!; (v & 31) !== 0; v >>>= 5) n--;
     return n;
   };
 }
