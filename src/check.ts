@@ -118,6 +118,9 @@ export interface CheckReport {
   seconds: number;
   statesPerSecond: number;
   bytesPerState: number;
+  /** What the search kept of visited states: one level's fingerprints (the
+   * sweep), all of them, or all after a step did not increase the progress measure. */
+  store: "sweep" | "all" | "all-after-sweep";
   collisionProbability: number;
   drops: DropSummary[];
   counterexampleClass: string | null;
@@ -153,6 +156,7 @@ export function checkReport(run: CheckRun): CheckReport {
     statesPerSecond: r.statesPerSecond,
     verdictSeconds: r.verdictSeconds,
     bytesPerState: r.bytesPerState,
+    store: r.swept ? "sweep" : r.restarted ? "all-after-sweep" : "all",
     workers: r.workers,
     collisionProbability: r.collisionProbability,
     drops: [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({

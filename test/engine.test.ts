@@ -142,13 +142,22 @@ describe("sweep-line search (progress measure)", () => {
     expect(big[0]!.bytesPerState).toBeLessThan(big[1]!.bytesPerState * 0.75);
   });
 
-  it("a measure that does not increase on some transition: the search does without it, with the same result", () => {
-    for (const bad of [() => 0, (w: Int32Array) => (w[0]! === 2 ? 0 : 1 + w[0]! + w[1]!)]) {
+  it("a measure that does not increase on some transition, early or deep, or is no whole number: the search runs again without it, same result", () => {
+    const sum = (w: Int32Array): number => w[0]! + w[1]! + w[2]!;
+    for (const bad of [() => 0, (w: Int32Array) => (w[0]! === 2 ? 0 : 1 + sum(w)), (w: Int32Array) => (sum(w) === 10 ? 3 : sum(w)), (w: Int32Array) => sum(w) / 2]) {
       const r = search(sweepingCounters(3, 4, bad), never);
-      expect(r.swept).toBe(false);
+      expect([r.swept, r.restarted]).toEqual([false, true]);
       expect(r.states).toBe(5 ** 3);
       expect(r.transitions).toBe(3 * 4 * 5 ** 2);
     }
+    expect(search(sweepingCounters(3, 4), never).restarted).toBe(false);
+  });
+
+  it("a state budget stops a sweeping search incomplete, with what it explored", () => {
+    const r = search(sweepingCounters(4, 5), never, { maxStates: 500 });
+    expect([r.swept, r.complete, r.verdict, r.budget]).toEqual([true, false, "incomplete", "max-states"]);
+    expect(r.states).toBeGreaterThanOrEqual(500);
+    expect(r.states).toBeLessThan(6 ** 4);
   });
 
   it("replays a swept search's counterexample, and notices a replay that takes another road", () => {

@@ -76,19 +76,33 @@ describe("--patch", () => {
     expectInputError(file, /^conntrack-mc: an entry's status has bits 0x4 the model does not track .*\n$/);
   });
 
+  it("a patch whose step does not increase the progress measure: the search runs again keeping every fingerprint, same result", () => {
+    // Clearing the winner's CONFIRMED bit while merging into it makes that confirm count nothing.
+    const file = join(dir, "unconfirm.mjs");
+    writeFileSync(file, 'export default { id: "mine", title: "t", requires: ["71d8c47fc653"], apply: () => ({ clashMergeable: (w) => { w.status &= ~8; return true; } }) };\n');
+    const args = ["check", "dns-3-packets", "--kernel", "v5.0+mine", "--patch", file, "--no-reduce"];
+    const [restarted, workers] = [JSON.parse(cli(...args, "--json").out), JSON.parse(cli(...args, "--json", "--workers", "2").out)];
+    expect(restarted.store).toBe("all-after-sweep");
+    // Workers never sweep: their counts are the plain search's.
+    expect([restarted.states, restarted.transitions, restarted.drops]).toEqual([workers.states, workers.transitions, workers.drops]);
+    expect(cli(...args).out).toMatch(/^store {6}every fingerprint: a step did not increase the progress measure/m);
+  });
+
   it("a user's patch runs on workers too, with the one-thread result", () => {
     const args = ["check", "dns-3-packets", "--kernel", "v5.0+merge-on-same-origin", "--patch", EXAMPLE, "--property", "all-replied", "--no-reduce", "--json"];
     const [one, two] = [JSON.parse(cli(...args).out), JSON.parse(cli(...args, "--workers", "2").out)];
     expect(two.workers).toBe(2);
-    expect({ ...two, seconds: 0, verdictSeconds: 0, statesPerSecond: 0, bytesPerState: 0, workers: 0, counterexample: null }).toEqual({
+    expect({ ...two, seconds: 0, verdictSeconds: 0, statesPerSecond: 0, bytesPerState: 0, store: "", workers: 0, counterexample: null }).toEqual({
       ...one,
       seconds: 0,
       verdictSeconds: 0,
       statesPerSecond: 0,
       bytesPerState: 0,
+      store: "",
       workers: 0,
       counterexample: null,
     });
+    expect([one.store, two.store]).toEqual(["sweep", "all"]);
   });
 
   it("a missing file and an unknown patch name are one-line errors", () => {

@@ -43,6 +43,9 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
   lines.push(
     `time       ${fmtSeconds(r.seconds)} s${r.verdict === "violated" ? ` (first violation after ${fmtSeconds(r.verdictSeconds)} s)` : ""}, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored${r.workers > 1 ? `, ${r.workers} workers` : ""}`,
   );
+  if (r.store === "all-after-sweep") {
+    lines.push("store      every fingerprint: a step did not increase the progress measure, so the search ran again without the sweep (the time counts both runs)");
+  }
   lines.push(`collision  ${r.collisionProbability.toExponential(1)} (probability that two states share a 64-bit fingerprint)`);
   lines.push("");
   if (r.drops.length === 0) {

@@ -158,6 +158,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     heapFull: false,
     bytesPerState: states > 0 ? bytes / states : 0,
     swept: false,
+    restarted: false,
     violations,
     links: new PartitionedLinks(parts, reduce),
     workers: n,

@@ -79,6 +79,10 @@ export interface SearchResult {
   bytesPerState: number;
   /** The fingerprints were kept by progress and dropped when passed (visited.ts). */
   swept: boolean;
+  /** A step did not increase the model's progress measure, so the sweep was
+   * abandoned and the search ran again keeping every fingerprint: `seconds`
+   * and the time budget count both runs, and progress reports started over. */
+  restarted: boolean;
   /** In order of first discovery. */
   violations: ViolationClass[];
   /** Parent links, for `rebuildPath`. */
@@ -108,6 +112,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
       // A measure that does not hold for this model (a user's patch can break
       // it): the same search again, keeping every fingerprint.
       if (!(e instanceof NotProgressing)) throw e;
+      return { ...explore(model, property, opts, started, undefined), restarted: true };
     }
   }
   return explore(model, property, opts, started, undefined);
@@ -182,8 +187,8 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
     fingerprint(key, len, fp);
     if (progress) {
       rank = progress(key, len);
-      // Negative or huge values are no measure either (tables are indexed by it).
-      if (rank <= fromRank || !(rank < 1 << 20)) throw new NotProgressing();
+      // Fractions, negative or huge values are no measure either (tables are indexed by it).
+      if (rank <= fromRank || (rank | 0) !== rank || rank >= 1 << 20) throw new NotProgressing();
     }
     const index = parent.length;
     if (!visited.insert(fp[0]!, fp[1]!, rank)) return false;
@@ -192,7 +197,8 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
     via.push(viaIndex);
     if (sweep) {
       tags.push(fingerprintTag(fp[1]!));
-      if (!(rank >= levelMin[depth]!)) levelMin[depth] = rank;
+      const least = levelMin[depth];
+      if (least === undefined || rank < least) levelMin[depth] = rank;
     }
     frontier.push(s, key, len, index, depth);
     if (depth > maxDepth) maxDepth = depth;
@@ -219,7 +225,8 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
           budget = "max-seconds";
           break;
         }
-        if (visited.bytesAfterGrowth + parent.bytes * 2 + frontier.bytes > maxBytes && visited.nearGrowth) {
+        // The link arrays grow together, each to about twice its bytes while it is copied.
+        if (visited.bytesAfterGrowth + links() * 2 + frontier.bytes > maxBytes && visited.nearGrowth) {
           budget = "max-memory";
           break;
         }
@@ -285,6 +292,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
     heapFull,
     bytesPerState: parent.length > 0 ? (visited.peakBytes + links()) / parent.length : 0,
     swept: sweep !== undefined,
+    restarted: false,
     violations,
     links: all ? new SerialLinks(all.table, parent.data, via.data, reduce) : new TaggedLinks(parent.data, via.data, tags.data, reduce),
     workers: 1,
