@@ -55,16 +55,15 @@ export class SweepVisited implements Visited {
   private peak = 0;
   /** What growing the largest live table would add (the worst next growth). */
   private growth = 0;
-  /** Entries of the largest table the last forgetUpTo dropped: a new level's
-   * table starts that big, since neighbouring levels tend to be alike. */
-  private dropped = 16;
 
   insert(hi: number, lo: number, rank: number): boolean {
     if (rank < this.low) throw new Error(`sweep: a state of progress ${rank} after the tables below ${this.low} were dropped`);
     let t = this.tables[rank];
     if (!t) {
       while (this.tables.length <= rank) this.tables.push(undefined);
-      t = this.tables[rank] = new FingerprintTable(this.dropped, false);
+      // Small, and grown as filled: starting a table at the size of the level
+      // before costs memory when several progress values are live at once.
+      t = this.tables[rank] = new FingerprintTable(16, false);
       this.live += t.bytes;
       if (this.live > this.peak) this.peak = this.live;
       this.growth = Math.max(this.growth, t.bytesAfterGrowth - t.bytes);
@@ -81,16 +80,11 @@ export class SweepVisited implements Visited {
 
   /** No state of progress `rank` or lower will be reached again: drop their tables. */
   forgetUpTo(rank: number): void {
-    let dropped = 0;
     for (let r = this.low; r <= rank && r < this.tables.length; r++) {
       const t = this.tables[r];
-      if (t) {
-        this.live -= t.bytes;
-        dropped = Math.max(dropped, t.size);
-      }
+      if (t) this.live -= t.bytes;
       this.tables[r] = undefined;
     }
-    if (dropped > 0) this.dropped = dropped;
     this.low = Math.max(this.low, rank + 1);
     this.growth = 0;
     for (let r = this.low; r < this.tables.length; r++) {
