@@ -32,15 +32,16 @@ const CASES = [
 
 describe("parallel search", () => {
   for (const [name, kernel, property] of CASES) {
-    it(`${name} on ${kernel} (${property}): the serial search's graph and classes, with 2 and 3 workers`, () => {
+    it(`${name} on ${kernel} (${property}): the serial search's graph and classes, with 2 and 3 workers, sweeping or keeping every fingerprint`, () => {
       const sc = resolveScenario(name);
-      for (const reduce of ["none", "symmetry"] as const) {
-        const opts: CheckOptions = { reduce: REDUCTIONS[reduce] };
+      for (const [reduce, sweep] of [["none", true], ["symmetry", true], ["none", false]] as const) {
+        const opts: CheckOptions = { reduce: REDUCTIONS[reduce], sweep };
         const serial = runCheck(sc, kernel, property, opts).result;
         expect(serial.workers).toBe(1);
         for (const workers of [2, 3]) {
           const run = runCheck(sc, kernel, property, { ...opts, workers });
           expect(run.result.workers).toBe(workers);
+          expect([run.result.swept, run.result.restarted]).toEqual([sweep, false]);
           expect(facts(run.result), `${reduce}, ${workers} workers`).toEqual(facts(serial));
           // Every class's first state is rebuilt by replay, at its breadth-first depth, and shows the class.
           for (const v of run.result.violations) {

@@ -62,10 +62,11 @@ export class TaggedLinks implements ParentLinks {
 }
 
 /** Links of a search split over workers: worker w owns the fingerprints with
- * lo % n === w, and its k-th state is number k * n + w. */
+ * lo % n === w, and its k-th state is number k * n + w. A worker that swept
+ * sends tags instead of its table. */
 export class PartitionedLinks implements ParentLinks {
   constructor(
-    private readonly parts: readonly { table: FingerprintTable; parent: Uint32Array; via: Uint8Array }[],
+    private readonly parts: readonly { table: FingerprintTable | undefined; tags: Uint8Array; parent: Uint32Array; via: Uint8Array }[],
     readonly reduce: Reductions,
   ) {}
   parentOf(i: number): number {
@@ -76,7 +77,9 @@ export class PartitionedLinks implements ParentLinks {
     const n = this.parts.length;
     return this.parts[i % n]!.via[Math.floor(i / n)]!;
   }
-  matches(_i: number, hi: number, lo: number): boolean {
-    return this.parts[(lo >>> 0) % this.parts.length]!.table.get(hi, lo) >= 0;
+  matches(i: number, hi: number, lo: number): boolean {
+    const n = this.parts.length;
+    const part = this.parts[i % n]!;
+    return part.table ? part.table.get(hi, lo) >= 0 : part.tags[Math.floor(i / n)] === fingerprintTag(lo);
   }
 }

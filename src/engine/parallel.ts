@@ -20,6 +20,7 @@ import {
   slot,
   STOP,
   STOP_MEMORY,
+  STOP_NO_PROGRESS,
   STOP_NONE,
   STOP_SECONDS,
   STOP_STATES,
@@ -68,6 +69,8 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
       receiveFrom[v]![u] = ch.port2;
     }
   }
+  // As in the serial search: the sweep when the model has a progress measure.
+  const sweep = opts.sweep !== false && model.inPlace.progress !== undefined;
   const resultPorts: MessagePort[] = [];
   const workers: Worker[] = [];
   for (let w = 0; w < n; w++) {
@@ -81,6 +84,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
       reduce,
       maxStates: opts.maxStates ?? Infinity,
       maxBytes: opts.maxMemoryBytes ?? Infinity,
+      sweep,
       sendTo: sendTo[w]!,
       receiveFrom: receiveFrom[w]!,
       results: ch.port1,
@@ -119,6 +123,13 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     throw Object.assign(new Error(failed ? why : `parallel search: ${why}`), { name: failed?.errorName ?? "Error" });
   }
   const rs = results as WorkerResult[];
+  if (Atomics.load(ctl, STOP) === STOP_NO_PROGRESS) {
+    // As search.ts does: again keeping every fingerprint, within what is left of the time budget.
+    const spent = (performance.now() - started) / 1000;
+    const again = parallelSearch(model, property, { ...opts, sweep: false, ...(opts.maxSeconds !== undefined ? { maxSeconds: Math.max(0, opts.maxSeconds - spent) } : {}) });
+    const seconds = again.seconds + spent;
+    return { ...again, seconds, statesPerSecond: seconds > 0 ? again.states / seconds : again.states, verdictSeconds: again.verdictSeconds + spent, restarted: true };
+  }
 
   const classes = new Map<string, ViolationClass>();
   for (const r of rs) {
@@ -132,12 +143,12 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     }
   }
   const violations = [...classes.values()].sort(byDepthThenName);
-  const parts = rs.map((r) => ({ table: FingerprintTable.fromSlots(r.slots, r.size), parent: r.parent, via: r.via }));
+  const parts = rs.map((r) => ({ table: r.slots.length > 0 ? FingerprintTable.fromSlots(r.slots, r.size) : undefined, tags: r.tags, parent: r.parent, via: r.via }));
   // A budget counts only if it cut some work short: a stop that came after the end changes nothing.
   const stop = rs.some((r) => r.cut) ? Atomics.load(ctl, STOP) : STOP_NONE;
   const budget: Budget | undefined = stop === STOP_STATES ? "max-states" : stop === STOP_SECONDS ? "max-seconds" : stop === STOP_MEMORY ? "max-memory" : undefined;
   const states = rs.reduce((a, r) => a + r.states, 0);
-  const bytes = parts.reduce((a, p) => a + p.table.bytes + p.parent.byteLength + p.via.byteLength, 0);
+  const bytes = rs.reduce((a, r) => a + r.storeBytes + r.tags.byteLength + r.parent.byteLength + r.via.byteLength, 0);
   const seconds = (performance.now() - started) / 1000;
   const firsts = rs.flatMap((r) => (r.firstViolation !== undefined ? [r.firstViolation] : []));
   const startedAt = performance.timeOrigin + started;
@@ -157,7 +168,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     collisionProbability: collisionProbability(states),
     heapFull: false,
     bytesPerState: states > 0 ? bytes / states : 0,
-    swept: false,
+    swept: sweep,
     restarted: false,
     violations,
     links: new PartitionedLinks(parts, reduce),

@@ -23,7 +23,7 @@ export const FINISHED = 3;
 /** STOP as the last worker to reach a barrier saw it: all act on the same value. */
 export const DECIDED = 4;
 export const PER_WORKER = 8;
-/** Then, per worker w at 8 + 8w: states, transitions, frontier, depth, KiB of the store, next level's size, mail. */
+/** Then, per worker w at 8 + 8w: states, transitions, frontier, depth, KiB of the store, next level's size, mail, least progress. */
 export const W_STATES = 0;
 export const W_TRANSITIONS = 1;
 export const W_FRONTIER = 2;
@@ -32,12 +32,16 @@ export const W_KIB = 4;
 export const W_NEXT = 5;
 /** Bumped (and notified) by a sender after each batch to this worker, so it wakes at once. */
 export const W_MAIL = 6;
+/** Sweep: the least progress of the states this worker added to the next level. */
+export const W_LEVEL_MIN = 7;
 
 export const STOP_NONE = 0;
 export const STOP_STATES = 1;
 export const STOP_SECONDS = 2;
 export const STOP_MEMORY = 3;
 export const STOP_ERROR = 4;
+/** A step did not increase the progress measure: the sweep is abandoned. */
+export const STOP_NO_PROGRESS = 5;
 
 export const controlWords = (workers: number): number => 8 + PER_WORKER * workers;
 export const slot = (w: number, field: number): number => 8 + PER_WORKER * w + field;
@@ -50,6 +54,8 @@ export interface WorkerInit {
   readonly reduce: Reductions;
   readonly maxStates: number;
   readonly maxBytes: number;
+  /** Keep fingerprints by progress and drop the passed ones (visited.ts). */
+  readonly sweep: boolean;
   /** sendTo[v]: this worker's port to worker v (undefined for itself). */
   readonly sendTo: (MessagePort | undefined)[];
   /** receiveFrom[u]: the port worker u sends to this one on. */
@@ -92,8 +98,13 @@ export interface WorkerResult {
   readonly cut: boolean;
   /** When it first saw a violation, in ms since the epoch. */
   readonly firstViolation?: number;
+  /** The fingerprint table's slots (empty after a sweep). */
   readonly slots: Uint32Array;
   readonly size: number;
+  /** After a sweep: 8 bits of each state's fingerprint, for replay. */
+  readonly tags: Uint8Array;
+  /** The most the fingerprint tables held at once. */
+  readonly storeBytes: number;
   readonly parent: Uint32Array;
   readonly via: Uint8Array;
 }

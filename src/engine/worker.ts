@@ -10,9 +10,10 @@
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import type { Action, InPlace, Model, Property } from "./model.js";
 import { fingerprint } from "./fingerprint.js";
-import { FingerprintTable, TableTooLargeError } from "./fptable.js";
+import { TableTooLargeError } from "./fptable.js";
 import { GrowableInt32, GrowableUint8, GrowableUint32 } from "./growable.js";
-import { NO_PARENT } from "./links.js";
+import { fingerprintTag, NO_PARENT } from "./links.js";
+import { AllVisited, SweepVisited } from "./visited.js";
 import { expand } from "./reduce.js";
 import {
   barrier,
@@ -22,11 +23,13 @@ import {
   STOP,
   STOP_ERROR,
   STOP_MEMORY,
+  STOP_NO_PROGRESS,
   STOP_NONE,
   STOP_STATES,
   W_DEPTH,
   W_FRONTIER,
   W_KIB,
+  W_LEVEL_MIN,
   W_MAIL,
   W_NEXT,
   W_STATES,
@@ -44,6 +47,10 @@ const BATCH_WORDS = 1 << 16;
 const HEAD = 5;
 /** Set in a record's action word: the state breaks the invariant. */
 const BAD = 256;
+/** A sweep's progress value sits above those bits in the action word. */
+const RANK_SHIFT = 9;
+/** No state added to the next level yet. */
+const NO_RANK = 0x7fffffff;
 
 const init = workerData as WorkerInit;
 
@@ -66,9 +73,16 @@ async function main(): Promise<void> {
 function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): void {
   const n = init.workers;
   const me = init.id;
-  const table = new FingerprintTable(16, false);
+  // As in the serial search (search.ts): the sweep when the model has a progress measure.
+  const progress = init.sweep ? ip.progress : undefined;
+  const all = progress ? undefined : new AllVisited();
+  const sweep = progress ? new SweepVisited() : undefined;
+  const visited = all ?? sweep!;
   const parent = new GrowableUint32(16);
   const via = new GrowableUint8(16);
+  const tags = new GrowableUint8(sweep ? 16 : 1);
+  /** Least progress among the states this worker added to the next level. */
+  let nextMin = NO_RANK;
   const words = new Int32Array(model.encodedWords);
   const cur = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
@@ -110,7 +124,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     Atomics.store(ctl, slot(me, W_STATES), parent.length);
     Atomics.store(ctl, slot(me, W_TRANSITIONS), Math.min(transitions, 0x7fffffff));
     Atomics.store(ctl, slot(me, W_DEPTH), maxDepth);
-    const bytes = table.bytes + parent.bytes + via.bytes + current.bytes + next.bytes + own.bytes;
+    const bytes = visited.bytes + parent.bytes + via.bytes + tags.bytes + current.bytes + next.bytes + own.bytes;
     Atomics.store(ctl, slot(me, W_KIB), Math.ceil(bytes / 1024));
   };
   const total = (field: number): number => {
@@ -120,12 +134,16 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
   };
   const stop = (why: number): void => void Atomics.compareExchange(ctl, STOP, STOP_NONE, why);
 
-  /** Stores the state in words[off..off+len) unless known. */
-  const add = (w: Int32Array, off: number, len: number, from: number, viaIndex: number, depth: number, hi: number, lo: number, bad: boolean): void => {
-    if (table.insert(hi, lo) !== -1) return;
+  /** Stores the state in words[off..off+len), of progress `rank` under a sweep, unless known. */
+  const add = (w: Int32Array, off: number, len: number, from: number, viaIndex: number, depth: number, hi: number, lo: number, bad: boolean, rank: number): void => {
+    if (!visited.insert(hi, lo, rank)) return;
     const index = parent.length * n + me;
     parent.push(from);
     via.push(viaIndex);
+    if (sweep) {
+      tags.push(fingerprintTag(lo));
+      if (rank < nextMin) nextMin = rank;
+    }
     next.reserve(len + 2);
     const d = next.data;
     let t = next.length;
@@ -142,17 +160,17 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
       if (total(W_KIB) * 1024 > init.maxBytes) stop(STOP_MEMORY);
     }
   };
-  /** Sends the successor in `words` to its owner. */
-  const emit = (len: number, from: number, viaIndex: number, bad: boolean): void => {
+  /** Sends the successor in `words`, of progress `rank`, to its owner. */
+  const emit = (len: number, from: number, viaIndex: number, bad: boolean, rank: number): void => {
     if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     fingerprint(words, len, fp);
     const owner = fp[1]! % n;
     if (owner === me && ownNow) {
-      add(words, 0, len, from, viaIndex, nextDepth, fp[0]!, fp[1]!, bad);
+      add(words, 0, len, from, viaIndex, nextDepth, fp[0]!, fp[1]!, bad, rank);
       return;
     }
-    // The action index (< 256) and the invariant's verdict share a word.
-    const viaWord = viaIndex | (bad ? BAD : 0);
+    // The action index (< 256), the invariant's verdict and the progress share a word.
+    const viaWord = viaIndex | (bad ? BAD : 0) | (rank << RANK_SHIFT);
     if (owner === me) {
       own.reserve(len + HEAD);
       own.length = writeRecord(own.data, own.length, from, viaWord, len);
@@ -193,7 +211,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     for (let at = 0; at < length; ) {
       const len = data[at + 2]!;
       const v = data[at + 1]!;
-      if (Atomics.load(ctl, STOP) === STOP_NONE) add(data, at + HEAD, len, data[at]! >>> 0, v & 255, depth, data[at + 3]!, data[at + 4]!, (v & BAD) !== 0);
+      if (Atomics.load(ctl, STOP) === STOP_NONE) add(data, at + HEAD, len, data[at]! >>> 0, v & 255, depth, data[at + 3]!, data[at + 4]!, (v & BAD) !== 0, v >>> RANK_SHIFT);
       else cut = true;
       at += HEAD + len;
     }
@@ -224,11 +242,16 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     const len = model.encode(s, words);
     if (canonicalize) canonicalize(words, len);
     fingerprint(words, len, fp);
-    if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!, invariant && property.violations(s).length > 0);
+    const rank = progress ? progress(words, len) : 0;
+    if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!, invariant && property.violations(s).length > 0, rank);
   });
+  // No step leads to a state of progress `rank` or below: its tables can go.
+  let forgetUpTo = -1;
   for (let depth = 0; ; depth++) {
     [current, next] = [next, current];
     next.length = 0;
+    if (sweep && forgetUpTo >= 0) sweep.forgetUpTo(forgetUpTo);
+    nextMin = NO_RANK;
     Atomics.store(ctl, slot(me, W_FRONTIER), current.length);
     // Successors are added in a fixed order: worker 0's, then 1's, ... Those of
     // lower workers are added as they arrive; this worker's own wait for them.
@@ -265,6 +288,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
         }
       }
       const s = ip.decode(cur, 0, len, base);
+      const fromRank = progress ? progress(cur, len) : -1;
       const acts: readonly Action[] = expand(model, s, init.reduce);
       if (acts.length === 0) {
         terminal++;
@@ -280,7 +304,17 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
         const wl = model.encode(t, words);
         ip.restore?.(t, cur, words, wl);
         if (canonicalize) canonicalize(words, wl);
-        emit(wl, index, j, bad);
+        let rank = 0;
+        if (progress) {
+          rank = progress(words, wl);
+          // Not a measure for this model (see search.ts): every worker stops, the search runs again without.
+          if (rank <= fromRank || (rank | 0) !== rank || rank >= 1 << 20) {
+            stop(STOP_NO_PROGRESS);
+            cut = true;
+            break;
+          }
+        }
+        emit(wl, index, j, bad, rank);
       }
     }
     for (let w = 0; w < n; w++) if (w !== me) send(w, true);
@@ -294,8 +328,13 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     }
     publish();
     Atomics.store(ctl, slot(me, W_NEXT), next.length);
+    Atomics.store(ctl, slot(me, W_LEVEL_MIN), nextMin);
     if (!barrier(ctl, n)) throw new Aborted();
     if (total(W_NEXT) === 0) break;
+    // The next level's least progress over all workers: a worker's own least
+    // could drop a table a successor of another worker's state still needs.
+    forgetUpTo = NO_RANK;
+    for (let w = 0; w < n; w++) forgetUpTo = Math.min(forgetUpTo, Atomics.load(ctl, slot(w, W_LEVEL_MIN)));
     if (Atomics.load(ctl, DECIDED) !== STOP_NONE) {
       cut = true; // states are left unexpanded
       break;
@@ -310,15 +349,17 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     classes: [...classes.values()] satisfies WorkerClass[],
     cut,
     ...(firstViolation !== undefined ? { firstViolation } : {}),
-    slots: table.slotArray(),
-    size: table.size,
+    slots: all ? all.table.slotArray() : new Uint32Array(0),
+    size: all ? all.table.size : 0,
+    tags: sweep ? tags.trimmed() : new Uint8Array(0),
+    storeBytes: visited.peakBytes,
     parent: parent.trimmed(),
     via: via.trimmed(),
   });
 }
 
 function finish(r: WorkerResult): void {
-  init.results.postMessage(r, r.error ? [] : [r.slots.buffer as ArrayBuffer, r.parent.buffer as ArrayBuffer, r.via.buffer as ArrayBuffer]);
+  init.results.postMessage(r, r.error ? [] : [r.slots.buffer as ArrayBuffer, r.tags.buffer as ArrayBuffer, r.parent.buffer as ArrayBuffer, r.via.buffer as ArrayBuffer]);
   Atomics.add(ctl, FINISHED, 1);
   Atomics.notify(ctl, FINISHED);
 }
@@ -338,6 +379,8 @@ main().catch((e: unknown) => {
     cut: true,
     slots: new Uint32Array(0),
     size: 0,
+    tags: new Uint8Array(0),
+    storeBytes: 0,
     parent: new Uint32Array(0),
     via: new Uint8Array(0),
   });
