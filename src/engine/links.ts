@@ -20,44 +20,35 @@ export interface ParentLinks {
   readonly reduce: Reductions;
 }
 
-/** One search's table and link arrays. */
-export class SerialLinks implements ParentLinks {
-  constructor(
-    private readonly table: FingerprintTable,
-    private readonly parent: Uint32Array,
-    private readonly via: Uint8Array,
-    readonly reduce: Reductions,
-  ) {}
-  parentOf(i: number): number {
-    return this.parent[i]!;
-  }
-  viaOf(i: number): number {
-    return this.via[i]!;
-  }
-  matches(_i: number, hi: number, lo: number): boolean {
-    return this.table.get(hi, lo) >= 0;
-  }
-}
-
 /** The low 8 bits of a fingerprint, which a sweep keeps for each state. */
 export const fingerprintTag = (lo: number): number => lo & 0xff;
 
-/** A sweep's links: the fingerprint tables are gone, a tag per state remains. */
-export class TaggedLinks implements ParentLinks {
+/** What one thread keeps: its link arrays, and its fingerprint table or, after
+ * a sweep (which drops the tables), a tag per state. */
+export interface LinkPart {
+  readonly table: FingerprintTable | undefined;
+  readonly tags: Uint8Array;
+  readonly parent: Uint32Array;
+  readonly via: Uint8Array;
+}
+
+/** Whether the part's k-th state can have this fingerprint. */
+const partMatches = (p: LinkPart, k: number, hi: number, lo: number): boolean => (p.table ? p.table.get(hi, lo) >= 0 : p.tags[k] === fingerprintTag(lo));
+
+/** One search's links. */
+export class SerialLinks implements ParentLinks {
   constructor(
-    private readonly parent: Uint32Array,
-    private readonly via: Uint8Array,
-    private readonly tags: Uint8Array,
+    private readonly part: LinkPart,
     readonly reduce: Reductions,
   ) {}
   parentOf(i: number): number {
-    return this.parent[i]!;
+    return this.part.parent[i]!;
   }
   viaOf(i: number): number {
-    return this.via[i]!;
+    return this.part.via[i]!;
   }
-  matches(i: number, _hi: number, lo: number): boolean {
-    return this.tags[i] === fingerprintTag(lo);
+  matches(i: number, hi: number, lo: number): boolean {
+    return partMatches(this.part, i, hi, lo);
   }
 }
 
@@ -66,7 +57,7 @@ export class TaggedLinks implements ParentLinks {
  * sends tags instead of its table. */
 export class PartitionedLinks implements ParentLinks {
   constructor(
-    private readonly parts: readonly { table: FingerprintTable | undefined; tags: Uint8Array; parent: Uint32Array; via: Uint8Array }[],
+    private readonly parts: readonly LinkPart[],
     readonly reduce: Reductions,
   ) {}
   parentOf(i: number): number {
@@ -79,7 +70,6 @@ export class PartitionedLinks implements ParentLinks {
   }
   matches(i: number, hi: number, lo: number): boolean {
     const n = this.parts.length;
-    const part = this.parts[i % n]!;
-    return part.table ? part.table.get(hi, lo) >= 0 : part.tags[Math.floor(i / n)] === fingerprintTag(lo);
+    return partMatches(this.parts[i % n]!, Math.floor(i / n), hi, lo);
   }
 }

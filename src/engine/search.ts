@@ -11,8 +11,8 @@ import type { Action, InPlace, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
 import { GrowableUint8, GrowableUint32 } from "./growable.js";
-import { fingerprintTag, NO_PARENT, SerialLinks, TaggedLinks, type ParentLinks } from "./links.js";
-import { AllVisited, SweepVisited } from "./visited.js";
+import { fingerprintTag, NO_PARENT, SerialLinks, type ParentLinks } from "./links.js";
+import { advances, AllVisited, SweepVisited } from "./visited.js";
 import { ObjectFrontier, PackedFrontier, type Frontier } from "./frontier.js";
 import { expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 
@@ -187,8 +187,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
     fingerprint(key, len, fp);
     if (progress) {
       rank = progress(key, len);
-      // Fractions, negative or huge values are no measure either (tables are indexed by it).
-      if (rank <= fromRank || (rank | 0) !== rank || rank >= 1 << 20) throw new NotProgressing();
+      if (!advances(rank, fromRank)) throw new NotProgressing();
     }
     const index = parent.length;
     if (!visited.insert(fp[0]!, fp[1]!, rank)) return false;
@@ -294,7 +293,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
     swept: sweep !== undefined,
     restarted: false,
     violations,
-    links: all ? new SerialLinks(all.table, parent.data, via.data, reduce) : new TaggedLinks(parent.data, via.data, tags.data, reduce),
+    links: new SerialLinks({ table: all?.table, tags: tags.data, parent: parent.data, via: via.data }, reduce),
     workers: 1,
   };
 }

@@ -14,6 +14,10 @@
  */
 import { FingerprintTable } from "./fptable.js";
 
+/** Whether `rank` is a progress value a sweep can use after `from`: larger,
+ * and a whole number small enough to index tables by. */
+export const advances = (rank: number, from: number): boolean => rank > from && (rank | 0) === rank && rank < 1 << 20;
+
 export interface Visited {
   /** Adds the fingerprint of a state of progress `rank` (0 without a measure); true if it was new. */
   insert(hi: number, lo: number, rank: number): boolean;

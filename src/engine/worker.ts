@@ -13,7 +13,7 @@ import { fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
 import { GrowableInt32, GrowableUint8, GrowableUint32 } from "./growable.js";
 import { fingerprintTag, NO_PARENT } from "./links.js";
-import { AllVisited, SweepVisited } from "./visited.js";
+import { advances, AllVisited, SweepVisited } from "./visited.js";
 import { expand } from "./reduce.js";
 import {
   barrier,
@@ -243,7 +243,8 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     if (canonicalize) canonicalize(words, len);
     fingerprint(words, len, fp);
     const rank = progress ? progress(words, len) : 0;
-    if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!, invariant && property.violations(s).length > 0, rank);
+    if (progress && !advances(rank, -1)) stop(STOP_NO_PROGRESS);
+    else if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!, invariant && property.violations(s).length > 0, rank);
   });
   // No step leads to a state of progress `rank` or below: its tables can go.
   let forgetUpTo = -1;
@@ -308,7 +309,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
         if (progress) {
           rank = progress(words, wl);
           // Not a measure for this model (see search.ts): every worker stops, the search runs again without.
-          if (rank <= fromRank || (rank | 0) !== rank || rank >= 1 << 20) {
+          if (!advances(rank, fromRank)) {
             stop(STOP_NO_PROGRESS);
             cut = true;
             break;
