@@ -101,7 +101,7 @@ export async function runOneCheck(
   values: SearchFlagValues & { kernel?: string | undefined; property?: string | undefined; patch?: string[] | undefined; workers?: string | undefined },
   usage: string,
 ): Promise<CheckRun> {
-  if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${usage}`);
+  if (positionals.length !== 1) throw new InputError("scenario: expected exactly one scenario name or file", { usage });
   const sc = loadScenario(positionals[0]!);
   const patches = await patchSet(values.patch);
   const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`, patches);

@@ -21,7 +21,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     out: { type: "string", short: "o" },
     ...SEARCH_FLAGS,
   });
-  if (positionals.length === 0) throw new InputError(`scenario: expected one or more scenario names or files\n${COMPARE_USAGE}`);
+  if (positionals.length === 0) throw new InputError("scenario: expected one or more scenario names or files", { usage: COMPARE_USAGE });
   if (values.json && values.markdown) throw new InputError("--json, --markdown: expected at most one output format");
   const scenarios = positionals.map(loadScenario);
   const names = values.kernels !== undefined ? values.kernels.split(",").map((k) => k.trim()) : [...scenarios[0]!.kernels];

@@ -16,7 +16,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
     sendmmsg: { type: "boolean" },
     json: { type: "boolean" },
   });
-  if (positionals.length !== 1) throw new InputError(`scenario: expected exactly one scenario name or file\n${LIVE_USAGE}`);
+  if (positionals.length !== 1) throw new InputError("scenario: expected exactly one scenario name or file", { usage: LIVE_USAGE });
   const sc = loadScenario(positionals[0]!);
   const tries = positiveInt(values.tries, "--tries") ?? 2000;
   if (tries > 1_000_000) throw new InputError(`--tries: expected at most 1000000, got ${tries}`);

@@ -2,7 +2,7 @@
 /** conntrack-mc command line: dispatch, and the exit-code conventions (0 holds,
  * 1 violated, 2 bad input or usage, 3 incomplete, 70 an internal error). */
 import { match } from "ts-pattern";
-import { InputError, isInputError } from "../errors.js";
+import { escapeControl, InputError, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
 import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
 import { COMPARE_USAGE, compareCommand } from "./compare-cmd.js";
@@ -44,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       });
   } catch (e) {
     if (isInputError(e) || e instanceof SearchTooLargeError) {
-      process.stderr.write(`conntrack-mc: ${e.message}\n`);
+      const usage = e instanceof InputError && e.usage ? `${e.usage}\n` : "";
+      process.stderr.write(`conntrack-mc: ${escapeControl(e.message)}\n${usage}`);
       return 2;
     }
     process.stderr.write(`conntrack-mc: internal error, please report it: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
