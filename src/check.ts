@@ -11,6 +11,7 @@ import { search, type SearchOptions, type SearchResult } from "./engine/search.j
 import { parallelSearch } from "./engine/parallel.js";
 import { workerModelSource } from "./worker-model.js";
 import { InputError } from "./errors.js";
+import { stopRequested } from "./runtime/control.js";
 import { DROP_CLASSES } from "./kernel/classify.js";
 import type { Kernel } from "./kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
@@ -87,7 +88,9 @@ export function counterexample(run: CheckRun, cls?: string): Counterexample | un
   const { model, property } = run;
   const isTarget = (s: KState): boolean =>
     (property.kind === "invariant" || model.actions(s).length === 0) && property.violations(s).includes(v.name);
-  const best = preferredPath(model, isTarget, v.depth, PREFERRED_PATH_NODES);
+  // A search stopped for memory or by a signal: no second search, the path it found.
+  const quick = run.result.budget === "max-memory" || run.result.budget === "interrupted";
+  const best = quick ? undefined : preferredPath(model, isTarget, v.depth, PREFERRED_PATH_NODES);
   if (best) return { class: v.name, preemptions: best.preemptions, minimal: true, path: best, steps: traceSteps(model, best) };
   const path = rebuildPath(model, run.result.links, v.first);
   return { class: v.name, preemptions: countPreemptions(model, path), minimal: false, path, steps: traceSteps(model, path) };
@@ -110,6 +113,8 @@ export interface CheckReport {
   verdict: SearchResult["verdict"];
   complete: boolean;
   budget?: string;
+  /** What stopped an incomplete search, in words. */
+  stoppedBy?: string;
   order: string;
   states: number;
   transitions: number;
@@ -128,6 +133,10 @@ export interface CheckReport {
   /** Whether the counterexample is a shortest one with the fewest preemptions. */
   counterexampleMinimal: boolean | null;
   reduce: string;
+  /** The memory bound the search ran under (MiB), what set it, and the process's peak resident size it saw (MiB). */
+  memoryBoundMiB: number;
+  memoryBoundSource: string;
+  peakMemoryMiB: number;
   /** Threads that explored. */
   workers: number;
   /** Seconds until the first violation was found (the whole search when none). */
@@ -146,7 +155,10 @@ export function checkReport(run: CheckRun): CheckReport {
     property: r.property,
     verdict: r.verdict,
     complete: r.complete,
-    ...(r.budget ? { budget: r.budget } : {}),
+    ...(r.budget ? { budget: r.budget, stoppedBy: stoppedBy(r) } : {}),
+    memoryBoundMiB: Math.round(r.memoryBound.bytes / 2 ** 20),
+    memoryBoundSource: r.memoryBound.source,
+    peakMemoryMiB: Math.round(r.peakRssBytes / 2 ** 20),
     order: r.order,
     states: r.states,
     transitions: r.transitions,
@@ -174,6 +186,33 @@ export function checkReport(run: CheckRun): CheckReport {
 }
 
 export { describeKernel };
+
+const SIGNALS: Record<number, string> = { 129: "SIGHUP", 130: "SIGINT", 143: "SIGTERM" };
+
+/** What stopped a search early, in words ("" when nothing did). */
+export function stoppedBy(r: Pick<SearchResult, "budget" | "memoryBound" | "peakRssBytes" | "memoryAtStop">): string {
+  const mib = (b: number): string => `${Math.round(b / 2 ** 20).toLocaleString("en-US")} MiB`;
+  switch (r.budget) {
+    case undefined:
+      return "";
+    case "max-states":
+      return "the --max-states budget";
+    case "max-seconds":
+      return "the --max-seconds budget";
+    case "max-memory":
+      if (!r.memoryAtStop) return `the memory bound (${mib(r.memoryBound.bytes)}, from ${r.memoryBound.source})`;
+      const { rss, extra } = r.memoryAtStop;
+      return `the memory bound (${mib(r.memoryBound.bytes)}, from ${r.memoryBound.source}; the process held ${mib(rss)}${extra > 2 ** 20 ? ` and was about to allocate ${mib(extra)} more` : ""})`;
+    case "interrupted":
+      return `${SIGNALS[stopRequested()] ?? "a signal"}`;
+  }
+}
+
+/** The exit code of a finished check: 0 holds, 1 violated, 3 incomplete; the signal's code (130, 143) when one stopped it. */
+export function exitCode(verdict: SearchResult["verdict"], budget: SearchResult["budget"]): number {
+  if (budget === "interrupted") return stopRequested() || 130;
+  return verdict === "holds" ? 0 : verdict === "violated" ? 1 : 3;
+}
 
 export type ReductionName = "none" | "symmetry" | "por" | "all";
 export const REDUCTIONS: Record<ReductionName, Reductions> = {

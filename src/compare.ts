@@ -2,7 +2,7 @@
  * Every scenario on every kernel variant, and what each variant changed
  * against the first one named (the base): drop classes fixed, remaining, new.
  */
-import { checkReport, runCheck, type DropSummary } from "./check.js";
+import { checkReport, runCheck, stoppedBy, type DropSummary } from "./check.js";
 import type { SearchOptions } from "./engine/search.js";
 import { violationProbability } from "./engine/probability.js";
 import type { KState } from "./kernel/state.js";
@@ -15,10 +15,15 @@ export const UNIFORM_SCHEDULER =
   "uniform scheduler: at every step each CPU that can move is equally likely to take it, and every random choice (a DNAT endpoint, a --random-fully port offset, which waiting packet an idle CPU takes) is uniform over its options";
 
 export interface CellProbability {
-  /** Probability that one run violates the property. */
-  readonly value: number;
+  /** Probability that one run violates the property; null when a budget stopped building the graph. */
+  readonly value: number | null;
   readonly byClass: Record<string, number>;
   readonly exact: boolean;
+  readonly complete: boolean;
+  /** What stopped it, when not complete. */
+  readonly stoppedBy?: string;
+  /** States of the graph it was computed over (or had reached). */
+  readonly states: number;
 }
 
 export interface CompareCell {
@@ -26,6 +31,10 @@ export interface CompareCell {
   readonly kernel: string;
   readonly verdict: string;
   readonly complete: boolean;
+  /** What stopped the cell's search (or its probability graph) early. */
+  readonly stoppedBy?: string;
+  /** Whether a signal stopped it. */
+  readonly interrupted: boolean;
   readonly states: number;
   readonly seconds: number;
   readonly drops: DropSummary[];
@@ -58,21 +67,21 @@ export function compare(
       const outcomes = new RunOutcomes();
       const run = runCheck(sc, k, property, { ...opts, visit: outcomes.visit });
       const r = checkReport(run);
+      const probability = opts.probability ? cellProbability(run, opts) : undefined;
+      const complete = r.complete && (probability?.complete ?? true);
+      const why = r.stoppedBy ?? probability?.stoppedBy;
       const cell: Omit<CompareCell, "fixed" | "remaining" | "new"> = {
         scenario: sc.name,
         kernel: k.name,
-        verdict: r.verdict,
-        complete: r.complete,
+        verdict: r.verdict === "holds" && !complete ? "incomplete" : r.verdict,
+        complete,
+        ...(why ? { stoppedBy: why } : {}),
+        interrupted: run.result.budget === "interrupted",
         states: r.states,
         seconds: r.seconds,
         drops: r.drops,
         counters: outcomes.counterSets(),
-        ...(opts.probability
-          ? (() => {
-              const p = violationProbability(run.model, property);
-              return { probability: { value: p.probability, byClass: p.byClass, exact: p.exact } };
-            })()
-          : {}),
+        ...(probability ? { probability } : {}),
       };
       return cell;
     }),
@@ -89,7 +98,8 @@ export function compare(
         const mine = classes(cell);
         return {
           ...cell,
-          fixed: base.filter((c) => !mine.includes(c)),
+          // A class the cell did not meet is fixed only if its search saw everything.
+          fixed: cell.complete ? base.filter((c) => !mine.includes(c)) : [],
           remaining: mine.filter((c) => base.includes(c)),
           new: mine.filter((c) => !base.includes(c)),
         };
@@ -97,4 +107,15 @@ export function compare(
     ),
     ...(opts.probability ? { probabilityModel: UNIFORM_SCHEDULER } : {}),
   };
+}
+
+/** The cell's probability, over a second exploration of the whole graph under the same budgets; none when the search was cut short. */
+function cellProbability(run: ReturnType<typeof runCheck>, opts: SearchOptions<KState>): CellProbability {
+  if (!run.result.complete) {
+    return { value: null, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(run.result), states: 0 };
+  }
+  const p = violationProbability(run.model, run.property, opts);
+  return p.complete
+    ? { value: p.probability, byClass: p.byClass, exact: p.exact, complete: true, states: p.states }
+    : { value: null, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(p), states: p.states };
 }

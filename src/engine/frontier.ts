@@ -10,6 +10,8 @@ export interface Frontier<S> {
   readonly size: number;
   /** Bytes of typed arrays it holds (0 for objects: the search watches the JS heap for those). */
   readonly bytes: number;
+  /** Bytes its next growth may allocate soon (a copy at twice the size), 0 when not near one. */
+  readonly growthBytes: number;
   /** Number and depth of the state `pop` returned last. */
   readonly index: number;
   readonly depth: number;
@@ -38,6 +40,9 @@ export class ObjectFrontier<S> implements Frontier<S> {
     return this.states.length - this.head;
   }
   get bytes(): number {
+    return 0;
+  }
+  get growthBytes(): number {
     return 0;
   }
   push(s: S, _w: Int32Array, _len: number, index: number, depth: number): void {
@@ -106,6 +111,10 @@ export class PackedFrontier<S> implements Frontier<S> {
   }
   get bytes(): number {
     return this.data.byteLength;
+  }
+  get growthBytes(): number {
+    // It grows when the live part fills it (it reuses a consumed front first).
+    return (this.tail - this.head) * 2 > this.data.length ? this.data.byteLength * 2 : 0;
   }
   push(_s: S, words: Int32Array, len: number, index: number, depth: number): void {
     const need = len + 4;

@@ -5,7 +5,7 @@
 
 const LINK_GROWTH = 1.125;
 
-type Typed = Uint8Array | Uint32Array | Int32Array;
+type Typed = Uint8Array | Uint16Array | Uint32Array | Int32Array;
 
 class Growable<T extends Typed> {
   data: T;
@@ -46,6 +46,12 @@ export class GrowableUint32 extends Growable<Uint32Array> {
 export class GrowableUint8 extends Growable<Uint8Array> {
   constructor(initial = 1 << 12) {
     super((n) => new Uint8Array(n), initial, LINK_GROWTH);
+  }
+}
+
+export class GrowableUint16 extends Growable<Uint16Array> {
+  constructor(initial = 1 << 12) {
+    super((n) => new Uint16Array(n), initial, LINK_GROWTH);
   }
 }
 

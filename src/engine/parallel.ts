@@ -13,6 +13,8 @@ import { collisionProbability } from "./fingerprint.js";
 import { FingerprintTable } from "./fptable.js";
 import { PartitionedLinks } from "./links.js";
 import { NO_REDUCTION } from "./reduce.js";
+import { control, reportExplored, setDeadline, stopRequested } from "../runtime/control.js";
+import { memoryBound, MemoryWatch } from "../runtime/memory.js";
 import { byDepthThenName, SearchTooLargeError, type Budget, type SearchOptions, type SearchResult, type ViolationClass } from "./search.js";
 import {
   controlWords,
@@ -21,6 +23,7 @@ import {
   STOP,
   STOP_MEMORY,
   STOP_NO_PROGRESS,
+  STOP_INTERRUPT,
   STOP_NONE,
   STOP_SECONDS,
   STOP_STATES,
@@ -56,8 +59,11 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   const reduce = opts.reduce ?? NO_REDUCTION;
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
   const started = performance.now();
-  const control = new SharedArrayBuffer(controlWords(n) * 4);
-  const ctl = new Int32Array(control);
+  const shared = new SharedArrayBuffer(controlWords(n) * 4);
+  const ctl = new Int32Array(shared);
+  const bound = opts.maxMemoryBytes !== undefined ? { bytes: opts.maxMemoryBytes, source: opts.maxMemorySource ?? "--max-memory" } : memoryBound();
+  const watch = new MemoryWatch(bound.bytes);
+  const runtime = control.words.buffer instanceof SharedArrayBuffer ? control.words.buffer : undefined;
 
   const sendTo: (MessagePort | undefined)[][] = Array.from({ length: n }, () => new Array<MessagePort | undefined>(n).fill(undefined));
   const receiveFrom: (MessagePort | undefined)[][] = Array.from({ length: n }, () => new Array<MessagePort | undefined>(n).fill(undefined));
@@ -79,11 +85,12 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     const init: WorkerInit = {
       id: w,
       workers: n,
-      control,
+      control: shared,
+      runtime,
       source: opts.source,
       reduce,
       maxStates: opts.maxStates ?? Infinity,
-      maxBytes: opts.maxMemoryBytes ?? Infinity,
+      maxBytes: bound.bytes,
       sweep,
       sendTo: sendTo[w]!,
       receiveFrom: receiveFrom[w]!,
@@ -99,12 +106,19 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     return t;
   };
   let lastProgress = started;
+  setDeadline(opts.maxSeconds);
   for (;;) {
     const finished = Atomics.load(ctl, FINISHED);
     if (finished === n) break;
-    Atomics.wait(ctl, FINISHED, finished, 250);
+    Atomics.wait(ctl, FINISHED, finished, 100);
     const now = performance.now();
-    if (now - started > maxMs && Atomics.load(ctl, FINISHED) < n) Atomics.compareExchange(ctl, STOP, STOP_NONE, STOP_SECONDS);
+    const running = Atomics.load(ctl, FINISHED) < n;
+    let depthNow = 0;
+    for (let w = 0; w < n; w++) depthNow = Math.max(depthNow, Atomics.load(ctl, slot(w, W_DEPTH)));
+    reportExplored(total(W_STATES), total(W_TRANSITIONS), depthNow);
+    if (running && stopRequested()) Atomics.compareExchange(ctl, STOP, STOP_NONE, STOP_INTERRUPT);
+    if (running && watch.over(now)) Atomics.compareExchange(ctl, STOP, STOP_NONE, STOP_MEMORY);
+    if (now - started > maxMs && running) Atomics.compareExchange(ctl, STOP, STOP_NONE, STOP_SECONDS);
     if (opts.onProgress && now - lastProgress >= 1000) {
       lastProgress = now;
       let depth = 0;
@@ -112,6 +126,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
       opts.onProgress({ states: total(W_STATES), transitions: total(W_TRANSITIONS), depth, seconds: (now - started) / 1000, frontier: total(W_FRONTIER) });
     }
   }
+  setDeadline(undefined);
   const results = resultPorts.map((p) => receiveMessageOnPort(p)?.message as WorkerResult | undefined);
   for (const w of workers) void w.terminate();
   for (const p of resultPorts) p.close();
@@ -146,7 +161,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   const parts = rs.map((r) => ({ table: r.slots.length > 0 ? FingerprintTable.fromSlots(r.slots, r.size) : undefined, tags: r.tags, parent: r.parent, via: r.via }));
   // A budget counts only if it cut some work short: a stop that came after the end changes nothing.
   const stop = rs.some((r) => r.cut) ? Atomics.load(ctl, STOP) : STOP_NONE;
-  const budget: Budget | undefined = stop === STOP_STATES ? "max-states" : stop === STOP_SECONDS ? "max-seconds" : stop === STOP_MEMORY ? "max-memory" : undefined;
+  const budget: Budget | undefined = stop === STOP_STATES ? "max-states" : stop === STOP_SECONDS ? "max-seconds" : stop === STOP_MEMORY ? "max-memory" : stop === STOP_INTERRUPT ? "interrupted" : undefined;
   const states = rs.reduce((a, r) => a + r.states, 0);
   const bytes = rs.reduce((a, r) => a + r.storeBytes + r.tags.byteLength + r.parent.byteLength + r.via.byteLength, 0);
   const seconds = (performance.now() - started) / 1000;
@@ -167,6 +182,9 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     verdictSeconds: firsts.length > 0 ? Math.max(0, (Math.min(...firsts) - startedAt) / 1000) : seconds,
     collisionProbability: collisionProbability(states),
     heapFull: false,
+    memoryBound: bound,
+    peakRssBytes: Math.max(watch.peak, watch.sample()),
+    ...(watch.stoppedAt ? { memoryAtStop: watch.stoppedAt } : {}),
     bytesPerState: states > 0 ? bytes / states : 0,
     swept: sweep,
     restarted: false,

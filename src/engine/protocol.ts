@@ -42,6 +42,8 @@ export const STOP_MEMORY = 3;
 export const STOP_ERROR = 4;
 /** A step did not increase the progress measure: the sweep is abandoned. */
 export const STOP_NO_PROGRESS = 5;
+/** A stop request (a signal) reached the main thread (runtime/control.ts). */
+export const STOP_INTERRUPT = 6;
 
 export const controlWords = (workers: number): number => 8 + PER_WORKER * workers;
 export const slot = (w: number, field: number): number => 8 + PER_WORKER * w + field;
@@ -50,6 +52,8 @@ export interface WorkerInit {
   readonly id: number;
   readonly workers: number;
   readonly control: SharedArrayBuffer;
+  /** The command's runtime control words (runtime/control.ts), so a user hook running here is seen by the supervisor. */
+  readonly runtime: SharedArrayBuffer | undefined;
   readonly source: ModelSource;
   readonly reduce: Reductions;
   readonly maxStates: number;

@@ -7,6 +7,8 @@
  * breadth-first search over threads.
  */
 import { getHeapStatistics } from "node:v8";
+import { reportExplored, setDeadline, stopRequested } from "../runtime/control.js";
+import { memoryBound, MemoryWatch } from "../runtime/memory.js";
 import type { Action, InPlace, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
@@ -17,14 +19,18 @@ import { ObjectFrontier, PackedFrontier, type Frontier } from "./frontier.js";
 import { expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 
 export type Order = "bfs" | "dfs";
-export type Budget = "max-states" | "max-seconds" | "max-memory";
+/** What stopped a search early: a budget, the memory bound, or a stop request (a signal). */
+export type Budget = "max-states" | "max-seconds" | "max-memory" | "interrupted";
 export type Verdict = "holds" | "violated" | "incomplete";
 
 export interface SearchOptions<S> {
   order?: Order;
   maxStates?: number;
   maxSeconds?: number;
+  /** The memory bound, on the whole process's resident size (default: runtime/memory.ts's). */
   maxMemoryBytes?: number;
+  /** What set the bound, for reports ("--max-memory", "the cgroup limit", ...). */
+  maxMemorySource?: string;
   /** Symmetry and partial-order reduction (default: none). */
   reduce?: Reductions;
   /** Called about once a second while the search runs. */
@@ -74,6 +80,12 @@ export interface SearchResult {
   collisionProbability: number;
   /** The frontier filled the JS heap (a memory stop no user budget asked for). */
   heapFull: boolean;
+  /** The memory bound the search ran under, and what set it. */
+  memoryBound: { bytes: number; source: string };
+  /** The process's largest resident size the search saw (sampled). */
+  peakRssBytes: number;
+  /** When the memory bound stopped it: what the process held and was about to allocate. */
+  memoryAtStop?: { rss: number; extra: number };
   /** Memory of the visited-state store (fingerprint tables at their largest,
    * parent links) per state. */
   bytesPerState: number;
@@ -122,7 +134,8 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
   const order = opts.order ?? "bfs";
   const maxStates = opts.maxStates ?? Infinity;
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
-  const maxBytes = opts.maxMemoryBytes ?? Infinity;
+  const bound = opts.maxMemoryBytes !== undefined ? { bytes: opts.maxMemoryBytes, source: opts.maxMemorySource ?? "--max-memory" } : memoryBound();
+  const watch = new MemoryWatch(bound.bytes);
   const reduce = opts.reduce ?? NO_REDUCTION;
 
   // Sets of fingerprints: parent links are by state number.
@@ -211,6 +224,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
   // cleanly before V8 runs out instead of crashing.
   const heapLimit = getHeapStatistics().heap_size_limit * 0.8;
 
+  setDeadline(opts.maxSeconds, performance.now() - started);
   try {
     model.initialStates().forEach((s, i) => add(s, NO_PARENT, i, 0));
     while (frontier.size > 0) {
@@ -220,12 +234,17 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
       }
       if ((expanded++ & 1023) === 0) {
         const now = performance.now();
+        if (stopRequested()) {
+          budget = "interrupted";
+          break;
+        }
         if (now - started > maxMs) {
           budget = "max-seconds";
           break;
         }
-        // The link arrays grow together, each to about twice its bytes while it is copied.
-        if (visited.bytesAfterGrowth + links() * 2 + frontier.bytes > maxBytes && visited.nearGrowth) {
+        // On top of what the process holds: the next growth of the table and of
+        // the frontier, and a link array's copy while it grows.
+        if (watch.over(now, (visited.nearGrowth ? visited.bytesAfterGrowth - visited.bytes : 0) + frontier.growthBytes + links())) {
           budget = "max-memory";
           break;
         }
@@ -240,6 +259,8 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
         }
       }
       const s = frontier.pop();
+      // For the supervisor, should a user hook never return from this state.
+      reportExplored(parent.length, transitions, maxDepth);
       const index = frontier.index;
       const depth = frontier.depth;
       if (sweep) {
@@ -267,6 +288,9 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
       );
     }
     throw e;
+  } finally {
+    setDeadline(undefined);
+    reportExplored(parent.length, transitions, maxDepth);
   }
 
   const seconds = (performance.now() - started) / 1000;
@@ -289,6 +313,9 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
     verdictSeconds: firstViolation !== undefined ? (firstViolation - started) / 1000 : seconds,
     collisionProbability: collisionProbability(parent.length),
     heapFull,
+    memoryBound: bound,
+    peakRssBytes: Math.max(watch.peak, watch.sample()),
+    ...(watch.stoppedAt ? { memoryAtStop: watch.stoppedAt } : {}),
     bytesPerState: parent.length > 0 ? (visited.peakBytes + links()) / parent.length : 0,
     swept: sweep !== undefined,
     restarted: false,

@@ -8,6 +8,7 @@
  * made them), so numbering, parents and counterexamples do not depend on timing.
  */
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import { attachControl } from "../runtime/control.js";
 import type { Action, InPlace, Model, Property } from "./model.js";
 import { fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
@@ -53,6 +54,8 @@ const RANK_SHIFT = 9;
 const NO_RANK = 0x7fffffff;
 
 const init = workerData as WorkerInit;
+// A user hook running here is seen by the supervising thread (runtime/control.ts).
+if (init.runtime) attachControl(init.runtime);
 
 /** Another worker failed: this one stops too. */
 class Aborted extends Error {}

@@ -68,8 +68,9 @@ export function reportExplored(states: number, transitions: number, depth: numbe
   w[C.DEPTH] = depth;
 }
 
-export function setDeadline(maxSeconds: number | undefined): void {
-  control.times[T.DEADLINE] = maxSeconds === undefined || !Number.isFinite(maxSeconds) ? 0 : Date.now() + maxSeconds * 1000;
+/** The running search's --max-seconds, counted from `elapsedMs` ago (undefined: none, or the search ended). */
+export function setDeadline(maxSeconds: number | undefined, elapsedMs = 0): void {
+  control.times[T.DEADLINE] = maxSeconds === undefined || !Number.isFinite(maxSeconds) ? 0 : Date.now() - elapsedMs + maxSeconds * 1000;
   control.times[T.SECONDS] = maxSeconds ?? 0;
 }
 
