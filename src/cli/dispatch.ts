@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 /** conntrack-mc command line: dispatch, and the exit-code conventions (0 holds,
- * 1 violated, 2 bad input or usage, 3 incomplete, 70 an internal error). */
+ * 1 violated, 2 bad input or usage, 3 incomplete, 70 an internal error, 130/143
+ * a signal). main.ts runs it, on this thread or in a supervised worker. */
 import { match } from "ts-pattern";
 import { escapeControl, InputError, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
@@ -23,7 +23,7 @@ usage: conntrack-mc list [--json]
 exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit), 70 internal error`;
 
 /** A bug in conntrack-mc itself (EX_SOFTWARE): never confused with a verdict. */
-const INTERNAL_ERROR = 70;
+export const INTERNAL_ERROR = 70;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -52,5 +52,3 @@ export async function main(argv: string[]): Promise<number> {
     return INTERNAL_ERROR;
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,7 @@
 /** Small text helpers for terminal output. Colours only on a TTY without NO_COLOR. */
+import { tty } from "./tty.js";
 
-const useColour = (): boolean => Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"];
+const useColour = (): boolean => tty.stdout && !process.env["NO_COLOR"];
 
 export function bold(s: string): string {
   return useColour() ? `\x1b[1m${s}\x1b[0m` : s;
@@ -32,7 +33,7 @@ export function fmtSeconds(s: number): string {
 
 /** A progress line on stderr, only on a TTY and only once the search runs longer than a second. */
 export function progressReporter(): ((p: { states: number; transitions: number; depth: number; seconds: number; frontier: number }) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
+  if (!tty.stderr) return undefined;
   return (p) => {
     process.stderr.write(
       `\r${fmtInt(p.states)} states, ${fmtInt(p.transitions)} transitions, depth ${p.depth}, frontier ${fmtInt(p.frontier)}, ${p.seconds.toFixed(0)} s   `,
@@ -41,5 +42,5 @@ export function progressReporter(): ((p: { states: number; transitions: number; 
 }
 
 export function clearProgress(): void {
-  if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+  if (tty.stderr) process.stderr.write("\r\x1b[K");
 }
