@@ -3,7 +3,7 @@
  * against the first one named (the base): drop classes fixed, remaining, new.
  */
 import { checkReport, runCheck, stoppedBy, type DropSummary } from "./check.js";
-import type { SearchOptions } from "./engine/search.js";
+import type { Budget, SearchOptions } from "./engine/search.js";
 import { violationProbability } from "./engine/probability.js";
 import type { KState } from "./kernel/state.js";
 import { RunOutcomes, type Counters } from "./kernel/outcomes.js";
@@ -20,9 +20,10 @@ export interface CellProbability {
   readonly byClass: Record<string, number>;
   readonly exact: boolean;
   readonly complete: boolean;
-  /** What stopped it, when not complete. */
+  /** What stopped it, when not complete: the search's budget (then no graph was built), or the graph's. */
   readonly stoppedBy?: string;
-  /** States of the graph it was computed over (or had reached). */
+  readonly budget?: Budget;
+  /** States of the graph it was computed over (or had reached; 0: not started). */
   readonly states: number;
 }
 
@@ -76,7 +77,7 @@ export function compare(
         verdict: r.verdict === "holds" && !complete ? "incomplete" : r.verdict,
         complete,
         ...(why ? { stoppedBy: why } : {}),
-        interrupted: run.result.budget === "interrupted",
+        interrupted: run.result.budget === "interrupted" || probability?.budget === "interrupted",
         states: r.states,
         seconds: r.seconds,
         drops: r.drops,
@@ -112,10 +113,10 @@ export function compare(
 /** The cell's probability, over a second exploration of the whole graph under the same budgets; none when the search was cut short. */
 function cellProbability(run: ReturnType<typeof runCheck>, opts: SearchOptions<KState>): CellProbability {
   if (!run.result.complete) {
-    return { value: null, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(run.result), states: 0 };
+    return { value: null, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(run.result), ...(run.result.budget ? { budget: run.result.budget } : {}), states: 0 };
   }
   const p = violationProbability(run.model, run.property, opts);
   return p.complete
     ? { value: p.probability, byClass: p.byClass, exact: p.exact, complete: true, states: p.states }
-    : { value: null, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(p), states: p.states };
+    : { value: null, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(p), ...(p.budget ? { budget: p.budget } : {}), states: p.states };
 }

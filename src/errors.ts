@@ -21,3 +21,9 @@ export function escapeControl(s: string): string {
     c === "\n" ? "\\n" : c === "\t" ? "\\t" : c === "\r" ? "\\r" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
 }
+
+/** A search stopped before it could answer, where a command cannot go on without
+ * the answer (the model side of `live`): one line, exit code 3. */
+export class IncompleteError extends Error {
+  override name = "IncompleteError";
+}

@@ -2,7 +2,7 @@
  * 1 violated, 2 bad input or usage, 3 incomplete, 70 an internal error, 130/143
  * a signal). main.ts runs it, on this thread or in a supervised worker. */
 import { match } from "ts-pattern";
-import { escapeControl, InputError, isInputError } from "../errors.js";
+import { escapeControl, IncompleteError, InputError, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
 import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
 import { COMPARE_USAGE, compareCommand } from "./compare-cmd.js";
@@ -43,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new InputError(cmd === undefined ? "expected a command: check, compare, trace, prove, live or list (see --help)" : `unknown command '${cmd}': expected check, compare, trace, prove, live or list (see --help)`);
       });
   } catch (e) {
+    if (e instanceof IncompleteError) {
+      process.stderr.write(`conntrack-mc: ${escapeControl(e.message)}\n`);
+      return 3;
+    }
     if (isInputError(e) || e instanceof SearchTooLargeError) {
       const usage = e instanceof InputError && e.usage ? `${e.usage}\n` : "";
       process.stderr.write(`conntrack-mc: ${escapeControl(e.message)}\n${usage}`);

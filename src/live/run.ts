@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { runCheck } from "../check.js";
+import { runCheck, stoppedBy } from "../check.js";
+import { IncompleteError } from "../errors.js";
 import { counterKey, RunOutcomes, type Counters } from "../kernel/outcomes.js";
 import { RELEASES, resolveKernel } from "../kernel/variants.js";
 import type { Scenario } from "../scenario/scenario.js";
@@ -74,6 +75,9 @@ function predict(sc: Scenario, variant: string) {
   const outcomes = new RunOutcomes();
   const drops = runCheck(model, kernel, "no-drop", { visit: outcomes.visit }).result;
   const lost = model.replies ? runCheck(model, kernel, "all-replied").result : undefined;
+  for (const r of [drops, ...(lost ? [lost] : [])]) {
+    if (!r.complete) throw new IncompleteError(`live: the model's ${r.property} search of ${sc.name} on ${variant} stopped early (${stoppedBy(r)}, after ${r.states} states): nothing to compare the kernel with`);
+  }
   return {
     drop: drops.verdict === "violated",
     lost: lost ? lost.verdict === "violated" : undefined,

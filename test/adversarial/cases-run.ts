@@ -1,4 +1,237 @@
-/** Adversarial cases: see harness.ts. */
-import type { Case } from "./harness.js";
+/**
+ * Adversarial cases for a run as a whole (issue 12): closed pipes, signals,
+ * memory, budgets on compare, and user hooks that never return. A case that
+ * needs timing runs the CLI from a small shell script: the signal is sent
+ * after the search has started, and what it prints is what it explored.
+ */
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { CLI, type Case, type Run } from "./harness.js";
 
-export const RUN_CASES: readonly Case[] = [];
+/** The bench's one-flow question as a scenario file: n packets on n CPUs, two random endpoints. */
+function oneFlow(dir: string, n: number, name = `dns-${n}.yaml`): string {
+  const lines = [
+    `name: dns-${n}-packets`,
+    `description: ${n} packets of one UDP flow on ${n} CPUs, two random endpoints`,
+    "protocol: udp",
+    `cpus: ${n}`,
+    "nat-table: true",
+    "client: 10.244.0.5:40000",
+    "service: 10.96.0.10:53",
+    "dnat: { endpoints: [10.244.1.7:53, 10.244.2.9:53], choice: random }",
+    "snat: null-binding",
+    "packets:",
+    ...Array.from({ length: n }, (_, i) => `  - { name: P${i + 1}, cpu: ${i} }`),
+    "kernels: [v5.0]",
+  ];
+  writeFileSync(join(dir, name), lines.join("\n") + "\n");
+  return name;
+}
+
+/** A bash script in which `$CLI` runs the command line tool. */
+const bash = (script: string) => () => ({ file: "bash", args: ["-c", `CLI=(${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}); ${script}`] });
+
+/** Starts the CLI in the background, sends `sig` once it has searched for `after` seconds, waits for it. */
+const signalled = (args: string, sig: string, after = 2) =>
+  bash(`"\${CLI[@]}" ${args} & pid=$!; sleep ${after}; kill -${sig} $pid; wait $pid`);
+
+const patch = (dir: string, file: string, body: string): void =>
+  writeFileSync(join(dir, file), `export default { id: "mine", title: "t", requires: ["71d8c47fc653"], apply: () => (${body}) };\n`);
+
+/** The figures a stopped check prints are those of a search: numbers, not a bare message. */
+function reportsExplored(r: Run): void {
+  const m = /^states +([\d,]+) distinct, ([\d,]+) transitions/m.exec(r.out);
+  expect(m, r.out).not.toBeNull();
+  expect(Number(m![1]!.replace(/,/g, ""))).toBeGreaterThan(1000);
+}
+
+/** This process's memory cgroup (v1 or v2) folder, where a child cgroup can be made; undefined when there is none to write. */
+function cgroupDir(): { dir: string; limitFile: string } | undefined {
+  const lines = readFileSync("/proc/self/cgroup", "utf8").split("\n");
+  for (const line of lines) {
+    const [, controllers, path] = line.split(":");
+    if (path === undefined) continue;
+    if (controllers === "" && existsSync("/sys/fs/cgroup/cgroup.controllers")) return { dir: `/sys/fs/cgroup${path}`, limitFile: "memory.max" };
+    if (controllers!.split(",").includes("memory")) return { dir: `/sys/fs/cgroup/memory${path}`, limitFile: "memory.limit_in_bytes" };
+  }
+  return undefined;
+}
+
+/** Runs the CLI inside a new child cgroup limited to `mib`, removed afterwards. */
+const inCgroup = (mib: number, args: string) => (dir: string) => {
+  const cg = cgroupDir();
+  if (!cg) throw new Error("no memory cgroup to make a child in");
+  const child = join(cg.dir, `ctmc-test-${process.pid}-${dir.slice(-6)}`);
+  mkdirSync(child);
+  writeFileSync(join(child, cg.limitFile), String(mib * 2 ** 20));
+  return bash(`echo $$ > ${JSON.stringify(join(child, "cgroup.procs"))} && exec "\${CLI[@]}" ${args}`)();
+};
+const leaveCgroup = (dir: string): void => {
+  const cg = cgroupDir();
+  if (!cg) return;
+  const child = join(cg.dir, `ctmc-test-${process.pid}-${dir.slice(-6)}`);
+  // The cgroup is empty once its one process has ended.
+  if (existsSync(child)) rmdirSync(child);
+};
+
+const compareMany = "compare dns-a-aaaa dns-a-aaaa-2-endpoints dns-3-packets single-request nat-hooks-midway --kernels v4.6,v4.18,v4.19,v5.0,v5.6,v5.9,v5.10,v6.12 --json";
+
+export const RUN_CASES: readonly Case[] = [
+  // A closed stdout ends the run quietly with the code its result deserves.
+  {
+    name: "run: compare --json (over 64 KB) into `head -c 100`: no EPIPE trace, exit 0 as the result deserves",
+    command: bash(`"\${CLI[@]}" ${compareMany} | head -c 100 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`),
+    args: [],
+    code: 0,
+    out: /^rc=0\n$/,
+    err: /^$/,
+  },
+  {
+    name: "run: trace into `head -1`: exit 1 (a counterexample), nothing on stderr",
+    command: bash(`"\${CLI[@]}" trace dns-a-aaaa --kernel v4.19 | head -1 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`),
+    args: [],
+    code: 0,
+    out: /^rc=1\n$/,
+    err: /^$/,
+  },
+  {
+    name: "run: check on a closed stdout (exec 1>&-): the verdict's exit code, no stack",
+    command: bash(`"\${CLI[@]}" check dns-a-aaaa --kernel v5.0 1>&-; echo "rc=$?" >&2`),
+    args: [],
+    code: 0,
+    err: /rc=0\n$/,
+  },
+  // Signals: the partial statistics a budget prints, then 130/143.
+  {
+    name: "run: SIGINT during a long check prints what it explored, exit 130",
+    setup: (d) => void oneFlow(d, 10),
+    command: signalled("check dns-10.yaml --kernel v5.6 --no-reduce", "INT"),
+    args: [],
+    code: 130,
+    out: /verdict +INCOMPLETE\n +SIGINT stopped the search: the figures below cover only what was explored/,
+    after: (_d, r) => reportsExplored(r),
+  },
+  {
+    name: "run: SIGTERM during a check on two workers prints what it explored, exit 143",
+    setup: (d) => void oneFlow(d, 10),
+    command: signalled("check dns-10.yaml --kernel v5.6 --no-reduce --workers 2", "TERM"),
+    args: [],
+    code: 143,
+    out: /SIGTERM stopped the search/,
+    after: (_d, r) => reportsExplored(r),
+  },
+  {
+    name: "run: SIGINT during compare --probability: the cell says what stopped it, exit 130",
+    setup: (d) => void oneFlow(d, 6),
+    command: signalled("compare dns-6.yaml --kernels v5.0 --probability", "INT", 3),
+    args: [],
+    code: 130,
+    out: /P\(violation\): not computed \(SIGINT stopped the graph at [\d,]+ states\)/,
+  },
+  {
+    name: "run: SIGTERM during trace --format json: exit 143, and stdout is JSON or nothing",
+    setup: (d) => void oneFlow(d, 10),
+    command: signalled("trace dns-10.yaml --kernel v5.6 --no-reduce --format json", "TERM"),
+    args: [],
+    code: 143,
+    err: /SIGTERM stopped the search/,
+    oneLine: true,
+    out: "",
+  },
+  // Memory: one bound, the least of --max-memory, the cgroup's and the heap's; exit 3 with what was explored.
+  {
+    name: "run: compare --probability on 6 packets under --max-memory 400 stops by itself, exit 3",
+    setup: (d) => void oneFlow(d, 6),
+    args: ["compare", "dns-6.yaml", "--kernels", "v5.0", "--probability", "--max-memory", "400"],
+    code: 3,
+    out: /P\(violation\): not computed \(the memory bound \(400 MiB, from --max-memory; the process held \d+ MiB.*\) stopped the graph at [\d,]+ states\)/,
+  },
+  {
+    name: "run: check of 10 packets without reductions under a 1 GiB bound stops by itself within seconds, exit 3",
+    setup: (d) => void oneFlow(d, 10),
+    args: ["check", "dns-10.yaml", "--kernel", "v5.6", "--no-reduce", "--max-memory", "1024"],
+    timeoutMs: 45_000,
+    code: 3,
+    out: /verdict +INCOMPLETE\n +the memory bound \(1,024 MiB, from --max-memory; the process held ([\d,]+) MiB/,
+    after: (_d, r) => {
+      reportsExplored(r);
+      const held = Number(/the process held ([\d,]+) MiB/.exec(r.out)![1]!.replace(/,/g, ""));
+      expect(held).toBeLessThan(1024);
+    },
+  },
+  {
+    name: "run: compare --probability in a 400 MiB cgroup: the cgroup limit is the bound, exit 3 (no OOM kill)",
+    setup: (d) => void oneFlow(d, 6),
+    command: inCgroup(400, "compare dns-6.yaml --kernels v5.0 --probability"),
+    args: [],
+    // V8 sizes its default heap from the cgroup too: a larger one leaves the cgroup the least.
+    env: { NODE_OPTIONS: "--max-old-space-size=2048" },
+    code: 3,
+    out: /not computed \(the memory bound \(400 MiB, from the cgroup limit/,
+    after: (d) => leaveCgroup(d),
+  },
+  {
+    name: "run: a small V8 heap (--max-old-space-size=300) is the bound of a check, exit 3 with what it explored",
+    setup: (d) => void oneFlow(d, 10),
+    args: ["check", "dns-10.yaml", "--kernel", "v5.6", "--no-reduce"],
+    env: { NODE_OPTIONS: "--max-old-space-size=300" },
+    code: 3,
+    out: /the memory bound \(\d+ MiB, from the V8 heap limit/,
+    after: (_d, r) => reportsExplored(r),
+  },
+  // compare takes the search budgets, with --probability too.
+  {
+    name: "run: compare --probability --max-states 2000: the graph stops at the budget, exit 3",
+    setup: (d) => void oneFlow(d, 6),
+    args: ["compare", "dns-6.yaml", "--kernels", "v5.0", "--probability", "--max-states", "20000"],
+    code: 3,
+    out: /not computed \(the --max-states budget stopped the graph at 20,\d{3} states\)/,
+  },
+  {
+    name: "run: compare --probability --max-states below the search's states: no graph, said so, exit 3",
+    setup: (d) => void oneFlow(d, 6),
+    args: ["compare", "dns-6.yaml", "--kernels", "v5.0", "--probability", "--max-states", "2000"],
+    code: 3,
+    out: /not computed \(the --max-states budget stopped the search before it\)\n[^]*2,\d{3} states \(incomplete: the --max-states budget stopped it\)/,
+  },
+  {
+    name: "run: compare --max-seconds 1 on 10 packets: exit 3, the cell says so",
+    setup: (d) => void oneFlow(d, 10),
+    args: ["compare", "dns-10.yaml", "--kernels", "v5.6", "--no-reduce", "--max-seconds", "1"],
+    code: 3,
+    out: /incomplete: the --max-seconds budget stopped it/,
+  },
+  // A user's hook that never returns.
+  {
+    name: "run: a hook that loops forever is stopped at --max-seconds, naming the patch and hook, exit 3",
+    setup: (d) => patch(d, "loop.mjs", "{ clashMergeable: () => { for (;;) {} } }"),
+    args: ["check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", "loop.mjs", "--max-seconds", "1"],
+    code: 3,
+    err: /^conntrack-mc: --patch \/\S+\/loop\.mjs: clashMergeable ran past --max-seconds \(1 s\) and was stopped after [\d,]+ states, [\d,]+ transitions, depth \d+\n$/,
+  },
+  {
+    name: "run: a hook that loops forever on a worker is stopped at --max-seconds too, exit 3",
+    setup: (d) => patch(d, "loop.mjs", "{ clashMergeable: () => { for (;;) {} } }"),
+    args: ["check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", "loop.mjs", "--max-seconds", "1", "--workers", "2"],
+    code: 3,
+    err: /--patch \/\S+\/loop\.mjs: clashMergeable ran past --max-seconds \(1 s\)/,
+  },
+  {
+    name: "run: a hook that loops forever without a budget ends at SIGINT, naming the hook, exit 130",
+    setup: (d) => patch(d, "loop.mjs", "{ clashMergeable: () => { for (;;) {} } }"),
+    command: signalled("check dns-a-aaaa --kernel v5.0+mine --patch loop.mjs", "INT", 1),
+    args: [],
+    code: 130,
+    err: /^conntrack-mc: SIGINT: the search did not stop by itself \(--patch \/\S+\/loop\.mjs: clashMergeable was running\); stopped by force after [\d,]+ states/,
+    oneLine: true,
+  },
+  {
+    name: "run: a patch whose top-level await never settles is named, exit 2 (was exit 13, silent)",
+    setup: (d) => writeFileSync(join(d, "tla.mjs"), 'await new Promise(() => {});\nexport default { id: "mine", title: "t", requires: [], apply: () => ({}) };\n'),
+    args: ["check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", "tla.mjs"],
+    code: 2,
+    err: /^conntrack-mc: --patch \/\S+\/tla\.mjs: loading it never finished: its top-level await does not settle\n$/,
+    out: "",
+  },
+];
