@@ -193,7 +193,7 @@ describe("conntrack-mc trace --format itf and json", () => {
     expect(readdirSync(dir)).toEqual(["t.mmd"]);
     const bad = cli("trace", "dns-a-aaaa", "--kernel", "v4.19", "--out", join(dir, "no", "such", "dir.txt"));
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/^conntrack-mc: --out: cannot write '.*dir\.txt' \(ENOENT\)\n$/);
+    expect(bad.err).toMatch(/^conntrack-mc: --out .*dir\.txt: cannot write: no such file or directory \(ENOENT\)\n$/);
     expect(existsSync(join(dir, "no"))).toBe(false);
   });
 
