@@ -1,3 +1,6 @@
+/** A bug in conntrack-mc itself (EX_SOFTWARE): never confused with a verdict. */
+export const INTERNAL_ERROR = 70;
+
 /** Bad input from the user: reported as one line, exit code 2. */
 export class InputError extends Error {
   // The name survives a trip through a worker thread (parallel search), where the class does not.

@@ -2,7 +2,7 @@
  * 1 violated, 2 bad input or usage, 3 incomplete, 70 an internal error, 130/143
  * a signal). main.ts runs it, on this thread or in a supervised worker. */
 import { match } from "ts-pattern";
-import { escapeControl, IncompleteError, InputError, isInputError } from "../errors.js";
+import { escapeControl, IncompleteError, InputError, INTERNAL_ERROR, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
 import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
 import { COMPARE_USAGE, compareCommand } from "./compare-cmd.js";
@@ -22,8 +22,6 @@ usage: conntrack-mc list [--json]
 
 exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit), 70 internal error`;
 
-/** A bug in conntrack-mc itself (EX_SOFTWARE): never confused with a verdict. */
-export const INTERNAL_ERROR = 70;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

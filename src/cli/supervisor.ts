@@ -9,9 +9,8 @@
 import { resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { C, controlViews, newControlBuffer, patchFiles, setPatchFiles, T, type Control } from "../runtime/control.js";
-import { escapeControl } from "../errors.js";
+import { escapeControl, INTERNAL_ERROR } from "../errors.js";
 import type { CommandDone, CommandInit } from "./command-worker.js";
-import { INTERNAL_ERROR } from "./dispatch.js";
 
 /** Commands that run in the worker. */
 export const SUPERVISED: readonly string[] = ["check", "compare", "trace", "prove"];
