@@ -4,16 +4,18 @@
  * Proving a claim runs the search; a search a budget stopped is incomplete,
  * never proved.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { runCheck } from "./check.js";
-import { InputError } from "./errors.js";
+import { InputError, isInputError } from "./errors.js";
 import type { Patch } from "./kernel/patch.js";
 import { PATCHES, resolveKernel } from "./kernel/variants.js";
 import { PROOFS_DIR } from "./paths.js";
-import { resolveScenario } from "./scenario/registry.js";
+import { isScenarioPath, resolveScenario } from "./scenario/registry.js";
+import { describeErrno, readInputText } from "./scenario/load.js";
+import { describeIssues, safeParseReported } from "./scenario/issues.js";
 import { PROPERTIES } from "./kernel/properties.js";
 
 const schema = z
@@ -40,7 +42,10 @@ export interface Claim {
   readonly id: string;
   readonly file: string;
   readonly title: string;
+  /** As the claim file names it (a built-in name, or a path relative to the claim's folder). */
   readonly scenario: string;
+  /** What to resolve: the name, or the path made relative to the claim's folder. */
+  readonly scenarioArg: string;
   readonly kernel: string;
   readonly property: string;
   readonly expect: "holds" | "violated";
@@ -50,27 +55,48 @@ export interface Claim {
   readonly maxSeconds?: number;
 }
 
+/** A claim's scenario path is relative to the claim's folder; a built-in name stays a name. */
+function claimScenarioArg(file: string, scenario: string): string {
+  return isScenarioPath(scenario) && !isAbsolute(scenario) ? join(dirname(file), scenario) : scenario;
+}
+
+/** Every error about a claim starts with its file: a scenario's own error is put under the claim's field. */
+function underClaim(file: string, field: string, e: unknown): unknown {
+  if (!isInputError(e)) return e;
+  const own = e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message;
+  return new InputError(`${file}: ${field}: ${own}`);
+}
+
 export function loadClaim(file: string): Claim {
+  let text: string;
+  try {
+    text = readInputText(file);
+  } catch (e) {
+    throw new InputError(`${file}: cannot read claim file: ${describeErrno(e)}`);
+  }
   let data: unknown;
   try {
-    data = parseYaml(readFileSync(file, "utf8"));
+    data = parseYaml(text);
   } catch (e) {
     throw new InputError(`${file}: not valid YAML: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
   }
-  const r = schema.safeParse(data);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new InputError(`${file}: ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
-  }
+  const r = safeParseReported(schema, data);
+  if (!r.success) throw new InputError(`${file}: ${describeIssues(r.error.issues, schema)}`);
   const c = r.data;
   // Names must resolve now, so a typo is a clear error rather than a failed proof.
-  resolveScenario(c.scenario);
+  const scenarioArg = claimScenarioArg(file, c.scenario);
+  try {
+    resolveScenario(scenarioArg);
+  } catch (e) {
+    throw underClaim(file, "scenario", e);
+  }
   resolveKernel(c.kernel, `${file}: kernel`);
   return {
     id: file.replace(/^.*\//, "").replace(/\.ya?ml$/, ""),
     file,
     title: c.claim,
     scenario: c.scenario,
+    scenarioArg,
     kernel: c.kernel,
     property: c.property ?? "no-drop",
     expect: c.expect,
@@ -82,10 +108,22 @@ export function loadClaim(file: string): Claim {
 }
 
 export function loadClaims(dir = PROOFS_DIR): Claim[] {
-  return readdirSync(dir)
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new InputError(`--dir: cannot read '${dir}': ${describeErrno(e)}`);
+  }
+  const claims = names
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
     .map((f) => loadClaim(join(dir, f)));
+  // x.yaml and x.yml would be one claim id.
+  claims.forEach((c, i) => {
+    const other = claims.slice(0, i).find((d) => d.id === c.id);
+    if (other) throw new InputError(`${c.file}: claim '${c.id}' is also ${other.file}: expected one file per claim`);
+  });
+  return claims;
 }
 
 export type Outcome = "proved" | "failed" | "incomplete";
@@ -105,7 +143,13 @@ export interface ClaimResult {
 
 export function proveClaim(claim: Claim, patches: readonly Patch[] = PATCHES): ClaimResult {
   const kernel = resolveKernel(claim.kernel, `${claim.file}: kernel`, patches);
-  const run = runCheck(resolveScenario(claim.scenario), kernel, claim.property, {
+  let scenario;
+  try {
+    scenario = resolveScenario(claim.scenarioArg);
+  } catch (e) {
+    throw underClaim(claim.file, "scenario", e);
+  }
+  const run = runCheck(scenario, kernel, claim.property, {
     ...(claim.maxStates !== undefined ? { maxStates: claim.maxStates } : {}),
     ...(claim.maxSeconds !== undefined ? { maxSeconds: claim.maxSeconds } : {}),
   });

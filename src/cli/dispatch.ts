@@ -6,7 +6,8 @@ import { escapeControl, IncompleteError, InputError, INTERNAL_ERROR, isInputErro
 import { SearchTooLargeError } from "../engine/search.js";
 import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
 import { COMPARE_USAGE, compareCommand } from "./compare-cmd.js";
-import { listCommand } from "./list-cmd.js";
+import { LIST_USAGE, listCommand } from "./list-cmd.js";
+import { isHelpRequested } from "./args.js";
 import { TRACE_USAGE, traceCommand } from "./trace-cmd.js";
 import { PROVE_USAGE, proveCommand } from "./prove-cmd.js";
 import { LIVE_USAGE, liveCommand } from "./live-cmd.js";
@@ -18,7 +19,7 @@ ${COMPARE_USAGE}
 ${TRACE_USAGE}
 ${PROVE_USAGE}
 ${LIVE_USAGE}
-usage: conntrack-mc list [--json]
+${LIST_USAGE}
 
 exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit), 70 internal error`;
 
@@ -41,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new InputError(cmd === undefined ? "expected a command: check, compare, trace, prove, live or list (see --help)" : `unknown command '${cmd}': expected check, compare, trace, prove, live or list (see --help)`);
       });
   } catch (e) {
+    if (isHelpRequested(e)) {
+      process.stdout.write(`${e.usage}\n`);
+      return 0;
+    }
     if (e instanceof IncompleteError) {
       process.stderr.write(`conntrack-mc: ${escapeControl(e.message)}\n`);
       return 3;

@@ -5,8 +5,10 @@ import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
 import { parse } from "./args.js";
 import { bold, table } from "./format.js";
 
+export const LIST_USAGE = "usage: conntrack-mc list [--json]";
+
 export function listCommand(argv: string[]): number {
-  const { values } = parse(argv, { json: { type: "boolean" } });
+  const { values } = parse(argv, { json: { type: "boolean" } }, LIST_USAGE);
   const scenarios = builtinScenarioNames().map((n) => {
     const sc = resolveScenario(n);
     return { name: n, description: sc.description, kernels: sc.kernels };

@@ -15,7 +15,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
     tries: { type: "string" },
     sendmmsg: { type: "boolean" },
     json: { type: "boolean" },
-  });
+  }, LIVE_USAGE);
   if (positionals.length !== 1) throw new InputError("scenario: expected exactly one scenario name or file", { usage: LIVE_USAGE });
   const sc = loadScenario(positionals[0]!);
   const tries = positiveInt(values.tries, "--tries") ?? 2000;

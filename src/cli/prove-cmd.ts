@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { InputError } from "../errors.js";
 import { PROOFS_DIR } from "../paths.js";
 import { loadClaims, proveAll, resultsMarkdown, type ClaimResult } from "../proofs.js";
+import { closest } from "../suggest.js";
 import { parse } from "./args.js";
 import { green, red, table, yellow } from "./format.js";
 import { emit } from "./output.js";
@@ -15,20 +16,21 @@ export function proveCommand(argv: string[]): number {
     json: { type: "boolean" },
     results: { type: "string" },
     dir: { type: "string" },
-  });
+  }, PROVE_USAGE);
   const dir = values.dir ?? PROOFS_DIR;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`--dir: expected a folder of claim files, got '${dir}'`);
   const all = loadClaims(dir);
   if (all.length === 0) throw new InputError(`--dir: no claim files (*.yaml) in '${dir}'`);
   const unknown = positionals.filter((p) => !all.some((c) => c.id === p));
   if (unknown.length) {
-    throw new InputError(`claim: no claim '${unknown[0]}' in ${dir}: expected one of ${all.map((c) => c.id).join(", ")}`);
+    const near = closest(unknown[0]!, all.map((c) => c.id));
+    throw new InputError(`claim: no claim '${unknown[0]}' in ${dir}: ${near ? `did you mean '${near}'?` : `expected one of ${all.map((c) => c.id).join(", ")}`}`);
   }
   const claims = positionals.length ? all.filter((c) => positionals.includes(c.id)) : all;
   const results = proveAll(claims);
   // RESULTS.md describes every claim: write it for a full run, or where --results says.
   const resultsFile = values.results ?? (positionals.length ? undefined : join(dir, "RESULTS.md"));
-  if (resultsFile) emit(resultsMarkdown(results), resultsFile);
+  if (resultsFile) emit(resultsMarkdown(results), resultsFile, "--results");
   process.stdout.write(values.json ? JSON.stringify(results.map(toJson), null, 2) + "\n" : renderProve(results));
   if (results.some((r) => r.outcome === "failed")) return 1;
   return results.some((r) => r.outcome === "incomplete") ? 3 : 0;

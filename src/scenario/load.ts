@@ -2,17 +2,18 @@
  * Reads a scenario file (YAML or JSON) and validates it. Every problem becomes
  * one line naming the file, the field and what was expected (InputError).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { HostPort, PacketSpec, Scenario } from "./scenario.js";
 import { InputError } from "../errors.js";
+import { describeIssues, safeParseReported } from "./issues.js";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-const ipv4 = z.string().regex(IPV4, { message: "expected an IPv4 address such as 10.96.0.10" });
+const ipv4 = z.string({ error: "expected an IPv4 address such as 10.96.0.10" }).regex(IPV4, { message: "expected an IPv4 address such as 10.96.0.10" });
 const hostPort = z
-  .string()
+  .string({ error: "expected address:port, such as 10.96.0.10:53" })
   .regex(/^[^:]+:\d+$/, { message: "expected address:port, such as 10.96.0.10:53" })
   .refine((s) => IPV4.test(s.split(":")[0]!), { message: "expected address:port with an IPv4 address" })
   .refine(
@@ -56,7 +57,7 @@ const schema = z
           .optional(),
         "random-fully": z.boolean().optional(),
       }),
-    ]),
+    ], { error: "expected none, null-binding, or { mode: masquerade, to: <IPv4>, ports?: min-max, random-fully?: bool }" }),
     replies: z.boolean().optional(),
     notrack: z.boolean().optional(),
     deletes: z.array(z.string()).optional(),
@@ -128,34 +129,57 @@ const schema = z
     if (s.snat !== "none" && !s["nat-table"]) {
       ctx.addIssue({ code: "custom", path: ["snat"], message: "expected none: source NAT needs nat-table: true" });
     }
-  });
+    // Only on fields that passed: a wrong field's consequences (cpus 0: "a CPU from 0 to -1") would bury it.
+  }, { when: (payload) => payload.issues.length === 0 });
 
 type RawScenario = z.infer<typeof schema>;
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const k of path) out += typeof k === "number" ? `[${k}]` : out ? `.${String(k)}` : String(k);
-  return out || "(top level)";
-}
-
 /** Validates an already parsed document. */
 export function scenarioFromData(data: unknown, source: string): Scenario {
-  const r = schema.safeParse(data);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : "";
-    throw new InputError(`${source}: ${formatPath(issue.path)}: ${issue.message}${more}`);
-  }
+  const r = safeParseReported(schema, data);
+  if (!r.success) throw new InputError(`${source}: ${describeIssues(r.error.issues, schema)}`);
   return intern(r.data, source);
 }
 
-export function loadScenarioFile(path: string): Scenario {
-  let text: string;
+/** Scenario and claim files are small; a bigger one (or /dev/zero) is refused before it fills memory. */
+export const MAX_INPUT_BYTES = 2 ** 20;
+
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ELOOP: "too many levels of symbolic links",
+  ENOTDIR: "a part of the path is not a folder",
+  EISDIR: "it is a folder",
+  ENAMETOOLONG: "the name is too long",
+  EFBIG: `larger than ${MAX_INPUT_BYTES / 2 ** 20} MiB`,
+};
+
+/** What a failed file operation means, for a message: "permission denied (EACCES)". */
+export function describeErrno(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return e instanceof Error ? e.message : String(e);
+  const words = ERRNO_WORDS[code];
+  return words ? `${words} (${code})` : code;
+}
+
+/** The text of a small input file, without a leading byte-order mark. Throws
+ * the file system's error (with code EFBIG for a file past MAX_INPUT_BYTES). */
+export function readInputText(path: string): string {
+  const fd = openSync(path, "r");
   try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new InputError(`${path}: cannot read scenario file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    const buf = Buffer.alloc(MAX_INPUT_BYTES + 1);
+    let n = 0;
+    for (let k; n < buf.length && (k = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += k;
+    if (n > MAX_INPUT_BYTES) throw Object.assign(new Error("file too large"), { code: "EFBIG" });
+    return buf.toString("utf8", 0, n).replace(/^\uFEFF/, "");
+  } finally {
+    closeSync(fd);
   }
+}
+
+/** A scenario from its text; JSON by the .json ending, YAML otherwise. */
+export function scenarioFromText(text: string, path: string): Scenario {
   let data: unknown;
   try {
     data = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
@@ -164,6 +188,16 @@ export function loadScenarioFile(path: string): Scenario {
     throw new InputError(`${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${msg}`);
   }
   return scenarioFromData(data, path);
+}
+
+export function loadScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readInputText(path);
+  } catch (e) {
+    throw new InputError(`${path}: cannot read scenario file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return scenarioFromText(text, path);
 }
 
 function intern(raw: RawScenario, source: string): Scenario {
