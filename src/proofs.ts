@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { runCheck } from "./check.js";
+import { runCheck, stoppedBy } from "./check.js";
 import { InputError, isInputError } from "./errors.js";
 import type { Patch } from "./kernel/patch.js";
 import { PATCHES, resolveKernel } from "./kernel/variants.js";
@@ -159,13 +159,15 @@ export function proveClaim(claim: Claim, patches: readonly Patch[] = PATCHES): C
   const base = { claim, verdict: r.verdict, classes, states: r.states, shortest, seconds: r.seconds };
   const want = `${claim.expect}${claim.classes.length ? ` (${claim.classes.join(", ")})` : ""}`;
   const got = `${r.verdict}${classes.length ? ` (${classes.join(", ")})` : ""}`;
-  // A violation found is final; only a search that found none and was stopped is incomplete.
-  if (r.verdict === "incomplete") return { ...base, outcome: "incomplete", mismatch: `the ${r.budget} budget stopped the search` };
+  // A violation found is final: a class the claim does not expect fails it even
+  // when a budget or a signal stopped the search; what is still open is incomplete.
   const sameClasses = classes.length === claim.classes.length && classes.every((c, i) => c === claim.classes[i]);
-  if (r.verdict === claim.expect && sameClasses && (r.complete || claim.expect === "violated")) {
-    if (!r.complete) return { ...base, outcome: "incomplete", mismatch: `the ${r.budget} budget stopped the search before every class could be ruled in or out` };
-    return { ...base, outcome: "proved" };
+  const unexpected = classes.filter((c) => !claim.classes.includes(c));
+  if (!r.complete && unexpected.length === 0) {
+    const open = r.verdict === "incomplete" ? "" : " before every class could be ruled in or out";
+    return { ...base, outcome: "incomplete", mismatch: `${stoppedBy(r)} stopped the search${open}` };
   }
+  if (r.verdict === claim.expect && sameClasses) return { ...base, outcome: "proved" };
   return { ...base, outcome: "failed", mismatch: `expected ${want}, the search found ${got}` };
 }
 

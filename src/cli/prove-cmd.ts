@@ -8,6 +8,7 @@ import { closest } from "../suggest.js";
 import { parse } from "./args.js";
 import { green, red, table, yellow } from "./format.js";
 import { emit } from "./output.js";
+import { stopRequested } from "../runtime/control.js";
 
 export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--dir DIR] [--json] [--results FILE]";
 
@@ -28,10 +29,16 @@ export function proveCommand(argv: string[]): number {
   }
   const claims = positionals.length ? all.filter((c) => positionals.includes(c.id)) : all;
   const results = proveAll(claims);
-  // RESULTS.md describes every claim: write it for a full run, or where --results says.
+  // RESULTS.md describes every claim: write it for a full run, or where --results says;
+  // not for a run a signal stopped, whose claims after it were never searched.
+  const signal = stopRequested();
   const resultsFile = values.results ?? (positionals.length ? undefined : join(dir, "RESULTS.md"));
-  if (resultsFile) emit(resultsMarkdown(results), resultsFile, "--results");
+  if (resultsFile && !signal) emit(resultsMarkdown(results), resultsFile, "--results");
   process.stdout.write(values.json ? JSON.stringify(results.map(toJson), null, 2) + "\n" : renderProve(results));
+  if (signal) {
+    process.stderr.write(`conntrack-mc: prove: stopped by a signal${resultsFile ? `; ${resultsFile} left as it was` : ""}\n`);
+    return signal;
+  }
   if (results.some((r) => r.outcome === "failed")) return 1;
   return results.some((r) => r.outcome === "incomplete") ? 3 : 0;
 }

@@ -180,6 +180,24 @@ export const RUN_CASES: readonly Case[] = [
     out: /the memory bound \(\d+ MiB, from the V8 heap limit/,
     after: (_d, r) => reportsExplored(r),
   },
+  {
+    name: "run: SIGINT during prove: exit 130, the results file is left as it was",
+    setup: (d) => {
+      mkdirSync(join(d, "claims", "sc"), { recursive: true });
+      oneFlow(join(d, "claims", "sc"), 10);
+      writeFileSync(
+        join(d, "claims", "big.yaml"),
+        "claim: ten packets hold on v5.6\nscenario: sc/dns-10.yaml\nkernel: v5.6\nexpect: holds\nwhy: a long search to interrupt\n",
+      );
+      writeFileSync(join(d, "claims", "RESULTS.md"), "old results\n");
+    },
+    command: signalled("prove --dir claims", "INT", 3),
+    args: [],
+    code: 130,
+    err: /prove: stopped by a signal; \S*claims\/RESULTS\.md left as it was/,
+    out: /incomplete +big/,
+    after: (d) => expect(readFileSync(join(d, "claims", "RESULTS.md"), "utf8")).toBe("old results\n"),
+  },
   // compare takes the search budgets, with --probability too.
   {
     name: "run: compare --probability --max-states 2000: the graph stops at the budget, exit 3",
