@@ -58,7 +58,7 @@ export const RELEASES: readonly Release[] = [
 
 function findPatch(token: string, patches: readonly Patch[]): Patch | undefined {
   const t = token.toLowerCase();
-  return patches.find((p) => p.id === t || (t.length >= 7 && p.commit.startsWith(t)));
+  return patches.find((p) => p.id.toLowerCase() === t || (t.length >= 7 && p.commit.toLowerCase().startsWith(t)));
 }
 
 const expected = (patches: readonly Patch[]): string =>
@@ -73,7 +73,10 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
   const applied: Patch[] = release.patches.map((id) => findPatch(id, patches)!);
   for (const token of rest) {
     const patch = findPatch(token, patches);
-    if (!patch) throw new InputError(`${field}: unknown patch '${token}' in '${name}': ${expected(patches)}`);
+    if (!patch) {
+      const hint = PATCHES.some((p) => p.id === token || p.commit === token) ? "" : " (a patch of your own? load its file with --patch FILE)";
+      throw new InputError(`${field}: unknown patch '${token}' in '${name}'${hint}: ${expected(patches)}`);
+    }
     if (applied.includes(patch)) {
       throw new InputError(`${field}: '${name}' applies ${patch.id} twice (${release.name} already has it)`);
     }
