@@ -1,5 +1,5 @@
 /** `conntrack-mc check <scenario> [--kernel V] [--property P] [--json] [budgets]` */
-import { checkReport, describeKernel, type CheckReport } from "../check.js";
+import { checkReport, describeKernel, exitCode, type CheckReport } from "../check.js";
 import type { TraceStep } from "../report/trace.js";
 import { parse } from "./args.js";
 import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
@@ -8,8 +8,6 @@ import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js
 export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop|all-replied] [--json]
          ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
-const EXIT = { holds: 0, violated: 1, incomplete: 3 } as const;
-
 export async function checkCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     kernel: { type: "string", short: "k" },
@@ -17,12 +15,12 @@ export async function checkCommand(argv: string[]): Promise<number> {
     json: { type: "boolean" },
     ...SEARCH_FLAGS,
     ...WORKERS_FLAG,
-  });
+  }, CHECK_USAGE);
   const run = await runOneCheck(positionals, values, CHECK_USAGE);
   const report = checkReport(run);
   if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   else process.stdout.write(renderCheck(report, describeKernel(run.kernel), run.property.description));
-  return EXIT[report.verdict];
+  return exitCode(report.verdict, run.result.budget);
 }
 
 export function renderCheck(r: CheckReport, kernelParts: string, propertyText: string): string {
@@ -34,7 +32,7 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
   lines.push(`property   ${r.property}: ${propertyText}`);
   lines.push(`verdict    ${verdict}`);
   if (!r.complete) {
-    lines.push(`           the ${r.budget} budget stopped the search: the figures below cover only what was explored`);
+    lines.push(`           ${r.stoppedBy} stopped the search: the figures below cover only what was explored`);
   }
   lines.push("");
   lines.push(

@@ -1,16 +1,17 @@
 /** Options shared by check, compare and trace: budgets and search order. */
-import { availableParallelism, freemem } from "node:os";
-import type { SearchOptions, SearchResult } from "../engine/search.js";
+import { availableParallelism } from "node:os";
+import type { SearchOptions } from "../engine/search.js";
+import { memoryBound } from "../runtime/memory.js";
 import { InputError } from "../errors.js";
 import { REDUCTIONS, resolveProperty, runCheck, type CheckRun } from "../check.js";
 import type { KState } from "../kernel/state.js";
 import { PATCHES, resolveKernel } from "../kernel/variants.js";
 import type { Patch } from "../kernel/patch.js";
-import { loadPatchFile } from "../kernel/user-patch.js";
+import { loadPatchFile, warnUnusedPatches } from "../kernel/user-patch.js";
 import { resolveScenario } from "../scenario/registry.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, positiveInt, positiveNumber } from "./args.js";
-import { clearProgress, fmtInt, progressReporter } from "./format.js";
+import { clearProgress, progressReporter } from "./format.js";
 
 export const SEARCH_FLAGS = {
   patch: { type: "string", multiple: true },
@@ -48,8 +49,6 @@ interface SearchFlagValues {
 
 export interface SearchSettings {
   readonly options: SearchOptions<KState>;
-  /** Whether the memory budget is the user's (exit 3) or our guard (exit 2). */
-  readonly userMemory: boolean;
 }
 
 export function searchSettings(values: SearchFlagValues): SearchSettings {
@@ -58,7 +57,7 @@ export function searchSettings(values: SearchFlagValues): SearchSettings {
   const reduce = values["no-reduce"] ? "none" : oneOf(values.reduce, "--reduce", ["symmetry", "por", "all", "none"] as const, "symmetry");
   const maxStates = positiveInt(values["max-states"], "--max-states");
   const maxSeconds = positiveNumber(values["max-seconds"], "--max-seconds");
-  const userMemory = positiveNumber(values["max-memory"], "--max-memory");
+  const bound = memoryBound(positiveNumber(values["max-memory"], "--max-memory"));
   const onProgress = progressReporter();
   return {
     options: {
@@ -66,21 +65,12 @@ export function searchSettings(values: SearchFlagValues): SearchSettings {
       reduce: REDUCTIONS[reduce],
       ...(maxStates !== undefined ? { maxStates } : {}),
       ...(maxSeconds !== undefined ? { maxSeconds } : {}),
-      // Without a memory budget, stop before the machine runs out rather than crash.
-      maxMemoryBytes: userMemory !== undefined ? userMemory * 2 ** 20 : freemem() * 0.6,
+      // One bound for every search: the least of the heap limit, the cgroup's and the user's.
+      maxMemoryBytes: bound.bytes,
+      maxMemorySource: bound.source,
       ...(onProgress ? { onProgress } : {}),
     },
-    userMemory: userMemory !== undefined,
   };
-}
-
-/** Our own memory guard is not a budget the user set: the search is too big. */
-export function assertFits(result: SearchResult, settings: SearchSettings): void {
-  if (result.budget === "max-memory" && (result.heapFull || !settings.userMemory)) {
-    throw new InputError(
-      `search too big for memory: stopped at ${fmtInt(result.states)} states (${result.heapFull ? "the JavaScript heap is full" : "near 60% of free memory"}); try --reduce all, or --max-states to explore part of it`,
-    );
-  }
 }
 
 /** The built-in patches and those given with --patch, for resolving variants. */
@@ -88,7 +78,7 @@ export async function patchSet(files: readonly string[] | undefined): Promise<re
   const user: Patch[] = [];
   for (const f of files ?? []) {
     const p = await loadPatchFile(f);
-    if (user.some((q) => q.id === p.id)) throw new InputError(`--patch ${f}: id '${p.id}' is given twice`);
+    if (user.some((q) => q.id.toLowerCase() === p.id.toLowerCase())) throw new InputError(`--patch ${f}: id '${p.id}' is given twice`);
     user.push(p);
   }
   return [...PATCHES, ...user];
@@ -102,21 +92,23 @@ export async function runOneCheck(
   usage: string,
 ): Promise<CheckRun> {
   if (positionals.length !== 1) throw new InputError("scenario: expected exactly one scenario name or file", { usage });
-  const sc = loadScenario(positionals[0]!);
   const patches = await patchSet(values.patch);
-  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel ? "--kernel" : `${sc.source}: kernels[0]`, patches);
+  const sc = loadScenario(positionals[0]!, patches);
+  if (values.kernel === "") throw new InputError("--kernel: expected a kernel variant such as v5.0, got ''");
+  const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel !== undefined ? "--kernel" : `${sc.source}: kernels[0]`, patches);
+  warnUnusedPatches(patches, [kernel]);
   const property = resolveProperty(values.property ?? "no-drop", "--property");
   const settings = searchSettings(values);
   const workers = workersFlag(values.workers);
   const run = runCheck(sc, kernel, property, { ...settings.options, ...(workers !== undefined ? { workers } : {}) });
   clearProgress();
-  assertFits(run.result, settings);
   return run;
 }
 
-/** A scenario whose listed default kernels all name real variants. */
-export function loadScenario(arg: string): Scenario {
+/** A scenario whose listed default kernels all name real variants (of the
+ * built-in patches and the users' `patches`, loaded first). */
+export function loadScenario(arg: string, patches: readonly Patch[] = PATCHES): Scenario {
   const sc = resolveScenario(arg);
-  sc.kernels.forEach((k, i) => resolveKernel(k, `${sc.source}: kernels[${i}]`));
+  sc.kernels.forEach((k, i) => resolveKernel(k, `${sc.source}: kernels[${i}]`, patches));
   return sc;
 }

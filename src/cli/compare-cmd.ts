@@ -1,8 +1,10 @@
 /** `conntrack-mc compare <scenario>... --kernels v1,v2,... [--json | --markdown] [--probability]` */
 import { compare, type CompareCell, type CompareResult } from "../compare.js";
 import { resolveProperty } from "../check.js";
+import { stopRequested } from "../runtime/control.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
+import { warnUnusedPatches } from "../kernel/user-patch.js";
 import { parse } from "./args.js";
 import { loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { clearProgress, fmtInt, table } from "./format.js";
@@ -20,19 +22,17 @@ export async function compareCommand(argv: string[]): Promise<number> {
     property: { type: "string", short: "p" },
     out: { type: "string", short: "o" },
     ...SEARCH_FLAGS,
-  });
+  }, COMPARE_USAGE);
   if (positionals.length === 0) throw new InputError("scenario: expected one or more scenario names or files", { usage: COMPARE_USAGE });
   if (values.json && values.markdown) throw new InputError("--json, --markdown: expected at most one output format");
-  const scenarios = positionals.map(loadScenario);
+  const patches = await patchSet(values.patch);
+  const scenarios = positionals.map((arg) => loadScenario(arg, patches));
   const names = values.kernels !== undefined ? values.kernels.split(",").map((k) => k.trim()) : [...scenarios[0]!.kernels];
   if (names.some((n) => n === "")) throw new InputError(`--kernels: expected a comma-separated list of variants, got '${values.kernels}'`);
-  const patches = await patchSet(values.patch);
   const kernels = names.map((n) => resolveKernel(n, values.kernels !== undefined ? "--kernels" : `${scenarios[0]!.source}: kernels`, patches));
+  warnUnusedPatches(patches, kernels);
   const property = resolveProperty(values.property ?? "no-drop", "--property");
   const settings = searchSettings(values);
-  if (values.probability && (settings.options.maxStates !== undefined || settings.options.maxSeconds !== undefined)) {
-    throw new InputError("--probability: needs the whole state graph, so it cannot be combined with --max-states or --max-seconds");
-  }
   const result = compare(scenarios, kernels, property, { ...settings.options, probability: values.probability ?? false });
   clearProgress();
   const text = values.json
@@ -40,13 +40,20 @@ export async function compareCommand(argv: string[]): Promise<number> {
     : values.markdown
       ? renderMarkdown(result)
       : renderText(result);
-  emit(text, values.out);
-  return result.rows.some((r) => r.some((c) => !c.complete)) ? 3 : 0;
+  emit(text, values.out, "--out");
+  const cells = result.rows.flat();
+  if (cells.some((c) => c.interrupted)) return stopRequested() || 130;
+  return cells.some((c) => !c.complete) ? 3 : 0;
 }
 
 function probabilityText(c: CompareCell): string | undefined {
   if (!c.probability) return undefined;
   const p = c.probability.value;
+  if (p === null) {
+    return c.probability.states === 0
+      ? `P(violation): not computed (${c.probability.stoppedBy} stopped the search before it)`
+      : `P(violation): not computed (${c.probability.stoppedBy} stopped the graph at ${fmtInt(c.probability.states)} states)`;
+  }
   return `P(violation) = ${formatProbability(p)}${c.probability.exact ? "" : " (iterated)"}`;
 }
 
@@ -73,7 +80,7 @@ function cellLines(c: CompareCell, isBase: boolean): string[] {
   const p = probabilityText(c);
   if (p) lines.push(p);
   lines.push(`conntrack -S: ${c.counters.map((x) => `${x.insert_failed}/${x.drop}/${x.clash_resolve}`).join(", ")}`);
-  lines.push(`${fmtInt(c.states)} states${c.complete ? "" : " (incomplete)"}`);
+  lines.push(`${fmtInt(c.states)} states${c.complete ? "" : ` (incomplete: ${c.stoppedBy} stopped it)`}`);
   return lines;
 }
 

@@ -1,6 +1,6 @@
 /** `conntrack-mc trace <scenario> --kernel V [--class C] [--format F] [--out FILE]` */
 import { match } from "ts-pattern";
-import { counterexample } from "../check.js";
+import { counterexample, exitCode, stoppedBy } from "../check.js";
 import { InputError } from "../errors.js";
 import { renderItf } from "../report/itf.js";
 import { renderMermaid } from "../report/mermaid.js";
@@ -24,7 +24,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
     property: { type: "string", short: "p" },
     ...SEARCH_FLAGS,
     ...WORKERS_FLAG,
-  });
+  }, TRACE_USAGE);
   const format = oneOf(values.format, "--format", FORMATS, "text");
   const run = await runOneCheck(positionals, values, TRACE_USAGE);
   const { scenario: sc, kernel, property } = run;
@@ -40,9 +40,9 @@ export async function traceCommand(argv: string[]): Promise<number> {
     process.stderr.write(
       run.result.complete
         ? `conntrack-mc: ${property.name} holds for ${sc.name} on ${kernel.name}: no counterexample to trace\n`
-        : `conntrack-mc: no violation found before the ${run.result.budget} budget: no counterexample to trace\n`,
+        : `conntrack-mc: no violation found before ${stoppedBy(run.result)} stopped the search (${run.result.states.toLocaleString("en-US")} states, ${run.result.transitions.toLocaleString("en-US")} transitions, depth ${run.result.maxDepth}): no counterexample to trace\n`,
     );
-    return run.result.complete ? 0 : 3;
+    return exitCode(run.result.verdict, run.result.budget);
   }
   const title = `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}${cx.minimal ? "" : " (the search's own path, not checked to be the shortest)"}`;
   const text = match(format)
@@ -66,6 +66,6 @@ export async function traceCommand(argv: string[]): Promise<number> {
       ) + "\n",
     )
     .exhaustive();
-  emit(text, values.out);
-  return 1;
+  emit(text, values.out, "--out");
+  return run.result.budget === "interrupted" ? exitCode(run.result.verdict, run.result.budget) : 1;
 }
