@@ -32,7 +32,7 @@ export interface CompareCell {
   readonly kernel: string;
   readonly verdict: string;
   readonly complete: boolean;
-  /** What stopped the cell's search (or its probability graph) early. */
+  /** What stopped the cell's search early (its probability's own stop is in `probability`). */
   readonly stoppedBy?: string;
   /** Whether a signal stopped it. */
   readonly interrupted: boolean;
@@ -70,7 +70,7 @@ export function compare(
       const r = checkReport(run);
       const probability = opts.probability ? cellProbability(run, opts) : undefined;
       const complete = r.complete && (probability?.complete ?? true);
-      const why = r.stoppedBy ?? probability?.stoppedBy;
+      const why = r.stoppedBy;
       const cell: Omit<CompareCell, "fixed" | "remaining" | "new"> = {
         scenario: sc.name,
         kernel: k.name,

@@ -80,7 +80,7 @@ function cellLines(c: CompareCell, isBase: boolean): string[] {
   const p = probabilityText(c);
   if (p) lines.push(p);
   lines.push(`conntrack -S: ${c.counters.map((x) => `${x.insert_failed}/${x.drop}/${x.clash_resolve}`).join(", ")}`);
-  lines.push(`${fmtInt(c.states)} states${c.complete ? "" : ` (incomplete: ${c.stoppedBy} stopped it)`}`);
+  lines.push(`${fmtInt(c.states)} states${c.stoppedBy ? ` (incomplete: ${c.stoppedBy} stopped it)` : ""}`);
   return lines;
 }
 

@@ -102,13 +102,12 @@ function buildGraph<S>(model: Model<S>, property: Property<S>, opts: SearchOptio
   try {
     indexOf(inits[0]!);
     for (let i = 0; i < found; i++) {
+      if (found >= maxStates) return { budget: "max-states", states: found };
       if ((i & 1023) === 0) {
         const now = performance.now();
         const budget: Budget | undefined = stopRequested()
           ? "interrupted"
-          : found >= maxStates
-            ? "max-states"
-            : now - started > maxMs
+          : now - started > maxMs
               ? "max-seconds"
               : watch.over(now, to.bytes + weight.bytes)
                 ? "max-memory"
