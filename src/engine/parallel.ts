@@ -14,7 +14,7 @@ import { FingerprintTable } from "./fptable.js";
 import { PartitionedLinks } from "./links.js";
 import { NO_REDUCTION } from "./reduce.js";
 import { control, reportExplored, setDeadline, stopRequested } from "../runtime/control.js";
-import { memoryBound, MemoryWatch } from "../runtime/memory.js";
+import { boundOf, MemoryWatch } from "../runtime/memory.js";
 import { byDepthThenName, SearchTooLargeError, type Budget, type SearchOptions, type SearchResult, type ViolationClass } from "./search.js";
 import {
   controlWords,
@@ -61,7 +61,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   const started = performance.now();
   const shared = new SharedArrayBuffer(controlWords(n) * 4);
   const ctl = new Int32Array(shared);
-  const bound = opts.maxMemoryBytes !== undefined ? { bytes: opts.maxMemoryBytes, source: opts.maxMemorySource ?? "--max-memory" } : memoryBound();
+  const bound = boundOf(opts);
   const watch = new MemoryWatch(bound.bytes);
   const runtime = control.words.buffer instanceof SharedArrayBuffer ? control.words.buffer : undefined;
 

@@ -15,7 +15,7 @@ import { fingerprint } from "./fingerprint.js";
 import { FingerprintTable, TableTooLargeError } from "./fptable.js";
 import { GrowableInt32, GrowableUint16, GrowableUint32 } from "./growable.js";
 import { stopRequested } from "../runtime/control.js";
-import { memoryBound, MemoryWatch } from "../runtime/memory.js";
+import { boundOf, MemoryWatch } from "../runtime/memory.js";
 
 export interface ProbabilityResult {
   /** Probability that the run violates the property at all (NaN when incomplete). */
@@ -215,7 +215,7 @@ function reach(g: Graph, target: (i: number) => boolean): { p: number; exact: bo
 }
 
 export function violationProbability<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<S> = {}): ProbabilityResult {
-  const bound = opts.maxMemoryBytes !== undefined ? { bytes: opts.maxMemoryBytes, source: opts.maxMemorySource ?? "--max-memory" } : memoryBound();
+  const bound = boundOf(opts);
   const watch = new MemoryWatch(bound.bytes);
   const built = buildGraph(model, property, opts, watch);
   const memory = { memoryBound: bound, peakRssBytes: Math.max(watch.peak, watch.sample()), ...(watch.stoppedAt ? { memoryAtStop: watch.stoppedAt } : {}) };

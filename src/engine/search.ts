@@ -8,7 +8,7 @@
  */
 import { getHeapStatistics } from "node:v8";
 import { reportExplored, setDeadline, stopRequested } from "../runtime/control.js";
-import { memoryBound, MemoryWatch } from "../runtime/memory.js";
+import { boundOf, MemoryWatch } from "../runtime/memory.js";
 import type { Action, InPlace, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
@@ -134,7 +134,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
   const order = opts.order ?? "bfs";
   const maxStates = opts.maxStates ?? Infinity;
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
-  const bound = opts.maxMemoryBytes !== undefined ? { bytes: opts.maxMemoryBytes, source: opts.maxMemorySource ?? "--max-memory" } : memoryBound();
+  const bound = boundOf(opts);
   const watch = new MemoryWatch(bound.bytes);
   const reduce = opts.reduce ?? NO_REDUCTION;
 

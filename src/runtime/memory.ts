@@ -59,6 +59,11 @@ export function memoryBound(userMiB?: number): MemoryBound {
   return candidates.reduce((a, b) => (b.bytes < a.bytes ? b : a));
 }
 
+/** A search's bound: the one its options give, or the default. */
+export function boundOf(opts: { maxMemoryBytes?: number; maxMemorySource?: string }): MemoryBound {
+  return opts.maxMemoryBytes !== undefined ? { bytes: opts.maxMemoryBytes, source: opts.maxMemorySource ?? "--max-memory" } : memoryBound();
+}
+
 /** A search stops once the process holds this share of the bound (the rest is
  * for what follows: the counterexample, the report), or when an allocation it
  * is about to make would take it past the larger share. */
