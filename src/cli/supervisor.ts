@@ -142,6 +142,12 @@ export async function supervise(argv: string[]): Promise<number> {
     say(`--patch ${patchFiles()[loading - 1] ?? "(a patch)"}: loading it never finished: its top-level await does not settle`);
     return 2;
   }
+  // Ended in the middle of a user's hook, without a result: the hook ended it.
+  const hook = await runningHook(ctl);
+  if (!failure && hook) {
+    say(`${hook} ended the command's thread without a result (exit code ${exit})`);
+    return 2;
+  }
   process.stderr.write(
     `conntrack-mc: internal error, please report it: ${failure ? (failure.stack ?? failure.message) : `the command's thread ended (code ${exit}) without a result`}\n`,
   );

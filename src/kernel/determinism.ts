@@ -54,29 +54,29 @@ export function checkRefused(): void {
 const HINT =
   "a patch must be deterministic; to branch on a choice, take it from what the search enumerates (uniqueSourcePort's `random` offset): the search cannot see a choice made inside a hook";
 
-function refuse(source: string): never {
+function refuse(source: string, hint = HINT): never {
   const u = running!;
-  refused = patchError(`${u.field}: ${u.what} called ${source}: ${HINT}`);
+  refused = patchError(`${u.field}: ${u.what} called ${source}: ${hint}`);
   throw refused;
 }
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 
-function trap(source: string, original: Fn): Fn {
+function trap(source: string, original: Fn, hint?: string): Fn {
   return function (this: unknown, ...args: unknown[]): unknown {
-    if (running !== undefined) refuse(source);
+    if (running !== undefined) refuse(source, hint);
     return original.apply(this, args);
   };
 }
 
 /** Replaces obj[key] (a method) with its trap, keeping `this`. */
-function wrap(obj: object, key: string, source: string): void {
+function wrap(obj: object, key: string, source: string, hint?: string): void {
   const original = (obj as Record<string, unknown>)[key];
   if (typeof original !== "function") return;
   const own = Object.getOwnPropertyDescriptor(obj, key);
   // node:crypto's getRandomValues is a fixed getter onto globalThis.crypto's, which is trapped.
   if (own && !own.configurable) return;
-  Object.defineProperty(obj, key, { value: trap(source, original as Fn), writable: true, configurable: true, enumerable: own?.enumerable ?? false });
+  Object.defineProperty(obj, key, { value: trap(source, original as Fn, hint), writable: true, configurable: true, enumerable: own?.enumerable ?? false });
 }
 
 let installed = false;
@@ -100,6 +100,8 @@ export function installDeterminismTraps(): void {
     wrap(nodeCrypto, name, `node:crypto ${name}`);
   }
   syncBuiltinESMExports();
+  // Ending the run is not a patch's to decide (in the supervised thread it would leave no result).
+  for (const name of ["exit", "abort", "reallyExit", "kill"]) wrap(process, name, `process.${name}`, "a patch may not end or signal the process: return a value, or throw to report an error");
   // Date() and new Date() read the clock; new Date(x) does not.
   const OriginalDate = Date;
   const TrappedDate: DateConstructor = new Proxy(OriginalDate, {

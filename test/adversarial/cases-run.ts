@@ -246,6 +246,22 @@ export const RUN_CASES: readonly Case[] = [
     oneLine: true,
   },
   {
+    name: "run: a hook that calls process.exit is refused, naming the patch and hook, exit 2 (was exit 70)",
+    setup: (d) => patch(d, "exit.mjs", "{ clashMergeable: () => process.exit(0) }"),
+    args: ["check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", "exit.mjs"],
+    code: 2,
+    err: /^conntrack-mc: --patch exit\.mjs: clashMergeable called process\.exit: a patch may not end or signal the process/,
+    out: "",
+  },
+  {
+    name: "run: a patch that calls process.exit at load is refused, exit 2",
+    setup: (d) => writeFileSync(join(d, "exit.mjs"), 'process.exit(0);\nexport default { id: "mine", title: "t", requires: [], apply: () => ({}) };\n'),
+    args: ["check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", "exit.mjs", "--workers", "2"],
+    code: 2,
+    err: /--patch exit\.mjs: its top-level code called process\.exit/,
+    out: "",
+  },
+  {
     name: "run: a patch whose top-level await never settles is named, exit 2 (was exit 13, silent)",
     setup: (d) => writeFileSync(join(d, "tla.mjs"), 'await new Promise(() => {});\nexport default { id: "mine", title: "t", requires: [], apply: () => ({}) };\n'),
     args: ["check", "dns-a-aaaa", "--kernel", "v5.0+mine", "--patch", "tla.mjs"],
