@@ -74,7 +74,7 @@ export function compare(
       const cell: Omit<CompareCell, "fixed" | "remaining" | "new"> = {
         scenario: sc.name,
         kernel: k.name,
-        verdict: r.verdict === "holds" && !complete ? "incomplete" : r.verdict,
+        verdict: r.verdict,
         complete,
         ...(why ? { stoppedBy: why } : {}),
         interrupted: run.result.budget === "interrupted" || probability?.budget === "interrupted",

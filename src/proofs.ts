@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { runCheck, stoppedBy } from "./check.js";
-import { InputError, isInputError } from "./errors.js";
+import { IncompleteError, InputError, isInputError } from "./errors.js";
 import type { Patch } from "./kernel/patch.js";
 import { PATCHES, resolveKernel } from "./kernel/variants.js";
 import { PROOFS_DIR } from "./paths.js";
@@ -72,6 +72,7 @@ export function loadClaim(file: string): Claim {
   try {
     text = readInputText(file);
   } catch (e) {
+    if (e instanceof IncompleteError) throw e;
     throw new InputError(`${file}: cannot read claim file: ${describeErrno(e)}`);
   }
   let data: unknown;

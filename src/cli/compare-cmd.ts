@@ -8,7 +8,7 @@ import { warnUnusedPatches } from "../kernel/user-patch.js";
 import { parse } from "./args.js";
 import { loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { clearProgress, fmtInt, table } from "./format.js";
-import { emit } from "./output.js";
+import { checkOutName, emit } from "./output.js";
 
 export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--json | --markdown] [--probability]
          [--property no-drop|all-replied] [--out FILE] ${SEARCH_USAGE}`;
@@ -33,6 +33,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   warnUnusedPatches(patches, kernels);
   const property = resolveProperty(values.property ?? "no-drop", "--property");
   const settings = searchSettings(values);
+  checkOutName(values.out, "--out");
   const result = compare(scenarios, kernels, property, { ...settings.options, probability: values.probability ?? false });
   clearProgress();
   const text = values.json

@@ -2,6 +2,8 @@
  * 1 violated, 2 bad input or usage, 3 incomplete, 70 an internal error, 130/143
  * a signal). main.ts runs it, on this thread or in a supervised worker. */
 import { match } from "ts-pattern";
+import { relative } from "node:path";
+import { patchFiles, stopRequested } from "../runtime/control.js";
 import { escapeControl, IncompleteError, InputError, INTERNAL_ERROR, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
 import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
@@ -48,14 +50,29 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof IncompleteError) {
       process.stderr.write(`conntrack-mc: ${escapeControl(e.message)}\n`);
-      return 3;
+      return stopRequested() || 3;
     }
     if (isInputError(e) || e instanceof SearchTooLargeError) {
       const usage = e instanceof InputError && e.usage ? `${e.usage}\n` : "";
       process.stderr.write(`conntrack-mc: ${escapeControl(e.message)}\n${usage}`);
       return 2;
     }
-    process.stderr.write(`conntrack-mc: internal error, please report it: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    const message = (() => {
+      try {
+        return e instanceof Error ? e.message : String(e);
+      } catch {
+        return "(an error that cannot be shown)";
+      }
+    })();
+    // With a user's patch loaded, what its hooks did (or threw) is the likelier cause than we are.
+    const patches = patchFiles();
+    if (patches.length > 0) {
+      process.stderr.write(
+        `conntrack-mc: --patch ${patches.map((f) => relative(process.cwd(), f) || f).join(", ")}: the run failed with the patch loaded (${escapeControl(message.split("\n")[0]!)}): a hook must be a function of what it is given and change only what its kernel function changes; if the patch is not at fault, please report it\n`,
+      );
+      return 2;
+    }
+    process.stderr.write(`conntrack-mc: internal error, please report it: ${e instanceof Error ? (e.stack ?? message) : message}\n`);
     return INTERNAL_ERROR;
   }
 }

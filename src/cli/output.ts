@@ -48,8 +48,15 @@ import { InputError } from "../errors.js";
 
 const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_NOCTTY, O_RDONLY, W_OK } = constants;
 
+/** Refuses an output name that names no file, before any search runs. */
+export function checkOutName(out: string | undefined, flag: "--out" | "--results"): void {
+  if (out === "") throw new InputError(`${flag}: expected a file name, got ''`);
+  if (out !== undefined && out !== "-" && /\/$/.test(out)) throw new InputError(`${flag} ${out}: expected a file name, got a folder path (ends with '/')`);
+}
+
 /** Writes `text` to stdout (`out` undefined or `-`) or to `out`; `flag` names the option in errors. */
 export function emit(text: string, out: string | undefined, flag: "--out" | "--results"): void {
+  checkOutName(out, flag);
   if (out === undefined || out === "-") {
     process.stdout.write(text);
     return;
@@ -91,6 +98,8 @@ function writeTo(out: string, data: Buffer, retried = false): void {
     return;
   }
   if (!st.isFile()) {
+    // A FIFO nobody reads would block the open where no signal reaches it: ENXIO instead.
+    if (st.isFIFO()) closeSync(openSync(out, O_WRONLY | O_NOCTTY | constants.O_NONBLOCK));
     const fd = openSync(out, O_WRONLY | O_NOCTTY);
     try {
       // Swapped for a regular file since the stat: that one gets the regular treatment.

@@ -7,7 +7,7 @@ import { loadClaims, proveAll, resultsMarkdown, type ClaimResult } from "../proo
 import { closest } from "../suggest.js";
 import { parse } from "./args.js";
 import { green, red, table, yellow } from "./format.js";
-import { emit } from "./output.js";
+import { checkOutName, emit } from "./output.js";
 import { stopRequested } from "../runtime/control.js";
 
 export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--dir DIR] [--json] [--results FILE]";
@@ -19,6 +19,7 @@ export function proveCommand(argv: string[]): number {
     dir: { type: "string" },
   }, PROVE_USAGE);
   const dir = values.dir ?? PROOFS_DIR;
+  checkOutName(values.results, "--results");
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`--dir: expected a folder of claim files, got '${dir}'`);
   const all = loadClaims(dir);
   if (all.length === 0) throw new InputError(`--dir: no claim files (*.yaml) in '${dir}'`);

@@ -22,6 +22,8 @@ const SIGNALS: readonly [NodeJS.Signals, number][] = [
 ];
 /** How long a stop request may take before the worker is ended by force. */
 const STOP_GRACE_MS = 3000;
+/** How long a finished command's thread may take to end by itself (its output drains meanwhile). */
+const DONE_GRACE_MS = 1000;
 /** How long past its deadline a search may run before a user hook is blamed. */
 const DEADLINE_GRACE_MS = 1500;
 
@@ -80,7 +82,10 @@ export async function supervise(argv: string[]): Promise<number> {
   let forced: { code: number; message: string } | undefined;
   let failure: Error | undefined;
   worker.on("message", (m: CommandDone) => {
-    if (m.kind === "done") done = m.code;
+    if (m.kind !== "done") return;
+    done = m.code;
+    // The result is out; a timer a patch left running must not keep the thread alive.
+    setTimeout(() => void worker.terminate(), DONE_GRACE_MS).unref();
   });
   worker.on("error", (e) => {
     failure = e;
@@ -134,7 +139,12 @@ export async function supervise(argv: string[]): Promise<number> {
   }
   if (done !== undefined) return done;
   if (failure && (failure as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
-    say(`the JavaScript heap is full: stopped after ${explored(ctl)}; try --reduce all, or --max-states to explore part of it`);
+    const hook = await runningHook(ctl);
+    say(
+      hook
+        ? `${hook} filled the JavaScript heap: stopped after ${explored(ctl)}`
+        : `the JavaScript heap is full: stopped after ${explored(ctl)}; try --reduce all, or --max-states to explore part of it`,
+    );
     return 3;
   }
   const loading = ctl.words[C.LOADING]!;

@@ -8,7 +8,7 @@ import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
 import { oneOf, parse } from "./args.js";
 import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
-import { emit } from "./output.js";
+import { checkOutName, emit } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--class <race1|race2|race3|...>]
          [--format text|mermaid|itf|json] [--out FILE] [--property no-drop|all-replied] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
@@ -26,6 +26,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
     ...WORKERS_FLAG,
   }, TRACE_USAGE);
   const format = oneOf(values.format, "--format", FORMATS, "text");
+  checkOutName(values.out, "--out");
   const run = await runOneCheck(positionals, values, TRACE_USAGE);
   const { scenario: sc, kernel, property } = run;
   const found = run.result.violations.map((v) => v.name);

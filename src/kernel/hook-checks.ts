@@ -139,15 +139,32 @@ type Guard = (hook: Fn) => Fn;
 
 const TUPLE_FAULT = "replaced an entry's tuple: expected tuples left as they are (only NAT's steps set them)";
 
+/** Status bits the model tracks (IPS_CONFIRMED to IPS_NAT_CLASH, bits 3-12). */
+const TRACKED = 0x1ff8;
+const STATUS_FAULT = "left an entry's status with bits the model does not track: expected IPS_CONFIRMED to IPS_NAT_CLASH (bits 3-12)";
+const TWICE_FAULT = "gave two different answers for the same entries: a hook must be a function of what it is given (does it keep state between calls?)";
+
+/** An entry's tuples, by value: a hook may neither replace nor edit them. */
+const tuplesOf = (c: Conn): number[] => [c.orig.src, c.orig.sport, c.orig.dst, c.orig.dport, c.reply.src, c.reply.sport, c.reply.dst, c.reply.dport];
+function entryKept(c: Conn, o: unknown, r: unknown, before: readonly number[]): void {
+  if (c.orig !== o || c.reply !== r) fault(TUPLE_FAULT);
+  const now = tuplesOf(c);
+  for (let i = 0; i < 8; i++) if (now[i] !== before[i]) fault(TUPLE_FAULT);
+  if (!Number.isInteger(c.status) || (c.status & ~TRACKED) !== 0) fault(STATUS_FAULT);
+}
+
 /** takenBy, clashMergeable: two entries in, a boolean out. They may change
- * status bits (the encoder checks those), never an entry's tuples. */
+ * tracked status bits, never an entry's tuples; asked twice, they answer alike. */
 const predicate2: Guard = (hook) => {
   const h = hook as (a: Conn, b: Conn) => unknown;
   return (a: Conn, b: Conn): boolean => {
     const ao = a.orig, ar = a.reply, bo = b.orig, br = b.reply;
+    const at = tuplesOf(a), bt = tuplesOf(b);
     const r = h(a, b);
     if (typeof r !== "boolean") returned(r, "true or false");
-    if (a.orig !== ao || a.reply !== ar || b.orig !== bo || b.reply !== br) fault(TUPLE_FAULT);
+    if (h(a, b) !== r) fault(TWICE_FAULT);
+    entryKept(a, ao, ar, at);
+    entryKept(b, bo, br, bt);
     return r as boolean;
   };
 };
@@ -156,9 +173,11 @@ const predicate1: Guard = (hook) => {
   const h = hook as (a: Conn) => unknown;
   return (a: Conn): boolean => {
     const ao = a.orig, ar = a.reply;
+    const at = tuplesOf(a);
     const r = h(a);
     if (typeof r !== "boolean") returned(r, "true or false");
-    if (a.orig !== ao || a.reply !== ar) fault(TUPLE_FAULT);
+    if (h(a) !== r) fault(TWICE_FAULT);
+    entryKept(a, ao, ar, at);
     return r as boolean;
   };
 };

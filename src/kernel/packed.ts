@@ -57,7 +57,7 @@ export const ID_BITS = 5;
 // Errors built out of line: a template string inside encode's loop makes V8 compile it far worse.
 function statusError(stray: number): Error {
   // Only a user's patch can set such bits: its input error.
-  return new InputError(`an entry's status has bits 0x${stray.toString(16)} the model does not track (it holds IPS_CONFIRMED to IPS_NAT_CLASH, bits 3-12)`);
+  return new InputError(`an entry's status has bits 0x${(stray >>> 0).toString(16)} the model does not track (it holds IPS_CONFIRMED to IPS_NAT_CLASH, bits 3-12): a user's patch set them`);
 }
 function counterError(cpu: number): Error {
   return new Error(`cpu${cpu}'s conntrack -S counters passed ${COUNTER_MAX}, the most the packed state holds`);

@@ -5,7 +5,8 @@ import { findNode, lookup } from "./table.js";
 import { invert, tupleEqual } from "./tuple.js";
 
 /** What a patch written outside this package can use (its second argument). */
-export const PATCH_LIB = { IPS, IPS_NAT_DONE_MASK, tupleEqual, invert, findNode, lookup } as const;
+// Frozen: one patch changing a helper (or IPS) would change every kernel of the run.
+export const PATCH_LIB = Object.freeze({ IPS: Object.freeze(IPS), IPS_NAT_DONE_MASK, tupleEqual, invert, findNode, lookup } as const);
 export type PatchLib = typeof PATCH_LIB;
 
 export interface Patch {

@@ -9,7 +9,7 @@
  * source (determinism.ts). Each fault is a one-line error naming the file and
  * the hook, exit 2, on one thread or on workers alike.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { escapeControl, InputError } from "../errors.js";
@@ -129,6 +129,8 @@ async function loadOne(file: string): Promise<Patch> {
     throw new InputError(`${field}: expected a JavaScript or TypeScript module (${EXTENSIONS.join(", ")})`);
   }
   if (!existsSync(file)) throw new InputError(`${field}: no such file`);
+  // A FIFO or device would hold the import where no signal reaches it.
+  if (!statSync(file).isFile()) throw new InputError(`${field}: expected a regular file`);
   const n = patchNumber(resolve(file));
   installDeterminismTraps();
   let mod: Record<string, unknown>;

@@ -2,11 +2,12 @@
  * Reads a scenario file (YAML or JSON) and validates it. Every problem becomes
  * one line naming the file, the field and what was expected (InputError).
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { HostPort, PacketSpec, Scenario } from "./scenario.js";
-import { InputError } from "../errors.js";
+import { IncompleteError, InputError } from "../errors.js";
+import { stopRequested } from "../runtime/control.js";
 import { describeIssues, safeParseReported } from "./issues.js";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -166,11 +167,26 @@ export function describeErrno(e: unknown): string {
 /** The text of a small input file, without a leading byte-order mark. Throws
  * the file system's error (with code EFBIG for a file past MAX_INPUT_BYTES). */
 export function readInputText(path: string): string {
-  const fd = openSync(path, "r");
+  // Opened without blocking: a FIFO with no writer, or a pipe that is slow to
+  // write, must not hold the command where no signal can reach it.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(MAX_INPUT_BYTES + 1);
+    const nap = new Int32Array(new SharedArrayBuffer(4));
     let n = 0;
-    for (let k; n < buf.length && (k = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += k;
+    for (;;) {
+      let k: number;
+      try {
+        k = readSync(fd, buf, n, buf.length - n, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+        // A writer that has not written yet: wait a little, unless asked to stop.
+        if (stopRequested()) throw new IncompleteError(`${path}: stopped while waiting for its writer`);
+        Atomics.wait(nap, 0, 0, 20);
+        continue;
+      }
+      if (k === 0 || (n += k) >= buf.length) break;
+    }
     if (n > MAX_INPUT_BYTES) throw Object.assign(new Error("file too large"), { code: "EFBIG" });
     return buf.toString("utf8", 0, n).replace(/^\uFEFF/, "");
   } finally {
@@ -195,6 +211,7 @@ export function loadScenarioFile(path: string): Scenario {
   try {
     text = readInputText(path);
   } catch (e) {
+    if (e instanceof IncompleteError) throw e;
     throw new InputError(`${path}: cannot read scenario file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   return scenarioFromText(text, path);
@@ -234,7 +251,8 @@ function intern(raw: RawScenario, source: string): Scenario {
           ...(raw.snat.ports ? { ports: { min: Number(raw.snat.ports.split("-")[0]), max: Number(raw.snat.ports.split("-")[1]) } } : {}),
           randomFully: raw.snat["random-fully"] ?? false,
         };
-  return {
+  // Frozen all through: a patch given the scenario (ctx.sc) must not change it for the other kernels of a compare.
+  return deepFreeze({
     name: raw.name,
     description: raw.description,
     source,
@@ -249,5 +267,13 @@ function intern(raw: RawScenario, source: string): Scenario {
     deletes: [...new Set((raw.deletes ?? []).map((d) => raw.packets.findIndex((p) => p.name === d)))],
     kernels: raw.kernels,
     addrs,
-  };
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === "object" && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
 }

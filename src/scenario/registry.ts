@@ -1,7 +1,7 @@
 /** Built-in scenarios (models/*.yaml) and resolving a scenario argument. */
 import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { InputError } from "../errors.js";
+import { IncompleteError, InputError } from "../errors.js";
 import { MODELS_DIR } from "../paths.js";
 import { describeErrno, loadScenarioFile, readInputText, scenarioFromText } from "./load.js";
 import type { Scenario } from "./scenario.js";
@@ -39,7 +39,7 @@ function readScenarioArg(arg: string): string {
     if (statSync(arg).isDirectory()) throw cannot("it is a folder (EISDIR): expected a .yaml or .json file");
     return readInputText(arg);
   } catch (e) {
-    if (e instanceof InputError) throw e;
+    if (e instanceof InputError || e instanceof IncompleteError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
       let dangling = false;

@@ -4,6 +4,7 @@
  * needs timing runs the CLI from a small shell script: the signal is sent
  * after the search has started, and what it prints is what it explored.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -260,6 +261,85 @@ export const RUN_CASES: readonly Case[] = [
     code: 2,
     err: /--patch exit\.mjs: its top-level code called process\.exit/,
     out: "",
+  },
+  // Found by a review after the first round (each was a hang, a lie or exit 70).
+  {
+    name: "run: a scenario that is a FIFO nobody writes does not hang: an empty file, exit 2",
+    setup: (d) => void spawnSync("mkfifo", [join(d, "f.yaml")]),
+    args: ["check", "f.yaml"],
+    timeoutMs: 20_000,
+    code: 2,
+    err: /^conntrack-mc: f\.yaml: \(top level\): expected a mapping/,
+  },
+  {
+    name: "run: --out to a FIFO nobody reads does not hang: ENXIO, exit 2",
+    setup: (d) => void spawnSync("mkfifo", [join(d, "nr")]),
+    args: ["trace", "dns-a-aaaa", "--kernel", "v4.19", "--out", "nr"],
+    timeoutMs: 20_000,
+    code: 2,
+    err: /^conntrack-mc: --out nr: cannot write: .*\(ENXIO\)\n$/,
+  },
+  {
+    name: "run: --out with a trailing slash or empty is refused before the search, nothing created",
+    args: ["trace", "dns-a-aaaa", "--kernel", "v4.19", "--out", "sub/"],
+    code: 2,
+    err: /^conntrack-mc: --out sub\/: expected a file name, got a folder path/,
+    after: (d) => expect(existsSync(join(d, "sub"))).toBe(false),
+  },
+  {
+    name: "run: a patch that leaves a timer running at import ends once its result is out",
+    setup: (d) => writeFileSync(join(d, "iv.mjs"), 'setInterval(() => {}, 1000);\nexport default { id: "mine", title: "t", requires: [], apply: () => ({}) };\n'),
+    args: ["check", "dns-a-aaaa", "--kernel", "v4.18+mine", "--patch", "iv.mjs"],
+    timeoutMs: 20_000,
+    code: 1,
+    out: /verdict +VIOLATED/,
+  },
+  {
+    name: "run: a hook that keeps state between calls is refused (it made counts depend on the search order)",
+    setup: (d) => patch(d, "nd.mjs", "(() => { let n = 0; return { clashMergeable: () => (n++ % 2) === 0 }; })()"),
+    args: ["check", "dns-3-packets", "--kernel", "v5.6+mine", "--patch", "nd.mjs"],
+    code: 2,
+    err: /--patch nd\.mjs: clashMergeable gave two different answers for the same entries/,
+  },
+  {
+    name: "run: a patch cannot change lib for the built-in kernels of the same compare",
+    setup: (d) => writeFileSync(join(d, "li.mjs"), 'export default { id: "mine", title: "t", requires: [], apply: (base, lib) => { lib.IPS.CONFIRMED = 0; return {}; } };\n'),
+    args: ["compare", "dns-a-aaaa-2-endpoints", "--kernels", "v4.19+mine,v4.19", "--patch", "li.mjs"],
+    code: 2,
+    err: /--patch li\.mjs: apply threw: Cannot assign to read only property 'CONFIRMED'/,
+    out: "",
+  },
+  {
+    name: "run: a patch cannot change the scenario for the built-in kernels of the same compare",
+    setup: (d) => patch(d, "sc.mjs", '{ resolveClash: (c, s, l, w) => { c.sc.protocol = "tcp"; return { kind: "drop" }; } }'),
+    args: ["compare", "dns-3-packets", "--kernels", "v5.6+mine,v5.6", "--patch", "sc.mjs"],
+    code: 2,
+    err: /--patch sc\.mjs: resolveClash threw: Cannot assign to read only property 'protocol'/,
+    out: "",
+  },
+  {
+    name: "run: a hook that edits a tuple in place or sets an untracked status is named, exit 2",
+    setup: (d) => patch(d, "tm.mjs", "{ clashMergeable: (w) => { w.status = -1; return true; } }"),
+    args: ["check", "dns-3-packets", "--kernel", "v5.6+mine", "--patch", "tm.mjs"],
+    code: 2,
+    err: /--patch tm\.mjs: clashMergeable left an entry's status with bits the model does not track/,
+  },
+  {
+    name: "run: a hook that leaves the state inconsistent, or a throwing getter, blames the patch (was exit 70)",
+    setup: (d) => patch(d, "st.mjs", "{ get clashMergeable() { throw new Error('x'); } }"),
+    args: ["check", "dns-3-packets", "--kernel", "v5.6+mine", "--patch", "st.mjs"],
+    code: 2,
+    err: /^conntrack-mc: --patch st\.mjs: the run failed with the patch loaded \(x\)/,
+  },
+  {
+    name: "run: compare --probability whose graph alone was cut keeps the search's verdict",
+    setup: (d) => void oneFlow(d, 6),
+    args: ["compare", "dns-6.yaml", "--kernels", "v5.6", "--probability", "--max-states", "30000", "--json"],
+    code: 3,
+    after: (_d, r) => {
+      const cell = JSON.parse(r.out).rows[0][0];
+      expect([cell.verdict, cell.complete, cell.probability.complete]).toEqual(["holds", false, false]);
+    },
   },
   {
     name: "run: a patch whose top-level await never settles is named, exit 2 (was exit 13, silent)",
