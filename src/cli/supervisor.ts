@@ -6,7 +6,7 @@
  * ends the worker, not the process; a patch whose top-level await never
  * settles is named; a closed stdout ends the run quietly.
  */
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { C, controlViews, newControlBuffer, patchFiles, setPatchFiles, T, type Control } from "../runtime/control.js";
 import { escapeControl, INTERNAL_ERROR } from "../errors.js";
@@ -67,7 +67,8 @@ function explored(ctl: Control): string {
 async function runningHook(ctl: Control): Promise<string | undefined> {
   const h = ctl.words[C.HOOK]!;
   if (h === 0) return undefined;
-  const file = patchFiles()[(h >>> 8) - 1] ?? "(a patch)";
+  const abs = patchFiles()[(h >>> 8) - 1];
+  const file = abs === undefined ? "(a patch)" : relative(process.cwd(), abs) || abs;
   const mod = (await import("../kernel/user-patch.js")) as { HOOKS?: readonly string[] };
   const hook = mod.HOOKS?.[(h & 255) - 1] ?? "a hook";
   return `--patch ${file}: ${hook}`;
@@ -120,6 +121,16 @@ export async function supervise(argv: string[]): Promise<number> {
       });
       return;
     }
+    // A backstop: the search stops itself before its bound, but a hook's own
+    // allocation or a worker's heap can pass it; then the thread is ended.
+    const bound = ctl.times[T.MEMORY]!;
+    if (bound > 0 && process.memoryUsage.rss() > bound) {
+      void stop(3, async () => {
+        const hook = await runningHook(ctl);
+        return `the process passed the memory bound (${fmt(Math.round(bound / 2 ** 20))} MiB)${hook ? ` while ${hook} was running` : ""}: stopped by force after ${explored(ctl)}`;
+      });
+      return;
+    }
     const deadline = ctl.times[T.DEADLINE]!;
     if (deadline > 0 && now > deadline + DEADLINE_GRACE_MS && ctl.words[C.HOOK] !== 0) {
       void stop(3, async () => {
@@ -149,7 +160,8 @@ export async function supervise(argv: string[]): Promise<number> {
   }
   const loading = ctl.words[C.LOADING]!;
   if (!failure && loading !== 0) {
-    say(`--patch ${patchFiles()[loading - 1] ?? "(a patch)"}: loading it never finished: its top-level await does not settle`);
+    const abs = patchFiles()[loading - 1];
+    say(`--patch ${abs === undefined ? "(a patch)" : relative(process.cwd(), abs) || abs}: loading it never finished: its top-level await does not settle`);
     return 2;
   }
   // Ended in the middle of a user's hook, without a result: the hook ended it.

@@ -13,7 +13,7 @@ import { collisionProbability } from "./fingerprint.js";
 import { FingerprintTable } from "./fptable.js";
 import { PartitionedLinks } from "./links.js";
 import { NO_REDUCTION } from "./reduce.js";
-import { control, reportExplored, setDeadline, stopRequested } from "../runtime/control.js";
+import { control, reportExplored, setDeadline, setMemoryBound, stopRequested } from "../runtime/control.js";
 import { boundOf, MemoryWatch } from "../runtime/memory.js";
 import { byDepthThenName, SearchTooLargeError, type Budget, type SearchOptions, type SearchResult, type ViolationClass } from "./search.js";
 import {
@@ -107,6 +107,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   };
   let lastProgress = started;
   setDeadline(opts.maxSeconds);
+  setMemoryBound(bound.bytes);
   for (;;) {
     const finished = Atomics.load(ctl, FINISHED);
     if (finished === n) break;
@@ -127,6 +128,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
     }
   }
   setDeadline(undefined);
+  setMemoryBound(undefined);
   const results = resultPorts.map((p) => receiveMessageOnPort(p)?.message as WorkerResult | undefined);
   for (const w of workers) void w.terminate();
   for (const p of resultPorts) p.close();

@@ -7,7 +7,7 @@
  * breadth-first search over threads.
  */
 import { getHeapStatistics } from "node:v8";
-import { reportExplored, setDeadline, stopRequested } from "../runtime/control.js";
+import { reportExplored, setDeadline, setMemoryBound, stopRequested } from "../runtime/control.js";
 import { boundOf, MemoryWatch } from "../runtime/memory.js";
 import type { Action, InPlace, Model, Property } from "./model.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
@@ -225,6 +225,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
   const heapLimit = getHeapStatistics().heap_size_limit * 0.8;
 
   setDeadline(opts.maxSeconds, performance.now() - started);
+  setMemoryBound(bound.bytes);
   try {
     model.initialStates().forEach((s, i) => add(s, NO_PARENT, i, 0));
     while (frontier.size > 0) {
@@ -290,6 +291,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
     throw e;
   } finally {
     setDeadline(undefined);
+    setMemoryBound(undefined);
     reportExplored(parent.length, transitions, maxDepth);
   }
 

@@ -26,7 +26,9 @@ export const T = {
   DEADLINE: 0,
   /** --max-seconds of that search. */
   SECONDS: 1,
-  WORDS: 2,
+  /** The memory bound (bytes) of the running search, 0 when none runs. */
+  MEMORY: 2,
+  WORDS: 3,
 } as const;
 
 export interface Control {
@@ -72,6 +74,11 @@ export function reportExplored(states: number, transitions: number, depth: numbe
 export function setDeadline(maxSeconds: number | undefined, elapsedMs = 0): void {
   control.times[T.DEADLINE] = maxSeconds === undefined || !Number.isFinite(maxSeconds) ? 0 : Date.now() - elapsedMs + maxSeconds * 1000;
   control.times[T.SECONDS] = maxSeconds ?? 0;
+}
+
+/** The running search's memory bound, for the supervisor's backstop (undefined: the search ended). */
+export function setMemoryBound(bytes: number | undefined): void {
+  control.times[T.MEMORY] = bytes ?? 0;
 }
 
 /** A user hook starts: returns what to restore when it returns (hooks may call hooks). */
