@@ -11,7 +11,7 @@ import { search, type SearchOptions, type SearchResult } from "./engine/search.j
 import { parallelSearch } from "./engine/parallel.js";
 import { workerModelSource } from "./worker-model.js";
 import { InputError } from "./errors.js";
-import { stopRequested } from "./runtime/control.js";
+import { signalName, stopRequested } from "./runtime/control.js";
 import { DROP_CLASSES } from "./kernel/classify.js";
 import type { Kernel } from "./kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
@@ -187,7 +187,6 @@ export function checkReport(run: CheckRun): CheckReport {
 
 export { describeKernel };
 
-const SIGNALS: Record<number, string> = { 129: "SIGHUP", 130: "SIGINT", 143: "SIGTERM" };
 
 /** What stopped a search early, in words ("" when nothing did). */
 export function stoppedBy(r: Pick<SearchResult, "budget" | "memoryBound" | "peakRssBytes" | "memoryAtStop">): string {
@@ -204,7 +203,7 @@ export function stoppedBy(r: Pick<SearchResult, "budget" | "memoryBound" | "peak
       const { rss, extra } = r.memoryAtStop;
       return `the memory bound (${mib(r.memoryBound.bytes)}, from ${r.memoryBound.source}; the process held ${mib(rss)}${extra > 2 ** 20 ? ` and was about to allocate ${mib(extra)} more` : ""})`;
     case "interrupted":
-      return `${SIGNALS[stopRequested()] ?? "a signal"}`;
+      return signalName(stopRequested()) ?? "a signal";
   }
 }
 

@@ -2,8 +2,7 @@
  * 1 violated, 2 bad input or usage, 3 incomplete, 70 an internal error, 130/143
  * a signal). main.ts runs it, on this thread or in a supervised worker. */
 import { match } from "ts-pattern";
-import { relative } from "node:path";
-import { patchFiles, stopRequested } from "../runtime/control.js";
+import { patchFiles, shownPatchFile, stopRequested } from "../runtime/control.js";
 import { escapeControl, IncompleteError, InputError, INTERNAL_ERROR, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
 import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
@@ -68,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     const patches = patchFiles();
     if (patches.length > 0) {
       process.stderr.write(
-        `conntrack-mc: --patch ${patches.map((f) => relative(process.cwd(), f) || f).join(", ")}: the run failed with the patch loaded (${escapeControl(message.split("\n")[0]!)}): a hook must be a function of what it is given and change only what its kernel function changes; if the patch is not at fault, please report it\n`,
+        `conntrack-mc: --patch ${patches.map(shownPatchFile).join(", ")}: the run failed with the patch loaded (${escapeControl(message.split("\n")[0]!)}): a hook must be a function of what it is given and change only what its kernel function changes; if the patch is not at fault, please report it\n`,
       );
       return 2;
     }

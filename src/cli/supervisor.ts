@@ -6,20 +6,15 @@
  * ends the worker, not the process; a patch whose top-level await never
  * settles is named; a closed stdout ends the run quietly.
  */
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Worker } from "node:worker_threads";
-import { C, controlViews, newControlBuffer, patchFiles, setPatchFiles, T, type Control } from "../runtime/control.js";
+import { C, controlViews, newControlBuffer, patchFiles, setPatchFiles, shownPatchFile, STOP_SIGNALS, T, type Control } from "../runtime/control.js";
 import { escapeControl, INTERNAL_ERROR } from "../errors.js";
 import type { CommandDone, CommandInit } from "./command-worker.js";
 
 /** Commands that run in the worker. */
 export const SUPERVISED: readonly string[] = ["check", "compare", "trace", "prove"];
 
-const SIGNALS: readonly [NodeJS.Signals, number][] = [
-  ["SIGINT", 130],
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-];
 /** How long a stop request may take before the worker is ended by force. */
 const STOP_GRACE_MS = 3000;
 /** How long a finished command's thread may take to end by itself (its output drains meanwhile). */
@@ -67,8 +62,7 @@ function explored(ctl: Control): string {
 async function runningHook(ctl: Control): Promise<string | undefined> {
   const h = ctl.words[C.HOOK]!;
   if (h === 0) return undefined;
-  const abs = patchFiles()[(h >>> 8) - 1];
-  const file = abs === undefined ? "(a patch)" : relative(process.cwd(), abs) || abs;
+  const file = shownPatchFile(patchFiles()[(h >>> 8) - 1]);
   const mod = (await import("../kernel/user-patch.js")) as { HOOKS?: readonly string[] };
   const hook = mod.HOOKS?.[(h & 255) - 1] ?? "a hook";
   return `--patch ${file}: ${hook}`;
@@ -98,7 +92,7 @@ export async function supervise(argv: string[]): Promise<number> {
   };
 
   let stopAsked: { sig: NodeJS.Signals; at: number } | undefined;
-  const handlers = SIGNALS.map(([sig, code]) => {
+  const handlers = STOP_SIGNALS.map(([sig, code]) => {
     const h = (): void => {
       if (stopAsked) {
         // A second signal: stop now.
@@ -115,7 +109,7 @@ export async function supervise(argv: string[]): Promise<number> {
     const now = Date.now();
     if (stopAsked && now - stopAsked.at > STOP_GRACE_MS) {
       const sig = stopAsked.sig;
-      void stop(SIGNALS.find(([s]) => s === sig)![1], async () => {
+      void stop(STOP_SIGNALS.find(([s]) => s === sig)![1], async () => {
         const hook = await runningHook(ctl);
         return `${sig}: the search did not stop by itself${hook ? ` (${hook} was running)` : ""}; stopped by force after ${explored(ctl)}`;
       });
@@ -160,8 +154,7 @@ export async function supervise(argv: string[]): Promise<number> {
   }
   const loading = ctl.words[C.LOADING]!;
   if (!failure && loading !== 0) {
-    const abs = patchFiles()[loading - 1];
-    say(`--patch ${abs === undefined ? "(a patch)" : relative(process.cwd(), abs) || abs}: loading it never finished: its top-level await does not settle`);
+    say(`--patch ${shownPatchFile(patchFiles()[loading - 1])}: loading it never finished: its top-level await does not settle`);
     return 2;
   }
   // Ended in the middle of a user's hook, without a result: the hook ended it.

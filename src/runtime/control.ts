@@ -5,6 +5,7 @@
  * which user patch hook is running. Everything here works (as plain memory)
  * when no supervisor exists, e.g. in the tests that call runCheck directly.
  */
+import { relative } from "node:path";
 
 /** Word indices into `control.words`. */
 export const C = {
@@ -55,6 +56,18 @@ export function attachControl(buf: SharedArrayBuffer): void {
 
 export function controlViews(buf: SharedArrayBuffer): Control {
   return views(buf);
+}
+
+/** The signals a command stops on, with the exit code each asks for (128 + its number). */
+export const STOP_SIGNALS: readonly (readonly [NodeJS.Signals, number])[] = [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+];
+
+/** The name of the signal behind a stop request's exit code. */
+export function signalName(code: number): string | undefined {
+  return STOP_SIGNALS.find(([, c]) => c === code)?.[0];
 }
 
 /** The exit code a stop request asks for, or 0. */
@@ -108,6 +121,11 @@ export function patchFiles(): readonly string[] {
   } catch {
     return [];
   }
+}
+
+/** A patch file as a message shows it: relative to the working folder. */
+export function shownPatchFile(abs: string | undefined): string {
+  return abs === undefined ? "(a patch)" : relative(process.cwd(), abs) || abs;
 }
 
 /** The number of a user patch file (absolute path) in this command's list; 254 when not in it. */
