@@ -18,13 +18,15 @@ import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
 import { PROPERTIES, REPLY_CLASSES } from "./kernel/properties.js";
 import type { KState } from "./kernel/state.js";
 import { describeKernel, resolveKernel } from "./kernel/variants.js";
-import { traceSteps, type TraceStep } from "./report/trace.js";
+import type { Explanation } from "./report/explain.js";
+import { explanationOf, traceSteps, type TraceStep } from "./report/trace.js";
 import type { Scenario } from "./scenario/scenario.js";
 
 export interface CheckRun {
   readonly scenario: Scenario;
   readonly kernel: Kernel;
-  readonly property: Property<KState>;
+  /** Every property the search checked, in PROPERTIES order. */
+  readonly properties: readonly Property<KState>[];
   readonly model: ConntrackModel;
   readonly result: SearchResult;
 }
@@ -35,45 +37,74 @@ export function resolveProperty(name: string, field = "property"): Property<KSta
   return p;
 }
 
+/** The properties a scenario supports: no-drop always, all-replied when it has replies. */
+export function propertiesOf(sc: Scenario): Property<KState>[] {
+  return PROPERTIES.filter((p) => p.name !== "all-replied" || sc.replies);
+}
+
+/** What `--property` (a comma-separated list) narrows a check to; every supported property when absent. */
+export function selectProperties(sc: Scenario, names: string | readonly (string | Property<KState>)[] | Property<KState> | undefined, field = "property"): Property<KState>[] {
+  if (names === undefined) return propertiesOf(sc);
+  const list = typeof names === "string" ? names.split(",").map((n) => n.trim()) : Array.isArray(names) ? names : [names as Property<KState>];
+  if (list.length === 0 || list.some((n) => n === "")) throw new InputError(`${field}: expected a comma-separated list of properties (${PROPERTIES.map((q) => q.name).join(", ")}), got '${String(names)}'`);
+  const props = list.map((n) => (typeof n === "string" ? resolveProperty(n, field) : n));
+  for (const p of props) {
+    if (p.name === "all-replied" && !sc.replies) {
+      throw new InputError(`${field}: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
+    }
+  }
+  // One order whatever order they were named in, so reports compare run to run.
+  return PROPERTIES.filter((p) => props.includes(p)).concat(props.filter((p) => !PROPERTIES.includes(p)));
+}
+
 export interface CheckOptions extends SearchOptions<KState> {
   /** Worker threads for a breadth-first search (default 1). */
   readonly workers?: number;
 }
 
-export function runCheck(sc: Scenario, kernel: Kernel | string, property: Property<KState> | string = "no-drop", opts: CheckOptions = {}): CheckRun {
+/** Searches `sc` on `kernel` under `properties` (default: every one the scenario supports), in one search. */
+export function runCheck(
+  sc: Scenario,
+  kernel: Kernel | string,
+  properties?: string | Property<KState> | readonly (string | Property<KState>)[],
+  opts: CheckOptions = {},
+): CheckRun {
   const k = typeof kernel === "string" ? resolveKernel(kernel) : kernel;
-  const prop = typeof property === "string" ? resolveProperty(property) : property;
-  if (prop.name === "all-replied" && !sc.replies) {
-    throw new InputError(`property: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
-  }
+  const props = selectProperties(sc, properties);
   // Symmetry reduction by default: it keeps shortest lengths and verdicts exact.
   const options = { reduce: REDUCTIONS.symmetry, ...opts };
-  const workers = parallelWorkers(k, prop, options);
+  const workers = parallelWorkers(k, props, options);
   const model = conntrackModel(sc, k, { portable: workers !== undefined });
   const result =
     workers && k.rebuild
-      ? parallelSearch(model, prop, { ...options, workers, source: workerModelSource({ scenario: sc, kernel: k.rebuild.name, patchFiles: k.rebuild.patchFiles, property: prop.name }) })
-      : search(model, prop, options);
-  return { scenario: sc, kernel: k, property: prop, model, result };
+      ? parallelSearch(model, props, { ...options, workers, source: workerModelSource({ scenario: sc, kernel: k.rebuild.name, patchFiles: k.rebuild.patchFiles, properties: props.map((p) => p.name) }) })
+      : search(model, props, options);
+  return { scenario: sc, kernel: k, properties: props, model, result };
 }
 
 /** Worker threads a check runs on (undefined: this one). Parallel search is
- * breadth-first only, reports no states to a `visit` callback, and needs the
- * kernel and property rebuildable by name in another thread. */
-function parallelWorkers(k: Kernel, prop: Property<KState>, opts: CheckOptions): number | undefined {
+ * breadth-first only, reports no states to a `visit` callback, does not stop at
+ * the first violation, and needs the kernel and properties rebuildable by name in another thread. */
+function parallelWorkers(k: Kernel, props: readonly Property<KState>[], opts: CheckOptions): number | undefined {
   const n = opts.workers ?? 1;
-  if (n <= 1 || opts.order === "dfs" || opts.visit || !k.rebuild || !PROPERTIES.includes(prop)) return undefined;
+  if (n <= 1 || opts.order === "dfs" || opts.visit || opts.stopAtFirst || !k.rebuild || !props.every((p) => PROPERTIES.includes(p))) return undefined;
   return n;
 }
 
 export interface Counterexample {
   readonly class: string;
+  /** The property the class violates. */
+  readonly property: string;
   readonly preemptions: number;
   /** The shortest schedule with the fewest preemptions; false: the search's own
    * path, kept when finding that one would cost too much. */
   readonly minimal: boolean;
   readonly path: Path<KState>;
   readonly steps: TraceStep[];
+  /** Which packet, the decisive step, the step that caused it and why (src/report/explain.ts).
+   * counterexample() always sets it; a Counterexample made elsewhere may leave it to
+   * explanationOf(steps, class, property), which the renderers fall back on. */
+  readonly explanation?: Explanation | null;
 }
 
 /** How many (state, last CPU) pairs the fewest-preemption search may keep. */
@@ -85,19 +116,24 @@ const PREFERRED_PATH_NODES = 300_000;
 export function counterexample(run: CheckRun, cls?: string): Counterexample | undefined {
   const v = cls ? run.result.violations.find((c) => c.name === cls) : run.result.violations[0];
   if (!v) return undefined;
-  const { model, property } = run;
+  const { model } = run;
+  const property = run.properties.find((p) => p.name === v.property)!;
   const isTarget = (s: KState): boolean =>
     (property.kind === "invariant" || model.actions(s).length === 0) && property.violations(s).includes(v.name);
   // A search stopped for memory or by a signal: no second search, the path it found.
   const quick = run.result.budget === "max-memory" || run.result.budget === "interrupted";
   const best = quick ? undefined : preferredPath(model, isTarget, v.depth, PREFERRED_PATH_NODES);
-  if (best) return { class: v.name, preemptions: best.preemptions, minimal: true, path: best, steps: traceSteps(model, best) };
-  const path = rebuildPath(model, run.result.links, v.first);
-  return { class: v.name, preemptions: countPreemptions(model, path), minimal: false, path, steps: traceSteps(model, path) };
+  const path = best ?? rebuildPath(model, run.result.links, v.first);
+  const steps = traceSteps(model, path);
+  const explanation = explanationOf(steps, v.name, v.property);
+  if (best) return { class: v.name, property: v.property, preemptions: best.preemptions, minimal: true, path, steps, explanation };
+  return { class: v.name, property: v.property, preemptions: countPreemptions(model, path), minimal: false, path, steps, explanation };
 }
 
 export interface DropSummary {
   readonly class: string;
+  /** The property it violates. */
+  readonly property: string;
   readonly meaning: string;
   readonly states: number;
   /** Steps in the shortest trace to a state of this class (BFS). */
@@ -109,8 +145,11 @@ export interface CheckReport {
   scenarioFile: string;
   kernel: string;
   kernelParts: readonly string[];
+  /** The properties checked, comma-separated (each one's result is in `properties`). */
   property: string;
+  /** Violated if any property is. */
   verdict: SearchResult["verdict"];
+  properties: PropertyReport[];
   complete: boolean;
   budget?: string;
   /** What stopped an incomplete search, in words. */
@@ -127,6 +166,7 @@ export interface CheckReport {
    * sweep), all of them, or all after a step did not increase the progress measure. */
   store: "sweep" | "all" | "all-after-sweep";
   collisionProbability: number;
+  /** Every violation class found, each naming its property. */
   drops: DropSummary[];
   counterexampleClass: string | null;
   counterexamplePreemptions: number | null;
@@ -144,16 +184,35 @@ export interface CheckReport {
   counterexample: TraceStep[] | null;
 }
 
+/** One property's own result within a check. */
+export interface PropertyReport {
+  name: string;
+  description: string;
+  verdict: SearchResult["verdict"];
+  classes: DropSummary[];
+}
+
 export function checkReport(run: CheckRun): CheckReport {
   const r = run.result;
   const cx = counterexample(run);
+  const drops = [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({
+    class: v.name,
+    property: v.property,
+    meaning: (DROP_CLASSES as Record<string, string>)[v.name] ?? (REPLY_CLASSES as Record<string, string>)[v.name] ?? "",
+    states: v.states,
+    shortest: v.depth,
+  }));
   return {
     scenario: run.scenario.name,
     scenarioFile: run.scenario.source,
     kernel: run.kernel.name,
     kernelParts: run.kernel.parts,
-    property: r.property,
+    property: r.properties.join(","),
     verdict: r.verdict,
+    properties: run.properties.map((p) => {
+      const classes = drops.filter((d) => d.property === p.name);
+      return { name: p.name, description: p.description, verdict: classes.length ? "violated" : r.complete ? "holds" : "incomplete", classes };
+    }),
     complete: r.complete,
     ...(r.budget ? { budget: r.budget, stoppedBy: stoppedBy(r) } : {}),
     memoryBoundMiB: Math.round(r.memoryBound.bytes / 2 ** 20),
@@ -171,12 +230,7 @@ export function checkReport(run: CheckRun): CheckReport {
     store: r.swept ? "sweep" : r.restarted ? "all-after-sweep" : "all",
     workers: r.workers,
     collisionProbability: r.collisionProbability,
-    drops: [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({
-      class: v.name,
-      meaning: (DROP_CLASSES as Record<string, string>)[v.name] ?? (REPLY_CLASSES as Record<string, string>)[v.name] ?? "",
-      states: v.states,
-      shortest: v.depth,
-    })),
+    drops,
     counterexampleClass: cx?.class ?? null,
     counterexamplePreemptions: cx?.preemptions ?? null,
     counterexampleMinimal: cx?.minimal ?? null,
@@ -204,6 +258,8 @@ export function stoppedBy(r: Pick<SearchResult, "budget" | "memoryBound" | "peak
       return `the memory bound (${mib(r.memoryBound.bytes)}, from ${r.memoryBound.source}; the process held ${mib(rss)}${extra > 2 ** 20 ? ` and was about to allocate ${mib(extra)} more` : ""})`;
     case "interrupted":
       return signalName(stopRequested()) ?? "a signal";
+    case "first-violation":
+      return "--first (the first violation found)";
   }
 }
 

@@ -1,13 +1,18 @@
 /**
- * Every scenario on every kernel variant, and what each variant changed
- * against the first one named (the base): drop classes fixed, remaining, new.
+ * Every scenario on every kernel variant, each variant against its own base:
+ * the variant it was built from ("v6.12+p" against "v6.12"), a release against
+ * the release before it, or one base named for all. Per violation class: fixed,
+ * remaining (and how it changed: reachable states, shortest length,
+ * probability), or new.
  */
-import { checkReport, runCheck, stoppedBy, type DropSummary } from "./check.js";
+import { checkReport, runCheck, selectProperties, stoppedBy, type CheckRun, type DropSummary } from "./check.js";
 import type { Budget, SearchOptions } from "./engine/search.js";
 import { violationProbability } from "./engine/probability.js";
 import type { KState } from "./kernel/state.js";
 import { RunOutcomes, type Counters } from "./kernel/outcomes.js";
 import type { Kernel } from "./kernel/kernel.js";
+import { ownBase, resolveKernel, sameKernel } from "./kernel/variants.js";
+import type { Patch } from "./kernel/patch.js";
 import type { Scenario } from "./scenario/scenario.js";
 import type { Property } from "./engine/model.js";
 
@@ -15,8 +20,10 @@ export const UNIFORM_SCHEDULER =
   "uniform scheduler: at every step each CPU that can move is equally likely to take it, and every random choice (a DNAT endpoint, a --random-fully port offset, which waiting packet an idle CPU takes) is uniform over its options";
 
 export interface CellProbability {
-  /** Probability that one run violates the property; null when a budget stopped building the graph. */
+  /** Probability that one run violates some property; null when a budget stopped building the graph. */
   readonly value: number | null;
+  readonly byProperty: Record<string, number>;
+  /** Per class (class names are unique across the properties). */
   readonly byClass: Record<string, number>;
   readonly exact: boolean;
   readonly complete: boolean;
@@ -27,9 +34,31 @@ export interface CellProbability {
   readonly states: number;
 }
 
+/** One class's figures in one cell. */
+export interface ClassFigures {
+  readonly states: number;
+  readonly shortest: number;
+  readonly probability?: number;
+}
+
+/** What happened to one violation class between a cell's base and the cell. */
+export interface ClassChange {
+  readonly class: string;
+  readonly property: string;
+  readonly status: "fixed" | "remaining" | "new";
+  readonly base: ClassFigures | null;
+  readonly now: ClassFigures | null;
+  /** A remaining class more reachable (more states) or more likely, both cells complete. */
+  readonly worse: boolean;
+  /** A remaining class less reachable or less likely, both cells complete. */
+  readonly better: boolean;
+}
+
 export interface CompareCell {
   readonly scenario: string;
   readonly kernel: string;
+  /** The properties its search checked. */
+  readonly properties: readonly string[];
   readonly verdict: string;
   readonly complete: boolean;
   /** What stopped the cell's search early (its probability's own stop is in `probability`). */
@@ -39,41 +68,97 @@ export interface CompareCell {
   readonly states: number;
   readonly seconds: number;
   readonly drops: DropSummary[];
+  /** The kernel this cell is compared with (null: none, the cell is a base). */
+  readonly base: string | null;
   readonly fixed: string[];
   readonly remaining: string[];
   readonly new: string[];
+  /** Remaining classes that got more reachable or more likely. */
+  readonly worse: string[];
+  readonly changes: ClassChange[];
   /** Every distinct set of counter totals a finished run can leave. */
   readonly counters: Counters[];
   readonly probability?: CellProbability;
 }
 
 export interface CompareResult {
+  /** The properties asked for, comma-separated ("" when each scenario's own). */
   readonly property: string;
-  readonly base: string;
+  /** The one base every row is compared with (--base), or null: each row's own. */
+  readonly base: string | null;
+  /** Every row's kernel: those asked for, and bases searched only to compare with. */
   readonly kernels: string[];
+  /** Per row: the row it is compared with (-1: none). */
+  readonly baseRow: number[];
+  /** Per row: searched only as another row's base. */
+  readonly baseOnly: boolean[];
   readonly scenarios: string[];
   /** rows[k][s]: kernel k on scenario s. */
   readonly rows: CompareCell[][];
   readonly probabilityModel?: string;
 }
 
+export interface CompareOptions extends SearchOptions<KState> {
+  readonly probability?: boolean;
+  /** Compare every row with this kernel instead of each one's own base. */
+  readonly base?: Kernel;
+  /** The patches the kernels were resolved with, to build each one's own base. */
+  readonly patches?: readonly Patch[];
+  /** A search's run, for callers that want more of a cell (review's counterexamples). */
+  readonly onRun?: (row: number, scenario: number, run: CheckRun) => void;
+}
+
+/** The rows to search: the kernels asked for, in their order, each one's base
+ * inserted before it when not asked for; per row, the row it is compared with (-1: none). */
+export function planRows(kernels: readonly Kernel[], opts: Pick<CompareOptions, "base" | "patches">): { kernels: Kernel[]; baseRow: number[]; baseOnly: boolean[] } {
+  const rows: Kernel[] = [];
+  const baseOnly: boolean[] = [];
+  const bases: (Kernel | undefined)[] = [];
+  const find = (k: Kernel): number => rows.findIndex((r) => sameKernel(r, k));
+  const asked = (k: Kernel): boolean => kernels.some((x) => sameKernel(x, k));
+  const push = (k: Kernel, base: Kernel | undefined): void => {
+    if (find(k) >= 0) return;
+    rows.push(k);
+    baseOnly.push(!asked(k));
+    bases.push(base);
+  };
+  const ownOf = (k: Kernel): Kernel | undefined => {
+    const name = ownBase(k.name);
+    return name === undefined ? undefined : (kernels.find((x) => x.name === name) ?? resolveKernel(name, "base", opts.patches));
+  };
+  if (opts.base) push(opts.base, undefined);
+  for (const k of kernels) {
+    const b = opts.base ?? ownOf(k);
+    const base = b && !sameKernel(b, k) ? b : undefined;
+    if (base && !asked(base)) push(base, undefined);
+    push(k, base);
+  }
+  return { kernels: rows, baseRow: bases.map((b) => (b ? find(b) : -1)), baseOnly };
+}
+
 export function compare(
   scenarios: readonly Scenario[],
-  kernels: readonly Kernel[],
-  property: Property<KState>,
-  opts: SearchOptions<KState> & { probability?: boolean } = {},
+  kernelsAsked: readonly Kernel[],
+  properties: string | readonly Property<KState>[] | Property<KState> | undefined,
+  opts: CompareOptions = {},
 ): CompareResult {
-  const rows = kernels.map((k) =>
-    scenarios.map((sc) => {
+  const plan = planRows(kernelsAsked, opts);
+  // Every scenario's properties resolve before any search starts.
+  const props = scenarios.map((sc) => selectProperties(sc, properties, "--property"));
+  const { onRun, probability: wantP, base: _base, patches: _patches, ...search } = opts;
+  const cells = plan.kernels.map((k, row) =>
+    scenarios.map((sc, s) => {
       const outcomes = new RunOutcomes();
-      const run = runCheck(sc, k, property, { ...opts, visit: outcomes.visit });
+      const run = runCheck(sc, k, props[s]!, { ...search, visit: outcomes.visit });
+      onRun?.(row, s, run);
       const r = checkReport(run);
-      const probability = opts.probability ? cellProbability(run, opts) : undefined;
+      const probability = wantP ? cellProbability(run, search) : undefined;
       const complete = r.complete && (probability?.complete ?? true);
       const why = r.stoppedBy;
-      const cell: Omit<CompareCell, "fixed" | "remaining" | "new"> = {
+      return {
         scenario: sc.name,
         kernel: k.name,
+        properties: run.properties.map((p) => p.name),
         verdict: r.verdict,
         complete,
         ...(why ? { stoppedBy: why } : {}),
@@ -84,39 +169,81 @@ export function compare(
         counters: outcomes.counterSets(),
         ...(probability ? { probability } : {}),
       };
-      return cell;
     }),
   );
-  const classes = (c: { drops: DropSummary[] }): string[] => c.drops.map((d) => d.class);
   return {
-    property: property.name,
-    base: kernels[0]!.name,
-    kernels: kernels.map((k) => k.name),
+    property: typeof properties === "string" ? properties : properties === undefined ? "" : [properties].flat().map((p) => p.name).join(","),
+    base: opts.base?.name ?? null,
+    kernels: plan.kernels.map((k) => k.name),
+    baseRow: plan.baseRow,
+    baseOnly: plan.baseOnly,
     scenarios: scenarios.map((s) => s.name),
-    rows: rows.map((row) =>
+    rows: cells.map((row, k) =>
       row.map((cell, s) => {
-        const base = classes(rows[0]![s]!);
-        const mine = classes(cell);
-        return {
-          ...cell,
-          // A class the cell did not meet is fixed only if its search saw everything.
-          fixed: cell.complete ? base.filter((c) => !mine.includes(c)) : [],
-          remaining: mine.filter((c) => base.includes(c)),
-          new: mine.filter((c) => !base.includes(c)),
-        };
+        const b = plan.baseRow[k]!;
+        return { ...cell, base: b >= 0 ? plan.kernels[b]!.name : null, ...diff(b >= 0 ? cells[b]![s]! : undefined, cell) };
       }),
     ),
-    ...(opts.probability ? { probabilityModel: UNIFORM_SCHEDULER } : {}),
+    ...(wantP ? { probabilityModel: UNIFORM_SCHEDULER } : {}),
+  };
+}
+
+type Measured = Pick<CompareCell, "drops" | "complete" | "probability">;
+
+/** What changed from `base` to `cell`, per class. */
+function diff(base: Measured | undefined, cell: Measured): Pick<CompareCell, "fixed" | "remaining" | "new" | "worse" | "changes"> {
+  if (!base) return { fixed: [], remaining: [], new: [], worse: [], changes: [] };
+  const figures = (c: Measured, d: DropSummary): ClassFigures => {
+    const p = c.probability?.complete ? c.probability.byClass[d.class] : undefined;
+    return { states: d.states, shortest: d.shortest, ...(p !== undefined ? { probability: p } : {}) };
+  };
+  const key = (d: DropSummary): string => `${d.property}/${d.class}`;
+  const changes: ClassChange[] = [];
+  for (const d of base.drops) {
+    const mine = cell.drops.find((x) => key(x) === key(d));
+    // A class the cell did not meet is fixed only if its search saw everything.
+    if (!mine && !cell.complete) continue;
+    const was = figures(base, d);
+    const now = mine ? figures(cell, mine) : null;
+    const both = base.complete && cell.complete && now !== null;
+    const up = both && (now.states > was.states || (now.probability ?? 0) > (was.probability ?? 0) + 1e-12);
+    const down = both && (now.states < was.states || (now.probability ?? 0) < (was.probability ?? 0) - 1e-12);
+    changes.push({ class: d.class, property: d.property, status: mine ? "remaining" : "fixed", base: was, now, worse: up, better: down && !up });
+  }
+  for (const d of cell.drops) {
+    if (!base.drops.some((x) => key(x) === key(d))) changes.push({ class: d.class, property: d.property, status: "new", base: null, now: figures(cell, d), worse: false, better: false });
+  }
+  const named = (f: (c: ClassChange) => boolean): string[] => changes.filter(f).map((c) => c.class);
+  return {
+    fixed: named((c) => c.status === "fixed"),
+    remaining: named((c) => c.status === "remaining"),
+    new: named((c) => c.status === "new"),
+    worse: named((c) => c.worse),
+    changes,
   };
 }
 
 /** The cell's probability, over a second exploration of the whole graph under the same budgets; none when the search was cut short. */
-function cellProbability(run: ReturnType<typeof runCheck>, opts: SearchOptions<KState>): CellProbability {
+function cellProbability(run: CheckRun, opts: SearchOptions<KState>): CellProbability {
   if (!run.result.complete) {
-    return { value: null, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(run.result), ...(run.result.budget ? { budget: run.result.budget } : {}), states: 0 };
+    return { value: null, byProperty: {}, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(run.result), ...(run.result.budget ? { budget: run.result.budget } : {}), states: 0 };
   }
-  const p = violationProbability(run.model, run.property, opts);
-  return p.complete
-    ? { value: p.probability, byClass: p.byClass, exact: p.exact, complete: true, states: p.states }
-    : { value: null, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(p), ...(p.budget ? { budget: p.budget } : {}), states: p.states };
+  const p = violationProbability(run.model, run.properties, opts);
+  if (!p.complete) {
+    return { value: null, byProperty: {}, byClass: {}, exact: false, complete: false, stoppedBy: stoppedBy(p), ...(p.budget ? { budget: p.budget } : {}), states: p.states };
+  }
+  const byClass: Record<string, number> = {};
+  for (const c of p.byClass) byClass[c.name] = c.probability;
+  return { value: p.probability, byProperty: p.byProperty, byClass, exact: p.exact, complete: true, states: p.states };
+}
+
+/** Which cells fail a CI gate: a new class, a class that got worse, or any violation. */
+export type FailOn = "new" | "worse" | "any";
+
+export function failingCells(r: CompareResult, on: FailOn): CompareCell[] {
+  return r.rows.flat().filter((c, i) => {
+    const row = Math.floor(i / r.scenarios.length);
+    if (on === "any") return !r.baseOnly[row] && c.verdict === "violated";
+    return c.new.length > 0 || (on === "worse" && c.worse.length > 0);
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * How a worker thread of a parallel search builds the model the main thread
  * searches (engine/parallel.ts loads this module by URL): the scenario as
- * data, the kernel by name and patch files, the property by name. Models are
+ * data, the kernel by name and patch files, the properties by name. Models are
  * portable (tuples encoded by value), so every thread encodes a state alike.
  */
 import type { Model, Property } from "./engine/model.js";
@@ -17,7 +17,7 @@ export interface WorkerModelArgs {
   readonly scenario: Scenario;
   readonly kernel: string;
   readonly patchFiles: readonly string[];
-  readonly property: string;
+  readonly properties: readonly string[];
 }
 
 export function workerModelSource(args: WorkerModelArgs): ModelSource {
@@ -25,10 +25,13 @@ export function workerModelSource(args: WorkerModelArgs): ModelSource {
   return { module: new URL(here.endsWith(".ts") ? "./worker-model.ts" : "./worker-model.js", here).href, args };
 }
 
-export async function createSearchModel(args: WorkerModelArgs): Promise<{ model: Model<KState>; property: Property<KState> }> {
+export async function createSearchModel(args: WorkerModelArgs): Promise<{ model: Model<KState>; properties: Property<KState>[] }> {
   const user = await Promise.all(args.patchFiles.map((f) => loadPatchFile(f)));
   const kernel = resolveKernel(args.kernel, "kernel", [...PATCHES, ...user]);
-  const property = PROPERTIES.find((p) => p.name === args.property);
-  if (!property) throw new Error(`unknown property ${args.property}`);
-  return { model: conntrackModel(args.scenario, kernel, { portable: true }), property };
+  const properties = args.properties.map((name) => {
+    const p = PROPERTIES.find((q) => q.name === name);
+    if (!p) throw new Error(`unknown property ${name}`);
+    return p;
+  });
+  return { model: conntrackModel(args.scenario, kernel, { portable: true }), properties };
 }

@@ -139,7 +139,7 @@ describe("properties need what they speak of", () => {
   it("all-replied on a scenario without replies is exit 2 naming the field", () => {
     const r = cli("check", "dns-a-aaaa", "--property", "all-replied");
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^conntrack-mc: property: all-replied needs a scenario with replies: true, and dns-a-aaaa \(.*\) has none\n$/);
+    expect(r.err).toMatch(/^conntrack-mc: --property: all-replied needs a scenario with replies: true, and dns-a-aaaa \(.*\) has none\n$/);
   });
 
   it("all-replied on dns-3-packets: v5.6 loses a reply (exit 1), v5.9 does not (exit 0)", () => {

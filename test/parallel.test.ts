@@ -48,7 +48,8 @@ describe("parallel search", () => {
             const path = rebuildPath(run.model, run.result.links, v.first);
             expect(path.actions.length).toBe(v.depth);
             const last = path.states[path.states.length - 1]!;
-            const shown = run.property.kind === "invariant" || run.model.actions(last).length === 0 ? run.property.violations(last) : [];
+            const prop = run.properties.find((p) => p.name === v.property)!;
+            const shown = prop.kind === "invariant" || run.model.actions(last).length === 0 ? prop.violations(last) : [];
             expect(shown).toContain(v.name);
             expect(counterexample(run, v.name)?.steps.length).toBe(v.depth);
           }

@@ -86,14 +86,15 @@ describe("uniform-scheduler probability", () => {
   it("is exactly 0 where the verdict holds and positive where it is violated", () => {
     for (const scenario of ["dns-a-aaaa", "dns-a-aaaa-2-endpoints", "no-nat"]) {
       for (const kernel of ["v4.6", "v4.18", "v4.19", "v5.0", "v4.18+1032812"]) {
-        const run = runCheck(resolveScenario(scenario), kernel);
+        const run = runCheck(resolveScenario(scenario), kernel, noDrop);
         const p = violationProbability(run.model, noDrop);
         if (run.result.verdict === "holds") expect(p.probability).toBe(0);
         else {
           expect(p.probability).toBeGreaterThan(0);
           expect(p.probability).toBeLessThanOrEqual(1);
         }
-        expect(Object.keys(p.byClass).sort()).toEqual(run.result.violations.map((v) => v.name).sort());
+        expect(p.byClass.map((c) => c.name).sort()).toEqual(run.result.violations.map((v) => v.name).sort());
+        expect(p.byProperty["no-drop"]).toBe(p.probability);
       }
     }
   });

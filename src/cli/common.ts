@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import type { SearchOptions } from "../engine/search.js";
 import { memoryBound } from "../runtime/memory.js";
 import { InputError } from "../errors.js";
-import { REDUCTIONS, resolveProperty, runCheck, type CheckRun } from "../check.js";
+import { REDUCTIONS, runCheck, selectProperties, type CheckRun } from "../check.js";
 import type { KState } from "../kernel/state.js";
 import { PATCHES, resolveKernel } from "../kernel/variants.js";
 import type { Patch } from "../kernel/patch.js";
@@ -88,7 +88,7 @@ export async function patchSet(files: readonly string[] | undefined): Promise<re
  * the property, run under the search flags. */
 export async function runOneCheck(
   positionals: string[],
-  values: SearchFlagValues & { kernel?: string | undefined; property?: string | undefined; patch?: string[] | undefined; workers?: string | undefined },
+  values: SearchFlagValues & { kernel?: string | undefined; property?: string | undefined; patch?: string[] | undefined; workers?: string | undefined; first?: boolean | undefined },
   usage: string,
 ): Promise<CheckRun> {
   if (positionals.length !== 1) throw new InputError("scenario: expected exactly one scenario name or file", { usage });
@@ -97,10 +97,10 @@ export async function runOneCheck(
   if (values.kernel === "") throw new InputError("--kernel: expected a kernel variant such as v5.0, got ''");
   const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel !== undefined ? "--kernel" : `${sc.source}: kernels[0]`, patches);
   warnUnusedPatches(patches, [kernel]);
-  const property = resolveProperty(values.property ?? "no-drop", "--property");
+  const properties = selectProperties(sc, values.property, "--property");
   const settings = searchSettings(values);
   const workers = workersFlag(values.workers);
-  const run = runCheck(sc, kernel, property, { ...settings.options, ...(workers !== undefined ? { workers } : {}) });
+  const run = runCheck(sc, kernel, properties, { ...settings.options, ...(workers !== undefined ? { workers } : {}), ...(values.first ? { stopAtFirst: true } : {}) });
   clearProgress();
   return run;
 }

@@ -1,17 +1,18 @@
-/** `conntrack-mc compare <scenario>... --kernels v1,v2,... [--json | --markdown] [--probability]` */
-import { compare, type CompareCell, type CompareResult } from "../compare.js";
-import { resolveProperty } from "../check.js";
+/** `conntrack-mc compare <scenario>... --kernels v1,v2,... [--base V] [--fail-on new|worse|any] [--json | --markdown] [--probability]` */
+import { compare, failingCells, type ClassChange, type CompareCell, type CompareResult, type FailOn } from "../compare.js";
 import { stopRequested } from "../runtime/control.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
 import { warnUnusedPatches } from "../kernel/user-patch.js";
-import { parse } from "./args.js";
+import { oneOf, parse } from "./args.js";
 import { loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit } from "./output.js";
 
-export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--json | --markdown] [--probability]
-         [--property no-drop|all-replied] [--out FILE] ${SEARCH_USAGE}`;
+export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--base V] [--fail-on new|worse|any]
+         [--json | --markdown] [--probability] [--property no-drop,all-replied] [--out FILE] ${SEARCH_USAGE}`;
+
+export const FAIL_ON = ["new", "worse", "any"] as const;
 
 export async function compareCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -20,9 +21,12 @@ export async function compareCommand(argv: string[]): Promise<number> {
     markdown: { type: "boolean" },
     probability: { type: "boolean" },
     property: { type: "string", short: "p" },
+    base: { type: "string" },
+    "fail-on": { type: "string" },
     out: { type: "string", short: "o" },
     ...SEARCH_FLAGS,
   }, COMPARE_USAGE);
+  const failOn = values["fail-on"] === undefined ? undefined : oneOf(values["fail-on"], "--fail-on", FAIL_ON, "new");
   if (positionals.length === 0) throw new InputError("scenario: expected one or more scenario names or files", { usage: COMPARE_USAGE });
   if (values.json && values.markdown) throw new InputError("--json, --markdown: expected at most one output format");
   const patches = await patchSet(values.patch);
@@ -30,11 +34,17 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const names = values.kernels !== undefined ? values.kernels.split(",").map((k) => k.trim()) : [...scenarios[0]!.kernels];
   if (names.some((n) => n === "")) throw new InputError(`--kernels: expected a comma-separated list of variants, got '${values.kernels}'`);
   const kernels = names.map((n) => resolveKernel(n, values.kernels !== undefined ? "--kernels" : `${scenarios[0]!.source}: kernels`, patches));
-  warnUnusedPatches(patches, kernels);
-  const property = resolveProperty(values.property ?? "no-drop", "--property");
+  if (values.base === "") throw new InputError("--base: expected a kernel variant such as v6.12, got ''");
+  const base = values.base !== undefined ? resolveKernel(values.base, "--base", patches) : undefined;
+  warnUnusedPatches(patches, base ? [...kernels, base] : kernels);
   const settings = searchSettings(values);
   checkOutName(values.out, "--out");
-  const result = compare(scenarios, kernels, property, { ...settings.options, probability: values.probability ?? false });
+  const result = compare(scenarios, kernels, values.property, {
+    ...settings.options,
+    probability: values.probability ?? false,
+    patches,
+    ...(base ? { base } : {}),
+  });
   clearProgress();
   const text = values.json
     ? JSON.stringify(result, null, 2) + "\n"
@@ -42,8 +52,14 @@ export async function compareCommand(argv: string[]): Promise<number> {
       ? renderMarkdown(result)
       : renderText(result);
   emit(text, values.out, "--out");
+  return compareExit(result, failOn);
+}
+
+/** A signal's code; then 1 when --fail-on finds a failing cell (a class found is final, even in a cut search); then 3 when a cell is incomplete; else 0. */
+export function compareExit(result: CompareResult, failOn: FailOn | undefined): number {
   const cells = result.rows.flat();
   if (cells.some((c) => c.interrupted)) return stopRequested() || 130;
+  if (failOn && failingCells(result, failOn).length > 0) return 1;
   return cells.some((c) => !c.complete) ? 3 : 0;
 }
 
@@ -64,58 +80,94 @@ export function formatProbability(p: number): string {
   return p >= 0.001 ? p.toFixed(4).replace(/0+$/, "") : p.toExponential(3);
 }
 
-/** The lines of one cell: verdict and classes, then the change against the base, then states. */
-function cellLines(c: CompareCell, isBase: boolean): string[] {
+/** "reply-lost 1 -> 2 states, P 0.648 -> 0.844": what moved in a remaining class. */
+export function changeText(c: ClassChange): string {
+  if (c.status !== "remaining" || !c.base || !c.now) return c.class;
+  const parts: string[] = [];
+  if (c.base.states !== c.now.states) parts.push(`${fmtInt(c.base.states)} -> ${fmtInt(c.now.states)} states`);
+  if (c.base.shortest !== c.now.shortest) parts.push(`shortest ${c.base.shortest} -> ${c.now.shortest}`);
+  const [p, q] = [c.base.probability, c.now.probability];
+  if (p !== undefined && q !== undefined && Math.abs(p - q) > 1e-12) parts.push(`P ${formatProbability(p)} -> ${formatProbability(q)}`);
+  return parts.length ? `${c.class} ${parts.join(", ")}` : c.class;
+}
+
+/** "fixes race3; keeps reply-lost 1 -> 2 states; NEW reply-misrouted", or "no change". */
+export function changeLine(c: CompareCell): string {
+  const parts: string[] = [];
+  const of = (status: ClassChange["status"]): ClassChange[] => c.changes.filter((x) => x.status === status);
+  if (of("fixed").length) parts.push(`fixes ${of("fixed").map((x) => x.class).join(", ")}`);
+  const worse = of("remaining").filter((x) => x.worse);
+  const kept = of("remaining").filter((x) => !x.worse);
+  if (worse.length) parts.push(`WORSE ${worse.map(changeText).join(", ")}`);
+  if (kept.length) parts.push(`keeps ${kept.map(changeText).join(", ")}`);
+  if (of("new").length) parts.push(`NEW ${of("new").map((x) => x.class).join(", ")}`);
+  return parts.length ? parts.join("; ") : "no change";
+}
+
+/** The lines of one cell: verdict and classes, then the change against its base, then states. */
+function cellLines(c: CompareCell): string[] {
   const head =
     c.verdict === "holds"
       ? "holds"
       : `${c.verdict}${c.drops.length ? ": " + c.drops.map((d) => `${d.class} (${fmtInt(d.states)})`).join(", ") : ""}`;
   const lines = [head];
-  if (!isBase) {
-    const parts: string[] = [];
-    if (c.fixed.length) parts.push(`fixes ${c.fixed.join(", ")}`);
-    if (c.remaining.length) parts.push(`keeps ${c.remaining.join(", ")}`);
-    if (c.new.length) parts.push(`NEW ${c.new.join(", ")}`);
-    lines.push(parts.length ? parts.join("; ") : "no change");
-  }
+  if (c.base !== null) lines.push(c.complete || c.changes.length ? changeLine(c) : "change: not known (incomplete)");
   const p = probabilityText(c);
   if (p) lines.push(p);
-  lines.push(`conntrack -S: ${c.counters.map((x) => `${x.insert_failed}/${x.drop}/${x.clash_resolve}`).join(", ")}`);
+  lines.push(`conntrack -S: ${c.counters.length ? c.counters.map((x) => `${x.insert_failed}/${x.drop}/${x.clash_resolve}`).join(", ") : "(no finished run seen)"}`);
   lines.push(`${fmtInt(c.states)} states${c.stoppedBy ? ` (incomplete: ${c.stoppedBy} stopped it)` : ""}`);
   return lines;
+}
+
+/** The kernel column: the name, then what it is compared with. */
+function kernelLines(r: CompareResult, k: number): string[] {
+  const name = r.kernels[k]!;
+  const b = r.baseRow[k]!;
+  if (r.baseOnly[k]) return [name, "(base only)"];
+  if (b < 0) return [r.base !== null && name === r.base ? `${name} (base)` : name];
+  return r.base !== null ? [name] : [name, `vs ${r.kernels[b]}`];
+}
+
+function propertyWords(r: CompareResult): string {
+  return r.property ? `property ${r.property.split(",").join(", ")}` : "every property each scenario supports (no-drop; all-replied with replies)";
+}
+
+function againstWords(r: CompareResult): string {
+  return r.base !== null ? `changes against ${r.base}` : "each kernel against its own base (the variant without its last patch, or the release before)";
 }
 
 function renderText(r: CompareResult): string {
   const rows: string[][] = [["kernel", ...r.scenarios]];
   r.rows.forEach((row, k) => {
-    const cells = row.map((c) => cellLines(c, k === 0));
-    const height = Math.max(...cells.map((c) => c.length));
-    for (let i = 0; i < height; i++) {
-      rows.push([i === 0 ? (k === 0 ? `${r.kernels[k]} (base)` : r.kernels[k]!) : "", ...cells.map((c) => c[i] ?? "")]);
-    }
+    const cells = row.map((c) => cellLines(c));
+    const names = kernelLines(r, k);
+    const height = Math.max(names.length, ...cells.map((c) => c.length));
+    for (let i = 0; i < height; i++) rows.push([names[i] ?? "", ...cells.map((c) => c[i] ?? "")]);
     rows.push(r.scenarios.map(() => "").concat(""));
   });
   rows.pop();
   const lines = [
-    `property ${r.property}: violation classes (reachable states) per kernel and scenario; changes against ${r.base}`,
+    `${propertyWords(r)}: violation classes (reachable states) per kernel and scenario; ${againstWords(r)}`,
     "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave; states are counted up to the search's reduction",
     "",
     table(rows, ""),
   ];
-  if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates ${r.property}, under a ${r.probabilityModel}.`);
+  if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates a property, under a ${r.probabilityModel}.`);
   return lines.join("\n") + "\n";
 }
 
-function renderMarkdown(r: CompareResult): string {
+export function renderMarkdown(r: CompareResult): string {
   const esc = (s: string): string => s.replace(/\|/g, "\\|");
+  const name = (k: number): string => {
+    const [first, ...rest] = kernelLines(r, k);
+    return [`**${esc(first!.replace(/ \(base\)$/, ""))}**${first!.endsWith(" (base)") ? " (base)" : ""}`, ...rest.map(esc)].join("<br>");
+  };
   const lines = [
     `| kernel | ${r.scenarios.map(esc).join(" | ")} |`,
     `|---|${r.scenarios.map(() => "---").join("|")}|`,
-    ...r.rows.map(
-      (row, k) => `| ${k === 0 ? `**${esc(r.kernels[k]!)}** (base)` : `**${esc(r.kernels[k]!)}**`} | ${row.map((c) => cellLines(c, k === 0).map(esc).join("<br>")).join(" | ")} |`,
-    ),
+    ...r.rows.map((row, k) => `| ${name(k)} | ${row.map((c) => cellLines(c).map(esc).join("<br>")).join(" | ")} |`),
   ];
-  lines.push("", "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave. States are counted up to the search's reduction (by default symmetry: runs that differ only in which CPU runs which packet count once).");
-  if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates \`${r.property}\`, under a ${r.probabilityModel}.`);
+  lines.push("", `${propertyWords(r)[0]!.toUpperCase()}${propertyWords(r).slice(1)}; ${againstWords(r)}. conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave. States are counted up to the search's reduction (by default symmetry: runs that differ only in which CPU runs which packet count once).`);
+  if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates a property, under a ${r.probabilityModel}.`);
   return lines.join("\n") + "\n";
 }

@@ -8,7 +8,8 @@
  * workers at the next check, so a stopped run explores a little past one.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import type { Model, Property } from "./model.js";
+import type { Model } from "./model.js";
+import { classKey, PropertySet, type Properties } from "./properties.js";
 import { collisionProbability } from "./fingerprint.js";
 import { FingerprintTable } from "./fptable.js";
 import { PartitionedLinks } from "./links.js";
@@ -52,7 +53,8 @@ function spawn(init: WorkerInit, transfer: MessagePort[]): Worker {
   return new Worker(code, { eval: true, workerData: init, transferList: transfer });
 }
 
-export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: ParallelOptions<S>): SearchResult {
+export function parallelSearch<S>(model: Model<S>, properties: Properties<S>, opts: ParallelOptions<S>): SearchResult {
+  const property = new PropertySet(properties);
   const n = opts.workers;
   if (!Number.isInteger(n) || n < 2 || n > 64) throw new RangeError(`workers: expected 2 to 64, got ${n}`);
   if (!model.inPlace) throw new Error("a parallel search needs a model with an in-place path");
@@ -143,7 +145,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   if (Atomics.load(ctl, STOP) === STOP_NO_PROGRESS) {
     // As search.ts does: again keeping every fingerprint, within what is left of the time budget.
     const spent = (performance.now() - started) / 1000;
-    const again = parallelSearch(model, property, { ...opts, sweep: false, ...(opts.maxSeconds !== undefined ? { maxSeconds: Math.max(0, opts.maxSeconds - spent) } : {}) });
+    const again = parallelSearch(model, properties, { ...opts, sweep: false, ...(opts.maxSeconds !== undefined ? { maxSeconds: Math.max(0, opts.maxSeconds - spent) } : {}) });
     const seconds = again.seconds + spent;
     return { ...again, seconds, statesPerSecond: seconds > 0 ? again.states / seconds : again.states, verdictSeconds: again.verdictSeconds + spent, restarted: true };
   }
@@ -151,8 +153,8 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   const classes = new Map<string, ViolationClass>();
   for (const r of rs) {
     for (const c of r.classes) {
-      const k = classes.get(c.name);
-      if (!k) classes.set(c.name, { ...c });
+      const k = classes.get(classKey(c.property, c.name));
+      if (!k) classes.set(classKey(c.property, c.name), { ...c });
       else {
         k.states += c.states;
         if (c.depth < k.depth || (c.depth === k.depth && c.first < k.first)) [k.first, k.depth] = [c.first, c.depth];
@@ -170,7 +172,7 @@ export function parallelSearch<S>(model: Model<S>, property: Property<S>, opts: 
   const firsts = rs.flatMap((r) => (r.firstViolation !== undefined ? [r.firstViolation] : []));
   const startedAt = performance.timeOrigin + started;
   return {
-    property: property.name,
+    properties: property.names,
     order: "bfs",
     verdict: violations.length > 0 ? "violated" : budget ? "incomplete" : "holds",
     complete: budget === undefined,

@@ -9,7 +9,8 @@
  * states, seconds, the memory bound and a stop request. A graph a budget cut
  * short gives no probability: `complete` is false and says what stopped it.
  */
-import type { Action, Model, Property } from "./model.js";
+import type { Action, Model } from "./model.js";
+import { classKey, PropertySet, type Properties } from "./properties.js";
 import type { Budget, SearchOptions } from "./search.js";
 import { fingerprint } from "./fingerprint.js";
 import { FingerprintTable, TableTooLargeError } from "./fptable.js";
@@ -18,10 +19,12 @@ import { stopRequested } from "../runtime/control.js";
 import { boundOf, MemoryWatch } from "../runtime/memory.js";
 
 export interface ProbabilityResult {
-  /** Probability that the run violates the property at all (NaN when incomplete). */
+  /** Probability that the run violates some property at all (NaN when incomplete). */
   readonly probability: number;
+  /** Probability that the run violates each property. */
+  readonly byProperty: Record<string, number>;
   /** Probability that the run shows each violation class. */
-  readonly byClass: Record<string, number>;
+  readonly byClass: readonly ClassProbability[];
   readonly states: number;
   /** False when the graph had cycles and the values come from iteration to 1e-15. */
   readonly exact: boolean;
@@ -31,6 +34,12 @@ export interface ProbabilityResult {
   readonly memoryBound: { bytes: number; source: string };
   readonly peakRssBytes: number;
   readonly memoryAtStop?: { rss: number; extra: number };
+}
+
+export interface ClassProbability {
+  readonly property: string;
+  readonly name: string;
+  readonly probability: number;
 }
 
 /** Probability of each action of `acts` under the uniform scheduler. */
@@ -63,7 +72,7 @@ interface Graph {
 
 type Built = { graph: Graph; budget?: undefined } | { graph?: undefined; budget: Budget; states: number };
 
-function buildGraph<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<S>, watch: MemoryWatch): Built {
+function buildGraph<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptions<S>, watch: MemoryWatch): Built {
   const maxStates = opts.maxStates ?? Infinity;
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
   const started = performance.now();
@@ -134,7 +143,7 @@ function buildGraph<S>(model: Model<S>, property: Property<S>, opts: SearchOptio
       start.push(to.length);
       // The successors first (decoding the next state reuses the scratch).
       const succ = acts.map((a) => model.next(s, a));
-      const bad = property.kind === "invariant" || acts.length === 0 ? property.violations(s) : [];
+      const bad = property.classesOf(s, acts.length === 0).map((c) => classKey(c.property, c.name));
       for (let k = 0; k < succ.length; k++) {
         to.push(indexOf(succ[k]!));
         weight.push(codes[k]!);
@@ -214,23 +223,28 @@ function reach(g: Graph, target: (i: number) => boolean): { p: number; exact: bo
   return { p: value[0]!, exact: false };
 }
 
-export function violationProbability<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<S> = {}): ProbabilityResult {
+export function violationProbability<S>(model: Model<S>, properties: Properties<S>, opts: SearchOptions<S> = {}): ProbabilityResult {
   const bound = boundOf(opts);
   const watch = new MemoryWatch(bound.bytes);
-  const built = buildGraph(model, property, opts, watch);
+  const props = new PropertySet(properties);
+  const built = buildGraph(model, props, opts, watch);
   const memory = { memoryBound: bound, peakRssBytes: Math.max(watch.peak, watch.sample()), ...(watch.stoppedAt ? { memoryAtStop: watch.stoppedAt } : {}) };
-  if (!built.graph) return { probability: NaN, byClass: {}, states: built.states, exact: false, complete: false, budget: built.budget, ...memory };
+  if (!built.graph) return { probability: NaN, byProperty: {}, byClass: [], states: built.states, exact: false, complete: false, budget: built.budget, ...memory };
   const g = built.graph;
   const bad = (i: number): boolean => g.classSets[g.cls[i]!]!.length > 0;
   const all = reach(g, bad);
-  const names = [...new Set(g.classSets.flat())];
-  const byClass: Record<string, number> = {};
   let exact = all.exact;
-  for (const c of names) {
-    const has = g.classSets.map((set) => set.includes(c));
-    const r = reach(g, (i) => has[g.cls[i]!]!);
-    byClass[c] = r.p;
+  const where = (has: (key: string) => boolean): number => {
+    const marked = g.classSets.map((set) => set.some(has));
+    const r = reach(g, (i) => marked[g.cls[i]!]!);
     exact &&= r.exact;
-  }
-  return { probability: all.p, byClass, states: g.n, exact, complete: true, ...memory };
+    return r.p;
+  };
+  const byProperty: Record<string, number> = {};
+  for (const p of props.names) byProperty[p] = where((key) => key.startsWith(classKey(p, "")));
+  const byClass = [...new Set(g.classSets.flat())].map((key) => {
+    const [property, name] = key.split("\u0000") as [string, string];
+    return { property, name, probability: where((k) => k === key) };
+  });
+  return { probability: all.p, byProperty, byClass, states: g.n, exact, complete: true, ...memory };
 }

@@ -82,6 +82,7 @@ export interface Returned {
 }
 
 export interface WorkerClass {
+  readonly property: string;
   readonly name: string;
   readonly states: number;
   readonly first: number;

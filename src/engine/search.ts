@@ -9,7 +9,8 @@
 import { getHeapStatistics } from "node:v8";
 import { reportExplored, setDeadline, setMemoryBound, stopRequested } from "../runtime/control.js";
 import { boundOf, MemoryWatch } from "../runtime/memory.js";
-import type { Action, InPlace, Model, Property } from "./model.js";
+import type { Action, InPlace, Model } from "./model.js";
+import { classKey, PropertySet, type Properties } from "./properties.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
 import { GrowableUint8, GrowableUint32 } from "./growable.js";
@@ -19,8 +20,9 @@ import { ObjectFrontier, PackedFrontier, type Frontier } from "./frontier.js";
 import { expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 
 export type Order = "bfs" | "dfs";
-/** What stopped a search early: a budget, the memory bound, or a stop request (a signal). */
-export type Budget = "max-states" | "max-seconds" | "max-memory" | "interrupted";
+/** What stopped a search early: a budget, the memory bound, a stop request (a
+ * signal), or the first violation found when the search was asked to stop there. */
+export type Budget = "max-states" | "max-seconds" | "max-memory" | "interrupted" | "first-violation";
 export type Verdict = "holds" | "violated" | "incomplete";
 
 export interface SearchOptions<S> {
@@ -41,6 +43,8 @@ export interface SearchOptions<S> {
   /** Use the model's progress measure to forget fingerprints (breadth-first,
    * without `visit`; default true). Off, every fingerprint is kept. */
   sweep?: boolean;
+  /** Stop as soon as a violation is found (the verdict is then final, the counts partial). */
+  stopAtFirst?: boolean;
 }
 
 export interface Progress {
@@ -52,6 +56,8 @@ export interface Progress {
 }
 
 export interface ViolationClass {
+  /** The property that names it. */
+  readonly property: string;
   /** Class name given by the property. */
   readonly name: string;
   /** Distinct reachable states showing it. */
@@ -63,7 +69,8 @@ export interface ViolationClass {
 }
 
 export interface SearchResult {
-  property: string;
+  /** The properties checked, in the order given. */
+  properties: readonly string[];
   order: Order;
   verdict: Verdict;
   /** False when a budget stopped the search; counts then cover only what was explored. */
@@ -108,12 +115,14 @@ export interface SearchResult {
 export class SearchTooLargeError extends Error {}
 
 /** The order classes are listed in after a breadth-first search, whatever the numbering of states. */
-export const byDepthThenName = (a: ViolationClass, b: ViolationClass): number => a.depth - b.depth || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+export const byDepthThenName = (a: ViolationClass, b: ViolationClass): number =>
+  a.depth - b.depth || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.property < b.property ? -1 : a.property > b.property ? 1 : 0);
 
 /** The model's progress measure did not increase on a transition. */
 class NotProgressing extends Error {}
 
-export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<S> = {}): SearchResult {
+export function search<S>(model: Model<S>, properties: Properties<S>, opts: SearchOptions<S> = {}): SearchResult {
+  const property = new PropertySet(properties);
   const progress = model.inPlace?.progress;
   // Time and budgets count from here, the attempt with the measure included.
   const started = performance.now();
@@ -130,7 +139,7 @@ export function search<S>(model: Model<S>, property: Property<S>, opts: SearchOp
   return explore(model, property, opts, started, undefined);
 }
 
-function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<S>, started: number, progress: InPlace<S>["progress"]): SearchResult {
+function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptions<S>, started: number, progress: InPlace<S>["progress"]): SearchResult {
   const order = opts.order ?? "bfs";
   const maxStates = opts.maxStates ?? Infinity;
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
@@ -171,14 +180,16 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
   let lastProgress = started;
   let firstViolation: number | undefined;
 
-  const note = (names: readonly string[], index: number, depth: number): void => {
-    for (const name of names) {
-      const c = classes.get(name);
-      if (c) c.states++;
-      else {
-        if (classes.size === 0) firstViolation = performance.now();
-        classes.set(name, { name, states: 1, first: index, depth });
-      }
+  let noteIndex = 0;
+  let noteDepth = 0;
+  /** Counts a class shown by the state numbered `noteIndex`, at `noteDepth`. */
+  const note = (prop: string, name: string): void => {
+    const key = classKey(prop, name);
+    const c = classes.get(key);
+    if (c) c.states++;
+    else {
+      if (classes.size === 0) firstViolation = performance.now();
+      classes.set(key, { property: prop, name, states: 1, first: noteIndex, depth: noteDepth });
     }
   };
   /** Adds `raw` if new; returns true when it was. */
@@ -202,7 +213,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
       rank = progress(key, len);
       if (!advances(rank, fromRank)) throw new NotProgressing();
     }
-    const index = parent.length;
+    const at = parent.length;
     if (!visited.insert(fp[0]!, fp[1]!, rank)) return false;
     if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     parent.push(from);
@@ -212,10 +223,12 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
       const least = levelMin[depth];
       if (least === undefined || rank < least) levelMin[depth] = rank;
     }
-    frontier.push(s, key, len, index, depth);
+    frontier.push(s, key, len, at, depth);
     if (depth > maxDepth) maxDepth = depth;
-    opts.visit?.(s, index, depth);
-    if (property.kind === "invariant") note(property.violations(s), index, depth);
+    opts.visit?.(s, at, depth);
+    noteIndex = at;
+    noteDepth = depth;
+    property.onState(s, note);
     return true;
   };
   const links = (): number => parent.bytes + via.bytes + (sweep ? tags.bytes : 0);
@@ -229,6 +242,10 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
   try {
     model.initialStates().forEach((s, i) => add(s, NO_PARENT, i, 0));
     while (frontier.size > 0) {
+      if (opts.stopAtFirst && classes.size > 0) {
+        budget = "first-violation";
+        break;
+      }
       if (parent.length >= maxStates) {
         budget = "max-states";
         break;
@@ -273,7 +290,9 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
       const acts: readonly Action[] = expand(model, s, reduce);
       if (acts.length === 0) {
         terminal++;
-        if (property.kind === "terminal") note(property.violations(s), index, depth);
+        noteIndex = index;
+        noteDepth = depth;
+        property.onTerminal(s, note);
         continue;
       }
       for (let k = 0; k < acts.length; k++) {
@@ -301,7 +320,7 @@ function explore<S>(model: Model<S>, property: Property<S>, opts: SearchOptions<
   if (order === "bfs") violations.sort(byDepthThenName);
   const verdict: Verdict = violations.length > 0 ? "violated" : budget ? "incomplete" : "holds";
   return {
-    property: property.name,
+    properties: property.names,
     order,
     verdict,
     complete: budget === undefined,

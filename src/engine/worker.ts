@@ -10,6 +10,7 @@
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import { attachControl } from "../runtime/control.js";
 import type { Action, InPlace, Model, Property } from "./model.js";
+import { classKey, PropertySet } from "./properties.js";
 import { fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
 import { GrowableInt32, GrowableUint8, GrowableUint32 } from "./growable.js";
@@ -63,17 +64,17 @@ const ctl = new Int32Array(init.control);
 
 interface Built<S> {
   model: Model<S>;
-  property: Property<S>;
+  properties: readonly Property<S>[];
 }
 
 async function main(): Promise<void> {
   const mod = (await import(init.source.module)) as { createSearchModel(args: unknown): Promise<Built<unknown>> | Built<unknown> };
-  const { model, property } = await mod.createSearchModel(init.source.args);
+  const { model, properties } = await mod.createSearchModel(init.source.args);
   if (!model.inPlace) throw new Error("a parallel search needs a model with an in-place path");
-  explore(model, model.inPlace, property);
+  explore(model, model.inPlace, new PropertySet(properties));
 }
 
-function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): void {
+function explore<S>(model: Model<S>, ip: InPlace<S>, property: PropertySet<S>): void {
   const n = init.workers;
   const me = init.id;
   // As in the serial search (search.ts): the sweep when the model has a progress measure.
@@ -90,11 +91,11 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
   const cur = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
   const canonicalize = init.reduce.symmetry ? ip.canonicalize : undefined;
-  const invariant = property.kind === "invariant";
+  const invariant = property.hasInvariants;
   const base = ip.scratch();
   const work = ip.scratch();
   const check = ip.scratch();
-  const classes = new Map<string, { name: string; states: number; first: number; depth: number }>();
+  const classes = new Map<string, { property: string; name: string; states: number; first: number; depth: number }>();
   // Frontier records: [number, len, words..].
   let current = new GrowableInt32(1024);
   let next = new GrowableInt32(1024);
@@ -113,14 +114,16 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
   let firstViolation: number | undefined;
   let maxDepth = 0;
 
-  const note = (names: readonly string[], index: number, depth: number): void => {
-    for (const name of names) {
-      const c = classes.get(name);
-      if (c) c.states++;
-      else {
-        if (classes.size === 0) firstViolation = performance.timeOrigin + performance.now();
-        classes.set(name, { name, states: 1, first: index, depth });
-      }
+  let noteIndex = 0;
+  let noteDepth = 0;
+  /** Counts a class shown by the state numbered `noteIndex`, at `noteDepth`. */
+  const note = (prop: string, name: string): void => {
+    const key = classKey(prop, name);
+    const c = classes.get(key);
+    if (c) c.states++;
+    else {
+      if (classes.size === 0) firstViolation = performance.timeOrigin + performance.now();
+      classes.set(key, { property: prop, name, states: 1, first: noteIndex, depth: noteDepth });
     }
   };
   const publish = (): void => {
@@ -156,7 +159,11 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     next.length = t;
     if (depth > maxDepth) maxDepth = depth;
     // The sender marked states that break the invariant: only those are decoded again.
-    if (bad) note(property.violations(ip.decode(w, off, len, check)), index, depth);
+    if (bad) {
+      noteIndex = index;
+      noteDepth = depth;
+      property.onState(ip.decode(w, off, len, check), note);
+    }
     if ((parent.length & 1023) === 0) {
       publish();
       if (total(W_STATES) >= init.maxStates) stop(STOP_STATES);
@@ -247,7 +254,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
     fingerprint(words, len, fp);
     const rank = progress ? progress(words, len) : 0;
     if (progress && !advances(rank, -1)) stop(STOP_NO_PROGRESS);
-    else if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!, invariant && property.violations(s).length > 0, rank);
+    else if (fp[1]! % n === me) add(words, 0, len, NO_PARENT, i, 0, fp[0]!, fp[1]!, invariant && property.invariantBroken(s), rank);
   });
   // No step leads to a state of progress `rank` or below: its tables can go.
   let forgetUpTo = -1;
@@ -296,7 +303,9 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
       const acts: readonly Action[] = expand(model, s, init.reduce);
       if (acts.length === 0) {
         terminal++;
-        if (property.kind === "terminal") note(property.violations(s), index, depth);
+        noteIndex = index;
+        noteDepth = depth;
+        property.onTerminal(s, note);
         continue;
       }
       for (let j = 0; j < acts.length; j++) {
@@ -304,7 +313,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: Property<S>): voi
         // Step the expanded state itself and undo the step after, when the model can.
         const t = ip.restore ? s : ip.decode(cur, 0, len, work);
         ip.apply(t, acts[j]!);
-        const bad = invariant && property.violations(t).length > 0;
+        const bad = invariant && property.invariantBroken(t);
         const wl = model.encode(t, words);
         ip.restore?.(t, cur, words, wl);
         if (canonicalize) canonicalize(words, wl);

@@ -98,3 +98,16 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
 export function describeKernel(k: Kernel): string {
   return k.parts.join(" + ");
 }
+
+/** The variant `name` was built from: the same name without its last patch
+ * ("v6.12+p" -> "v6.12"), or for a release the release before it; undefined for the first release. */
+export function ownBase(name: string): string | undefined {
+  const t = name.trim();
+  const cut = t.lastIndexOf("+");
+  if (cut > 0) return t.slice(0, cut);
+  const i = RELEASES.findIndex((r) => r.name === t);
+  return i > 0 ? RELEASES[i - 1]!.name : undefined;
+}
+
+/** Two variants are the same kernel when they apply the same patches in the same order ("v4.19" is "v4.18+937963"). */
+export const sameKernel = (a: Kernel, b: Kernel): boolean => a.parts.length === b.parts.length && a.parts.every((p, i) => p === b.parts[i]);

@@ -76,7 +76,7 @@ function predict(sc: Scenario, variant: string) {
   const drops = runCheck(model, kernel, "no-drop", { visit: outcomes.visit }).result;
   const lost = model.replies ? runCheck(model, kernel, "all-replied").result : undefined;
   for (const r of [drops, ...(lost ? [lost] : [])]) {
-    if (!r.complete) throw new IncompleteError(`live: the model's ${r.property} search of ${sc.name} on ${variant} stopped early (${stoppedBy(r)}, after ${r.states} states): nothing to compare the kernel with`);
+    if (!r.complete) throw new IncompleteError(`live: the model's ${r.properties.join(", ")} search of ${sc.name} on ${variant} stopped early (${stoppedBy(r)}, after ${r.states} states): nothing to compare the kernel with`);
   }
   return {
     drop: drops.verdict === "violated",

@@ -1,0 +1,59 @@
+/**
+ * Several properties checked in one search. Invariants are read on every
+ * state, terminal properties on states with no enabled action; each class
+ * found is keyed by its property, so two properties may name classes alike.
+ */
+import type { Property } from "./model.js";
+
+/** One or several properties, as the search functions take them. */
+export type Properties<S> = Property<S> | readonly Property<S>[];
+
+export class PropertySet<S> {
+  readonly all: readonly Property<S>[];
+  private readonly invariants: readonly Property<S>[];
+  private readonly terminals: readonly Property<S>[];
+
+  constructor(p: Properties<S>) {
+    this.all = Array.isArray(p) ? [...(p as readonly Property<S>[])] : [p as Property<S>];
+    if (this.all.length === 0) throw new Error("a search needs at least one property");
+    if (new Set(this.all.map((q) => q.name)).size !== this.all.length) throw new Error("a property is given twice");
+    this.invariants = this.all.filter((q) => q.kind === "invariant");
+    this.terminals = this.all.filter((q) => q.kind === "terminal");
+  }
+
+  get names(): string[] {
+    return this.all.map((q) => q.name);
+  }
+
+  get hasInvariants(): boolean {
+    return this.invariants.length > 0;
+  }
+
+  /** Calls `found` for each class an invariant shows in `s`. */
+  onState(s: S, found: (property: string, name: string) => void): void {
+    for (const q of this.invariants) for (const n of q.violations(s)) found(q.name, n);
+  }
+
+  /** Calls `found` for each class a terminal property shows in `s` (a state with no enabled action). */
+  onTerminal(s: S, found: (property: string, name: string) => void): void {
+    for (const q of this.terminals) for (const n of q.violations(s)) found(q.name, n);
+  }
+
+  /** Whether some invariant is broken in `s`. */
+  invariantBroken(s: S): boolean {
+    for (const q of this.invariants) if (q.violations(s).length > 0) return true;
+    return false;
+  }
+
+  /** Every class `s` shows, terminal ones included when `terminal`. */
+  classesOf(s: S, terminal: boolean): { property: string; name: string }[] {
+    const out: { property: string; name: string }[] = [];
+    const add = (property: string, name: string): void => void out.push({ property, name });
+    this.onState(s, add);
+    if (terminal) this.onTerminal(s, add);
+    return out;
+  }
+}
+
+/** The key a class is counted under: its property and its name. */
+export const classKey = (property: string, name: string): string => `${property}\u0000${name}`;
