@@ -1,4 +1,5 @@
 /** `conntrack-mc list [--json]`: built-in scenarios, kernel variants, patches, properties. */
+import { propertiesOf } from "../check.js";
 import { PROPERTIES } from "../kernel/properties.js";
 import { PATCHES, RELEASES, describeKernel, resolveKernel } from "../kernel/variants.js";
 import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
@@ -11,7 +12,8 @@ export function listCommand(argv: string[]): number {
   const { values } = parse(argv, { json: { type: "boolean" } }, LIST_USAGE);
   const scenarios = builtinScenarioNames().map((n) => {
     const sc = resolveScenario(n);
-    return { name: n, description: sc.description, kernels: sc.kernels };
+    // Which properties a check of it evaluates: all-replied only where the scenario has replies.
+    return { name: n, description: sc.description, kernels: sc.kernels, properties: propertiesOf(sc).map((p) => p.name) };
   });
   const variants = RELEASES.map((r) => ({ name: r.name, parts: resolveKernel(r.name).parts, note: r.note }));
   const patches = PATCHES.map((p) => ({ id: p.id, commit: p.commit, mainline: p.mainline, title: p.title, requires: p.requires }));
@@ -22,7 +24,7 @@ export function listCommand(argv: string[]): number {
   }
   const out = [
     bold("scenarios") + " (models/; or give a path to your own .yaml/.json)",
-    table(scenarios.map((s) => [s.name, s.description])),
+    table(scenarios.map((s) => [s.name, s.properties.join(", "), s.description])),
     "",
     bold("kernel variants") + " (a release, then any +patch: v4.18+1032812)",
     table(variants.map((v) => [v.name, `= ${describeKernel(resolveKernel(v.name))}`, v.note])),
@@ -30,7 +32,7 @@ export function listCommand(argv: string[]): number {
     bold("patches"),
     table(patches.map((p) => [p.id, p.commit, p.mainline, p.title])),
     "",
-    bold("properties"),
+    bold("properties") + " (a check evaluates each one its scenario supports: all-replied needs replies: true)",
     table(properties.map((p) => [p.name, p.description])),
   ];
   process.stdout.write(out.join("\n") + "\n");

@@ -1,27 +1,32 @@
-/** `conntrack-mc prove [claim...] [--json] [--results FILE]`: every claim in proofs/, checked by the search. */
-import { existsSync, statSync } from "node:fs";
+/** `conntrack-mc prove [claim...] [--patch FILE]... [--json] [--results FILE]`: every claim in proofs/, checked by the search. */
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
+import { PATCHES, resolveKernel } from "../kernel/variants.js";
+import { warnUnusedPatches } from "../kernel/user-patch.js";
 import { PROOFS_DIR } from "../paths.js";
 import { loadClaims, proveAll, resultsMarkdown, type ClaimResult } from "../proofs.js";
 import { closest } from "../suggest.js";
 import { parse } from "./args.js";
+import { patchSet } from "./common.js";
 import { green, red, table, yellow } from "./format.js";
 import { checkOutName, emit } from "./output.js";
 import { stopRequested } from "../runtime/control.js";
 
-export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--dir DIR] [--json] [--results FILE]";
+export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--dir DIR] [--patch FILE.mjs]... [--json] [--results FILE]";
 
-export function proveCommand(argv: string[]): number {
+export async function proveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     json: { type: "boolean" },
     results: { type: "string" },
     dir: { type: "string" },
+    patch: { type: "string", multiple: true },
   }, PROVE_USAGE);
   const dir = values.dir ?? PROOFS_DIR;
   checkOutName(values.results, "--results");
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`--dir: expected a folder of claim files, got '${dir}'`);
-  const all = loadClaims(dir);
+  const given = (await patchSet(values.patch)).filter((p) => !PATCHES.includes(p));
+  const all = await loadClaims(dir, given);
   if (all.length === 0) throw new InputError(`--dir: no claim files (*.yaml) in '${dir}'`);
   const unknown = positionals.filter((p) => !all.some((c) => c.id === p));
   if (unknown.length) {
@@ -29,12 +34,17 @@ export function proveCommand(argv: string[]): number {
     throw new InputError(`claim: no claim '${unknown[0]}' in ${dir}: ${near ? `did you mean '${near}'?` : `expected one of ${all.map((c) => c.id).join(", ")}`}`);
   }
   const claims = positionals.length ? all.filter((c) => positionals.includes(c.id)) : all;
+  warnUnusedPatches(given, claims.map((c) => resolveKernel(c.kernel, `${c.file}: kernel`, [...PATCHES, ...c.userPatches])));
   const results = proveAll(claims);
   // RESULTS.md describes every claim: write it for a full run, or where --results says;
-  // not for a run a signal stopped, whose claims after it were never searched.
+  // not for a run a signal stopped, whose claims after it were never searched;
+  // and not when it already says the same, so its mtime tells when a result changed.
   const signal = stopRequested();
   const resultsFile = values.results ?? (positionals.length ? undefined : join(dir, "RESULTS.md"));
-  if (resultsFile && !signal) emit(resultsMarkdown(results), resultsFile, "--results");
+  if (resultsFile && !signal) {
+    const text = resultsMarkdown(results);
+    if (!holdsAlready(resultsFile, text)) emit(text, resultsFile, "--results");
+  }
   process.stdout.write(values.json ? JSON.stringify(results.map(toJson), null, 2) + "\n" : renderProve(results));
   if (signal) {
     process.stderr.write(`conntrack-mc: prove: stopped by a signal${resultsFile ? `; ${resultsFile} left as it was` : ""}\n`);
@@ -44,13 +54,39 @@ export function proveCommand(argv: string[]): number {
   return results.some((r) => r.outcome === "incomplete") ? 3 : 0;
 }
 
+/** Whether `file` is a regular file holding exactly `text` (a device, FIFO or stream is always written). */
+function holdsAlready(file: string, text: string): boolean {
+  if (file === "-") return false;
+  const want = Buffer.from(text, "utf8");
+  let fd: number;
+  try {
+    // Non-blocking, so a FIFO named here cannot hold the open; it is not a regular file anyway.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch {
+    return false; // missing or unreadable: emit writes it or says why it cannot
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size !== want.length) return false;
+    const got = Buffer.alloc(want.length + 1);
+    let n = 0;
+    for (let k; n < got.length && (k = readSync(fd, got, n, got.length - n, n)) > 0; ) n += k;
+    return n === want.length && got.subarray(0, n).equals(want);
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function toJson(r: ClaimResult) {
   return {
     claim: r.claim.id,
     title: r.claim.title,
     scenario: r.claim.scenario,
     kernel: r.claim.kernel,
-    property: r.claim.property,
+    ...(r.claim.patchFiles.length ? { patches: r.claim.patchFiles } : {}),
+    property: r.claim.properties.join(","),
     expected: { verdict: r.claim.expect, classes: r.claim.classes },
     found: { verdict: r.verdict, classes: r.classes },
     outcome: r.outcome,
@@ -63,9 +99,9 @@ function toJson(r: ClaimResult) {
 
 function renderProve(results: readonly ClaimResult[]): string {
   const mark = (r: ClaimResult): string => (r.outcome === "proved" ? green("proved") : r.outcome === "failed" ? red("FAILED") : yellow("incomplete"));
-  const rows = [["result", "claim", "kernel", "scenario", "found", "states"]];
+  const rows = [["result", "claim", "kernel", "scenario", "property", "found", "states", "seconds"]];
   for (const r of results) {
-    rows.push([mark(r), r.claim.id, r.claim.kernel, r.claim.scenario, `${r.verdict}${r.classes.length ? ` (${r.classes.join(", ")})` : ""}`, String(r.states)]);
+    rows.push([mark(r), r.claim.id, r.claim.kernel, r.claim.scenario, r.claim.properties.join(","), `${r.verdict}${r.classes.length ? ` (${r.classes.join(", ")})` : ""}`, String(r.states), r.seconds.toFixed(3)]);
   }
   const bad = results.filter((r) => r.outcome !== "proved").map((r) => `${r.outcome === "failed" ? "FAILED" : "incomplete"}: ${r.claim.id} (${r.claim.file}): ${r.mismatch}`);
   const counts = `${results.filter((r) => r.outcome === "proved").length} proved, ${results.filter((r) => r.outcome === "failed").length} failed, ${results.filter((r) => r.outcome === "incomplete").length} incomplete`;

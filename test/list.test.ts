@@ -1,0 +1,58 @@
+/** `list`: each scenario with the properties a check of it evaluates. Runs dist/: `npm run build` first. */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { runCheck } from "../src/check.js";
+import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+interface Listed {
+  scenarios: { name: string; description: string; kernels: string[]; properties: string[] }[];
+  variants: unknown[];
+  patches: unknown[];
+  properties: { name: string }[];
+}
+
+describe("list", () => {
+  const json = cli("list", "--json");
+  const listed = JSON.parse(json.out) as Listed;
+
+  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies", () => {
+    expect(json.code).toBe(0);
+    expect(listed.scenarios.map((s) => s.name)).toEqual(builtinScenarioNames());
+    for (const s of listed.scenarios) {
+      const sc = resolveScenario(s.name);
+      expect(s.properties).toEqual(sc.replies ? ["no-drop", "all-replied"] : ["no-drop"]);
+    }
+    // Both kinds are among the built-ins, so the column tells them apart.
+    expect(listed.scenarios.some((s) => s.properties.includes("all-replied"))).toBe(true);
+    expect(listed.scenarios.some((s) => !s.properties.includes("all-replied"))).toBe(true);
+    // The rest of the listing is as before.
+    expect(Object.keys(listed)).toEqual(["scenarios", "variants", "patches", "properties"]);
+    for (const s of listed.scenarios) expect(s.kernels.length).toBeGreaterThan(0);
+  });
+
+  it("the properties listed are the ones a check of the scenario searches", () => {
+    for (const s of listed.scenarios) {
+      const run = runCheck(resolveScenario(s.name), s.kernels[0]!, undefined, { maxStates: 1 });
+      expect(run.result.properties).toEqual(s.properties);
+    }
+  });
+
+  it("the text shows each scenario's row with its properties, before its description", () => {
+    const text = cli("list");
+    expect(text.code).toBe(0);
+    for (const s of listed.scenarios) {
+      const row = text.out.split("\n").find((l) => l.trim().startsWith(`${s.name} `));
+      expect(row, s.name).toBeDefined();
+      const cols = row!.trim().split(/\s{2,}/);
+      expect(cols).toEqual([s.name, s.properties.join(", "), s.description]);
+    }
+    expect(text.out).toMatch(/^kernel variants /m);
+    expect(text.out).toMatch(/^patches$/m);
+    expect(text.out).toMatch(/^properties /m);
+  });
+});
