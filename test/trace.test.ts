@@ -85,7 +85,7 @@ describe("conntrack-mc trace --format mermaid", () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^sequenceDiagram\n/);
     expect(r.out).toMatch(/participant cpu0\n\s+participant cpu1\n\s+participant T as conntrack table/);
-    expect(r.out).toMatch(/rect rgb\(255, 215, 215\)[\s\S]*DROPPED \(race1\)\n\s+end\n$/);
+    expect(r.out).toMatch(/rect rgb\(255, 215, 215\)[\s\S]*DROPPED \(race1\)\n\s+end\n\s+Note over cpu0,T: why: AAAA was dropped at step \d+ \(race1\)[^\n]*\n$/);
     const dom = new JSDOM("<!doctype html><html><body></body></html>");
     Object.assign(globalThis, { window: dom.window, document: dom.window.document });
     const { default: mermaid } = await import("mermaid");

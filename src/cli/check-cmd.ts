@@ -1,11 +1,12 @@
 /** `conntrack-mc check <scenario> [--kernel V] [--property P] [--json] [budgets]` */
 import { checkReport, describeKernel, exitCode, type CheckReport } from "../check.js";
-import type { TraceStep } from "../report/trace.js";
+import { OUTCOME_LABEL } from "../report/explain.js";
+import { explanationOf, type TraceStep } from "../report/trace.js";
 import { parse } from "./args.js";
 import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
 import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 
-export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop|all-replied] [--json]
+export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied] [--first] [--json]
          ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 export async function checkCommand(argv: string[]): Promise<number> {
@@ -13,24 +14,31 @@ export async function checkCommand(argv: string[]): Promise<number> {
     kernel: { type: "string", short: "k" },
     property: { type: "string", short: "p" },
     json: { type: "boolean" },
+    first: { type: "boolean" },
     ...SEARCH_FLAGS,
     ...WORKERS_FLAG,
   }, CHECK_USAGE);
   const run = await runOneCheck(positionals, values, CHECK_USAGE);
   const report = checkReport(run);
   if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  else process.stdout.write(renderCheck(report, describeKernel(run.kernel), run.property.description));
+  else process.stdout.write(renderCheck(report, describeKernel(run.kernel)));
   return exitCode(report.verdict, run.result.budget);
 }
 
-export function renderCheck(r: CheckReport, kernelParts: string, propertyText: string): string {
+const VERDICT = { holds: (pad = 0) => green("HOLDS".padEnd(pad)), violated: (pad = 0) => red("VIOLATED".padEnd(pad)), incomplete: (pad = 0) => yellow("INCOMPLETE".padEnd(pad)) } as const;
+
+export function renderCheck(r: CheckReport, kernelParts: string): string {
   const lines: string[] = [];
-  const verdict =
-    r.verdict === "holds" ? green("HOLDS") : r.verdict === "violated" ? red("VIOLATED") : yellow("INCOMPLETE");
   lines.push(`scenario   ${bold(r.scenario)} (${r.scenarioFile})`);
   lines.push(`kernel     ${bold(r.kernel)} = ${kernelParts}`);
-  lines.push(`property   ${r.property}: ${propertyText}`);
-  lines.push(`verdict    ${verdict}`);
+  if (r.properties.length === 1) lines.push(`property   ${r.properties[0]!.name}: ${r.properties[0]!.description}`);
+  else {
+    const w = Math.max(...r.properties.map((p) => p.name.length));
+    r.properties.forEach((p, i) => {
+      lines.push(`${i === 0 ? "properties" : "          "} ${p.name.padEnd(w)}  ${VERDICT[p.verdict]("INCOMPLETE".length)}  ${p.description}`);
+    });
+  }
+  lines.push(`verdict    ${VERDICT[r.verdict]()}${r.properties.length > 1 && r.verdict === "violated" ? ` (${r.properties.filter((p) => p.verdict === "violated").map((p) => p.name).join(", ")})` : ""}`);
   if (!r.complete) {
     lines.push(`           ${r.stoppedBy} stopped the search: the figures below cover only what was explored`);
   }
@@ -46,14 +54,16 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
   }
   lines.push(`collision  ${r.collisionProbability.toExponential(1)} (probability that two states share a 64-bit fingerprint)`);
   lines.push("");
+  const what = r.properties.length === 1 && r.properties[0]!.name === "no-drop" ? "which states still drop" : "which states violate a property";
   if (r.drops.length === 0) {
-    lines.push(r.complete ? "which states still drop: none reachable" : "which states still drop: none found in the explored part");
+    lines.push(r.complete ? `${what}: none reachable` : `${what}: none found in the explored part`);
   } else {
-    lines.push("which states still drop");
+    lines.push(what);
+    const many = r.properties.length > 1;
     lines.push(
       table([
-        ["class", "states", r.order === "bfs" ? "shortest" : "steps", "meaning"],
-        ...r.drops.map((d) => [d.class, fmtInt(d.states), String(d.shortest), d.meaning]),
+        ["class", ...(many ? ["property"] : []), "states", r.order === "bfs" ? "shortest" : "steps", "meaning"],
+        ...r.drops.map((d) => [d.class, ...(many ? [d.property] : []), fmtInt(d.states), String(d.shortest), d.meaning]),
       ]),
     );
     if (r.reduce === "symmetry" || r.reduce === "all") {
@@ -66,6 +76,9 @@ export function renderCheck(r: CheckReport, kernelParts: string, propertyText: s
     const kind = r.counterexampleMinimal ? "shortest counterexample" : "counterexample (the search's own path)";
     lines.push(`${kind}: ${r.counterexampleClass}, ${r.counterexample.length} steps, ${p} preemption${p === 1 ? "" : "s"}`);
     lines.push(renderSteps(r.counterexample));
+    const property = r.drops.find((d) => d.class === r.counterexampleClass)?.property ?? "";
+    const why = explanationOf(r.counterexample, r.counterexampleClass!, property);
+    if (why) lines.push("", `why: ${why.text}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -74,7 +87,11 @@ export function renderSteps(steps: readonly TraceStep[]): string {
   const w = Math.max(...steps.map((s) => s.packet.length));
   const out: string[] = [];
   for (const s of steps) {
-    const mark = s.decisive ? `   ${red("<== dropped here")}` : "";
+    // Drops keep "<== dropped here" (README readers know it); a reply says what became of it.
+    const kind = s.explanation?.kind ?? "dropped";
+    const mark =
+      (s.decisive ? `   ${red(kind === "dropped" ? "<== dropped here" : `<== ${OUTCOME_LABEL[kind]} here`)}` : "") +
+      (s.cause ? `   ${yellow(`<-- cause of step ${s.causeOf.join(", ")}`)}` : "");
     out.push(`  ${String(s.step).padStart(3)}  ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${mark}`);
     for (const c of s.changes) out.push(`  ${" ".repeat(3 + 2 + Math.max(4, s.actor.length) + 2 + w + 2)}  ${c}`);
   }

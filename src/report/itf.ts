@@ -3,10 +3,14 @@
  * object with "#meta", "vars" and "states". Integers are {"#bigint": "n"},
  * maps {"#map": [[k, v], ...]}, sets {"#set": [...]}, records plain objects,
  * sequences arrays, and an option a Quint variant {"tag": "Some"|"None", ...}.
+ * A state's "#meta" marks the state a decisive step led to (decisive, kind,
+ * violation, packet, causeStep) and the state its cause led to (cause,
+ * causeOf); the top "#meta" holds the explanation.
  */
 import type { Counterexample } from "../check.js";
 import type { ConntrackModel } from "../kernel/model.js";
 import { readableState, type ReadableConn, type ReadableTuple } from "./readable.js";
+import { explanationOf } from "./trace.js";
 
 export type ItfValue = boolean | string | ItfValue[] | { [k: string]: ItfValue };
 
@@ -17,12 +21,23 @@ const none: ItfValue = { tag: "None", value: { "#tup": [] } };
 
 export const ITF_VARS = ["packets", "table", "bysource", "rover", "stats", "mbt::actionTaken"] as const;
 
+/** "#meta" is free-form JSON (ADR-015): plain numbers, not ITF's #bigint. */
+type ItfMeta = string | number | boolean | null | readonly number[];
+
 export function renderItf(model: ConntrackModel, cx: Counterexample, meta: { source: string; description: string }): unknown {
+  const why = cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property);
   const states = cx.path.states.map((s, i) => {
     const r = readableState(model, s);
     const step = i === 0 ? undefined : cx.steps[i - 1]!;
+    // State i is the one step i led to: it carries that step's marks.
+    const marks: Record<string, ItfMeta> = {};
+    if (step?.decisive) {
+      const x = step.explanation;
+      Object.assign(marks, { decisive: true, kind: x?.kind ?? "dropped", violation: step.violation ?? cx.class, packet: step.packet, causeStep: x?.causeStep ?? null });
+    }
+    if (step?.cause) Object.assign(marks, { cause: true, causeOf: [...step.causeOf] });
     return {
-      "#meta": { index: i },
+      "#meta": { index: i, ...marks },
       packets: {
         "#map": Object.entries(r.packets).map(([name, p]) => [
           name,
@@ -55,6 +70,7 @@ export function renderItf(model: ConntrackModel, cx: Counterexample, meta: { sou
       "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
       source: meta.source,
       description: meta.description,
+      ...(why ? { explanation: { ...why } } : {}),
     },
     vars: [...ITF_VARS],
     states,

@@ -2,10 +2,23 @@
  * A counterexample as a Mermaid sequence diagram (renders in GitHub and most
  * Markdown viewers): the CPUs and the conntrack hash table as participants.
  * Steps that read or write the shared table are messages to it; private steps
- * are notes over their CPU; the dropping step is shaded.
+ * are notes over their CPU. The decisive step (a drop, a lost, misrouted or
+ * unanswered reply) is shaded red, the step that caused it amber, and a last
+ * note says why.
  */
 import type { Counterexample } from "../check.js";
 import type { ConntrackModel } from "../kernel/model.js";
+import type { Outcome } from "./explain.js";
+import { explanationOf } from "./trace.js";
+
+const DECISIVE_SHADE = "rgb(255, 215, 215)";
+const CAUSE_SHADE = "rgb(255, 236, 179)";
+const HEADLINE: Record<Outcome, (packet: string) => string> = {
+  dropped: (p) => `packet ${p} DROPPED`,
+  "reply-lost": (p) => `${p}'s reply LOST`,
+  "reply-misrouted": (p) => `${p}'s reply MISROUTED`,
+  unanswered: (p) => `${p}'s query UNANSWERED`,
+};
 
 /** Steps that touch the shared hash table (a lookup, NAT's tuple check, confirm). */
 const SHARED = new Set(["__nf_conntrack_find_get", "nf_nat_setup_info(SRC)", "__nf_conntrack_confirm"]);
@@ -23,8 +36,9 @@ export function renderMermaid(model: ConntrackModel, cx: Counterexample, title: 
     const cpu = model.actorNames[s.cpu]!;
     const head = mermaidText(`${s.step}. ${s.packet}: ${s.function}`);
     const detail = [s.note, ...s.changes].map(mermaidText).join("<br/>");
-    if (s.decisive) out.push("    rect rgb(255, 215, 215)");
-    const ind = s.decisive ? "        " : "    ";
+    const boxed = s.decisive || s.cause;
+    if (boxed) out.push(`    rect ${s.decisive ? DECISIVE_SHADE : CAUSE_SHADE}`);
+    const ind = boxed ? "        " : "    ";
     if (SHARED.has(s.function)) {
       out.push(`${ind}${cpu}->>T: ${head}`);
       out.push(`${ind}T-->>${cpu}: ${detail}`);
@@ -32,9 +46,13 @@ export function renderMermaid(model: ConntrackModel, cx: Counterexample, title: 
       out.push(`${ind}Note over ${cpu}: ${head}<br/>${detail}`);
     }
     if (s.decisive) {
-      out.push(`${ind}Note over ${cpu},T: packet ${mermaidText(s.packet)} DROPPED (${cx.class})`);
-      out.push("    end");
+      const what = HEADLINE[s.explanation?.kind ?? "dropped"](s.packet);
+      out.push(`${ind}Note over ${cpu},T: ${mermaidText(`${what} (${s.violation ?? cx.class})`)}`);
     }
+    if (s.cause) out.push(`${ind}Note over ${cpu},T: ${mermaidText(`cause of step ${s.causeOf.join(", ")}`)}`);
+    if (boxed) out.push("    end");
   }
+  const why = cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property);
+  if (why) out.push(`    Note over ${model.actorNames[0]!},T: ${mermaidText(`why: ${why.text}`)}`);
   return out.join("\n") + "\n";
 }

@@ -1,11 +1,14 @@
 /**
  * A counterexample drawn the way kernel commit messages draw races: one
  * column per CPU, a row per step with the kernel function, what it decided
- * and only the fields it changed; the dropping step marked; final counters.
+ * and only the fields it changed; the decisive step (a drop, a lost, misrouted
+ * or unanswered reply) and its cause marked; why, packets and final counters.
  */
 import type { Counterexample } from "../check.js";
 import type { ConntrackModel } from "../kernel/model.js";
+import { OUTCOME_LABEL } from "./explain.js";
 import { readableState } from "./readable.js";
+import { explanationOf } from "./trace.js";
 
 const WIDTH = 50;
 
@@ -31,19 +34,26 @@ export function renderSwimlanes(model: ConntrackModel, cx: Counterexample, title
   lines.push(["  # ", ...model.actorNames.map((n) => pad(n))].join(" ").trimEnd());
   lines.push(["----", ...model.actorNames.map(() => "-".repeat(WIDTH))].join(" "));
   for (const s of cx.steps) {
+    const kind = s.explanation?.kind ?? "dropped";
+    const marks =
+      (s.decisive ? `  <== ${kind === "dropped" ? "DROP" : OUTCOME_LABEL[kind].toUpperCase()}` : "") +
+      (s.cause ? `  <-- CAUSE of step ${s.causeOf.join(", ")}` : "");
     const cell: string[] = [
-      `${s.packet}: ${s.function}${s.decisive ? "  <== DROP" : ""}`,
+      `${s.packet}: ${s.function}${marks}`,
       ...wrap(`-> ${s.note}`, WIDTH),
       ...s.changes.flatMap((c) => wrap(`* ${c}`, WIDTH)),
     ];
     cell.forEach((text, i) => {
       const cols = Array.from({ length: cpus }, (_, c) => (c === s.cpu ? pad(text) : pad("")));
-      const num = i === 0 ? String(s.step).padStart(3) + (s.decisive ? "!" : " ") : "    ";
+      // In the step column: '!' a decisive step, '>' the step that caused one.
+      const num = i === 0 ? String(s.step).padStart(3) + (s.decisive ? "!" : s.cause ? ">" : " ") : "    ";
       lines.push([num, ...cols].join(" ").trimEnd());
     });
   }
   const last = readableState(model, cx.path.states.at(-1)!);
   lines.push("");
+  const why = cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property);
+  if (why) lines.push(`why:  ${why.text}`);
   lines.push(
     "packets:  " +
       Object.entries(last.packets)

@@ -1,10 +1,10 @@
-/** A counterexample as steps a person (or a script) can read. */
+/** A counterexample as steps a person (or a script) can read, its decisive steps and their causes marked. */
 import type { Action } from "../engine/model.js";
 import type { Path } from "../engine/path.js";
 import type { KState } from "../kernel/state.js";
 import type { ConntrackModel } from "../kernel/model.js";
-import { Fate } from "../kernel/state.js";
 import { describeChanges, diffStep } from "./changes.js";
+import { explainPath, type Explanation } from "./explain.js";
 
 export interface TraceStep {
   readonly step: number;
@@ -15,12 +15,23 @@ export interface TraceStep {
   readonly function: string;
   readonly note: string;
   readonly changes: readonly string[];
-  /** The step where a packet was dropped. */
+  /** The step where a packet was dropped, or its reply became lost, misrouted or unanswered. */
   readonly decisive: boolean;
+  /** On a decisive step: the violation class it shows (race2, reply-lost, ...); else null. */
+  readonly violation: string | null;
+  /** On a decisive step: what went wrong, which step caused it and why (src/report/explain.ts); else null. */
+  readonly explanation: Explanation | null;
+  /** The step that caused a decisive step's violation. */
+  readonly cause: boolean;
+  /** The decisive steps this step caused (step numbers; empty unless `cause`). */
+  readonly causeOf: readonly number[];
 }
 
 export function traceSteps(model: ConntrackModel, path: Path<KState>): TraceStep[] {
   const sc = model.ctx.sc;
+  const explained = explainPath(model, path);
+  const causeOf = new Map<number, number[]>();
+  for (const x of explained.values()) if (x.causeStep !== null) causeOf.set(x.causeStep, [...(causeOf.get(x.causeStep) ?? []), x.decisiveStep]);
   return path.actions.map((a: Action, i) => {
     const before = path.states[i]!;
     const m = model.move(before, a);
@@ -35,7 +46,11 @@ export function traceSteps(model: ConntrackModel, path: Path<KState>): TraceStep
       function: m.function,
       note,
       changes: describeChanges(model, before, next, patches),
-      decisive: before.pkts[p]!.fate !== Fate.DROPPED && next.pkts[p]!.fate === Fate.DROPPED,
+      decisive: explained.has(i),
+      violation: explained.get(i)?.class ?? null,
+      explanation: explained.get(i) ?? null,
+      cause: causeOf.has(i + 1),
+      causeOf: causeOf.get(i + 1) ?? [],
     };
   });
 }
@@ -47,4 +62,11 @@ function assertSame(model: ConntrackModel, a: KState, b: KState, step: number): 
   const na = model.encode(a, wa);
   const nb = model.encode(b, wb);
   if (na !== nb || wa.some((v, i) => v !== wb[i])) throw new Error(`trace step ${step}: the step is not deterministic`);
+}
+
+/** The explanation of a counterexample of class `cls`: its first decisive step of that class
+ * (a drop whose class changed after the fact, e.g. to dying-winner, falls back to the last decisive step of the property). */
+export function explanationOf(steps: readonly TraceStep[], cls: string, property: string): Explanation | null {
+  const marked = steps.flatMap((s) => (s.explanation ? [s.explanation] : []));
+  return marked.find((x) => x.class === cls) ?? marked.filter((x) => x.property === property).at(-1) ?? null;
 }

@@ -8,8 +8,17 @@
 import type { Ctx } from "../kernel.js";
 import { Reply, type KState } from "../state.js";
 import { lookup } from "../table.js";
-import { formatTuple, invert, tupleEqual } from "../tuple.js";
+import { formatTuple, invert, tupleEqual, type Tuple } from "../tuple.js";
 import { packetTuple } from "./resolve_normal_ct.js";
+
+/** The tuple the endpoint answers to: the query as it left the node, inverted.
+ * NAT mangled it with the entry it had at the NAT hooks: its own (confirm, which
+ * may merge it into another entry, runs after every NAT hook), or the entry a
+ * lookup hit found. Traces use it too, to say why a reply was lost. */
+export function replySentTo(st: KState, p: number): Tuple {
+  const pkt = st.pkts[p]!;
+  return (pkt.ct ?? st.pkts[pkt.uses]!.ct!).reply;
+}
 
 export function reply(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
@@ -20,11 +29,7 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
     pkt.reply = Reply.DELIVERED;
     return `untracked reply ${fmt(expected)} delivered`;
   }
-  // What the endpoint answers: the query as it left the node, inverted. NAT
-  // mangled it with the entry it had at the NAT hooks: its own (confirm, which
-  // may merge it into another entry, runs after every NAT hook), or the entry a
-  // lookup hit found.
-  const sent = (pkt.ct ?? st.pkts[pkt.uses]!.ct!).reply;
+  const sent = replySentTo(st, p);
   const to = ctx.sc.packets[p]!.to;
   if (ctx.sc.dnat && sent.src === to.addr && sent.sport === to.port) {
     pkt.reply = Reply.UNANSWERED;

@@ -1,0 +1,265 @@
+/**
+ * Why a counterexample violates its property. A decisive step is one where a
+ * packet was dropped or its reply became lost, misrouted or unanswered; its
+ * cause is the earlier step that made it so. Both are read from the path's
+ * states (tables, entries, `uses`), never from the steps' notes, so what a
+ * trace marks is what the states show.
+ *
+ * Cause rules, by what the decisive step shows:
+ * - dropped (race1/2/3, reply-clash, ...): "linked", the last step that linked
+ *   the entry the loser clashed with (clashWith) into the hash table.
+ * - reply-lost: "entry-removed", the last step after which an entry holding
+ *   the tuple the reply was sent to was no longer found by a lookup
+ *   (____nf_conntrack_find skips DYING entries, so for conntrack -D that is
+ *   nf_ct_delete's test_and_set_bit(IPS_DYING_BIT), not the later unlink; for
+ *   v5.6-5.8 the UDP tracker's nf_ct_kill of a NAT_CLASH entry on its first
+ *   reply); else "merged", the __nf_conntrack_confirm that merged the packet
+ *   into another entry (its `uses` changed) whose tuples do not carry the reply.
+ * - reply-misrouted: "merged", the __nf_conntrack_confirm that merged the
+ *   packet into another entry; else "linked", the step that linked the entry
+ *   the reply matched.
+ * - unanswered: "left-without-dnat", the step where the packet was accepted,
+ *   i.e. left the node: the entry it went on with had no DNAT (its REPLY
+ *   source is still the service address), and nothing later changes where an
+ *   accepted query went.
+ * "none" when no step fits (the decisive step is then its own explanation).
+ */
+import type { Path } from "../engine/path.js";
+import { classifyDrop } from "../kernel/classify.js";
+import { IPS } from "../kernel/conn.js";
+import type { ConntrackModel, Move } from "../kernel/model.js";
+import { allReplied, noDrop } from "../kernel/properties.js";
+import { Fate, Reply, type KState } from "../kernel/state.js";
+import { packetTuple } from "../kernel/steps/resolve_normal_ct.js";
+import { replySentTo } from "../kernel/steps/reply.js";
+import { findNode, lookup } from "../kernel/table.js";
+import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/tuple.js";
+
+/** What a decisive step did to its packet. */
+export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered";
+
+export const OUTCOME_LABEL: Record<Outcome, string> = {
+  dropped: "dropped",
+  "reply-lost": "reply lost",
+  "reply-misrouted": "reply misrouted",
+  unanswered: "unanswered",
+};
+
+export type CauseRule = "linked" | "entry-removed" | "merged" | "left-without-dnat" | "none";
+
+export interface Explanation {
+  /** The packet whose query or reply went wrong. */
+  readonly packet: string;
+  /** The violation class the decisive step shows (race2, reply-lost, ...). */
+  readonly class: string;
+  readonly property: string;
+  readonly kind: Outcome;
+  /** Step numbers as in the trace (1 = the first step). */
+  readonly decisiveStep: number;
+  readonly causeStep: number | null;
+  /** Which rule found the cause (see the module comment). */
+  readonly rule: CauseRule;
+  /** One or two sentences a person reads. */
+  readonly text: string;
+}
+
+const REPLY_OUTCOME: Partial<Record<Reply, Outcome>> = {
+  [Reply.LOST]: "reply-lost",
+  [Reply.MISROUTED]: "reply-misrouted",
+  [Reply.UNANSWERED]: "unanswered",
+};
+
+/** What a step from `before` to `after` did to packet `p`, if it is decisive. */
+function outcomeAt(before: KState, after: KState, p: number): Outcome | undefined {
+  const b = before.pkts[p]!;
+  const a = after.pkts[p]!;
+  if (b.fate !== Fate.DROPPED && a.fate === Fate.DROPPED) return "dropped";
+  if (REPLY_OUTCOME[b.reply] === undefined) return REPLY_OUTCOME[a.reply];
+  return undefined;
+}
+
+/** Entries a lookup of `t` can find in `st`: linked, confirmed, not DYING, by a node holding `t`. */
+function holders(st: KState, t: Tuple): Set<number> {
+  const out = new Set<number>();
+  findNode(st, t, (id) => {
+    if (!(st.pkts[id]!.ct!.status & IPS.DYING)) out.add(id);
+    return false; // keep walking: every holder, not the first
+  });
+  return out;
+}
+
+/** What the cause finders read: the path's states and moves, and how to name things. */
+interface View {
+  readonly model: ConntrackModel;
+  readonly S: readonly KState[];
+  readonly moves: readonly Move[];
+  readonly name: (id: number) => string;
+  readonly fmt: (t: Tuple) => string;
+}
+
+/** A decisive step's class, cause (a step index) and text. */
+interface Found {
+  readonly cls: string;
+  readonly cause?: number;
+  readonly rule: CauseRule;
+  readonly text: string;
+}
+
+/** "step 6 (A's __nf_conntrack_confirm)", "step 8 (nf_ct_delete, conntrack -D)" */
+function ref(v: View, i: number): string {
+  const m = v.moves[i]!;
+  return m.kind === "delete" ? `step ${i + 1} (nf_ct_delete, conntrack -D)` : `step ${i + 1} (${v.name(m.packet)}'s ${m.function})`;
+}
+
+function entryName(v: View, st: KState, id: number): string {
+  return `${v.name(id)}'s ${st.pkts[id]!.ct!.status & IPS.NAT_CLASH ? "NAT_CLASH " : ""}entry`;
+}
+
+/** The last step before `end` that linked entry `id` into the hash table. */
+function linkedAt(v: View, id: number, end: number): number | undefined {
+  for (let i = end - 1; i >= 0; i--) if (!v.S[i]!.table.includes(id) && v.S[i + 1]!.table.includes(id)) return i;
+  return undefined;
+}
+
+/** The last __nf_conntrack_confirm before `end` that merged packet `p` into another entry (its `uses` changed). */
+function mergedAt(v: View, p: number, end: number): number | undefined {
+  for (let i = end - 1; i >= 0; i--) {
+    const m = v.moves[i]!;
+    if (m.kind !== "query" || m.packet !== p || m.function !== "__nf_conntrack_confirm") continue;
+    const u = v.S[i + 1]!.pkts[p]!.uses;
+    if (v.S[i]!.pkts[p]!.uses !== u && u !== p && u >= 0) return i;
+  }
+  return undefined;
+}
+
+function explainDrop(v: View, d: number, p: number): Found {
+  const before = v.S[d]!;
+  const loser = v.S[d + 1]!.pkts[p]!;
+  const w = loser.clashWith;
+  const cls = classifyDrop(loser.ct!, v.S[d + 1]!.pkts[w]!.ct!);
+  // __nf_conntrack_confirm looks up the ORIGINAL tuple's bucket first, then the REPLY's.
+  const which = findNode(before, loser.ct!.orig)?.id === w ? "ORIGINAL" : "REPLY";
+  const cause = linkedAt(v, w, d);
+  let text =
+    `${v.name(p)} was dropped at step ${d + 1} (${cls}): __nf_conntrack_confirm found its ${which} tuple ` +
+    `${v.fmt(which === "ORIGINAL" ? loser.ct!.orig : loser.ct!.reply)} in ${entryName(v, before, w)}${cause !== undefined ? `, linked at ${ref(v, cause)}` : ""}`;
+  if (before.pkts[w]!.ct!.status & IPS.DYING) {
+    let i = d - 1;
+    while (i > 0 && v.S[i]!.pkts[w]!.ct!.status & IPS.DYING) i--;
+    text += `, which ${ref(v, i)} had marked DYING`;
+  }
+  return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "linked" : "none", text };
+}
+
+function explainLost(v: View, d: number, p: number): Found {
+  const who = v.name(p);
+  const sent = replySentTo(v.S[d]!, p);
+  const lost = `${who}'s reply was lost: it was sent to ${v.fmt(sent)}`;
+  // An entry that held the tuple stopped being found: deleted, or marked DYING.
+  for (let i = d - 1; i >= 0; i--) {
+    const now = holders(v.S[i + 1]!, sent);
+    const gone = [...holders(v.S[i]!, sent)].find((id) => !now.has(id));
+    if (gone === undefined) continue;
+    const m = v.moves[i]!;
+    const what = entryName(v, v.S[i]!, gone);
+    const how =
+      m.kind === "delete"
+        ? v.S[i + 1]!.table.includes(gone)
+          ? `${ref(v, i)} marked ${what} DYING (test_and_set_bit(IPS_DYING_BIT)), which lookups skip`
+          : `${ref(v, i)} unlinked ${what}`
+        : m.kind === "reply"
+          ? `step ${i + 1} deleted ${what} (nf_ct_kill, as the ${v.model.ctx.sc.protocol.toUpperCase()} tracker saw ${v.name(m.packet)}'s reply)`
+          : `${ref(v, i)} removed ${what} from the table`;
+    return { cls: "reply-lost", cause: i, rule: "entry-removed", text: `${lost}, which no entry held after ${how}` };
+  }
+  // Else it went on with an entry that does not carry its reply.
+  const i = mergedAt(v, p, d);
+  if (i !== undefined) {
+    const u = v.S[i + 1]!.pkts[p]!.uses;
+    const w = v.S[i + 1]!.pkts[u]!.ct!;
+    if (!tupleEqual(w.orig, sent) && !tupleEqual(w.reply, sent)) {
+      const everLinked = v.S.some((s) => s.table.includes(p));
+      return {
+        cls: "reply-lost",
+        cause: i,
+        rule: "merged",
+        text:
+          `${lost}, its own entry's REPLY tuple, but ${ref(v, i)} merged ${who} into ${v.name(u)}'s entry, whose tuples ` +
+          `(ORIGINAL ${v.fmt(w.orig)}, REPLY ${v.fmt(w.reply)}) do not carry it${v.S[i + 1]!.pkts[p]!.freed ? `, and freed its own entry${everLinked ? "" : ", which was never linked"}` : ""}`,
+      };
+    }
+  }
+  return { cls: "reply-lost", rule: "none", text: `${lost}, which no entry held at step ${d + 1}` };
+}
+
+function explainMisrouted(v: View, d: number, p: number): Found {
+  const who = v.name(p);
+  const before = v.S[d]!;
+  const sent = replySentTo(before, p);
+  const hit = lookup(before, sent)!;
+  const x = before.pkts[hit.id]!.ct!;
+  const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);
+  const expected = invert(packetTuple(v.model.ctx, p));
+  const text =
+    `${who}'s reply was misrouted: sent to ${v.fmt(sent)}, it matched ${v.name(hit.id)}'s entry (${hit.dir}), which translated it to ` +
+    `${v.fmt(delivered)}, not back to ${v.fmt(expected)} where ${who}'s socket waits`;
+  const merged = mergedAt(v, p, d);
+  if (merged !== undefined) {
+    return { cls: "reply-misrouted", cause: merged, rule: "merged", text: `${text}; ${ref(v, merged)} merged ${who} into ${v.name(v.S[merged + 1]!.pkts[p]!.uses)}'s entry` };
+  }
+  const linked = linkedAt(v, hit.id, d);
+  if (linked !== undefined) return { cls: "reply-misrouted", cause: linked, rule: "linked", text: `${text}; ${v.name(hit.id)}'s entry was linked at ${ref(v, linked)}` };
+  return { cls: "reply-misrouted", rule: "none", text };
+}
+
+function explainUnanswered(v: View, d: number, p: number): Found {
+  const before = v.S[d]!;
+  // The query left the node when it was accepted; nothing later changes where it went.
+  let cause: number | undefined;
+  for (let i = d - 1; i >= 0 && cause === undefined; i--) {
+    if (v.S[i]!.pkts[p]!.fate !== Fate.ACCEPTED && v.S[i + 1]!.pkts[p]!.fate === Fate.ACCEPTED) cause = i;
+  }
+  const by = before.pkts[p]!.ct ? "its own entry" : `${v.name(before.pkts[p]!.uses)}'s entry`;
+  const text =
+    `${v.name(p)}'s query went unanswered: it left ${cause !== undefined ? `at ${ref(v, cause)} ` : ""}with ${by}, whose REPLY tuple ` +
+    `${v.fmt(replySentTo(before, p))} still has the service address as its source (no DNAT): it went to the virtual service address, where no host answers`;
+  return { cls: "unanswered", ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "left-without-dnat" : "none", text };
+}
+
+const EXPLAIN: Record<Outcome, (v: View, d: number, p: number) => Found> = {
+  dropped: explainDrop,
+  "reply-lost": explainLost,
+  "reply-misrouted": explainMisrouted,
+  unanswered: explainUnanswered,
+};
+
+/** Every decisive step of the path, by step index (0-based), with its explanation. */
+export function explainPath(model: ConntrackModel, path: Path<KState>): Map<number, Explanation> {
+  const sc = model.ctx.sc;
+  const S = path.states;
+  const v: View = {
+    model,
+    S,
+    moves: path.actions.map((a, i) => model.move(S[i]!, a)),
+    name: (id) => sc.packets[id]!.name,
+    fmt: (t) => formatTuple(t, sc.addrs),
+  };
+  const out = new Map<number, Explanation>();
+  v.moves.forEach((m, d) => {
+    if (m.kind === "delete") return;
+    const kind = outcomeAt(S[d]!, S[d + 1]!, m.packet);
+    if (!kind) return;
+    const f = EXPLAIN[kind](v, d, m.packet);
+    out.set(d, {
+      packet: v.name(m.packet),
+      class: f.cls,
+      property: kind === "dropped" ? noDrop.name : allReplied.name,
+      kind,
+      decisiveStep: d + 1,
+      causeStep: f.cause === undefined ? null : f.cause + 1,
+      rule: f.rule,
+      text: f.text,
+    });
+  });
+  return out;
+}

@@ -1,0 +1,291 @@
+/**
+ * Every format marks a counterexample's decisive step (a drop, a lost,
+ * misrouted or unanswered reply) and the step that caused it, and states why.
+ * Each case first checks, from the path's states alone, that the cause step
+ * really did what its rule says; then parses each rendered format.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+import { JSDOM } from "jsdom";
+import { checkReport, counterexample, describeKernel, runCheck, type CheckRun, type Counterexample } from "../src/check.js";
+import { renderCheck, renderSteps } from "../src/cli/check-cmd.js";
+import { IPS } from "../src/kernel/conn.js";
+import type { Kernel } from "../src/kernel/kernel.js";
+import { Fate, Reply, type KState } from "../src/kernel/state.js";
+import { replySentTo } from "../src/kernel/steps/reply.js";
+import { lookup } from "../src/kernel/table.js";
+import { tupleEqual, type Tuple } from "../src/kernel/tuple.js";
+import { loadPatchFile } from "../src/kernel/user-patch.js";
+import { PATCHES, resolveKernel } from "../src/kernel/variants.js";
+import { renderItf } from "../src/report/itf.js";
+import { renderMermaid } from "../src/report/mermaid.js";
+import { renderSwimlanes } from "../src/report/swimlane.js";
+import { resolveScenario } from "../src/scenario/registry.js";
+import { scenarioFromText } from "../src/scenario/load.js";
+import type { Scenario } from "../src/scenario/scenario.js";
+
+/** A packet that passes before the nat table's hooks exist, in a DNAT scenario:
+ * its query leaves for the virtual service address (class unanswered). */
+const DNAT_HOOKS_MIDWAY = `
+name: dnat-hooks-midway
+description: A passes before the NAT hooks exist, AAAA after (DNAT to the service's endpoint); replies on
+protocol: udp
+cpus: 2
+nat-table: true
+client: 10.244.0.5:40000
+service: 10.96.0.10:53
+dnat: { endpoints: [10.244.1.7:53], choice: random }
+snat: null-binding
+replies: true
+packets:
+  - { name: A, cpu: 0, nat: false }
+  - { name: AAAA, cpu: 1 }
+kernels: [v6.12]
+`;
+
+interface Case {
+  readonly name: string;
+  readonly scenario: () => Scenario;
+  readonly kernel: () => Kernel | string;
+  readonly cls: string;
+  readonly rule: string;
+  /** The mark each format gives the decisive step. */
+  readonly check: string;
+  readonly lane: string;
+  readonly mermaid: string;
+}
+
+let mergeOnSameReply: Kernel;
+beforeAll(async () => {
+  const patch = await loadPatchFile(resolve("examples/patches/merge-on-same-reply.mjs"));
+  mergeOnSameReply = resolveKernel("v6.12+merge-on-same-reply", "kernel", [...PATCHES, patch]);
+});
+
+const CASES: Case[] = [
+  { name: "dns-3-packets on v5.6", scenario: () => resolveScenario("dns-3-packets"), kernel: () => "v5.6", cls: "reply-lost", rule: "entry-removed", check: "<== reply lost here", lane: "<== REPLY LOST", mermaid: "reply LOST (reply-lost)" },
+  { name: "nat-hooks-midway on v5.10", scenario: () => resolveScenario("nat-hooks-midway"), kernel: () => "v5.10", cls: "reply-lost", rule: "merged", check: "<== reply lost here", lane: "<== REPLY LOST", mermaid: "reply LOST (reply-lost)" },
+  { name: "two-clients on v6.12+merge-on-same-reply", scenario: () => resolveScenario("two-clients"), kernel: () => mergeOnSameReply, cls: "reply-misrouted", rule: "merged", check: "<== reply misrouted here", lane: "<== REPLY MISROUTED", mermaid: "reply MISROUTED (reply-misrouted)" },
+  { name: "dying-winner on v5.10 (conntrack -D)", scenario: () => resolveScenario("dying-winner"), kernel: () => "v5.10", cls: "reply-lost", rule: "entry-removed", check: "<== reply lost here", lane: "<== REPLY LOST", mermaid: "reply LOST (reply-lost)" },
+  { name: "a DNAT scenario whose first packet passes no NAT hook", scenario: () => scenarioFromText(DNAT_HOOKS_MIDWAY, "dnat-hooks-midway.yaml"), kernel: () => "v6.12", cls: "unanswered", rule: "left-without-dnat", check: "<== unanswered here", lane: "<== UNANSWERED", mermaid: "query UNANSWERED (unanswered)" },
+  { name: "dns-a-aaaa on v4.19 (race2)", scenario: () => resolveScenario("dns-a-aaaa"), kernel: () => "v4.19", cls: "race2", rule: "linked", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (race2)" },
+  { name: "dying-winner on v5.10 (a drop)", scenario: () => resolveScenario("dying-winner"), kernel: () => "v5.10", cls: "dying-winner", rule: "linked", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (dying-winner)" },
+];
+
+/** Entries a lookup of `t` finds in `s`, every one of them (linked, confirmed, not DYING). */
+function holdersOf(s: KState, t: Tuple): number[] {
+  return s.table.filter((id) => {
+    const p = s.pkts[id]!;
+    const ct = p.ct!;
+    return ct.status & IPS.CONFIRMED && !(ct.status & IPS.DYING) && (tupleEqual(ct.reply, t) || (!p.replyOnly && tupleEqual(ct.orig, t)));
+  });
+}
+
+/** What the rule claims of cause step c (1-based) for decisive step d, checked on the states: step k leads S[k-1] to S[k]. */
+function assertCause(run: CheckRun, cx: Counterexample, rule: string, p: number, c: number, d: number): void {
+  const S = cx.path.states;
+  const sc = run.scenario;
+  const step = cx.steps[c - 1]!;
+  switch (rule) {
+    case "entry-removed": {
+      const sent = replySentTo(S[d - 1]!, p);
+      // An entry holding the tuple the reply was sent to is found before the cause step, none after it, up to the reply.
+      expect(holdersOf(S[c - 1]!, sent).length).toBeGreaterThan(0);
+      for (let k = c; k < d; k++) expect(holdersOf(S[k]!, sent)).toEqual([]);
+      expect(lookup(S[d - 1]!, sent)).toBeUndefined();
+      break;
+    }
+    case "merged": {
+      expect(step.function).toBe("__nf_conntrack_confirm");
+      expect(step.packet).toBe(sc.packets[p]!.name);
+      expect(S[c - 1]!.pkts[p]!.uses).toBe(p);
+      const into = S[c]!.pkts[p]!.uses;
+      expect(into).not.toBe(p);
+      expect(S[c]!.pkts[p]!.freed).toBe(true);
+      const sent = replySentTo(S[d - 1]!, p);
+      const w = S[c]!.pkts[into]!.ct!;
+      if (cx.class === "reply-lost") {
+        // The entry it went on with carries neither direction of its reply, and no entry holds it.
+        expect(tupleEqual(w.orig, sent) || tupleEqual(w.reply, sent)).toBe(false);
+        expect(lookup(S[d - 1]!, sent)).toBeUndefined();
+      } else {
+        // The reply matched the entry it was merged into, which belongs to another client.
+        expect(lookup(S[d - 1]!, sent)?.id).toBe(into);
+        expect(tupleEqual(w.orig, S[c]!.pkts[p]!.ct!.orig)).toBe(false);
+      }
+      break;
+    }
+    case "left-without-dnat": {
+      expect(S[c - 1]!.pkts[p]!.fate).not.toBe(Fate.ACCEPTED);
+      expect(S[c]!.pkts[p]!.fate).toBe(Fate.ACCEPTED);
+      const sent = replySentTo(S[c]!, p);
+      expect(sc.addrs[sent.src]).toBe("10.96.0.10");
+      expect(sent.sport).toBe(53);
+      break;
+    }
+    case "linked": {
+      const w = S[d]!.pkts[p]!.clashWith;
+      expect(w).toBeGreaterThanOrEqual(0);
+      expect(S[c - 1]!.table).not.toContain(w);
+      expect(S[c]!.table).toContain(w);
+      for (let k = c; k < d; k++) expect(S[k]!.table).toContain(w);
+      break;
+    }
+    default:
+      throw new Error(`no such rule ${rule}`);
+  }
+}
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe.each(CASES)("$name: $cls", (k) => {
+  let run: CheckRun;
+  let cx: Counterexample;
+  let p: number;
+  let d: number;
+  let c: number;
+  beforeAll(() => {
+    run = runCheck(k.scenario(), k.kernel());
+    cx = counterexample(run, k.cls)!;
+    const x = cx.explanation!;
+    p = run.scenario.packets.findIndex((q) => q.name === x.packet);
+    d = x.decisiveStep;
+    c = x.causeStep!;
+  });
+
+  it("the states show the violation at the decisive step and what the rule says at the cause step", () => {
+    const S = cx.path.states;
+    const x = cx.explanation!;
+    expect(x.class).toBe(k.cls);
+    expect(x.rule).toBe(k.rule);
+    expect(c).toBeLessThan(d);
+    const before = S[d - 1]!.pkts[p]!;
+    const after = S[d]!.pkts[p]!;
+    if (x.kind === "dropped") {
+      expect(before.fate).not.toBe(Fate.DROPPED);
+      expect(after.fate).toBe(Fate.DROPPED);
+    } else {
+      const want = { "reply-lost": Reply.LOST, "reply-misrouted": Reply.MISROUTED, unanswered: Reply.UNANSWERED }[x.kind];
+      expect(before.reply).toBe(Reply.PENDING);
+      expect(after.reply).toBe(want);
+    }
+    // The property itself says the end state is of this class.
+    const prop = run.properties.find((q) => q.name === x.property)!;
+    expect(prop.violations(S.at(-1)!)).toContain(k.cls);
+    assertCause(run, cx, k.rule, p, c, d);
+    // The steps carry the marks, and only there.
+    const decisive = cx.steps.filter((s) => s.decisive && s.violation === k.cls);
+    expect(decisive[0]!.step).toBe(d);
+    expect(cx.steps[c - 1]!.cause).toBe(true);
+    expect(cx.steps[c - 1]!.causeOf).toContain(d);
+    for (const s of cx.steps) if (s.cause) expect(s.causeOf.every((n) => cx.steps[n - 1]!.explanation?.causeStep === s.step)).toBe(true);
+    // The text names the packet, the decisive and the cause steps.
+    expect(x.text).toContain(x.packet);
+    expect(x.text).toContain(`step ${c}`);
+  });
+
+  it("check's step list marks both and says why", () => {
+    const lines = renderSteps(cx.steps).split("\n");
+    const stepLine = (n: number): string => lines.find((l) => new RegExp(`^\\s+${n}\\s+\\S+\\s+\\S+\\s+\\S`).test(l))!;
+    expect(stepLine(d)).toContain(k.check);
+    expect(stepLine(c)).toContain(`<-- cause of step ${d}`);
+    // Marks appear on those lines only.
+    const marked = lines.filter((l) => /<== |<-- cause/.test(l));
+    expect(marked.every((l) => cx.steps.some((s) => (s.decisive || s.cause) && l === stepLine(s.step)))).toBe(true);
+    // check prints the default class's counterexample, and why after it.
+    const report = renderCheck(checkReport(run), describeKernel(run.kernel)).split("\n");
+    const shown = counterexample(run)!;
+    expect(report).toContain(`why: ${shown.explanation!.text}`);
+    if (shown.class === k.cls) expect(shown.explanation).toEqual(cx.explanation);
+  });
+
+  it("swimlanes mark both in the step column and the cell, with a footer", () => {
+    const out = renderSwimlanes(run.model, cx, "title");
+    const lines = out.split("\n");
+    const head = (n: number): string => lines.find((l) => new RegExp(`^\\s*${n}[!> ] `).test(l))!;
+    expect(head(d)).toMatch(new RegExp(`^\\s*${d}! `));
+    expect(head(d)).toContain(`${cx.steps[d - 1]!.packet}: ${cx.steps[d - 1]!.function}  ${k.lane}`);
+    expect(head(c)).toMatch(new RegExp(`^\\s*${c}[>!] `));
+    expect(head(c)).toContain(`<-- CAUSE of step ${d}`);
+    const bangs = lines.filter((l) => /^\s*\d+!/.test(l)).length;
+    expect(bangs).toBe(cx.steps.filter((s) => s.decisive).length);
+    expect(lines).toContain(`why:  ${cx.explanation!.text}`);
+  });
+
+  it("Mermaid shades the decisive step red and its cause amber, and ends with a note saying why", () => {
+    const out = renderMermaid(run.model, cx, "title");
+    const lines = out.split("\n");
+    /** The rect block that holds step n's message or note. */
+    const block = (n: number): { shade: string; body: string[] } | undefined => {
+      const at = lines.findIndex((l) => new RegExp(`(->>T|Note over [^:]+): ${n}\\. `).test(l));
+      for (let i = at; i >= 0; i--) {
+        if (/^\s*end$/.test(lines[i]!) && i !== at) return undefined;
+        const m = /^\s*rect (rgb\([^)]*\))$/.exec(lines[i]!);
+        if (m) {
+          const end = lines.findIndex((l, j) => j > i && /^\s*end$/.test(l));
+          return { shade: m[1]!, body: lines.slice(i + 1, end) };
+        }
+      }
+      return undefined;
+    };
+    const dec = block(d)!;
+    expect(dec.shade).toBe("rgb(255, 215, 215)");
+    expect(dec.body.some((l) => l.includes(k.mermaid))).toBe(true);
+    const cause = block(c)!;
+    if (!cx.steps[c - 1]!.decisive) expect(cause.shade).toBe("rgb(255, 236, 179)");
+    expect(cause.body.some((l) => l.includes(`cause of step ${d}`))).toBe(true);
+    // An unmarked step has no block.
+    const plain = cx.steps.find((s) => !s.decisive && !s.cause)!;
+    expect(block(plain.step)).toBeUndefined();
+    expect(lines.at(-2)).toMatch(/^\s+Note over cpu0,T: why: /);
+  });
+
+  it("ITF marks the state each step led to in #meta, and the explanation at the top", () => {
+    const itf = renderItf(run.model, cx, { source: "s", description: "t" }) as {
+      "#meta": Record<string, unknown>;
+      states: { "#meta": Record<string, unknown> }[];
+    };
+    expect(itf.states[d]!["#meta"]).toMatchObject({ index: d, decisive: true, kind: cx.explanation!.kind, violation: k.cls, causeStep: c });
+    expect(itf.states[c]!["#meta"]).toMatchObject({ index: c, cause: true });
+    expect(itf.states[c]!["#meta"]["causeOf"]).toContain(d);
+    itf.states.forEach((s, i) => {
+      const step = i === 0 ? undefined : cx.steps[i - 1]!;
+      expect(s["#meta"]["decisive"] === true).toBe(step?.decisive ?? false);
+      expect(s["#meta"]["cause"] === true).toBe(step?.cause ?? false);
+    });
+    expect(itf["#meta"]["explanation"]).toEqual(cx.explanation);
+  });
+});
+
+describe("trace --format json and mermaid, through the command", () => {
+  it("json steps carry decisive, violation, cause and the explanation", () => {
+    const r = cli("trace", "dns-3-packets", "--kernel", "v5.6", "--format", "json");
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out) as { steps: { step: number; decisive: boolean; violation: string | null; cause: boolean; causeOf: number[]; explanation: { causeStep: number } | null }[] };
+    const dec = j.steps.filter((s) => s.decisive);
+    expect(dec.map((s) => s.violation)).toEqual(["reply-lost"]);
+    const cause = j.steps.filter((s) => s.cause);
+    expect(cause.map((s) => s.step)).toEqual([dec[0]!.explanation!.causeStep]);
+    expect(cause[0]!.causeOf).toEqual([dec[0]!.step]);
+  });
+
+  it("lost and misrouted replies' diagrams are ones Mermaid's own parser accepts", async () => {
+    const dom = new JSDOM("<!doctype html><html><body></body></html>");
+    Object.assign(globalThis, { window: dom.window, document: dom.window.document });
+    const { default: mermaid } = await import("mermaid");
+    const patch = resolve("examples/patches/merge-on-same-reply.mjs");
+    for (const args of [
+      ["two-clients", "--kernel", "v6.12+merge-on-same-reply", "--patch", patch],
+      ["dns-3-packets", "--kernel", "v5.6"],
+      ["nat-hooks-midway", "--kernel", "v5.10"],
+    ]) {
+      const r = cli("trace", ...args, "--format", "mermaid");
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/rect rgb\(255, 236, 179\)/);
+      await expect(mermaid.parse(r.out)).resolves.toEqual(expect.objectContaining({ diagramType: "sequence" }));
+    }
+  });
+});
