@@ -1,34 +1,48 @@
-/** `conntrack-mc trace <scenario> --kernel V [--class C] [--format F] [--out FILE]` */
+/** `conntrack-mc trace <scenario> --kernel V [--against B] [--class C] [--format F] [--out FILE]` */
 import { match } from "ts-pattern";
-import { counterexample, exitCode, stoppedBy } from "../check.js";
+import { counterexample, exitCode, selectProperties, stoppedBy, type Counterexample } from "../check.js";
+import { differentialCounterexample, type AgainstRun, type DifferentialCounterexample } from "../differential.js";
 import { InputError } from "../errors.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { ConntrackModel } from "../kernel/model.js";
+import { warnUnusedPatches } from "../kernel/user-patch.js";
+import { resolveKernel } from "../kernel/variants.js";
+import type { TraceStep } from "../report/trace.js";
 import { renderItf } from "../report/itf.js";
-import { renderMermaid } from "../report/mermaid.js";
+import { mermaidText, renderMermaid } from "../report/mermaid.js";
 import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
+import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, parse } from "./args.js";
-import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
+import { loadScenario, patchSet, runOneCheck, searchSettings, SEARCH_FLAGS, SEARCH_USAGE, workersFlag, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
+import { clearProgress, fmtInt } from "./format.js";
 import { checkOutName, emit } from "./output.js";
 
-export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--class <race1|race2|race3|...>]
+export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
          [--format text|mermaid|itf|json] [--out FILE] [--property no-drop|all-replied] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 const FORMATS = ["text", "mermaid", "itf", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+const FLAGS = {
+  kernel: { type: "string", short: "k" },
+  against: { type: "string" },
+  class: { type: "string" },
+  format: { type: "string", short: "f" },
+  out: { type: "string", short: "o" },
+  property: { type: "string", short: "p" },
+  ...SEARCH_FLAGS,
+  ...WORKERS_FLAG,
+} as const;
 
 export async function traceCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    kernel: { type: "string", short: "k" },
-    class: { type: "string" },
-    format: { type: "string", short: "f" },
-    out: { type: "string", short: "o" },
-    property: { type: "string", short: "p" },
-    ...SEARCH_FLAGS,
-    ...WORKERS_FLAG,
-  }, TRACE_USAGE);
+  const { values, positionals } = parse(argv, FLAGS, TRACE_USAGE);
   const format = oneOf(values.format, "--format", FORMATS, "text");
   checkOutName(values.out, "--out");
+  if (values.against !== undefined) return againstCommand(positionals, values, format);
   const run = await runOneCheck(positionals, values, TRACE_USAGE);
-  const { scenario: sc, kernel, property } = run;
+  const { scenario: sc, kernel } = run;
+  const names = run.properties.map((p) => p.name);
   const found = run.result.violations.map((v) => v.name);
   if (values.class !== undefined && !found.includes(values.class)) {
     const where = run.result.complete ? "reachable" : "found in the explored part";
@@ -40,33 +54,195 @@ export async function traceCommand(argv: string[]): Promise<number> {
   if (!cx) {
     process.stderr.write(
       run.result.complete
-        ? `conntrack-mc: ${property.name} holds for ${sc.name} on ${kernel.name}: no counterexample to trace\n`
+        ? `conntrack-mc: ${names.join(" and ")} ${names.length === 1 ? "holds" : "hold"} for ${sc.name} on ${kernel.name}: no counterexample to trace\n`
         : `conntrack-mc: no violation found before ${stoppedBy(run.result)} stopped the search (${run.result.states.toLocaleString("en-US")} states, ${run.result.transitions.toLocaleString("en-US")} transitions, depth ${run.result.maxDepth}): no counterexample to trace\n`,
     );
     return exitCode(run.result.verdict, run.result.budget);
   }
-  const title = `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}${cx.minimal ? "" : " (the search's own path, not checked to be the shortest)"}`;
+  const title = cxTitle(sc, kernel, cx);
   const text = match(format)
     .with("text", () => renderSwimlanes(run.model, cx, title))
     .with("mermaid", () => renderMermaid(run.model, cx, title))
     .with("itf", () => JSON.stringify(renderItf(run.model, cx, { source: sc.source, description: title }), null, 2) + "\n")
-    .with("json", () =>
-      JSON.stringify(
-        {
-          scenario: sc.name,
-          kernel: kernel.name,
-          kernelParts: kernel.parts,
-          property: property.name,
-          class: cx.class,
-          preemptions: cx.preemptions,
-          steps: cx.steps,
-          states: cx.path.states.map((s) => readableState(run.model, s)),
-        },
-        null,
-        2,
-      ) + "\n",
-    )
+    .with("json", () => JSON.stringify(cxJson(sc, kernel, run.model, cx), null, 2) + "\n")
     .exhaustive();
   emit(text, values.out, "--out");
   return run.result.budget === "interrupted" ? exitCode(run.result.verdict, run.result.budget) : 1;
+}
+
+/** `notMinimal`: what to say when the fewest-preemption pass was skipped. */
+function cxTitle(sc: Scenario, kernel: Kernel, cx: Counterexample, notMinimal = " (the search's own path, not checked to be the shortest)"): string {
+  return `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}${cx.minimal ? "" : notMinimal}`;
+}
+
+function cxJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, cx: Counterexample) {
+  return {
+    scenario: sc.name,
+    kernel: kernel.name,
+    kernelParts: kernel.parts,
+    property: cx.property,
+    class: cx.class,
+    preemptions: cx.preemptions,
+    steps: cx.steps,
+    states: cx.path.states.map((s) => readableState(model, s)),
+  };
+}
+
+type Values = ReturnType<typeof parse<typeof FLAGS>>["values"];
+
+/** `--against B`: a schedule that shows the class on A (--kernel) and, with the same choices, not on B. */
+async function againstCommand(positionals: string[], values: Values, format: Format): Promise<number> {
+  if (positionals.length !== 1) throw new InputError("scenario: expected exactly one scenario name or file", { usage: TRACE_USAGE });
+  const patches = await patchSet(values.patch);
+  const sc = loadScenario(positionals[0]!, patches);
+  if (values.kernel === "") throw new InputError("--kernel: expected a kernel variant such as v5.0, got ''");
+  if (values.against === "") throw new InputError("--against: expected a kernel variant such as v5.0, got ''");
+  const a = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel !== undefined ? "--kernel" : `${sc.source}: kernels[0]`, patches);
+  const b = resolveKernel(values.against!, "--against", patches);
+  warnUnusedPatches(patches, [a, b]);
+  const properties = selectProperties(sc, values.property, "--property");
+  const workers = workersFlag(values.workers);
+  const search = { ...searchSettings(values).options, ...(workers !== undefined ? { workers } : {}) };
+  const d = differentialCounterexample(sc, a, b, { properties, search, ...(values.class !== undefined ? { class: values.class } : {}) });
+  clearProgress();
+  const aResult = d.aRun.result;
+  const interrupted = aResult.budget === "interrupted" || d.budget === "interrupted";
+  if (d.class === null) {
+    // A shows no class at all: nothing to tell apart, as plain `trace` says.
+    const names = properties.map((p) => p.name);
+    process.stderr.write(
+      aResult.complete
+        ? `conntrack-mc: ${names.join(" and ")} ${names.length === 1 ? "holds" : "hold"} for ${sc.name} on ${a.name}: no counterexample to trace\n`
+        : `conntrack-mc: no violation found on ${a.name} before ${stoppedBy(aResult)} stopped the search (${fmtInt(aResult.states)} states, ${fmtInt(aResult.transitions)} transitions, depth ${aResult.maxDepth}): no counterexample to trace\n`,
+    );
+    return exitCode(aResult.verdict, aResult.budget);
+  }
+  if (d.kind !== "found") {
+    const classes = orList(d.tried);
+    const line =
+      d.kind === "none"
+        ? `no schedule violates ${classes} on ${a.name} without violating it on ${b.name} with the same choices (${fmtInt(d.states)} pair states searched)`
+        : `no schedule found that violates ${classes} on ${a.name} and not on ${b.name} before ${d.stoppedBy} stopped the search (${fmtInt(d.states)} pair states searched): incomplete`;
+    if (format === "json") emit(JSON.stringify(differentialJson(sc, a, b, d), null, 2) + "\n", values.out, "--out");
+    else if (format === "text" && d.kind === "none") emit(line + "\n", values.out, "--out");
+    else process.stderr.write(`conntrack-mc: ${line}\n`);
+    if (d.kind === "none") return 0;
+    return exitCode("incomplete", interrupted ? "interrupted" : d.budget);
+  }
+  const cx = d.a!;
+  const against = d.b!;
+  const model = d.models.a;
+  // The differential search is breadth-first: its own path is a shortest one.
+  const title = cxTitle(sc, a, cx, " (a shortest one; its preemptions not minimised)");
+  const outcome = `on ${b.name} the same schedule: ${against.outcome}`;
+  const text = match(format)
+    .with("text", () => renderSwimlanes(model, cx, title) + "\n" + renderAgainst(a, b, cx.steps, against) + outcome + "\n")
+    .with("mermaid", () => renderMermaid(model, cx, `${title}. ${outcome}`) + mermaidAgainst(b, d.models.b, cx.steps, against, outcome))
+    .with("itf", () => {
+      const itf = renderItf(model, cx, { source: sc.source, description: `${title}. ${outcome}` }) as { "#meta": Record<string, unknown> };
+      itf["#meta"].against = { kernel: b.name, kernelParts: b.parts, outcome: against.outcome, classes: against.classes, skipped: against.skipped };
+      return JSON.stringify(itf, null, 2) + "\n";
+    })
+    .with("json", () => JSON.stringify(differentialJson(sc, a, b, d), null, 2) + "\n")
+    .exhaustive();
+  emit(text, values.out, "--out");
+  return interrupted ? exitCode("violated", "interrupted") : 1;
+}
+
+/** "race1", "race1 or race2", "race1, race2 or race3" */
+function orList(xs: readonly string[]): string {
+  return xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} or ${xs.at(-1)}`;
+}
+
+/** Whether B's step went as A's did: the same packet, function, outcome and changes. */
+const sameStep = (x: TraceStep, y: TraceStep): boolean =>
+  x.packet === y.packet && x.function === y.function && x.note === y.note && x.changes.length === y.changes.length && x.changes.every((c, i) => c === y.changes[i]);
+
+/** One row per step of A's: what B did with that choice (or that it could not take it), then B's own steps to finish. */
+interface AgainstRow {
+  /** A's step number, or (a step B took alone after A ended) the next number on. */
+  readonly n: number;
+  readonly actor: string;
+  /** B's step, or undefined when B skipped A's step `n`. */
+  readonly step: TraceStep | undefined;
+  /** A's step of the same number, when there is one. */
+  readonly mirror: TraceStep | undefined;
+}
+
+function againstRows(aSteps: readonly TraceStep[], b: AgainstRun): AgainstRow[] {
+  const rows: AgainstRow[] = [];
+  let k = 0;
+  for (const s of aSteps) {
+    if (b.skipped.includes(s.step)) rows.push({ n: s.step, actor: s.actor, step: undefined, mirror: s });
+    else rows.push({ n: s.step, actor: s.actor, step: b.steps[k++]!, mirror: s });
+  }
+  for (let n = aSteps.length + 1; k < b.steps.length; k++, n++) rows.push({ n, actor: b.steps[k]!.actor, step: b.steps[k]!, mirror: undefined });
+  return rows;
+}
+
+function renderAgainst(a: Kernel, b: Kernel, aSteps: readonly TraceStep[], against: AgainstRun): string {
+  const rows = againstRows(aSteps, against);
+  const w = Math.max(...rows.map((r) => (r.step ?? r.mirror)!.packet.length));
+  const lines = [`the same choices on ${b.name} (* where the step went otherwise than on ${a.name}):`];
+  let alone = false;
+  for (const r of rows) {
+    if (!r.mirror && !alone) {
+      alone = true;
+      lines.push(`  then ${b.name} finishes on its own (lowest CPU first):`);
+    }
+    const differs = !r.step || !r.mirror || !sameStep(r.step, r.mirror);
+    const num = `${String(r.n).padStart(3)}${differs && r.mirror ? "*" : " "}`;
+    if (!r.step) {
+      lines.push(`  ${num} ${r.actor.padEnd(4)}  ${r.mirror!.packet.padEnd(w)}  skipped: ${r.actor} has no such step on ${b.name} (on ${a.name}: ${r.mirror!.function})`);
+      continue;
+    }
+    const s = r.step;
+    lines.push(`  ${num} ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${s.decisive ? "   <== dropped here" : ""}`);
+    if (differs) for (const c of s.changes) lines.push(`  ${" ".repeat(4 + 1 + Math.max(4, s.actor.length) + 2 + w + 2)}${c}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** After A's diagram: B's steps that went otherwise (or were skipped, or B took alone) as notes, then B's outcome. */
+function mermaidAgainst(b: Kernel, model: ConntrackModel, aSteps: readonly TraceStep[], against: AgainstRun, outcome: string): string {
+  const all = [...model.actorNames, "T"];
+  const span = `${all[0]},${all.at(-1)}`;
+  const out = ["    rect rgb(215, 230, 255)", `        Note over ${span}: ${mermaidText(`the same choices on ${b.name}, where they went otherwise`)}`];
+  for (const r of againstRows(aSteps, against)) {
+    if (r.step && r.mirror && sameStep(r.step, r.mirror)) continue;
+    const head = mermaidText(`${r.n}. ${b.name}: ${(r.step ?? r.mirror)!.packet}: ${(r.step ?? r.mirror)!.function}`);
+    const detail = r.step ? [r.step.note, ...r.step.changes].map(mermaidText).join("<br/>") : mermaidText(`skipped: no such step on ${b.name}`);
+    out.push(`        Note over ${r.actor}: ${head}<br/>${detail}`);
+  }
+  out.push(`        Note over ${span}: ${mermaidText(outcome)}`);
+  out.push("    end");
+  return out.join("\n") + "\n";
+}
+
+function differentialJson(sc: Scenario, a: Kernel, b: Kernel, d: DifferentialCounterexample) {
+  const head = d.a ? cxJson(sc, a, d.models.a, d.a) : { scenario: sc.name, kernel: a.name, kernelParts: a.parts, property: d.property, class: d.class };
+  return {
+    ...head,
+    against: {
+      kernel: b.name,
+      kernelParts: b.parts,
+      kind: d.kind,
+      class: d.class,
+      property: d.property,
+      tried: d.tried,
+      pairStates: d.states,
+      ...(d.stoppedBy !== undefined ? { stoppedBy: d.stoppedBy } : {}),
+      ...(d.b
+        ? {
+            outcome: d.b.outcome,
+            classes: d.b.classes,
+            finished: d.b.finished,
+            skipped: d.b.skipped,
+            mirrors: d.b.mirrors,
+            steps: d.b.steps,
+            states: d.b.path.states.map((s) => readableState(d.models.b, s)),
+          }
+        : {}),
+    },
+  };
 }
