@@ -11,10 +11,12 @@ import { LIST_USAGE, listCommand } from "./list-cmd.js";
 import { isHelpRequested } from "./args.js";
 import { TRACE_USAGE, traceCommand } from "./trace-cmd.js";
 import { PROVE_USAGE, proveCommand } from "./prove-cmd.js";
+import { REVIEW_USAGE, reviewCommand } from "./review-cmd.js";
 import { LIVE_USAGE, liveCommand } from "./live-cmd.js";
 
 const USAGE = `conntrack-mc: explicit-state model checker for Linux conntrack clash races
 
+${REVIEW_USAGE}
 ${CHECK_USAGE}
 ${COMPARE_USAGE}
 ${TRACE_USAGE}
@@ -22,13 +24,15 @@ ${PROVE_USAGE}
 ${LIVE_USAGE}
 ${LIST_USAGE}
 
-exit codes: 0 the property holds, 1 violated, 2 bad input or usage, 3 incomplete (budget hit), 70 internal error`;
+exit codes: 0 every property holds, 1 a property is violated (compare and review: a cell fails --fail-on),
+            2 bad input or usage, 3 incomplete (a budget or the memory bound stopped a search), 70 internal error, 130/143 a signal`;
 
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     return await match(cmd)
+      .with("review", () => reviewCommand(rest))
       .with("check", () => checkCommand(rest))
       .with("compare", () => compareCommand(rest))
       .with("trace", () => traceCommand(rest))
@@ -40,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       })
       .otherwise(() => {
-        throw new InputError(cmd === undefined ? "expected a command: check, compare, trace, prove, live or list (see --help)" : `unknown command '${cmd}': expected check, compare, trace, prove, live or list (see --help)`);
+        throw new InputError(cmd === undefined ? "expected a command: review, check, compare, trace, prove, live or list (see --help)" : `unknown command '${cmd}': expected review, check, compare, trace, prove, live or list (see --help)`);
       });
   } catch (e) {
     if (isHelpRequested(e)) {

@@ -7,7 +7,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { ConntrackModel } from "../kernel/model.js";
 import { warnUnusedPatches } from "../kernel/user-patch.js";
 import { resolveKernel } from "../kernel/variants.js";
-import type { TraceStep } from "../report/trace.js";
+import { explanationOf, type TraceStep } from "../report/trace.js";
 import { renderItf } from "../report/itf.js";
 import { mermaidText, renderMermaid } from "../report/mermaid.js";
 import { readableState } from "../report/readable.js";
@@ -19,7 +19,7 @@ import { clearProgress, fmtInt } from "./format.js";
 import { checkOutName, emit } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop|all-replied] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
+         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop,all-replied] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 const FORMATS = ["text", "mermaid", "itf", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -28,6 +28,7 @@ const FLAGS = {
   kernel: { type: "string", short: "k" },
   against: { type: "string" },
   class: { type: "string" },
+  first: { type: "boolean" },
   format: { type: "string", short: "f" },
   out: { type: "string", short: "o" },
   property: { type: "string", short: "p" },
@@ -83,6 +84,8 @@ function cxJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, cx: Counter
     property: cx.property,
     class: cx.class,
     preemptions: cx.preemptions,
+    /** Whose packet or reply, which step decided it, which step caused it, in words. */
+    explanation: cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property) ?? null,
     steps: cx.steps,
     states: cx.path.states.map((s) => readableState(model, s)),
   };
@@ -180,7 +183,7 @@ function againstRows(aSteps: readonly TraceStep[], b: AgainstRun): AgainstRow[] 
   return rows;
 }
 
-function renderAgainst(a: Kernel, b: Kernel, aSteps: readonly TraceStep[], against: AgainstRun): string {
+export function renderAgainst(a: Kernel, b: Kernel, aSteps: readonly TraceStep[], against: AgainstRun): string {
   const rows = againstRows(aSteps, against);
   const w = Math.max(...rows.map((r) => (r.step ?? r.mirror)!.packet.length));
   const lines = [`the same choices on ${b.name} (* where the step went otherwise than on ${a.name}):`];
@@ -219,7 +222,7 @@ function mermaidAgainst(b: Kernel, model: ConntrackModel, aSteps: readonly Trace
   return out.join("\n") + "\n";
 }
 
-function differentialJson(sc: Scenario, a: Kernel, b: Kernel, d: DifferentialCounterexample) {
+export function differentialJson(sc: Scenario, a: Kernel, b: Kernel, d: DifferentialCounterexample) {
   const head = d.a ? cxJson(sc, a, d.models.a, d.a) : { scenario: sc.name, kernel: a.name, kernelParts: a.parts, property: d.property, class: d.class };
   return {
     ...head,

@@ -10,6 +10,8 @@ export interface TraceStep {
   readonly step: number;
   /** The actor's index: a CPU, or (after the CPUs) ctnetlink. */
   readonly cpu: number;
+  /** Which of the actor's alternatives it took (0 when it had one): with `cpu`, enough to replay the schedule. */
+  readonly choice: number;
   readonly actor: string;
   readonly packet: string;
   readonly function: string;
@@ -41,6 +43,7 @@ export function traceSteps(model: ConntrackModel, path: Path<KState>): TraceStep
     return {
       step: i + 1,
       cpu: a.actor,
+      choice: a.choice,
       actor: model.actorNames[a.actor]!,
       packet: sc.packets[p]!.name,
       function: m.function,

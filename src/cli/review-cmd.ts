@@ -1,0 +1,180 @@
+/** `conntrack-mc review PATCH... [--base V] [scenario...]`: the reviewer's one command. */
+import { resolveScenario, builtinScenarioNames } from "../scenario/registry.js";
+import { InputError } from "../errors.js";
+import type { CompareCell } from "../compare.js";
+import { defaultBase, patchedKernel, review, reviewFails, type ReviewResult } from "../review.js";
+import { PATCHES, describeKernel, resolveKernel } from "../kernel/variants.js";
+import type { Patch } from "../kernel/patch.js";
+import { loadPatchFile } from "../kernel/user-patch.js";
+import { shownPatchFile } from "../runtime/control.js";
+import { oneOf, parse } from "./args.js";
+import { SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { changeLine, compareExit, FAIL_ON, formatProbability } from "./compare-cmd.js";
+import { renderSteps } from "./check-cmd.js";
+import { differentialJson, renderAgainst } from "./trace-cmd.js";
+import type { DifferentialCounterexample } from "../differential.js";
+import { explanationOf } from "../report/trace.js";
+import { bold, clearProgress, fmtInt, table } from "./format.js";
+import { checkOutName, emit } from "./output.js";
+
+export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>... [scenario...] [--base <release>] [--fail-on new|worse|any]
+         [--json | --markdown] [--probability] [--out FILE] ${SEARCH_USAGE.replace("[--patch FILE.mjs]... ", "")}`;
+
+const { patch: _patch, ...REVIEW_SEARCH_FLAGS } = SEARCH_FLAGS;
+
+/** A patch argument: a module file, or a built-in patch's id or commit. */
+const isPatchFile = (arg: string): boolean => /\.(m?js|cjs|m?ts)$/.test(arg);
+const builtinPatch = (arg: string): Patch | undefined =>
+  PATCHES.find((p) => p.id.toLowerCase() === arg.toLowerCase() || (arg.length >= 7 && p.commit.toLowerCase().startsWith(arg.toLowerCase())));
+
+export async function reviewCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    base: { type: "string" },
+    "fail-on": { type: "string" },
+    json: { type: "boolean" },
+    markdown: { type: "boolean" },
+    probability: { type: "boolean" },
+    out: { type: "string", short: "o" },
+    ...REVIEW_SEARCH_FLAGS,
+  }, REVIEW_USAGE);
+  if (values.json && values.markdown) throw new InputError("--json, --markdown: expected at most one output format");
+  const failOn = values["fail-on"] === undefined ? undefined : oneOf(values["fail-on"], "--fail-on", FAIL_ON, "new");
+  // Patches first (files load, built-ins by id), then the scenarios.
+  const user: Patch[] = [];
+  const ids: string[] = [];
+  const scenarioArgs: string[] = [];
+  for (const arg of positionals) {
+    if (isPatchFile(arg)) {
+      const p = await loadPatchFile(arg);
+      if (user.some((q) => q.id.toLowerCase() === p.id.toLowerCase())) throw new InputError(`patch ${arg}: id '${p.id}' is given twice`);
+      user.push(p);
+      ids.push(p.id);
+    } else if (builtinPatch(arg)) ids.push(builtinPatch(arg)!.id);
+    else scenarioArgs.push(arg);
+  }
+  if (ids.length === 0) throw new InputError("patch: expected one or more patches to review (a .mjs file, or a built-in patch id such as 1032812)", { usage: REVIEW_USAGE });
+  const patches = [...PATCHES, ...user];
+  if (values.base === "") throw new InputError("--base: expected a kernel variant such as v6.12, got ''");
+  const base = resolveKernel(values.base ?? defaultBase(ids, patches), "--base", patches);
+  const patched = patchedKernel(base, ids, patches);
+  const scenarios = (scenarioArgs.length ? scenarioArgs : builtinScenarioNames()).map((a) => resolveScenario(a));
+  const settings = searchSettings(values);
+  checkOutName(values.out, "--out");
+  const result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false });
+  clearProgress();
+  const baseWhy = values.base !== undefined ? "given with --base" : "the newest release the patches apply to";
+  const text = values.json
+    ? JSON.stringify(reviewJson(result, describeKernel(base), failOn), null, 2) + "\n"
+    : values.markdown
+      ? renderReviewMarkdown(result, describeKernel(base), baseWhy)
+      : renderReview(result, describeKernel(base), baseWhy);
+  emit(text, values.out, "--out");
+  const cells = result.scenarios.flatMap((s) => [s.base, s.patched]);
+  return compareExit(
+    { property: "", base: result.base, kernels: [result.base, result.patched], baseRow: [-1, 0], baseOnly: [true, false], scenarios: result.scenarios.map((s) => s.scenario), rows: [cells.filter((_, i) => i % 2 === 0), cells.filter((_, i) => i % 2 === 1)] },
+    failOn,
+  );
+}
+
+function verdictText(c: CompareCell): string {
+  if (c.verdict === "holds") return "holds";
+  const classes = c.drops.map((d) => `${d.class} (${fmtInt(d.states)})`).join(", ");
+  const p = c.probability?.value;
+  return `${c.verdict}${classes ? `: ${classes}` : ""}${p !== undefined && p !== null ? `, P ${formatProbability(p)}` : ""}`;
+}
+
+/** What the patches changed in a cell; a class kept with the same figures is no change (the verdict columns show it). */
+function changeOf(c: CompareCell): string {
+  if (!c.complete && c.changes.length === 0) return `not known: ${c.stoppedBy ?? "a budget"} stopped the search`;
+  const moved = (x: CompareCell["changes"][number]): boolean =>
+    x.status !== "remaining" || !x.base || !x.now || x.base.states !== x.now.states || x.base.shortest !== x.now.shortest || x.base.probability !== x.now.probability;
+  return changeLine({ ...c, changes: c.changes.filter(moved) });
+}
+
+function patchLines(r: ReviewResult): string[] {
+  return r.patches.map((p, i) => `${i === 0 ? "patch    " : "         "} ${bold(p.id)}${p.file ? ` (${shownPatchFile(p.file)})` : ""}: ${p.title}`);
+}
+
+export function renderReview(r: ReviewResult, baseParts: string, baseWhy: string): string {
+  const lines = [
+    ...patchLines(r),
+    `base      ${bold(r.base)} = ${baseParts} (${baseWhy})`,
+    `checked   ${r.scenarios.length} scenario${r.scenarios.length === 1 ? "" : "s"}, every property each supports (no-drop; all-replied with replies), on ${r.base} and ${r.patched}`,
+    "",
+    `verdict   ${r.summary}`,
+    "",
+    table([["scenario", r.base, r.patched, "change"], ...r.scenarios.map((s) => [s.scenario, verdictText(s.base), verdictText(s.patched), changeOf(s.patched)])]),
+  ];
+  if (r.probabilityModel) lines.push("", `P: exact probability that one run violates a property, under a ${r.probabilityModel}.`);
+  for (const s of r.scenarios) for (const d of s.differential) lines.push("", ...differentialLines(r, s.scenario, d));
+  return lines.join("\n") + "\n";
+}
+
+export function renderReviewMarkdown(r: ReviewResult, baseParts: string, baseWhy: string): string {
+  const esc = (t: string): string => t.replace(/\|/g, "\\|");
+  const lines = [
+    `### Review of ${r.patches.map((p) => `\`${p.id}\``).join(", ")} on ${r.base}`,
+    "",
+    ...r.patches.map((p) => `- \`${p.id}\`: ${esc(p.title)}`),
+    `- base: \`${r.base}\` = ${baseParts} (${baseWhy})`,
+    "",
+    `**Verdict: ${esc(r.summary)}.**`,
+    "",
+    `| scenario | ${esc(r.base)} | ${esc(r.patched)} | change |`,
+    "|---|---|---|---|",
+    ...r.scenarios.map((s) => `| ${s.scenario} | ${esc(verdictText(s.base))} | ${esc(verdictText(s.patched))} | ${esc(changeOf(s.patched))} |`),
+  ];
+  if (r.probabilityModel) lines.push("", `P: exact probability that one run violates a property, under a ${r.probabilityModel}.`);
+  for (const s of r.scenarios) {
+    for (const d of s.differential) {
+      const [head, ...rest] = differentialLines(r, s.scenario, d);
+      lines.push("", `#### ${esc(head!)}`, "", "```text", ...rest, "```");
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The review for scripts: the verdict line, the gate, per scenario both cells and each new class's differential counterexample. */
+function reviewJson(r: ReviewResult, baseParts: string, failOn: (typeof FAIL_ON)[number] | undefined) {
+  return {
+    base: r.base,
+    baseParts,
+    patched: r.patched,
+    patches: r.patches,
+    summary: r.summary,
+    failOn: failOn ?? null,
+    fails: failOn ? reviewFails(r, failOn) : null,
+    ...(r.probabilityModel ? { probabilityModel: r.probabilityModel } : {}),
+    scenarios: r.scenarios.map((s) => {
+      const sc = resolveScenario(s.scenario);
+      return {
+        scenario: s.scenario,
+        base: s.base,
+        patched: s.patched,
+        differential: s.differential.map((d) => differentialJson(sc, d.aRun.kernel, d.models.b.ctx.k, d)),
+      };
+    }),
+  };
+}
+
+/** A new class's differential counterexample: the schedule on the patched kernel, then the same choices on the base. */
+function differentialLines(r: ReviewResult, scenario: string, d: DifferentialCounterexample): string[] {
+  const head = `NEW ${d.class} on ${scenario}`;
+  if (d.kind === "none") {
+    return [`${head}: every schedule that shows it on ${r.patched} shows it on ${r.base} too with the same choices (${fmtInt(d.states)} pair states searched)`];
+  }
+  if (d.kind === "incomplete" || !d.a || !d.b) {
+    return [`${head}: no differential schedule found before ${d.stoppedBy ?? "a budget"} stopped the search (${fmtInt(d.states)} pair states searched)`];
+  }
+  const cx = d.a;
+  const why = cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property);
+  const p = cx.preemptions;
+  return [
+    `${head}: ${cx.steps.length} steps, ${p} preemption${p === 1 ? "" : "s"} on ${r.patched}; with the same choices ${r.base} ${d.b.classes.length ? `shows ${d.b.classes.join(", ")} instead` : "violates nothing"}`,
+    renderSteps(cx.steps),
+    ...(why ? [`why: ${why.text}`] : []),
+    "",
+    renderAgainst(d.aRun.kernel, d.models.b.ctx.k, cx.steps, d.b).trimEnd(),
+    `on ${r.base} the same schedule: ${d.b.outcome}`,
+  ];
+}
