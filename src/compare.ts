@@ -15,6 +15,7 @@ import { ownBase, resolveKernel, sameKernel } from "./kernel/variants.js";
 import type { Patch } from "./kernel/patch.js";
 import type { Scenario } from "./scenario/scenario.js";
 import type { Property } from "./engine/model.js";
+import { PROPERTIES } from "./kernel/properties.js";
 
 export const UNIFORM_SCHEDULER =
   "uniform scheduler: at every step each CPU that can move is equally likely to take it, and every random choice (a DNAT endpoint, a --random-fully port offset, which waiting packet an idle CPU takes) is uniform over its options";
@@ -41,17 +42,22 @@ export interface ClassFigures {
   readonly probability?: number;
 }
 
-/** What happened to one violation class between a cell's base and the cell. */
+/** What happened to one violation class between a cell's base and the cell.
+ * "unknown": the cell shows it, and the base's search did not finish, so whether
+ * the base has it too is not known. */
 export interface ClassChange {
   readonly class: string;
   readonly property: string;
-  readonly status: "fixed" | "remaining" | "new";
+  readonly status: "fixed" | "remaining" | "new" | "unknown";
   readonly base: ClassFigures | null;
   readonly now: ClassFigures | null;
-  /** A remaining class more reachable (more states) or more likely, both cells complete. */
+  /** A remaining class more likely (when both probabilities are known) or else in more
+   * reachable states, both searches complete. */
   readonly worse: boolean;
-  /** A remaining class less reachable or less likely, both cells complete. */
+  /** The opposite: less likely, or else in fewer states. */
   readonly better: boolean;
+  /** What worse/better were judged on. */
+  readonly by: "probability" | "states";
 }
 
 export interface CompareCell {
@@ -60,7 +66,10 @@ export interface CompareCell {
   /** The properties its search checked. */
   readonly properties: readonly string[];
   readonly verdict: string;
+  /** The search and (with --probability) the probability graph both finished. */
   readonly complete: boolean;
+  /** The search finished (what fixed and new rest on; the probability may still be cut). */
+  readonly searchComplete: boolean;
   /** What stopped the cell's search early (its probability's own stop is in `probability`). */
   readonly stoppedBy?: string;
   /** Whether a signal stopped it. */
@@ -73,8 +82,10 @@ export interface CompareCell {
   readonly fixed: string[];
   readonly remaining: string[];
   readonly new: string[];
-  /** Remaining classes that got more reachable or more likely. */
+  /** Remaining classes that got more likely (or, without probabilities, more reachable). */
   readonly worse: string[];
+  /** Both this cell's search and its base's finished, so every change is known. */
+  readonly known: boolean;
   readonly changes: ClassChange[];
   /** Every distinct set of counter totals a finished run can leave. */
   readonly counters: Counters[];
@@ -82,8 +93,10 @@ export interface CompareCell {
 }
 
 export interface CompareResult {
-  /** The properties asked for, comma-separated ("" when each scenario's own). */
+  /** The properties checked (each scenario checks those of them it supports), comma-separated. */
   readonly property: string;
+  /** Whether the caller named the properties (--property), rather than each scenario's own. */
+  readonly narrowed: boolean;
   /** The one base every row is compared with (--base), or null: each row's own. */
   readonly base: string | null;
   /** Every row's kernel: those asked for, and bases searched only to compare with. */
@@ -114,10 +127,12 @@ export function planRows(kernels: readonly Kernel[], opts: Pick<CompareOptions, 
   const rows: Kernel[] = [];
   const baseOnly: boolean[] = [];
   const bases: (Kernel | undefined)[] = [];
-  const find = (k: Kernel): number => rows.findIndex((r) => sameKernel(r, k));
+  // Rows asked for keep their names (v4.19 and v4.18+937963 are two rows); a base is any row of the same kernel.
+  const byName = (k: Kernel): number => rows.findIndex((r) => r.name === k.name);
+  const bySame = (k: Kernel): number => (byName(k) >= 0 ? byName(k) : rows.findIndex((r) => sameKernel(r, k)));
   const asked = (k: Kernel): boolean => kernels.some((x) => sameKernel(x, k));
   const push = (k: Kernel, base: Kernel | undefined): void => {
-    if (find(k) >= 0) return;
+    if (byName(k) >= 0) return;
     rows.push(k);
     baseOnly.push(!asked(k));
     bases.push(base);
@@ -130,10 +145,10 @@ export function planRows(kernels: readonly Kernel[], opts: Pick<CompareOptions, 
   for (const k of kernels) {
     const b = opts.base ?? ownOf(k);
     const base = b && !sameKernel(b, k) ? b : undefined;
-    if (base && !asked(base)) push(base, undefined);
+    if (base && !asked(base) && bySame(base) < 0) push(base, undefined);
     push(k, base);
   }
-  return { kernels: rows, baseRow: bases.map((b) => (b ? find(b) : -1)), baseOnly };
+  return { kernels: rows, baseRow: bases.map((b) => (b ? bySame(b) : -1)), baseOnly };
 }
 
 export function compare(
@@ -161,6 +176,7 @@ export function compare(
         properties: run.properties.map((p) => p.name),
         verdict: r.verdict,
         complete,
+        searchComplete: r.complete,
         ...(why ? { stoppedBy: why } : {}),
         interrupted: run.result.budget === "interrupted" || probability?.budget === "interrupted",
         states: r.states,
@@ -172,7 +188,9 @@ export function compare(
     }),
   );
   return {
-    property: typeof properties === "string" ? properties : properties === undefined ? "" : [properties].flat().map((p) => p.name).join(","),
+    // The properties checked, over every scenario, comma-separated as check's JSON has them.
+    narrowed: properties !== undefined,
+    property: PROPERTIES.map((p) => p.name).filter((n) => props.some((ps) => ps.some((p) => p.name === n))).join(","),
     base: opts.base?.name ?? null,
     kernels: plan.kernels.map((k) => k.name),
     baseRow: plan.baseRow,
@@ -188,30 +206,34 @@ export function compare(
   };
 }
 
-type Measured = Pick<CompareCell, "drops" | "complete" | "probability">;
+type Measured = Pick<CompareCell, "drops" | "searchComplete" | "probability">;
 
-/** What changed from `base` to `cell`, per class. */
-function diff(base: Measured | undefined, cell: Measured): Pick<CompareCell, "fixed" | "remaining" | "new" | "worse" | "changes"> {
-  if (!base) return { fixed: [], remaining: [], new: [], worse: [], changes: [] };
+/** What changed from `base` to `cell`, per class. Fixed needs the cell's search
+ * complete, new the base's; worse and better both, and are judged on the
+ * probability when both cells have it, else on reachable states. */
+function diff(base: Measured | undefined, cell: Measured): Pick<CompareCell, "fixed" | "remaining" | "new" | "worse" | "changes" | "known"> {
+  if (!base) return { fixed: [], remaining: [], new: [], worse: [], changes: [], known: cell.searchComplete };
   const figures = (c: Measured, d: DropSummary): ClassFigures => {
     const p = c.probability?.complete ? c.probability.byClass[d.class] : undefined;
     return { states: d.states, shortest: d.shortest, ...(p !== undefined ? { probability: p } : {}) };
   };
   const key = (d: DropSummary): string => `${d.property}/${d.class}`;
+  const byP = Boolean(base.probability?.complete && cell.probability?.complete);
+  const by = byP ? "probability" : "states";
   const changes: ClassChange[] = [];
   for (const d of base.drops) {
     const mine = cell.drops.find((x) => key(x) === key(d));
     // A class the cell did not meet is fixed only if its search saw everything.
-    if (!mine && !cell.complete) continue;
+    if (!mine && !cell.searchComplete) continue;
     const was = figures(base, d);
     const now = mine ? figures(cell, mine) : null;
-    const both = base.complete && cell.complete && now !== null;
-    const up = both && (now.states > was.states || (now.probability ?? 0) > (was.probability ?? 0) + 1e-12);
-    const down = both && (now.states < was.states || (now.probability ?? 0) < (was.probability ?? 0) - 1e-12);
-    changes.push({ class: d.class, property: d.property, status: mine ? "remaining" : "fixed", base: was, now, worse: up, better: down && !up });
+    const both = base.searchComplete && cell.searchComplete && now !== null;
+    const delta = !both ? 0 : byP ? Math.abs(now.probability! - was.probability!) <= 1e-12 ? 0 : now.probability! - was.probability! : now.states - was.states;
+    changes.push({ class: d.class, property: d.property, status: mine ? "remaining" : "fixed", base: was, now, worse: delta > 0, better: delta < 0, by });
   }
   for (const d of cell.drops) {
-    if (!base.drops.some((x) => key(x) === key(d))) changes.push({ class: d.class, property: d.property, status: "new", base: null, now: figures(cell, d), worse: false, better: false });
+    if (base.drops.some((x) => key(x) === key(d))) continue;
+    changes.push({ class: d.class, property: d.property, status: base.searchComplete ? "new" : "unknown", base: null, now: figures(cell, d), worse: false, better: false, by });
   }
   const named = (f: (c: ClassChange) => boolean): string[] => changes.filter(f).map((c) => c.class);
   return {
@@ -220,6 +242,7 @@ function diff(base: Measured | undefined, cell: Measured): Pick<CompareCell, "fi
     new: named((c) => c.status === "new"),
     worse: named((c) => c.worse),
     changes,
+    known: base.searchComplete && cell.searchComplete,
   };
 }
 

@@ -4,7 +4,7 @@
  * and introduce, and for every new class a schedule that shows it on the
  * patched kernel and not, with the same choices, on the base.
  */
-import { compare, type CompareCell, type CompareOptions, type FailOn, failingCells } from "./compare.js";
+import { compare, type ClassChange, type CompareCell, type CompareOptions, type CompareResult, type FailOn, failingCells } from "./compare.js";
 import type { CheckRun } from "./check.js";
 import { differentialCounterexample, type DifferentialCounterexample } from "./differential.js";
 import { InputError, isInputError } from "./errors.js";
@@ -24,32 +24,44 @@ export interface ReviewScenario {
 export interface ReviewResult {
   readonly base: string;
   readonly patched: string;
+  /** Each patch reviewed; `file` as the user named it. */
   readonly patches: readonly { id: string; title: string; file?: string }[];
+  /** The comparison it rests on: row 0 the base, row 1 the patched kernel. */
+  readonly compare: CompareResult;
   readonly summary: string;
   readonly scenarios: ReviewScenario[];
   readonly probabilityModel?: string;
 }
 
-/** The newest release the patches apply to, in the order given. */
+/** The newest release the patches apply to, in the order given. A patch that
+ * fails to apply for another reason than its place (its apply threw) says so itself. */
 export function defaultBase(ids: readonly string[], patches: readonly Patch[]): string {
-  const why: string[] = [];
+  let newest: string | undefined;
   for (const r of [...RELEASES].reverse()) {
     try {
       resolveKernel([r.name, ...ids].join("+"), "--base", patches);
       return r.name;
     } catch (e) {
       if (!isInputError(e)) throw e;
-      why.push(e.message);
+      if (!e.message.startsWith("--base: ")) throw e;
+      newest ??= `on ${r.name}, ${e.message.slice("--base: ".length).replace(/^'[^']*' /, "it ")}`;
     }
   }
-  throw new InputError(`--base: the patches (${ids.join(", ")}) apply to no release: ${why.at(-1)!.replace(/^--base: /, "")}`);
+  throw new InputError(`patch: ${ids.join(", ")} ${ids.length === 1 ? "applies" : "apply"} to no release (${newest}): expected patches a release lacks, whose requirements it has`);
 }
 
 export function patchedKernel(base: Kernel, ids: readonly string[], patches: readonly Patch[]): Kernel {
   return resolveKernel([base.name, ...ids].join("+"), "--base", patches);
 }
 
-export function review(scenarios: readonly Scenario[], base: Kernel, patched: Kernel, patchList: readonly Patch[], opts: CompareOptions = {}): ReviewResult {
+export function review(
+  scenarios: readonly Scenario[],
+  base: Kernel,
+  patched: Kernel,
+  patchList: readonly Patch[],
+  opts: CompareOptions = {},
+  shown: (p: Patch) => string | undefined = (p) => p.file,
+): ReviewResult {
   // The patched kernel's own checks, so a differential search does not search it again.
   const runs: CheckRun[] = [];
   const cmp = compare(scenarios, [patched], undefined, { ...opts, base, onRun: (row, s, run) => void (row === 1 && (runs[s] = run)) });
@@ -70,8 +82,10 @@ export function review(scenarios: readonly Scenario[], base: Kernel, patched: Ke
     patched: patched.name,
     patches: ids.map((id) => {
       const p = patchList.find((q) => q.id === id)!;
-      return { id: p.id, title: p.title, ...(p.file !== undefined ? { file: p.file } : {}) };
+      const file = shown(p);
+      return { id: p.id, title: p.title, ...(file !== undefined ? { file } : {}) };
     }),
+    compare: cmp,
     summary: summarize(per),
     scenarios: per,
     ...(cmp.probabilityModel ? { probabilityModel: cmp.probabilityModel } : {}),
@@ -80,26 +94,31 @@ export function review(scenarios: readonly Scenario[], base: Kernel, patched: Ke
 
 /** "introduces reply-lost on nat-hooks-midway, dns-3-packets; fixes race3 on dns-3-packets; no other change". */
 export function summarize(per: readonly ReviewScenario[]): string {
-  const byClass = (pick: (c: CompareCell) => string[]): Map<string, string[]> => {
+  const byClass = (pick: (c: ClassChange) => boolean): Map<string, string[]> => {
     const m = new Map<string, string[]>();
-    for (const s of per) for (const cls of pick(s.patched)) m.set(cls, [...(m.get(cls) ?? []), s.scenario]);
+    for (const s of per) for (const c of s.patched.changes.filter(pick)) m.set(c.class, [...(m.get(c.class) ?? []), s.scenario]);
     return m;
   };
-  const say = (verb: string, m: Map<string, string[]>): string[] => [...m].map(([cls, where]) => `${verb} ${cls} on ${where.join(", ")}`);
+  const say = (verb: (cls: string) => string, m: Map<string, string[]>): string[] => [...m].map(([cls, where]) => `${verb(cls)} on ${where.join(", ")}`);
   const parts = [
-    ...say("introduces", byClass((c) => c.new)),
-    ...say("makes worse", byClass((c) => c.worse)),
-    ...say("fixes", byClass((c) => c.fixed)),
-    ...say("makes less likely or reachable", byClass((c) => c.changes.filter((x) => x.better).map((x) => x.class))),
+    ...say((c) => `introduces ${c}`, byClass((c) => c.status === "new")),
+    ...say((c) => `makes ${c} more likely`, byClass((c) => c.worse && c.by === "probability")),
+    ...say((c) => `leaves ${c} in more states`, byClass((c) => c.worse && c.by === "states")),
+    ...say((c) => `fixes ${c}`, byClass((c) => c.status === "fixed")),
+    ...say((c) => `makes ${c} less likely`, byClass((c) => c.better && c.by === "probability")),
+    ...say((c) => `leaves ${c} in fewer states`, byClass((c) => c.better && c.by === "states")),
+    ...say((c) => `shows ${c} (the base's search did not finish: new or not is not known)`, byClass((c) => c.status === "unknown")),
   ];
-  const unknown = per.filter((s) => !s.patched.complete || !s.base.complete).map((s) => s.scenario);
+  const unknown = per.filter((s) => !s.patched.searchComplete || !s.base.searchComplete).map((s) => s.scenario);
   if (unknown.length) parts.push(`incomplete on ${unknown.join(", ")}`);
-  const changed = per.filter((s) => s.patched.changes.some((c) => c.status !== "remaining" || c.worse || c.better));
-  if (parts.length === 0) return `no change on any of the ${per.length} scenario${per.length === 1 ? "" : "s"}`;
-  return [...parts, changed.length < per.length ? "no other change" : ""].filter(Boolean).join("; ");
+  const n = `${per.length} scenario${per.length === 1 ? "" : "s"}`;
+  if (parts.length === 0) return per.length === 1 ? "no change on the one scenario" : `no change on any of the ${n}`;
+  // "No other change" only when every search finished: an incomplete one may hide one.
+  const moved = per.filter((s) => s.patched.changes.some((c) => c.status !== "remaining" || c.worse || c.better));
+  return [...parts, unknown.length === 0 && moved.length < per.length ? "no other change" : ""].filter(Boolean).join("; ");
 }
 
 /** Whether the review fails a CI gate (see compare's --fail-on). */
 export function reviewFails(r: ReviewResult, on: FailOn): boolean {
-  return failingCells({ property: "", base: r.base, kernels: [r.base, r.patched], baseRow: [-1, 0], baseOnly: [true, false], scenarios: r.scenarios.map((s) => s.scenario), rows: [r.scenarios.map((s) => s.base), r.scenarios.map((s) => s.patched)] }, on).length > 0;
+  return failingCells(r.compare, on).length > 0;
 }

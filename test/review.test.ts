@@ -94,6 +94,46 @@ describe("review", () => {
     expect([none.code, none.err]).toEqual([2, expect.stringMatching(/^conntrack-mc: --base: 'v6\.12\+a4e6a1031e77' applies a4e6a1031e77 twice/)]);
     expect(cli("review", ORIGIN, "--base", "v9").err).toMatch(/^conntrack-mc: --base: unknown kernel variant 'v9'/);
     expect(cli("review", ORIGIN, "--fail-on", "some").code).toBe(2);
-    expect(cli("review", "nope.mjs").err).toMatch(/^conntrack-mc: --patch nope\.mjs|^conntrack-mc: .*nope\.mjs/);
+  });
+
+  it("a class the patched kernel shows while the base's search was cut is not called NEW, and the gate says incomplete (exit 3)", () => {
+    const r = cli("review", ORIGIN, "dns-3-packets", "--base", "v5.6", "--max-states", "600", "--fail-on", "new", "--json");
+    expect(r.code).toBe(3);
+    const cell = JSON.parse(r.out).scenarios[0].patched;
+    expect(cell.new).toEqual([]);
+    expect(cell.known).toBe(false);
+    expect(cell.changes.map((c: { class: string; status: string }) => [c.class, c.status])).toEqual([["reply-lost", "unknown"]]);
+    expect(JSON.parse(r.out).summary).not.toMatch(/introduces|no other change/);
+  });
+
+  it("a probability graph cut by a budget does not hide what the finished searches show", () => {
+    const r = cli("review", "1032812", "dns-3-packets", "--probability", "--max-states", "1000", "--json");
+    const j = JSON.parse(r.out);
+    expect(j.scenarios[0].patched.searchComplete).toBe(true);
+    expect(j.scenarios[0].patched.probability.value).toBeNull();
+    expect(j.scenarios[0].patched.fixed).toEqual(["race2"]);
+    expect(j.summary).toMatch(/^fixes race2 on dns-3-packets/);
+  });
+
+  it("worse is judged on the probability when there is one: 937963 leaves race2 in more states on dns-3-packets, not more likely", () => {
+    const states = cli("review", "937963", "dns-3-packets", "--fail-on", "worse", "--json");
+    const byStates = JSON.parse(states.out).scenarios[0].patched.changes.find((c: { class: string }) => c.class === "race2");
+    expect([byStates.by, byStates.worse, byStates.now.states > byStates.base.states]).toEqual(["states", true, true]);
+    expect(states.code).toBe(1);
+    const likely = cli("review", "937963", "dns-3-packets", "--fail-on", "worse", "--probability", "--json");
+    const byP = JSON.parse(likely.out).scenarios[0].patched.changes.find((c: { class: string }) => c.class === "race2");
+    expect(byP.by).toBe("probability");
+    expect(byP.worse).toBe(byP.now.probability > byP.base.probability + 1e-12);
+    expect(likely.code).toBe(byP.worse ? 1 : 0);
+  });
+
+  it("a scenario file, a patch on a patched base (--patch loads the base's), and errors that name the positional patch", () => {
+    const j = JSON.parse(cli("review", "examples/patches/merge-on-same-reply.mjs", "models/two-clients.yaml", "--json").out);
+    expect(j.scenarios[0].differential[0].against.kind).toBe("found");
+    const on = cli("review", "examples/patches/merge-on-same-reply.mjs", "two-clients", "--base", "v6.12+merge-on-same-origin", "--patch", ORIGIN);
+    expect(on.out).toMatch(/^base\s+v6\.12\+merge-on-same-origin = .* \+ merge-on-same-origin \(given with --base\)$/m);
+    expect(cli("review", "1032812", "1032812").err).toMatch(/^conntrack-mc: patch: '1032812' \(1032812\) is given twice/);
+    expect(cli("review", "1032812", "dns-a-aaaa", "dns-a-aaaa").err).toMatch(/^conntrack-mc: scenario: 'dns-a-aaaa' is given twice/);
+    expect(cli("review", "nope.mjs").err).toBe("conntrack-mc: patch nope.mjs: no such file\n");
   });
 });

@@ -33,6 +33,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const scenarios = positionals.map((arg) => loadScenario(arg, patches));
   const names = values.kernels !== undefined ? values.kernels.split(",").map((k) => k.trim()) : [...scenarios[0]!.kernels];
   if (names.some((n) => n === "")) throw new InputError(`--kernels: expected a comma-separated list of variants, got '${values.kernels}'`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new InputError(`--kernels: '${twice}' is given twice: expected each variant once`);
   const kernels = names.map((n) => resolveKernel(n, values.kernels !== undefined ? "--kernels" : `${scenarios[0]!.source}: kernels`, patches));
   if (values.base === "") throw new InputError("--base: expected a kernel variant such as v6.12, got ''");
   const base = values.base !== undefined ? resolveKernel(values.base, "--base", patches) : undefined;
@@ -101,6 +103,8 @@ export function changeLine(c: CompareCell): string {
   if (worse.length) parts.push(`WORSE ${worse.map(changeText).join(", ")}`);
   if (kept.length) parts.push(`keeps ${kept.map(changeText).join(", ")}`);
   if (of("new").length) parts.push(`NEW ${of("new").map((x) => x.class).join(", ")}`);
+  if (of("unknown").length) parts.push(`shows ${of("unknown").map((x) => x.class).join(", ")} (the base's search did not finish: new or not is not known)`);
+  if (!c.known) parts.push("a search did not finish: other changes not known");
   return parts.length ? parts.join("; ") : "no change";
 }
 
@@ -111,7 +115,7 @@ function cellLines(c: CompareCell): string[] {
       ? "holds"
       : `${c.verdict}${c.drops.length ? ": " + c.drops.map((d) => `${d.class} (${fmtInt(d.states)})`).join(", ") : ""}`;
   const lines = [head];
-  if (c.base !== null) lines.push(c.complete || c.changes.length ? changeLine(c) : "change: not known (incomplete)");
+  if (c.base !== null) lines.push(changeLine(c));
   const p = probabilityText(c);
   if (p) lines.push(p);
   lines.push(`conntrack -S: ${c.counters.length ? c.counters.map((x) => `${x.insert_failed}/${x.drop}/${x.clash_resolve}`).join(", ") : "(no finished run seen)"}`);
@@ -129,7 +133,7 @@ function kernelLines(r: CompareResult, k: number): string[] {
 }
 
 function propertyWords(r: CompareResult): string {
-  return r.property ? `property ${r.property.split(",").join(", ")}` : "every property each scenario supports (no-drop; all-replied with replies)";
+  return r.narrowed ? `property ${r.property.split(",").join(", ")}` : "every property each scenario supports (no-drop; all-replied with replies)";
 }
 
 function againstWords(r: CompareResult): string {

@@ -1,14 +1,13 @@
 /** `conntrack-mc review PATCH... [--base V] [scenario...]`: the reviewer's one command. */
 import { resolveScenario, builtinScenarioNames } from "../scenario/registry.js";
-import { InputError } from "../errors.js";
+import { InputError, isInputError } from "../errors.js";
 import type { CompareCell } from "../compare.js";
 import { defaultBase, patchedKernel, review, reviewFails, type ReviewResult } from "../review.js";
 import { PATCHES, describeKernel, resolveKernel } from "../kernel/variants.js";
 import type { Patch } from "../kernel/patch.js";
-import { loadPatchFile } from "../kernel/user-patch.js";
-import { shownPatchFile } from "../runtime/control.js";
+import { loadPatchFile, warnUnusedPatches } from "../kernel/user-patch.js";
 import { oneOf, parse } from "./args.js";
-import { SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { changeLine, compareExit, FAIL_ON, formatProbability } from "./compare-cmd.js";
 import { renderSteps } from "./check-cmd.js";
 import { differentialJson, renderAgainst } from "./trace-cmd.js";
@@ -17,13 +16,12 @@ import { explanationOf } from "../report/trace.js";
 import { bold, clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit } from "./output.js";
 
-export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>... [scenario...] [--base <release>] [--fail-on new|worse|any]
-         [--json | --markdown] [--probability] [--out FILE] ${SEARCH_USAGE.replace("[--patch FILE.mjs]... ", "")}`;
-
-const { patch: _patch, ...REVIEW_SEARCH_FLAGS } = SEARCH_FLAGS;
+export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>... [scenario...] [--base <variant>] [--fail-on new|worse|any]
+         [--json | --markdown] [--probability] [--out FILE] ${SEARCH_USAGE}
+         (--patch FILE loads a patch of your own for --base only: the positional patches are the ones reviewed)`;
 
 /** A patch argument: a module file, or a built-in patch's id or commit. */
-const isPatchFile = (arg: string): boolean => /\.(m?js|cjs|m?ts)$/.test(arg);
+const isPatchFile = (arg: string): boolean => /\.(m?js|cjs|m?ts|cts)$/.test(arg);
 const builtinPatch = (arg: string): Patch | undefined =>
   PATCHES.find((p) => p.id.toLowerCase() === arg.toLowerCase() || (arg.length >= 7 && p.commit.toLowerCase().startsWith(arg.toLowerCase())));
 
@@ -35,32 +33,54 @@ export async function reviewCommand(argv: string[]): Promise<number> {
     markdown: { type: "boolean" },
     probability: { type: "boolean" },
     out: { type: "string", short: "o" },
-    ...REVIEW_SEARCH_FLAGS,
+    ...SEARCH_FLAGS,
   }, REVIEW_USAGE);
   if (values.json && values.markdown) throw new InputError("--json, --markdown: expected at most one output format");
   const failOn = values["fail-on"] === undefined ? undefined : oneOf(values["fail-on"], "--fail-on", FAIL_ON, "new");
-  // Patches first (files load, built-ins by id), then the scenarios.
+  // --patch files are there for --base; the positional patches (files, or built-ins by id) are reviewed.
+  const loaded = await patchSet(values.patch);
+  // A reviewed file is a positional argument, not --patch: its load or apply errors say so.
+  const named = (e: unknown): unknown =>
+    isInputError(e) && e.message.startsWith("--patch ") && !(values.patch ?? []).some((f) => e.message.startsWith(`--patch ${f}`)) ? new InputError(e.message.replace(/^--patch /, "patch ")) : e;
   const user: Patch[] = [];
   const ids: string[] = [];
+  /** Each reviewed file as the user named it. */
+  const given = new Map<string, string>();
   const scenarioArgs: string[] = [];
   for (const arg of positionals) {
+    let id: string;
     if (isPatchFile(arg)) {
-      const p = await loadPatchFile(arg);
-      if (user.some((q) => q.id.toLowerCase() === p.id.toLowerCase())) throw new InputError(`patch ${arg}: id '${p.id}' is given twice`);
+      const p = await loadPatchFile(arg).catch((e: unknown) => {
+        throw named(e);
+      });
+      if (loaded.some((q) => q.id.toLowerCase() === p.id.toLowerCase())) throw new InputError(`patch ${arg}: id '${p.id}' is also a built-in patch or a --patch file's: expected each patch once`);
       user.push(p);
-      ids.push(p.id);
-    } else if (builtinPatch(arg)) ids.push(builtinPatch(arg)!.id);
-    else scenarioArgs.push(arg);
+      given.set(p.id, arg);
+      id = p.id;
+    } else if (builtinPatch(arg)) id = builtinPatch(arg)!.id;
+    else {
+      if (scenarioArgs.includes(arg)) throw new InputError(`scenario: '${arg}' is given twice: expected each scenario once`);
+      scenarioArgs.push(arg);
+      continue;
+    }
+    if (ids.some((x) => x.toLowerCase() === id.toLowerCase())) throw new InputError(`patch: '${arg}' (${id}) is given twice: expected each patch once`);
+    ids.push(id);
   }
   if (ids.length === 0) throw new InputError("patch: expected one or more patches to review (a .mjs file, or a built-in patch id such as 1032812)", { usage: REVIEW_USAGE });
-  const patches = [...PATCHES, ...user];
+  const patches = [...loaded, ...user];
   if (values.base === "") throw new InputError("--base: expected a kernel variant such as v6.12, got ''");
-  const base = resolveKernel(values.base ?? defaultBase(ids, patches), "--base", patches);
-  const patched = patchedKernel(base, ids, patches);
+  let base, patched;
+  try {
+    base = resolveKernel(values.base ?? defaultBase(ids, patches), "--base", patches);
+    patched = patchedKernel(base, ids, patches);
+  } catch (e) {
+    throw named(e);
+  }
+  warnUnusedPatches(loaded.filter((p) => !PATCHES.includes(p)), [base]);
   const scenarios = (scenarioArgs.length ? scenarioArgs : builtinScenarioNames()).map((a) => resolveScenario(a));
   const settings = searchSettings(values);
   checkOutName(values.out, "--out");
-  const result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false });
+  const result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false, patches }, (p) => given.get(p.id));
   clearProgress();
   const baseWhy = values.base !== undefined ? "given with --base" : "the newest release the patches apply to";
   const text = values.json
@@ -69,30 +89,26 @@ export async function reviewCommand(argv: string[]): Promise<number> {
       ? renderReviewMarkdown(result, describeKernel(base), baseWhy)
       : renderReview(result, describeKernel(base), baseWhy);
   emit(text, values.out, "--out");
-  const cells = result.scenarios.flatMap((s) => [s.base, s.patched]);
-  return compareExit(
-    { property: "", base: result.base, kernels: [result.base, result.patched], baseRow: [-1, 0], baseOnly: [true, false], scenarios: result.scenarios.map((s) => s.scenario), rows: [cells.filter((_, i) => i % 2 === 0), cells.filter((_, i) => i % 2 === 1)] },
-    failOn,
-  );
+  return compareExit(result.compare, failOn);
 }
 
 function verdictText(c: CompareCell): string {
   if (c.verdict === "holds") return "holds";
   const classes = c.drops.map((d) => `${d.class} (${fmtInt(d.states)})`).join(", ");
-  const p = c.probability?.value;
-  return `${c.verdict}${classes ? `: ${classes}` : ""}${p !== undefined && p !== null ? `, P ${formatProbability(p)}` : ""}`;
+  const p = c.probability ? (c.probability.value === null ? ", P not computed" : `, P ${formatProbability(c.probability.value)}`) : "";
+  return `${c.verdict}${classes ? `: ${classes}` : ""}${p}`;
 }
 
 /** What the patches changed in a cell; a class kept with the same figures is no change (the verdict columns show it). */
 function changeOf(c: CompareCell): string {
-  if (!c.complete && c.changes.length === 0) return `not known: ${c.stoppedBy ?? "a budget"} stopped the search`;
+  if (!c.searchComplete && c.changes.length === 0) return `not known: ${c.stoppedBy ?? "a budget"} stopped the search`;
   const moved = (x: CompareCell["changes"][number]): boolean =>
     x.status !== "remaining" || !x.base || !x.now || x.base.states !== x.now.states || x.base.shortest !== x.now.shortest || x.base.probability !== x.now.probability;
   return changeLine({ ...c, changes: c.changes.filter(moved) });
 }
 
 function patchLines(r: ReviewResult): string[] {
-  return r.patches.map((p, i) => `${i === 0 ? "patch    " : "         "} ${bold(p.id)}${p.file ? ` (${shownPatchFile(p.file)})` : ""}: ${p.title}`);
+  return r.patches.map((p, i) => `${i === 0 ? "patch    " : "         "} ${bold(p.id)}${p.file ? ` (${p.file})` : ""}: ${p.title}`);
 }
 
 export function renderReview(r: ReviewResult, baseParts: string, baseWhy: string): string {
@@ -145,15 +161,12 @@ function reviewJson(r: ReviewResult, baseParts: string, failOn: (typeof FAIL_ON)
     failOn: failOn ?? null,
     fails: failOn ? reviewFails(r, failOn) : null,
     ...(r.probabilityModel ? { probabilityModel: r.probabilityModel } : {}),
-    scenarios: r.scenarios.map((s) => {
-      const sc = resolveScenario(s.scenario);
-      return {
-        scenario: s.scenario,
-        base: s.base,
-        patched: s.patched,
-        differential: s.differential.map((d) => differentialJson(sc, d.aRun.kernel, d.models.b.ctx.k, d)),
-      };
-    }),
+    scenarios: r.scenarios.map((s) => ({
+      scenario: s.scenario,
+      base: s.base,
+      patched: s.patched,
+      differential: s.differential.map((d) => differentialJson(d.aRun.scenario, d.aRun.kernel, d.models.b.ctx.k, d)),
+    })),
   };
 }
 

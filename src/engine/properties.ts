@@ -57,3 +57,37 @@ export class PropertySet<S> {
 
 /** The key a class is counted under: its property and its name. */
 export const classKey = (property: string, name: string): string => `${property}\u0000${name}`;
+
+/** A class as a search counts it. */
+export interface CountedClass {
+  readonly property: string;
+  readonly name: string;
+  states: number;
+  first: number;
+  depth: number;
+}
+
+/** Counts the classes the states of a search show: `at(index, depth)` names the
+ * state, then `note` (the callback PropertySet.onState/onTerminal takes) counts. */
+export class ClassCounter {
+  readonly classes = new Map<string, CountedClass>();
+  /** When the first class was found (performance.now()), if one was. */
+  firstAt: number | undefined;
+  private index = 0;
+  private depth = 0;
+
+  at(index: number, depth: number): void {
+    this.index = index;
+    this.depth = depth;
+  }
+
+  readonly note = (property: string, name: string): void => {
+    const key = classKey(property, name);
+    const c = this.classes.get(key);
+    if (c) c.states++;
+    else {
+      if (this.classes.size === 0) this.firstAt = performance.now();
+      this.classes.set(key, { property, name, states: 1, first: this.index, depth: this.depth });
+    }
+  };
+}

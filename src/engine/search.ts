@@ -10,7 +10,7 @@ import { getHeapStatistics } from "node:v8";
 import { reportExplored, setDeadline, setMemoryBound, stopRequested } from "../runtime/control.js";
 import { boundOf, MemoryWatch } from "../runtime/memory.js";
 import type { Action, InPlace, Model } from "./model.js";
-import { classKey, PropertySet, type Properties } from "./properties.js";
+import { ClassCounter, PropertySet, type Properties } from "./properties.js";
 import { collisionProbability, fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
 import { GrowableUint8, GrowableUint32 } from "./growable.js";
@@ -166,7 +166,6 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
   const rawWords = new Int32Array(model.encodedWords);
   let rawLen = 0;
   const fp = new Uint32Array(2);
-  const classes = new Map<string, ViolationClass>();
   const canonicalize = reduce.symmetry && model.inPlace?.canonicalize;
   const packed = model.inPlace ? new PackedFrontier(model, model.inPlace, order) : undefined;
   const frontier: Frontier<S> = packed ?? new ObjectFrontier(order, (s, a) => model.next(s, a));
@@ -178,20 +177,9 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
   let budget: Budget | undefined;
   let heapFull = false;
   let lastProgress = started;
-  let firstViolation: number | undefined;
 
-  let noteIndex = 0;
-  let noteDepth = 0;
-  /** Counts a class shown by the state numbered `noteIndex`, at `noteDepth`. */
-  const note = (prop: string, name: string): void => {
-    const key = classKey(prop, name);
-    const c = classes.get(key);
-    if (c) c.states++;
-    else {
-      if (classes.size === 0) firstViolation = performance.now();
-      classes.set(key, { property: prop, name, states: 1, first: noteIndex, depth: noteDepth });
-    }
-  };
+  const counter = new ClassCounter();
+  const classes = counter.classes;
   /** Adds `raw` if new; returns true when it was. */
   const add = (raw: S, from: number, viaIndex: number, depth: number): boolean => {
     // raw's own encoding goes to `rawWords` (the frontier undoes the step with
@@ -226,9 +214,8 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
     frontier.push(s, key, len, at, depth);
     if (depth > maxDepth) maxDepth = depth;
     opts.visit?.(s, at, depth);
-    noteIndex = at;
-    noteDepth = depth;
-    property.onState(s, note);
+    counter.at(at, depth);
+    property.onState(s, counter.note);
     return true;
   };
   const links = (): number => parent.bytes + via.bytes + (sweep ? tags.bytes : 0);
@@ -290,9 +277,8 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
       const acts: readonly Action[] = expand(model, s, reduce);
       if (acts.length === 0) {
         terminal++;
-        noteIndex = index;
-        noteDepth = depth;
-        property.onTerminal(s, note);
+        counter.at(index, depth);
+        property.onTerminal(s, counter.note);
         continue;
       }
       for (let k = 0; k < acts.length; k++) {
@@ -331,7 +317,7 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
     terminalStates: terminal,
     seconds,
     statesPerSecond: seconds > 0 ? parent.length / seconds : parent.length,
-    verdictSeconds: firstViolation !== undefined ? (firstViolation - started) / 1000 : seconds,
+    verdictSeconds: counter.firstAt !== undefined ? (counter.firstAt - started) / 1000 : seconds,
     collisionProbability: collisionProbability(parent.length),
     heapFull,
     memoryBound: bound,

@@ -10,7 +10,7 @@
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import { attachControl } from "../runtime/control.js";
 import type { Action, InPlace, Model, Property } from "./model.js";
-import { classKey, PropertySet } from "./properties.js";
+import { ClassCounter, PropertySet } from "./properties.js";
 import { fingerprint } from "./fingerprint.js";
 import { TableTooLargeError } from "./fptable.js";
 import { GrowableInt32, GrowableUint8, GrowableUint32 } from "./growable.js";
@@ -95,7 +95,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: PropertySet<S>): 
   const base = ip.scratch();
   const work = ip.scratch();
   const check = ip.scratch();
-  const classes = new Map<string, { property: string; name: string; states: number; first: number; depth: number }>();
+  const counter = new ClassCounter();
   // Frontier records: [number, len, words..].
   let current = new GrowableInt32(1024);
   let next = new GrowableInt32(1024);
@@ -110,22 +110,8 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: PropertySet<S>): 
   let cut = false;
   let transitions = 0;
   let terminal = 0;
-  /** When this worker first saw a violation (ms since the epoch). */
-  let firstViolation: number | undefined;
   let maxDepth = 0;
 
-  let noteIndex = 0;
-  let noteDepth = 0;
-  /** Counts a class shown by the state numbered `noteIndex`, at `noteDepth`. */
-  const note = (prop: string, name: string): void => {
-    const key = classKey(prop, name);
-    const c = classes.get(key);
-    if (c) c.states++;
-    else {
-      if (classes.size === 0) firstViolation = performance.timeOrigin + performance.now();
-      classes.set(key, { property: prop, name, states: 1, first: noteIndex, depth: noteDepth });
-    }
-  };
   const publish = (): void => {
     Atomics.store(ctl, slot(me, W_STATES), parent.length);
     Atomics.store(ctl, slot(me, W_TRANSITIONS), Math.min(transitions, 0x7fffffff));
@@ -160,9 +146,8 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: PropertySet<S>): 
     if (depth > maxDepth) maxDepth = depth;
     // The sender marked states that break the invariant: only those are decoded again.
     if (bad) {
-      noteIndex = index;
-      noteDepth = depth;
-      property.onState(ip.decode(w, off, len, check), note);
+      counter.at(index, depth);
+      property.onState(ip.decode(w, off, len, check), counter.note);
     }
     if ((parent.length & 1023) === 0) {
       publish();
@@ -303,9 +288,8 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: PropertySet<S>): 
       const acts: readonly Action[] = expand(model, s, init.reduce);
       if (acts.length === 0) {
         terminal++;
-        noteIndex = index;
-        noteDepth = depth;
-        property.onTerminal(s, note);
+        counter.at(index, depth);
+        property.onTerminal(s, counter.note);
         continue;
       }
       for (let j = 0; j < acts.length; j++) {
@@ -359,9 +343,10 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: PropertySet<S>): 
     transitions,
     terminal,
     maxDepth,
-    classes: [...classes.values()] satisfies WorkerClass[],
+    classes: [...counter.classes.values()] satisfies WorkerClass[],
     cut,
-    ...(firstViolation !== undefined ? { firstViolation } : {}),
+    // In ms since the epoch, so the coordinator can compare workers' clocks.
+    ...(counter.firstAt !== undefined ? { firstViolation: performance.timeOrigin + counter.firstAt } : {}),
     slots: all ? all.table.slotArray() : new Uint32Array(0),
     size: all ? all.table.size : 0,
     tags: sweep ? tags.trimmed() : new Uint8Array(0),
