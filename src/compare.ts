@@ -84,7 +84,7 @@ export interface CompareCell {
   readonly new: string[];
   /** Remaining classes that got more likely (or, without probabilities, more reachable). */
   readonly worse: string[];
-  /** Both this cell's search and its base's finished, so every change is known. */
+  /** Both this cell's search and its base's finished (and, with --probability, both graphs), so every change is known. */
   readonly known: boolean;
   readonly changes: ClassChange[];
   /** Every distinct set of counter totals a finished run can leave. */
@@ -218,8 +218,11 @@ function diff(base: Measured | undefined, cell: Measured): Pick<CompareCell, "fi
     return { states: d.states, shortest: d.shortest, ...(p !== undefined ? { probability: p } : {}) };
   };
   const key = (d: DropSummary): string => `${d.property}/${d.class}`;
+  // Asked for probabilities: judged on them, and not at all when a graph was cut.
+  const withP = base.probability !== undefined || cell.probability !== undefined;
   const byP = Boolean(base.probability?.complete && cell.probability?.complete);
-  const by = byP ? "probability" : "states";
+  const judged = !withP || byP;
+  const by = withP ? "probability" : "states";
   const changes: ClassChange[] = [];
   for (const d of base.drops) {
     const mine = cell.drops.find((x) => key(x) === key(d));
@@ -227,7 +230,7 @@ function diff(base: Measured | undefined, cell: Measured): Pick<CompareCell, "fi
     if (!mine && !cell.searchComplete) continue;
     const was = figures(base, d);
     const now = mine ? figures(cell, mine) : null;
-    const both = base.searchComplete && cell.searchComplete && now !== null;
+    const both = base.searchComplete && cell.searchComplete && judged && now !== null;
     const delta = !both ? 0 : byP ? Math.abs(now.probability! - was.probability!) <= 1e-12 ? 0 : now.probability! - was.probability! : now.states - was.states;
     changes.push({ class: d.class, property: d.property, status: mine ? "remaining" : "fixed", base: was, now, worse: delta > 0, better: delta < 0, by });
   }
@@ -242,7 +245,7 @@ function diff(base: Measured | undefined, cell: Measured): Pick<CompareCell, "fi
     new: named((c) => c.status === "new"),
     worse: named((c) => c.worse),
     changes,
-    known: base.searchComplete && cell.searchComplete,
+    known: base.searchComplete && cell.searchComplete && judged,
   };
 }
 

@@ -1,6 +1,9 @@
 /** `review`: a patch against its own base, every scenario, every property, a verdict CI can gate on. */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { builtinScenarioNames } from "../src/scenario/registry.js";
 import { loadPatchFile } from "../src/kernel/user-patch.js";
 import { PATCHES, resolveKernel } from "../src/kernel/variants.js";
@@ -134,6 +137,34 @@ describe("review", () => {
     expect(on.out).toMatch(/^base\s+v6\.12\+merge-on-same-origin = .* \+ merge-on-same-origin \(given with --base\)$/m);
     expect(cli("review", "1032812", "1032812").err).toMatch(/^conntrack-mc: patch: '1032812' \(1032812\) is given twice/);
     expect(cli("review", "1032812", "dns-a-aaaa", "dns-a-aaaa").err).toMatch(/^conntrack-mc: scenario: 'dns-a-aaaa' is given twice/);
+    expect(cli("review", "1032812", "two-clients", "models/two-clients.yaml").err).toMatch(/^conntrack-mc: scenario: 'two-clients' is given twice \(models\/two-clients\.yaml\)/);
+    expect(cli("compare", "no-nat", "no-nat").code).toBe(2);
     expect(cli("review", "nope.mjs").err).toBe("conntrack-mc: patch nope.mjs: no such file\n");
+  });
+
+  it("--out may not name an input of the run; with --probability a cut graph leaves worse unjudged (exit 3, not a state-count failure)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ctmc-review-"));
+    const patch = join(dir, "same.mjs");
+    copyFileSync(NOOP, patch);
+    const before = readFileSync(patch, "utf8");
+    const r = cli("review", patch, "dns-a-aaaa", "--out", patch);
+    expect([r.code, r.err]).toEqual([2, `conntrack-mc: --out ${patch}: it is an input of this run (${patch}): expected another file for the output\n`]);
+    expect(readFileSync(patch, "utf8")).toBe(before);
+    const cut = cli("compare", "dns-3-packets", "--kernels", "v4.19", "--probability", "--max-states", "3400", "--fail-on", "worse", "--json");
+    const j = JSON.parse(cut.out);
+    const cell = j.rows[j.kernels.indexOf("v4.19")][0];
+    expect(cell.searchComplete).toBe(true);
+    expect(cell.known).toBe(false);
+    expect(cell.worse).toEqual([]);
+    expect(cut.code).toBe(3);
+  });
+
+  it("a hook's run-time error names the positional patch as given, not --patch", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ctmc-review-"));
+    const patch = join(dir, "throws.mjs");
+    writeFileSync(patch, 'export default { id: "throws", title: "t", requires: ["71d8c47fc653"], apply: () => ({ clashMergeable: () => { throw new Error("boom"); } }) };\n');
+    const r = cli("review", patch, "dns-a-aaaa");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^conntrack-mc: patch ${patch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: clashMergeable threw: boom`));
   });
 });

@@ -5,9 +5,10 @@ import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
 import { warnUnusedPatches } from "../kernel/user-patch.js";
 import { oneOf, parse } from "./args.js";
+import type { Scenario } from "../scenario/scenario.js";
 import { loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { clearProgress, fmtInt, table } from "./format.js";
-import { checkOutName, emit } from "./output.js";
+import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 
 export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--base V] [--fail-on new|worse|any]
          [--json | --markdown] [--probability] [--property no-drop,all-replied] [--out FILE] ${SEARCH_USAGE}`;
@@ -31,6 +32,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   if (values.json && values.markdown) throw new InputError("--json, --markdown: expected at most one output format");
   const patches = await patchSet(values.patch);
   const scenarios = positionals.map((arg) => loadScenario(arg, patches));
+  uniqueScenarios(scenarios);
   const names = values.kernels !== undefined ? values.kernels.split(",").map((k) => k.trim()) : [...scenarios[0]!.kernels];
   if (names.some((n) => n === "")) throw new InputError(`--kernels: expected a comma-separated list of variants, got '${values.kernels}'`);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -41,6 +43,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   warnUnusedPatches(patches, base ? [...kernels, base] : kernels);
   const settings = searchSettings(values);
   checkOutName(values.out, "--out");
+  refuseInputAsOutput(values.out, "--out", [...positionals, ...(values.patch ?? [])]);
   const result = compare(scenarios, kernels, values.property, {
     ...settings.options,
     probability: values.probability ?? false,
@@ -55,6 +58,16 @@ export async function compareCommand(argv: string[]): Promise<number> {
       : renderText(result);
   emit(text, values.out, "--out");
   return compareExit(result, failOn);
+}
+
+/** Cells are keyed by scenario name (in JSON too): two scenarios of one name, or one given twice, are refused. */
+export function uniqueScenarios(scenarios: readonly Scenario[]): void {
+  scenarios.forEach((sc, i) => {
+    const other = scenarios.slice(0, i).find((o) => o.name === sc.name);
+    if (other) {
+      throw new InputError(`scenario: '${sc.name}' is given twice${other.source === sc.source ? ` (${sc.source})` : ` (${other.source} and ${sc.source})`}: expected each scenario once, under its own name`);
+    }
+  });
 }
 
 /** A signal's code; then 1 when --fail-on finds a failing cell (a class found is final, even in a cut search); then 3 when a cell is incomplete; else 0. */
@@ -104,7 +117,7 @@ export function changeLine(c: CompareCell): string {
   if (kept.length) parts.push(`keeps ${kept.map(changeText).join(", ")}`);
   if (of("new").length) parts.push(`NEW ${of("new").map((x) => x.class).join(", ")}`);
   if (of("unknown").length) parts.push(`shows ${of("unknown").map((x) => x.class).join(", ")} (the base's search did not finish: new or not is not known)`);
-  if (!c.known) parts.push("a search did not finish: other changes not known");
+  if (!c.known) parts.push("a search or probability graph did not finish: other changes not known");
   return parts.length ? parts.join("; ") : "no change";
 }
 

@@ -44,7 +44,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { getSystemErrorMap } from "node:util";
-import { InputError } from "../errors.js";
+import { InputError, isInputError } from "../errors.js";
 
 const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_NOCTTY, O_RDONLY, W_OK } = constants;
 
@@ -52,6 +52,26 @@ const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_NOCTTY, O_RDONLY, W_OK 
 export function checkOutName(out: string | undefined, flag: "--out" | "--results"): void {
   if (out === "") throw new InputError(`${flag}: expected a file name, got ''`);
   if (out !== undefined && out !== "-" && /\/$/.test(out)) throw new InputError(`${flag} ${out}: expected a file name, got a folder path (ends with '/')`);
+}
+
+/** Refuses an output file that is one of the run's inputs (a scenario, a patch): writing it would destroy what was read. */
+export function refuseInputAsOutput(out: string | undefined, flag: "--out" | "--results", inputs: readonly string[]): void {
+  if (out === undefined || out === "-") return;
+  let o;
+  try {
+    o = statSync(out);
+  } catch {
+    return; // a file that does not exist yet is no input
+  }
+  if (!o.isFile()) return;
+  for (const input of inputs) {
+    try {
+      const i = statSync(input);
+      if (i.dev === o.dev && i.ino === o.ino) throw new InputError(`${flag} ${out}: it is an input of this run (${input}): expected another file for the output`);
+    } catch (e) {
+      if (isInputError(e)) throw e;
+    }
+  }
 }
 
 /** Writes `text` to stdout (`out` undefined or `-`) or to `out`; `flag` names the option in errors. */

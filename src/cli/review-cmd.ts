@@ -8,13 +8,13 @@ import type { Patch } from "../kernel/patch.js";
 import { loadPatchFile, warnUnusedPatches } from "../kernel/user-patch.js";
 import { oneOf, parse } from "./args.js";
 import { patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
-import { changeLine, compareExit, FAIL_ON, formatProbability } from "./compare-cmd.js";
+import { changeLine, compareExit, FAIL_ON, formatProbability, uniqueScenarios } from "./compare-cmd.js";
 import { renderSteps } from "./check-cmd.js";
 import { differentialJson, renderAgainst } from "./trace-cmd.js";
 import type { DifferentialCounterexample } from "../differential.js";
 import { explanationOf } from "../report/trace.js";
 import { bold, clearProgress, fmtInt, table } from "./format.js";
-import { checkOutName, emit } from "./output.js";
+import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 
 export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>... [scenario...] [--base <variant>] [--fail-on new|worse|any]
          [--json | --markdown] [--probability] [--out FILE] ${SEARCH_USAGE}
@@ -59,7 +59,6 @@ export async function reviewCommand(argv: string[]): Promise<number> {
       id = p.id;
     } else if (builtinPatch(arg)) id = builtinPatch(arg)!.id;
     else {
-      if (scenarioArgs.includes(arg)) throw new InputError(`scenario: '${arg}' is given twice: expected each scenario once`);
       scenarioArgs.push(arg);
       continue;
     }
@@ -78,9 +77,16 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   }
   warnUnusedPatches(loaded.filter((p) => !PATCHES.includes(p)), [base]);
   const scenarios = (scenarioArgs.length ? scenarioArgs : builtinScenarioNames()).map((a) => resolveScenario(a));
+  uniqueScenarios(scenarios);
   const settings = searchSettings(values);
   checkOutName(values.out, "--out");
-  const result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false, patches }, (p) => given.get(p.id));
+  refuseInputAsOutput(values.out, "--out", [...positionals, ...(values.patch ?? [])]);
+  let result;
+  try {
+    result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false, patches }, (p) => given.get(p.id));
+  } catch (e) {
+    throw named(e);
+  }
   clearProgress();
   const baseWhy = values.base !== undefined ? "given with --base" : "the newest release the patches apply to";
   const text = values.json
@@ -93,10 +99,11 @@ export async function reviewCommand(argv: string[]): Promise<number> {
 }
 
 function verdictText(c: CompareCell): string {
+  const cut = c.searchComplete ? "" : " (incomplete)";
   if (c.verdict === "holds") return "holds";
   const classes = c.drops.map((d) => `${d.class} (${fmtInt(d.states)})`).join(", ");
   const p = c.probability ? (c.probability.value === null ? ", P not computed" : `, P ${formatProbability(c.probability.value)}`) : "";
-  return `${c.verdict}${classes ? `: ${classes}` : ""}${p}`;
+  return `${c.verdict}${classes ? `: ${classes}` : ""}${cut}${p}`;
 }
 
 /** What the patches changed in a cell; a class kept with the same figures is no change (the verdict columns show it). */

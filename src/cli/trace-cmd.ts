@@ -16,7 +16,7 @@ import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, parse } from "./args.js";
 import { loadScenario, patchSet, runOneCheck, searchSettings, SEARCH_FLAGS, SEARCH_USAGE, workersFlag, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
 import { clearProgress, fmtInt } from "./format.js";
-import { checkOutName, emit } from "./output.js";
+import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
          [--format text|mermaid|itf|json] [--out FILE] [--property no-drop,all-replied] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
@@ -40,6 +40,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, FLAGS, TRACE_USAGE);
   const format = oneOf(values.format, "--format", FORMATS, "text");
   checkOutName(values.out, "--out");
+  refuseInputAsOutput(values.out, "--out", [...positionals, ...(values.patch ?? [])]);
   if (values.against !== undefined) return againstCommand(positionals, values, format);
   const run = await runOneCheck(positionals, values, TRACE_USAGE);
   const { scenario: sc, kernel } = run;
