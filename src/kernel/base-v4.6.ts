@@ -8,6 +8,11 @@ import { IPS } from "./conn.js";
 import type { KernelBehaviour, PortRange } from "./kernel.js";
 import type { KState } from "./state.js";
 import { tuple, type Tuple } from "./tuple.js";
+import { init_conntrack, nf_conntrack_find_get } from "./steps/resolve_normal_ct.js";
+import { nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./steps/nf_nat_core.js";
+import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
+import { reply } from "./steps/reply.js";
+import { nf_ct_delete } from "./steps/nf_ct_delete.js";
 
 /** nf_nat_l4proto_unique_tuple for a source manip. */
 function l4protoUniqueTuple(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean): number {
@@ -28,6 +33,14 @@ function l4protoUniqueTuple(st: KState, t: Tuple, range: PortRange | undefined, 
 }
 
 export const baseV46: KernelBehaviour = {
+  __nf_conntrack_find_get: nf_conntrack_find_get,
+  init_conntrack,
+  nf_nat_setup_info,
+  nf_nat_used_tuple,
+  nf_conntrack_tuple_taken,
+  __nf_conntrack_confirm: nf_conntrack_confirm,
+  nf_conntrack_in_reply: reply,
+  nf_ct_delete,
   takenBy: () => true,
   uniqueSourcePort: l4protoUniqueTuple,
   resolveClash: () => ({ kind: "drop" }),

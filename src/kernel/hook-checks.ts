@@ -227,7 +227,19 @@ const counters: Guard = (hook) => {
   };
 };
 
+/** What a step returns: its note for traces, one line. */
+const note = (r: unknown): unknown => (typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r) ? r : returned(r, "a string of one line (what the step did, for traces; may be empty)"));
+const step = stateful(1, note);
+
 export const GUARDS: Record<string, Guard> = {
+  __nf_conntrack_find_get: step,
+  init_conntrack: step,
+  nf_nat_setup_info: step,
+  __nf_conntrack_confirm: step,
+  nf_conntrack_in_reply: step,
+  nf_ct_delete: step,
+  nf_nat_used_tuple: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
+  nf_conntrack_tuple_taken: stateful(1, (r, st) => (int(r, -1, st.pkts.length - 1) ? r : returned(r, `an entry index (0 to ${st.pkts.length - 1}) or -1 for free`))),
   takenBy: predicate2,
   clashMergeable: predicate2,
   clashWinnerUsable: predicate1,

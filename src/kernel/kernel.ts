@@ -29,7 +29,36 @@ export interface Ctx {
   readonly explain: boolean;
 }
 
+/** Which manip nf_nat_setup_info sets up: S3 the destination (DNAT or its null
+ * binding), S4 the source (MASQUERADE or its null binding). */
+export type Manip = "DST" | "SRC";
+
+/**
+ * Every kernel function the model runs, under its kernel name, and the points
+ * inside them where versions differ. The base (v4.6) defines all; a patch
+ * overrides some, by wrapping or replacing the function the real patch changed.
+ * Steps return their note for traces (empty when `ctx.explain` is false).
+ */
 export interface KernelBehaviour {
+  /** S1, from resolve_normal_ct: a confirmed entry holding packet `p`'s tuple, either direction (a hit accepts the packet). */
+  __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string;
+  /** S2: a private, unconfirmed entry for packet `p`: ORIGINAL its tuple, REPLY the inverse. */
+  init_conntrack(ctx: Ctx, st: KState, p: number): string;
+  /** S3 (DST) and S4 (SRC). `choice` is the step's choice: the DNAT endpoint, or the --random-fully offset. */
+  nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): string;
+  /** Would `t` (ORIGINAL direction) give packet `self`'s entry a REPLY tuple another entry holds? */
+  nf_nat_used_tuple(ctx: Ctx, st: KState, self: number, t: Tuple): boolean;
+  /** The lockless walk of `reply`'s bucket: the holder that counts (see takenBy), or -1. */
+  nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ignored: number): number;
+  /** S5: link packet `p`'s entry, or on a clash let nf_ct_resolve_clash (resolveClash) decide. */
+  __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string;
+  /** The answer to packet `p`'s query, in one step: resolve_normal_ct's lookup of the tuple the
+   * endpoint answered to, the tracker (nf_conntrack_udp_packet: udpReply), nf_nat_packet back. */
+  nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): string;
+  /** `conntrack -D` of entry `id`, in its two parts: set DYING, then unlink under the bucket locks. */
+  nf_ct_delete(ctx: Ctx, st: KState, id: number): string;
+
+  // The points inside those functions where the releases differ.
   /** nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that
    * NAT wants for `self`? (called only when a tuple of `other` equals it) */
   takenBy(self: Conn, other: Conn): boolean;

@@ -9,11 +9,10 @@ import type { Scenario } from "../scenario/scenario.js";
 import type { Ctx, Kernel } from "./kernel.js";
 import { cloneState, initialState, Pc, Reply, type KState } from "./state.js";
 import { progressMeasure, stateCodec } from "./packed.js";
-import { init_conntrack, nf_conntrack_find_get, raw_notrack } from "./steps/resolve_normal_ct.js";
-import { dnatChoices, nf_nat_setup_info_dst, nf_nat_setup_info_src, snatChoices } from "./steps/nf_nat_core.js";
-import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
-import { reply } from "./steps/reply.js";
-import { deleteStep, nf_ct_delete } from "./steps/nf_ct_delete.js";
+import { raw_notrack } from "./steps/resolve_normal_ct.js";
+import { dnatChoices, snatChoices } from "./steps/nf_nat_core.js";
+import { deleteStep } from "./steps/nf_ct_delete.js";
+import { baseV46 } from "./base-v4.6.js";
 import { canonicalizer, symmetric } from "./symmetry.js";
 
 /** The kernel function each step models, by Pc (a table: this is on the hot path). */
@@ -111,23 +110,24 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   };
 
   // A plain switch, not ts-pattern: this runs for every transition of the search.
+  // Every step is the kernel's own function (k.<kernel name>), which patches may override.
   const step = (ctx: Ctx, st: KState, a: Action): string => {
-    if (a.actor === deleter) return nf_ct_delete(ctx, st, move(st, a).packet);
+    if (a.actor === deleter) return k.nf_ct_delete(ctx, st, move(st, a).packet);
     const p = packetOf(st, a);
     if (p < 0) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
     const pc = st.pkts[p]!.pc;
-    if (pc === Pc.DONE) return reply(ctx, st, p);
+    if (pc === Pc.DONE) return k.nf_conntrack_in_reply(ctx, st, p);
     switch (pc) {
       case Pc.LOOKUP:
-        return sc.notrack ? raw_notrack(ctx, st, p) : nf_conntrack_find_get(ctx, st, p);
+        return sc.notrack ? raw_notrack(ctx, st, p) : k.__nf_conntrack_find_get(ctx, st, p);
       case Pc.ALLOC:
-        return init_conntrack(ctx, st, p);
+        return k.init_conntrack(ctx, st, p);
       case Pc.DNAT:
-        return nf_nat_setup_info_dst(ctx, st, p, a.choice);
+        return k.nf_nat_setup_info(ctx, st, p, "DST", a.choice);
       case Pc.SNAT:
-        return nf_nat_setup_info_src(ctx, st, p, a.choice);
+        return k.nf_nat_setup_info(ctx, st, p, "SRC", a.choice);
       case Pc.CONFIRM:
-        return nf_conntrack_confirm(ctx, st, p);
+        return k.__nf_conntrack_confirm(ctx, st, p);
       default: {
         const never: never = pc;
         throw new Error(`unknown step ${String(never)}`);
@@ -144,6 +144,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     canonicalize!(canonWords);
     return codec.decode(canonWords, 0, codec.words, codec.scratch());
   };
+  const localSteps = k.init_conntrack === baseV46.init_conntrack && k.nf_nat_setup_info === baseV46.nf_nat_setup_info;
   const dnatN = dnatChoices(ctx);
   const snatN = snatChoices(ctx);
 
@@ -187,9 +188,10 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     },
     ...(canonicalize ? { canonical } : {}),
     // init_conntrack and DNAT touch only the packet's private, unconfirmed entry:
-    // no other CPU can see it, and no property looks at a pending packet.
+    // no other CPU can see it, and no property looks at a pending packet. Not
+    // when a patch changed either: its version may touch shared state.
     isLocal(s, a) {
-      if (a.actor === deleter) return false;
+      if (a.actor === deleter || !localSteps) return false;
       const busy = busyWith(s, a.actor);
       if (busy < 0) return false;
       const pc = s.pkts[busy]!.pc;

@@ -1,12 +1,37 @@
 /** A patch: a small override of the kernel it is applied on. */
 import { IPS, IPS_NAT_DONE_MASK } from "./conn.js";
 import type { Kernel, KernelBehaviour } from "./kernel.js";
-import { findNode, lookup } from "./table.js";
-import { invert, tupleEqual } from "./tuple.js";
+import { findNode, hashInsert, hashRemove, lookup } from "./table.js";
+import { invert, tuple, tupleEqual } from "./tuple.js";
+import { Fate, Pc, Reply } from "./state.js";
+import { nf_ct_match } from "./patches/937963.js";
+import { nf_ct_match_reverse } from "./patches/a4e6a1031e77.js";
+import { packetTuple } from "./steps/resolve_normal_ct.js";
+import { acceptQuery, dropQuery } from "./steps/verdict.js";
 
-/** What a patch written outside this package can use (its second argument). */
+/** What a patch written outside this package can use (its second argument):
+ * status bits, tuple and table helpers, the merge tests, the packet's verdict,
+ * and the state's enums. Documented in docs/patch-api.md. */
 // Frozen: one patch changing a helper (or IPS) would change every kernel of the run.
-export const PATCH_LIB = Object.freeze({ IPS: Object.freeze(IPS), IPS_NAT_DONE_MASK, tupleEqual, invert, findNode, lookup } as const);
+export const PATCH_LIB = Object.freeze({
+  IPS: Object.freeze(IPS),
+  IPS_NAT_DONE_MASK,
+  Pc: Object.freeze(Pc),
+  Fate: Object.freeze(Fate),
+  Reply: Object.freeze(Reply),
+  tuple,
+  tupleEqual,
+  invert,
+  packetTuple,
+  findNode,
+  lookup,
+  hashInsert,
+  hashRemove,
+  nf_ct_match,
+  nf_ct_match_reverse,
+  acceptQuery,
+  dropQuery,
+} as const);
 export type PatchLib = typeof PATCH_LIB;
 
 export interface Patch {

@@ -20,8 +20,25 @@ import type { Kernel, KernelBehaviour } from "./kernel.js";
 import type { Patch } from "./patch.js";
 import { PATCHES, RELEASES } from "./variants.js";
 
-/** The behaviours a patch may override; the supervisor names a running hook by its index here. */
-export const HOOKS = ["takenBy", "uniqueSourcePort", "resolveClash", "clashMergeable", "clashWinnerUsable", "countResolved", "confirmClashStats", "udpReply"] as const;
+/** The functions a patch may override (every one of KernelBehaviour); the supervisor names a running hook by its index here. */
+export const HOOKS = [
+  "takenBy",
+  "uniqueSourcePort",
+  "resolveClash",
+  "clashMergeable",
+  "clashWinnerUsable",
+  "countResolved",
+  "confirmClashStats",
+  "udpReply",
+  "__nf_conntrack_find_get",
+  "init_conntrack",
+  "nf_nat_setup_info",
+  "nf_nat_used_tuple",
+  "nf_conntrack_tuple_taken",
+  "__nf_conntrack_confirm",
+  "nf_conntrack_in_reply",
+  "nf_ct_delete",
+] as const satisfies readonly (keyof KernelBehaviour)[];
 export type HookName = (typeof HOOKS)[number];
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts"];

@@ -5,7 +5,7 @@
  * nf_nat_used_tuple); where a patch changes it, the kernel hooks say so.
  */
 import { IPS } from "../conn.js";
-import type { Ctx, PortRange } from "../kernel.js";
+import type { Ctx, Manip, PortRange } from "../kernel.js";
 import { findNode } from "../table.js";
 import { Pc, type KState } from "../state.js";
 import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../tuple.js";
@@ -49,7 +49,7 @@ export function nf_nat_setup_info_dst(ctx: Ctx, st: KState, p: number, choice: n
 /** nf_nat_used_tuple: would `t` (original direction) give a REPLY tuple that a
  * confirmed entry other than ours already holds? -> nf_conntrack_tuple_taken */
 export function nf_nat_used_tuple(ctx: Ctx, st: KState, self: number, t: Tuple): boolean {
-  return nf_conntrack_tuple_taken(ctx, st, invert(t), self) >= 0;
+  return ctx.k.nf_conntrack_tuple_taken(ctx, st, invert(t), self) >= 0;
 }
 
 /** nf_conntrack_tuple_taken: lockless walk of the tuple's bucket; returns the
@@ -101,7 +101,7 @@ function find_appropriate_src(st: KState, orig: Tuple, r: SrcRange): Tuple | und
 
 /** get_unique_tuple(NF_NAT_MANIP_SRC) for a one-address range. */
 function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: SrcRange, random: number): { t: Tuple; how: string } {
-  const used = (t: Tuple): boolean => nf_nat_used_tuple(ctx, st, p, t);
+  const used = (t: Tuple): boolean => ctx.k.nf_nat_used_tuple(ctx, st, p, t);
   if (!r.randomFully) {
     // 1) keep the current source if it is in range and free, or reuse an existing mapping.
     if (inRange(orig, r)) {
@@ -119,7 +119,7 @@ function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: S
       return { t, how: "tuple free: keeps its source port" };
     }
   }
-  const holder = ctx.explain ? nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
+  const holder = ctx.explain ? ctx.k.nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
   const port = ctx.k.uniqueSourcePort(st, t, r.ports, r.randomFully ? random : undefined, used);
   const why = r.randomFully
     ? `--random-fully: search from random offset ${random}`
@@ -144,4 +144,9 @@ export function nf_nat_setup_info_src(ctx: Ctx, st: KState, p: number, choice: n
   st.bysource.unshift(p);
   pkt.pc = Pc.CONFIRM;
   return ctx.explain ? `${ctx.sc.snat.mode === "masquerade" ? "MASQUERADE" : "null binding"}: ${how}` : "";
+}
+
+/** nf_nat_setup_info for one manip: S3 (DST) or S4 (SRC). */
+export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): string {
+  return manip === "DST" ? nf_nat_setup_info_dst(ctx, st, p, choice) : nf_nat_setup_info_src(ctx, st, p, choice);
 }
