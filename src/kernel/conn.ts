@@ -18,6 +18,7 @@ export const IPS = {
 } as const;
 
 export const IPS_NAT_MASK = IPS.SRC_NAT | IPS.DST_NAT;
+/** Both NAT manips are set up (IPS_NAT_DONE_MASK). */
 export const IPS_NAT_DONE_MASK = IPS.SRC_NAT_DONE | IPS.DST_NAT_DONE;
 
 export function statusNames(status: number): string[] {
@@ -31,5 +32,6 @@ export interface Conn {
   orig: Tuple;
   /** tuplehash[IP_CT_DIR_REPLY].tuple */
   reply: Tuple;
+  /** IPS bits (lib.IPS). */
   status: number;
 }

@@ -23,7 +23,9 @@ export type Resolution =
   | { readonly kind: "drop" };
 
 export interface Ctx {
+  /** The scenario being checked (frozen): packets, addresses, NAT rules. */
   readonly sc: Scenario;
+  /** The kernel as finally assembled, every patch applied: call other functions through it. */
   readonly k: Kernel;
   /** Whether steps word what they did (for traces); the search runs without. */
   readonly explain: boolean;
@@ -61,14 +63,14 @@ export interface KernelBehaviour {
   // The points inside those functions where the releases differ.
   /** nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that
    * NAT wants for `self`? (called only when a tuple of `other` equals it) */
-  takenBy(self: Conn, other: Conn): boolean;
+  takenBy(self: Conn, other: Conn, zone?: import("./zone.js").Zone, otherZone?: import("./zone.js").Zone): boolean;
   /** nf_nat_l4proto_unique_tuple: the source port to use once `t`'s is taken.
    * `random` is the random offset when the range asks for one (--random-fully). */
   uniqueSourcePort(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean): number;
   /** nf_ct_resolve_clash: `loser` (packet/entry index) found `winner` at confirm. May count. */
   resolveClash(ctx: Ctx, st: KState, loser: number, winner: number): Resolution;
   /** The test inside nf_ct_resolve_clash (v4.7+): may the loser go on with the winner's entry? */
-  clashMergeable(winner: Conn, loser: Conn): boolean;
+  clashMergeable(winner: Conn, loser: Conn, winnerZone?: import("./zone.js").Zone, loserZone?: import("./zone.js").Zone): boolean;
   /** nf_ct_resolve_clash's test of the winner itself (not dying, a reference can be taken). */
   clashWinnerUsable(winner: Conn): boolean;
   /** What nf_ct_resolve_clash counts for a resolved clash (v5.6+ counts there, not in confirm). */

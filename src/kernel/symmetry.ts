@@ -28,7 +28,8 @@ export function symmetric(sc: Scenario): boolean {
         p.from.addr === p0.from.addr &&
         p.from.port === p0.from.port &&
         p.to.addr === p0.to.addr &&
-        p.to.port === p0.to.port,
+        p.to.port === p0.to.port &&
+        p.zone?.id === p0.zone?.id && p.zone?.dir === p0.zone?.dir,
     )
   );
 }

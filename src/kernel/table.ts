@@ -7,6 +7,7 @@
 import { IPS } from "./conn.js";
 import type { KState } from "./state.js";
 import { tupleEqual, type Tuple } from "./tuple.js";
+import { nf_ct_zone_equal, type ZoneMatch } from "./zone.js";
 
 export type Dir = "ORIGINAL" | "REPLY";
 
@@ -15,23 +16,27 @@ export interface Hit {
   readonly dir: Dir;
 }
 
-/** First linked node whose tuple equals `t` and that `accept` takes
- * (nf_ct_key_equal also requires CONFIRMED; it does not skip DYING entries). */
-export function findNode(st: KState, t: Tuple, accept?: (id: number, dir: Dir) => boolean): Hit | undefined {
+/** First linked node whose key equals `t` and that `accept` takes: nf_ct_key_equal,
+ * which also requires CONFIRMED (it does not skip DYING entries) and, with `z`,
+ * the node's zone: nf_ct_zone_equal(entry, z.zone, the node's direction).
+ * Without `z` zones are not compared: right when every packet is in the default zone. */
+export function findNode(st: KState, t: Tuple, accept?: (id: number, dir: Dir) => boolean, z?: ZoneMatch): Hit | undefined {
   for (let i = st.table.length - 1; i >= 0; i--) {
     const id = st.table[i]!;
     const p = st.pkts[id]!;
     const ct = p.ct!;
     if (!(ct.status & IPS.CONFIRMED)) continue;
-    if (tupleEqual(ct.reply, t) && (!accept || accept(id, "REPLY"))) return { id, dir: "REPLY" };
-    if (!p.replyOnly && tupleEqual(ct.orig, t) && (!accept || accept(id, "ORIGINAL"))) return { id, dir: "ORIGINAL" };
+    if (tupleEqual(ct.reply, t) && (!z || nf_ct_zone_equal(z.entries[id]!, z.zone, "REPLY")) && (!accept || accept(id, "REPLY"))) return { id, dir: "REPLY" };
+    if (!p.replyOnly && tupleEqual(ct.orig, t) && (!z || nf_ct_zone_equal(z.entries[id]!, z.zone, "ORIGINAL")) && (!accept || accept(id, "ORIGINAL"))) {
+      return { id, dir: "ORIGINAL" };
+    }
   }
   return undefined;
 }
 
-/** A packet's lookup (____nf_conntrack_find) skips entries being deleted. */
-export function lookup(st: KState, t: Tuple): Hit | undefined {
-  return findNode(st, t, (id) => !(st.pkts[id]!.ct!.status & IPS.DYING));
+/** A packet's lookup (____nf_conntrack_find) skips entries being deleted; `z`: the packet's template zone. */
+export function lookup(st: KState, t: Tuple, z?: ZoneMatch): Hit | undefined {
+  return findNode(st, t, (id) => !(st.pkts[id]!.ct!.status & IPS.DYING), z);
 }
 
 /** Links entry `id`: __nf_conntrack_hash_insert, or with `replyOnly` the v5.6

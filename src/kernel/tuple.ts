@@ -10,6 +10,7 @@ export interface Tuple {
   readonly dport: number;
 }
 
+/** A tuple of scenario address indexes and ports. */
 export function tuple(src: number, sport: number, dst: number, dport: number): Tuple {
   return { src, sport, dst, dport };
 }

@@ -6,6 +6,7 @@ import { closeSync, constants, openSync, readSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { HostPort, PacketSpec, Scenario } from "./scenario.js";
+import { NF_CT_DEFAULT_ZONE_DIR, NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL, type Zone } from "../kernel/zone.js";
 import { IncompleteError, InputError } from "../errors.js";
 import { stopRequested } from "../runtime/control.js";
 import { describeIssues, safeParseReported } from "./issues.js";
@@ -24,6 +25,9 @@ const hostPort = z
     },
     { message: "expected a port from 1 to 65535" },
   );
+
+/** A conntrack zone id (u16). */
+const zoneId = z.number({ error: "expected a zone id, a whole number from 0 to 65535" }).int({ message: "expected a zone id, a whole number from 0 to 65535" }).min(0, { message: "expected a zone id from 0 to 65535" }).max(65535, { message: "expected a zone id from 0 to 65535" });
 
 const schema = z
   .strictObject({
@@ -71,6 +75,9 @@ const schema = z
           to: hostPort.optional(),
           "after-reply": z.string().optional(),
           nat: z.boolean().optional(),
+          zone: zoneId.optional(),
+          "zone-orig": zoneId.optional(),
+          "zone-reply": zoneId.optional(),
         }),
       )
       .min(1)
@@ -104,6 +111,19 @@ const schema = z
     s.packets.forEach((p, i) => {
       if (p.nat === false && !s["nat-table"]) {
         ctx.addIssue({ code: "custom", path: ["packets", i, "nat"], message: "only means something with nat-table: true (without a NAT table no packet passes NAT)" });
+      }
+    });
+    s.packets.forEach((p, i) => {
+      // One template has one id: `--zone` covers both directions, `--zone-orig`/`--zone-reply` one each.
+      const dirs = (["zone-orig", "zone-reply"] as const).filter((k) => p[k] !== undefined);
+      if (p.zone !== undefined && dirs.length) {
+        ctx.addIssue({ code: "custom", path: ["packets", i, dirs[0]!], message: "expected either zone (both directions) or zone-orig/zone-reply, not both" });
+      } else if (dirs.length === 2) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["packets", i, "zone-reply"],
+          message: "expected zone-orig or zone-reply, not both (a template has one id: for both directions write zone: N)",
+        });
       }
     });
     (s.deletes ?? []).forEach((d, i) => {
@@ -239,6 +259,7 @@ function intern(raw: RawScenario, source: string): Scenario {
       to: p.to ? hp(p.to) : service,
       ...(dep !== undefined ? { afterReply: raw.packets.findIndex((q) => q.name === dep) } : {}),
       nat: p.nat ?? true,
+      ...zoneOf(p),
     };
   });
   const dnat = raw.dnat ? { endpoints: raw.dnat.endpoints.map(hp), choice: raw.dnat.choice } : undefined;
@@ -268,6 +289,14 @@ function intern(raw: RawScenario, source: string): Scenario {
     kernels: raw.kernels,
     addrs,
   });
+}
+
+/** The packet's template zone, only when the file gives one: a scenario without zones stays as it was. */
+function zoneOf(p: RawScenario["packets"][number]): { zone: Zone } | Record<string, never> {
+  if (p.zone !== undefined) return { zone: { id: p.zone, dir: NF_CT_DEFAULT_ZONE_DIR } };
+  if (p["zone-orig"] !== undefined) return { zone: { id: p["zone-orig"], dir: NF_CT_ZONE_DIR_ORIG } };
+  if (p["zone-reply"] !== undefined) return { zone: { id: p["zone-reply"], dir: NF_CT_ZONE_DIR_REPL } };
+  return {};
 }
 
 function deepFreeze<T>(o: T): T {

@@ -2,6 +2,7 @@
  * A validated scenario: the topology, rules and packets a model check runs on.
  * Addresses are interned to small integers (`addrs[i]` is the text form).
  */
+import type { Zone } from "../kernel/zone.js";
 
 export interface HostPort {
   readonly addr: number;
@@ -39,6 +40,9 @@ export interface PacketSpec {
   /** False: the packet passes no NAT hook although the scenario has a NAT table
    * (it went through before the nat table's hooks were registered). */
   readonly nat: boolean;
+  /** The conntrack zone of its raw-table template (`-j CT --zone N`, `--zone-orig N`,
+   * `--zone-reply N`); absent: no template, the default zone 0 in both directions. */
+  readonly zone?: Zone;
 }
 
 export interface Scenario {

@@ -14,6 +14,6 @@ export const patch1032812: Patch = {
   mainline: "v5.0",
   requires: [],
   apply: (base) => ({
-    takenBy: (self, other) => base.takenBy(self, other) && !tupleEqual(self.orig, other.orig),
+    takenBy: (self, other, zone, otherZone) => base.takenBy(self, other, zone, otherZone) && !tupleEqual(self.orig, other.orig),
   }),
 };

@@ -19,6 +19,6 @@ export const natDoneTest: Patch = {
   mainline: "<=v4.9",
   requires: ["71d8c47fc653"],
   apply: (base) => ({
-    clashMergeable: (w, l) => base.clashMergeable(w, l) && (w.status & IPS_NAT_DONE_MASK) === 0,
+    clashMergeable: (w, l, wz, lz) => base.clashMergeable(w, l, wz, lz) && (w.status & IPS_NAT_DONE_MASK) === 0,
   }),
 };

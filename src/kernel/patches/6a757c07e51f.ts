@@ -20,11 +20,12 @@ import type { Ctx, Resolution } from "../kernel.js";
 import type { Patch } from "../patch.js";
 import type { KState } from "../state.js";
 import { findNode, hashRemove } from "../table.js";
+import { nf_ct_zone, zoneMatch } from "../zone.js";
 
 /** __nf_ct_resolve_clash: merge the loser into entry `into`, or fail. */
 function mergeInto(ctx: Ctx, st: KState, loser: number, into: number): Resolution | undefined {
   const w = st.pkts[into]!.ct!;
-  if (!ctx.k.clashWinnerUsable(w) || !ctx.k.clashMergeable(w, st.pkts[loser]!.ct!)) return undefined;
+  if (!ctx.k.clashWinnerUsable(w) || !ctx.k.clashMergeable(w, st.pkts[loser]!.ct!, nf_ct_zone(ctx.sc, into), nf_ct_zone(ctx.sc, loser))) return undefined;
   ctx.k.countResolved(st.stats[ctx.sc.packets[loser]!.cpu]!, "merge");
   return { kind: "merge", into };
 }
@@ -47,8 +48,8 @@ export const clashInsertion: Patch = {
       if (ctx.sc.protocol !== "udp") return drop(); // !l4proto->allow_clash
       const merged = mergeInto(ctx, st, loser, winner);
       if (merged) return merged;
-      // nf_ct_resolve_clash_harder: walk the loser's REPLY bucket.
-      const holder = findNode(st, l.reply);
+      // nf_ct_resolve_clash_harder: walk the loser's REPLY bucket, in the loser's zone.
+      const holder = findNode(st, l.reply, undefined, zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, loser)));
       if (holder) return mergeInto(ctx, st, loser, holder.id) ?? drop();
       l.status |= IPS.NAT_CLASH | IPS.FIXED_TIMEOUT;
       ctx.k.countResolved(stats, "insert");

@@ -7,6 +7,7 @@
  * 71d8c47fc653711c41bc3282e5b0e605b3727956: no NAT test yet (590b52e10d41).
  */
 import type { Patch } from "../patch.js";
+import { nf_ct_zone } from "../zone.js";
 
 export const clashResolution: Patch = {
   id: "71d8c47fc653",
@@ -21,7 +22,7 @@ export const clashResolution: Patch = {
       const allowClash = ctx.sc.protocol === "udp"; // l4proto->allow_clash: UDP yes, TCP no
       // !nf_ct_is_dying(ct) && atomic_inc_not_zero(&ct->ct_general.use): a
       // linked winner always has a reference, so only DYING can refuse it.
-      if (allowClash && ctx.k.clashWinnerUsable(w) && ctx.k.clashMergeable(w, l)) return { kind: "merge", into: winner };
+      if (allowClash && ctx.k.clashWinnerUsable(w) && ctx.k.clashMergeable(w, l, nf_ct_zone(ctx.sc, winner), nf_ct_zone(ctx.sc, loser))) return { kind: "merge", into: winner };
       st.stats[ctx.sc.packets[loser]!.cpu]!.drop++;
       return { kind: "drop" };
     },

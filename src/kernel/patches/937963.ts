@@ -8,10 +8,13 @@
 import type { Conn } from "../conn.js";
 import type { Patch } from "../patch.js";
 import { tupleEqual } from "../tuple.js";
+import { NF_CT_DEFAULT_ZONE, zonesEqualBothWays, type Zone } from "../zone.js";
 
-/** nf_ct_match (zones and netns are equal in every scenario). */
-export function nf_ct_match(a: Conn, b: Conn): boolean {
-  return tupleEqual(a.orig, b.orig) && tupleEqual(a.reply, b.reply);
+/** nf_ct_match: equal tuples in both directions and, given the entries' zones
+ * (default: the default zone), equal zone ids in both directions
+ * (nf_ct_zone_equal for ORIGINAL and REPLY); netns is the same in every scenario. */
+export function nf_ct_match(a: Conn, b: Conn, za: Zone = NF_CT_DEFAULT_ZONE, zb: Zone = NF_CT_DEFAULT_ZONE): boolean {
+  return tupleEqual(a.orig, b.orig) && tupleEqual(a.reply, b.reply) && zonesEqualBothWays(za, zb);
 }
 
 export const patch937963: Patch = {
@@ -21,6 +24,6 @@ export const patch937963: Patch = {
   mainline: "v4.19",
   requires: ["71d8c47fc653"],
   apply: (base) => ({
-    clashMergeable: (w, l) => base.clashMergeable(w, l) || nf_ct_match(w, l),
+    clashMergeable: (w, l, wz, lz) => base.clashMergeable(w, l, wz, lz) || nf_ct_match(w, l, wz, lz),
   }),
 };

@@ -12,9 +12,17 @@ import type { Conn } from "../conn.js";
 import type { Patch } from "../patch.js";
 import { tupleEqual } from "../tuple.js";
 import { nf_ct_match } from "./937963.js";
+import { NF_CT_DEFAULT_ZONE, nf_ct_zone_id, type Zone } from "../zone.js";
 
-export function nf_ct_match_reverse(a: Conn, b: Conn): boolean {
-  return tupleEqual(a.orig, b.reply) && tupleEqual(a.reply, b.orig);
+/** nf_ct_match with directions swapped: `a`'s ORIGINAL is `b`'s REPLY and the other way round. */
+export function nf_ct_match_reverse(a: Conn, b: Conn, za: Zone = NF_CT_DEFAULT_ZONE, zb: Zone = NF_CT_DEFAULT_ZONE): boolean {
+  // Zones with directions swapped too: a's ORIGINAL id against b's REPLY id, and the other way round.
+  return (
+    tupleEqual(a.orig, b.reply) &&
+    tupleEqual(a.reply, b.orig) &&
+    nf_ct_zone_id(za, "ORIGINAL") === nf_ct_zone_id(zb, "REPLY") &&
+    nf_ct_zone_id(za, "REPLY") === nf_ct_zone_id(zb, "ORIGINAL")
+  );
 }
 
 export const reverseClash: Patch = {
@@ -24,7 +32,7 @@ export const reverseClash: Patch = {
   mainline: "v6.12",
   requires: ["6a757c07e51f"],
   apply: () => ({
-    clashMergeable: (w, l) => nf_ct_match(w, l) || nf_ct_match_reverse(w, l),
+    clashMergeable: (w, l, wz, lz) => nf_ct_match(w, l, wz, lz) || nf_ct_match_reverse(w, l, wz, lz),
     clashWinnerUsable: () => true,
   }),
 };

@@ -8,12 +8,15 @@ import type { Ctx } from "../kernel.js";
 import type { KState } from "../state.js";
 import { findNode, hashInsert } from "../table.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
+import { nf_ct_zone, zoneMatch } from "../zone.js";
 
 export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
   const ct = pkt.ct!;
   const cpu = ctx.sc.packets[p]!.cpu;
-  const h = findNode(st, ct.orig) ?? findNode(st, ct.reply);
+  // Both walks match keys in the entry's own zone (zone = nf_ct_zone(ct)).
+  const z = zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, p));
+  const h = findNode(st, ct.orig, undefined, z) ?? findNode(st, ct.reply, undefined, z);
   if (!h) {
     hashInsert(st, p);
     acceptQuery(ctx, st, p);

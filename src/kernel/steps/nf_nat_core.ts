@@ -10,6 +10,7 @@ import { findNode } from "../table.js";
 import { Pc, type KState } from "../state.js";
 import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../tuple.js";
 import { formatHostPort } from "../../scenario/scenario.js";
+import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../zone.js";
 
 /** Endpoint indexes the DNAT step may choose from for packet `p`. */
 export function dnatChoices(ctx: Ctx): number {
@@ -53,10 +54,13 @@ export function nf_nat_used_tuple(ctx: Ctx, st: KState, self: number, t: Tuple):
 }
 
 /** nf_conntrack_tuple_taken: lockless walk of the tuple's bucket; returns the
- * holder (-1: free). The kernel's takenBy decides which holders count. */
+ * holder (-1: free). Keys match in the zone of the entry NAT works for
+ * (zone = nf_ct_zone(ignored_conntrack), nf_ct_key_equal); the kernel's takenBy
+ * decides which holders count, given both entries' zones. */
 export function nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ignored: number): number {
   const self = st.pkts[ignored]!.ct!;
-  const hit = findNode(st, reply, (id) => id !== ignored && ctx.k.takenBy(self, st.pkts[id]!.ct!));
+  const zone = nf_ct_zone(ctx.sc, ignored);
+  const hit = findNode(st, reply, (id) => id !== ignored && ctx.k.takenBy(self, st.pkts[id]!.ct!, zone, nf_ct_zone(ctx.sc, id)), zoneMatch(ctx.sc, zone));
   return hit ? hit.id : -1;
 }
 
@@ -87,11 +91,13 @@ export function snatChoices(ctx: Ctx): number {
 }
 
 /** find_appropriate_src: reuse the mapping of an entry with the same original
- * source (nf_nat_bysource holds entries from setup time on, confirmed or not). */
-function find_appropriate_src(st: KState, orig: Tuple, r: SrcRange): Tuple | undefined {
+ * source in the same ORIGINAL zone (nf_ct_zone_equal(ct, zone, IP_CT_DIR_ORIGINAL),
+ * zone = packet `p`'s entry's); nf_nat_bysource holds entries from setup time on, confirmed or not. */
+function find_appropriate_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: SrcRange): Tuple | undefined {
+  const zone = nf_ct_zone(ctx.sc, p);
   for (const id of st.bysource) {
     const ct = st.pkts[id]!.ct!;
-    if (!srcEqual(ct.orig, orig)) continue;
+    if (!srcEqual(ct.orig, orig) || !nf_ct_zone_equal(nf_ct_zone(ctx.sc, id), zone, "ORIGINAL")) continue;
     const mapped = invert(ct.reply);
     const result = tuple(mapped.src, mapped.sport, orig.dst, orig.dport);
     if (inRange(result, r)) return result;
@@ -107,7 +113,7 @@ function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: S
     if (inRange(orig, r)) {
       if (!used(orig)) return { t: orig, how: "tuple free: keeps its source port" };
     } else {
-      const found = find_appropriate_src(st, orig, r);
+      const found = find_appropriate_src(ctx, st, p, orig, r);
       if (found && !used(found)) return { t: found, how: "reuses the mapping of an entry with the same source (find_appropriate_src)" };
     }
   }

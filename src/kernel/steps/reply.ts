@@ -10,6 +10,7 @@ import { Reply, type KState } from "../state.js";
 import { lookup } from "../table.js";
 import { formatTuple, invert, tupleEqual, type Tuple } from "../tuple.js";
 import { packetTuple } from "./resolve_normal_ct.js";
+import { packetZone, zoneMatch } from "../zone.js";
 
 /** The tuple the endpoint answers to: the query as it left the node, inverted.
  * NAT mangled it with the entry it had at the NAT hooks: its own (confirm, which
@@ -35,7 +36,9 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
     pkt.reply = Reply.UNANSWERED;
     return `the query left for ${fmt(invert(sent))} without DNAT: the service address is virtual, nobody answers`;
   }
-  const hit = lookup(st, sent);
+  // The answer is looked up in the query's template zone: the rules that gave the
+  // query its zone match its answer too (with --zone-orig only the REPLY id, 0, applies to a REPLY node).
+  const hit = lookup(st, sent, zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
   if (!hit) {
     pkt.reply = Reply.LOST;
     return `reply ${fmt(sent)}: no entry matches, not translated back: lost`;

@@ -8,17 +8,22 @@ import type { Ctx } from "../kernel.js";
 import { lookup } from "../table.js";
 import { invert, tuple, type Tuple } from "../tuple.js";
 import { acceptQuery } from "./verdict.js";
+import { packetZone, zoneMatch } from "../zone.js";
 
+/** The tuple packet `p` was sent with (its ORIGINAL direction before any NAT): what S1 looks up and S2 allocates. */
 export function packetTuple(ctx: Ctx, p: number): Tuple {
   const spec = ctx.sc.packets[p]!;
   return tuple(spec.from.addr, spec.from.port, spec.to.addr, spec.to.port);
 }
 
-/** S1: __nf_conntrack_find_get on the packet's tuple, either direction. A hit
- * means NAT is already set up and confirm has nothing to do: accepted. */
+/** S1: __nf_conntrack_find_get on the packet's tuple, either direction, in the
+ * packet's template zone (nf_ct_zone_tmpl; each node matches with its direction's
+ * id, nf_ct_key_equal). A hit means NAT is already set up and confirm has nothing
+ * to do: accepted. From v5.15 a miss looks up once more with the REPLY id
+ * (b16ac3c4c886) only because the zone is hashed; the match test is the same. */
 export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
-  const hit = lookup(st, packetTuple(ctx, p));
+  const hit = lookup(st, packetTuple(ctx, p), zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
   if (hit) {
     pkt.uses = hit.id;
     acceptQuery(ctx, st, p);
@@ -35,7 +40,9 @@ export function raw_notrack(ctx: Ctx, st: KState, p: number): string {
   return "raw table NOTRACK: untracked, no conntrack entry";
 }
 
-/** S2: init_conntrack: ORIGINAL = the packet's tuple, REPLY = its inverse, status 0. */
+/** S2: init_conntrack: ORIGINAL = the packet's tuple, REPLY = its inverse, status 0.
+ * It also copies the template's zone into the entry (nf_ct_zone_add): static per
+ * entry, so the model reads it from the scenario (zone.ts: nf_ct_zone). */
 export function init_conntrack(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
   const t = packetTuple(ctx, p);

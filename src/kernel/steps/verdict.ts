@@ -2,6 +2,7 @@
 import type { Ctx } from "../kernel.js";
 import { Fate, Pc, Reply, type KState } from "../state.js";
 
+/** NF_ACCEPT: packet `p` is done and leaves the node; with replies its answer is then pending. */
 export function acceptQuery(ctx: Ctx, st: KState, p: number): void {
   const pkt = st.pkts[p]!;
   pkt.pc = Pc.DONE;
@@ -9,6 +10,7 @@ export function acceptQuery(ctx: Ctx, st: KState, p: number): void {
   if (ctx.sc.replies) pkt.reply = Reply.PENDING;
 }
 
+/** NF_DROP: packet `p` is done and dropped (the client retries after its timeout). */
 export function dropQuery(st: KState, p: number): void {
   const pkt = st.pkts[p]!;
   pkt.pc = Pc.DONE;
