@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { runCheck } from "../src/check.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
+import { HOOKS } from "../src/kernel/user-patch.js";
+import { baseV46 } from "../src/kernel/base-v4.6.js";
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
@@ -14,6 +16,7 @@ interface Listed {
   variants: unknown[];
   patches: unknown[];
   properties: { name: string }[];
+  functions: { name: string; kernel: string; summary: string }[];
 }
 
 describe("list", () => {
@@ -31,7 +34,7 @@ describe("list", () => {
     expect(listed.scenarios.some((s) => s.properties.includes("all-replied"))).toBe(true);
     expect(listed.scenarios.some((s) => !s.properties.includes("all-replied"))).toBe(true);
     // The rest of the listing is as before.
-    expect(Object.keys(listed)).toEqual(["scenarios", "variants", "patches", "properties"]);
+    expect(Object.keys(listed)).toEqual(["scenarios", "variants", "patches", "properties", "functions"]);
     for (const s of listed.scenarios) expect(s.kernels.length).toBeGreaterThan(0);
   });
 
@@ -54,5 +57,27 @@ describe("list", () => {
     expect(text.out).toMatch(/^kernel variants /m);
     expect(text.out).toMatch(/^patches$/m);
     expect(text.out).toMatch(/^properties /m);
+  });
+
+  it("--json lists every function a patch may override, in the order of HOOKS, each with its kernel function and a doc", () => {
+    expect(listed.functions.map((f) => f.name)).toEqual([...HOOKS]);
+    // HOOKS is what the base defines: every function the model runs.
+    expect(listed.functions.map((f) => f.name).sort()).toEqual(Object.keys(baseV46).sort());
+    for (const f of listed.functions) {
+      expect(f.kernel, f.name).toMatch(/^_*[a-z][a-z0-9_]*$/);
+      expect(f.summary, f.name).not.toMatch(/not documented/);
+      expect(f.summary.length, f.name).toBeGreaterThan(10);
+    }
+    // A function under its kernel name is that function; a behaviour names the function it is inside.
+    expect(listed.functions.find((f) => f.name === "__nf_conntrack_confirm")!.kernel).toBe("__nf_conntrack_confirm");
+    expect(listed.functions.find((f) => f.name === "clashMergeable")!.kernel).toBe("nf_ct_resolve_clash");
+  });
+
+  it("the text has a section of the functions: a row each, name, kernel function, doc", () => {
+    const text = cli("list").out.split("\n");
+    const start = text.findIndex((l) => l.startsWith("functions a patch may override"));
+    expect(start).toBeGreaterThan(0);
+    const rows = text.slice(start + 1).filter((l) => l.startsWith("  "));
+    expect(rows.map((r) => r.trim().split(/\s{2,}/))).toEqual(listed.functions.map((f) => [f.name, f.kernel, f.summary]));
   });
 });

@@ -1,6 +1,8 @@
-/** `conntrack-mc list [--json]`: built-in scenarios, kernel variants, patches, properties. */
+/** `conntrack-mc list [--json]`: built-in scenarios, kernel variants, patches, properties, the functions a patch may override. */
 import { propertiesOf } from "../check.js";
+import { HOOK_DOCS } from "../kernel/hook-docs.js";
 import { PROPERTIES } from "../kernel/properties.js";
+import { HOOKS } from "../kernel/user-patch.js";
 import { PATCHES, RELEASES, describeKernel, resolveKernel } from "../kernel/variants.js";
 import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
 import { parse } from "./args.js";
@@ -18,8 +20,13 @@ export function listCommand(argv: string[]): number {
   const variants = RELEASES.map((r) => ({ name: r.name, parts: resolveKernel(r.name).parts, note: r.note }));
   const patches = PATCHES.map((p) => ({ id: p.id, commit: p.commit, mainline: p.mainline, title: p.title, requires: p.requires }));
   const properties = PROPERTIES.map((p) => ({ name: p.name, kind: p.kind, description: p.description }));
+  // From HOOKS, so a function is listed even before `npm run patch-api` documents it.
+  const functions = HOOKS.map((name) => {
+    const d = HOOK_DOCS.find((h) => h.name === name);
+    return { name, kernel: d?.kernel ?? "-", summary: d?.summary ?? "(not documented yet: npm run patch-api)" };
+  });
   if (values.json) {
-    process.stdout.write(JSON.stringify({ scenarios, variants, patches, properties }, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ scenarios, variants, patches, properties, functions }, null, 2) + "\n");
     return 0;
   }
   const out = [
@@ -34,6 +41,9 @@ export function listCommand(argv: string[]): number {
     "",
     bold("properties") + " (a check evaluates each one its scenario supports: all-replied needs replies: true)",
     table(properties.map((p) => [p.name, p.description])),
+    "",
+    bold("functions a patch may override") + " (--patch FILE: apply(base, lib) returns some of them; docs/patch-api.md)",
+    table(functions.map((f) => [f.name, f.kernel, f.summary])),
   ];
   process.stdout.write(out.join("\n") + "\n");
   return 0;

@@ -46,13 +46,18 @@ export function leaveUser(before: UserCode | undefined): void {
   running = before;
 }
 
+/** The patch code running now (undefined in our own code): lib.choose names it in its messages. */
+export function currentUserCode(): UserCode | undefined {
+  return running;
+}
+
 /** Throws the refusal of a source the user code called and caught, if any. */
 export function checkRefused(): void {
   if (refused) throw refused;
 }
 
 const HINT =
-  "a patch must be deterministic; to branch on a choice, take it from what the search enumerates (uniqueSourcePort's `random` offset): the search cannot see a choice made inside a hook";
+  "a patch must be deterministic; to branch on a choice, ask for it with lib.choose(n), which the search enumerates: the search cannot see a choice made inside a hook";
 
 function refuse(source: string, hint = HINT): never {
   const u = running!;

@@ -10,6 +10,7 @@ import type { Conn } from "./conn.js";
 import type { CpuStats, KState } from "./state.js";
 import type { Tuple } from "./tuple.js";
 import { Fate, Pc, Reply } from "./state.js";
+import { choicePosition, rewindChoices, sameChoicesAgain } from "./choose.js";
 
 export class HookFault {
   constructor(readonly text: string) {}
@@ -153,16 +154,20 @@ function entryKept(c: Conn, o: unknown, r: unknown, before: readonly number[]): 
   if (!Number.isInteger(c.status) || (c.status & ~TRACKED) !== 0) fault(STATUS_FAULT);
 }
 
-/** takenBy, clashMergeable: two entries in, a boolean out. They may change
+/** takenBy, clashMergeable: two entries in (and their zones, frozen), a boolean out. They may change
  * tracked status bits, never an entry's tuples; asked twice, they answer alike. */
 const predicate2: Guard = (hook) => {
-  const h = hook as (a: Conn, b: Conn) => unknown;
-  return (a: Conn, b: Conn): boolean => {
+  const h = hook as (a: Conn, b: Conn, za?: unknown, zb?: unknown) => unknown;
+  return (a: Conn, b: Conn, za?: unknown, zb?: unknown): boolean => {
     const ao = a.orig, ar = a.reply, bo = b.orig, br = b.reply;
     const at = tuplesOf(a), bt = tuplesOf(b);
-    const r = h(a, b);
+    const from = choicePosition();
+    const r = h(a, b, za, zb);
     if (typeof r !== "boolean") returned(r, "true or false");
-    if (h(a, b) !== r) fault(TWICE_FAULT);
+    // Asked again, its lib.choose calls get the answers they got (choose.ts).
+    const end = choicePosition();
+    rewindChoices(from);
+    if (h(a, b, za, zb) !== r || !sameChoicesAgain(end)) fault(TWICE_FAULT);
     entryKept(a, ao, ar, at);
     entryKept(b, bo, br, bt);
     return r as boolean;
@@ -174,9 +179,12 @@ const predicate1: Guard = (hook) => {
   return (a: Conn): boolean => {
     const ao = a.orig, ar = a.reply;
     const at = tuplesOf(a);
+    const from = choicePosition();
     const r = h(a);
     if (typeof r !== "boolean") returned(r, "true or false");
-    if (h(a) !== r) fault(TWICE_FAULT);
+    const end = choicePosition();
+    rewindChoices(from);
+    if (h(a) !== r || !sameChoicesAgain(end)) fault(TWICE_FAULT);
     entryKept(a, ao, ar, at);
     return r as boolean;
   };

@@ -14,6 +14,26 @@ import { dnatChoices, snatChoices } from "./steps/nf_nat_core.js";
 import { deleteStep } from "./steps/nf_ct_delete.js";
 import { baseV46 } from "./base-v4.6.js";
 import { canonicalizer, symmetric } from "./symmetry.js";
+import { current, isDraft } from "immer";
+import { isChooser, MAX_CHOICES, withChoices } from "./choose.js";
+import { patchError, type UserCode } from "./determinism.js";
+import { PATCHES } from "./variants.js";
+
+/** One alternative of a step in a kernel that may choose: the built-in choice
+ * (endpoint, offset, waiting packet) and the answers its lib.choose calls get. */
+interface Leaf {
+  readonly builtin: number;
+  readonly picks: readonly number[];
+  /** n of each of those calls, as discovery saw them. */
+  readonly ns: readonly number[];
+  readonly who: UserCode | undefined;
+}
+
+/** Whether kernel `k` may call lib.choose in a step: it has a user's hook (or a
+ * patch that is not built in, which may call one), or a built-in declares it. */
+function mayChooseIn(k: Kernel): boolean {
+  return Object.values(k).some(isChooser) || k.parts.slice(1).some((id) => !PATCHES.some((p) => p.id === id));
+}
 
 /** The kernel function each step models, by Pc (a table: this is on the hot path). */
 const STEP_FUNCTION: Record<Pc, string> = {
@@ -40,6 +60,8 @@ export interface Move {
 
 export interface ConntrackModel extends Model<KState> {
   readonly ctx: Ctx;
+  /** Whether the kernel may call lib.choose, so each step's alternatives are found by running it (choose.ts). */
+  readonly choosing: boolean;
   move(s: KState, a: Action): Move;
   /** Applies `a` to `draft` in place and returns the step's note. The search
    * runs it on a copy; traces run it under immer to get the exact diff. */
@@ -97,7 +119,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   for (let actor = 0; actor < actorNames.length; actor++) for (let choice = 0; choice < maxChoices; choice++) actionTable.push({ actor, choice });
   const action = (actor: number, choice: number): Action => actionTable[actor * maxChoices + choice]!;
 
-  const move = (s: KState, a: Action): Move => {
+  const plainMove = (s: KState, a: Action): Move => {
     if (a.actor === deleter) {
       const id = deletable(s)[a.choice];
       if (id === undefined) throw new Error(`ctnetlink has no step ${a.choice} to take`);
@@ -112,7 +134,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   // A plain switch, not ts-pattern: this runs for every transition of the search.
   // Every step is the kernel's own function (k.<kernel name>), which patches may override.
   const step = (ctx: Ctx, st: KState, a: Action): string => {
-    if (a.actor === deleter) return k.nf_ct_delete(ctx, st, move(st, a).packet);
+    if (a.actor === deleter) return k.nf_ct_delete(ctx, st, plainMove(st, a).packet);
     const p = packetOf(st, a);
     if (p < 0) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
     const pc = st.pkts[p]!.pc;
@@ -136,6 +158,90 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   };
 
   const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable);
+  // A kernel that may call lib.choose: every step's alternatives are found by running it (choose.ts).
+  // Built-in kernels never take this path: their actions and steps are the plain ones above and below.
+  const choosing = mayChooseIn(k);
+  /** The built-in alternatives of an actor's next step (what actions() enumerates for it). */
+  const builtinChoices = (s: KState, actor: number): number => {
+    if (actor === deleter) return deletable(s).length;
+    const busy = busyWith(s, actor);
+    if (busy < 0) return waitingCount(s, actor);
+    const pc = s.pkts[busy]!.pc;
+    return pc === Pc.DNAT ? dnatChoices(ctx) : pc === Pc.SNAT ? snatChoices(ctx) : 1;
+  };
+  /** Every sequence of answers the step's choose calls may get, depth first (each run is one leaf). */
+  const discover = (s: KState, actor: number, builtin: number, out: Leaf[]): void => {
+    let picks: number[] = [];
+    let expect: readonly number[] = [];
+    for (;;) {
+      const t = cloneState(s);
+      const r = withChoices(picks, expect, false, () => void step(quiet, t, action(actor, builtin)));
+      out.push({ builtin, picks: r.taken, ns: r.ns, who: r.who });
+      if (out.length >= MAX_CHOICES) {
+        const by = r.who ? `${r.who.field}: ${r.who.what}'s` : "the";
+        throw patchError(`${by} lib.choose calls give ${actorNames[actor]} more than ${MAX_CHOICES - 1} alternatives in one step: the search takes at most ${MAX_CHOICES - 1} per CPU (ask for fewer)`);
+      }
+      let i = r.ns.length - 1;
+      while (i >= 0 && r.taken[i] === r.ns[i]! - 1) i--;
+      if (i < 0) return;
+      picks = [...r.taken.slice(0, i), r.taken[i]! + 1];
+      expect = r.ns.slice(0, i + 1);
+    }
+  };
+  // The leaves of the last state asked about, by actor: actions() finds them, the steps from that state replay them.
+  const leafKey = new Int32Array(codec.words);
+  const leafNow = new Int32Array(leafKey.length);
+  let leafLen = -1;
+  let leaves: Leaf[][] = [];
+  const leavesOf = (s: KState): Leaf[][] => {
+    const len = codec.encode(s, leafNow);
+    let same = len === leafLen;
+    for (let i = 0; same && i < len; i++) same = leafNow[i] === leafKey[i];
+    if (same) return leaves;
+    const found: Leaf[][] = [];
+    let total = 0;
+    for (let actor = 0; actor < actorNames.length; actor++) {
+      const mine: Leaf[] = [];
+      const n = builtinChoices(s, actor);
+      for (let b = 0; b < n; b++) discover(s, actor, b, mine);
+      total += mine.length;
+      found.push(mine);
+    }
+    if (total > MAX_CHOICES) {
+      const who = found.flat().find((l) => l.who)?.who;
+      throw patchError(`${who ? `${who.field}: ${who.what}'s` : "the"} lib.choose calls give one state ${total} successors: the search takes at most ${MAX_CHOICES} (ask for fewer)`);
+    }
+    leaves = found;
+    leafKey.set(leafNow.subarray(0, len));
+    leafLen = len;
+    return leaves;
+  };
+  const leafOf = (s: KState, a: Action): Leaf => {
+    const leaf = leavesOf(s)[a.actor]?.[a.choice];
+    if (!leaf) throw new Error(`${actorNames[a.actor] ?? `actor ${a.actor}`} has no step ${a.choice} to take`);
+    return leaf;
+  };
+  // Action objects past the built-in table's width, made once each.
+  const wide: Action[][] = actorNames.map(() => []);
+  const choiceAction = (actor: number, choice: number): Action => (wide[actor]![choice] ??= { actor, choice });
+  /** A step of a kernel that may choose: the built-in step of the action's leaf, its choose calls answered as discovered. */
+  const choosingStep = (c: Ctx, st: KState, a: Action): string => {
+    // Under immer (traces) the leaves are found on a plain copy of the draft.
+    const leaf = leafOf(isDraft(st) ? current(st) : st, a);
+    let note = "";
+    withChoices(leaf.picks, leaf.ns, true, () => void (note = step(c, st, action(a.actor, leaf.builtin))), leaf.who);
+    if (!c.explain || leaf.picks.length === 0) return note;
+    return `${note} (patch chose ${leaf.picks.map((x, i) => `${x + 1} of ${leaf.ns[i]}`).join(", ")})`;
+  };
+  const choosingActions = (s: KState): Action[] => {
+    const out: Action[] = [];
+    const all = leavesOf(s);
+    for (let actor = 0; actor < all.length; actor++) for (let choice = 0; choice < all[actor]!.length; choice++) out.push(choiceAction(actor, choice));
+    return out;
+  };
+  const run = choosing ? choosingStep : step;
+  const move = choosing ? (s: KState, a: Action): Move => plainMove(s, action(a.actor, leafOf(s, a).builtin)) : plainMove;
+
   // Symmetry works on the packed state; the state form is a decoded copy of it.
   const canonicalize = symmetric(sc) ? canonicalizer(codec, sc.packets.length, cpuOf) : undefined;
   const canonWords = new Int32Array(codec.words);
@@ -150,10 +256,11 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
 
   return {
     ctx,
+    choosing,
     actorNames,
     encodedWords: codec.words,
     initialStates: () => [initialState(sc.packets.length, sc.cpus)],
-    actions(s) {
+    actions: choosing ? choosingActions : (s) => {
       const out: Action[] = [];
       for (let cpu = 0; cpu < sc.cpus; cpu++) {
         const busy = busyWith(s, cpu);
@@ -174,7 +281,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     },
     next(s, a) {
       const t = cloneState(s);
-      step(quiet, t, a);
+      run(quiet, t, a);
       return t;
     },
     encode: codec.encode,
@@ -183,7 +290,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       decode: codec.decode,
       restore: codec.restore,
       progress: progressMeasure(codec, sc.packets.map((p) => sc.natTable && p.nat)),
-      apply: (st, a) => void step(quiet, st, a),
+      apply: (st, a) => void run(quiet, st, a),
       ...(canonicalize ? { canonicalize } : {}),
     },
     ...(canonicalize ? { canonical } : {}),
@@ -202,6 +309,6 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       return `${sc.packets[m.packet]!.name}: ${m.function}`;
     },
     move,
-    apply: (draft, a) => step(ctx, draft, a),
+    apply: (draft, a) => run(ctx, draft, a),
   };
 }

@@ -8,6 +8,8 @@ import { nf_ct_match } from "./patches/937963.js";
 import { nf_ct_match_reverse } from "./patches/a4e6a1031e77.js";
 import { packetTuple } from "./steps/resolve_normal_ct.js";
 import { acceptQuery, dropQuery } from "./steps/verdict.js";
+import { NF_CT_DEFAULT_ZONE, nf_ct_zone, nf_ct_zone_equal, nf_ct_zone_id, packetZone, zoneMatch } from "./zone.js";
+import { choose } from "./choose.js";
 
 /** What a patch written outside this package can use (its second argument):
  * status bits, tuple and table helpers, the merge tests, the packet's verdict,
@@ -31,6 +33,17 @@ export const PATCH_LIB = Object.freeze({
   nf_ct_match_reverse,
   acceptQuery,
   dropQuery,
+  /** Zones (zone.ts): the default zone, a zone's id in a direction, nf_ct_zone_equal(entryZone, zone, dir),
+   * entry `id`'s zone nf_ct_zone(ctx.sc, id), packet `p`'s template zone packetZone(ctx.sc, p), and the
+   * last argument of findNode/lookup that makes a walk match in a zone: zoneMatch(ctx.sc, zone). */
+  NF_CT_DEFAULT_ZONE,
+  nf_ct_zone_id,
+  nf_ct_zone_equal,
+  nf_ct_zone,
+  packetZone,
+  zoneMatch,
+  /** One of n alternatives (0..n-1, n an integer 1 to 256), each of which the search explores (choose.ts). */
+  choose,
 } as const);
 export type PatchLib = typeof PATCH_LIB;
 
@@ -39,6 +52,7 @@ export interface Patch {
   readonly id: string;
   /** Upstream commit (12 hex digits), or any short tag for a patch of your own. */
   readonly commit: string;
+  /** One line: the kernel function it changes and how, or the upstream subject. */
   readonly title: string;
   /** First mainline release that has it ("-" for none). */
   readonly mainline: string;

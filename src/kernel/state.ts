@@ -16,6 +16,7 @@ export const Pc = {
 } as const;
 export type Pc = (typeof Pc)[keyof typeof Pc];
 
+/** A packet's verdict: not yet given, NF_ACCEPT, NF_DROP. */
 export const Fate = { PENDING: 0, ACCEPTED: 1, DROPPED: 2 } as const;
 export type Fate = (typeof Fate)[keyof typeof Fate];
 
@@ -31,7 +32,9 @@ export const Reply = {
 export type Reply = (typeof Reply)[keyof typeof Reply];
 
 export interface PacketState {
+  /** The next step the packet takes. */
   pc: Pc;
+  /** Its verdict, once given. */
   fate: Fate;
   /** The entry this packet allocated; private (unconfirmed) until confirm links it. */
   ct: Conn | null;
@@ -43,17 +46,22 @@ export interface PacketState {
   clashWith: number;
   /** Its entry is linked by its REPLY node only (a v5.6+ NAT_CLASH entry). */
   replyOnly: boolean;
+  /** What became of the answer to it (scenarios with replies). */
   reply: Reply;
 }
 
 /** The per-CPU counters of `conntrack -S`. */
 export interface CpuStats {
+  /** insert_failed */
   insertFailed: number;
+  /** drop */
   drop: number;
+  /** clash_resolve (v5.6+) */
   clashResolve: number;
 }
 
 export interface KState {
+  /** Every packet of the scenario, by index; `pkts[id].ct` is entry `id`. */
   pkts: PacketState[];
   /** Confirmed entries linked in the hash table, oldest first (chains are walked newest first). */
   table: number[];
@@ -61,6 +69,7 @@ export interface KState {
   bysource: number[];
   /** The shared, unlocked per-protocol port rover of v4.x nf_nat_l4proto_unique_tuple. */
   rover: number;
+  /** Per CPU, by the scenario's `cpu` of a packet. */
   stats: CpuStats[];
 }
 

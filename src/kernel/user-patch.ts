@@ -16,6 +16,7 @@ import { escapeControl, InputError } from "../errors.js";
 import { C, control, enterHook, leaveHook, patchNumber } from "../runtime/control.js";
 import { checkRefused, enterUser, installDeterminismTraps, isPatchError, leaveUser, patchError, type UserCode } from "./determinism.js";
 import { GUARDS, HookFault } from "./hook-checks.js";
+import { mayChoose } from "./choose.js";
 import type { Kernel, KernelBehaviour } from "./kernel.js";
 import type { Patch } from "./patch.js";
 import { PATCHES, RELEASES } from "./variants.js";
@@ -263,7 +264,8 @@ function wrapHook(field: string, n: number, index: number, hook: (...a: unknown[
   const name = HOOKS[index]!;
   const user: UserCode = { field, what: name };
   const guarded = GUARDS[name]!(hook) as (...a: unknown[]) => unknown;
-  return (...args: unknown[]): unknown => {
+  // Marked: a kernel with a user's hook finds each step's lib.choose alternatives (model.ts).
+  return mayChoose((...args: unknown[]): unknown => {
     const b = enterHook(n, index);
     const before = enterUser(user);
     try {
@@ -280,7 +282,7 @@ function wrapHook(field: string, n: number, index: number, hook: (...a: unknown[
       leaveUser(before);
       leaveHook(b);
     }
-  };
+  });
 }
 
 /** One stderr line for each user patch that no kernel of the run applies: it was loaded for nothing. */
