@@ -107,6 +107,8 @@ export function summarize(per: readonly ReviewScenario[]): string {
     ...say((c) => `fixes ${c}`, byClass((c) => c.status === "fixed")),
     ...say((c) => `makes ${c} less likely`, byClass((c) => c.better && c.by === "probability")),
     ...say((c) => `leaves ${c} in fewer states`, byClass((c) => c.better && c.by === "states")),
+    ...say((c) => `makes ${c} reachable in fewer steps`, byClass((c) => c.status === "remaining" && !!c.base && !!c.now && c.now.shortest < c.base.shortest)),
+    ...say((c) => `makes ${c} reachable only in more steps`, byClass((c) => c.status === "remaining" && !!c.base && !!c.now && c.now.shortest > c.base.shortest)),
     ...say((c) => `shows ${c} (the base's search did not finish: new or not is not known)`, byClass((c) => c.status === "unknown")),
   ];
   const unknown = per.filter((s) => !s.patched.searchComplete || !s.base.searchComplete).map((s) => s.scenario);
@@ -114,7 +116,7 @@ export function summarize(per: readonly ReviewScenario[]): string {
   const n = `${per.length} scenario${per.length === 1 ? "" : "s"}`;
   if (parts.length === 0) return per.length === 1 ? "no change on the one scenario" : `no change on any of the ${n}`;
   // "No other change" only when every search finished: an incomplete one may hide one.
-  const moved = per.filter((s) => s.patched.changes.some((c) => c.status !== "remaining" || c.worse || c.better));
+  const moved = per.filter((s) => s.patched.changes.some((c) => c.status !== "remaining" || c.worse || c.better || c.base?.shortest !== c.now?.shortest));
   return [...parts, unknown.length === 0 && moved.length < per.length ? "no other change" : ""].filter(Boolean).join("; ");
 }
 

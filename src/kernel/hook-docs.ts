@@ -24,5 +24,5 @@ export const HOOK_DOCS: readonly HookDoc[] = [
   { name: "nf_conntrack_tuple_taken", kernel: "nf_conntrack_tuple_taken", summary: "The lockless walk of `reply`'s bucket: the holder that counts (see takenBy), or -1." },
   { name: "__nf_conntrack_confirm", kernel: "__nf_conntrack_confirm", summary: "S5: link packet `p`'s entry, or on a clash let nf_ct_resolve_clash (resolveClash) decide." },
   { name: "nf_conntrack_in_reply", kernel: "nf_conntrack_in_reply", summary: "The answer to packet `p`'s query, in one step: resolve_normal_ct's lookup of the tuple the endpoint answered to, the tracker (nf_conntrack_udp_packet: udpReply), nf_nat_packet back." },
-  { name: "nf_ct_delete", kernel: "nf_ct_delete", summary: "`conntrack -D` of entry `id`, in its two parts: set DYING, then unlink under the bucket locks." },
+  { name: "nf_ct_delete", kernel: "nf_ct_delete", summary: "`conntrack -D` of entry `id`, one ctnetlink step per call: the scenario's `deletes` name the entries; the deleter may step on one while it is linked in the table (its `ct` is set)." },
 ];

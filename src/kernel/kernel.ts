@@ -57,8 +57,11 @@ export interface KernelBehaviour {
   /** The answer to packet `p`'s query, in one step: resolve_normal_ct's lookup of the tuple the
    * endpoint answered to, the tracker (nf_conntrack_udp_packet: udpReply), nf_nat_packet back. */
   nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): string;
-  /** `conntrack -D` of entry `id`, in its two parts: set DYING, then unlink under the bucket locks. */
-  nf_ct_delete(ctx: Ctx, st: KState, id: number): string;
+  /** `conntrack -D` of entry `id`, one ctnetlink step per call: the scenario's `deletes` name the
+   * entries; the deleter may step on one while it is linked in the table (its `ct` is set). The
+   * base's first call (DYING clear) sets DYING and leaves it linked; the next (DYING set) unlinks it
+   * (hashRemove). A patch may do both at once: the entry is then no longer linked and not called again. */
+    nf_ct_delete(ctx: Ctx, st: KState, id: number): string;
 
   // The points inside those functions where the releases differ.
   /** nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that

@@ -47,7 +47,7 @@ export function hashInsert(st: KState, id: number, replyOnly = false): void {
   st.table.push(id);
 }
 
-/** Unlinks entry `id` (nf_ct_kill -> nf_ct_delete). */
+/** Unlinks entry `id` from the hash table (nf_ct_delete_from_lists); it does not set DYING (the status is the caller's). */
 export function hashRemove(st: KState, id: number): void {
   st.table = st.table.filter((x) => x !== id);
   st.pkts[id]!.ct!.status |= IPS.DYING;
