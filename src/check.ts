@@ -192,9 +192,11 @@ export interface PropertyReport {
   classes: DropSummary[];
 }
 
-export function checkReport(run: CheckRun): CheckReport {
+/** `counterexample: false` leaves the trace out (null): finding the fewest-preemption schedule is a
+ * second search, which a caller that reads only verdicts and classes (compare) need not pay for. */
+export function checkReport(run: CheckRun, opts: { counterexample?: boolean } = {}): CheckReport {
   const r = run.result;
-  const cx = counterexample(run);
+  const cx = opts.counterexample === false ? undefined : counterexample(run);
   const drops = [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({
     class: v.name,
     property: v.property,

@@ -166,7 +166,8 @@ export function compare(
       const outcomes = new RunOutcomes();
       const run = runCheck(sc, k, props[s]!, { ...search, visit: outcomes.visit });
       onRun?.(row, s, run);
-      const r = checkReport(run);
+      // Cells show verdicts and classes; a trace is asked for separately (review's differential one).
+      const r = checkReport(run, { counterexample: false });
       const probability = wantP ? cellProbability(run, search) : undefined;
       const complete = r.complete && (probability?.complete ?? true);
       const why = r.stoppedBy;

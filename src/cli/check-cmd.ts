@@ -83,16 +83,21 @@ export function renderCheck(r: CheckReport, kernelParts: string): string {
   return lines.join("\n") + "\n";
 }
 
+/** A step's marks in a step list: what went wrong there, and what it caused. Drops keep
+ * "<== dropped here" (README readers know it); a reply says what became of it. */
+export function stepMarks(s: TraceStep, cause = true): string {
+  const kind = s.explanation?.kind ?? "dropped";
+  return (
+    (s.decisive ? `   ${red(kind === "dropped" ? "<== dropped here" : `<== ${OUTCOME_LABEL[kind]} here`)}` : "") +
+    (cause && s.cause ? `   ${yellow(`<-- cause of step ${s.causeOf.join(", ")}`)}` : "")
+  );
+}
+
 export function renderSteps(steps: readonly TraceStep[]): string {
   const w = Math.max(...steps.map((s) => s.packet.length));
   const out: string[] = [];
   for (const s of steps) {
-    // Drops keep "<== dropped here" (README readers know it); a reply says what became of it.
-    const kind = s.explanation?.kind ?? "dropped";
-    const mark =
-      (s.decisive ? `   ${red(kind === "dropped" ? "<== dropped here" : `<== ${OUTCOME_LABEL[kind]} here`)}` : "") +
-      (s.cause ? `   ${yellow(`<-- cause of step ${s.causeOf.join(", ")}`)}` : "");
-    out.push(`  ${String(s.step).padStart(3)}  ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${mark}`);
+    out.push(`  ${String(s.step).padStart(3)}  ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${stepMarks(s)}`);
     for (const c of s.changes) out.push(`  ${" ".repeat(3 + 2 + Math.max(4, s.actor.length) + 2 + w + 2)}  ${c}`);
   }
   return out.join("\n");

@@ -1,11 +1,12 @@
 /** `conntrack-mc review PATCH... [--base V] [scenario...]`: the reviewer's one command. */
 import { resolveScenario, builtinScenarioNames } from "../scenario/registry.js";
-import { InputError, isInputError } from "../errors.js";
+import { InputError } from "../errors.js";
 import type { CompareCell } from "../compare.js";
 import { defaultBase, patchedKernel, review, reviewFails, type ReviewResult } from "../review.js";
-import { PATCHES, describeKernel, resolveKernel } from "../kernel/variants.js";
+import { PATCHES, describeKernel, findPatch, resolveKernel } from "../kernel/variants.js";
 import type { Patch } from "../kernel/patch.js";
-import { loadPatchFile, warnUnusedPatches } from "../kernel/user-patch.js";
+import { loadPatchFile, PATCH_EXTENSIONS, warnUnusedPatches } from "../kernel/user-patch.js";
+import { extname } from "node:path";
 import { oneOf, parse } from "./args.js";
 import { patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { changeLine, compareExit, FAIL_ON, formatProbability, uniqueScenarios } from "./compare-cmd.js";
@@ -21,9 +22,7 @@ export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>..
          (--patch FILE loads a patch of your own for --base only: the positional patches are the ones reviewed)`;
 
 /** A patch argument: a module file, or a built-in patch's id or commit. */
-const isPatchFile = (arg: string): boolean => /\.(m?js|cjs|m?ts|cts)$/.test(arg);
-const builtinPatch = (arg: string): Patch | undefined =>
-  PATCHES.find((p) => p.id.toLowerCase() === arg.toLowerCase() || (arg.length >= 7 && p.commit.toLowerCase().startsWith(arg.toLowerCase())));
+const isPatchFile = (arg: string): boolean => PATCH_EXTENSIONS.includes(extname(arg).toLowerCase());
 
 export async function reviewCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -39,9 +38,6 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   const failOn = values["fail-on"] === undefined ? undefined : oneOf(values["fail-on"], "--fail-on", FAIL_ON, "new");
   // --patch files are there for --base; the positional patches (files, or built-ins by id) are reviewed.
   const loaded = await patchSet(values.patch);
-  // A reviewed file is a positional argument, not --patch: its load or apply errors say so.
-  const named = (e: unknown): unknown =>
-    isInputError(e) && e.message.startsWith("--patch ") && !(values.patch ?? []).some((f) => e.message.startsWith(`--patch ${f}`)) ? new InputError(e.message.replace(/^--patch /, "patch ")) : e;
   const user: Patch[] = [];
   const ids: string[] = [];
   /** Each reviewed file as the user named it. */
@@ -50,14 +46,13 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   for (const arg of positionals) {
     let id: string;
     if (isPatchFile(arg)) {
-      const p = await loadPatchFile(arg).catch((e: unknown) => {
-        throw named(e);
-      });
+      // A reviewed file is a positional argument, not --patch: its load, apply and hook errors say so.
+      const p = await loadPatchFile(arg, "patch");
       if (loaded.some((q) => q.id.toLowerCase() === p.id.toLowerCase())) throw new InputError(`patch ${arg}: id '${p.id}' is also a built-in patch or a --patch file's: expected each patch once`);
       user.push(p);
       given.set(p.id, arg);
       id = p.id;
-    } else if (builtinPatch(arg)) id = builtinPatch(arg)!.id;
+    } else if (findPatch(arg, PATCHES)) id = findPatch(arg, PATCHES)!.id;
     else {
       scenarioArgs.push(arg);
       continue;
@@ -68,25 +63,15 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   if (ids.length === 0) throw new InputError("patch: expected one or more patches to review (a .mjs file, or a built-in patch id such as 1032812)", { usage: REVIEW_USAGE });
   const patches = [...loaded, ...user];
   if (values.base === "") throw new InputError("--base: expected a kernel variant such as v6.12, got ''");
-  let base, patched;
-  try {
-    base = resolveKernel(values.base ?? defaultBase(ids, patches), "--base", patches);
-    patched = patchedKernel(base, ids, patches);
-  } catch (e) {
-    throw named(e);
-  }
+  const base = resolveKernel(values.base ?? defaultBase(ids, patches), "--base", patches);
+  const patched = patchedKernel(base, ids, patches);
   warnUnusedPatches(loaded.filter((p) => !PATCHES.includes(p)), [base]);
   const scenarios = (scenarioArgs.length ? scenarioArgs : builtinScenarioNames()).map((a) => resolveScenario(a));
   uniqueScenarios(scenarios);
   const settings = searchSettings(values);
   checkOutName(values.out, "--out");
   refuseInputAsOutput(values.out, "--out", [...positionals, ...(values.patch ?? [])]);
-  let result;
-  try {
-    result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false, patches }, (p) => given.get(p.id));
-  } catch (e) {
-    throw named(e);
-  }
+  const result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false, patches }, (p) => given.get(p.id));
   clearProgress();
   const baseWhy = values.base !== undefined ? "given with --base" : "the newest release the patches apply to";
   const text = values.json

@@ -14,6 +14,7 @@ import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, parse } from "./args.js";
+import { stepMarks } from "./check-cmd.js";
 import { loadScenario, patchSet, runOneCheck, searchSettings, SEARCH_FLAGS, SEARCH_USAGE, workersFlag, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
 import { clearProgress, fmtInt } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
@@ -201,7 +202,7 @@ export function renderAgainst(a: Kernel, b: Kernel, aSteps: readonly TraceStep[]
       continue;
     }
     const s = r.step;
-    lines.push(`  ${num} ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${s.decisive ? "   <== dropped here" : ""}`);
+    lines.push(`  ${num} ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${stepMarks(s, false)}`);
     if (differs) for (const c of s.changes) lines.push(`  ${" ".repeat(4 + 1 + Math.max(4, s.actor.length) + 2 + w + 2)}${c}`);
   }
   return lines.join("\n") + "\n";

@@ -43,7 +43,9 @@ export const HOOKS = [
 export type HookName = (typeof HOOKS)[number];
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts"];
-const EXTENSIONS = [".mjs", ".js", ".cjs", ...TS_EXTENSIONS];
+/** What a patch file may end with. */
+export const PATCH_EXTENSIONS: readonly string[] = [".mjs", ".js", ".cjs", ...TS_EXTENSIONS];
+const EXTENSIONS = PATCH_EXTENSIONS;
 
 /** The first line of what was thrown, for a one-line error. */
 const firstLine = (e: unknown): string => {
@@ -135,14 +137,15 @@ function patchOf(mod: Record<string, unknown>): unknown {
 /** Loads one at a time: which patch's top-level code runs is a single flag, and an import awaits. */
 let queue: Promise<unknown> = Promise.resolve();
 
-export function loadPatchFile(file: string): Promise<Patch> {
-  const next = queue.then(() => loadOne(file));
+/** `flag` is how messages name where the file was given ("--patch", or review's positional "patch"). */
+export function loadPatchFile(file: string, flag = "--patch"): Promise<Patch> {
+  const next = queue.then(() => loadOne(file, flag));
   queue = next.catch(() => undefined);
   return next;
 }
 
-async function loadOne(file: string): Promise<Patch> {
-  const field = `--patch ${shownName(file)}`;
+async function loadOne(file: string, flag: string): Promise<Patch> {
+  const field = `${flag} ${shownName(file)}`;
   if (!EXTENSIONS.includes(extname(file).toLowerCase())) {
     throw new InputError(`${field}: expected a JavaScript or TypeScript module (${EXTENSIONS.join(", ")})`);
   }

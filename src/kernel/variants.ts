@@ -59,7 +59,8 @@ export const RELEASES: readonly Release[] = [
   },
 ];
 
-function findPatch(token: string, patches: readonly Patch[]): Patch | undefined {
+/** The patch a variant's `+token` names: its id, or 7 or more leading characters of its commit. */
+export function findPatch(token: string, patches: readonly Patch[]): Patch | undefined {
   const t = token.toLowerCase();
   return patches.find((p) => p.id.toLowerCase() === t || (t.length >= 7 && p.commit.toLowerCase().startsWith(t)));
 }
