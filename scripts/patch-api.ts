@@ -32,7 +32,7 @@ const EXAMPLES = [
     heading: "A behaviour: nf_ct_resolve_clash's merge test",
     review: "review examples/patches/merge-on-same-origin.mjs --base v5.0",
     after:
-      "It replaces `clashMergeable` only; `resolveClash` of the base calls it through `ctx.k`, so the rest of " +
+      "It replaces `clashMergeable` only; `nf_ct_resolve_clash` of the base calls it through `ctx.k`, so the rest of " +
       "nf_ct_resolve_clash is unchanged. The review shows it fixes race 3 and introduces `reply-lost`.",
   },
 ] as const;
@@ -51,7 +51,7 @@ const ENUMS = [
 
 /** The state a patch sees, in reading order; every other type the functions, the
  * library or these reach (found by walking their declarations) follows them. */
-const STATE_FIRST = ["Ctx", "KState", "PacketState", "Conn", "Tuple", "CpuStats", "Resolution", "Manip", "PortRange", "Hit", "Dir", "Scenario", "PacketSpec", "HostPort"];
+const STATE_FIRST = ["Ctx", "KState", "PacketState", "Conn", "Tuple", "CpuStats", "Resolution", "Manip", "NatRange", "PortRange", "Hit", "Dir", "Scenario", "PacketSpec", "HostPort"];
 /** Documented in sections of their own. */
 const NOT_STATE = new Set(["KernelBehaviour", "Patch", "PatchLib", ...ENUMS.map(([, n]) => n)]);
 
@@ -324,7 +324,7 @@ export function generatePatchApi(): { doc: string; hookDocs: string } {
     "overrides, each a kernel function of the model or a point inside one, with the signature below. `base` is the",
     "kernel the patch is applied on: call `base.f(...)` to wrap what was there. Inside a function, `ctx.k` is the kernel",
     "as finally assembled (with your overrides): the base's steps call the smaller functions through it, so overriding",
-    "`clashMergeable` changes the `resolveClash` of every release after v4.7. A step changes the [state](#the-state-a-patch-sees)",
+    "`clashMergeable` changes the `nf_ct_resolve_clash` of every release after v4.7. A step changes the [state](#the-state-a-patch-sees)",
     "`st` in place and returns its note for traces (`\"\"` when `ctx.explain` is false); tuples are immutable values, replaced,",
     "never edited. `lib` is the [library](#the-library-lib). Load it with `--patch FILE` and name the kernel as a release",
     "plus its id (`--kernel v5.0+my-fix`); `review FILE` picks the base itself.",

@@ -94,7 +94,7 @@ describe("lib.choose: kernels without it explore as before", () => {
   it("a user's patch that does not call choose finds exactly the built-in kernel's states on every scenario", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ctmc-choose-"));
     const file = join(dir, "same.mjs");
-    writeFileSync(file, 'export default { id: "same", title: "t", requires: [], apply: (base) => ({ uniqueSourcePort: (...a) => base.uniqueSourcePort(...a), resolveClash: (...a) => base.resolveClash(...a) }) };\n');
+    writeFileSync(file, 'export default { id: "same", title: "t", requires: [], apply: (base) => ({ nf_nat_l4proto_unique_tuple: (...a) => base.nf_nat_l4proto_unique_tuple(...a), nf_ct_resolve_clash: (...a) => base.nf_ct_resolve_clash(...a) }) };\n');
     const same = await kernelWith("v6.12+same", file);
     for (const name of builtinScenarioNames()) {
       const sc = resolveScenario(name);
@@ -122,11 +122,11 @@ describe("lib.choose: what it refuses, in one line, exit 2", () => {
       expect(r.err.trim()).toMatch(message);
     }
   };
-  const port = (n: string) => `({ uniqueSourcePort: (st, t, range) => range.min + lib.choose(${n}) })`;
+  const port = (n: string) => `({ nf_nat_l4proto_unique_tuple: (st, t, range) => range.min + lib.choose(${n}) })`;
 
   for (const [n, shown] of [["0", "0"], ["1.5", "1.5"], ["257", "257"], ['"3"', '"3"'], ["NaN", "NaN"]] as const) {
     it(`choose(${n})`, () => {
-      expectRefused(patch(`bad-${n.replace(/\W/g, "_")}.mjs`, port(n)), new RegExp(`--patch .*: uniqueSourcePort called lib\\.choose\\(${shown.replace(".", "\\.")}\\): expected an integer 1 to 256, the number of alternatives$`));
+      expectRefused(patch(`bad-${n.replace(/\W/g, "_")}.mjs`, port(n)), new RegExp(`--patch .*: nf_nat_l4proto_unique_tuple called lib\\.choose\\(${shown.replace(".", "\\.")}\\): expected an integer 1 to 256, the number of alternatives$`));
     });
   }
 
@@ -137,12 +137,12 @@ describe("lib.choose: what it refuses, in one line, exit 2", () => {
 
   it("a number of alternatives that is not a function of the state", () => {
     const file = join(dir, "counter.mjs");
-    writeFileSync(file, 'let k = 0;\nexport default { id: "mine", title: "t", requires: [], apply: (base, lib) => ({ uniqueSourcePort: (st, t, range) => range.min + lib.choose(2 + (k++ % 3)) }) };\n');
-    expectRefused(file, /--patch .*counter\.mjs: uniqueSourcePort called lib\.choose\(\d\) where the same step from the same state called lib\.choose\(\d\) before: the alternatives a step offers must be a function of the state/);
+    writeFileSync(file, 'let k = 0;\nexport default { id: "mine", title: "t", requires: [], apply: (base, lib) => ({ nf_nat_l4proto_unique_tuple: (st, t, range) => range.min + lib.choose(2 + (k++ % 3)) }) };\n');
+    expectRefused(file, /--patch .*counter\.mjs: nf_nat_l4proto_unique_tuple called lib\.choose\(\d\) where the same step from the same state called lib\.choose\(\d\) before: the alternatives a step offers must be a function of the state/);
   });
 
   it("a refusal the hook catches is reported all the same", () => {
-    const file = patch("caught.mjs", "({ uniqueSourcePort: (st, t, range) => { try { return range.min + lib.choose(0); } catch { return range.min; } } })");
-    expectRefused(file, /uniqueSourcePort called lib\.choose\(0\): expected an integer 1 to 256/);
+    const file = patch("caught.mjs", "({ nf_nat_l4proto_unique_tuple: (st, t, range) => { try { return range.min + lib.choose(0); } catch { return range.min; } } })");
+    expectRefused(file, /nf_nat_l4proto_unique_tuple called lib\.choose\(0\): expected an integer 1 to 256/);
   });
 });

@@ -86,16 +86,16 @@ describe("hook wrappers", () => {
 
   it("refuse a merge into an entry that is not linked, and give the model a fresh resolution", async () => {
     const file = join(dir, "merge.mjs");
-    writeFileSync(file, 'export default { id: "merge", title: "t", requires: [], apply: () => ({ resolveClash: (ctx, st, loser, winner) => ({ kind: "merge", into: winner }) }) };\n');
+    writeFileSync(file, 'export default { id: "merge", title: "t", requires: [], apply: () => ({ nf_ct_resolve_clash: (ctx, st, loser, winner) => ({ kind: "merge", into: winner }) }) };\n');
     const made = (await loadPatchFile(file)).apply(baseV46, PATCH_LIB);
     const st = initialState(2, 1);
     const conn = { orig: { src: 0, sport: 1, dst: 1, dport: 53 }, reply: { src: 1, sport: 53, dst: 0, dport: 1 }, status: 0 };
     st.pkts[0]!.ct = { ...conn };
     st.pkts[1]!.ct = { ...conn };
     const ctx = {} as Ctx;
-    expect(() => made.resolveClash!(ctx, st, 1, 0)).toThrow(/merge\.mjs: resolveClash returned \{ kind: "merge", into: 0 \}: expected into to be the index of an entry linked in the table \(st\.table is \[\]\)$/);
+    expect(() => made.nf_ct_resolve_clash!(ctx, st, 1, 0)).toThrow(/merge\.mjs: nf_ct_resolve_clash returned \{ kind: "merge", into: 0 \}: expected into to be the index of an entry linked in the table \(st\.table is \[\]\)$/);
     st.table.push(0);
-    expect(made.resolveClash!(ctx, st, 1, 0)).toEqual({ kind: "merge", into: 0 });
+    expect(made.nf_ct_resolve_clash!(ctx, st, 1, 0)).toEqual({ kind: "merge", into: 0 });
   });
 
   it("show values briefly", () => {

@@ -51,7 +51,7 @@ describe("--patch", () => {
     ["badid.mjs", 'export default { id: "no spaces allowed", title: "t", requires: [], apply: () => ({}) };\n', /id: expected a short name/],
     ["builtin.mjs", 'export default { id: "937963", title: "t", requires: [], apply: () => ({}) };\n', /id: '937963' is a built-in patch/],
     ["noapply.mjs", 'export default { id: "mine", title: "t", requires: [] };\n', /apply: expected a function/],
-    ["badhook.mjs", 'export default { id: "mine", title: "t", requires: [], apply: () => ({ confirm: () => 0 }) };\n', /apply returned 'confirm': expected only takenBy, /],
+    ["badhook.mjs", 'export default { id: "mine", title: "t", requires: [], apply: () => ({ confirm: () => 0 }) };\n', /apply returned 'confirm': expected only __nf_conntrack_find_get, init_conntrack, /],
     ["syntax.mjs", "export default {\n", /cannot load it: /],
     ["applythrows.mjs", 'export default { id: "mine", title: "t", requires: [], apply: () => { throw new Error("apply broke"); } };\n', /--patch .*applythrows\.mjs: apply threw: apply broke$/],
   ];
@@ -68,8 +68,8 @@ describe("--patch", () => {
 
   it("a hook that throws is the patch's error: one line naming it, exit 2, on one thread or on workers", () => {
     const file = join(dir, "throws.mjs");
-    writeFileSync(file, 'export default { id: "mine", title: "t", requires: [], apply: () => ({ resolveClash: () => { throw new Error("boom"); } }) };\n');
-    expectInputError(file, /^conntrack-mc: --patch .*throws\.mjs: resolveClash threw: boom\n$/);
+    writeFileSync(file, 'export default { id: "mine", title: "t", requires: [], apply: () => ({ nf_ct_resolve_clash: () => { throw new Error("boom"); } }) };\n');
+    expectInputError(file, /^conntrack-mc: --patch .*throws\.mjs: nf_ct_resolve_clash threw: boom\n$/);
   });
 
   it("a patch that sets a status bit the model does not track is a one-line error, exit 2", () => {

@@ -11,7 +11,7 @@
 import type { Patch as KernelPatch } from "../dist/kernel/patch.js";
 
 export type { PatchLib } from "../dist/kernel/patch.js";
-export type { Ctx, KernelBehaviour, Manip, PortRange, Resolution } from "../dist/kernel/kernel.js";
+export type { Ctx, KernelBehaviour, Manip, NatRange, PortRange, Resolution } from "../dist/kernel/kernel.js";
 export type { CpuStats, Fate, KState, PacketState, Pc, Reply } from "../dist/kernel/state.js";
 export type { Conn } from "../dist/kernel/conn.js";
 export type { Tuple } from "../dist/kernel/tuple.js";

@@ -11,8 +11,8 @@ export default {
   title: "nf_ct_resolve_clash: count every merge in clash_resolve",
   requires: ["71d8c47fc653"],
   apply: (base) => ({
-    resolveClash: (ctx, st, loser, winner) => {
-      const r = base.resolveClash(ctx, st, loser, winner);
+    nf_ct_resolve_clash: (ctx, st, loser, winner) => {
+      const r = base.nf_ct_resolve_clash(ctx, st, loser, winner);
       if (r.kind === "merge") st.stats[ctx.sc.packets[loser].cpu].clashResolve++;
       return r;
     },

@@ -58,7 +58,7 @@ function explored(ctl: Control): string {
   return `${fmt(w[C.STATES]!)} states, ${fmt(w[C.TRANSITIONS]!)} transitions, depth ${w[C.DEPTH]}`;
 }
 
-/** "--patch FILE: resolveClash" for the hook running now, if a user's. */
+/** "--patch FILE: nf_ct_resolve_clash" for the hook running now, if a user's. */
 async function runningHook(ctl: Control): Promise<string | undefined> {
   const h = ctl.words[C.HOOK]!;
   if (h === 0) return undefined;

@@ -5,19 +5,22 @@
  * the shared, unlocked per-protocol rover (nf_nat_proto_common.c).
  */
 import { IPS } from "./conn.js";
-import type { KernelBehaviour, PortRange } from "./kernel.js";
+import type { KernelBehaviour, Manip, PortRange } from "./kernel.js";
 import type { KState } from "./state.js";
 import { tuple, type Tuple } from "./tuple.js";
 import { init_conntrack, nf_conntrack_find_get } from "./steps/resolve_normal_ct.js";
-import { nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./steps/nf_nat_core.js";
+import { find_appropriate_src, get_unique_tuple, nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./steps/nf_nat_core.js";
 import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
 import { reply } from "./steps/reply.js";
 import { nf_ct_delete } from "./steps/nf_ct_delete.js";
 
-/** nf_nat_l4proto_unique_tuple for a source manip. */
-function l4protoUniqueTuple(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean): number {
+/** nf_nat_l4proto_unique_tuple (nf_nat_proto_common.c): the rover is udp_port_rover, one for both manips. */
+function nf_nat_l4proto_unique_tuple(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean, manip: Manip): number {
+  const dst = manip === "DST";
   let min: number, size: number;
   if (range) [min, size] = [range.min, range.max - range.min + 1];
+  // "If it's dst rewrite, can't change port".
+  else if (dst) return t.dport;
   // "If no range specified": keep ports below 1024 below 1024.
   else if (t.sport < 512) [min, size] = [1, 511];
   else if (t.sport < 1024) [min, size] = [600, 424];
@@ -26,7 +29,7 @@ function l4protoUniqueTuple(st: KState, t: Tuple, range: PortRange | undefined, 
   let off = random ?? st.rover;
   for (let i = 0; ; off = (off + 1) & 0xffff) {
     const port = min + (off % size);
-    if (++i !== size && used(tuple(t.src, port, t.dst, t.dport))) continue;
+    if (++i !== size && used(dst ? tuple(t.src, t.sport, t.dst, port) : tuple(t.src, port, t.dst, t.dport))) continue;
     if (random === undefined) st.rover = off; // the next search starts where this one ended
     return port;
   }
@@ -36,14 +39,18 @@ export const baseV46: KernelBehaviour = {
   __nf_conntrack_find_get: nf_conntrack_find_get,
   init_conntrack,
   nf_nat_setup_info,
+  get_unique_tuple,
+  find_appropriate_src,
+  nf_nat_l4proto_unique_tuple,
   nf_nat_used_tuple,
   nf_conntrack_tuple_taken,
   __nf_conntrack_confirm: nf_conntrack_confirm,
+  nf_ct_resolve_clash: () => ({ kind: "drop" }),
   nf_conntrack_in_reply: reply,
+  nf_conntrack_udp_packet: () => undefined,
+  nf_conntrack_tcp_packet: () => undefined,
   nf_ct_delete,
   takenBy: () => true,
-  uniqueSourcePort: l4protoUniqueTuple,
-  resolveClash: () => ({ kind: "drop" }),
   // No condition of its own: 71d8c47fc653 introduces the test, later patches narrow or widen it.
   clashMergeable: () => true,
   clashWinnerUsable: (w) => !(w.status & IPS.DYING),
@@ -51,5 +58,4 @@ export const baseV46: KernelBehaviour = {
   confirmClashStats: (stats) => {
     stats.insertFailed++;
   },
-  udpReply: () => undefined,
 };

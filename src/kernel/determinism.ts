@@ -12,7 +12,7 @@
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { InputError } from "../errors.js";
 
-/** Which patch code runs now: the --patch field and what ("resolveClash", "apply"). */
+/** Which patch code runs now: the --patch field and what ("nf_ct_resolve_clash", "apply"). */
 export interface UserCode {
   readonly field: string;
   readonly what: string;

@@ -239,23 +239,46 @@ const counters: Guard = (hook) => {
 const note = (r: unknown): unknown => (typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r) ? r : returned(r, "a string of one line (what the step did, for traces; may be empty)"));
 const step = stateful(1, note);
 
+/** A tuple a hook returned, as a fresh copy: addresses the scenario's (0 to addrs - 1), ports 0 to 65535. */
+function tupleResult(r: unknown, addrs: number, orUndefined: boolean): unknown {
+  if (orUndefined && r === undefined) return r;
+  const expected = `${orUndefined ? "undefined or " : ""}a tuple { src, sport, dst, dport } (addresses 0 to ${addrs - 1}, the scenario's; ports 0 to 65535)`;
+  if (r === null || typeof r !== "object" || isThenable(r)) return returned(r, expected);
+  const t = r as Record<string, unknown>;
+  const src = t["src"], sport = t["sport"], dst = t["dst"], dport = t["dport"];
+  if (!int(src, 0, addrs - 1) || !int(dst, 0, addrs - 1) || !int(sport, 0, 0xffff) || !int(dport, 0, 0xffff)) return returned(r, expected);
+  return { src, sport, dst, dport };
+}
+
+/** A hook given (ctx, st, ...) that returns a tuple (or undefined). */
+const tupleHook = (orUndefined: boolean): Guard => (hook) => {
+  const h = hook as (...args: unknown[]) => unknown;
+  return stateful(1, (r) => r)(((...args: unknown[]): unknown => tupleResult(h(...args), (args[0] as { sc: { addrs: readonly string[] } }).sc.addrs.length, orUndefined)) as Fn);
+};
+
+const trackerNote = (r: unknown): unknown =>
+  r === undefined || (typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r)) ? r : returned(r, "undefined or a string of one line (what the tracker did, for traces)");
+
 export const GUARDS: Record<string, Guard> = {
   __nf_conntrack_find_get: step,
   init_conntrack: step,
   nf_nat_setup_info: step,
-  __nf_conntrack_confirm: step,
-  nf_conntrack_in_reply: step,
-  nf_ct_delete: step,
+  get_unique_tuple: tupleHook(false),
+  find_appropriate_src: tupleHook(true),
+  nf_nat_l4proto_unique_tuple: stateful(0, (r) => (int(r, 1, 0xffff) ? r : returned(r, "an integer port 1 to 65535"))),
   nf_nat_used_tuple: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
   nf_conntrack_tuple_taken: stateful(1, (r, st) => (int(r, -1, st.pkts.length - 1) ? r : returned(r, `an entry index (0 to ${st.pkts.length - 1}) or -1 for free`))),
+  __nf_conntrack_confirm: step,
+  nf_ct_resolve_clash: stateful(1, resolution),
+  __nf_ct_resolve_clash: stateful(1, resolution),
+  nf_ct_resolve_clash_harder: stateful(1, resolution),
+  nf_conntrack_in_reply: step,
+  nf_conntrack_udp_packet: stateful(1, trackerNote),
+  nf_conntrack_tcp_packet: stateful(1, trackerNote),
+  nf_ct_delete: step,
   takenBy: predicate2,
   clashMergeable: predicate2,
   clashWinnerUsable: predicate1,
-  uniqueSourcePort: stateful(0, (r) => (int(r, 1, 0xffff) ? r : returned(r, "an integer port 1 to 65535"))),
-  resolveClash: stateful(1, resolution),
-  udpReply: stateful(0, (r) =>
-    r === undefined || (typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r)) ? r : returned(r, "undefined or a string of one line (what the tracker did, for traces)"),
-  ),
   countResolved: counters,
   confirmClashStats: counters,
 };

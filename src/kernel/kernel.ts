@@ -7,6 +7,8 @@ import type { Conn } from "./conn.js";
 import type { CpuStats, KState } from "./state.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Tuple } from "./tuple.js";
+import type { Dir } from "./table.js";
+import type { Zone } from "./zone.js";
 
 /** A --to-ports range (NF_NAT_RANGE_PROTO_SPECIFIED). */
 export interface PortRange {
@@ -31,14 +33,26 @@ export interface Ctx {
   readonly explain: boolean;
 }
 
+/** A NAT range as nf_nat_setup_info is given it (struct nf_nat_range2 with one
+ * address): a DNAT rule's endpoint, MASQUERADE's address, or a null binding's
+ * current address (nf_nat_alloc_null_binding: no ports). */
+export interface NatRange {
+  /** The range's one address (min_addr == max_addr), a scenario address index. */
+  readonly addr: number;
+  /** NF_NAT_RANGE_PROTO_SPECIFIED: the port range; undefined when the range names no ports. */
+  readonly ports: PortRange | undefined;
+  /** NF_NAT_RANGE_PROTO_RANDOM_FULLY. */
+  readonly randomFully: boolean;
+}
+
 /** Which manip nf_nat_setup_info sets up: S3 the destination (DNAT or its null
  * binding), S4 the source (MASQUERADE or its null binding). */
 export type Manip = "DST" | "SRC";
 
 /**
  * Every kernel function the model runs, under its kernel name, and the points
- * inside them where versions differ. The base (v4.6) defines all; a patch
- * overrides some, by wrapping or replacing the function the real patch changed.
+ * inside them where versions differ. The base (v4.6) defines all but the two
+ * that 6a757c07e51f (v5.6) adds (marked optional); a patch overrides some, by wrapping or replacing the function the real patch changed.
  * Steps return their note for traces (empty when `ctx.explain` is false).
  */
 export interface KernelBehaviour {
@@ -46,42 +60,60 @@ export interface KernelBehaviour {
   __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string;
   /** S2: a private, unconfirmed entry for packet `p`: ORIGINAL its tuple, REPLY the inverse. */
   init_conntrack(ctx: Ctx, st: KState, p: number): string;
-  /** S3 (DST) and S4 (SRC). `choice` is the step's choice: the DNAT endpoint, or the --random-fully offset. */
+  /** S3 (DST) and S4 (SRC): the rule's range (the DNAT endpoint `choice` picks, MASQUERADE, or a null binding),
+   * get_unique_tuple, the REPLY tuple altered to match. `choice` is the step's choice: the DNAT endpoint, or the
+   * --random-fully offset. */
   nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): string;
+  /** The ORIGINAL-direction tuple packet `p`'s entry is to have after `manip`: `orig` (its current one) if that is
+   * in `range` and free, else a mapping find_appropriate_src reuses (SRC), else the range's address with the port
+   * kept or searched for (nf_nat_l4proto_unique_tuple). `random` is the --random-fully offset. */
+  get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, range: NatRange, manip: Manip, random: number): Tuple;
+  /** The mapping of an entry in nf_nat_bysource with `orig`'s source and packet `p`'s ORIGINAL zone, as a tuple in
+   * `range` (its source replaced, `orig`'s destination kept), or undefined. */
+  find_appropriate_src(ctx: Ctx, st: KState, p: number, orig: Tuple, range: NatRange): Tuple | undefined;
+  /** The port to use once `t`'s is taken (the source port for SRC; for DST the destination port, which a range
+   * without ports keeps). `random` is the --random-fully offset, else undefined: the search starts at st.rover. */
+  nf_nat_l4proto_unique_tuple(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean, manip: Manip): number;
   /** Would `t` (ORIGINAL direction) give packet `self`'s entry a REPLY tuple another entry holds? */
   nf_nat_used_tuple(ctx: Ctx, st: KState, self: number, t: Tuple): boolean;
   /** The lockless walk of `reply`'s bucket: the holder that counts (see takenBy), or -1. */
   nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ignored: number): number;
-  /** S5: link packet `p`'s entry, or on a clash let nf_ct_resolve_clash (resolveClash) decide. */
+  /** S5: link packet `p`'s entry, or on a clash let nf_ct_resolve_clash decide. */
   __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string;
-  /** The answer to packet `p`'s query, in one step: resolve_normal_ct's lookup of the tuple the
-   * endpoint answered to, the tracker (nf_conntrack_udp_packet: udpReply), nf_nat_packet back. */
+  /** `loser` (packet/entry index) found `winner` linked at confirm: merge, insert or drop. May count. */
+  nf_ct_resolve_clash(ctx: Ctx, st: KState, loser: number, winner: number): Resolution;
+  /** v5.6+ (6a757c07e51f adds it; absent before): the loser goes on with entry `into` ({ kind: "merge", into }) or
+   * not ({ kind: "drop" }: NF_DROP, and nf_ct_resolve_clash tries harder). */
+  __nf_ct_resolve_clash?(ctx: Ctx, st: KState, loser: number, into: number): Resolution;
+  /** v5.6+ (6a757c07e51f; absent before): after a failed merge, an entry holding the loser's REPLY tuple is tried
+   * the same way; if none, the loser is inserted by its REPLY node only, NAT_CLASH | FIXED_TIMEOUT. */
+  nf_ct_resolve_clash_harder?(ctx: Ctx, st: KState, loser: number): Resolution;
+  /** The answer to packet `p`'s query, in one step: resolve_normal_ct's lookup of the tuple the endpoint answered
+   * to, the protocol's tracker on the entry it hit, nf_nat_packet back. */
   nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): string;
+  /** The UDP tracker on a reply that hit entry `id`'s node of direction `dir`: a note for traces, or undefined
+   * (v5.6-5.8 delete a NAT_CLASH entry here). */
+  nf_conntrack_udp_packet(ctx: Ctx, st: KState, id: number, dir: Dir): string | undefined;
+  /** The TCP tracker on a reply (the SYN-ACK) that hit entry `id`'s node of direction `dir`: as the UDP one. */
+  nf_conntrack_tcp_packet(ctx: Ctx, st: KState, id: number, dir: Dir): string | undefined;
   /** `conntrack -D` of entry `id`, one ctnetlink step per call: the scenario's `deletes` name the
    * entries; the deleter may step on one while it is linked in the table (its `ct` is set). The
    * base's first call (DYING clear) sets DYING and leaves it linked; the next (DYING set) unlinks it
    * (hashRemove). A patch may do both at once: the entry is then no longer linked and not called again. */
-    nf_ct_delete(ctx: Ctx, st: KState, id: number): string;
+  nf_ct_delete(ctx: Ctx, st: KState, id: number): string;
 
-  // The points inside those functions where the releases differ.
-  /** nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that
+  // Points inside those functions where the releases differ, which no kernel function of their own holds.
+  /** Inside nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that
    * NAT wants for `self`? (called only when a tuple of `other` equals it) */
-  takenBy(self: Conn, other: Conn, zone?: import("./zone.js").Zone, otherZone?: import("./zone.js").Zone): boolean;
-  /** nf_nat_l4proto_unique_tuple: the source port to use once `t`'s is taken.
-   * `random` is the random offset when the range asks for one (--random-fully). */
-  uniqueSourcePort(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean): number;
-  /** nf_ct_resolve_clash: `loser` (packet/entry index) found `winner` at confirm. May count. */
-  resolveClash(ctx: Ctx, st: KState, loser: number, winner: number): Resolution;
-  /** The test inside nf_ct_resolve_clash (v4.7+): may the loser go on with the winner's entry? */
-  clashMergeable(winner: Conn, loser: Conn, winnerZone?: import("./zone.js").Zone, loserZone?: import("./zone.js").Zone): boolean;
+  takenBy(self: Conn, other: Conn, zone?: Zone, otherZone?: Zone): boolean;
+  /** The test inside nf_ct_resolve_clash (v4.7+; __nf_ct_resolve_clash from v5.6): may the loser go on with the winner's entry? */
+  clashMergeable(winner: Conn, loser: Conn, winnerZone?: Zone, loserZone?: Zone): boolean;
   /** nf_ct_resolve_clash's test of the winner itself (not dying, a reference can be taken). */
   clashWinnerUsable(winner: Conn): boolean;
   /** What nf_ct_resolve_clash counts for a resolved clash (v5.6+ counts there, not in confirm). */
   countResolved(stats: CpuStats, how: "merge" | "insert"): void;
   /** What __nf_conntrack_confirm itself counts after a clash. */
   confirmClashStats(stats: CpuStats, r: Resolution): void;
-  /** nf_conntrack_udp_packet on a reply that matched entry `id` (v5.6-5.8 delete NAT_CLASH entries here). */
-  udpReply(st: KState, id: number): string | undefined;
 }
 
 export interface Kernel extends KernelBehaviour {

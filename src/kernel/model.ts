@@ -250,7 +250,12 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     canonicalize!(canonWords);
     return codec.decode(canonWords, 0, codec.words, codec.scratch());
   };
-  const localSteps = k.init_conntrack === baseV46.init_conntrack && k.nf_nat_setup_info === baseV46.nf_nat_setup_info;
+  // DNAT's get_unique_tuple may ask nf_nat_used_tuple, but only a changed tuple search can make its answer count.
+  const localSteps =
+    k.init_conntrack === baseV46.init_conntrack &&
+    k.nf_nat_setup_info === baseV46.nf_nat_setup_info &&
+    k.get_unique_tuple === baseV46.get_unique_tuple &&
+    k.nf_nat_l4proto_unique_tuple === baseV46.nf_nat_l4proto_unique_tuple;
   const dnatN = dnatChoices(ctx);
   const snatN = snatChoices(ctx);
 

@@ -23,24 +23,42 @@ import { PATCHES, RELEASES } from "./variants.js";
 
 /** The functions a patch may override (every one of KernelBehaviour); the supervisor names a running hook by its index here. */
 export const HOOKS = [
+  "__nf_conntrack_find_get",
+  "init_conntrack",
+  "nf_nat_setup_info",
+  "get_unique_tuple",
+  "find_appropriate_src",
+  "nf_nat_l4proto_unique_tuple",
+  "nf_nat_used_tuple",
+  "nf_conntrack_tuple_taken",
+  "__nf_conntrack_confirm",
+  "nf_ct_resolve_clash",
+  "__nf_ct_resolve_clash",
+  "nf_ct_resolve_clash_harder",
+  "nf_conntrack_in_reply",
+  "nf_conntrack_udp_packet",
+  "nf_conntrack_tcp_packet",
+  "nf_ct_delete",
   "takenBy",
-  "uniqueSourcePort",
-  "resolveClash",
   "clashMergeable",
   "clashWinnerUsable",
   "countResolved",
   "confirmClashStats",
-  "udpReply",
-  "__nf_conntrack_find_get",
-  "init_conntrack",
-  "nf_nat_setup_info",
-  "nf_nat_used_tuple",
-  "nf_conntrack_tuple_taken",
-  "__nf_conntrack_confirm",
-  "nf_conntrack_in_reply",
-  "nf_ct_delete",
 ] as const satisfies readonly (keyof KernelBehaviour)[];
 export type HookName = (typeof HOOKS)[number];
+
+/** Names of earlier releases of this tool, now under their kernel names: a patch using one is told the new one. */
+const RENAMED: Readonly<Record<string, HookName>> = {
+  uniqueSourcePort: "nf_nat_l4proto_unique_tuple",
+  resolveClash: "nf_ct_resolve_clash",
+  udpReply: "nf_conntrack_udp_packet",
+};
+
+/** Functions a release before 6a757c07e51f (v5.6) does not have: overriding one there would change nothing. */
+const ADDED_BY: Readonly<Partial<Record<HookName, string>>> = {
+  __nf_ct_resolve_clash: "6a757c07e51f in v5.6",
+  nf_ct_resolve_clash_harder: "6a757c07e51f in v5.6",
+};
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts"];
 /** What a patch file may end with. */
@@ -196,7 +214,7 @@ async function loadOne(file: string, flag: string): Promise<Patch> {
     mainline: typeof p.mainline === "string" ? p.mainline : "-",
     requires: [...(p.requires as string[])],
     file: resolve(file),
-    apply: (base, lib) => wrapHooks(field, n, runApply(field, () => apply.call(p.self, base, lib))),
+    apply: (base, lib) => wrapHooks(field, n, base, runApply(field, () => apply.call(p.self, base, lib))),
   };
   given.set(loaded, shownName(file));
   return loaded;
@@ -244,7 +262,7 @@ function runApply(field: string, apply: () => unknown): unknown {
   }
 }
 
-function wrapHooks(field: string, n: number, made: unknown): Partial<KernelBehaviour> {
+function wrapHooks(field: string, n: number, base: KernelBehaviour, made: unknown): Partial<KernelBehaviour> {
   if (made !== undefined && made !== null && typeof made === "object" && typeof (made as { then?: unknown }).then === "function") {
     throw patchError(`${field}: apply returned a Promise: expected the behaviours it overrides, synchronously`);
   }
@@ -254,8 +272,12 @@ function wrapHooks(field: string, n: number, made: unknown): Partial<KernelBehav
   const out: Record<string, unknown> = { ...(made ?? {}) };
   for (const [k, hook] of Object.entries(out)) {
     const index = (HOOKS as readonly string[]).indexOf(k);
+    const renamed = Object.hasOwn(RENAMED, k) ? RENAMED[k] : undefined;
+    if (renamed) throw patchError(`${field}: apply returned '${k}': it is now named after the kernel function, ${renamed} (same arguments${k === "udpReply" ? ", with ctx first and the direction last" : k === "uniqueSourcePort" ? ", with the manip last" : ""})`);
     if (index < 0) throw patchError(`${field}: apply returned '${k}': expected only ${HOOKS.join(", ")}`);
     if (typeof hook !== "function") throw patchError(`${field}: apply returned '${k}' that is not a function`);
+    const since = ADDED_BY[k as HookName];
+    if (since && base[k as HookName] === undefined) throw patchError(`${field}: apply returned '${k}': the kernel it is applied on has no ${k}: it comes with ${since}; require 6a757c07e51f, or override nf_ct_resolve_clash instead`);
     out[k] = wrapHook(field, n, index, hook as (...a: unknown[]) => unknown);
   }
   return out as Partial<KernelBehaviour>;

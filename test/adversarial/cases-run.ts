@@ -311,10 +311,10 @@ export const RUN_CASES: readonly Case[] = [
   },
   {
     name: "run: a patch cannot change the scenario for the built-in kernels of the same compare",
-    setup: (d) => patch(d, "sc.mjs", '{ resolveClash: (c, s, l, w) => { c.sc.protocol = "tcp"; return { kind: "drop" }; } }'),
+    setup: (d) => patch(d, "sc.mjs", '{ nf_ct_resolve_clash: (c, s, l, w) => { c.sc.protocol = "tcp"; return { kind: "drop" }; } }'),
     args: ["compare", "dns-3-packets", "--kernels", "v5.6+mine,v5.6", "--patch", "sc.mjs"],
     code: 2,
-    err: /--patch sc\.mjs: resolveClash threw: Cannot assign to read only property 'protocol'/,
+    err: /--patch sc\.mjs: nf_ct_resolve_clash threw: Cannot assign to read only property 'protocol'/,
     out: "",
   },
   {

@@ -5,6 +5,7 @@
  * resolve_clash function). nf_ct_resolve_clash now:
  *   1. drops at once unless the protocol allows clashes;
  *   2. __nf_ct_resolve_clash: merges with the winner as before (counts insert_failed);
+ *      it and nf_ct_resolve_clash_harder are functions of their own, overridable by name;
  *   3. nf_ct_resolve_clash_harder: if some entry already holds the loser's REPLY
  *      tuple, tries the same merge with it, else drops; otherwise links the loser
  *      by its REPLY node only (ORIGINAL node "fake added", so original-direction
@@ -22,12 +23,24 @@ import type { KState } from "../state.js";
 import { findNode, hashRemove } from "../table.js";
 import { nf_ct_zone, zoneMatch } from "../zone.js";
 
-/** __nf_ct_resolve_clash: merge the loser into entry `into`, or fail. */
-function mergeInto(ctx: Ctx, st: KState, loser: number, into: number): Resolution | undefined {
+const DROP: Resolution = { kind: "drop" };
+
+/** __nf_ct_resolve_clash: the loser goes on with entry `into`, or NF_DROP. */
+function __nf_ct_resolve_clash(ctx: Ctx, st: KState, loser: number, into: number): Resolution {
   const w = st.pkts[into]!.ct!;
-  if (!ctx.k.clashWinnerUsable(w) || !ctx.k.clashMergeable(w, st.pkts[loser]!.ct!, nf_ct_zone(ctx.sc, into), nf_ct_zone(ctx.sc, loser))) return undefined;
+  if (!ctx.k.clashWinnerUsable(w) || !ctx.k.clashMergeable(w, st.pkts[loser]!.ct!, nf_ct_zone(ctx.sc, into), nf_ct_zone(ctx.sc, loser))) return DROP;
   ctx.k.countResolved(st.stats[ctx.sc.packets[loser]!.cpu]!, "merge");
   return { kind: "merge", into };
+}
+
+/** nf_ct_resolve_clash_harder: walk the loser's REPLY bucket, in the loser's zone. */
+function nf_ct_resolve_clash_harder(ctx: Ctx, st: KState, loser: number): Resolution {
+  const l = st.pkts[loser]!.ct!;
+  const holder = findNode(st, l.reply, undefined, zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, loser)));
+  if (holder) return (ctx.k.__nf_ct_resolve_clash ?? __nf_ct_resolve_clash)(ctx, st, loser, holder.id);
+  l.status |= IPS.NAT_CLASH | IPS.FIXED_TIMEOUT;
+  ctx.k.countResolved(st.stats[ctx.sc.packets[loser]!.cpu]!, "insert");
+  return { kind: "insert" };
 }
 
 export const clashInsertion: Patch = {
@@ -37,30 +50,30 @@ export const clashInsertion: Patch = {
   mainline: "v5.6",
   requires: ["71d8c47fc653"],
   apply: () => ({
-    resolveClash(ctx, st, loser, winner) {
-      const stats = st.stats[ctx.sc.packets[loser]!.cpu]!;
-      const l = st.pkts[loser]!.ct!;
-      const drop = (): Resolution => {
+    __nf_ct_resolve_clash,
+    nf_ct_resolve_clash_harder,
+    nf_ct_resolve_clash(ctx, st, loser, winner) {
+      // The kernel's functions as finally patched (a later patch may change them); this file's otherwise.
+      const k = ctx.k;
+      let r: Resolution = DROP;
+      if (ctx.sc.protocol === "udp") {
+        // l4proto->allow_clash
+        r = (k.__nf_ct_resolve_clash ?? __nf_ct_resolve_clash)(ctx, st, loser, winner);
+        if (r.kind === "drop") r = (k.nf_ct_resolve_clash_harder ?? nf_ct_resolve_clash_harder)(ctx, st, loser);
+      }
+      if (r.kind === "drop") {
+        const stats = st.stats[ctx.sc.packets[loser]!.cpu]!;
         stats.drop++;
         stats.insertFailed++;
-        return { kind: "drop" };
-      };
-      if (ctx.sc.protocol !== "udp") return drop(); // !l4proto->allow_clash
-      const merged = mergeInto(ctx, st, loser, winner);
-      if (merged) return merged;
-      // nf_ct_resolve_clash_harder: walk the loser's REPLY bucket, in the loser's zone.
-      const holder = findNode(st, l.reply, undefined, zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, loser)));
-      if (holder) return mergeInto(ctx, st, loser, holder.id) ?? drop();
-      l.status |= IPS.NAT_CLASH | IPS.FIXED_TIMEOUT;
-      ctx.k.countResolved(stats, "insert");
-      return { kind: "insert" };
+      }
+      return r;
     },
     // The counting moved into nf_ct_resolve_clash.
     confirmClashStats: () => {},
     countResolved: (stats, how) => {
       if (how === "merge") stats.insertFailed++;
     },
-    udpReply(st, id) {
+    nf_conntrack_udp_packet(ctx, st, id) {
       if (!(st.pkts[id]!.ct!.status & IPS.NAT_CLASH)) return undefined;
       hashRemove(st, id);
       return "nf_conntrack_udp_refresh_unreplied: first reply of a NAT_CLASH entry, nf_ct_kill deletes it";

@@ -16,7 +16,7 @@ export const clashResolution: Patch = {
   mainline: "v4.7",
   requires: [],
   apply: () => ({
-    resolveClash(ctx, st, loser, winner) {
+    nf_ct_resolve_clash(ctx, st, loser, winner) {
       const w = st.pkts[winner]!.ct!;
       const l = st.pkts[loser]!.ct!;
       const allowClash = ctx.sc.protocol === "udp"; // l4proto->allow_clash: UDP yes, TCP no

@@ -13,6 +13,6 @@ export const noAutoDelete: Patch = {
   mainline: "v5.9",
   requires: ["6a757c07e51f"],
   apply: () => ({
-    udpReply: () => undefined,
+    nf_conntrack_udp_packet: () => undefined,
   }),
 };

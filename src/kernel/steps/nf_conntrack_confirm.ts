@@ -2,7 +2,7 @@
  * S5: __nf_conntrack_confirm, the single serialisation point. Under the two
  * bucket locks it looks for a confirmed entry holding our ORIGINAL tuple (that
  * bucket first) or our REPLY tuple; if there is none it links the entry, else
- * the version's clash policy (Kernel.resolveClash) decides.
+ * the version's clash policy (nf_ct_resolve_clash) decides.
  */
 import type { Ctx } from "../kernel.js";
 import type { KState } from "../state.js";
@@ -24,7 +24,7 @@ export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
   }
   const name = (id: number): string => ctx.sc.packets[id]!.name;
   const x = ctx.explain;
-  const r = ctx.k.resolveClash(ctx, st, p, h.id);
+  const r = ctx.k.nf_ct_resolve_clash(ctx, st, p, h.id);
   ctx.k.confirmClashStats(st.stats[cpu]!, r);
   pkt.clashWith = h.id;
   const found = x ? `clash with ${name(h.id)}'s entry (${h.dir})` : "";

@@ -5,7 +5,7 @@
  * nf_nat_used_tuple); where a patch changes it, the kernel hooks say so.
  */
 import { IPS } from "../conn.js";
-import type { Ctx, Manip, PortRange } from "../kernel.js";
+import type { Ctx, Manip, NatRange } from "../kernel.js";
 import { findNode } from "../table.js";
 import { Pc, type KState } from "../state.js";
 import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../tuple.js";
@@ -24,27 +24,15 @@ function consistentEndpoint(t: Tuple, n: number): number {
   return (((t.src * 31 + t.sport) * 31 + t.dst) * 31 + t.dport) % n;
 }
 
-/** S3: nf_nat_setup_info(ct, range, NF_NAT_MANIP_DST). The DNAT range names one
- * endpoint with its port (min == max), so get_unique_tuple keeps the choice
- * whatever the table holds: REPLY's source becomes the endpoint. */
-export function nf_nat_setup_info_dst(ctx: Ctx, st: KState, p: number, choice: number): string {
-  const pkt = st.pkts[p]!;
-  const ct = pkt.ct!;
+/** The DNAT rule's range for packet `p`'s entry: the endpoint `choice` picks (a
+ * random rule, or the consistent one for the tuple), with its port (min == max);
+ * without a DNAT rule the null binding's, the current destination address alone. */
+function dstRange(ctx: Ctx, curr: Tuple, choice: number): { range: NatRange; endpoint: number } {
   const d = ctx.sc.dnat;
-  let note = "no DNAT rule: null binding";
-  if (d) {
-    const e = d.choice === "random" ? choice : consistentEndpoint(ct.orig, d.endpoints.length);
-    const ep = d.endpoints[e]!;
-    const reply = tuple(ep.addr, ep.port, ct.reply.dst, ct.reply.dport);
-    if (!tupleEqual(reply, ct.reply)) {
-      ct.reply = reply;
-      ct.status |= IPS.DST_NAT;
-    }
-    if (ctx.explain) note = `DNAT to ${formatHostPort(ep, ctx.sc.addrs)}${d.choice === "random" && d.endpoints.length > 1 ? ` (endpoint ${e + 1} of ${d.endpoints.length}, random)` : ""}`;
-  }
-  ct.status |= IPS.DST_NAT_DONE;
-  pkt.pc = Pc.SNAT;
-  return note;
+  if (!d) return { range: { addr: curr.dst, ports: undefined, randomFully: false }, endpoint: -1 };
+  const e = d.choice === "random" ? choice : consistentEndpoint(curr, d.endpoints.length);
+  const ep = d.endpoints[e]!;
+  return { range: { addr: ep.addr, ports: { min: ep.port, max: ep.port }, randomFully: false }, endpoint: e };
 }
 
 /** nf_nat_used_tuple: would `t` (original direction) give a REPLY tuple that a
@@ -64,23 +52,18 @@ export function nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ign
   return hit ? hit.id : -1;
 }
 
-/** A source NAT range: one address (the null binding's current one, or
- * MASQUERADE's), optionally a port range, optionally --random-fully. */
-interface SrcRange {
-  readonly addr: number;
-  readonly ports: PortRange | undefined;
-  readonly randomFully: boolean;
-}
-
-function srcRange(ctx: Ctx, curr: Tuple): SrcRange {
+/** The SNAT range: MASQUERADE's address (ports, --random-fully), or the null binding's current source address. */
+function srcRange(ctx: Ctx, curr: Tuple): NatRange {
   const sn = ctx.sc.snat;
   return sn.mode === "masquerade"
     ? { addr: sn.to!, ports: sn.ports, randomFully: sn.randomFully }
     : { addr: curr.src, ports: undefined, randomFully: false };
 }
 
-function inRange(t: Tuple, r: SrcRange): boolean {
-  return t.src === r.addr && (!r.ports || (t.sport >= r.ports.min && t.sport <= r.ports.max));
+/** in_range for `manip`: the address and the port (when the range has ports) the manip changes are in it. */
+function inRange(t: Tuple, r: NatRange, manip: Manip): boolean {
+  const [addr, port] = manip === "SRC" ? [t.src, t.sport] : [t.dst, t.dport];
+  return addr === r.addr && (!r.ports || (port >= r.ports.min && port <= r.ports.max));
 }
 
 /** Choices the SNAT step makes: a random offset into the port range with --random-fully. */
@@ -93,66 +76,82 @@ export function snatChoices(ctx: Ctx): number {
 /** find_appropriate_src: reuse the mapping of an entry with the same original
  * source in the same ORIGINAL zone (nf_ct_zone_equal(ct, zone, IP_CT_DIR_ORIGINAL),
  * zone = packet `p`'s entry's); nf_nat_bysource holds entries from setup time on, confirmed or not. */
-function find_appropriate_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: SrcRange): Tuple | undefined {
+export function find_appropriate_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: NatRange): Tuple | undefined {
   const zone = nf_ct_zone(ctx.sc, p);
   for (const id of st.bysource) {
     const ct = st.pkts[id]!.ct!;
     if (!srcEqual(ct.orig, orig) || !nf_ct_zone_equal(nf_ct_zone(ctx.sc, id), zone, "ORIGINAL")) continue;
     const mapped = invert(ct.reply);
     const result = tuple(mapped.src, mapped.sport, orig.dst, orig.dport);
-    if (inRange(result, r)) return result;
+    if (inRange(result, r, "SRC")) return result;
   }
   return undefined;
 }
 
-/** get_unique_tuple(NF_NAT_MANIP_SRC) for a one-address range. */
-function get_unique_tuple_src(ctx: Ctx, st: KState, p: number, orig: Tuple, r: SrcRange, random: number): { t: Tuple; how: string } {
+/** Why get_unique_tuple chose the tuple it returned, for traces (set only when ctx.explain). */
+const chosenBecause = new WeakMap<Tuple, string>();
+
+/** get_unique_tuple for a one-address range (v4.18 nf_nat_core.c). */
+export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r: NatRange, manip: Manip, random: number): Tuple {
   const used = (t: Tuple): boolean => ctx.k.nf_nat_used_tuple(ctx, st, p, t);
-  if (!r.randomFully) {
-    // 1) keep the current source if it is in range and free, or reuse an existing mapping.
-    if (inRange(orig, r)) {
-      if (!used(orig)) return { t: orig, how: "tuple free: keeps its source port" };
+  const because = (t: Tuple, why: string): Tuple => {
+    if (ctx.explain) chosenBecause.set(t, why);
+    return t;
+  };
+  // 1) SRC only: keep the current source if it is in range and free, or reuse an existing mapping.
+  if (manip === "SRC" && !r.randomFully) {
+    if (inRange(orig, r, manip)) {
+      if (!used(orig)) return because(orig, "tuple free: keeps its source port");
     } else {
-      const found = find_appropriate_src(ctx, st, p, orig, r);
-      if (found && !used(found)) return { t: found, how: "reuses the mapping of an entry with the same source (find_appropriate_src)" };
+      const found = ctx.k.find_appropriate_src(ctx, st, p, orig, r);
+      if (found && !used(found)) return because(found, "reuses the mapping of an entry with the same source (find_appropriate_src)");
     }
   }
   // 2) find_best_ips_proto: the range has a single address.
-  const t = tuple(r.addr, orig.sport, orig.dst, orig.dport);
+  const t = manip === "SRC" ? tuple(r.addr, orig.sport, orig.dst, orig.dport) : tuple(orig.src, orig.sport, r.addr, orig.dport);
   // 3) keep the port if it is in range and the tuple is free (not with --random-fully).
   if (!r.randomFully) {
-    if (r.ports ? inRange(t, r) && (r.ports.min === r.ports.max || !used(t)) : !used(t)) {
-      return { t, how: "tuple free: keeps its source port" };
+    if (r.ports ? inRange(t, r, manip) && (r.ports.min === r.ports.max || !used(t)) : !used(t)) {
+      return because(t, manip === "SRC" ? "tuple free: keeps its source port" : "keeps its destination port");
     }
   }
-  const holder = ctx.explain ? ctx.k.nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
-  const port = ctx.k.uniqueSourcePort(st, t, r.ports, r.randomFully ? random : undefined, used);
+  const holder = ctx.explain && manip === "SRC" ? ctx.k.nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
+  const port = ctx.k.nf_nat_l4proto_unique_tuple(st, t, r.ports, r.randomFully ? random : undefined, used, manip);
   const why = r.randomFully
     ? `--random-fully: search from random offset ${random}`
     : holder >= 0
       ? `REPLY tuple taken by ${ctx.sc.packets[holder]!.name}'s confirmed entry: port search`
       : "port out of range: port search";
-  return { t: tuple(t.src, port, t.dst, t.dport), how: ctx.explain ? `${why} picks ${port}` : "" };
+  const picked = manip === "SRC" ? tuple(t.src, port, t.dst, t.dport) : tuple(t.src, t.sport, t.dst, port);
+  return because(picked, `${why} picks ${port}`);
 }
 
-/** S4: nf_nat_setup_info(ct, range, NF_NAT_MANIP_SRC): MASQUERADE, or the null
- * binding (the current address) when no SNAT rule matches. */
-export function nf_nat_setup_info_src(ctx: Ctx, st: KState, p: number, choice: number): string {
+/** nf_nat_setup_info(ct, range, manip): S3 (DST: the DNAT rule, or the null binding when no
+ * rule matches) and S4 (SRC: MASQUERADE, or the null binding). The new tuple of the manip's
+ * side replaces the REPLY tuple's other side (nf_conntrack_alter_reply). */
+export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): string {
   const pkt = st.pkts[p]!;
   const ct = pkt.ct!;
   const curr = invert(ct.reply);
-  const { t, how } = get_unique_tuple_src(ctx, st, p, curr, srcRange(ctx, curr), choice);
+  const { range, endpoint } = manip === "SRC" ? { range: srcRange(ctx, curr), endpoint: -1 } : dstRange(ctx, curr, choice);
+  const t = ctx.k.get_unique_tuple(ctx, st, p, curr, range, manip, choice);
   if (!tupleEqual(t, curr)) {
     ct.reply = invert(t);
-    ct.status |= IPS.SRC_NAT;
+    ct.status |= manip === "SRC" ? IPS.SRC_NAT : IPS.DST_NAT;
+  }
+  if (manip === "DST") {
+    ct.status |= IPS.DST_NAT_DONE;
+    pkt.pc = Pc.SNAT;
+    const d = ctx.sc.dnat;
+    if (!ctx.explain) return "";
+    if (!d) return "no DNAT rule: null binding";
+    const ep = d.endpoints[endpoint]!;
+    return `DNAT to ${formatHostPort(ep, ctx.sc.addrs)}${d.choice === "random" && d.endpoints.length > 1 ? ` (endpoint ${endpoint + 1} of ${d.endpoints.length}, random)` : ""}`;
   }
   ct.status |= IPS.SRC_NAT_DONE;
   st.bysource.unshift(p);
   pkt.pc = Pc.CONFIRM;
-  return ctx.explain ? `${ctx.sc.snat.mode === "masquerade" ? "MASQUERADE" : "null binding"}: ${how}` : "";
-}
-
-/** nf_nat_setup_info for one manip: S3 (DST) or S4 (SRC). */
-export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): string {
-  return manip === "DST" ? nf_nat_setup_info_dst(ctx, st, p, choice) : nf_nat_setup_info_src(ctx, st, p, choice);
+  if (!ctx.explain) return "";
+  const how = chosenBecause.get(t) ?? `get_unique_tuple gives source port ${t.sport}`;
+  return `${ctx.sc.snat.mode === "masquerade" ? "MASQUERADE" : "null binding"}: ${how}`;
 }

@@ -1,7 +1,7 @@
 /**
  * The reply to an accepted query, taken as one step: the endpoint answers the
  * tuple it saw, the node looks the reply up (resolve_normal_ct, usually a hit
- * on an entry's REPLY node), the UDP tracker sees it (nf_conntrack_udp_packet)
+ * on an entry's REPLY node), the protocol's tracker sees it (nf_conntrack_udp_packet, nf_conntrack_tcp_packet)
  * and NAT translates it back with that entry (nf_nat_packet). The client's
  * connected socket accepts it only from the address and port it sent to.
  */
@@ -45,7 +45,7 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
   }
   const x = st.pkts[hit.id]!.ct!;
   const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);
-  const tracker = ctx.k.udpReply(st, hit.id);
+  const tracker = ctx.sc.protocol === "tcp" ? ctx.k.nf_conntrack_tcp_packet(ctx, st, hit.id, hit.dir) : ctx.k.nf_conntrack_udp_packet(ctx, st, hit.id, hit.dir);
   pkt.reply = tupleEqual(delivered, expected) ? Reply.DELIVERED : Reply.MISROUTED;
   if (!ctx.explain) return "";
   const who = ctx.sc.packets[hit.id]!.name;
