@@ -8,9 +8,10 @@
  * (from --json), and new/old ratios. It also says whether both builds found the
  * same states and verdict: a speed-up that changes the answer is no speed-up.
  *
- *   npm run bench:against -- --rev ca4bd10 [--runs 5] [--quick]
+ *   npm run bench:against -- --rev ca4bd10 [--runs 5] [--quick] [--only TEXT]
  *
- * --quick leaves out the two searches of millions of states (about 3 minutes of the default's 6).
+ * --quick leaves out the two searches of millions of states (about 3 minutes of the default's 6);
+ * --only runs the commands whose name contains TEXT.
  */
 import { parseArgs } from "node:util";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -19,7 +20,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const { values } = parseArgs({ options: { rev: { type: "string" }, runs: { type: "string", default: "5" }, quick: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { rev: { type: "string" }, runs: { type: "string", default: "5" }, quick: { type: "boolean", default: false }, only: { type: "string" } },
+});
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const fail = (msg: string): never => {
   process.stderr.write(`bench:against: ${msg}\n`);
@@ -81,15 +84,18 @@ const checkJson = (j: unknown): { seconds: number; answer: string } => {
   const c = j as Cell;
   return { seconds: c.seconds, answer: `${c.verdict} ${c.states} states` };
 };
-const cellsJson = (j: unknown): { seconds: number; answer: string } => {
-  const rows = ((j as { rows?: Cell[][]; compare?: { rows: Cell[][] } }).rows ?? (j as { compare: { rows: Cell[][] } }).compare.rows).flat();
-  return { seconds: rows.reduce((s, c) => s + c.seconds, 0), answer: rows.map((c) => `${c.verdict}/${c.states}`).join(" ") };
-};
+const cellsOf = (cells: readonly Cell[]): { seconds: number; answer: string } => ({
+  seconds: cells.reduce((sum, c) => sum + c.seconds, 0),
+  answer: cells.map((c) => `${c.verdict}/${c.states}`).join(" "),
+});
+const compareJson = (j: unknown): { seconds: number; answer: string } => cellsOf((j as { rows: Cell[][] }).rows.flat());
+const reviewJson = (j: unknown): { seconds: number; answer: string } =>
+  cellsOf((j as { scenarios: { base: Cell; patched: Cell }[] }).scenarios.flatMap((s) => [s.base, s.patched]));
 
 const COMMANDS: Command[] = [
   { name: "check dns-a-aaaa --kernel v4.19 (the README's first command)", args: ["check", "dns-a-aaaa", "--kernel", "v4.19", "--json"], read: checkJson },
-  { name: `compare (${common.length} scenarios, every release)`, args: ["compare", ...common, "--json"], read: cellsJson },
-  { name: "review examples/patches/merge-on-same-origin.mjs", args: ["review", "examples/patches/merge-on-same-origin.mjs", ...common, "--json"], read: cellsJson },
+  { name: `compare (${common.length} scenarios, every release)`, args: ["compare", ...common, "--json"], read: compareJson },
+  { name: "review examples/patches/merge-on-same-origin.mjs", args: ["review", "examples/patches/merge-on-same-origin.mjs", ...common, "--json"], read: reviewJson },
   ...(values.quick
     ? []
     : [
@@ -131,7 +137,9 @@ const f2 = (x: number): string => x.toFixed(2);
 process.stdout.write(`this checkout against ${rev}, ${runs} alternating runs of each command; medians (whole command: wall s, peak RSS MiB; search s)\n\n`);
 const head = ["command", "build", "wall s", "peak MiB", "search s", "same answer"];
 const rows: string[][] = [];
-for (const c of COMMANDS) {
+const chosen = COMMANDS.filter((c) => values.only === undefined || c.name.includes(values.only));
+if (chosen.length === 0) fail(`--only: no command's name contains '${values.only}': ${COMMANDS.map((c) => c.name).join("; ")}`);
+for (const c of chosen) {
   const got: Record<"old" | "new", Run[]> = { old: [], new: [] };
   for (let i = 0; i < runs; i++) {
     // Alternate which goes first, so neither always runs on a warm (or a busy) machine.
@@ -142,7 +150,7 @@ for (const c of COMMANDS) {
   const m = (b: "old" | "new", k: "wall" | "rssMiB" | "search"): number => median(got[b].map((r) => r[k]));
   rows.push([c.name, rev, f2(m("old", "wall")), f2(m("old", "rssMiB")), f2(m("old", "search")), ""]);
   rows.push(["", "this", f2(m("new", "wall")), f2(m("new", "rssMiB")), f2(m("new", "search")), same ? "yes" : `NO: ${got.old[0]!.answer.slice(0, 60)} vs ${got.new[0]!.answer.slice(0, 60)}`]);
-  rows.push(["", "new/old", `${f2(m("new", "wall") / m("old", "wall"))}x`, `${f2(m("new", "rssMiB") / m("old", "rssMiB"))}x`, `${f2(m("new", "search") / Math.max(m("old", "search"), 1e-9))}x`, ""]);
+  rows.push(["", "new/old", `${f2(m("new", "wall") / m("old", "wall"))}x`, `${f2(m("new", "rssMiB") / m("old", "rssMiB"))}x`, m("old", "search") < 0.05 ? "- (too short)" : `${f2(m("new", "search") / m("old", "search"))}x`, ""]);
 }
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 for (const r of [head, ...rows]) process.stdout.write(r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ").trimEnd() + "\n");

@@ -15,7 +15,7 @@ import { signalName, stopRequested } from "./runtime/control.js";
 import { DROP_CLASSES } from "./kernel/classify.js";
 import type { Kernel } from "./kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
-import { PROPERTIES, REPLY_CLASSES } from "./kernel/properties.js";
+import { isBuiltinProperty, PROPERTIES, propertyIn, REPLY_CLASSES } from "./kernel/properties.js";
 import type { KState } from "./kernel/state.js";
 import { describeKernel, resolveKernel } from "./kernel/variants.js";
 import type { Explanation } from "./report/explain.js";
@@ -39,7 +39,7 @@ export function resolveProperty(name: string, field = "property"): Property<KSta
 
 /** The properties a scenario supports: no-drop always, all-replied when it has replies. */
 export function propertiesOf(sc: Scenario): Property<KState>[] {
-  return PROPERTIES.filter((p) => p.name !== "all-replied" || sc.replies);
+  return PROPERTIES.filter((p) => p.name !== "all-replied" || sc.replies).map((p) => propertyIn(p, sc));
 }
 
 /** What `--property` (a comma-separated list) narrows a check to; every supported property when absent. */
@@ -47,14 +47,15 @@ export function selectProperties(sc: Scenario, names: string | readonly (string 
   if (names === undefined) return propertiesOf(sc);
   const list = typeof names === "string" ? names.split(",").map((n) => n.trim()) : Array.isArray(names) ? names : [names as Property<KState>];
   if (list.length === 0 || list.some((n) => n === "")) throw new InputError(`${field}: expected a comma-separated list of properties (${PROPERTIES.map((q) => q.name).join(", ")}), got '${String(names)}'`);
-  const props = list.map((n) => (typeof n === "string" ? resolveProperty(n, field) : n));
+  const props = list.map((n) => (typeof n === "string" ? propertyIn(resolveProperty(n, field), sc) : n));
   for (const p of props) {
     if (p.name === "all-replied" && !sc.replies) {
       throw new InputError(`${field}: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
     }
   }
   // One order whatever order they were named in, so reports compare run to run.
-  return PROPERTIES.filter((p) => props.includes(p)).concat(props.filter((p) => !PROPERTIES.includes(p)));
+  const builtin = (p: Property<KState>): boolean => PROPERTIES.some((q) => propertyIn(q, sc) === p);
+  return PROPERTIES.map((q) => propertyIn(q, sc)).filter((p) => props.includes(p)).concat(props.filter((p) => !builtin(p)));
 }
 
 export interface CheckOptions extends SearchOptions<KState> {
@@ -87,7 +88,7 @@ export function runCheck(
  * the first violation, and needs the kernel and properties rebuildable by name in another thread. */
 function parallelWorkers(k: Kernel, props: readonly Property<KState>[], opts: CheckOptions): number | undefined {
   const n = opts.workers ?? 1;
-  if (n <= 1 || opts.order === "dfs" || opts.visit || opts.stopAtFirst || !k.rebuild || !props.every((p) => PROPERTIES.includes(p))) return undefined;
+  if (n <= 1 || opts.order === "dfs" || opts.visit || opts.stopAtFirst || !k.rebuild || !props.every(isBuiltinProperty)) return undefined;
   return n;
 }
 

@@ -11,7 +11,7 @@ import { differentialSearch, type DifferentialResult } from "./engine/differenti
 import type { Budget, SearchOptions, SearchResult } from "./engine/search.js";
 import { runCheck, selectProperties, stoppedBy, type CheckOptions, type CheckRun, type Counterexample } from "./check.js";
 import { InputError } from "./errors.js";
-import { classifyDrop } from "./kernel/classify.js";
+import { classOfDrop } from "./kernel/classify.js";
 import type { Kernel } from "./kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
 import { Fate, Reply, type KState } from "./kernel/state.js";
@@ -162,7 +162,7 @@ export function describeOutcome(model: ConntrackModel, s: KState, finished: bool
   const drops: string[] = [];
   const pending: string[] = [];
   s.pkts.forEach((p, i) => {
-    if (p.fate === Fate.DROPPED) drops.push(`${name(i)} dropped (${classifyDrop(p.ct!, s.pkts[p.clashWith]!.ct!)})`);
+    if (p.fate === Fate.DROPPED) drops.push(`${name(i)} dropped (${classOfDrop(sc, s, i)})`);
     else if (p.fate === Fate.PENDING) pending.push(name(i));
     else if (p.reply === Reply.LOST) problems.push(`${name(i)}'s reply lost`);
     else if (p.reply === Reply.MISROUTED) problems.push(`${name(i)}'s reply misrouted`);

@@ -7,7 +7,7 @@
 import type { Model, Property } from "./engine/model.js";
 import type { ModelSource } from "./engine/protocol.js";
 import { conntrackModel } from "./kernel/model.js";
-import { PROPERTIES } from "./kernel/properties.js";
+import { PROPERTIES, propertyIn } from "./kernel/properties.js";
 import type { KState } from "./kernel/state.js";
 import { PATCHES, resolveKernel } from "./kernel/variants.js";
 import { loadPatchFile } from "./kernel/user-patch.js";
@@ -31,7 +31,7 @@ export async function createSearchModel(args: WorkerModelArgs): Promise<{ model:
   const properties = args.properties.map((name) => {
     const p = PROPERTIES.find((q) => q.name === name);
     if (!p) throw new Error(`unknown property ${name}`);
-    return p;
+    return propertyIn(p, args.scenario);
   });
   return { model: conntrackModel(args.scenario, kernel, { portable: true }), properties };
 }

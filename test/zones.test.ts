@@ -75,9 +75,13 @@ describe("split zones (section 14.3): the search per release against section 15"
         expect(s.pkts[B]!.fate).toBe(Fate.DROPPED);
         expect(s.pkts[B]!.clashWith).toBe(0);
       }
+      // Equal tuples in both directions, ORIGINAL zones 1 and 2: not race1 (which 937963 merges), zone-clash.
+      expect(run.result.violations.map((v) => v.name)).toEqual(["zone-clash"]);
       const steps = counterexample(run)!.steps;
       expect(steps.at(-1)!.function).toBe("__nf_conntrack_confirm");
       expect(steps.at(-1)!.note).toMatch(/^clash with A's entry \(REPLY\): NF_DROP$/);
+      // The explanation names the node the walk found: A's ORIGINAL node is in another zone.
+      expect(counterexample(run)!.explanation!.text).toMatch(/\(zone-clash\): __nf_conntrack_confirm found its REPLY tuple /);
     });
   }
 });

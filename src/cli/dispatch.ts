@@ -71,7 +71,8 @@ export async function main(argv: string[]): Promise<number> {
     const patches = patchFiles();
     if (patches.length > 0) {
       process.stderr.write(
-        `conntrack-mc: --patch ${patches.map(shownPatchFile).join(", ")}: the run failed with the patch loaded (${escapeControl(message.split("\n")[0]!)}): a hook must be a function of what it is given and change only what its kernel function changes; if the patch is not at fault, please report it\n`,
+        // review takes its patches as arguments (and --patch for its base only): name them without a flag there.
+        `conntrack-mc: ${cmd === "review" ? "patch" : "--patch"} ${patches.map(shownPatchFile).join(", ")}: the run failed with the patch loaded (${escapeControl(message.split("\n")[0]!)}): a hook must be a function of what it is given and change only what its kernel function changes; if the patch is not at fault, please report it\n`,
       );
       return 2;
     }

@@ -5,9 +5,13 @@
 import type { Conn } from "./conn.js";
 import { IPS } from "./conn.js";
 import { tupleEqual } from "./tuple.js";
+import { packetZone, zonesEqualBothWays, type Zone } from "./zone.js";
+import type { KState } from "./state.js";
+import type { Scenario } from "../scenario/scenario.js";
 
 export const DROP_CLASSES = {
   race1: "the loser's tuples equal the winner's",
+  "zone-clash": "the loser's tuples equal the winner's, in another zone: the REPLY walk found it, nf_ct_match (zones too) refuses to merge",
   race2: "the loser's REPLY differs by a source port NAT gave it",
   race3: "the loser went to another endpoint (DNAT chose differently)",
   "dying-winner": "the entry the loser clashed with was being deleted (DYING set, still linked)",
@@ -18,13 +22,21 @@ export const DROP_CLASSES = {
 
 export type DropClass = keyof typeof DROP_CLASSES;
 
-export function classifyDrop(loser: Conn, winner: Conn): DropClass {
+/** Given the entries' zones when the scenario has any (undefined: both in the default zone). */
+export function classifyDrop(loser: Conn, winner: Conn, loserZone?: Zone, winnerZone?: Zone): DropClass {
   if (winner.status & IPS.DYING) return "dying-winner";
   const sameOrig = tupleEqual(loser.orig, winner.orig);
   if (!sameOrig) return "reply-clash";
   const sameEndpoint = loser.reply.src === winner.reply.src && loser.reply.sport === winner.reply.sport;
   if (!sameEndpoint) return "race3";
-  if (tupleEqual(loser.reply, winner.reply)) return "race1";
+  if (tupleEqual(loser.reply, winner.reply)) return loserZone && winnerZone && !zonesEqualBothWays(loserZone, winnerZone) ? "zone-clash" : "race1";
   if (loser.reply.dst === winner.reply.dst) return loser.status & IPS.SRC_NAT ? "race2" : "other";
   return "nat-mismatch";
+}
+
+/** The class of packet `p`'s drop in state `s` of scenario `sc` (zones from the scenario). */
+export function classOfDrop(sc: Scenario, s: KState, p: number): DropClass {
+  const w = s.pkts[p]!.clashWith;
+  const zoned = sc.packets.some((q) => q.zone !== undefined);
+  return zoned ? classifyDrop(s.pkts[p]!.ct!, s.pkts[w]!.ct!, packetZone(sc, p), packetZone(sc, w)) : classifyDrop(s.pkts[p]!.ct!, s.pkts[w]!.ct!);
 }

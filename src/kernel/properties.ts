@@ -1,26 +1,34 @@
 /** The properties a scenario can be checked against. */
 import type { Property } from "../engine/model.js";
-import { classifyDrop } from "./classify.js";
+import { classifyDrop, classOfDrop } from "./classify.js";
 import { Fate, Reply, type KState } from "./state.js";
+import type { Scenario } from "../scenario/scenario.js";
 
 /** No violation: one shared empty list, since properties run for every state. */
 const NONE: readonly string[] = Object.freeze([]);
 
-export const noDrop: Property<KState> = {
-  name: "no-drop",
-  kind: "invariant",
-  description: "no packet is dropped at __nf_conntrack_confirm",
-  violations(s) {
-    let out: string[] | undefined;
-    for (const p of s.pkts) {
-      if (p.fate !== Fate.DROPPED) continue;
-      const cls = classifyDrop(p.ct!, s.pkts[p.clashWith]!.ct!);
-      if (!out) out = [cls];
-      else if (!out.includes(cls)) out.push(cls);
-    }
-    return out ?? NONE;
-  },
-};
+/** no-drop, its drops classed with the entries' zones when `sc` gives packets zones. */
+function noDropIn(sc: Scenario | undefined): Property<KState> {
+  const zoned = sc?.packets.some((p) => p.zone !== undefined) ? sc : undefined;
+  return {
+    name: "no-drop",
+    kind: "invariant",
+    description: "no packet is dropped at __nf_conntrack_confirm",
+    violations(s) {
+      let out: string[] | undefined;
+      for (let i = 0; i < s.pkts.length; i++) {
+        const p = s.pkts[i]!;
+        if (p.fate !== Fate.DROPPED) continue;
+        const cls = zoned ? classOfDrop(zoned, s, i) : classifyDrop(p.ct!, s.pkts[p.clashWith]!.ct!);
+        if (!out) out = [cls];
+        else if (!out.includes(cls)) out.push(cls);
+      }
+      return out ?? NONE;
+    },
+  };
+}
+
+export const noDrop: Property<KState> = noDropIn(undefined);
 
 export const REPLY_CLASSES = {
   "reply-lost": "no entry matched the reply: it was not translated back and the client never sees it",
@@ -49,3 +57,24 @@ export const allReplied: Property<KState> = {
 };
 
 export const PROPERTIES: readonly Property<KState>[] = [noDrop, allReplied];
+
+/** Property `p` (one of PROPERTIES) as it applies to scenario `sc`: no-drop of a scenario with zones
+ * classes a drop between equal tuples in different zones as zone-clash; otherwise `p` itself. */
+export function propertyIn(p: Property<KState>, sc: Scenario): Property<KState> {
+  if (p !== noDrop || !sc.packets.some((q) => q.zone !== undefined)) return p;
+  // One per scenario, so that a property is the same object wherever it is asked for.
+  let zoned = ZONED.get(sc);
+  if (!zoned) {
+    ZONED.set(sc, (zoned = noDropIn(sc)));
+    ZONED_SET.add(zoned);
+  }
+  return zoned;
+}
+
+const ZONED = new WeakMap<Scenario, Property<KState>>();
+/** One of PROPERTIES, or one as it applies to a scenario: another thread can rebuild it by name. */
+export function isBuiltinProperty(p: Property<KState>): boolean {
+  return PROPERTIES.includes(p) || ZONED_SET.has(p);
+}
+
+const ZONED_SET = new WeakSet<Property<KState>>();

@@ -47,7 +47,8 @@ export function hashInsert(st: KState, id: number, replyOnly = false): void {
   st.table.push(id);
 }
 
-/** Unlinks entry `id` from the hash table (nf_ct_delete_from_lists); it does not set DYING (the status is the caller's). */
+/** Unlinks entry `id` from the hash table and marks it DYING, as nf_ct_delete leaves an entry it
+ * removed (DYING set first, then nf_ct_delete_from_lists): no walk finds it again. */
 export function hashRemove(st: KState, id: number): void {
   st.table = st.table.filter((x) => x !== id);
   st.pkts[id]!.ct!.status |= IPS.DYING;

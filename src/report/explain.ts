@@ -25,7 +25,8 @@
  * "none" when no step fits (the decisive step is then its own explanation).
  */
 import type { Path } from "../engine/path.js";
-import { classifyDrop } from "../kernel/classify.js";
+import { classOfDrop } from "../kernel/classify.js";
+import { nf_ct_zone, zoneMatch } from "../kernel/zone.js";
 import { IPS } from "../kernel/conn.js";
 import type { ConntrackModel, Move } from "../kernel/model.js";
 import { allReplied, noDrop } from "../kernel/properties.js";
@@ -136,9 +137,10 @@ function explainDrop(v: View, d: number, p: number): Found {
   const before = v.S[d]!;
   const loser = v.S[d + 1]!.pkts[p]!;
   const w = loser.clashWith;
-  const cls = classifyDrop(loser.ct!, v.S[d + 1]!.pkts[w]!.ct!);
+  const cls = classOfDrop(v.model.ctx.sc, v.S[d + 1]!, p);
   // __nf_conntrack_confirm looks up the ORIGINAL tuple's bucket first, then the REPLY's.
-  const which = findNode(before, loser.ct!.orig)?.id === w ? "ORIGINAL" : "REPLY";
+  const sc = v.model.ctx.sc;
+  const which = findNode(before, loser.ct!.orig, undefined, zoneMatch(sc, nf_ct_zone(sc, p)))?.id === w ? "ORIGINAL" : "REPLY";
   const cause = linkedAt(v, w, d);
   let text =
     `${v.name(p)} was dropped at step ${d + 1} (${cls}): __nf_conntrack_confirm found its ${which} tuple ` +

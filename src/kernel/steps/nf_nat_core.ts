@@ -27,12 +27,21 @@ function consistentEndpoint(t: Tuple, n: number): number {
 /** The DNAT rule's range for packet `p`'s entry: the endpoint `choice` picks (a
  * random rule, or the consistent one for the tuple), with its port (min == max);
  * without a DNAT rule the null binding's, the current destination address alone. */
-function dstRange(ctx: Ctx, curr: Tuple, choice: number): { range: NatRange; endpoint: number } {
+function dstEndpoint(ctx: Ctx, curr: Tuple, choice: number): number {
   const d = ctx.sc.dnat;
-  if (!d) return { range: { addr: curr.dst, ports: undefined, randomFully: false }, endpoint: -1 };
-  const e = d.choice === "random" ? choice : consistentEndpoint(curr, d.endpoints.length);
-  const ep = d.endpoints[e]!;
-  return { range: { addr: ep.addr, ports: { min: ep.port, max: ep.port }, randomFully: false }, endpoint: e };
+  if (!d) return -1;
+  return d.choice === "random" ? choice : consistentEndpoint(curr, d.endpoints.length);
+}
+
+/** Each endpoint's range, made once per scenario (the steps run millions of times). */
+const ENDPOINT_RANGES = new WeakMap<object, readonly NatRange[]>();
+function endpointRange(ctx: Ctx, e: number): NatRange {
+  let ranges = ENDPOINT_RANGES.get(ctx.sc);
+  if (!ranges) {
+    ranges = (ctx.sc.dnat?.endpoints ?? []).map((ep) => Object.freeze({ addr: ep.addr, ports: Object.freeze({ min: ep.port, max: ep.port }), randomFully: false }));
+    ENDPOINT_RANGES.set(ctx.sc, ranges);
+  }
+  return ranges[e]!;
 }
 
 /** nf_nat_used_tuple: would `t` (original direction) give a REPLY tuple that a
@@ -62,8 +71,9 @@ function srcRange(ctx: Ctx, curr: Tuple): NatRange {
 
 /** in_range for `manip`: the address and the port (when the range has ports) the manip changes are in it. */
 function inRange(t: Tuple, r: NatRange, manip: Manip): boolean {
-  const [addr, port] = manip === "SRC" ? [t.src, t.sport] : [t.dst, t.dport];
-  return addr === r.addr && (!r.ports || (port >= r.ports.min && port <= r.ports.max));
+  const src = manip === "SRC";
+  const port = src ? t.sport : t.dport;
+  return (src ? t.src : t.dst) === r.addr && (!r.ports || (port >= r.ports.min && port <= r.ports.max));
 }
 
 /** Choices the SNAT step makes: a random offset into the port range with --random-fully. */
@@ -90,40 +100,42 @@ export function find_appropriate_src(ctx: Ctx, st: KState, p: number, orig: Tupl
 
 /** Why get_unique_tuple chose the tuple it returned, for traces (set only when ctx.explain). */
 const chosenBecause = new WeakMap<Tuple, string>();
+function because(ctx: Ctx, t: Tuple, why: string): Tuple {
+  if (ctx.explain) chosenBecause.set(t, why);
+  return t;
+}
 
 /** get_unique_tuple for a one-address range (v4.18 nf_nat_core.c). */
 export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r: NatRange, manip: Manip, random: number): Tuple {
-  const used = (t: Tuple): boolean => ctx.k.nf_nat_used_tuple(ctx, st, p, t);
-  const because = (t: Tuple, why: string): Tuple => {
-    if (ctx.explain) chosenBecause.set(t, why);
-    return t;
-  };
+  const k = ctx.k;
   // 1) SRC only: keep the current source if it is in range and free, or reuse an existing mapping.
   if (manip === "SRC" && !r.randomFully) {
     if (inRange(orig, r, manip)) {
-      if (!used(orig)) return because(orig, "tuple free: keeps its source port");
+      if (!k.nf_nat_used_tuple(ctx, st, p, orig)) return because(ctx, orig, "tuple free: keeps its source port");
     } else {
-      const found = ctx.k.find_appropriate_src(ctx, st, p, orig, r);
-      if (found && !used(found)) return because(found, "reuses the mapping of an entry with the same source (find_appropriate_src)");
+      const found = k.find_appropriate_src(ctx, st, p, orig, r);
+      if (found && !k.nf_nat_used_tuple(ctx, st, p, found)) return because(ctx, found, "reuses the mapping of an entry with the same source (find_appropriate_src)");
     }
   }
   // 2) find_best_ips_proto: the range has a single address.
   const t = manip === "SRC" ? tuple(r.addr, orig.sport, orig.dst, orig.dport) : tuple(orig.src, orig.sport, r.addr, orig.dport);
   // 3) keep the port if it is in range and the tuple is free (not with --random-fully).
   if (!r.randomFully) {
-    if (r.ports ? inRange(t, r, manip) && (r.ports.min === r.ports.max || !used(t)) : !used(t)) {
-      return because(t, manip === "SRC" ? "tuple free: keeps its source port" : "keeps its destination port");
+    if (r.ports ? inRange(t, r, manip) && (r.ports.min === r.ports.max || !k.nf_nat_used_tuple(ctx, st, p, t)) : !k.nf_nat_used_tuple(ctx, st, p, t)) {
+      return because(ctx, t, manip === "SRC" ? "tuple free: keeps its source port" : "keeps its destination port");
     }
   }
-  const holder = ctx.explain && manip === "SRC" ? ctx.k.nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
-  const port = ctx.k.nf_nat_l4proto_unique_tuple(st, t, r.ports, r.randomFully ? random : undefined, used, manip);
+  const holder = ctx.explain && manip === "SRC" ? k.nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
+  const used = (u: Tuple): boolean => k.nf_nat_used_tuple(ctx, st, p, u);
+  const port = k.nf_nat_l4proto_unique_tuple(st, t, r.ports, r.randomFully ? random : undefined, used, manip);
+  const picked = manip === "SRC" ? tuple(t.src, port, t.dst, t.dport) : tuple(t.src, t.sport, t.dst, port);
+  if (!ctx.explain) return picked;
   const why = r.randomFully
     ? `--random-fully: search from random offset ${random}`
     : holder >= 0
       ? `REPLY tuple taken by ${ctx.sc.packets[holder]!.name}'s confirmed entry: port search`
       : "port out of range: port search";
-  const picked = manip === "SRC" ? tuple(t.src, port, t.dst, t.dport) : tuple(t.src, t.sport, t.dst, port);
-  return because(picked, `${why} picks ${port}`);
+  return because(ctx, picked, `${why} picks ${port}`);
 }
 
 /** nf_nat_setup_info(ct, range, manip): S3 (DST: the DNAT rule, or the null binding when no
@@ -133,7 +145,9 @@ export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip,
   const pkt = st.pkts[p]!;
   const ct = pkt.ct!;
   const curr = invert(ct.reply);
-  const { range, endpoint } = manip === "SRC" ? { range: srcRange(ctx, curr), endpoint: -1 } : dstRange(ctx, curr, choice);
+  const endpoint = manip === "DST" ? dstEndpoint(ctx, curr, choice) : -1;
+  // Without a DNAT rule, the null binding's range: the current destination address alone.
+  const range = manip === "SRC" ? srcRange(ctx, curr) : endpoint >= 0 ? endpointRange(ctx, endpoint) : { addr: curr.dst, ports: undefined, randomFully: false };
   const t = ctx.k.get_unique_tuple(ctx, st, p, curr, range, manip, choice);
   if (!tupleEqual(t, curr)) {
     ct.reply = invert(t);
