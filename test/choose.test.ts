@@ -146,3 +146,20 @@ describe("lib.choose: what it refuses, in one line, exit 2", () => {
     expectRefused(file, /nf_nat_l4proto_unique_tuple called lib\.choose\(0\): expected an integer 1 to 256/);
   });
 });
+
+describe("a differential schedule couples a patch's choices with the base's own", () => {
+  it("B takes the step A's choice refines (never skips it), so a drop only the patch allows is found", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ctmc-choose-diff-"));
+    const file = join(dir, "any-port.mjs");
+    // A random port of the range, never checked against the table: two flows one after the other may clash.
+    writeFileSync(file, 'export default { id: "any-port", title: "t", requires: [], apply: (base, lib) => ({ nf_nat_l4proto_unique_tuple: (st, t, range, random, used, manip) => manip === "DST" || !range || range.max - range.min + 1 > 256 ? base.nf_nat_l4proto_unique_tuple(st, t, range, random, used, manip) : range.min + lib.choose(range.max - range.min + 1) }) };\n');
+    const r = cli("trace", SCENARIO, "--kernel", "v6.12+any-port", "--against", "v6.12", "--patch", file, "--format", "json");
+    expect(r.code, r.err).toBe(1);
+    const j = JSON.parse(r.out);
+    const against = j.against as { skipped: number[]; steps: { function: string }[]; outcome: string };
+    expect(against.skipped).toEqual([]);
+    const snat = (steps: { function: string }[]) => steps.filter((s) => s.function === "nf_nat_setup_info(SRC)").length;
+    expect(snat(against.steps)).toBe(snat(j.steps as { function: string }[]));
+    expect(against.outcome).toMatch(/no drop/);
+  });
+});

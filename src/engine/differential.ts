@@ -5,8 +5,11 @@
  * ordinary model, searched by the ordinary `search`.
  *
  * The product steps as A does: each of A's actions is a product action, and B
- * takes the action with the same actor and choice index when B has it enabled,
- * otherwise B stays (a skip). Once A has no action left, B finishes on its own,
+ * takes the action with the same actor and choice when B has it enabled,
+ * otherwise B stays (a skip). A choice is compared as both models share it
+ * (Model.sharedChoice): where one side has alternatives of its own beyond it (a
+ * user patch's lib.choose answers), B takes its first with the same shared
+ * choice, or the one with the same index when that is one of them. Once A has no action left, B finishes on its own,
  * deterministically (lowest actor, then lowest choice), so a product run ends
  * when both have.
  *
@@ -33,10 +36,21 @@ export interface Pair<SA, SB> {
 
 const NONE: readonly string[] = Object.freeze([]);
 
-/** B's action with the same actor and choice as `act`, if B has it enabled. */
-function sameAction(acts: readonly Action[], act: Action): Action | undefined {
-  for (const x of acts) if (x.actor === act.actor && x.choice === act.choice) return x;
-  return undefined;
+/** B's action that mirrors A's `act` (see the module comment), if B has one enabled. */
+function mirrorOf<SA, SB>(a: Model<SA>, sa: SA, b: Model<SB>, sb: SB, act: Action): Action | undefined {
+  const acts = b.actions(sb);
+  if (!a.sharedChoice && !b.sharedChoice) {
+    for (const x of acts) if (x.actor === act.actor && x.choice === act.choice) return x;
+    return undefined;
+  }
+  const key = a.sharedChoice ? a.sharedChoice(sa, act) : act.choice;
+  let first: Action | undefined;
+  for (const x of acts) {
+    if (x.actor !== act.actor || (b.sharedChoice ? b.sharedChoice(sb, x) : x.choice) !== key) continue;
+    if (x.choice === act.choice) return x;
+    if (!first || x.choice < first.choice) first = x;
+  }
+  return first;
 }
 
 /** B's lowest actor's lowest choice: how B finishes once A has stopped. */
@@ -67,7 +81,7 @@ export function productModel<SA, SB>(a: Model<SA>, b: Model<SB>): Model<Pair<SA,
     },
     next(p, act) {
       if (a.actions(p.a).length === 0) return { a: p.a, b: b.next(p.b, act), bSkipped: false };
-      const mirror = sameAction(b.actions(p.b), act);
+      const mirror = mirrorOf(a, p.a, b, p.b, act);
       return { a: a.next(p.a, act), b: mirror ? b.next(p.b, mirror) : p.b, bSkipped: !mirror };
     },
     encode(p, out) {
@@ -77,7 +91,7 @@ export function productModel<SA, SB>(a: Model<SA>, b: Model<SB>): Model<Pair<SA,
     },
     describe(p, act) {
       if (a.actions(p.a).length === 0) return `B alone: ${b.describe(p.b, act)}`;
-      const mirror = sameAction(b.actions(p.b), act);
+      const mirror = mirrorOf(a, p.a, b, p.b, act);
       return `${a.describe(p.a, act)}${mirror ? "" : " (B skips)"}`;
     },
   };
@@ -119,7 +133,7 @@ export interface DifferentialPath<SA, SB> {
   readonly skipped: readonly number[];
 }
 
-export function splitPath<SA, SB>(a: Model<SA>, pair: Path<Pair<SA, SB>>): DifferentialPath<SA, SB> {
+export function splitPath<SA, SB>(a: Model<SA>, b: Model<SB>, pair: Path<Pair<SA, SB>>): DifferentialPath<SA, SB> {
   const first = pair.states[0]!;
   const pa: Path<SA> = { states: [first.a], actions: [] };
   const pb: Path<SB> = { states: [first.b], actions: [] };
@@ -134,7 +148,7 @@ export function splitPath<SA, SB>(a: Model<SA>, pair: Path<Pair<SA, SB>>): Diffe
       if (after.bSkipped) skipped.push(pa.actions.length);
       else {
         pb.states.push(after.b);
-        pb.actions.push(act);
+        pb.actions.push(mirrorOf(a, before.a, b, before.b, act)!);
         mirrors.push(pa.actions.length);
       }
     } else {
@@ -189,6 +203,6 @@ export function differentialSearch<SA, SB>(a: Model<SA>, b: Model<SB>, target: D
   const quick = result.budget === "max-memory" || result.budget === "interrupted";
   const best = quick ? undefined : preferredPath(product, isTarget, v.depth, opts.preferredNodes ?? 300_000);
   const pair = best ?? rebuildPath(product, result.links, v.first);
-  const path = splitPath(a, pair);
+  const path = splitPath(a, b, pair);
   return { kind: "found", path, preemptions: best ? best.preemptions : countPreemptions(a, path.a), minimal: best !== undefined, search: result };
 }

@@ -43,6 +43,10 @@ export interface Model<S> {
   /** Partial-order reduction: `a` touches only its actor's private data, so it
    * commutes with every other actor's actions and changes no property. */
   isLocal?(s: S, a: Action): boolean;
+  /** The choice of action `a` (enabled in `s`) as another model of the same actors numbers it: a
+   * model with alternatives of its own beyond the shared ones (a user patch's choices) maps each to
+   * the shared choice it refines. A differential search couples two models by it. Default: a.choice. */
+  sharedChoice?(s: S, a: Action): number;
   /** The search's fast path: states kept as their encoding and stepped in
    * place, so exploring allocates nothing per state. */
   readonly inPlace?: InPlace<S>;

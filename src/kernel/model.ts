@@ -299,6 +299,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       ...(canonicalize ? { canonicalize } : {}),
     },
     ...(canonicalize ? { canonical } : {}),
+    // A patch's lib.choose answers refine the built-in choice of their leaf: that is the choice another kernel knows.
+    ...(choosing ? { sharedChoice: (s: KState, a: Action): number => leafOf(s, a).builtin } : {}),
     // init_conntrack and DNAT touch only the packet's private, unconfirmed entry:
     // no other CPU can see it, and no property looks at a pending packet. Not
     // when a patch changed either: its version may touch shared state.
