@@ -4,9 +4,13 @@
  * v5.0 and on on v5.6, it runs the same question without reductions and with
  * symmetry + partial-order reduction, on one thread and on --workers threads,
  * in this one process, and prints states, states/s, bytes per stored state,
- * the time to the whole answer and to the first violation. It runs the
+ * the time to the whole answer and to the first violation. Lifecycle rows
+ * follow: 3 and 4 packets with replies on v5.10 and a table one entry short
+ * (conntrack-max), so that early_drop runs. It runs the
  * compiled code (dist/), as the command does. Ratios are between runs of this
- * command (the machine is shared and noisy).
+ * command (the machine is shared and noisy). Lifecycle rows follow: 3 and 4
+ * packets with replies on v5.10 and a table one entry short (conntrack-max),
+ * so that early_drop runs; SPIN's model has no table limit.
  *
  *   npm run bench [-- --max-packets 8] [-- --budget-states 3000000] [-- --budget-seconds 120] [-- --workers 2]
  */
@@ -107,6 +111,33 @@ for (const [kernel, replies] of [
         ]);
         process.stderr.write(".");
       }
+    }
+  }
+}
+// Lifecycle rows: the same flow with replies and a table one entry short of the packets, so the last
+// allocation runs early_drop (which the search branches on); no SPIN model has a table limit.
+for (const n of [3, 4]) {
+  const sc = oneFlowScenario(n, true, n - 1);
+  for (const reduce of ["none", "all"] as const) {
+    for (const workers of workerCounts) {
+      const r = runCheck(sc, "v5.10", undefined, { reduce: REDUCTIONS[reduce], maxStates, maxSeconds, workers }).result;
+      rows.push([
+        `${n}, max ${n - 1}`,
+        "v5.10",
+        "on",
+        reduce === "all" ? "symmetry+POR" : "none",
+        String(r.workers),
+        r.complete ? r.verdict : `stopped (${r.budget})`,
+        r.states.toLocaleString("en-US"),
+        Math.round(r.statesPerSecond).toLocaleString("en-US"),
+        r.bytesPerState.toFixed(1),
+        r.seconds.toFixed(2),
+        r.verdict === "violated" ? r.verdictSeconds.toFixed(2) : "-",
+        "",
+        "",
+        "",
+      ]);
+      process.stderr.write(".");
     }
   }
 }

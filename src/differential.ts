@@ -165,6 +165,7 @@ export function describeOutcome(model: ConntrackModel, s: KState, finished: bool
     if (p.fate === Fate.DROPPED) drops.push(`${name(i)} dropped (${classOfDrop(sc, s, i)})`);
     else if (p.fate === Fate.PENDING) pending.push(name(i));
     else if (p.reply === Reply.LOST) problems.push(`${name(i)}'s reply lost`);
+    else if (p.reply === Reply.EVICTED) problems.push(`${name(i)}'s reply lost (its entry evicted)`);
     else if (p.reply === Reply.MISROUTED) problems.push(`${name(i)}'s reply misrouted`);
     else if (p.reply === Reply.UNANSWERED) problems.push(`${name(i)} unanswered`);
     else if (p.reply === Reply.DELIVERED) delivered.push(name(i));

@@ -168,7 +168,7 @@ describe.each(CASES)("$name: $cls", (k) => {
       expect(before.fate).not.toBe(Fate.DROPPED);
       expect(after.fate).toBe(Fate.DROPPED);
     } else {
-      const want = { "reply-lost": Reply.LOST, "reply-misrouted": Reply.MISROUTED, unanswered: Reply.UNANSWERED }[x.kind];
+      const want = { "reply-lost": Reply.LOST, "reply-misrouted": Reply.MISROUTED, unanswered: Reply.UNANSWERED, "reply-evicted": Reply.EVICTED }[x.kind];
       expect(before.reply).toBe(Reply.PENDING);
       expect(after.reply).toBe(want);
     }

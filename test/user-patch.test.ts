@@ -74,7 +74,7 @@ describe("--patch", () => {
 
   it("a patch that sets a status bit the model does not track is a one-line error, exit 2", () => {
     const file = join(dir, "assured.mjs");
-    writeFileSync(file, 'export default { id: "mine", title: "t", requires: ["71d8c47fc653"], apply: () => ({ clashMergeable: (w, l) => { l.status |= 4; return true; } }) };\n');
+    writeFileSync(file, 'export default { id: "mine", title: "t", requires: ["71d8c47fc653"], apply: () => ({ clashMergeable: (w, l) => { l.status |= 64; return true; } }) };\n');
     expectInputError(file, /^conntrack-mc: --patch .*assured\.mjs: clashMergeable left an entry's status with bits the model does not track: .*\n$/);
   });
 

@@ -3,6 +3,7 @@ import { compare, failingCells, type ClassChange, type CompareCell, type Compare
 import { stopRequested } from "../runtime/control.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
+import { counterKey } from "../kernel/outcomes.js";
 import { warnUnusedPatches } from "../kernel/user-patch.js";
 import { oneOf, parse } from "./args.js";
 import type { Scenario } from "../scenario/scenario.js";
@@ -131,7 +132,7 @@ function cellLines(c: CompareCell): string[] {
   if (c.base !== null) lines.push(changeLine(c));
   const p = probabilityText(c);
   if (p) lines.push(p);
-  lines.push(`conntrack -S: ${c.counters.length ? c.counters.map((x) => `${x.insert_failed}/${x.drop}/${x.clash_resolve}`).join(", ") : "(no finished run seen)"}`);
+  lines.push(`conntrack -S: ${c.counters.length ? c.counters.map(counterKey).join(", ") : "(no finished run seen)"}`);
   lines.push(`${fmtInt(c.states)} states${c.stoppedBy ? ` (incomplete: ${c.stoppedBy} stopped it)` : ""}`);
   return lines;
 }
@@ -165,12 +166,18 @@ function renderText(r: CompareResult): string {
   rows.pop();
   const lines = [
     `${propertyWords(r)}: violation classes (reachable states) per kernel and scenario; ${againstWords(r)}`,
-    "conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave; states are counted up to the search's reduction",
+    `conntrack -S: the ${counterNames(r)} totals a finished run can leave; states are counted up to the search's reduction`,
     "",
     table(rows, ""),
   ];
   if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates a property, under a ${r.probabilityModel}.`);
   return lines.join("\n") + "\n";
+}
+
+/** What a cell's conntrack -S numbers are: early_drop too where a scenario sets conntrack-max. */
+function counterNames(r: CompareResult): string {
+  const life = r.rows.some((row) => row.some((c) => c.counters.some((x) => x.early_drop !== undefined)));
+  return `insert_failed/drop/clash_resolve${life ? " (/early_drop with conntrack-max)" : ""}`;
 }
 
 export function renderMarkdown(r: CompareResult): string {
@@ -184,7 +191,7 @@ export function renderMarkdown(r: CompareResult): string {
     `|---|${r.scenarios.map(() => "---").join("|")}|`,
     ...r.rows.map((row, k) => `| ${name(k)} | ${row.map((c) => cellLines(c).map(esc).join("<br>")).join(" | ")} |`),
   ];
-  lines.push("", `${propertyWords(r)[0]!.toUpperCase()}${propertyWords(r).slice(1)}; ${againstWords(r)}. conntrack -S: the insert_failed/drop/clash_resolve totals a finished run can leave. States are counted up to the search's reduction (by default symmetry: runs that differ only in which CPU runs which packet count once).`);
+  lines.push("", `${propertyWords(r)[0]!.toUpperCase()}${propertyWords(r).slice(1)}; ${againstWords(r)}. conntrack -S: the ${counterNames(r)} totals a finished run can leave. States are counted up to the search's reduction (by default symmetry: runs that differ only in which CPU runs which packet count once).`);
   if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates a property, under a ${r.probabilityModel}.`);
   return lines.join("\n") + "\n";
 }

@@ -12,6 +12,7 @@ import { init_conntrack, nf_conntrack_find_get } from "./steps/resolve_normal_ct
 import { find_appropriate_src, get_unique_tuple, nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./steps/nf_nat_core.js";
 import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
 import { reply } from "./steps/reply.js";
+import { __nf_conntrack_alloc, early_drop } from "./steps/early_drop.js";
 import { nf_ct_delete } from "./steps/nf_ct_delete.js";
 
 /** nf_nat_l4proto_unique_tuple (nf_nat_proto_common.c): the rover is udp_port_rover, one for both manips. */
@@ -38,6 +39,8 @@ function nf_nat_l4proto_unique_tuple(st: KState, t: Tuple, range: PortRange | un
 export const baseV46: KernelBehaviour = {
   __nf_conntrack_find_get: nf_conntrack_find_get,
   init_conntrack,
+  __nf_conntrack_alloc,
+  early_drop,
   nf_nat_setup_info,
   get_unique_tuple,
   find_appropriate_src,
@@ -47,7 +50,12 @@ export const baseV46: KernelBehaviour = {
   __nf_conntrack_confirm: nf_conntrack_confirm,
   nf_ct_resolve_clash: () => ({ kind: "drop" }),
   nf_conntrack_in_reply: reply,
-  nf_conntrack_udp_packet: () => undefined,
+  // udp_packet (v4.6-v5.15): a packet handled once SEEN_REPLY is set makes the flow a stream, ASSURED.
+  nf_conntrack_udp_packet: (ctx, st, id) => {
+    const ct = st.pkts[id]!.ct!;
+    if (ct.status & IPS.SEEN_REPLY) ct.status |= IPS.ASSURED;
+    return undefined;
+  },
   nf_conntrack_tcp_packet: () => undefined,
   nf_ct_delete,
   takenBy: () => true,

@@ -15,6 +15,7 @@ export const DROP_CLASSES = {
   race2: "the loser's REPLY differs by a source port NAT gave it",
   race3: "the loser went to another endpoint (DNAT chose differently)",
   "dying-winner": "the entry the loser clashed with was being deleted (DYING set, still linked)",
+  "table-full": "dropped at init_conntrack: the table was at nf_conntrack_max and early_drop evicted nothing",
   "nat-mismatch": "the loser's source NAT maps to another address than the winner's (one passed a NAT hook the other did not)",
   "reply-clash": "another flow already holds the loser's REPLY tuple",
   other: "a clash none of the above describes",
@@ -22,9 +23,10 @@ export const DROP_CLASSES = {
 
 export type DropClass = keyof typeof DROP_CLASSES;
 
-/** Given the entries' zones when the scenario has any (undefined: both in the default zone). */
-export function classifyDrop(loser: Conn, winner: Conn, loserZone?: Zone, winnerZone?: Zone): DropClass {
-  if (winner.status & IPS.DYING) return "dying-winner";
+/** Given the entries' zones when the scenario has any (undefined: both in the default zone).
+ * `winnerEvicted`: early drop evicted the winner since (it set DYING after the clash, not before). */
+export function classifyDrop(loser: Conn, winner: Conn, loserZone?: Zone, winnerZone?: Zone, winnerEvicted = false): DropClass {
+  if (winner.status & IPS.DYING && !winnerEvicted) return "dying-winner";
   const sameOrig = tupleEqual(loser.orig, winner.orig);
   if (!sameOrig) return "reply-clash";
   const sameEndpoint = loser.reply.src === winner.reply.src && loser.reply.sport === winner.reply.sport;
@@ -36,7 +38,11 @@ export function classifyDrop(loser: Conn, winner: Conn, loserZone?: Zone, winner
 
 /** The class of packet `p`'s drop in state `s` of scenario `sc` (zones from the scenario). */
 export function classOfDrop(sc: Scenario, s: KState, p: number): DropClass {
+  if (s.pkts[p]!.ct === null) return "table-full";
   const w = s.pkts[p]!.clashWith;
   const zoned = sc.packets.some((q) => q.zone !== undefined);
-  return zoned ? classifyDrop(s.pkts[p]!.ct!, s.pkts[w]!.ct!, packetZone(sc, p), packetZone(sc, w)) : classifyDrop(s.pkts[p]!.ct!, s.pkts[w]!.ct!);
+  const evicted = s.pkts[w]!.evicted;
+  return zoned
+    ? classifyDrop(s.pkts[p]!.ct!, s.pkts[w]!.ct!, packetZone(sc, p), packetZone(sc, w), evicted)
+    : classifyDrop(s.pkts[p]!.ct!, s.pkts[w]!.ct!, undefined, undefined, evicted);
 }

@@ -6,6 +6,10 @@ import type { Tuple } from "./tuple.js";
 
 /** enum ip_conntrack_status bits, with the kernel's bit numbers. */
 export const IPS = {
+  /** Set by nf_conntrack_in after the tracker ran on the first packet that matched the REPLY node. */
+  SEEN_REPLY: 1 << 1,
+  /** The tracker judged the flow worth keeping: early drop skips it. */
+  ASSURED: 1 << 2,
   CONFIRMED: 1 << 3,
   SRC_NAT: 1 << 4,
   DST_NAT: 1 << 5,
@@ -18,6 +22,8 @@ export const IPS = {
 } as const;
 
 export const IPS_NAT_MASK = IPS.SRC_NAT | IPS.DST_NAT;
+/** Every bit the model tracks (the packed state holds these ten). */
+export const IPS_TRACKED = Object.values(IPS).reduce((m, b) => m | b, 0);
 /** Both NAT manips are set up (IPS_NAT_DONE_MASK). */
 export const IPS_NAT_DONE_MASK = IPS.SRC_NAT_DONE | IPS.DST_NAT_DONE;
 

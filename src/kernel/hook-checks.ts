@@ -10,6 +10,7 @@ import type { Conn } from "./conn.js";
 import type { CpuStats, KState } from "./state.js";
 import type { Tuple } from "./tuple.js";
 import { Fate, Pc, Reply } from "./state.js";
+import { IPS_TRACKED } from "./conn.js";
 import { choicePosition, rewindChoices, sameChoicesAgain } from "./choose.js";
 
 export class HookFault {
@@ -63,8 +64,8 @@ function returned(r: unknown, expected: string): never {
 const int = (v: unknown, lo: number, hi: number): v is number => typeof v === "number" && (v | 0) === v && v >= lo && v <= hi;
 
 function checkCounters(stats: CpuStats, where: string): void {
-  if (int(stats.insertFailed, 0, COUNTER_MAX) && int(stats.drop, 0, COUNTER_MAX) && int(stats.clashResolve, 0, COUNTER_MAX)) return;
-  for (const k of ["insertFailed", "drop", "clashResolve"] as const) {
+  if (int(stats.insertFailed, 0, COUNTER_MAX) && int(stats.drop, 0, COUNTER_MAX) && int(stats.clashResolve, 0, COUNTER_MAX) && int(stats.earlyDrop, 0, COUNTER_MAX)) return;
+  for (const k of ["insertFailed", "drop", "clashResolve", "earlyDrop"] as const) {
     const v = stats[k];
     if (!int(v, 0, COUNTER_MAX)) fault(`left ${where}${k} at ${show(v)}: expected an integer 0 to ${COUNTER_MAX} (the model holds each conntrack -S counter up to ${COUNTER_MAX} per CPU)`);
   }
@@ -91,9 +92,10 @@ function checkChain(st: KState, key: "table" | "bysource"): void {
 const PACKET_FIELDS: readonly [keyof KState["pkts"][number], (v: unknown, n: number) => boolean, string][] = [
   ["pc", (v) => int(v, Pc.LOOKUP, Pc.DONE), `an integer ${Pc.LOOKUP} to ${Pc.DONE}`],
   ["fate", (v) => int(v, Fate.PENDING, Fate.DROPPED), `an integer ${Fate.PENDING} to ${Fate.DROPPED}`],
-  ["reply", (v) => int(v, Reply.NONE, Reply.UNANSWERED), `an integer ${Reply.NONE} to ${Reply.UNANSWERED}`],
+  ["reply", (v) => int(v, Reply.NONE, Reply.EVICTED), `an integer ${Reply.NONE} to ${Reply.EVICTED}`],
   ["freed", (v) => typeof v === "boolean", "a boolean"],
   ["replyOnly", (v) => typeof v === "boolean", "a boolean"],
+  ["evicted", (v) => typeof v === "boolean", "a boolean"],
   ["uses", (v, n) => int(v, -1, n - 1), "an entry index or -1"],
   ["clashWith", (v, n) => int(v, -1, n - 1), "an entry index or -1"],
 ];
@@ -121,9 +123,10 @@ function checkState(st: KState, pkts: unknown, stats: unknown, packets: number, 
     const ok =
       int(p.pc, Pc.LOOKUP, Pc.DONE) &&
       int(p.fate, Fate.PENDING, Fate.DROPPED) &&
-      int(p.reply, Reply.NONE, Reply.UNANSWERED) &&
+      int(p.reply, Reply.NONE, Reply.EVICTED) &&
       typeof p.freed === "boolean" &&
       typeof p.replyOnly === "boolean" &&
+      typeof p.evicted === "boolean" &&
       int(p.uses, -1, last) &&
       int(p.clashWith, -1, last) &&
       (ct === null || (typeof ct === "object" && typeof ct.status === "number" && isTuple(ct.orig) && isTuple(ct.reply)));
@@ -140,9 +143,9 @@ type Guard = (hook: Fn) => Fn;
 
 const TUPLE_FAULT = "replaced an entry's tuple: expected tuples left as they are (only NAT's steps set them)";
 
-/** Status bits the model tracks (IPS_CONFIRMED to IPS_NAT_CLASH, bits 3-12). */
-const TRACKED = 0x1ff8;
-const STATUS_FAULT = "left an entry's status with bits the model does not track: expected IPS_CONFIRMED to IPS_NAT_CLASH (bits 3-12)";
+/** Status bits the model tracks. */
+const TRACKED = IPS_TRACKED;
+const STATUS_FAULT = "left an entry's status with bits the model does not track: expected lib.IPS's (SEEN_REPLY, ASSURED, CONFIRMED to FIXED_TIMEOUT, NAT_CLASH: bits 1-5, 7-10, 12)";
 const TWICE_FAULT = "gave two different answers for the same entries: a hook must be a function of what it is given (does it keep state between calls?)";
 
 /** An entry's tuples, by value: a hook may neither replace nor edit them. */
@@ -262,6 +265,8 @@ const trackerNote = (r: unknown): unknown =>
 export const GUARDS: Record<string, Guard> = {
   __nf_conntrack_find_get: step,
   init_conntrack: step,
+  __nf_conntrack_alloc: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
+  early_drop: stateful(1, (r, st) => (int(r, 0, st.pkts.length) ? r : returned(r, `how many entries it evicted, an integer 0 to ${st.pkts.length}`))),
   nf_nat_setup_info: step,
   get_unique_tuple: tupleHook(false),
   find_appropriate_src: tupleHook(true),

@@ -10,7 +10,9 @@ export interface HookDoc {
 
 export const HOOK_DOCS: readonly HookDoc[] = [
   { name: "__nf_conntrack_find_get", kernel: "__nf_conntrack_find_get", summary: "S1, from resolve_normal_ct: a confirmed entry holding packet `p`'s tuple, either direction (a hit accepts the packet)." },
-  { name: "init_conntrack", kernel: "init_conntrack", summary: "S2: a private, unconfirmed entry for packet `p`: ORIGINAL its tuple, REPLY the inverse." },
+  { name: "init_conntrack", kernel: "init_conntrack", summary: "S2: a private, unconfirmed entry for packet `p`: ORIGINAL its tuple, REPLY the inverse, once __nf_conntrack_alloc allowed it (else the packet is dropped for a full table)." },
+  { name: "__nf_conntrack_alloc", kernel: "__nf_conntrack_alloc", summary: "The count check of the allocation: true when packet `p`'s entry may be made; with a table at nf_conntrack_max (a scenario's conntrack-max) only if early_drop evicted something." },
+  { name: "early_drop", kernel: "early_drop", summary: "Evicts the evictable entries (linked, not ASSURED, not DYING) that bit mask `choice` names, in table order, as nf_ct_delete does (DYING, unlinked; their `evicted` set); counts them in the CPU's early_drop and returns how many." },
   { name: "nf_nat_setup_info", kernel: "nf_nat_setup_info", summary: "S3 (DST) and S4 (SRC): the rule's range (the DNAT endpoint `choice` picks, MASQUERADE, or a null binding), get_unique_tuple, the REPLY tuple altered to match." },
   { name: "get_unique_tuple", kernel: "get_unique_tuple", summary: "The ORIGINAL-direction tuple packet `p`'s entry is to have after `manip`: `orig` (its current one) if that is in `range` and free, else a mapping find_appropriate_src reuses (SRC), else the range's address with the port kept or searched for (nf_nat_l4proto_unique_tuple)." },
   { name: "find_appropriate_src", kernel: "find_appropriate_src", summary: "The mapping of an entry in nf_nat_bysource with `orig`'s source and packet `p`'s ORIGINAL zone, as a tuple in `range` (its source replaced, `orig`'s destination kept), or undefined." },

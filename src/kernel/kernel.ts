@@ -58,8 +58,17 @@ export type Manip = "DST" | "SRC";
 export interface KernelBehaviour {
   /** S1, from resolve_normal_ct: a confirmed entry holding packet `p`'s tuple, either direction (a hit accepts the packet). */
   __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string;
-  /** S2: a private, unconfirmed entry for packet `p`: ORIGINAL its tuple, REPLY the inverse. */
-  init_conntrack(ctx: Ctx, st: KState, p: number): string;
+  /** S2: a private, unconfirmed entry for packet `p`: ORIGINAL its tuple, REPLY the inverse, once
+   * __nf_conntrack_alloc allowed it (else the packet is dropped for a full table). `choice` is the step's
+   * choice: with a full table, which evictable entries early_drop meets (a bit mask over them). */
+  init_conntrack(ctx: Ctx, st: KState, p: number, choice: number): string;
+  /** The count check of the allocation: true when packet `p`'s entry may be made; with a table at
+   * nf_conntrack_max (a scenario's conntrack-max) only if early_drop evicted something. */
+  __nf_conntrack_alloc(ctx: Ctx, st: KState, p: number, choice: number): boolean;
+  /** Evicts the evictable entries (linked, not ASSURED, not DYING) that bit mask `choice` names, in
+   * table order, as nf_ct_delete does (DYING, unlinked; their `evicted` set); counts them in the CPU's
+   * early_drop and returns how many. */
+  early_drop(ctx: Ctx, st: KState, p: number, choice: number): number;
   /** S3 (DST) and S4 (SRC): the rule's range (the DNAT endpoint `choice` picks, MASQUERADE, or a null binding),
    * get_unique_tuple, the REPLY tuple altered to match. `choice` is the step's choice: the DNAT endpoint, or the
    * --random-fully offset. */

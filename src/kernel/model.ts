@@ -11,6 +11,7 @@ import { cloneState, initialState, Pc, Reply, type KState } from "./state.js";
 import { progressMeasure, stateCodec } from "./packed.js";
 import { raw_notrack } from "./steps/resolve_normal_ct.js";
 import { dnatChoices, snatChoices } from "./steps/nf_nat_core.js";
+import { allocChoices } from "./steps/early_drop.js";
 import { deleteStep } from "./steps/nf_ct_delete.js";
 import { baseV46 } from "./base-v4.6.js";
 import { canonicalizer, symmetric } from "./symmetry.js";
@@ -114,7 +115,9 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   };
   // Actions are immutable: one object per (actor, choice), made once. A CPU
   // chooses among endpoints, ports or its waiting packets; ctnetlink among entries.
-  const maxChoices = Math.max(dnatChoices(ctx), snatChoices(ctx), sc.packets.length + 1);
+  // With conntrack-max, S2 chooses what early_drop meets: a set of the evictable entries (at most conntrack-max).
+  const limited = sc.conntrackMax > 0;
+  const maxChoices = Math.max(dnatChoices(ctx), snatChoices(ctx), sc.packets.length + 1, limited ? 1 << sc.conntrackMax : 1);
   const actionTable: Action[] = [];
   for (let actor = 0; actor < actorNames.length; actor++) for (let choice = 0; choice < maxChoices; choice++) actionTable.push({ actor, choice });
   const action = (actor: number, choice: number): Action => actionTable[actor * maxChoices + choice]!;
@@ -143,7 +146,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       case Pc.LOOKUP:
         return sc.notrack ? raw_notrack(ctx, st, p) : k.__nf_conntrack_find_get(ctx, st, p);
       case Pc.ALLOC:
-        return k.init_conntrack(ctx, st, p);
+        return k.init_conntrack(ctx, st, p, a.choice);
       case Pc.DNAT:
         return k.nf_nat_setup_info(ctx, st, p, "DST", a.choice);
       case Pc.SNAT:
@@ -157,7 +160,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     }
   };
 
-  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable);
+  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited);
   // A kernel that may call lib.choose: every step's alternatives are found by running it (choose.ts).
   // Built-in kernels never take this path: their actions and steps are the plain ones above and below.
   const choosing = mayChooseIn(k);
@@ -167,7 +170,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     const busy = busyWith(s, actor);
     if (busy < 0) return waitingCount(s, actor);
     const pc = s.pkts[busy]!.pc;
-    return pc === Pc.DNAT ? dnatChoices(ctx) : pc === Pc.SNAT ? snatChoices(ctx) : 1;
+    return pc === Pc.DNAT ? dnatChoices(ctx) : pc === Pc.SNAT ? snatChoices(ctx) : pc === Pc.ALLOC && limited ? allocChoices(ctx, s) : 1;
   };
   /** Every sequence of answers the step's choose calls may get, depth first (each run is one leaf). */
   const discover = (s: KState, actor: number, builtin: number, out: Leaf[]): void => {
@@ -251,7 +254,9 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     return codec.decode(canonWords, 0, codec.words, codec.scratch());
   };
   // DNAT's get_unique_tuple may ask nf_nat_used_tuple, but only a changed tuple search can make its answer count.
+  // With conntrack-max, init_conntrack's early_drop reads and changes the table: not local.
   const localSteps =
+    !limited &&
     k.init_conntrack === baseV46.init_conntrack &&
     k.nf_nat_setup_info === baseV46.nf_nat_setup_info &&
     k.get_unique_tuple === baseV46.get_unique_tuple &&
@@ -271,7 +276,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
         const busy = busyWith(s, cpu);
         if (busy >= 0) {
           const pc = s.pkts[busy]!.pc;
-          const n = pc === Pc.DNAT ? dnatN : pc === Pc.SNAT ? snatN : 1;
+          const n = pc === Pc.DNAT ? dnatN : pc === Pc.SNAT ? snatN : pc === Pc.ALLOC && limited ? allocChoices(ctx, s) : 1;
           for (let choice = 0; choice < n; choice++) out.push(action(cpu, choice));
         } else {
           const w = waitingCount(s, cpu);

@@ -11,14 +11,18 @@ export interface Counters {
   readonly insert_failed: number;
   readonly drop: number;
   readonly clash_resolve: number;
+  /** Only for a scenario with conntrack-max: entries evicted by early drop. */
+  readonly early_drop?: number;
 }
 
-export const counterKey = (c: Counters): string => `${c.insert_failed}/${c.drop}/${c.clash_resolve}`;
+export const counterKey = (c: Counters): string => `${c.insert_failed}/${c.drop}/${c.clash_resolve}${c.early_drop !== undefined ? `/${c.early_drop}` : ""}`;
 
 export class RunOutcomes {
   private readonly counters = new Map<string, Counters>();
   /** Some finished run resolved a clash (merged or inserted the loser). */
   clashResolved = false;
+  /** `limited`: the scenario has conntrack-max, so early_drop is counted too. */
+  constructor(private readonly limited = false) {}
 
   /** A `visit` callback for the search. */
   readonly visit = (s: KState): void => {
@@ -27,6 +31,7 @@ export class RunOutcomes {
       insert_failed: s.stats.reduce((a, x) => a + x.insertFailed, 0),
       drop: s.stats.reduce((a, x) => a + x.drop, 0),
       clash_resolve: s.stats.reduce((a, x) => a + x.clashResolve, 0),
+      ...(this.limited ? { early_drop: s.stats.reduce((a, x) => a + x.earlyDrop, 0) } : {}),
     };
     this.counters.set(counterKey(c), c);
     if (s.pkts.some((p) => p.clashWith >= 0 && p.fate === Fate.ACCEPTED)) this.clashResolved = true;

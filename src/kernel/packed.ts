@@ -11,7 +11,7 @@
  * each have a codec, use the portable form instead: the tuples' values, two
  * words each (five words a packet).
  */
-import { IPS, type Conn } from "./conn.js";
+import { IPS, IPS_TRACKED, type Conn } from "./conn.js";
 import { initialState, Pc, Reply, type Fate, type KState } from "./state.js";
 import type { Tuple } from "./tuple.js";
 import { PairMap, pairHash } from "./pairmap.js";
@@ -19,9 +19,19 @@ import { InputError } from "../errors.js";
 
 /** Packet numbers in a chain word: 5 bits each (number + 1; 0 ends the chain). */
 const IDS_PER_WORD = 6;
-/** The status bits the model uses, IPS_CONFIRMED (3) to IPS_NAT_CLASH (12). */
+/** The status bits the model uses: IPS_CONFIRMED (3) to IPS_NAT_CLASH (12) shifted down by 3, with
+ * IPS_SEEN_REPLY (1) and IPS_ASSURED (2) in the places of bits 6 (SEQ_ADJUST) and 11 (TEMPLATE),
+ * which the model never sets: ten bits. */
 const STATUS_SHIFT = 3;
-const STATUS_MASK = 0x3ff << STATUS_SHIFT;
+const STATUS_MASK = IPS_TRACKED;
+/** Slots 3 and 8 of the ten (bits 6 and 11) hold SEEN_REPLY and ASSURED. */
+const HIGH_SLOTS = 0x3ff & ~((1 << 3) | (1 << 8));
+const packStatus = (s: number): number => ((s >>> STATUS_SHIFT) & HIGH_SLOTS) | ((s & IPS.SEEN_REPLY) << 2) | ((s & IPS.ASSURED) << 6);
+const unpackStatus = (v: number): number => ((v & HIGH_SLOTS) << STATUS_SHIFT) | ((v >>> 2) & IPS.SEEN_REPLY) | ((v >>> 6) & IPS.ASSURED);
+/** Bit 31 of a packet's first word: its entry was evicted by early drop. */
+const EVICTED = 1 << 31;
+/** early_drop counters of a scenario with conntrack-max: 5 bits a CPU, six CPUs a word. */
+const LIFE_CPUS_PER_WORD = 6;
 /** Counters a word holds: two CPUs of three 5-bit counters. */
 const CPUS_PER_WORD = 2;
 const COUNTER_MAX = 31;
@@ -57,7 +67,7 @@ export const ID_BITS = 5;
 // Errors built out of line: a template string inside encode's loop makes V8 compile it far worse.
 function statusError(stray: number): Error {
   // Only a user's patch can set such bits: its input error.
-  return new InputError(`an entry's status has bits 0x${(stray >>> 0).toString(16)} the model does not track (it holds IPS_CONFIRMED to IPS_NAT_CLASH, bits 3-12): a user's patch set them`);
+  return new InputError(`an entry's status has bits 0x${(stray >>> 0).toString(16)} the model does not track (it holds IPS_SEEN_REPLY, IPS_ASSURED, IPS_CONFIRMED to IPS_FIXED_TIMEOUT and IPS_NAT_CLASH: bits 1-5, 7-10, 12): a user's patch set them`);
 }
 function counterError(cpu: number): Error {
   return new Error(`cpu${cpu}'s conntrack -S counters passed ${COUNTER_MAX}, the most the packed state holds`);
@@ -101,7 +111,8 @@ export function progressMeasure(layout: PackedLayout, nat: readonly boolean[]): 
     for (let i = 0; i < nat.length; i++) {
       const v = w[packetWords * i]!;
       const pc = v & 7;
-      n += v & HAS_CT || pc !== Pc.DONE ? byPc[i * 8 + pc]! : 1;
+      // Done without an entry: a lookup hit (one step), or dropped at init_conntrack for a full table (two).
+      n += v & HAS_CT || pc !== Pc.DONE ? byPc[i * 8 + pc]! : ((v >>> 3) & 3) === 2 ? 2 : 1;
       if (((v >>> 5) & 7) > Reply.PENDING) n++;
       if (v & DYING_BIT) n++;
       if (v & CONFIRMED_BIT) n++;
@@ -112,7 +123,8 @@ export function progressMeasure(layout: PackedLayout, nat: readonly boolean[]): 
   };
 }
 
-export function stateCodec(packets: number, cpus: number, portable = false): StateCodec {
+/** `lifecycle`: the scenario limits the table (conntrack-max), so the early_drop counters are held too. */
+export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false): StateCodec {
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);
   const packetWords = portable ? 5 : 2;
@@ -120,7 +132,8 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
   const bysourceAt = tableAt + chainWords;
   const roverAt = bysourceAt + chainWords;
   const statsAt = roverAt + 1;
-  const words = statsAt + Math.ceil(cpus / CPUS_PER_WORD);
+  const lifeAt = statsAt + Math.ceil(cpus / CPUS_PER_WORD);
+  const words = lifeAt + (lifecycle ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
 
   // Tuples seen so far, numbered in order of first sight (the same run gives
   // the same numbers). `byValue` finds a tuple a step built; `lastT`/`lastId`
@@ -206,11 +219,12 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
     p.reply = ((v >>> 5) & 7) as Reply;
     p.freed = (v & (1 << 8)) !== 0;
     p.replyOnly = (v & (1 << 9)) !== 0;
+    p.evicted = (v & EVICTED) !== 0;
     p.uses = ((v >>> USES_SHIFT) & REF_MASK) - 1;
     p.clashWith = ((v >>> CLASH_SHIFT) & REF_MASK) - 1;
     if (v & HAS_CT) {
       const ct = own[i]!;
-      ct.status = (v >>> 21) << STATUS_SHIFT;
+      ct.status = unpackStatus((v >>> 21) & 0x3ff);
       if (portable) {
         ct.orig = tupleAt(2 * i, w[at + 1]!, w[at + 2]!);
         ct.reply = tupleAt(2 * i + 1, w[at + 3]!, w[at + 4]!);
@@ -228,6 +242,7 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
     st.insertFailed = v & 31;
     st.drop = (v >>> 5) & 31;
     st.clashResolve = (v >>> 10) & 31;
+    st.earlyDrop = lifecycle ? (w[off + lifeAt + Math.floor(c / LIFE_CPUS_PER_WORD)]! >>> (5 * (c % LIFE_CPUS_PER_WORD))) & 31 : 0;
   };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
     for (let k = at; k < at + n; k++) if (a[k] !== b[k]) return true;
@@ -256,10 +271,11 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
           (p.reply << 5) |
           (p.freed ? 1 << 8 : 0) |
           (p.replyOnly ? 1 << 9 : 0) |
+          (p.evicted ? EVICTED : 0) |
           (ct ? HAS_CT : 0) |
           ((p.uses + 1) << 11) |
           ((p.clashWith + 1) << 16) |
-          (ct ? (ct.status >>> STATUS_SHIFT) << 21 : 0);
+          (ct ? packStatus(ct.status) << 21 : 0);
         if (!portable) out[at + 1] = ct ? tupleId(2 * i, ct.orig) | (tupleId(2 * i + 1, ct.reply) << 16) : 0;
         else if (ct) {
           out[at + 1] = (ct.orig.src << 16) | ct.orig.sport;
@@ -277,6 +293,10 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
         const st = s.stats[c]!;
         if (st.insertFailed > COUNTER_MAX || st.drop > COUNTER_MAX || st.clashResolve > COUNTER_MAX) throw counterError(c);
         out[statsAt + (c >> 1)] |= (st.insertFailed | (st.drop << 5) | (st.clashResolve << 10)) << (15 * (c & 1));
+        if (lifecycle) {
+          if (st.earlyDrop > COUNTER_MAX) throw counterError(c);
+          out[lifeAt + Math.floor(c / LIFE_CPUS_PER_WORD)] |= st.earlyDrop << (5 * (c % LIFE_CPUS_PER_WORD));
+        } else if (st.earlyDrop !== 0) throw new Error("an early_drop counter moved in a scenario without conntrack-max");
       }
       return words;
     },
@@ -311,7 +331,10 @@ export function stateCodec(packets: number, cpus: number, portable = false): Sta
       if (differs(base, now, tableAt, chainWords)) decodeChain(base, tableAt, s.table);
       if (differs(base, now, bysourceAt, chainWords)) decodeChain(base, bysourceAt, s.bysource);
       s.rover = base[roverAt]!;
-      for (let c = 0; c < cpus; c++) if (base[statsAt + (c >> 1)] !== now[statsAt + (c >> 1)]) decodeStats(base, 0, c, s);
+      for (let c = 0; c < cpus; c++) {
+        const life = lifeAt + Math.floor(c / LIFE_CPUS_PER_WORD);
+        if (base[statsAt + (c >> 1)] !== now[statsAt + (c >> 1)] || (lifecycle && base[life] !== now[life])) decodeStats(base, 0, c, s);
+      }
     },
   };
 }

@@ -13,13 +13,15 @@ function noDropIn(sc: Scenario | undefined): Property<KState> {
   return {
     name: "no-drop",
     kind: "invariant",
-    description: "no packet is dropped at __nf_conntrack_confirm",
+    description: "no packet is dropped at __nf_conntrack_confirm (or, with conntrack-max, for a full table)",
     violations(s) {
       let out: string[] | undefined;
       for (let i = 0; i < s.pkts.length; i++) {
         const p = s.pkts[i]!;
         if (p.fate !== Fate.DROPPED) continue;
-        const cls = zoned ? classOfDrop(zoned, s, i) : classifyDrop(p.ct!, s.pkts[p.clashWith]!.ct!);
+        // No entry: dropped at init_conntrack, the table full.
+        const w = s.pkts[p.clashWith];
+        const cls = p.ct === null ? "table-full" : zoned ? classOfDrop(zoned, s, i) : classifyDrop(p.ct, w!.ct!, undefined, undefined, w!.evicted);
         if (!out) out = [cls];
         else if (!out.includes(cls)) out.push(cls);
       }
@@ -34,6 +36,7 @@ export const REPLY_CLASSES = {
   "reply-lost": "no entry matched the reply: it was not translated back and the client never sees it",
   "reply-misrouted": "an entry translated the reply, but not back to the address and port the client sent to",
   unanswered: "the query left for the virtual service address without DNAT: no host there answers",
+  "reply-evicted": "no entry matched the reply because early drop had evicted the one that would have: it was not translated back",
 } as const;
 
 /** Every accepted query's reply reaches the client from where the client sent it.
@@ -47,7 +50,15 @@ export const allReplied: Property<KState> = {
     for (const p of s.pkts) {
       if (p.fate !== Fate.ACCEPTED) continue;
       const cls =
-        p.reply === Reply.LOST ? "reply-lost" : p.reply === Reply.MISROUTED ? "reply-misrouted" : p.reply === Reply.UNANSWERED ? "unanswered" : undefined;
+        p.reply === Reply.LOST
+          ? "reply-lost"
+          : p.reply === Reply.MISROUTED
+            ? "reply-misrouted"
+            : p.reply === Reply.UNANSWERED
+              ? "unanswered"
+              : p.reply === Reply.EVICTED
+                ? "reply-evicted"
+                : undefined;
       if (!cls) continue;
       if (!out) out = [cls];
       else if (!out.includes(cls)) out.push(cls);

@@ -28,6 +28,7 @@ export const Reply = {
   LOST: 3, // no entry matched: not translated back, the client's socket never sees it
   MISROUTED: 4, // translated by an entry, but not back to what the client sent to
   UNANSWERED: 5, // the query left for the service address untranslated: no host there answers
+  EVICTED: 6, // no entry matched because early drop had evicted the one that would have
 } as const;
 export type Reply = (typeof Reply)[keyof typeof Reply];
 
@@ -48,6 +49,8 @@ export interface PacketState {
   replyOnly: boolean;
   /** What became of the answer to it (scenarios with replies). */
   reply: Reply;
+  /** Its entry was deleted by early drop to make room (a scenario with conntrack-max). */
+  evicted: boolean;
 }
 
 /** The per-CPU counters of `conntrack -S`. */
@@ -58,6 +61,8 @@ export interface CpuStats {
   drop: number;
   /** clash_resolve (v5.6+) */
   clashResolve: number;
+  /** early_drop: entries evicted for a full table (packed only for a scenario with conntrack-max). */
+  earlyDrop: number;
 }
 
 export interface KState {
@@ -84,11 +89,12 @@ export function initialState(packets: number, cpus: number): KState {
       clashWith: -1,
       replyOnly: false,
       reply: Reply.NONE,
+      evicted: false,
     })),
     table: [],
     bysource: [],
     rover: 0,
-    stats: Array.from({ length: cpus }, () => ({ insertFailed: 0, drop: 0, clashResolve: 0 })),
+    stats: Array.from({ length: cpus }, () => ({ insertFailed: 0, drop: 0, clashResolve: 0, earlyDrop: 0 })),
   };
 }
 
@@ -108,12 +114,13 @@ export function cloneState(s: KState): KState {
       clashWith: p.clashWith,
       replyOnly: p.replyOnly,
       reply: p.reply,
+      evicted: p.evicted,
     };
   }
   const stats: CpuStats[] = new Array(s.stats.length);
   for (let i = 0; i < stats.length; i++) {
     const c = s.stats[i]!;
-    stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve };
+    stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop };
   }
   return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats };
 }

@@ -25,6 +25,8 @@ import { PATCHES, RELEASES } from "./variants.js";
 export const HOOKS = [
   "__nf_conntrack_find_get",
   "init_conntrack",
+  "__nf_conntrack_alloc",
+  "early_drop",
   "nf_nat_setup_info",
   "get_unique_tuple",
   "find_appropriate_src",

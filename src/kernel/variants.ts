@@ -15,6 +15,7 @@ import { noAutoDelete } from "./patches/c46172147ebb.js";
 import { clashResolveCounter } from "./patches/bc92470413f3.js";
 import { reverseClash } from "./patches/a4e6a1031e77.js";
 import { skipSameZoneOnly } from "./patches/07998281c268.js";
+import { assuredOnStream } from "./patches/b7b1d02fc439.js";
 
 export const PATCHES: readonly Patch[] = [
   clashResolution,
@@ -25,6 +26,7 @@ export const PATCHES: readonly Patch[] = [
   noAutoDelete,
   clashResolveCounter,
   skipSameZoneOnly,
+  assuredOnStream,
   reverseClash,
 ];
 
@@ -54,8 +56,8 @@ export const RELEASES: readonly Release[] = [
   {
     name: "v6.12",
     // 07998281c268 is in mainline from v5.11 (no v5.11 here): v5.10 mainline lacks it, stable 5.10.17 has it.
-    patches: ["71d8c47fc653", "590b52e10d41", "937963", "1032812", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "a4e6a1031e77"],
-    note: "v5.10 + same-origin skip in the same zone only (v5.11) + merge on tuples equal or swapped, no NAT_DONE shortcut",
+    patches: ["71d8c47fc653", "590b52e10d41", "937963", "1032812", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "b7b1d02fc439", "a4e6a1031e77"],
+    note: "v5.10 + same-origin skip in the same zone only (v5.11) + UDP ASSURED only in stream state (v5.16) + merge on tuples equal or swapped, no NAT_DONE shortcut",
   },
 ];
 

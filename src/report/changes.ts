@@ -28,7 +28,7 @@ export function diffStep(model: ConntrackModel, s: KState, a: Action): StepDiff 
   return { next, note, patches };
 }
 
-const STAT_NAMES = { insertFailed: "insert_failed", drop: "drop", clashResolve: "clash_resolve" } as const;
+const STAT_NAMES = { insertFailed: "insert_failed", drop: "drop", clashResolve: "clash_resolve", earlyDrop: "early_drop" } as const;
 
 function formatConn(ct: Conn, addrs: readonly string[]): string {
   return `ORIGINAL ${formatTuple(ct.orig, addrs)}, REPLY ${formatTuple(ct.reply, addrs)}`;

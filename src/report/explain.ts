@@ -37,16 +37,17 @@ import { findNode, lookup } from "../kernel/table.js";
 import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/tuple.js";
 
 /** What a decisive step did to its packet. */
-export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered";
+export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted";
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
   dropped: "dropped",
   "reply-lost": "reply lost",
   "reply-misrouted": "reply misrouted",
   unanswered: "unanswered",
+  "reply-evicted": "reply lost (entry evicted)",
 };
 
-export type CauseRule = "linked" | "entry-removed" | "merged" | "left-without-dnat" | "none";
+export type CauseRule = "linked" | "entry-removed" | "evicted" | "merged" | "left-without-dnat" | "none";
 
 export interface Explanation {
   /** The packet whose query or reply went wrong. */
@@ -68,6 +69,7 @@ const REPLY_OUTCOME: Partial<Record<Reply, Outcome>> = {
   [Reply.LOST]: "reply-lost",
   [Reply.MISROUTED]: "reply-misrouted",
   [Reply.UNANSWERED]: "unanswered",
+  [Reply.EVICTED]: "reply-evicted",
 };
 
 /** What a step from `before` to `after` did to packet `p`, if it is decisive. */
@@ -136,6 +138,14 @@ function mergedAt(v: View, p: number, end: number): number | undefined {
 function explainDrop(v: View, d: number, p: number): Found {
   const before = v.S[d]!;
   const loser = v.S[d + 1]!.pkts[p]!;
+  if (loser.ct === null) {
+    const max = v.model.ctx.sc.conntrackMax;
+    return {
+      cls: "table-full",
+      rule: "none",
+      text: `${v.name(p)} was dropped at step ${d + 1} (table-full): init_conntrack found ${max} entr${max === 1 ? "y" : "ies"} (nf_conntrack_max ${max}) and early_drop evicted nothing: the chains it walked held no entry that is neither ASSURED nor DYING`,
+    };
+  }
   const w = loser.clashWith;
   const cls = classOfDrop(v.model.ctx.sc, v.S[d + 1]!, p);
   // __nf_conntrack_confirm looks up the ORIGINAL tuple's bucket first, then the REPLY's.
@@ -228,9 +238,28 @@ function explainUnanswered(v: View, d: number, p: number): Found {
   return { cls: "unanswered", ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "left-without-dnat" : "none", text };
 }
 
+/** The reply's entry was evicted: the init_conntrack whose early_drop did it. */
+function explainEvicted(v: View, d: number, p: number): Found {
+  const who = v.name(p);
+  const sent = replySentTo(v.S[d]!, p);
+  for (let i = d - 1; i >= 0; i--) {
+    const gone = v.S[i + 1]!.pkts.findIndex((q, id) => q.evicted && !v.S[i]!.pkts[id]!.evicted && q.ct !== null && (tupleEqual(q.ct.reply, sent) || tupleEqual(q.ct.orig, sent)));
+    if (gone < 0) continue;
+    const by = v.name(v.moves[i]!.packet);
+    return {
+      cls: "reply-evicted",
+      cause: i,
+      rule: "evicted",
+      text: `${who}'s reply was lost: it was sent to ${v.fmt(sent)}, which ${entryName(v, v.S[i]!, gone)} held until ${ref(v, i)}: ${by}'s init_conntrack found the table full and early_drop evicted it (not ASSURED)`,
+    };
+  }
+  return { cls: "reply-evicted", rule: "none", text: `${who}'s reply was lost: the entry that held ${v.fmt(sent)} had been evicted` };
+}
+
 const EXPLAIN: Record<Outcome, (v: View, d: number, p: number) => Found> = {
   dropped: explainDrop,
   "reply-lost": explainLost,
+  "reply-evicted": explainEvicted,
   "reply-misrouted": explainMisrouted,
   unanswered: explainUnanswered,
 };

@@ -16,6 +16,7 @@ const CAUSE_SHADE = "rgb(255, 236, 179)";
 const HEADLINE: Record<Outcome, (packet: string) => string> = {
   dropped: (p) => `packet ${p} DROPPED`,
   "reply-lost": (p) => `${p}'s reply LOST`,
+  "reply-evicted": (p) => `${p}'s reply LOST (entry evicted)`,
   "reply-misrouted": (p) => `${p}'s reply MISROUTED`,
   unanswered: (p) => `${p}'s query UNANSWERED`,
 };

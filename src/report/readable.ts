@@ -36,7 +36,8 @@ export interface ReadableState {
   table: string[];
   bysource: string[];
   rover: number;
-  stats: Record<string, { insert_failed: number; drop: number; clash_resolve: number }>;
+  /** early_drop only for a scenario with conntrack-max. */
+  stats: Record<string, { insert_failed: number; drop: number; clash_resolve: number; early_drop?: number }>;
 }
 
 export function readableState(model: ConntrackModel, s: KState): ReadableState {
@@ -58,7 +59,7 @@ export function readableState(model: ConntrackModel, s: KState): ReadableState {
   });
   const stats: ReadableState["stats"] = {};
   s.stats.forEach((c, i) => {
-    stats[`cpu${i}`] = { insert_failed: c.insertFailed, drop: c.drop, clash_resolve: c.clashResolve };
+    stats[`cpu${i}`] = { insert_failed: c.insertFailed, drop: c.drop, clash_resolve: c.clashResolve, ...(sc.conntrackMax > 0 ? { early_drop: c.earlyDrop } : {}) };
   });
   return { packets, table: s.table.map(name), bysource: s.bysource.map(name), rover: s.rover, stats };
 }

@@ -63,7 +63,7 @@ export function renderSwimlanes(model: ConntrackModel, cx: Counterexample, title
   lines.push(
     "counters (conntrack -S):  " +
       Object.entries(last.stats)
-        .map(([cpu, c]) => `${cpu} insert_failed=${c.insert_failed} drop=${c.drop} clash_resolve=${c.clash_resolve}`)
+        .map(([cpu, c]) => `${cpu} insert_failed=${c.insert_failed} drop=${c.drop} clash_resolve=${c.clash_resolve}${c.early_drop !== undefined ? ` early_drop=${c.early_drop}` : ""}`)
         .join("; "),
   );
   return lines.join("\n") + "\n";

@@ -64,6 +64,12 @@ const schema = z
       }),
     ], { error: "expected none, null-binding, or { mode: masquerade, to: <IPv4>, ports?: min-max, random-fully?: bool }" }),
     replies: z.boolean().optional(),
+    "conntrack-max": z
+      .number({ error: "expected nf_conntrack_max, a whole number from 1 to 7 (leave it out for no limit)" })
+      .int({ message: "expected nf_conntrack_max, a whole number from 1 to 7 (leave it out for no limit)" })
+      .min(1, { message: "expected nf_conntrack_max from 1 to 7 (leave it out for no limit: the kernel's 0)" })
+      .max(7, { message: "expected nf_conntrack_max from 1 to 7: early_drop's step branches on every set of evictable entries (2^max)" })
+      .optional(),
     notrack: z.boolean().optional(),
     deletes: z.array(z.string()).optional(),
     packets: z
@@ -284,6 +290,7 @@ function intern(raw: RawScenario, source: string): Scenario {
     snat,
     packets,
     replies: raw.replies ?? false,
+    conntrackMax: raw["conntrack-max"] ?? 0,
     notrack: raw.notrack ?? false,
     deletes: [...new Set((raw.deletes ?? []).map((d) => raw.packets.findIndex((p) => p.name === d)))],
     kernels: raw.kernels,

@@ -6,7 +6,8 @@
 import { scenarioFromData } from "./load.js";
 import type { Scenario } from "./scenario.js";
 
-export function oneFlowScenario(n: number, replies = false): Scenario {
+/** `conntrackMax`: a table limit (the lifecycle rows of the bench), none when absent. */
+export function oneFlowScenario(n: number, replies = false, conntrackMax?: number): Scenario {
   return scenarioFromData(
     {
       name: `dns-${n}-packets`,
@@ -19,6 +20,7 @@ export function oneFlowScenario(n: number, replies = false): Scenario {
       dnat: { endpoints: ["10.244.1.7:53", "10.244.2.9:53"], choice: "random" },
       snat: "null-binding",
       replies,
+      ...(conntrackMax !== undefined ? { "conntrack-max": conntrackMax } : {}),
       packets: Array.from({ length: n }, (_, i) => ({ name: `P${i + 1}`, cpu: i })),
       kernels: ["v5.0"],
     },

@@ -59,6 +59,9 @@ export interface Scenario {
   readonly packets: readonly PacketSpec[];
   /** Each endpoint answers each query it receives; the reply is processed on the query's CPU. */
   readonly replies: boolean;
+  /** nf_conntrack_max: the most entries the table may hold before init_conntrack runs early_drop
+   * (__nf_conntrack_alloc); 0, the kernel's default here, for no limit. */
+  readonly conntrackMax: number;
   /** A raw-table NOTRACK rule matches these packets and their replies (NodeLocal DNSCache). */
   readonly notrack: boolean;
   /** Packets (indexes) whose entries a concurrent `conntrack -D` (ctnetlink ->

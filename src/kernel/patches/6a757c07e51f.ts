@@ -49,7 +49,7 @@ export const clashInsertion: Patch = {
   title: "netfilter: conntrack: allow insertion of clashing entries",
   mainline: "v5.6",
   requires: ["71d8c47fc653"],
-  apply: () => ({
+  apply: (base) => ({
     __nf_ct_resolve_clash,
     nf_ct_resolve_clash_harder,
     nf_ct_resolve_clash(ctx, st, loser, winner) {
@@ -73,8 +73,10 @@ export const clashInsertion: Patch = {
     countResolved: (stats, how) => {
       if (how === "merge") stats.insertFailed++;
     },
-    nf_conntrack_udp_packet(ctx, st, id) {
-      if (!(st.pkts[id]!.ct!.status & IPS.NAT_CLASH)) return undefined;
+    nf_conntrack_udp_packet(ctx, st, id, dir) {
+      const status = st.pkts[id]!.ct!.status;
+      // Not replied yet, a NAT_CLASH entry, a packet in the REPLY direction (IP_CT_ESTABLISHED_REPLY): nf_ct_kill.
+      if (!(status & IPS.NAT_CLASH) || status & IPS.SEEN_REPLY || dir !== "REPLY") return base.nf_conntrack_udp_packet(ctx, st, id, dir);
       hashRemove(st, id);
       return "nf_conntrack_udp_refresh_unreplied: first reply of a NAT_CLASH entry, nf_ct_kill deletes it";
     },

@@ -11,6 +11,7 @@ import { lookup } from "../table.js";
 import { formatTuple, invert, tupleEqual, type Tuple } from "../tuple.js";
 import { packetTuple } from "./resolve_normal_ct.js";
 import { packetZone, zoneMatch } from "../zone.js";
+import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
 
 /** The tuple the endpoint answers to: the query as it left the node, inverted.
  * NAT mangled it with the entry it had at the NAT hooks: its own (confirm, which
@@ -40,12 +41,15 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
   // query its zone match its answer too (with --zone-orig only the REPLY id, 0, applies to a REPLY node).
   const hit = lookup(st, sent, zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
   if (!hit) {
-    pkt.reply = Reply.LOST;
+    // An entry early drop evicted would have matched: the reply is lost because of the eviction.
+    const gone = st.pkts.findIndex((q) => q.evicted && q.ct !== null && (tupleEqual(q.ct.reply, sent) || tupleEqual(q.ct.orig, sent)));
+    pkt.reply = gone >= 0 ? Reply.EVICTED : Reply.LOST;
+    if (gone >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (early drop evicted ${ctx.sc.packets[gone]!.name}'s), not translated back: lost` : "";
     return `reply ${fmt(sent)}: no entry matches, not translated back: lost`;
   }
   const x = st.pkts[hit.id]!.ct!;
   const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);
-  const tracker = ctx.sc.protocol === "tcp" ? ctx.k.nf_conntrack_tcp_packet(ctx, st, hit.id, hit.dir) : ctx.k.nf_conntrack_udp_packet(ctx, st, hit.id, hit.dir);
+  const tracker = nf_conntrack_handle_packet(ctx, st, hit.id, hit.dir);
   pkt.reply = tupleEqual(delivered, expected) ? Reply.DELIVERED : Reply.MISROUTED;
   if (!ctx.explain) return "";
   const who = ctx.sc.packets[hit.id]!.name;

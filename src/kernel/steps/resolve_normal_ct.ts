@@ -7,7 +7,8 @@ import { Pc, type KState } from "../state.js";
 import type { Ctx } from "../kernel.js";
 import { lookup } from "../table.js";
 import { invert, tuple, type Tuple } from "../tuple.js";
-import { acceptQuery } from "./verdict.js";
+import { acceptQuery, dropQuery } from "./verdict.js";
+import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
 import { packetZone, zoneMatch } from "../zone.js";
 
 /** The tuple packet `p` was sent with (its ORIGINAL direction before any NAT): what S1 looks up and S2 allocates. */
@@ -26,8 +27,9 @@ export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   const hit = lookup(st, packetTuple(ctx, p), zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
   if (hit) {
     pkt.uses = hit.id;
+    const tracker = nf_conntrack_handle_packet(ctx, st, hit.id, hit.dir);
     acceptQuery(ctx, st, p);
-    return ctx.explain ? `hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted` : "";
+    return ctx.explain ? `hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted${tracker ? `; ${tracker}` : ""}` : "";
   }
   pkt.pc = Pc.ALLOC;
   return "miss";
@@ -42,12 +44,23 @@ export function raw_notrack(ctx: Ctx, st: KState, p: number): string {
 
 /** S2: init_conntrack: ORIGINAL = the packet's tuple, REPLY = its inverse, status 0.
  * It also copies the template's zone into the entry (nf_ct_zone_add): static per
- * entry, so the model reads it from the scenario (zone.ts: nf_ct_zone). */
-export function init_conntrack(ctx: Ctx, st: KState, p: number): string {
+ * entry, so the model reads it from the scenario (zone.ts: nf_ct_zone). First
+ * __nf_conntrack_alloc counts it against nf_conntrack_max (early_drop.ts; `choice`:
+ * what early_drop meets); when that fails the packet is dropped, counted in `drop`. */
+export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): string {
   const pkt = st.pkts[p]!;
+  const name = (id: number): string => ctx.sc.packets[id]!.name;
+  const before = ctx.explain && ctx.sc.conntrackMax > 0 ? st.table.filter((id) => !st.pkts[id]!.evicted) : [];
+  if (!ctx.k.__nf_conntrack_alloc(ctx, st, p, choice)) {
+    st.stats[ctx.sc.packets[p]!.cpu]!.drop++;
+    dropQuery(st, p);
+    return ctx.explain ? `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted nothing: NF_DROP` : "";
+  }
+  const evicted = ctx.explain ? before.filter((id) => st.pkts[id]!.evicted) : [];
   const t = packetTuple(ctx, p);
   pkt.ct = { orig: t, reply: invert(t), status: 0 };
   pkt.uses = p;
   pkt.pc = ctx.sc.natTable && ctx.sc.packets[p]!.nat ? Pc.DNAT : Pc.CONFIRM;
+  if (evicted.length > 0) return `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted ${evicted.map((id) => `${name(id)}'s`).join(" and ")} entry; new unconfirmed entry`;
   return "new unconfirmed entry";
 }

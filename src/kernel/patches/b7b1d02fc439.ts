@@ -1,0 +1,31 @@
+/**
+ * b7b1d02fc439 "netfilter: conntrack: set on IPS_ASSURED if flows enters
+ * internal stream state" (v5.16; 5.10.80 and 5.4.y stable). nf_conntrack_udp_packet
+ * sets ASSURED only together with the switch to the stream timeout, that is on
+ * a packet handled with SEEN_REPLY set *and* after stream_ts, two seconds after
+ * the flow's first packet; before, any packet after SEEN_REPLY did (a DNS query
+ * after the answer to an earlier one, on the same socket).
+ * The model has no time yet: every run happens within a second of the first
+ * packet, so stream_ts never passes and no UDP entry becomes ASSURED.
+ * Read from kernel-lifecycle.md §12.1 and the 5.10 stable review of the patch.
+ */
+import { IPS } from "../conn.js";
+import type { Patch } from "../patch.js";
+
+export const assuredOnStream: Patch = {
+  id: "b7b1d02fc439",
+  commit: "b7b1d02fc439",
+  title: "netfilter: conntrack: set on IPS_ASSURED if flows enters internal stream state",
+  mainline: "v5.16",
+  requires: [],
+  apply: (base) => ({
+    nf_conntrack_udp_packet: (ctx, st, id, dir) => {
+      const ct = st.pkts[id]!.ct!;
+      // What ASSURED the base would set here waits for stream_ts, which no run reaches.
+      const assured = ct.status & IPS.ASSURED;
+      const note = base.nf_conntrack_udp_packet(ctx, st, id, dir);
+      ct.status = (ct.status & ~IPS.ASSURED) | assured;
+      return note;
+    },
+  }),
+};

@@ -1,0 +1,191 @@
+/** A table with a limit: __nf_conntrack_alloc, early_drop, ASSURED, and what the search finds with them. */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCheck } from "../src/check.js";
+import { IPS } from "../src/kernel/conn.js";
+import { conntrackModel } from "../src/kernel/model.js";
+import { Fate, Reply, type KState } from "../src/kernel/state.js";
+import { RELEASES, resolveKernel } from "../src/kernel/variants.js";
+import { scenarioFromData } from "../src/scenario/load.js";
+import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
+import { parse } from "yaml";
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "ctmc-life-"));
+/** A scenario file's data with some fields changed (undefined: left out). */
+function variant(file: string, name: string, change: Record<string, unknown>) {
+  const data: Record<string, unknown> = { ...(parse(readFileSync(file, "utf8")) as Record<string, unknown>), name, ...change };
+  for (const [k, v] of Object.entries(change)) if (v === undefined) delete data[k];
+  return scenarioFromData(data, `${name} (test)`);
+}
+const classes = (sc: ReturnType<typeof resolveScenario>, kernel: string, reduce?: "none") =>
+  runCheck(sc, kernel, undefined, reduce ? { reduce: { symmetry: false, por: false } } : {}).result.violations.map((v) => v.name).sort();
+
+const SUSE = "models/nat-clash-early-drop.yaml";
+const SUSE3 = "examples/scenarios/nat-clash-early-drop-3-queries.yaml";
+
+describe("a limit that no run reaches changes nothing", () => {
+  // conntrack-max 7 with at most 6 packets: no allocation passes it, so early_drop never runs.
+  for (const name of builtinScenarioNames()) {
+    const sc = resolveScenario(name);
+    if (sc.conntrackMax > 0 || sc.packets.length > 6) continue;
+    it(`${name}: the same verdict and classes on every release, unreduced`, () => {
+      const limited = scenarioFromData({ ...(parse(readFileSync(`models/${name}.yaml`, "utf8")) as object), "conntrack-max": 7 }, `${name} limited`);
+      for (const r of RELEASES) {
+        const a = runCheck(sc, r.name, undefined, { reduce: { symmetry: false, por: false } }).result;
+        const b = runCheck(limited, r.name, undefined, { reduce: { symmetry: false, por: false } }).result;
+        expect(b.verdict, `${name} ${r.name}`).toBe(a.verdict);
+        expect(b.violations.map((v) => v.name), `${name} ${r.name}`).toEqual(a.violations.map((v) => v.name));
+      }
+    });
+  }
+});
+
+describe("the SUSE report (nat-clash-early-drop): a NAT_CLASH entry evicted before its reply", () => {
+  it("v5.9 and later lose a reply to an eviction once the table is full, and hold when it has room", () => {
+    for (const k of ["v5.9", "v5.10", "v6.12"]) {
+      expect(classes(resolveScenario("nat-clash-early-drop"), k), k).toContain("reply-evicted");
+      expect(runCheck(variant(SUSE, "room", { "conntrack-max": 3 }), k).result.verdict, k).toBe("holds");
+      expect(runCheck(variant(SUSE, "no-limit", { "conntrack-max": undefined }), k).result.verdict, k).toBe("holds");
+    }
+  });
+
+  it("the reply is lost through the clash-inserted entry: early drop evicted B's NAT_CLASH entry", () => {
+    const sc = resolveScenario("nat-clash-early-drop");
+    const model = conntrackModel(sc, resolveKernel("v5.10"));
+    let throughClash = 0;
+    runCheck(sc, "v5.10", "all-replied", {
+      visit: (s: KState) => {
+        if (model.actions(s).length > 0) return;
+        if (s.pkts.some((p) => p.reply === Reply.EVICTED && p.uses >= 0 && s.pkts[p.uses]!.evicted && s.pkts[p.uses]!.ct!.status & IPS.NAT_CLASH)) throughClash++;
+      },
+    });
+    expect(throughClash).toBeGreaterThan(0);
+  });
+
+  it("v5.6 loses replies for its own reason too (the NAT_CLASH entry dies with its first reply), with or without room", () => {
+    expect(classes(resolveScenario(SUSE3), "v5.6")).toEqual(expect.arrayContaining(["reply-evicted", "reply-lost"]));
+    expect(classes(variant(SUSE3, "room", { "conntrack-max": 4 }), "v5.6")).toContain("reply-lost");
+    expect(classes(variant(SUSE3, "room", { "conntrack-max": 4 }), "v5.9")).toEqual([]);
+  });
+
+  it("v5.0 drops B at confirm instead (no clash insertion)", () => {
+    expect(classes(resolveScenario("nat-clash-early-drop"), "v5.0")).toContain("race3");
+  });
+
+  it("the trace marks the eviction as the cause of the lost reply", () => {
+    const r = cli("trace", "nat-clash-early-drop", "--kernel", "v5.10", "--class", "reply-evicted", "--format", "json");
+    expect(r.code, r.err).toBe(1);
+    const j = JSON.parse(r.out) as { explanation: { class: string; rule: string; causeStep: number; text: string }; steps: { function: string; note: string }[] };
+    expect(j.explanation.class).toBe("reply-evicted");
+    expect(j.explanation.rule).toBe("evicted");
+    const cause = j.steps[j.explanation.causeStep - 1]!;
+    expect(cause.function).toBe("init_conntrack");
+    expect(cause.note).toMatch(/^table full \(nf_conntrack_max 2\): early_drop evicted /);
+    expect(j.explanation.text).toMatch(/early_drop evicted it \(not ASSURED\)/);
+  });
+
+  it("the SUSE patch (a user patch) cannot help on v6.12, where ASSURED waits for the 2 s stream state; on v5.10 it helps in some runs only", () => {
+    const r = cli("compare", SUSE3, "--kernels", "v5.10,v5.10+nat-clash-assured,v6.12,v6.12+nat-clash-assured", "--patch", "examples/patches/nat-clash-assured.mjs", "--json");
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as { kernels: string[]; rows: { states: number; verdict: string; drops: { class: string; states: number }[]; changes: { class: string; status: string }[] }[][] };
+    const cell = (k: string) => j.rows[j.kernels.indexOf(k)]![0]!;
+    const evicted = (k: string) => cell(k).drops.find((d) => d.class === "reply-evicted")?.states ?? 0;
+    expect(cell("v6.12+nat-clash-assured").drops).toEqual(cell("v6.12").drops);
+    expect(evicted("v5.10+nat-clash-assured")).toBeGreaterThan(0);
+    expect(evicted("v5.10+nat-clash-assured")).toBeLessThan(evicted("v5.10"));
+  });
+});
+
+describe("a full table on a DNS node (dns-table-full)", () => {
+  it("on every release a query is dropped for the full table, or an earlier one's reply is lost to an eviction", () => {
+    for (const r of RELEASES) expect(classes(resolveScenario("dns-table-full"), r.name), r.name).toEqual(expect.arrayContaining(["reply-evicted", "table-full"]));
+  });
+
+  it("a table-full drop is counted in drop, an eviction in early_drop (conntrack -S)", () => {
+    const r = cli("compare", "dns-table-full", "--kernels", "v5.10", "--json");
+    const j = JSON.parse(r.out) as { rows: { counters: { drop: number; early_drop?: number }[] }[][] };
+    const counters = j.rows[0]![0]!.counters;
+    expect(counters.some((c) => c.early_drop! > 0)).toBe(true);
+    expect(counters.some((c) => c.drop > 0 && c.early_drop === 0)).toBe(true);
+    expect(counters.every((c) => c.early_drop !== undefined)).toBe(true);
+  });
+});
+
+describe("ASSURED protects an entry from early drop, set as each release's UDP tracker sets it", () => {
+  // C1's flow answers its first query, then a second query of the same socket hits its entry
+  // with SEEN_REPLY set: v4.6-v5.15 make it ASSURED; from b7b1d02fc439 (v6.12 here) only after 2 s.
+  const data = {
+    name: "assured-flow",
+    description: "a flow with two queries, then another client's query while the table is full",
+    protocol: "udp",
+    cpus: 2,
+    "nat-table": true,
+    client: "10.244.0.5:40000",
+    service: "10.96.0.10:53",
+    dnat: { endpoints: ["10.244.1.7:53"], choice: "random" },
+    snat: "null-binding",
+    replies: true,
+    "conntrack-max": 1,
+    packets: [
+      { name: "Q1", cpu: 0 },
+      { name: "Q2", cpu: 0, "after-reply": "Q1" },
+      { name: "Z", cpu: 1, from: "10.244.0.9:41000", "after-reply": "Q2" },
+    ],
+    kernels: ["v5.10"],
+  };
+  const sc = scenarioFromData(data, "assured-flow (test)");
+  const ends = (kernel: string): KState[] => {
+    const model = conntrackModel(sc, resolveKernel(kernel));
+    const out: KState[] = [];
+    runCheck(sc, kernel, undefined, { visit: (s: KState) => void (model.actions(s).length === 0 && out.push(structuredClone(s))) });
+    return out;
+  };
+  it("v5.10: Q1's entry is ASSURED once Q2 passed it, so Z finds nothing to evict and is dropped", () => {
+    const all = ends("v5.10");
+    expect(all.length).toBeGreaterThan(0);
+    for (const s of all) {
+      expect(s.pkts[0]!.ct!.status & IPS.ASSURED).toBeTruthy();
+      expect(s.pkts[0]!.evicted).toBe(false);
+      expect(s.pkts[2]!.fate).toBe(Fate.DROPPED);
+    }
+  });
+  it("v6.12: the entry never becomes ASSURED, and Z may evict it", () => {
+    const all = ends("v6.12");
+    expect(all.every((s) => !(s.pkts[0]!.ct!.status & IPS.ASSURED))).toBe(true);
+    expect(all.some((s) => s.pkts[0]!.evicted && s.pkts[2]!.fate === Fate.ACCEPTED)).toBe(true);
+  });
+});
+
+describe("early drop is a kernel function a patch may override, and conntrack-max is checked input", () => {
+  it("a patch whose early_drop never evicts leaves table-full, and no eviction", () => {
+    const f = join(dir, "no-evict.mjs");
+    writeFileSync(f, 'export default { id: "no-evict", title: "early_drop: evict nothing", requires: [], apply: () => ({ early_drop: () => 0 }) };\n');
+    const r = cli("compare", "dns-table-full", "--kernels", "v5.10,v5.10+no-evict", "--patch", f, "--json");
+    const j = JSON.parse(r.out) as { kernels: string[]; rows: { drops: { class: string }[] }[][] };
+    const mine = j.rows[j.kernels.indexOf("v5.10+no-evict")]![0]!.drops.map((d) => d.class);
+    expect(mine).toContain("table-full");
+    expect(mine).not.toContain("reply-evicted");
+  });
+  for (const [v, msg] of [
+    [0, /conntrack-max: expected nf_conntrack_max from 1 to 7/],
+    [8, /conntrack-max: expected nf_conntrack_max from 1 to 7: early_drop's step branches/],
+    ["x", /conntrack-max: expected nf_conntrack_max, a whole number from 1 to 7/],
+  ] as const) {
+    it(`conntrack-max: ${JSON.stringify(v)} is a one-line error, exit 2`, () => {
+      const f = join(dir, `bad-${String(v)}.yaml`);
+      writeFileSync(f, readFileSync("models/dns-table-full.yaml", "utf8").replace("conntrack-max: 1", `conntrack-max: ${JSON.stringify(v)}`));
+      const r = cli("check", f);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).toMatch(msg);
+    });
+  }
+});
