@@ -13,7 +13,7 @@ import { classKey, PropertySet, type Properties } from "./properties.js";
 import { collisionProbability } from "./fingerprint.js";
 import { FingerprintTable } from "./fptable.js";
 import { PartitionedLinks } from "./links.js";
-import { NO_REDUCTION } from "./reduce.js";
+import { effectiveReductions, NO_REDUCTION } from "./reduce.js";
 import { control, reportExplored, setDeadline, setMemoryBound, stopRequested } from "../runtime/control.js";
 import { boundOf, MemoryWatch } from "../runtime/memory.js";
 import { byDepthThenName, SearchTooLargeError, type Budget, type SearchOptions, type SearchResult, type ViolationClass } from "./search.js";
@@ -58,7 +58,7 @@ export function parallelSearch<S>(model: Model<S>, properties: Properties<S>, op
   const n = opts.workers;
   if (!Number.isInteger(n) || n < 2 || n > 64) throw new RangeError(`workers: expected 2 to 64, got ${n}`);
   if (!model.inPlace) throw new Error("a parallel search needs a model with an in-place path");
-  const reduce = opts.reduce ?? NO_REDUCTION;
+  const reduce = effectiveReductions(model, opts.reduce ?? NO_REDUCTION);
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
   const started = performance.now();
   const shared = new SharedArrayBuffer(controlWords(n) * 4);

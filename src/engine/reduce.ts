@@ -17,6 +17,14 @@ export interface Reductions {
 
 export const NO_REDUCTION: Reductions = { symmetry: false, por: false };
 
+/** The reductions that apply to `model`: symmetry needs its canonical form, POR its isLocal.
+ * What a search reports, so that a model that cannot reduce says so instead of naming what was asked. */
+export function effectiveReductions<S>(model: Model<S>, r: Reductions): Reductions {
+  const symmetry = r.symmetry && (model.canonical !== undefined || model.inPlace?.canonicalize !== undefined);
+  const por = r.por && model.isLocal !== undefined;
+  return symmetry === r.symmetry && por === r.por ? r : { symmetry, por };
+}
+
 /** The actions the search expands from `s`. */
 export function expand<S>(model: Model<S>, s: S, r: Reductions): readonly Action[] {
   const acts = model.actions(s);

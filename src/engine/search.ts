@@ -17,7 +17,7 @@ import { GrowableUint8, GrowableUint32 } from "./growable.js";
 import { fingerprintTag, NO_PARENT, SerialLinks, type ParentLinks } from "./links.js";
 import { advances, AllVisited, SweepVisited } from "./visited.js";
 import { ObjectFrontier, PackedFrontier, type Frontier } from "./frontier.js";
-import { expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
+import { effectiveReductions, expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 
 export type Order = "bfs" | "dfs";
 /** What stopped a search early: a budget, the memory bound, a stop request (a
@@ -145,7 +145,7 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
   const maxMs = (opts.maxSeconds ?? Infinity) * 1000;
   const bound = boundOf(opts);
   const watch = new MemoryWatch(bound.bytes);
-  const reduce = opts.reduce ?? NO_REDUCTION;
+  const reduce = effectiveReductions(model, opts.reduce ?? NO_REDUCTION);
 
   // Sets of fingerprints: parent links are by state number.
   const all = progress ? undefined : new AllVisited();

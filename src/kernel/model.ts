@@ -308,14 +308,19 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     ...(choosing ? { sharedChoice: (s: KState, a: Action): number => leafOf(s, a).builtin } : {}),
     // init_conntrack and DNAT touch only the packet's private, unconfirmed entry:
     // no other CPU can see it, and no property looks at a pending packet. Not
-    // when a patch changed either: its version may touch shared state.
-    isLocal(s, a) {
-      if (a.actor === deleter || !localSteps) return false;
-      const busy = busyWith(s, a.actor);
-      if (busy < 0) return false;
-      const pc = s.pkts[busy]!.pc;
-      return pc === Pc.ALLOC || pc === Pc.DNAT;
-    },
+    // when a patch changed either (its version may touch shared state), nor with
+    // conntrack-max: then POR has no local step, and the model offers none.
+    ...(localSteps
+      ? {
+          isLocal(s: KState, a: Action): boolean {
+            if (a.actor === deleter) return false;
+            const busy = busyWith(s, a.actor);
+            if (busy < 0) return false;
+            const pc = s.pkts[busy]!.pc;
+            return pc === Pc.ALLOC || pc === Pc.DNAT;
+          },
+        }
+      : {}),
     describe(s, a) {
       const m = move(s, a);
       return `${sc.packets[m.packet]!.name}: ${m.function}`;
