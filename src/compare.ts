@@ -20,6 +20,10 @@ import { PROPERTIES } from "./kernel/properties.js";
 export const UNIFORM_SCHEDULER =
   "uniform scheduler: at every step each CPU that can move is equally likely to take it, and every random choice (a DNAT endpoint, a --random-fully port offset, which waiting packet an idle CPU takes) is uniform over its options";
 
+/** Said beside P(violation) when a scenario has conntrack-max: that choice is not a random draw. */
+export const EARLY_DROP_CHOICE =
+  "; with conntrack-max, every set of entries early_drop's chains may hold is taken as equally likely, which a real table is not (which entries share a chain is fixed per boot, and an 8-bucket window of a large table mostly holds none of them)";
+
 export interface CellProbability {
   /** Probability that one run violates some property; null when a budget stopped building the graph. */
   readonly value: number | null;
@@ -203,7 +207,7 @@ export function compare(
         return { ...cell, base: b >= 0 ? plan.kernels[b]!.name : null, ...diff(b >= 0 ? cells[b]![s]! : undefined, cell) };
       }),
     ),
-    ...(wantP ? { probabilityModel: UNIFORM_SCHEDULER } : {}),
+    ...(wantP ? { probabilityModel: UNIFORM_SCHEDULER + (scenarios.some((sc) => sc.conntrackMax > 0) ? EARLY_DROP_CHOICE : "") } : {}),
   };
 }
 

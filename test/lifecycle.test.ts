@@ -189,3 +189,87 @@ describe("early drop is a kernel function a patch may override, and conntrack-ma
     });
   }
 });
+
+describe("what review found: choices, v4.6's early_drop, POR and guards", () => {
+  const patchFile = (file: string, hooks: string): string => {
+    const f = join(dir, file);
+    writeFileSync(f, `export default { id: "${file.replace(/\.mjs$/, "")}", title: "t", requires: [], apply: (base) => (${hooks}) };\n`);
+    return f;
+  };
+
+  it("early_drop's choice names entries, so a schedule means the same on kernels that disagree about ASSURED", () => {
+    const f = join(dir, "assured-flow.yaml");
+    writeFileSync(
+      f,
+      [
+        "name: assured-flow",
+        "description: t",
+        "protocol: udp",
+        "cpus: 2",
+        "nat-table: true",
+        "client: 10.244.0.5:40000",
+        "service: 10.96.0.10:53",
+        "dnat: { endpoints: [10.244.1.7:53], choice: random }",
+        "snat: null-binding",
+        "replies: true",
+        "conntrack-max: 1",
+        "packets:",
+        "  - { name: Q1, cpu: 0 }",
+        "  - { name: Q2, cpu: 0, after-reply: Q1 }",
+        "  - { name: Z, cpu: 1, from: 10.244.0.9:41000, after-reply: Q2 }",
+        "kernels: [v5.10]",
+        "",
+      ].join("\n"),
+    );
+    // v5.10 assures Q1's entry, v6.12 does not: Z's drop on v5.10 is, with the same choice, Z's eviction of it on v6.12.
+    const r = cli("trace", f, "--kernel", "v5.10", "--against", "v6.12", "--class", "table-full", "--format", "json");
+    expect(r.code, r.err).toBe(1);
+    const j = JSON.parse(r.out) as { against: { skipped: number[]; outcome: string; steps: { function: string; note: string }[] } };
+    expect(j.against.skipped).toEqual([]);
+    expect(j.against.outcome).toMatch(/no drop/);
+    expect(j.against.steps.some((s) => s.function === "init_conntrack" && /early_drop evicted Q1's entry/.test(s.note))).toBe(true);
+  });
+
+  it("v4.6's early_drop deletes one entry a step; early_drop_list (v4.18 and later here) every evictable one of the chain", () => {
+    const sc = resolveScenario("nat-clash-early-drop");
+    const most = (kernel: string): number => {
+      const model = conntrackModel(sc, resolveKernel(kernel));
+      let max = 0;
+      runCheck(sc, kernel, undefined, {
+        visit: (s: KState) => {
+          const before = s.pkts.filter((p) => p.evicted).length;
+          for (const a of model.actions(s)) max = Math.max(max, model.next(s, a).pkts.filter((p) => p.evicted).length - before);
+        },
+      });
+      return max;
+    };
+    expect(most("v4.6")).toBe(1);
+    expect(most("v4.18")).toBeGreaterThan(1);
+  });
+
+  it("a user's __nf_conntrack_alloc turns POR off, and check says so", () => {
+    const f = patchFile("alloc-hook.mjs", "{ __nf_conntrack_alloc: (...a) => base.__nf_conntrack_alloc(...a) }");
+    const r = cli("check", "two-clients", "--kernel", "v5.10+alloc-hook", "--patch", f, "--reduce", "por", "--json");
+    expect(JSON.parse(r.out).reduce).toBe("none");
+    expect(JSON.parse(cli("check", "two-clients", "--kernel", "v5.10", "--reduce", "por", "--json").out).reduce).toBe("por");
+  });
+
+  it("a patch that lets the table grow past conntrack-max is a one-line error, exit 2", () => {
+    const f = patchFile("no-limit.mjs", "{ __nf_conntrack_alloc: () => true }");
+    const r = cli("check", SUSE3, "--kernel", "v5.10+no-limit", "--patch", f);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/past conntrack-max 2: __nf_conntrack_alloc must refuse an entry early_drop made no room for/);
+  });
+
+  it("without conntrack-max a drop before any entry is no-entry, not table-full", () => {
+    const f = patchFile("refuse.mjs", "{ __nf_conntrack_alloc: () => false }");
+    const r = cli("check", "dns-a-aaaa", "--kernel", "v5.10+refuse", "--patch", f, "--json");
+    expect(JSON.parse(r.out).drops.map((d: { class: string }) => d.class)).toEqual(["no-entry"]);
+  });
+
+  it("P(violation) says how it weighs early_drop's choice", () => {
+    const r = cli("compare", "dns-table-full", "--kernels", "v5.10", "--probability");
+    expect(r.out).toMatch(/with conntrack-max, every set of entries early_drop's chains may hold is taken as equally likely/);
+  });
+});

@@ -11,11 +11,12 @@ import type { Scenario } from "../scenario/scenario.js";
 
 export const DROP_CLASSES = {
   race1: "the loser's tuples equal the winner's",
-  "zone-clash": "the loser's tuples equal the winner's, in another zone: the REPLY walk found it, nf_ct_match (zones too) refuses to merge",
+  "zone-clash": "the loser's tuples equal the winner's, in another zone: confirm's walk found it (a node whose zone matched), nf_ct_match (zones too) refuses to merge",
   race2: "the loser's REPLY differs by a source port NAT gave it",
   race3: "the loser went to another endpoint (DNAT chose differently)",
   "dying-winner": "the entry the loser clashed with was being deleted (DYING set, still linked)",
   "table-full": "dropped at init_conntrack: the table was at nf_conntrack_max and early_drop evicted nothing",
+  "no-entry": "dropped before it had an entry, in a scenario without conntrack-max (a patch's step or __nf_conntrack_alloc dropped it)",
   "nat-mismatch": "the loser's source NAT maps to another address than the winner's (one passed a NAT hook the other did not)",
   "reply-clash": "another flow already holds the loser's REPLY tuple",
   other: "a clash none of the above describes",
@@ -38,7 +39,7 @@ export function classifyDrop(loser: Conn, winner: Conn, loserZone?: Zone, winner
 
 /** The class of packet `p`'s drop in state `s` of scenario `sc` (zones from the scenario). */
 export function classOfDrop(sc: Scenario, s: KState, p: number): DropClass {
-  if (s.pkts[p]!.ct === null) return "table-full";
+  if (s.pkts[p]!.ct === null) return sc.conntrackMax > 0 ? "table-full" : "no-entry";
   const w = s.pkts[p]!.clashWith;
   const zoned = sc.packets.some((q) => q.zone !== undefined);
   const evicted = s.pkts[w]!.evicted;

@@ -6,7 +6,8 @@ import type { Tuple } from "./tuple.js";
 
 /** enum ip_conntrack_status bits, with the kernel's bit numbers. */
 export const IPS = {
-  /** Set by nf_conntrack_in after the tracker ran on the first packet that matched the REPLY node. */
+  /** Set by nf_conntrack_in after the tracker ran on the first packet that matched the REPLY node; the model
+   * tracks it (and ASSURED) only in a scenario with conntrack-max, where early drop reads them. */
   SEEN_REPLY: 1 << 1,
   /** The tracker judged the flow worth keeping: early drop skips it. */
   ASSURED: 1 << 2,

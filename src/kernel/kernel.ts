@@ -100,10 +100,13 @@ export interface KernelBehaviour {
   /** The answer to packet `p`'s query, in one step: resolve_normal_ct's lookup of the tuple the endpoint answered
    * to, the protocol's tracker on the entry it hit, nf_nat_packet back. */
   nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): string;
-  /** The UDP tracker on a reply that hit entry `id`'s node of direction `dir`: a note for traces, or undefined
-   * (v5.6-5.8 delete a NAT_CLASH entry here). */
+  /** The UDP tracker on a packet that found entry `id` by its node of direction `dir`: a reply, or a query's S1
+   * hit. A note for traces, or undefined. It refreshes and may set IPS_ASSURED (v4.6-v5.15: when SEEN_REPLY is
+   * already set); v5.6-5.8 delete a NAT_CLASH entry on its first reply here. SEEN_REPLY is set after it returns,
+   * and only in a scenario with conntrack-max (elsewhere nothing reads it, nor ASSURED). */
   nf_conntrack_udp_packet(ctx: Ctx, st: KState, id: number, dir: Dir): string | undefined;
-  /** The TCP tracker on a reply (the SYN-ACK) that hit entry `id`'s node of direction `dir`: as the UDP one. */
+  /** The TCP tracker on a packet that found entry `id` (a reply: the SYN-ACK; or a query's S1 hit), by its node of
+   * direction `dir`: as the UDP one. */
   nf_conntrack_tcp_packet(ctx: Ctx, st: KState, id: number, dir: Dir): string | undefined;
   /** `conntrack -D` of entry `id`, one ctnetlink step per call: the scenario's `deletes` name the
    * entries; the deleter may step on one while it is linked in the table (its `ct` is set). The

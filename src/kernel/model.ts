@@ -255,12 +255,14 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   };
   // DNAT's get_unique_tuple may ask nf_nat_used_tuple, but only a changed tuple search can make its answer count.
   // With conntrack-max, init_conntrack's early_drop reads and changes the table: not local.
+  // Every function S2 and S3 may call: a user's hook among them may read or change shared state.
   const localSteps =
     !limited &&
     k.init_conntrack === baseV46.init_conntrack &&
     k.nf_nat_setup_info === baseV46.nf_nat_setup_info &&
     k.get_unique_tuple === baseV46.get_unique_tuple &&
-    k.nf_nat_l4proto_unique_tuple === baseV46.nf_nat_l4proto_unique_tuple;
+    k.nf_nat_l4proto_unique_tuple === baseV46.nf_nat_l4proto_unique_tuple &&
+    ![k.__nf_conntrack_alloc, k.early_drop, k.nf_nat_used_tuple, k.nf_conntrack_tuple_taken, k.takenBy].some(isChooser);
   const dnatN = dnatChoices(ctx);
   const snatN = snatChoices(ctx);
 

@@ -10,6 +10,7 @@ const NONE: readonly string[] = Object.freeze([]);
 /** no-drop, its drops classed with the entries' zones when `sc` gives packets zones. */
 function noDropIn(sc: Scenario | undefined): Property<KState> {
   const zoned = sc?.packets.some((p) => p.zone !== undefined) ? sc : undefined;
+  const limited = (sc?.conntrackMax ?? 0) > 0;
   return {
     name: "no-drop",
     kind: "invariant",
@@ -19,9 +20,9 @@ function noDropIn(sc: Scenario | undefined): Property<KState> {
       for (let i = 0; i < s.pkts.length; i++) {
         const p = s.pkts[i]!;
         if (p.fate !== Fate.DROPPED) continue;
-        // No entry: dropped at init_conntrack, the table full.
+        // No entry: dropped at init_conntrack, the table full (or, without a limit, by a patch).
         const w = s.pkts[p.clashWith];
-        const cls = p.ct === null ? "table-full" : zoned ? classOfDrop(zoned, s, i) : classifyDrop(p.ct, w!.ct!, undefined, undefined, w!.evicted);
+        const cls = p.ct === null ? (limited ? "table-full" : "no-entry") : zoned ? classOfDrop(zoned, s, i) : classifyDrop(p.ct, w!.ct!, undefined, undefined, w!.evicted);
         if (!out) out = [cls];
         else if (!out.includes(cls)) out.push(cls);
       }
@@ -70,9 +71,10 @@ export const allReplied: Property<KState> = {
 export const PROPERTIES: readonly Property<KState>[] = [noDrop, allReplied];
 
 /** Property `p` (one of PROPERTIES) as it applies to scenario `sc`: no-drop of a scenario with zones
- * classes a drop between equal tuples in different zones as zone-clash; otherwise `p` itself. */
+ * classes a drop between equal tuples in different zones as zone-clash, and of one with
+ * conntrack-max a drop without an entry as table-full (no-entry elsewhere); otherwise `p` itself. */
 export function propertyIn(p: Property<KState>, sc: Scenario): Property<KState> {
-  if (p !== noDrop || !sc.packets.some((q) => q.zone !== undefined)) return p;
+  if (p !== noDrop || !(sc.packets.some((q) => q.zone !== undefined) || sc.conntrackMax > 0)) return p;
   // One per scenario, so that a property is the same object wherever it is asked for.
   let zoned = ZONED.get(sc);
   if (!zoned) {

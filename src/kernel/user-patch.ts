@@ -56,6 +56,12 @@ const RENAMED: Readonly<Record<string, HookName>> = {
   udpReply: "nf_conntrack_udp_packet",
 };
 
+const RENAMED_HOW: Readonly<Record<string, string>> = {
+  uniqueSourcePort: "the same arguments, and the manip last",
+  resolveClash: "the same arguments",
+  udpReply: "arguments (ctx, st, id, dir), and it also runs on a query's S1 hit",
+};
+
 /** Functions a release before 6a757c07e51f (v5.6) does not have: overriding one there would change nothing. */
 const ADDED_BY: Readonly<Partial<Record<HookName, string>>> = {
   __nf_ct_resolve_clash: "6a757c07e51f in v5.6",
@@ -275,7 +281,7 @@ function wrapHooks(field: string, n: number, base: KernelBehaviour, made: unknow
   for (const [k, hook] of Object.entries(out)) {
     const index = (HOOKS as readonly string[]).indexOf(k);
     const renamed = Object.hasOwn(RENAMED, k) ? RENAMED[k] : undefined;
-    if (renamed) throw patchError(`${field}: apply returned '${k}': it is now named after the kernel function, ${renamed} (same arguments${k === "udpReply" ? ", with ctx first and the direction last" : k === "uniqueSourcePort" ? ", with the manip last" : ""})`);
+    if (renamed) throw patchError(`${field}: apply returned '${k}': it is now named after the kernel function, ${renamed} (${RENAMED_HOW[k]})`);
     if (index < 0) throw patchError(`${field}: apply returned '${k}': expected only ${HOOKS.join(", ")}`);
     if (typeof hook !== "function") throw patchError(`${field}: apply returned '${k}' that is not a function`);
     const since = ADDED_BY[k as HookName];

@@ -140,6 +140,7 @@ function explainDrop(v: View, d: number, p: number): Found {
   const loser = v.S[d + 1]!.pkts[p]!;
   if (loser.ct === null) {
     const max = v.model.ctx.sc.conntrackMax;
+    if (max === 0) return { cls: "no-entry", rule: "none", text: `${v.name(p)} was dropped at step ${d + 1} (no-entry) before it had an entry: the scenario sets no conntrack-max, so a patch's step dropped it` };
     return {
       cls: "table-full",
       rule: "none",

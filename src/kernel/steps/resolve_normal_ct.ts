@@ -49,18 +49,20 @@ export function raw_notrack(ctx: Ctx, st: KState, p: number): string {
  * what early_drop meets); when that fails the packet is dropped, counted in `drop`. */
 export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): string {
   const pkt = st.pkts[p]!;
-  const name = (id: number): string => ctx.sc.packets[id]!.name;
-  const before = ctx.explain && ctx.sc.conntrackMax > 0 ? st.table.filter((id) => !st.pkts[id]!.evicted) : [];
+  // Only traces name what early_drop evicted: the search's steps allocate nothing for it.
+  const before = ctx.explain && ctx.sc.conntrackMax > 0 ? st.table.filter((id) => !st.pkts[id]!.evicted) : undefined;
   if (!ctx.k.__nf_conntrack_alloc(ctx, st, p, choice)) {
     st.stats[ctx.sc.packets[p]!.cpu]!.drop++;
     dropQuery(st, p);
     return ctx.explain ? `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted nothing: NF_DROP` : "";
   }
-  const evicted = ctx.explain ? before.filter((id) => st.pkts[id]!.evicted) : [];
   const t = packetTuple(ctx, p);
   pkt.ct = { orig: t, reply: invert(t), status: 0 };
   pkt.uses = p;
   pkt.pc = ctx.sc.natTable && ctx.sc.packets[p]!.nat ? Pc.DNAT : Pc.CONFIRM;
-  if (evicted.length > 0) return `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted ${evicted.map((id) => `${name(id)}'s`).join(" and ")} entry; new unconfirmed entry`;
+  const evicted = before?.filter((id) => st.pkts[id]!.evicted) ?? [];
+  if (evicted.length > 0) {
+    return `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted ${evicted.map((id) => `${ctx.sc.packets[id]!.name}'s`).join(" and ")} entry; new unconfirmed entry`;
+  }
   return "new unconfirmed entry";
 }

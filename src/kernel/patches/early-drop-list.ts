@@ -1,0 +1,28 @@
+/**
+ * early_drop_list (between v4.6 and v4.18; the commit that added it is not in
+ * the sources read here, so this file is named after the function): early_drop
+ * no longer stops at the first entry it may delete. It walks the chain and
+ * deletes every entry that is neither ASSURED nor DYING (nf_ct_delete each),
+ * adds their number to early_drop, and stops at the first chain where it
+ * deleted any. v4.6's early_drop takes the first such entry and stops.
+ * Read at gregkh/linux v5.10 net/netfilter/nf_conntrack_core.c against the
+ * v4.6-era early_drop (find_string id 364786851: `ct = tmp; break;`).
+ */
+import type { Patch } from "../patch.js";
+import { evict, evictable, heldBy } from "../steps/early_drop.js";
+
+export const earlyDropList: Patch = {
+  id: "early-drop-list",
+  commit: "early_drop_list",
+  title: "netfilter: conntrack: early_drop deletes every evictable entry of the chain (early_drop_list)",
+  mainline: "<=v4.18",
+  requires: [],
+  apply: () => ({
+    early_drop(ctx, st, p, choice) {
+      const victims = heldBy(st, choice).filter((id) => evictable(st, id));
+      for (const id of victims) evict(st, id);
+      st.stats[ctx.sc.packets[p]!.cpu]!.earlyDrop += victims.length;
+      return victims.length;
+    },
+  }),
+};
