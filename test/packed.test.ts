@@ -80,3 +80,11 @@ for (const name of builtinScenarioNames()) {
     });
   });
 }
+
+describe("the packed status", () => {
+  it("holds exactly the bits the model tracks", async () => {
+    const { STATUS_MASK } = await import("../src/kernel/packed.js");
+    const { IPS_TRACKED } = await import("../src/kernel/conn.js");
+    expect(STATUS_MASK).toBe(IPS_TRACKED);
+  });
+});

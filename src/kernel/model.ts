@@ -134,25 +134,28 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     return { packet: p, kind: pc === Pc.DONE ? "reply" : "query", function: stepFunction(pc, sc.notrack) };
   };
 
+  // The kernel's step functions, read once: a call through a constant is cheaper than through k.<name> per step.
+  const { nf_ct_delete: del, nf_conntrack_in_reply: inReply, __nf_conntrack_find_get: findGet, init_conntrack: initCt } = k;
+  const { nf_nat_setup_info: setupInfo, __nf_conntrack_confirm: confirm } = k;
   // A plain switch, not ts-pattern: this runs for every transition of the search.
   // Every step is the kernel's own function (k.<kernel name>), which patches may override.
   const step = (ctx: Ctx, st: KState, a: Action): string => {
-    if (a.actor === deleter) return k.nf_ct_delete(ctx, st, plainMove(st, a).packet);
+    if (a.actor === deleter) return del(ctx, st, plainMove(st, a).packet);
     const p = packetOf(st, a);
     if (p < 0) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
     const pc = st.pkts[p]!.pc;
-    if (pc === Pc.DONE) return k.nf_conntrack_in_reply(ctx, st, p);
+    if (pc === Pc.DONE) return inReply(ctx, st, p);
     switch (pc) {
       case Pc.LOOKUP:
-        return sc.notrack ? raw_notrack(ctx, st, p) : k.__nf_conntrack_find_get(ctx, st, p);
+        return sc.notrack ? raw_notrack(ctx, st, p) : findGet(ctx, st, p);
       case Pc.ALLOC:
-        return k.init_conntrack(ctx, st, p, a.choice);
+        return initCt(ctx, st, p, a.choice);
       case Pc.DNAT:
-        return k.nf_nat_setup_info(ctx, st, p, "DST", a.choice);
+        return setupInfo(ctx, st, p, "DST", a.choice);
       case Pc.SNAT:
-        return k.nf_nat_setup_info(ctx, st, p, "SRC", a.choice);
+        return setupInfo(ctx, st, p, "SRC", a.choice);
       case Pc.CONFIRM:
-        return k.__nf_conntrack_confirm(ctx, st, p);
+        return confirm(ctx, st, p);
       default: {
         const never: never = pc;
         throw new Error(`unknown step ${String(never)}`);

@@ -11,7 +11,7 @@
  * each have a codec, use the portable form instead: the tuples' values, two
  * words each (five words a packet).
  */
-import { IPS, IPS_TRACKED, type Conn } from "./conn.js";
+import { IPS, type Conn } from "./conn.js";
 import { initialState, Pc, Reply, type Fate, type KState } from "./state.js";
 import type { Tuple } from "./tuple.js";
 import { PairMap, pairHash } from "./pairmap.js";
@@ -23,11 +23,13 @@ const IDS_PER_WORD = 6;
  * IPS_SEEN_REPLY (1) and IPS_ASSURED (2) in the places of bits 6 (SEQ_ADJUST) and 11 (TEMPLATE),
  * which the model never sets: ten bits. */
 const STATUS_SHIFT = 3;
-const STATUS_MASK = IPS_TRACKED;
+/** IPS_TRACKED as a literal, which the compiler folds (packed.test checks they agree). */
+export const STATUS_MASK = 0x17be;
 /** Slots 3 and 8 of the ten (bits 6 and 11) hold SEEN_REPLY and ASSURED. */
 const HIGH_SLOTS = 0x3ff & ~((1 << 3) | (1 << 8));
-const packStatus = (s: number): number => ((s >>> STATUS_SHIFT) & HIGH_SLOTS) | ((s & IPS.SEEN_REPLY) << 2) | ((s & IPS.ASSURED) << 6);
-const unpackStatus = (v: number): number => ((v & HIGH_SLOTS) << STATUS_SHIFT) | ((v >>> 2) & IPS.SEEN_REPLY) | ((v >>> 6) & IPS.ASSURED);
+// Without SEEN_REPLY and ASSURED (every scenario without conntrack-max) the ten bits are the status shifted.
+const packStatus = (s: number): number => ((s & 6) === 0 ? s >>> STATUS_SHIFT : ((s >>> STATUS_SHIFT) & HIGH_SLOTS) | ((s & IPS.SEEN_REPLY) << 2) | ((s & IPS.ASSURED) << 6));
+const unpackStatus = (v: number): number => ((v & 0x108) === 0 ? v << STATUS_SHIFT : ((v & HIGH_SLOTS) << STATUS_SHIFT) | ((v >>> 2) & IPS.SEEN_REPLY) | ((v >>> 6) & IPS.ASSURED));
 /** Bit 31 of a packet's first word: its entry was evicted by early drop. */
 const EVICTED = 1 << 31;
 /** early_drop counters of a scenario with conntrack-max: 5 bits a CPU, six CPUs a word. */
@@ -244,6 +246,10 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     st.clashResolve = (v >>> 10) & 31;
     st.earlyDrop = lifecycle ? (w[off + lifeAt + Math.floor(c / LIFE_CPUS_PER_WORD)]! >>> (5 * (c % LIFE_CPUS_PER_WORD))) & 31 : 0;
   };
+  const lifeDiffers = (a: Int32Array, b: Int32Array, c: number): boolean => {
+    const w = lifeAt + ((c / LIFE_CPUS_PER_WORD) | 0);
+    return a[w] !== b[w];
+  };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
     for (let k = at; k < at + n; k++) if (a[k] !== b[k]) return true;
     return false;
@@ -332,8 +338,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       if (differs(base, now, bysourceAt, chainWords)) decodeChain(base, bysourceAt, s.bysource);
       s.rover = base[roverAt]!;
       for (let c = 0; c < cpus; c++) {
-        const life = lifeAt + Math.floor(c / LIFE_CPUS_PER_WORD);
-        if (base[statsAt + (c >> 1)] !== now[statsAt + (c >> 1)] || (lifecycle && base[life] !== now[life])) decodeStats(base, 0, c, s);
+        if (base[statsAt + (c >> 1)] !== now[statsAt + (c >> 1)] || (lifecycle && lifeDiffers(base, now, c))) decodeStats(base, 0, c, s);
       }
     },
   };

@@ -33,15 +33,22 @@ function dstEndpoint(ctx: Ctx, curr: Tuple, choice: number): number {
   return d.choice === "random" ? choice : consistentEndpoint(curr, d.endpoints.length);
 }
 
-/** Each endpoint's range, made once per scenario (the steps run millions of times). */
+/** Each endpoint's range, made once per scenario (the steps run millions of times); the last
+ * scenario's are kept beside the map, since a search asks for one scenario's again and again. */
 const ENDPOINT_RANGES = new WeakMap<object, readonly NatRange[]>();
+let lastSc: object | undefined;
+let lastRanges: readonly NatRange[] = [];
 function endpointRange(ctx: Ctx, e: number): NatRange {
-  let ranges = ENDPOINT_RANGES.get(ctx.sc);
-  if (!ranges) {
-    ranges = (ctx.sc.dnat?.endpoints ?? []).map((ep) => Object.freeze({ addr: ep.addr, ports: Object.freeze({ min: ep.port, max: ep.port }), randomFully: false }));
-    ENDPOINT_RANGES.set(ctx.sc, ranges);
+  if (ctx.sc !== lastSc) {
+    let ranges = ENDPOINT_RANGES.get(ctx.sc);
+    if (!ranges) {
+      ranges = (ctx.sc.dnat?.endpoints ?? []).map((ep) => Object.freeze({ addr: ep.addr, ports: Object.freeze({ min: ep.port, max: ep.port }), randomFully: false }));
+      ENDPOINT_RANGES.set(ctx.sc, ranges);
+    }
+    lastSc = ctx.sc;
+    lastRanges = ranges;
   }
-  return ranges[e]!;
+  return lastRanges[e]!;
 }
 
 /** nf_nat_used_tuple: would `t` (original direction) give a REPLY tuple that a
