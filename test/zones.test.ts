@@ -50,6 +50,17 @@ function finished(sc: Scenario, kernel: string): KState[] {
 }
 
 const splitZones = (): Scenario => resolveScenario("split-zones");
+/** The head of a one-CPU scenario like split-zones, for the packets a test gives. */
+const oneCpu = (name: string, description: string): string => `name: ${name}
+description: ${description}
+protocol: udp
+cpus: 1
+nat-table: true
+client: 10.0.0.2:5000
+service: 192.0.2.53:53
+snat: { mode: masquerade, to: 192.168.1.10 }
+kernels: [v5.10]
+`;
 const B = 1;
 
 describe("split zones (section 14.3): the search per release against section 15", () => {
@@ -113,19 +124,9 @@ describe("the drop comes from nf_conntrack_tuple_taken's same-origin skip", () =
   });
 
   it("the zones are what makes them two flows: in one zone B's lookup finds A's entry on every release", () => {
-    const data = parseYaml(`
-name: one-zone
-description: the split-zones packets, both in zone 1
-protocol: udp
-cpus: 1
-nat-table: true
-client: 10.0.0.2:5000
-service: 192.0.2.53:53
-snat: { mode: masquerade, to: 192.168.1.10 }
-packets:
+    const data = parseYaml(`${oneCpu("one-zone", "the split-zones packets, both in zone 1")}packets:
   - { name: A, cpu: 0, zone-orig: 1 }
   - { name: B, cpu: 0, zone-orig: 1 }
-kernels: [v5.10]
 `) as unknown;
     const sc = scenarioFromData(data, "one-zone");
     for (const kernel of Object.keys(SPEC)) {
@@ -188,16 +189,7 @@ describe("a scenario without zones is the model it was", () => {
 });
 
 describe("bad zone input: one line naming the field", () => {
-  const base = `name: z
-description: d
-protocol: udp
-cpus: 1
-nat-table: true
-client: 10.0.0.2:5000
-service: 192.0.2.53:53
-snat: { mode: masquerade, to: 192.168.1.10 }
-kernels: [v5.10]
-packets:
+  const base = `${oneCpu("z", "d")}packets:
 `;
   const cases: [string, RegExp][] = [
     ["  - { name: A, cpu: 0, zone: 70000 }", /^z\.yaml: packets\[0\]\.zone: expected a zone id from 0 to 65535$/],

@@ -8,6 +8,7 @@ import { tupleEqual } from "./tuple.js";
 import { packetZone, zonesEqualBothWays, type Zone } from "./zone.js";
 import type { KState } from "./state.js";
 import type { Scenario } from "../scenario/scenario.js";
+import { perScenario } from "../scenario/per-scenario.js";
 
 export const DROP_CLASSES = {
   race1: "the loser's tuples equal the winner's",
@@ -37,13 +38,26 @@ export function classifyDrop(loser: Conn, winner: Conn, loserZone?: Zone, winner
   return "nat-mismatch";
 }
 
-/** The class of packet `p`'s drop in state `s` of scenario `sc` (zones from the scenario). */
+/** How drops are classed in scenario `sc` (undefined: no zones, no table limit): a function of a
+ * state and a dropped packet, with what the scenario decides worked out once. */
+function dropClassifier(sc: Scenario | undefined): (s: KState, p: number) => DropClass {
+  const zoned = sc !== undefined && sc.packets.some((q) => q.zone !== undefined);
+  // No entry: dropped at init_conntrack, the table full (or, without a limit, by a patch).
+  const noEntry: DropClass = sc !== undefined && sc.conntrackMax > 0 ? "table-full" : "no-entry";
+  return (s, p) => {
+    const loser = s.pkts[p]!;
+    if (loser.ct === null) return noEntry;
+    const w = s.pkts[loser.clashWith]!;
+    return zoned ? classifyDrop(loser.ct, w.ct!, packetZone(sc, p), packetZone(sc, loser.clashWith), w.evicted) : classifyDrop(loser.ct, w.ct!, undefined, undefined, w.evicted);
+  };
+}
+
+/** The classifier of a scenario without zones or a limit. */
+export const plainDropClass = dropClassifier(undefined);
+/** The classifier of scenario `sc`. */
+export const dropClassOf = perScenario(dropClassifier);
+
+/** The class of packet `p`'s drop in state `s` of scenario `sc` (zones and limit from the scenario). */
 export function classOfDrop(sc: Scenario, s: KState, p: number): DropClass {
-  if (s.pkts[p]!.ct === null) return sc.conntrackMax > 0 ? "table-full" : "no-entry";
-  const w = s.pkts[p]!.clashWith;
-  const zoned = sc.packets.some((q) => q.zone !== undefined);
-  const evicted = s.pkts[w]!.evicted;
-  return zoned
-    ? classifyDrop(s.pkts[p]!.ct!, s.pkts[w]!.ct!, packetZone(sc, p), packetZone(sc, w), evicted)
-    : classifyDrop(s.pkts[p]!.ct!, s.pkts[w]!.ct!, undefined, undefined, evicted);
+  return dropClassOf(sc)(s, p);
 }

@@ -193,15 +193,16 @@ const predicate1: Guard = (hook) => {
   };
 };
 
-/** A hook given the state as its argument `at`: `result` checks what it returned, then the state is checked. */
+/** A hook given the state as its argument `at`: `result` checks what it returned (given the call's
+ * arguments too), then the state is checked. */
 const stateful =
-  (at: number, result: (r: unknown, st: KState) => unknown): Guard =>
+  (at: number, result: (r: unknown, st: KState, args: readonly unknown[]) => unknown): Guard =>
   (hook) => {
     const h = hook as (...args: unknown[]) => unknown;
     return (...args: unknown[]): unknown => {
       const st = args[at] as KState;
       const pkts = st.pkts, stats = st.stats, packets = pkts.length, cpus = stats.length;
-      const value = result(h(...args), st);
+      const value = result(h(...args), st, args);
       checkState(st, pkts, stats, packets, cpus);
       return value;
     };
@@ -254,10 +255,7 @@ function tupleResult(r: unknown, addrs: number, orUndefined: boolean): unknown {
 }
 
 /** A hook given (ctx, st, ...) that returns a tuple (or undefined). */
-const tupleHook = (orUndefined: boolean): Guard => (hook) => {
-  const h = hook as (...args: unknown[]) => unknown;
-  return stateful(1, (r) => r)(((...args: unknown[]): unknown => tupleResult(h(...args), (args[0] as { sc: { addrs: readonly string[] } }).sc.addrs.length, orUndefined)) as Fn);
-};
+const tupleHook = (orUndefined: boolean): Guard => stateful(1, (r, _st, args) => tupleResult(r, (args[0] as { sc: { addrs: readonly string[] } }).sc.addrs.length, orUndefined));
 
 const trackerNote = (r: unknown): unknown =>
   r === undefined || (typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r)) ? r : returned(r, "undefined or a string of one line (what the tracker did, for traces)");

@@ -1,16 +1,16 @@
 /** The properties a scenario can be checked against. */
 import type { Property } from "../engine/model.js";
-import { classifyDrop, classOfDrop } from "./classify.js";
+import { dropClassOf, plainDropClass } from "./classify.js";
 import { Fate, Reply, type KState } from "./state.js";
 import type { Scenario } from "../scenario/scenario.js";
+import { perScenario } from "../scenario/per-scenario.js";
 
 /** No violation: one shared empty list, since properties run for every state. */
 const NONE: readonly string[] = Object.freeze([]);
 
-/** no-drop, its drops classed with the entries' zones when `sc` gives packets zones. */
+/** no-drop, its drops classed as scenario `sc` decides (zones, a table limit; undefined: neither). */
 function noDropIn(sc: Scenario | undefined): Property<KState> {
-  const zoned = sc?.packets.some((p) => p.zone !== undefined) ? sc : undefined;
-  const limited = (sc?.conntrackMax ?? 0) > 0;
+  const classOf = sc ? dropClassOf(sc) : plainDropClass;
   return {
     name: "no-drop",
     kind: "invariant",
@@ -20,9 +20,7 @@ function noDropIn(sc: Scenario | undefined): Property<KState> {
       for (let i = 0; i < s.pkts.length; i++) {
         const p = s.pkts[i]!;
         if (p.fate !== Fate.DROPPED) continue;
-        // No entry: dropped at init_conntrack, the table full (or, without a limit, by a patch).
-        const w = s.pkts[p.clashWith];
-        const cls = p.ct === null ? (limited ? "table-full" : "no-entry") : zoned ? classOfDrop(zoned, s, i) : classifyDrop(p.ct, w!.ct!, undefined, undefined, w!.evicted);
+        const cls = classOf(s, i);
         if (!out) out = [cls];
         else if (!out.includes(cls)) out.push(cls);
       }
@@ -70,24 +68,22 @@ export const allReplied: Property<KState> = {
 
 export const PROPERTIES: readonly Property<KState>[] = [noDrop, allReplied];
 
+/** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
+const BOUND = new WeakSet<Property<KState>>();
+const noDropOf = perScenario((sc) => {
+  const p = noDropIn(sc);
+  BOUND.add(p);
+  return p;
+});
+
 /** Property `p` (one of PROPERTIES) as it applies to scenario `sc`: no-drop of a scenario with zones
  * classes a drop between equal tuples in different zones as zone-clash, and of one with
  * conntrack-max a drop without an entry as table-full (no-entry elsewhere); otherwise `p` itself. */
 export function propertyIn(p: Property<KState>, sc: Scenario): Property<KState> {
-  if (p !== noDrop || !(sc.packets.some((q) => q.zone !== undefined) || sc.conntrackMax > 0)) return p;
-  // One per scenario, so that a property is the same object wherever it is asked for.
-  let zoned = ZONED.get(sc);
-  if (!zoned) {
-    ZONED.set(sc, (zoned = noDropIn(sc)));
-    ZONED_SET.add(zoned);
-  }
-  return zoned;
+  return p === noDrop && (sc.packets.some((q) => q.zone !== undefined) || sc.conntrackMax > 0) ? noDropOf(sc) : p;
 }
 
-const ZONED = new WeakMap<Scenario, Property<KState>>();
 /** One of PROPERTIES, or one as it applies to a scenario: another thread can rebuild it by name. */
 export function isBuiltinProperty(p: Property<KState>): boolean {
-  return PROPERTIES.includes(p) || ZONED_SET.has(p);
+  return PROPERTIES.includes(p) || BOUND.has(p);
 }
-
-const ZONED_SET = new WeakSet<Property<KState>>();

@@ -49,17 +49,11 @@ export const HOOKS = [
 ] as const satisfies readonly (keyof KernelBehaviour)[];
 export type HookName = (typeof HOOKS)[number];
 
-/** Names of earlier releases of this tool, now under their kernel names: a patch using one is told the new one. */
-const RENAMED: Readonly<Record<string, HookName>> = {
-  uniqueSourcePort: "nf_nat_l4proto_unique_tuple",
-  resolveClash: "nf_ct_resolve_clash",
-  udpReply: "nf_conntrack_udp_packet",
-};
-
-const RENAMED_HOW: Readonly<Record<string, string>> = {
-  uniqueSourcePort: "the same arguments, and the manip last",
-  resolveClash: "the same arguments",
-  udpReply: "arguments (ctx, st, id, dir), and it also runs on a query's S1 hit",
+/** Names of earlier releases of this tool, now under their kernel names: a patch using one is told the new one, and how it changed. */
+const RENAMED: Readonly<Record<string, { readonly to: HookName; readonly how: string }>> = {
+  uniqueSourcePort: { to: "nf_nat_l4proto_unique_tuple", how: "the same arguments, and the manip last" },
+  resolveClash: { to: "nf_ct_resolve_clash", how: "the same arguments" },
+  udpReply: { to: "nf_conntrack_udp_packet", how: "arguments (ctx, st, id, dir), and it also runs on a query's S1 hit" },
 };
 
 /** Functions a release before 6a757c07e51f (v5.6) does not have: overriding one there would change nothing. */
@@ -281,7 +275,7 @@ function wrapHooks(field: string, n: number, base: KernelBehaviour, made: unknow
   for (const [k, hook] of Object.entries(out)) {
     const index = (HOOKS as readonly string[]).indexOf(k);
     const renamed = Object.hasOwn(RENAMED, k) ? RENAMED[k] : undefined;
-    if (renamed) throw patchError(`${field}: apply returned '${k}': it is now named after the kernel function, ${renamed} (${RENAMED_HOW[k]})`);
+    if (renamed) throw patchError(`${field}: apply returned '${k}': it is now named after the kernel function, ${renamed.to} (${renamed.how})`);
     if (index < 0) throw patchError(`${field}: apply returned '${k}': expected only ${HOOKS.join(", ")}`);
     if (typeof hook !== "function") throw patchError(`${field}: apply returned '${k}' that is not a function`);
     const since = ADDED_BY[k as HookName];

@@ -14,6 +14,7 @@
  * zone test, which every release has.
  */
 import type { Scenario } from "../scenario/scenario.js";
+import { perScenario } from "../scenario/per-scenario.js";
 import type { Dir } from "./table.js";
 
 /** NF_CT_ZONE_DIR_ORIG and NF_CT_ZONE_DIR_REPL: the bits of zone.dir. */
@@ -64,23 +65,9 @@ export interface ZoneMatch {
 }
 
 /** Each entry's zone, per scenario; null when no packet has a zone. */
-const entryZones = new WeakMap<Scenario, readonly Zone[] | null>();
-
-/** The last scenario asked about: every walk of a search asks for the same one (a WeakMap lookup per walk costs ~5%). */
-let lastScenario: Scenario | undefined;
-let lastZones: readonly Zone[] | null = null;
-
-function zonesOf(sc: Scenario): readonly Zone[] | null {
-  if (sc === lastScenario) return lastZones;
-  let z = entryZones.get(sc);
-  if (z === undefined) {
-    z = sc.packets.some((p) => p.zone !== undefined) ? Object.freeze(sc.packets.map((p) => p.zone ?? NF_CT_DEFAULT_ZONE)) : null;
-    entryZones.set(sc, z);
-  }
-  lastScenario = sc;
-  lastZones = z;
-  return z;
-}
+const zonesOf = perScenario((sc): readonly Zone[] | null =>
+  sc.packets.some((p) => p.zone !== undefined) ? Object.freeze(sc.packets.map((p) => p.zone ?? NF_CT_DEFAULT_ZONE)) : null,
+);
 
 /** The ZoneMatch of a walk with `zone` in scenario `sc` (undefined: no zones, no test). */
 export function zoneMatch(sc: Scenario, zone: Zone): ZoneMatch | undefined {

@@ -33,6 +33,7 @@ import { allReplied, noDrop } from "../kernel/properties.js";
 import { Fate, Reply, type KState } from "../kernel/state.js";
 import { packetTuple } from "../kernel/steps/resolve_normal_ct.js";
 import { replySentTo } from "../kernel/steps/reply.js";
+import { evictedHolder } from "../kernel/steps/early_drop.js";
 import { findNode, lookup } from "../kernel/table.js";
 import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/tuple.js";
 
@@ -244,7 +245,7 @@ function explainEvicted(v: View, d: number, p: number): Found {
   const who = v.name(p);
   const sent = replySentTo(v.S[d]!, p);
   for (let i = d - 1; i >= 0; i--) {
-    const gone = v.S[i + 1]!.pkts.findIndex((q, id) => q.evicted && !v.S[i]!.pkts[id]!.evicted && q.ct !== null && (tupleEqual(q.ct.reply, sent) || tupleEqual(q.ct.orig, sent)));
+    const gone = evictedHolder(v.S[i + 1]!, sent, (id) => !v.S[i]!.pkts[id]!.evicted);
     if (gone < 0) continue;
     const by = v.name(v.moves[i]!.packet);
     return {

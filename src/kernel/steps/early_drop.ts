@@ -28,6 +28,7 @@ import type { Ctx } from "../kernel.js";
 import type { KState } from "../state.js";
 import { hashRemove } from "../table.js";
 import { InputError } from "../../errors.js";
+import { tupleEqual, type Tuple } from "../tuple.js";
 
 /** nf_conntrack_count: entries allocated and not yet destroyed: the linked ones and the
  * unconfirmed entries of packets in flight (a deleted or freed entry goes with its last reference). */
@@ -48,6 +49,12 @@ export const evictable = (st: KState, id: number): boolean => !(st.pkts[id]!.ct!
 /** The entries of bit mask `choice` over chainable(st), newest first (the order a chain is walked). */
 export function heldBy(st: KState, choice: number): number[] {
   return chainable(st).filter((_, k) => choice & (1 << k)).reverse();
+}
+
+/** An entry early drop evicted whose tuples carry `t` (either direction) and that `also` accepts, or -1:
+ * a reply sent to `t` was lost to the eviction. */
+export function evictedHolder(st: KState, t: Tuple, also: (id: number) => boolean = () => true): number {
+  return st.pkts.findIndex((q, id) => q.evicted && q.ct !== null && (tupleEqual(q.ct.reply, t) || tupleEqual(q.ct.orig, t)) && also(id));
 }
 
 /** nf_ct_delete on an entry early drop chose: DYING, unlinked; its reply finds nothing any more. */

@@ -10,6 +10,7 @@ import { findNode } from "../table.js";
 import { Pc, type KState } from "../state.js";
 import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../tuple.js";
 import { formatHostPort } from "../../scenario/scenario.js";
+import { perScenario } from "../../scenario/per-scenario.js";
 import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../zone.js";
 
 /** Endpoint indexes the DNAT step may choose from for packet `p`. */
@@ -33,23 +34,11 @@ function dstEndpoint(ctx: Ctx, curr: Tuple, choice: number): number {
   return d.choice === "random" ? choice : consistentEndpoint(curr, d.endpoints.length);
 }
 
-/** Each endpoint's range, made once per scenario (the steps run millions of times); the last
- * scenario's are kept beside the map, since a search asks for one scenario's again and again. */
-const ENDPOINT_RANGES = new WeakMap<object, readonly NatRange[]>();
-let lastSc: object | undefined;
-let lastRanges: readonly NatRange[] = [];
-function endpointRange(ctx: Ctx, e: number): NatRange {
-  if (ctx.sc !== lastSc) {
-    let ranges = ENDPOINT_RANGES.get(ctx.sc);
-    if (!ranges) {
-      ranges = (ctx.sc.dnat?.endpoints ?? []).map((ep) => Object.freeze({ addr: ep.addr, ports: Object.freeze({ min: ep.port, max: ep.port }), randomFully: false }));
-      ENDPOINT_RANGES.set(ctx.sc, ranges);
-    }
-    lastSc = ctx.sc;
-    lastRanges = ranges;
-  }
-  return lastRanges[e]!;
-}
+/** Each endpoint's range, made once per scenario (the steps run millions of times). */
+const endpointRanges = perScenario((sc): readonly NatRange[] =>
+  (sc.dnat?.endpoints ?? []).map((ep) => Object.freeze({ addr: ep.addr, ports: Object.freeze({ min: ep.port, max: ep.port }), randomFully: false })),
+);
+const endpointRange = (ctx: Ctx, e: number): NatRange => endpointRanges(ctx.sc)[e]!;
 
 /** nf_nat_used_tuple: would `t` (original direction) give a REPLY tuple that a
  * confirmed entry other than ours already holds? -> nf_conntrack_tuple_taken */

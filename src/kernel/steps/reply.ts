@@ -12,6 +12,7 @@ import { formatTuple, invert, tupleEqual, type Tuple } from "../tuple.js";
 import { packetTuple } from "./resolve_normal_ct.js";
 import { packetZone, zoneMatch } from "../zone.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
+import { evictedHolder } from "./early_drop.js";
 
 /** The tuple the endpoint answers to: the query as it left the node, inverted.
  * NAT mangled it with the entry it had at the NAT hooks: its own (confirm, which
@@ -42,7 +43,7 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
   const hit = lookup(st, sent, zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
   if (!hit) {
     // An entry early drop evicted would have matched: the reply is lost because of the eviction.
-    const gone = st.pkts.findIndex((q) => q.evicted && q.ct !== null && (tupleEqual(q.ct.reply, sent) || tupleEqual(q.ct.orig, sent)));
+    const gone = evictedHolder(st, sent);
     pkt.reply = gone >= 0 ? Reply.EVICTED : Reply.LOST;
     if (gone >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (early drop evicted ${ctx.sc.packets[gone]!.name}'s), not translated back: lost` : "";
     return `reply ${fmt(sent)}: no entry matches, not translated back: lost`;
