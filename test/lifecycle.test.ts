@@ -262,6 +262,14 @@ describe("what review found: choices, v4.6's early_drop, POR and guards", () => 
     expect(r.err).toMatch(/past conntrack-max 2: __nf_conntrack_alloc must refuse an entry early_drop made no room for/);
   });
 
+  it("an early_drop that claims an eviction it did not make is a one-line error, exit 2", () => {
+    const f = patchFile("claims-one.mjs", "{ early_drop: () => 1 }");
+    const r = cli("check", "dns-table-full", "--kernel", "v5.10+claims-one", "--patch", f);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/claims-one\.mjs: early_drop returned 1 but set st\.pkts\[id\]\.evicted on 0 entries: expected the number it evicted/);
+  });
+
   it("without conntrack-max a drop before any entry is no-entry, not table-full", () => {
     const f = patchFile("refuse.mjs", "{ __nf_conntrack_alloc: () => false }");
     const r = cli("check", "dns-a-aaaa", "--kernel", "v5.10+refuse", "--patch", f, "--json");

@@ -260,11 +260,26 @@ const tupleHook = (orUndefined: boolean): Guard => stateful(1, (r, _st, args) =>
 const trackerNote = (r: unknown): unknown =>
   r === undefined || (typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r)) ? r : returned(r, "undefined or a string of one line (what the tracker did, for traces)");
 
+const evictedCount = (st: KState): number => st.pkts.reduce((n, p) => n + (p.evicted ? 1 : 0), 0);
+
+/** early_drop: how many entries it evicted, which must be how many it marked `evicted` (the count decides the packet's fate). */
+const evictions: Guard = (hook) => {
+  const h = stateful(1, (r, st) => (int(r, 0, st.pkts.length) ? r : returned(r, `how many entries it evicted, an integer 0 to ${st.pkts.length}`)))(hook);
+  return (...args: unknown[]): unknown => {
+    const st = args[1] as KState;
+    const before = evictedCount(st);
+    const r = h(...(args as never[])) as number;
+    const n = evictedCount(st) - before;
+    if (n !== r) fault(`returned ${r} but set st.pkts[id].evicted on ${n} entr${n === 1 ? "y" : "ies"}: expected the number it evicted (each unlinked with lib.hashRemove and marked evicted)`);
+    return r;
+  };
+};
+
 export const GUARDS: Record<string, Guard> = {
   __nf_conntrack_find_get: step,
   init_conntrack: step,
   __nf_conntrack_alloc: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
-  early_drop: stateful(1, (r, st) => (int(r, 0, st.pkts.length) ? r : returned(r, `how many entries it evicted, an integer 0 to ${st.pkts.length}`))),
+  early_drop: evictions,
   nf_nat_setup_info: step,
   get_unique_tuple: tupleHook(false),
   find_appropriate_src: tupleHook(true),

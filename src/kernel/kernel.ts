@@ -65,10 +65,11 @@ export interface KernelBehaviour {
   /** The count check of the allocation: true when packet `p`'s entry may be made; with a table at
    * nf_conntrack_max (a scenario's conntrack-max) only if early_drop evicted something. */
   __nf_conntrack_alloc(ctx: Ctx, st: KState, p: number, choice: number): boolean;
-  /** Bit mask `choice` names, over the linked entries that are not DYING in table order, what the chains
-   * early_drop walks hold (the hash's doing). v4.6 evicts the first of them that is not ASSURED, walking
-   * newest first; early_drop_list (v4.18+) every such one. Evicting is what nf_ct_delete does (DYING,
-   * unlinked; `evicted` set). Counts them in the CPU's early_drop and returns how many. */
+  /** Bit mask `choice` names what the chains early_drop walks hold (the hash's doing): bit k is the k-th
+   * entry of st.table (oldest first) that is not DYING. v4.6 evicts the first of them that is not ASSURED,
+   * walking newest first; early_drop_list (v4.18+) every such one. A replacement evicts an entry with
+   * lib.hashRemove(st, id) (unlinked, DYING) and sets st.pkts[id].evicted, adds the number to
+   * st.stats[ctx.sc.packets[p].cpu].earlyDrop, and returns it (checked against the entries it marked). */
   early_drop(ctx: Ctx, st: KState, p: number, choice: number): number;
   /** S3 (DST) and S4 (SRC): the rule's range (the DNAT endpoint `choice` picks, MASQUERADE, or a null binding),
    * get_unique_tuple, the REPLY tuple altered to match. `choice` is the step's choice: the DNAT endpoint, or the

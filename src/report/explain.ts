@@ -145,7 +145,7 @@ function explainDrop(v: View, d: number, p: number): Found {
     return {
       cls: "table-full",
       rule: "none",
-      text: `${v.name(p)} was dropped at step ${d + 1} (table-full): init_conntrack found ${max} entr${max === 1 ? "y" : "ies"} (nf_conntrack_max ${max}) and early_drop evicted nothing: the chains it walked held no entry that is neither ASSURED nor DYING`,
+      text: `${v.name(p)} was dropped at step ${d + 1} (table-full): init_conntrack found ${max} entr${max === 1 ? "y" : "ies"} (nf_conntrack_max ${max}) and early_drop evicted nothing (the kernel's early_drop evicts only entries neither ASSURED nor DYING, and the chains it walked held none)`,
     };
   }
   const w = loser.clashWith;
