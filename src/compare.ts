@@ -167,7 +167,7 @@ export function compare(
   const { onRun, probability: wantP, base: _base, patches: _patches, ...search } = opts;
   const cells = plan.kernels.map((k, row) =>
     scenarios.map((sc, s) => {
-      const outcomes = new RunOutcomes(sc.conntrackMax > 0);
+      const outcomes = new RunOutcomes(sc.conntrackMax > 0, sc.chains !== undefined);
       const run = runCheck(sc, k, props[s]!, { ...search, visit: outcomes.visit });
       onRun?.(row, s, run);
       // Cells show verdicts and classes; a trace is asked for separately (review's differential one).

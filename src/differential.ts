@@ -166,6 +166,7 @@ export function describeOutcome(model: ConntrackModel, s: KState, finished: bool
     else if (p.fate === Fate.PENDING) pending.push(name(i));
     else if (p.reply === Reply.LOST) problems.push(`${name(i)}'s reply lost`);
     else if (p.reply === Reply.EVICTED) problems.push(`${name(i)}'s reply lost (its entry evicted)`);
+    else if (p.reply === Reply.EXPIRED) problems.push(`${name(i)}'s reply lost (its entry timed out)`);
     else if (p.reply === Reply.MISROUTED) problems.push(`${name(i)}'s reply misrouted`);
     else if (p.reply === Reply.UNANSWERED) problems.push(`${name(i)} unanswered`);
     else if (p.reply === Reply.DELIVERED) delivered.push(name(i));

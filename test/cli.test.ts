@@ -131,7 +131,7 @@ describe("conntrack-mc list", () => {
     expect(j.properties.map((p: { name: string }) => p.name)).toContain("no-drop");
     const text = cli("list");
     expect(text.code).toBe(0);
-    expect(text.out).toMatch(/v4\.19\s+= v4\.6 \+ 71d8c47fc653 \+ 590b52e10d41 \+ early-drop-list \+ 937963/);
+    expect(text.out).toMatch(/v4\.19\s+= v4\.6 \+ f330a7fdbe16 \+ b87a2f9199ea \+ 71d8c47fc653 \+ 590b52e10d41 \+ early-drop-list \+ 937963/);
   });
 });
 

@@ -69,6 +69,7 @@ const CASES: Case[] = [
   { name: "dying-winner on v5.10 (conntrack -D)", scenario: () => resolveScenario("dying-winner"), kernel: () => "v5.10", cls: "reply-lost", rule: "entry-removed", check: "<== reply lost here", lane: "<== REPLY LOST", mermaid: "reply LOST (reply-lost)" },
   { name: "a DNAT scenario whose first packet passes no NAT hook", scenario: () => scenarioFromText(DNAT_HOOKS_MIDWAY, "dnat-hooks-midway.yaml"), kernel: () => "v6.12", cls: "unanswered", rule: "left-without-dnat", check: "<== unanswered here", lane: "<== UNANSWERED", mermaid: "query UNANSWERED (unanswered)" },
   { name: "dns-a-aaaa on v4.19 (race2)", scenario: () => resolveScenario("dns-a-aaaa"), kernel: () => "v4.19", cls: "race2", rule: "linked", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (race2)" },
+  { name: "nat-clash-reply-late on v5.10 (a NAT_CLASH entry's second)", scenario: () => resolveScenario("nat-clash-reply-late"), kernel: () => "v5.10", cls: "reply-expired", rule: "expired", check: "<== reply lost (entry timed out) here", lane: "<== REPLY LOST (ENTRY TIMED OUT)", mermaid: "reply LOST (entry timed out) (reply-expired)" },
   { name: "dying-winner on v5.10 (a drop)", scenario: () => resolveScenario("dying-winner"), kernel: () => "v5.10", cls: "dying-winner", rule: "linked", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (dying-winner)" },
 ];
 
@@ -113,6 +114,18 @@ function assertCause(run: CheckRun, cx: Counterexample, rule: string, p: number,
         expect(lookup(S[d - 1]!, sent)?.id).toBe(into);
         expect(tupleEqual(w.orig, S[c]!.pkts[p]!.ct!.orig)).toBe(false);
       }
+      break;
+    }
+    case "expired": {
+      // The cause is the clock's step past the entry's timeout; the entry held the reply's tuple, and no lookup finds it at the reply.
+      expect(step.function).toBe("tick");
+      const sent = replySentTo(S[d - 1]!, p);
+      const held = S[c - 1]!.pkts.findIndex((q) => q.ct !== null && (tupleEqual(q.ct.reply, sent) || tupleEqual(q.ct.orig, sent)));
+      expect(held).toBeGreaterThanOrEqual(0);
+      const timeout = S[c]!.pkts[held]!.ct!.timeout;
+      expect(S[c - 1]!.now).toBeLessThan(timeout);
+      expect(S[c]!.now).toBeGreaterThanOrEqual(timeout);
+      expect(S[d - 1]!.now).toBeGreaterThanOrEqual(timeout);
       break;
     }
     case "left-without-dnat": {
@@ -168,7 +181,7 @@ describe.each(CASES)("$name: $cls", (k) => {
       expect(before.fate).not.toBe(Fate.DROPPED);
       expect(after.fate).toBe(Fate.DROPPED);
     } else {
-      const want = { "reply-lost": Reply.LOST, "reply-misrouted": Reply.MISROUTED, unanswered: Reply.UNANSWERED, "reply-evicted": Reply.EVICTED }[x.kind];
+      const want = { "reply-lost": Reply.LOST, "reply-misrouted": Reply.MISROUTED, unanswered: Reply.UNANSWERED, "reply-evicted": Reply.EVICTED, "reply-expired": Reply.EXPIRED }[x.kind];
       expect(before.reply).toBe(Reply.PENDING);
       expect(after.reply).toBe(want);
     }

@@ -74,7 +74,7 @@ describe("hook wrappers", () => {
       expect(control.words[C.LOADING]).toBe(0);
       const made = p.apply(baseV46, PATCH_LIB);
       const st = initialState(2, 1);
-      expect(made.clashMergeable!(st.pkts[0]!.ct ?? { orig: { src: 0, sport: 1, dst: 1, dport: 53 }, reply: { src: 1, sport: 53, dst: 0, dport: 1 }, status: 0 }, { orig: { src: 0, sport: 1, dst: 1, dport: 53 }, reply: { src: 1, sport: 53, dst: 0, dport: 1 }, status: 0 })).toBe(true);
+      expect(made.clashMergeable!(st.pkts[0]!.ct ?? { orig: { src: 0, sport: 1, dst: 1, dport: 53 }, reply: { src: 1, sport: 53, dst: 0, dport: 1 }, status: 0, timeout: 0, streamTs: 0 }, { orig: { src: 0, sport: 1, dst: 1, dport: 53 }, reply: { src: 1, sport: 53, dst: 0, dport: 1 }, status: 0, timeout: 0, streamTs: 0 })).toBe(true);
       // The file is the second of the command's --patch files: number 1.
       expect(seen).toEqual({ load: 2, hook: (2 << 8) | (HOOKS.indexOf("clashMergeable") + 1) });
       expect(control.words[C.HOOK]).toBe(0);
@@ -89,7 +89,7 @@ describe("hook wrappers", () => {
     writeFileSync(file, 'export default { id: "merge", title: "t", requires: [], apply: () => ({ nf_ct_resolve_clash: (ctx, st, loser, winner) => ({ kind: "merge", into: winner }) }) };\n');
     const made = (await loadPatchFile(file)).apply(baseV46, PATCH_LIB);
     const st = initialState(2, 1);
-    const conn = { orig: { src: 0, sport: 1, dst: 1, dport: 53 }, reply: { src: 1, sport: 53, dst: 0, dport: 1 }, status: 0 };
+    const conn = { orig: { src: 0, sport: 1, dst: 1, dport: 53 }, reply: { src: 1, sport: 53, dst: 0, dport: 1 }, status: 0, timeout: 0, streamTs: 0 };
     st.pkts[0]!.ct = { ...conn };
     st.pkts[1]!.ct = { ...conn };
     const ctx = {} as Ctx;

@@ -177,7 +177,8 @@ function renderText(r: CompareResult): string {
 /** What a cell's conntrack -S numbers are: early_drop too where a scenario sets conntrack-max. */
 function counterNames(r: CompareResult): string {
   const life = r.rows.some((row) => row.some((c) => c.counters.some((x) => x.early_drop !== undefined)));
-  return `insert_failed/drop/clash_resolve${life ? " (/early_drop with conntrack-max)" : ""}`;
+  const chains = r.rows.some((row) => row.some((c) => c.counters.some((x) => x.chaintoolong !== undefined)));
+  return `insert_failed/drop/clash_resolve${life ? " (/early_drop with conntrack-max)" : ""}${chains ? " (/chaintoolong with chains)" : ""}`;
 }
 
 export function renderMarkdown(r: CompareResult): string {

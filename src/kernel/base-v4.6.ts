@@ -14,6 +14,15 @@ import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
 import { reply } from "./steps/reply.js";
 import { __nf_conntrack_alloc, early_drop } from "./steps/early_drop.js";
 import { nf_ct_delete } from "./steps/nf_ct_delete.js";
+import { __nf_ct_refresh_acct } from "./steps/time.js";
+import { death_by_timeout } from "./steps/nf_ct_gc_expired.js";
+
+/** udp_timeouts (v4.6-v4.20): UDP_CT_UNREPLIED 30 s, UDP_CT_REPLIED 180 s. */
+export const UDP_CT_UNREPLIED = 30_000;
+const UDP_CT_REPLIED = 180_000;
+/** tcp_timeouts: a SYN's entry is SYN_SENT (2 min), a SYN-ACK makes it SYN_RECV (60 s). */
+const TCP_CONNTRACK_SYN_SENT = 120_000;
+const TCP_CONNTRACK_SYN_RECV = 60_000;
 
 /** nf_nat_l4proto_unique_tuple (nf_nat_proto_common.c): the rover is udp_port_rover, one for both manips. */
 function nf_nat_l4proto_unique_tuple(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean, manip: Manip): number {
@@ -53,11 +62,20 @@ export const baseV46: KernelBehaviour = {
   // udp_packet (v4.6-v5.15): a packet handled once SEEN_REPLY is set makes the flow a stream, ASSURED.
   nf_conntrack_udp_packet: (ctx, st, id) => {
     const ct = st.pkts[id]!.ct!;
-    if (ct.status & IPS.SEEN_REPLY) ct.status |= IPS.ASSURED;
+    if (ct.status & IPS.SEEN_REPLY) {
+      ctx.k.__nf_ct_refresh_acct(ctx, st, id, UDP_CT_REPLIED);
+      ct.status |= IPS.ASSURED;
+    } else ctx.k.__nf_ct_refresh_acct(ctx, st, id, UDP_CT_UNREPLIED);
     return undefined;
   },
-  nf_conntrack_tcp_packet: () => undefined,
+  // The model's TCP flows are a SYN and its SYN-ACK: only their states' timeouts (tcp_packet's state machine is not modelled).
+  nf_conntrack_tcp_packet: (ctx, st, id, dir) => {
+    ctx.k.__nf_ct_refresh_acct(ctx, st, id, dir === "REPLY" ? TCP_CONNTRACK_SYN_RECV : TCP_CONNTRACK_SYN_SENT);
+    return undefined;
+  },
   nf_ct_delete,
+  __nf_ct_refresh_acct,
+  death_by_timeout,
   takenBy: () => true,
   // No condition of its own: 71d8c47fc653 introduces the test, later patches narrow or widen it.
   clashMergeable: () => true,

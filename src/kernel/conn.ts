@@ -41,4 +41,9 @@ export interface Conn {
   reply: Tuple;
   /** IPS bits (lib.IPS). */
   status: number;
+  /** ct->timeout in ms: a duration while unconfirmed, the time it expires once confirm added the clock
+   * (nf_ct_is_expired). Only a timed scenario sets it; elsewhere 0. */
+  timeout: number;
+  /** UDP's ct->proto.udp.stream_ts (v5.0+): 2 s after the first packet, set while unconfirmed; 0 elsewhere. */
+  streamTs: number;
 }

@@ -64,8 +64,8 @@ function returned(r: unknown, expected: string): never {
 const int = (v: unknown, lo: number, hi: number): v is number => typeof v === "number" && (v | 0) === v && v >= lo && v <= hi;
 
 function checkCounters(stats: CpuStats, where: string): void {
-  if (int(stats.insertFailed, 0, COUNTER_MAX) && int(stats.drop, 0, COUNTER_MAX) && int(stats.clashResolve, 0, COUNTER_MAX) && int(stats.earlyDrop, 0, COUNTER_MAX)) return;
-  for (const k of ["insertFailed", "drop", "clashResolve", "earlyDrop"] as const) {
+  if (int(stats.insertFailed, 0, COUNTER_MAX) && int(stats.drop, 0, COUNTER_MAX) && int(stats.clashResolve, 0, COUNTER_MAX) && int(stats.earlyDrop, 0, COUNTER_MAX) && int(stats.chainTooLong, 0, COUNTER_MAX)) return;
+  for (const k of ["insertFailed", "drop", "clashResolve", "earlyDrop", "chainTooLong"] as const) {
     const v = stats[k];
     if (!int(v, 0, COUNTER_MAX)) fault(`left ${where}${k} at ${show(v)}: expected an integer 0 to ${COUNTER_MAX} (the model holds each conntrack -S counter up to ${COUNTER_MAX} per CPU)`);
   }
@@ -92,10 +92,12 @@ function checkChain(st: KState, key: "table" | "bysource"): void {
 const PACKET_FIELDS: readonly [keyof KState["pkts"][number], (v: unknown, n: number) => boolean, string][] = [
   ["pc", (v) => int(v, Pc.LOOKUP, Pc.DONE), `an integer ${Pc.LOOKUP} to ${Pc.DONE}`],
   ["fate", (v) => int(v, Fate.PENDING, Fate.DROPPED), `an integer ${Fate.PENDING} to ${Fate.DROPPED}`],
-  ["reply", (v) => int(v, Reply.NONE, Reply.EVICTED), `an integer ${Reply.NONE} to ${Reply.EVICTED}`],
+  ["reply", (v) => int(v, Reply.NONE, Reply.EXPIRED), `an integer ${Reply.NONE} to ${Reply.EXPIRED}`],
   ["freed", (v) => typeof v === "boolean", "a boolean"],
   ["replyOnly", (v) => typeof v === "boolean", "a boolean"],
   ["evicted", (v) => typeof v === "boolean", "a boolean"],
+  ["expired", (v) => typeof v === "boolean", "a boolean"],
+  ["reaping", (v, n) => int(v, -1, n - 1), "an entry index or -1"],
   ["uses", (v, n) => int(v, -1, n - 1), "an entry index or -1"],
   ["clashWith", (v, n) => int(v, -1, n - 1), "an entry index or -1"],
 ];
@@ -116,6 +118,7 @@ function checkState(st: KState, pkts: unknown, stats: unknown, packets: number, 
     fault("replaced or resized st.pkts or st.stats: expected them changed in place, one per packet and CPU");
   }
   if (!int(st.rover, 0, 0xffff)) fault(`left st.rover at ${show(st.rover)}: expected an integer 0 to 65535`);
+  if (!int(st.gc, -1, packets - 1) || !int(st.now, 0, 0x7fffffff)) fault(`left st.gc at ${show(st.gc)} or st.now at ${show(st.now)}: expected the gc worker's entry (-1 for none) and the clock, which only the model moves`);
   const last = packets - 1;
   for (let i = 0; i < packets; i++) {
     const p = st.pkts[i]!;
@@ -123,13 +126,15 @@ function checkState(st: KState, pkts: unknown, stats: unknown, packets: number, 
     const ok =
       int(p.pc, Pc.LOOKUP, Pc.DONE) &&
       int(p.fate, Fate.PENDING, Fate.DROPPED) &&
-      int(p.reply, Reply.NONE, Reply.EVICTED) &&
+      int(p.reply, Reply.NONE, Reply.EXPIRED) &&
       typeof p.freed === "boolean" &&
       typeof p.replyOnly === "boolean" &&
       typeof p.evicted === "boolean" &&
+      typeof p.expired === "boolean" &&
+      int(p.reaping, -1, last) &&
       int(p.uses, -1, last) &&
       int(p.clashWith, -1, last) &&
-      (ct === null || (typeof ct === "object" && typeof ct.status === "number" && isTuple(ct.orig) && isTuple(ct.reply)));
+      (ct === null || (typeof ct === "object" && typeof ct.status === "number" && isTuple(ct.orig) && isTuple(ct.reply) && int(ct.timeout, 0, 0x7fffffff) && int(ct.streamTs, 0, (1 << 26) - 1)));
     if (!ok) packetFault(st, i);
   }
   checkChain(st, "table");
@@ -294,6 +299,11 @@ export const GUARDS: Record<string, Guard> = {
   nf_conntrack_udp_packet: stateful(1, trackerNote),
   nf_conntrack_tcp_packet: stateful(1, trackerNote),
   nf_ct_delete: step,
+  __nf_ct_refresh_acct: stateful(1, (r) => (r === undefined ? r : returned(r, "nothing (it sets the entry's timeout)"))),
+  death_by_timeout: step,
+  nf_ct_should_gc: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
+  nf_ct_gc_expired: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false (whether it set DYING, so its caller unlinks the entry)"))),
+  gc_worker: step,
   takenBy: predicate2,
   clashMergeable: predicate2,
   clashWinnerUsable: predicate1,

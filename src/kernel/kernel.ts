@@ -115,6 +115,19 @@ export interface KernelBehaviour {
    * base's first call (DYING clear) sets DYING and leaves it linked; the next (DYING set) unlinks it
    * (hashRemove). A patch may do both at once: the entry is then no longer linked and not called again. */
   nf_ct_delete(ctx: Ctx, st: KState, id: number): string;
+  /** The timeout part of __nf_ct_refresh_acct: entry `id`'s timeout becomes `extra` ms from now (a
+   * duration while unconfirmed); none with IPS_FIXED_TIMEOUT. Only a timed scenario keeps time. */
+  __nf_ct_refresh_acct(ctx: Ctx, st: KState, id: number, extra: number): void;
+  /** v4.6's per-entry timer, in a timed scenario: the reaper's step on expired entry `id` (the
+   * first call sets DYING and leaves it linked, the next unlinks it). Kernels with gc_worker (v4.9+) have no timer. */
+  death_by_timeout(ctx: Ctx, st: KState, id: number): string;
+  /** v4.9+ (f330a7fdbe16; absent before): may a reaper kill expired entry `id`? Expired, CONFIRMED, not DYING. */
+  nf_ct_should_gc?(ctx: Ctx, st: KState, id: number): boolean;
+  /** v4.9+ (f330a7fdbe16): a walker met expired entry `id`: if nf_ct_should_gc, set DYING and return true
+   * (the caller then unlinks it; S1's lookup and the gc worker do so in their next step). */
+  nf_ct_gc_expired?(ctx: Ctx, st: KState, id: number): boolean;
+  /** v4.9+ (b87a2f9199ea): the gc worker's step on expired entry `id` (nf_ct_gc_expired, then the unlink next step). */
+  gc_worker?(ctx: Ctx, st: KState, id: number): string;
 
   // Points inside those functions where the releases differ, which no kernel function of their own holds.
   /** Inside nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that

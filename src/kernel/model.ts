@@ -19,6 +19,8 @@ import { current, isDraft } from "immer";
 import { isChooser, MAX_CHOICES, withChoices } from "./choose.js";
 import { patchError, type UserCode } from "./determinism.js";
 import { PATCHES } from "./variants.js";
+import { nextTick, runOver, sentAt, tick } from "./steps/time.js";
+import { reapable } from "./steps/nf_ct_gc_expired.js";
 
 /** One alternative of a step in a kernel that may choose: the built-in choice
  * (endpoint, offset, waiting packet) and the answers its lib.choose calls get. */
@@ -54,8 +56,9 @@ export function stepFunction(pc: Pc, notrack = false): string {
 /** The packet an action moves and what it does: its query's next step, its
  * reply, or (the ctnetlink actor) a step of deleting its entry. */
 export interface Move {
+  /** The packet, or the entry (by its packet) a deleter or reaper works on; -1 for the clock. */
   readonly packet: number;
-  readonly kind: "query" | "reply" | "delete";
+  readonly kind: "query" | "reply" | "delete" | "reap" | "tick";
   readonly function: string;
 }
 
@@ -80,14 +83,20 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   sc.packets.forEach((p, i) => byCpu[p.cpu]!.push(i));
   // A scenario with `deletes` has one more actor: conntrack -D through ctnetlink.
   const deleter = sc.deletes.length ? sc.cpus : -1;
-  const actorNames = [...Array.from({ length: sc.cpus }, (_, c) => `cpu${c}`), ...(deleter >= 0 ? ["ctnetlink"] : [])];
+  // A timed scenario has two more: the reaper (v4.6's timers, the gc worker from v4.9) and the clock.
+  const reaper = sc.timed ? sc.cpus + (deleter >= 0 ? 1 : 0) : -1;
+  const clock = sc.timed ? reaper + 1 : -1;
+  const reaperName = k.gc_worker ? "gc_worker" : "death_by_timeout";
+  const actorNames = [...Array.from({ length: sc.cpus }, (_, c) => `cpu${c}`), ...(deleter >= 0 ? ["ctnetlink"] : []), ...(sc.timed ? [k.gc_worker ? "gc" : "timer", "clock"] : [])];
   const deletable = (s: KState): number[] => sc.deletes.filter((id) => deleteStep(s, id) !== undefined);
+  /** What the reaper may work on: the entry it is unlinking, else every one it may start on (none once the run is over). */
+  const reapTargets = (s: KState): number[] => (s.gc >= 0 ? [s.gc] : runOver(s) ? [] : reapable(quiet, s));
 
   /** The packet a CPU is in the middle of (a query between S1 and S5), or -1. */
   const busyWith = (s: KState, cpu: number): number => {
     for (const p of byCpu[cpu]!) {
-      const pc = s.pkts[p]!.pc;
-      if (pc !== Pc.LOOKUP && pc !== Pc.DONE) return p;
+      const q = s.pkts[p]!;
+      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE) || q.reaping >= 0) return p;
     }
     return -1;
   };
@@ -101,7 +110,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     for (const p of mine) {
       if (s.pkts[p]!.pc !== Pc.LOOKUP) continue;
       const dep = sc.packets[p]!.afterReply;
-      if ((dep === undefined || s.pkts[dep]!.reply === Reply.DELIVERED) && n++ === choice) return p;
+      const sent = dep === undefined ? sentAt(sc, p) <= s.now : s.pkts[dep]!.reply === Reply.DELIVERED;
+      if (sent && n++ === choice) return p;
       break;
     }
     for (const p of mine) if (s.pkts[p]!.reply === Reply.PENDING && n++ === choice) return p;
@@ -128,6 +138,12 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       if (id === undefined) throw new Error(`ctnetlink has no step ${a.choice} to take`);
       return { packet: id, kind: "delete", function: "nf_ct_delete" };
     }
+    if (a.actor === reaper) {
+      const id = reapTargets(s)[a.choice];
+      if (id === undefined) throw new Error(`the reaper has no step ${a.choice} to take`);
+      return { packet: id, kind: "reap", function: reaperName };
+    }
+    if (a.actor === clock) return { packet: -1, kind: "tick", function: "tick" };
     const p = packetOf(s, a);
     if (p < 0) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
     const pc = s.pkts[p]!.pc;
@@ -137,10 +153,13 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   // The kernel's step functions, read once: a call through a constant is cheaper than through k.<name> per step.
   const { nf_ct_delete: del, nf_conntrack_in_reply: inReply, __nf_conntrack_find_get: findGet, init_conntrack: initCt } = k;
   const { nf_nat_setup_info: setupInfo, __nf_conntrack_confirm: confirm } = k;
+  const reap = k.gc_worker ?? k.death_by_timeout;
   // A plain switch, not ts-pattern: this runs for every transition of the search.
   // Every step is the kernel's own function (k.<kernel name>), which patches may override.
   const step = (ctx: Ctx, st: KState, a: Action): string => {
     if (a.actor === deleter) return del(ctx, st, plainMove(st, a).packet);
+    if (a.actor === reaper) return reap(ctx, st, plainMove(st, a).packet);
+    if (a.actor === clock) return tick(ctx, st);
     const p = packetOf(st, a);
     if (p < 0) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
     const pc = st.pkts[p]!.pc;
@@ -163,13 +182,15 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     }
   };
 
-  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited);
+  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited, sc.timed, sc.chains !== undefined);
   // A kernel that may call lib.choose: every step's alternatives are found by running it (choose.ts).
   // Built-in kernels never take this path: their actions and steps are the plain ones above and below.
   const choosing = mayChooseIn(k);
   /** The built-in alternatives of an actor's next step (what actions() enumerates for it). */
   const builtinChoices = (s: KState, actor: number): number => {
     if (actor === deleter) return deletable(s).length;
+    if (actor === reaper) return reapTargets(s).length;
+    if (actor === clock) return nextTick(sc, s) >= 0 ? 1 : 0;
     const busy = busyWith(s, actor);
     if (busy < 0) return waitingCount(s, actor);
     const pc = s.pkts[busy]!.pc;
@@ -259,8 +280,10 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   // DNAT's get_unique_tuple may ask nf_nat_used_tuple, but only a changed tuple search can make its answer count.
   // With conntrack-max, init_conntrack's early_drop reads and changes the table: not local.
   // Every function S2 and S3 may call: a user's hook among them may read or change shared state.
+  // In a timed scenario S2 runs the tracker (a timeout, stream_ts from the clock): no local step either.
   const localSteps =
     !limited &&
+    !sc.timed &&
     k.init_conntrack === baseV46.init_conntrack &&
     k.nf_nat_setup_info === baseV46.nf_nat_setup_info &&
     k.get_unique_tuple === baseV46.get_unique_tuple &&
@@ -292,6 +315,11 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
         const d = deletable(s).length;
         for (let choice = 0; choice < d; choice++) out.push(action(deleter, choice));
       }
+      if (reaper >= 0) {
+        const r = reapTargets(s).length;
+        for (let choice = 0; choice < r; choice++) out.push(action(reaper, choice));
+        if (nextTick(sc, s) >= 0) out.push(action(clock, 0));
+      }
       return out;
     },
     next(s, a) {
@@ -304,7 +332,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       scratch: codec.scratch,
       decode: codec.decode,
       restore: codec.restore,
-      progress: progressMeasure(codec, sc.packets.map((p) => sc.natTable && p.nat)),
+      // The clock's steps change no step count: a timed scenario has no progress measure (no sweep).
+      ...(sc.timed ? {} : { progress: progressMeasure(codec, sc.packets.map((p) => sc.natTable && p.nat)) }),
       apply: (st, a) => void run(quiet, st, a),
       ...(canonicalize ? { canonicalize } : {}),
     },
@@ -328,7 +357,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       : {}),
     describe(s, a) {
       const m = move(s, a);
-      return `${sc.packets[m.packet]!.name}: ${m.function}`;
+      return m.packet < 0 ? m.function : `${sc.packets[m.packet]!.name}: ${m.function}`;
     },
     move,
     apply: (draft, a) => run(ctx, draft, a),

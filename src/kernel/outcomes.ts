@@ -13,16 +13,22 @@ export interface Counters {
   readonly clash_resolve: number;
   /** Only for a scenario with conntrack-max: entries evicted by early drop. */
   readonly early_drop?: number;
+  /** Only for a scenario with chains: confirms refused for a chain past the limit. */
+  readonly chaintoolong?: number;
 }
 
-export const counterKey = (c: Counters): string => `${c.insert_failed}/${c.drop}/${c.clash_resolve}${c.early_drop !== undefined ? `/${c.early_drop}` : ""}`;
+export const counterKey = (c: Counters): string =>
+  `${c.insert_failed}/${c.drop}/${c.clash_resolve}${c.early_drop !== undefined ? `/${c.early_drop}` : ""}${c.chaintoolong !== undefined ? `/${c.chaintoolong}` : ""}`;
 
 export class RunOutcomes {
   private readonly counters = new Map<string, Counters>();
   /** Some finished run resolved a clash (merged or inserted the loser). */
   clashResolved = false;
-  /** `limited`: the scenario has conntrack-max, so early_drop is counted too. */
-  constructor(private readonly limited = false) {}
+  /** `limited`: the scenario has conntrack-max, so early_drop is counted too; `chains`: it limits chains, so chaintoolong too. */
+  constructor(
+    private readonly limited = false,
+    private readonly chains = false,
+  ) {}
 
   /** A `visit` callback for the search. */
   readonly visit = (s: KState): void => {
@@ -32,6 +38,7 @@ export class RunOutcomes {
       drop: s.stats.reduce((a, x) => a + x.drop, 0),
       clash_resolve: s.stats.reduce((a, x) => a + x.clashResolve, 0),
       ...(this.limited ? { early_drop: s.stats.reduce((a, x) => a + x.earlyDrop, 0) } : {}),
+      ...(this.chains ? { chaintoolong: s.stats.reduce((a, x) => a + x.chainTooLong, 0) } : {}),
     };
     this.counters.set(counterKey(c), c);
     if (s.pkts.some((p) => p.clashWith >= 0 && p.fate === Fate.ACCEPTED)) this.clashResolved = true;

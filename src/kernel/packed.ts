@@ -125,8 +125,15 @@ export function progressMeasure(layout: PackedLayout, nat: readonly boolean[]): 
   };
 }
 
-/** `lifecycle`: the scenario limits the table (conntrack-max), so the early_drop counters are held too. */
-export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false): StateCodec {
+/** Time words of a timed scenario: the clock and the gc worker's entry + 1, then per packet its entry's
+ * timeout and a word of stream_ts (bits 0-25), expired (26) and the entry its lookup reaps + 1 (27-31). */
+const STREAM_MASK = (1 << 26) - 1;
+const EXPIRED_BIT = 1 << 26;
+const REAPING_SHIFT = 27;
+
+/** `lifecycle`: the scenario limits the table (conntrack-max), so the early_drop counters are held too.
+ * `timed`: the scenario has time, so the clock, the timeouts and the reapers' progress are held too. */
+export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false, timed = false, chains = false): StateCodec {
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);
   const packetWords = portable ? 5 : 2;
@@ -135,7 +142,10 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
   const roverAt = bysourceAt + chainWords;
   const statsAt = roverAt + 1;
   const lifeAt = statsAt + Math.ceil(cpus / CPUS_PER_WORD);
-  const words = lifeAt + (lifecycle ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
+  // chaintoolong counters of a scenario with chains: laid out as the early_drop ones.
+  const chainAt = lifeAt + (lifecycle ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
+  const timeAt = chainAt + (chains ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
+  const words = timeAt + (timed ? 2 + 2 * packets : 0);
 
   // Tuples seen so far, numbered in order of first sight (the same run gives
   // the same numbers). `byValue` finds a tuple a step built; `lastT`/`lastId`
@@ -245,10 +255,37 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     st.drop = (v >>> 5) & 31;
     st.clashResolve = (v >>> 10) & 31;
     st.earlyDrop = lifecycle ? (w[off + lifeAt + Math.floor(c / LIFE_CPUS_PER_WORD)]! >>> (5 * (c % LIFE_CPUS_PER_WORD))) & 31 : 0;
+    st.chainTooLong = chains ? (w[off + chainAt + Math.floor(c / LIFE_CPUS_PER_WORD)]! >>> (5 * (c % LIFE_CPUS_PER_WORD))) & 31 : 0;
   };
   const lifeDiffers = (a: Int32Array, b: Int32Array, c: number): boolean => {
     const w = lifeAt + ((c / LIFE_CPUS_PER_WORD) | 0);
-    return a[w] !== b[w];
+    const v = chainAt + ((c / LIFE_CPUS_PER_WORD) | 0);
+    return a[w] !== b[w] || (chains && a[v] !== b[v]);
+  };
+  const encodeTime = (s: KState, out: Int32Array): void => {
+    out[timeAt] = s.now;
+    out[timeAt + 1] = s.gc + 1;
+    for (let i = 0; i < packets; i++) {
+      const p = s.pkts[i]!;
+      const ct = p.ct;
+      if (ct && (ct.streamTs > STREAM_MASK || ct.streamTs < 0)) throw new Error(`stream_ts ${ct.streamTs} does not fit the packed state`);
+      out[timeAt + 2 + 2 * i] = ct ? ct.timeout : 0;
+      out[timeAt + 3 + 2 * i] = (ct ? ct.streamTs : 0) | (p.expired ? EXPIRED_BIT : 0) | ((p.reaping + 1) << REAPING_SHIFT);
+    }
+  };
+  const decodeTime = (w: Int32Array, off: number, into: KState): void => {
+    into.now = w[off + timeAt]!;
+    into.gc = w[off + timeAt + 1]! - 1;
+    for (let i = 0; i < packets; i++) {
+      const p = into.pkts[i]!;
+      const v = w[off + timeAt + 3 + 2 * i]!;
+      p.expired = (v & EXPIRED_BIT) !== 0;
+      p.reaping = (v >>> REAPING_SHIFT) - 1;
+      if (p.ct) {
+        p.ct.timeout = w[off + timeAt + 2 + 2 * i]!;
+        p.ct.streamTs = v & STREAM_MASK;
+      }
+    }
   };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
     for (let k = at; k < at + n; k++) if (a[k] !== b[k]) return true;
@@ -303,12 +340,17 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
           if (st.earlyDrop > COUNTER_MAX) throw counterError(c);
           out[lifeAt + Math.floor(c / LIFE_CPUS_PER_WORD)] |= st.earlyDrop << (5 * (c % LIFE_CPUS_PER_WORD));
         } else if (st.earlyDrop !== 0) throw new Error("an early_drop counter moved in a scenario without conntrack-max");
+        if (chains) {
+          if (st.chainTooLong > COUNTER_MAX) throw counterError(c);
+          out[chainAt + Math.floor(c / LIFE_CPUS_PER_WORD)] |= st.chainTooLong << (5 * (c % LIFE_CPUS_PER_WORD));
+        } else if (st.chainTooLong !== 0) throw new Error("a chaintoolong counter moved in a scenario without chains");
       }
+      if (timed) encodeTime(s, out);
       return words;
     },
     scratch() {
       const s = initialState(packets, cpus);
-      const box = (): Conn => ({ orig: { src: 0, sport: 0, dst: 0, dport: 0 }, reply: { src: 0, sport: 0, dst: 0, dport: 0 }, status: 0 });
+      const box = (): Conn => ({ orig: { src: 0, sport: 0, dst: 0, dport: 0 }, reply: { src: 0, sport: 0, dst: 0, dport: 0 }, status: 0, timeout: 0, streamTs: 0 });
       boxes.set(s, Array.from({ length: packets }, box));
       return s;
     },
@@ -320,6 +362,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       decodeChain(w, off + bysourceAt, into.bysource);
       into.rover = w[off + roverAt]!;
       for (let c = 0; c < cpus; c++) decodeStats(w, off, c, into);
+      if (timed) decodeTime(w, off, into);
       return into;
     },
     restore(s, base, now, len) {
@@ -338,8 +381,10 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       if (differs(base, now, bysourceAt, chainWords)) decodeChain(base, bysourceAt, s.bysource);
       s.rover = base[roverAt]!;
       for (let c = 0; c < cpus; c++) {
-        if (base[statsAt + (c >> 1)] !== now[statsAt + (c >> 1)] || (lifecycle && lifeDiffers(base, now, c))) decodeStats(base, 0, c, s);
+        if (base[statsAt + (c >> 1)] !== now[statsAt + (c >> 1)] || ((lifecycle || chains) && lifeDiffers(base, now, c))) decodeStats(base, 0, c, s);
       }
+      // After the packets: their entries (decoded above where they differ) take their timeouts here.
+      if (timed) decodeTime(base, 0, s);
     },
   };
 }

@@ -36,6 +36,7 @@ export const REPLY_CLASSES = {
   "reply-misrouted": "an entry translated the reply, but not back to the address and port the client sent to",
   unanswered: "the query left for the virtual service address without DNAT: no host there answers",
   "reply-evicted": "no entry matched the reply because early drop had evicted the one that would have: it was not translated back",
+  "reply-expired": "no entry matched the reply because the one that would have had timed out (skipped by the lookup, or reaped): it was not translated back",
 } as const;
 
 /** Every accepted query's reply reaches the client from where the client sent it.
@@ -57,7 +58,9 @@ export const allReplied: Property<KState> = {
               ? "unanswered"
               : p.reply === Reply.EVICTED
                 ? "reply-evicted"
-                : undefined;
+                : p.reply === Reply.EXPIRED
+                  ? "reply-expired"
+                  : undefined;
       if (!cls) continue;
       if (!out) out = [cls];
       else if (!out.includes(cls)) out.push(cls);
@@ -80,7 +83,7 @@ const noDropOf = perScenario((sc) => {
  * classes a drop between equal tuples in different zones as zone-clash, and of one with
  * conntrack-max a drop without an entry as table-full (no-entry elsewhere); otherwise `p` itself. */
 export function propertyIn(p: Property<KState>, sc: Scenario): Property<KState> {
-  return p === noDrop && (sc.packets.some((q) => q.zone !== undefined) || sc.conntrackMax > 0) ? noDropOf(sc) : p;
+  return p === noDrop && (sc.packets.some((q) => q.zone !== undefined) || sc.conntrackMax > 0 || sc.chains !== undefined) ? noDropOf(sc) : p;
 }
 
 /** One of PROPERTIES, or one as it applies to a scenario: another thread can rebuild it by name. */

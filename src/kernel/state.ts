@@ -29,6 +29,7 @@ export const Reply = {
   MISROUTED: 4, // translated by an entry, but not back to what the client sent to
   UNANSWERED: 5, // the query left for the service address untranslated: no host there answers
   EVICTED: 6, // no entry matched because early drop had evicted the one that would have
+  EXPIRED: 7, // no entry matched because the one that would have had timed out (skipped or reaped)
 } as const;
 export type Reply = (typeof Reply)[keyof typeof Reply];
 
@@ -51,6 +52,10 @@ export interface PacketState {
   reply: Reply;
   /** Its entry was deleted by early drop to make room (a scenario with conntrack-max). */
   evicted: boolean;
+  /** Its entry was deleted because it had timed out (a reaper's nf_ct_gc_expired or v4.6's timer; timed scenarios). */
+  expired: boolean;
+  /** The expired entry this packet's lookup is deleting (it set DYING; the unlink is its next step), -1 if none. */
+  reaping: number;
 }
 
 /** The per-CPU counters of `conntrack -S`. */
@@ -63,6 +68,8 @@ export interface CpuStats {
   clashResolve: number;
   /** early_drop: entries evicted for a full table (packed only for a scenario with conntrack-max). */
   earlyDrop: number;
+  /** chaintoolong (v5.15+): confirms refused for a bucket chain past the limit (packed only for a scenario with `chains`). */
+  chainTooLong: number;
 }
 
 export interface KState {
@@ -76,6 +83,10 @@ export interface KState {
   rover: number;
   /** Per CPU, by the scenario's `cpu` of a packet. */
   stats: CpuStats[];
+  /** The clock (nfct_time_stamp, in ms from the scenario's start); 0 for ever in a scenario without time. */
+  now: number;
+  /** The expired entry the gc worker (v4.6: its timer) is deleting: DYING set, the unlink next; -1 if none. */
+  gc: number;
 }
 
 export function initialState(packets: number, cpus: number): KState {
@@ -90,11 +101,15 @@ export function initialState(packets: number, cpus: number): KState {
       replyOnly: false,
       reply: Reply.NONE,
       evicted: false,
+      expired: false,
+      reaping: -1,
     })),
     table: [],
     bysource: [],
     rover: 0,
-    stats: Array.from({ length: cpus }, () => ({ insertFailed: 0, drop: 0, clashResolve: 0, earlyDrop: 0 })),
+    stats: Array.from({ length: cpus }, () => ({ insertFailed: 0, drop: 0, clashResolve: 0, earlyDrop: 0, chainTooLong: 0 })),
+    now: 0,
+    gc: -1,
   };
 }
 
@@ -108,19 +123,21 @@ export function cloneState(s: KState): KState {
     pkts[i] = {
       pc: p.pc,
       fate: p.fate,
-      ct: ct ? { orig: ct.orig, reply: ct.reply, status: ct.status } : null,
+      ct: ct ? { orig: ct.orig, reply: ct.reply, status: ct.status, timeout: ct.timeout, streamTs: ct.streamTs } : null,
       freed: p.freed,
       uses: p.uses,
       clashWith: p.clashWith,
       replyOnly: p.replyOnly,
       reply: p.reply,
       evicted: p.evicted,
+      expired: p.expired,
+      reaping: p.reaping,
     };
   }
   const stats: CpuStats[] = new Array(s.stats.length);
   for (let i = 0; i < stats.length; i++) {
     const c = s.stats[i]!;
-    stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop };
+    stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop, chainTooLong: c.chainTooLong };
   }
-  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats };
+  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc };
 }

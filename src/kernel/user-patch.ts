@@ -41,6 +41,11 @@ export const HOOKS = [
   "nf_conntrack_udp_packet",
   "nf_conntrack_tcp_packet",
   "nf_ct_delete",
+  "__nf_ct_refresh_acct",
+  "death_by_timeout",
+  "nf_ct_should_gc",
+  "nf_ct_gc_expired",
+  "gc_worker",
   "takenBy",
   "clashMergeable",
   "clashWinnerUsable",
@@ -56,8 +61,11 @@ const RENAMED: Readonly<Record<string, { readonly to: HookName; readonly how: st
   udpReply: { to: "nf_conntrack_udp_packet", how: "arguments (ctx, st, id, dir), and it also runs on a query's S1 hit" },
 };
 
-/** Functions a release before 6a757c07e51f (v5.6) does not have: overriding one there would change nothing. */
+/** Functions a release before the commit named does not have: overriding one there would change nothing. */
 const ADDED_BY: Readonly<Partial<Record<HookName, string>>> = {
+  nf_ct_should_gc: "f330a7fdbe16 in v4.9",
+  nf_ct_gc_expired: "f330a7fdbe16 in v4.9",
+  gc_worker: "b87a2f9199ea in v4.9",
   __nf_ct_resolve_clash: "6a757c07e51f in v5.6",
   nf_ct_resolve_clash_harder: "6a757c07e51f in v5.6",
 };
@@ -279,7 +287,10 @@ function wrapHooks(field: string, n: number, base: KernelBehaviour, made: unknow
     if (index < 0) throw patchError(`${field}: apply returned '${k}': expected only ${HOOKS.join(", ")}`);
     if (typeof hook !== "function") throw patchError(`${field}: apply returned '${k}' that is not a function`);
     const since = ADDED_BY[k as HookName];
-    if (since && base[k as HookName] === undefined) throw patchError(`${field}: apply returned '${k}': the kernel it is applied on has no ${k}: it comes with ${since}; require 6a757c07e51f, or override nf_ct_resolve_clash instead`);
+    if (since && base[k as HookName] === undefined) {
+      const instead = since.startsWith("6a757c07e51f") ? "require 6a757c07e51f, or override nf_ct_resolve_clash instead" : "apply it on v4.18 or later, or override death_by_timeout (v4.6's timer) instead";
+      throw patchError(`${field}: apply returned '${k}': the kernel it is applied on has no ${k}: it comes with ${since}; ${instead}`);
+    }
     out[k] = wrapHook(field, n, index, hook as (...a: unknown[]) => unknown);
   }
   return out as Partial<KernelBehaviour>;

@@ -17,17 +17,25 @@ import { reverseClash } from "./patches/a4e6a1031e77.js";
 import { skipSameZoneOnly } from "./patches/07998281c268.js";
 import { assuredOnStream } from "./patches/b7b1d02fc439.js";
 import { earlyDropList } from "./patches/early-drop-list.js";
+import { noTimer } from "./patches/f330a7fdbe16.js";
+import { gcWorker } from "./patches/b87a2f9199ea.js";
+import { udpStreamAfter2s } from "./patches/d535c8a69c19.js";
+import { chainTooLong } from "./patches/d7e7747ac5c2.js";
 
 export const PATCHES: readonly Patch[] = [
+  noTimer,
+  gcWorker,
   clashResolution,
   natDoneTest,
   earlyDropList,
   patch937963,
   patch1032812,
+  udpStreamAfter2s,
   clashInsertion,
   noAutoDelete,
   clashResolveCounter,
   skipSameZoneOnly,
+  chainTooLong,
   assuredOnStream,
   reverseClash,
 ];
@@ -41,25 +49,25 @@ export interface Release {
 /** Every release starts from the v4.6 base. */
 export const RELEASES: readonly Release[] = [
   { name: "v4.6", patches: [], note: "before clash resolution: every clash drops" },
-  { name: "v4.18", patches: ["71d8c47fc653", "590b52e10d41", "early-drop-list"], note: "the unpatched kernel: clash resolution, refused for entries with NAT" },
-  { name: "v4.19", patches: ["71d8c47fc653", "590b52e10d41", "early-drop-list", "937963"], note: "v4.18 + 937963" },
-  { name: "v5.0", patches: ["71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812"], note: "v4.18 + 937963 + 1032812" },
-  { name: "v5.6", patches: ["71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "6a757c07e51f"], note: "v5.0 + clash insertion (NAT_CLASH entries)" },
+  { name: "v4.18", patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list"], note: "the unpatched kernel: clash resolution, refused for entries with NAT" },
+  { name: "v4.19", patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963"], note: "v4.18 + 937963" },
+  { name: "v5.0", patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19"], note: "v4.18 + 937963 + 1032812" },
+  { name: "v5.6", patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f"], note: "v5.0 + clash insertion (NAT_CLASH entries)" },
   {
     name: "v5.9",
-    patches: ["71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "6a757c07e51f", "c46172147ebb"],
+    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb"],
     note: "v5.6 + NAT_CLASH entries no longer deleted on reply",
   },
   {
     name: "v5.10",
-    patches: ["71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "6a757c07e51f", "c46172147ebb", "bc92470413f3"],
+    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3"],
     note: "v5.9 + clash_resolve counter",
   },
   {
     name: "v6.12",
     // 07998281c268 is in mainline from v5.11 (no v5.11 here): v5.10 mainline lacks it, stable 5.10.17 has it.
-    patches: ["71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "b7b1d02fc439", "a4e6a1031e77"],
-    note: "v5.10 + same-origin skip in the same zone only (v5.11) + UDP ASSURED only in stream state (v5.16) + merge on tuples equal or swapped, no NAT_DONE shortcut",
+    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "a4e6a1031e77"],
+    note: "v5.10 + same-origin skip in the same zone only (v5.11) + a chain length limit at confirm (v5.15) + UDP ASSURED only in stream state (v5.16) + merge on tuples equal or swapped, no NAT_DONE shortcut",
   },
 ];
 

@@ -4,7 +4,8 @@
  * patches say which fields changed, and the old and new states give the values.
  */
 import { Immer, enablePatches, type Patch as ImmerPatch } from "immer";
-import { statusNames, type Conn } from "../kernel/conn.js";
+import { IPS, statusNames, type Conn } from "../kernel/conn.js";
+import { formatMs } from "../kernel/steps/time.js";
 import type { ConntrackModel } from "../kernel/model.js";
 import type { KState } from "../kernel/state.js";
 import { Fate } from "../kernel/state.js";
@@ -28,7 +29,7 @@ export function diffStep(model: ConntrackModel, s: KState, a: Action): StepDiff 
   return { next, note, patches };
 }
 
-const STAT_NAMES = { insertFailed: "insert_failed", drop: "drop", clashResolve: "clash_resolve", earlyDrop: "early_drop" } as const;
+const STAT_NAMES = { insertFailed: "insert_failed", drop: "drop", clashResolve: "clash_resolve", earlyDrop: "early_drop", chainTooLong: "chaintoolong" } as const;
 
 function formatConn(ct: Conn, addrs: readonly string[]): string {
   return `ORIGINAL ${formatTuple(ct.orig, addrs)}, REPLY ${formatTuple(ct.reply, addrs)}`;
@@ -41,7 +42,9 @@ export function describeChanges(model: ConntrackModel, before: KState, after: KS
   const keys = new Set(patches.map((p) => p.path.slice(0, p.path[0] === "pkts" ? (p.path[2] === "ct" ? 4 : 3) : p.path[0] === "stats" ? 3 : 1).join(".")));
   const out: string[] = [];
   // Packets first, then the shared table, NAT's bysource chain, the rover, counters.
-  const rank = (k: string): number => ["pkts", "table", "bysource", "rover", "stats"].indexOf(k.split(".")[0]!);
+  const rank = (k: string): number => ["now", "pkts", "table", "bysource", "rover", "stats", "gc"].indexOf(k.split(".")[0]!);
+  // ct->timeout is a duration until confirm adds the clock, a time after.
+  const timeout = (c: Conn): string => `${formatMs(c.timeout)}${c.status & IPS.CONFIRMED ? "" : " from confirm"}`;
   for (const key of [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))) {
     const path = key.split(".");
     if (path[0] === "pkts") {
@@ -51,7 +54,11 @@ export function describeChanges(model: ConntrackModel, before: KState, after: KS
       const who = name(i);
       switch (path[2]) {
         case "ct":
-          if (path.length === 3 || !b.ct) out.push(`${who}.ct = ${formatConn(n.ct!, sc.addrs)} (unconfirmed)`);
+          if (path.length === 3 || !b.ct) {
+            out.push(`${who}.ct = ${formatConn(n.ct!, sc.addrs)} (unconfirmed)`);
+            if (sc.timed && n.ct) out.push(`${who}.ct timeout ${timeout(n.ct)}${n.ct.streamTs ? `, stream_ts ${formatMs(n.ct.streamTs)}` : ""}`);
+          } else if (path[3] === "timeout") out.push(`${who}.ct timeout ${timeout(b.ct)}  =>  ${timeout(n.ct!)}`);
+          else if (path[3] === "streamTs") out.push(`${who}.ct stream_ts ${formatMs(b.ct.streamTs)}  =>  ${formatMs(n.ct!.streamTs)}`);
           else if (path[3] === "reply") out.push(`${who}.ct REPLY ${formatTuple(b.ct.reply, sc.addrs)}  =>  ${formatTuple(n.ct!.reply, sc.addrs)}`);
           else if (path[3] === "orig") out.push(`${who}.ct ORIGINAL ${formatTuple(b.ct.orig, sc.addrs)}  =>  ${formatTuple(n.ct!.orig, sc.addrs)}`);
           else if (path[3] === "status") {
@@ -69,6 +76,9 @@ export function describeChanges(model: ConntrackModel, before: KState, after: KS
         case "freed":
           if (n.freed) out.push(`${who}'s entry freed`);
           break;
+        case "expired":
+          if (n.expired) out.push(`${who}'s entry reaped: it had timed out`);
+          break;
         default:
           break; // pc and clashWith: the step and its note say it
       }
@@ -80,6 +90,8 @@ export function describeChanges(model: ConntrackModel, before: KState, after: KS
     } else if (path[0] === "bysource") {
       for (const id of after.bysource) if (!before.bysource.includes(id)) out.push(`nf_nat_bysource += ${name(id)}'s entry`);
       for (const id of before.bysource) if (!after.bysource.includes(id)) out.push(`nf_nat_bysource -= ${name(id)}'s entry`);
+    } else if (path[0] === "now") {
+      out.push(`clock ${formatMs(before.now)}  =>  ${formatMs(after.now)}`);
     } else if (path[0] === "rover") {
       out.push(`udp port rover ${before.rover}  =>  ${after.rover}`);
     } else if (path[0] === "stats") {

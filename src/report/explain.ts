@@ -34,11 +34,13 @@ import { Fate, Reply, type KState } from "../kernel/state.js";
 import { packetTuple } from "../kernel/steps/resolve_normal_ct.js";
 import { replySentTo } from "../kernel/steps/reply.js";
 import { evictedHolder } from "../kernel/steps/early_drop.js";
+import { expiredHolder } from "../kernel/steps/nf_ct_gc_expired.js";
+import { formatMs } from "../kernel/steps/time.js";
 import { findNode, lookup } from "../kernel/table.js";
 import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/tuple.js";
 
 /** What a decisive step did to its packet. */
-export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted";
+export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired";
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
   dropped: "dropped",
@@ -46,9 +48,10 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   "reply-misrouted": "reply misrouted",
   unanswered: "unanswered",
   "reply-evicted": "reply lost (entry evicted)",
+  "reply-expired": "reply lost (entry timed out)",
 };
 
-export type CauseRule = "linked" | "entry-removed" | "evicted" | "merged" | "left-without-dnat" | "none";
+export type CauseRule = "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
 
 export interface Explanation {
   /** The packet whose query or reply went wrong. */
@@ -71,6 +74,7 @@ const REPLY_OUTCOME: Partial<Record<Reply, Outcome>> = {
   [Reply.MISROUTED]: "reply-misrouted",
   [Reply.UNANSWERED]: "unanswered",
   [Reply.EVICTED]: "reply-evicted",
+  [Reply.EXPIRED]: "reply-expired",
 };
 
 /** What a step from `before` to `after` did to packet `p`, if it is decisive. */
@@ -112,6 +116,8 @@ interface Found {
 /** "step 6 (A's __nf_conntrack_confirm)", "step 8 (nf_ct_delete, conntrack -D)" */
 function ref(v: View, i: number): string {
   const m = v.moves[i]!;
+  if (m.kind === "tick") return `step ${i + 1} (the clock, to ${formatMs(v.S[i + 1]!.now)})`;
+  if (m.kind === "reap") return `step ${i + 1} (${m.function} on ${v.name(m.packet)}'s entry)`;
   return m.kind === "delete" ? `step ${i + 1} (nf_ct_delete, conntrack -D)` : `step ${i + 1} (${v.name(m.packet)}'s ${m.function})`;
 }
 
@@ -150,6 +156,11 @@ function explainDrop(v: View, d: number, p: number): Found {
   }
   const w = loser.clashWith;
   const cls = classOfDrop(v.model.ctx.sc, v.S[d + 1]!, p);
+  const chains = v.model.ctx.sc.chains;
+  if (w < 0) {
+    const why = chains ? `its ORIGINAL chain held ${chains.otherNodes} nodes of other flows, past max_chainlen ${chains.maxChainlen} + 1 (d7e7747ac5c2)` : "with no clash (a patch's confirm dropped it)";
+    return { cls, rule: "none", text: `${v.name(p)} was dropped at step ${d + 1} (${cls}) by __nf_conntrack_confirm: ${why}` };
+  }
   // __nf_conntrack_confirm looks up the ORIGINAL tuple's bucket first, then the REPLY's.
   const sc = v.model.ctx.sc;
   const which = findNode(before, loser.ct!.orig, undefined, zoneMatch(sc, nf_ct_zone(sc, p)))?.id === w ? "ORIGINAL" : "REPLY";
@@ -258,10 +269,32 @@ function explainEvicted(v: View, d: number, p: number): Found {
   return { cls: "reply-evicted", rule: "none", text: `${who}'s reply was lost: the entry that held ${v.fmt(sent)} had been evicted` };
 }
 
+/** The reply's entry timed out: the clock's step after which it was expired (the cause), and who reaped it. */
+function explainExpired(v: View, d: number, p: number): Found {
+  const who = v.name(p);
+  const sent = replySentTo(v.S[d]!, p);
+  const ctx = v.model.ctx;
+  const id = expiredHolder(ctx, v.S[d + 1]!, sent);
+  if (id < 0) return { cls: "reply-expired", rule: "none", text: `${who}'s reply was lost: the entry that held ${v.fmt(sent)} had timed out` };
+  const ct = v.S[d + 1]!.pkts[id]!.ct!;
+  const fixed = ct.status & IPS.FIXED_TIMEOUT ? " (IPS_FIXED_TIMEOUT: no packet refreshes it)" : "";
+  let cause: number | undefined;
+  for (let i = d - 1; i >= 0 && cause === undefined; i--) if (v.moves[i]!.kind === "tick" && v.S[i]!.now < ct.timeout && v.S[i + 1]!.now >= ct.timeout) cause = i;
+  return {
+    cls: "reply-expired",
+    ...(cause !== undefined ? { cause } : {}),
+    rule: cause !== undefined ? "expired" : "none",
+    text:
+      `${who}'s reply was lost: it was sent to ${v.fmt(sent)}, which ${entryName(v, v.S[d]!, id)} held until it timed out at ${formatMs(ct.timeout)}${fixed}; ` +
+      `the reply came at ${formatMs(v.S[d]!.now)}${cause !== undefined ? `, after ${ref(v, cause)}` : ""}`,
+  };
+}
+
 const EXPLAIN: Record<Outcome, (v: View, d: number, p: number) => Found> = {
   dropped: explainDrop,
   "reply-lost": explainLost,
   "reply-evicted": explainEvicted,
+  "reply-expired": explainExpired,
   "reply-misrouted": explainMisrouted,
   unanswered: explainUnanswered,
 };
@@ -279,7 +312,7 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
   };
   const out = new Map<number, Explanation>();
   v.moves.forEach((m, d) => {
-    if (m.kind === "delete") return;
+    if (m.kind === "delete" || m.kind === "reap" || m.kind === "tick") return;
     const kind = outcomeAt(S[d]!, S[d + 1]!, m.packet);
     if (!kind) return;
     const f = EXPLAIN[kind](v, d, m.packet);

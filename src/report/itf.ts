@@ -58,7 +58,7 @@ export function renderItf(model: ConntrackModel, cx: Counterexample, meta: { sou
       stats: {
         "#map": Object.entries(r.stats).map(([cpu, c]) => [
           cpu,
-          { insert_failed: int(c.insert_failed), drop: int(c.drop), clash_resolve: int(c.clash_resolve), ...(c.early_drop !== undefined ? { early_drop: int(c.early_drop) } : {}) },
+          { insert_failed: int(c.insert_failed), drop: int(c.drop), clash_resolve: int(c.clash_resolve), ...(c.early_drop !== undefined ? { early_drop: int(c.early_drop) } : {}), ...(c.chaintoolong !== undefined ? { chaintoolong: int(c.chaintoolong) } : {}) },
         ]),
       },
       "mbt::actionTaken": step ? `${step.actor} ${step.packet} ${step.function}` : "init",

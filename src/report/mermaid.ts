@@ -17,6 +17,7 @@ const HEADLINE: Record<Outcome, (packet: string) => string> = {
   dropped: (p) => `packet ${p} DROPPED`,
   "reply-lost": (p) => `${p}'s reply LOST`,
   "reply-evicted": (p) => `${p}'s reply LOST (entry evicted)`,
+  "reply-expired": (p) => `${p}'s reply LOST (entry timed out)`,
   "reply-misrouted": (p) => `${p}'s reply MISROUTED`,
   unanswered: (p) => `${p}'s query UNANSWERED`,
 };

@@ -37,7 +37,7 @@ export interface ReadableState {
   bysource: string[];
   rover: number;
   /** early_drop only for a scenario with conntrack-max. */
-  stats: Record<string, { insert_failed: number; drop: number; clash_resolve: number; early_drop?: number }>;
+  stats: Record<string, { insert_failed: number; drop: number; clash_resolve: number; early_drop?: number; chaintoolong?: number }>;
 }
 
 export function readableState(model: ConntrackModel, s: KState): ReadableState {
@@ -59,7 +59,7 @@ export function readableState(model: ConntrackModel, s: KState): ReadableState {
   });
   const stats: ReadableState["stats"] = {};
   s.stats.forEach((c, i) => {
-    stats[`cpu${i}`] = { insert_failed: c.insertFailed, drop: c.drop, clash_resolve: c.clashResolve, ...(sc.conntrackMax > 0 ? { early_drop: c.earlyDrop } : {}) };
+    stats[`cpu${i}`] = { insert_failed: c.insertFailed, drop: c.drop, clash_resolve: c.clashResolve, ...(sc.conntrackMax > 0 ? { early_drop: c.earlyDrop } : {}), ...(sc.chains ? { chaintoolong: c.chainTooLong } : {}) };
   });
   return { packets, table: s.table.map(name), bysource: s.bysource.map(name), rover: s.rover, stats };
 }

@@ -8,7 +8,7 @@ import { explainPath, type Explanation } from "./explain.js";
 
 export interface TraceStep {
   readonly step: number;
-  /** The actor's index: a CPU, or (after the CPUs) ctnetlink. */
+  /** The actor's index: a CPU, or (after the CPUs) ctnetlink, then a timed scenario's reaper and clock. */
   readonly cpu: number;
   /** Which of the actor's alternatives it took (0 when it had one): with `cpu`, enough to replay the schedule. */
   readonly choice: number;
@@ -45,7 +45,8 @@ export function traceSteps(model: ConntrackModel, path: Path<KState>): TraceStep
       cpu: a.actor,
       choice: a.choice,
       actor: model.actorNames[a.actor]!,
-      packet: sc.packets[p]!.name,
+      // The clock moves no packet; a reaper's step is named by the entry's packet.
+      packet: p >= 0 ? sc.packets[p]!.name : "-",
       function: m.function,
       note,
       changes: describeChanges(model, before, next, patches),

@@ -26,6 +26,23 @@ const hostPort = z
     { message: "expected a port from 1 to 65535" },
   );
 
+/** A length of time: "1.5s", "500ms", "2min" (or a number of ms), up to an hour; in whole ms. */
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|min)$/;
+const durationMessage = "expected a length of time such as 500ms, 1.5s or 2min (0 to 60min, in whole milliseconds)";
+const duration = z
+  .union([z.number(), z.string()], { error: durationMessage })
+  .refine((v) => toMs(v) !== undefined, { message: durationMessage });
+function toMs(v: number | string): number | undefined {
+  let ms: number;
+  if (typeof v === "number") ms = v;
+  else {
+    const m = DURATION.exec(v.trim());
+    if (!m) return undefined;
+    ms = Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
+  }
+  return Number.isInteger(ms) && ms >= 0 && ms <= 3_600_000 ? ms : undefined;
+}
+
 /** A conntrack zone id (u16). */
 const zoneId = z.number({ error: "expected a zone id, a whole number from 0 to 65535" }).int({ message: "expected a zone id, a whole number from 0 to 65535" }).min(0, { message: "expected a zone id from 0 to 65535" }).max(65535, { message: "expected a zone id from 0 to 65535" });
 
@@ -70,6 +87,13 @@ const schema = z
       .min(1, { message: "expected nf_conntrack_max from 1 to 7 (leave it out for no limit: the kernel's 0)" })
       .max(7, { message: "expected nf_conntrack_max from 1 to 7: early_drop's step branches on every set of evictable entries (2^max)" })
       .optional(),
+    "reply-within": duration.optional(),
+    chains: z
+      .strictObject({
+        "max-chainlen": z.number().int().min(0, { message: "expected a small limit, 0 to 3 (the kernel draws it from [8, 32), [50, 80) from v6.3)" }).max(3, { message: "expected a small limit, 0 to 3 (the kernel draws it from [8, 32), [50, 80) from v6.3)" }),
+        "other-nodes": z.number().int().min(0, { message: "expected 0 to 8 nodes" }).max(8, { message: "expected 0 to 8 nodes" }),
+      })
+      .optional(),
     notrack: z.boolean().optional(),
     deletes: z.array(z.string()).optional(),
     packets: z
@@ -84,6 +108,7 @@ const schema = z
           zone: zoneId.optional(),
           "zone-orig": zoneId.optional(),
           "zone-reply": zoneId.optional(),
+          at: duration.optional(),
         }),
       )
       .min(1)
@@ -109,6 +134,14 @@ const schema = z
         ctx.addIssue({ code: "custom", path: ["packets", i, "after-reply"], message: "needs replies: true" });
       } else if (j < 0 || j >= i) {
         ctx.addIssue({ code: "custom", path: ["packets", i, "after-reply"], message: `expected the name of an earlier packet, got '${dep}'` });
+      }
+    });
+    if (s["reply-within"] !== undefined && !s.replies) {
+      ctx.addIssue({ code: "custom", path: ["reply-within"], message: "needs replies: true (it says how long a reply may take)" });
+    }
+    s.packets.forEach((p, i) => {
+      if (p.at !== undefined && p["after-reply"] !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["packets", i, "at"], message: "expected either at (a send time) or after-reply (sent once a reply came), not both" });
       }
     });
     if (s.notrack && (s.dnat || s.snat !== "none" && typeof s.snat === "object")) {
@@ -266,6 +299,7 @@ function intern(raw: RawScenario, source: string): Scenario {
       ...(dep !== undefined ? { afterReply: raw.packets.findIndex((q) => q.name === dep) } : {}),
       nat: p.nat ?? true,
       ...zoneOf(p),
+      ...(p.at !== undefined ? { at: toMs(p.at)! } : {}),
     };
   });
   const dnat = raw.dnat ? { endpoints: raw.dnat.endpoints.map(hp), choice: raw.dnat.choice } : undefined;
@@ -291,6 +325,9 @@ function intern(raw: RawScenario, source: string): Scenario {
     packets,
     replies: raw.replies ?? false,
     conntrackMax: raw["conntrack-max"] ?? 0,
+    timed: raw["reply-within"] !== undefined || raw.packets.some((p) => p.at !== undefined),
+    replyWithin: raw["reply-within"] !== undefined ? toMs(raw["reply-within"])! : 0,
+    ...(raw.chains ? { chains: { maxChainlen: raw.chains["max-chainlen"], otherNodes: raw.chains["other-nodes"] } } : {}),
     notrack: raw.notrack ?? false,
     deletes: [...new Set((raw.deletes ?? []).map((d) => raw.packets.findIndex((p) => p.name === d)))],
     kernels: raw.kernels,

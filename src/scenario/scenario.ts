@@ -43,6 +43,8 @@ export interface PacketSpec {
   /** The conntrack zone of its raw-table template (`-j CT --zone N`, `--zone-orig N`,
    * `--zone-reply N`); absent: no template, the default zone 0 in both directions. */
   readonly zone?: Zone;
+  /** A timed scenario's send time, in ms from its start (`at`; 0 when absent): its query may not run before. */
+  readonly at?: number;
 }
 
 export interface Scenario {
@@ -62,6 +64,14 @@ export interface Scenario {
   /** nf_conntrack_max: the most entries the table may hold before init_conntrack runs early_drop
    * (__nf_conntrack_alloc); 0, the kernel's default here, for no limit. */
   readonly conntrackMax: number;
+  /** The scenario has time (`reply-within` or a packet's `at`): entries expire, the reapers run, the clock
+   * is a step of its own (kernel/steps/time.ts). Without it no clock exists and no entry expires. */
+  readonly timed: boolean;
+  /** How long after its query (ms) an answer may reach the node; 0: at once. Only in a timed scenario. */
+  readonly replyWithin: number;
+  /** Long bucket chains (d7e7747ac5c2, v5.15): confirm's limit on the nodes it walks, and how many nodes of
+   * flows outside the scenario every chain confirm walks holds (older than the scenario's entries). */
+  readonly chains?: { readonly maxChainlen: number; readonly otherNodes: number };
   /** A raw-table NOTRACK rule matches these packets and their replies (NodeLocal DNSCache). */
   readonly notrack: boolean;
   /** Packets (indexes) whose entries a concurrent `conntrack -D` (ctnetlink ->

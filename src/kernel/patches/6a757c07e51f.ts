@@ -22,6 +22,7 @@ import type { Patch } from "../patch.js";
 import type { KState } from "../state.js";
 import { findNode, hashRemove } from "../table.js";
 import { nf_ct_zone, zoneMatch } from "../zone.js";
+import { HZ } from "../steps/time.js";
 
 const DROP: Resolution = { kind: "drop" };
 
@@ -38,6 +39,8 @@ function nf_ct_resolve_clash_harder(ctx: Ctx, st: KState, loser: number): Resolu
   const l = st.pkts[loser]!.ct!;
   const holder = findNode(st, l.reply, undefined, zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, loser)));
   if (holder) return (ctx.k.__nf_ct_resolve_clash ?? __nf_ct_resolve_clash)(ctx, st, loser, holder.id);
+  // "We want the clashing entry to go away real soon: 1 second timeout" (an absolute time: confirm adds no clock to it).
+  if (ctx.sc.timed) l.timeout = st.now + HZ;
   l.status |= IPS.NAT_CLASH | IPS.FIXED_TIMEOUT;
   ctx.k.countResolved(st.stats[ctx.sc.packets[loser]!.cpu]!, "insert");
   return { kind: "insert" };

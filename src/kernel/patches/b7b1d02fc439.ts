@@ -5,8 +5,9 @@
  * a packet handled with SEEN_REPLY set *and* after stream_ts, two seconds after
  * the flow's first packet; before, any packet after SEEN_REPLY did (a DNS query
  * after the answer to an earlier one, on the same socket).
- * The model has no time yet: every run happens within a second of the first
- * packet, so stream_ts never passes and no UDP entry becomes ASSURED.
+ * In a scenario without time every run happens at 0 s, so stream_ts never
+ * passes and no UDP entry becomes ASSURED; in a timed one only a packet after
+ * stream_ts (2 s after the first; patches/d535c8a69c19.ts) sets it.
  * Read from kernel-lifecycle.md §12.1 and the 5.10 stable review of the patch.
  */
 import { IPS } from "../conn.js";
@@ -21,10 +22,11 @@ export const assuredOnStream: Patch = {
   apply: (base) => ({
     nf_conntrack_udp_packet: (ctx, st, id, dir) => {
       const ct = st.pkts[id]!.ct!;
-      // What ASSURED the base would set here waits for stream_ts, which no run reaches.
+      // `stream`: SEEN_REPLY and time_after(jiffies, stream_ts), the switch to UDP_CT_REPLIED; only then ASSURED.
+      const stream = ctx.sc.timed && (ct.status & IPS.SEEN_REPLY) !== 0 && st.now > ct.streamTs;
       const assured = ct.status & IPS.ASSURED;
       const note = base.nf_conntrack_udp_packet(ctx, st, id, dir);
-      ct.status = (ct.status & ~IPS.ASSURED) | assured;
+      if (!stream) ct.status = (ct.status & ~IPS.ASSURED) | assured;
       return note;
     },
   }),

@@ -10,6 +10,8 @@
  */
 import type { Patch } from "../patch.js";
 import { evict, evictable, heldBy } from "../steps/early_drop.js";
+import { reapUnlink } from "../steps/nf_ct_gc_expired.js";
+import { nf_ct_is_expired } from "../steps/time.js";
 
 export const earlyDropList: Patch = {
   id: "early-drop-list",
@@ -19,7 +21,14 @@ export const earlyDropList: Patch = {
   requires: [],
   apply: () => ({
     early_drop(ctx, st, p, choice) {
-      const victims = heldBy(st, choice).filter((id) => evictable(st, id));
+      // An expired entry of the chain goes to nf_ct_gc_expired (v4.9+, timed) and does not count: it rescues nobody.
+      const gcExpired = ctx.k.nf_ct_gc_expired;
+      const victims: number[] = [];
+      for (const id of heldBy(st, choice)) {
+        if (gcExpired && nf_ct_is_expired(ctx, st, id)) {
+          if (gcExpired(ctx, st, id)) reapUnlink(st, id);
+        } else if (evictable(st, id)) victims.push(id);
+      }
       for (const id of victims) evict(st, id);
       st.stats[ctx.sc.packets[p]!.cpu]!.earlyDrop += victims.length;
       return victims.length;

@@ -18,6 +18,8 @@ export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
   const z = zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, p));
   const h = findNode(st, ct.orig, undefined, z) ?? findNode(st, ct.reply, undefined, z);
   if (!h) {
+    // "Timer relative to confirmation time": the duration becomes a time (a timed scenario's clock; 0 elsewhere).
+    ct.timeout += st.now;
     hashInsert(st, p);
     acceptQuery(ctx, st, p);
     return "no clash: entry inserted, CONFIRMED";

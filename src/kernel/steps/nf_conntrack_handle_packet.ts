@@ -6,18 +6,18 @@
  * (net/netfilter/nf_conntrack_core.c, nf_conntrack_in).
  *
  * SEEN_REPLY, and the ASSURED the UDP tracker sets from it, matter only to
- * early drop (and, once modelled, the garbage collector's): a scenario without
- * conntrack-max leaves them out, so that states differing in nothing else are
+ * early drop and to timeouts: a scenario without conntrack-max or time leaves them out, so that states differing in nothing else are
  * one state, and its counts stay what they were before the model had them.
  */
 import { IPS } from "../conn.js";
 import type { Ctx } from "../kernel.js";
 import type { KState } from "../state.js";
 import type { Dir } from "../table.js";
+import { tracksLife } from "./time.js";
 
 /** The tracker's note for traces, if it said anything. */
 export function nf_conntrack_handle_packet(ctx: Ctx, st: KState, id: number, dir: Dir): string | undefined {
   const note = ctx.sc.protocol === "tcp" ? ctx.k.nf_conntrack_tcp_packet(ctx, st, id, dir) : ctx.k.nf_conntrack_udp_packet(ctx, st, id, dir);
-  if (dir === "REPLY" && ctx.sc.conntrackMax > 0) st.pkts[id]!.ct!.status |= IPS.SEEN_REPLY;
+  if (dir === "REPLY" && tracksLife(ctx.sc)) st.pkts[id]!.ct!.status |= IPS.SEEN_REPLY;
   return note;
 }

@@ -6,12 +6,12 @@
  */
 import { IPS } from "../conn.js";
 import type { Ctx, Manip, NatRange } from "../kernel.js";
-import { findNode } from "../table.js";
 import { Pc, type KState } from "../state.js";
 import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../tuple.js";
 import { formatHostPort } from "../../scenario/scenario.js";
 import { perScenario } from "../../scenario/per-scenario.js";
 import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../zone.js";
+import { walkFor } from "./nf_ct_gc_expired.js";
 
 /** Endpoint indexes the DNAT step may choose from for packet `p`. */
 export function dnatChoices(ctx: Ctx): number {
@@ -53,8 +53,9 @@ export function nf_nat_used_tuple(ctx: Ctx, st: KState, self: number, t: Tuple):
 export function nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ignored: number): number {
   const self = st.pkts[ignored]!.ct!;
   const zone = nf_ct_zone(ctx.sc, ignored);
-  const hit = findNode(st, reply, (id) => id !== ignored && ctx.k.takenBy(self, st.pkts[id]!.ct!, zone, nf_ct_zone(ctx.sc, id)), zoneMatch(ctx.sc, zone));
-  return hit ? hit.id : -1;
+  // v4.9+: an expired holder is reaped (nf_ct_gc_expired) and skipped; DYING ones are not skipped here.
+  const hit = walkFor(ctx, st, reply, zoneMatch(ctx.sc, zone), "now", (id) => id !== ignored && ctx.k.takenBy(self, st.pkts[id]!.ct!, zone, nf_ct_zone(ctx.sc, id)));
+  return hit && "id" in hit ? hit.id : -1;
 }
 
 /** The SNAT range: MASQUERADE's address (ports, --random-fully), or the null binding's current source address. */

@@ -7,12 +7,13 @@
  */
 import type { Ctx } from "../kernel.js";
 import { Reply, type KState } from "../state.js";
-import { lookup } from "../table.js";
 import { formatTuple, invert, tupleEqual, type Tuple } from "../tuple.js";
 import { packetTuple } from "./resolve_normal_ct.js";
 import { packetZone, zoneMatch } from "../zone.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
 import { evictedHolder } from "./early_drop.js";
+import { expiredHolder, notDying, walkFor } from "./nf_ct_gc_expired.js";
+import { formatMs } from "./time.js";
 
 /** The tuple the endpoint answers to: the query as it left the node, inverted.
  * NAT mangled it with the entry it had at the NAT hooks: its own (confirm, which
@@ -40,12 +41,16 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
   }
   // The answer is looked up in the query's template zone: the rules that gave the
   // query its zone match its answer too (with --zone-orig only the REPLY id, 0, applies to a REPLY node).
-  const hit = lookup(st, sent, zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
+  // v4.9+ in a timed scenario: an expired entry the walk meets is reaped at once and skipped.
+  const found = walkFor(ctx, st, sent, zoneMatch(ctx.sc, packetZone(ctx.sc, p)), "now", notDying(st));
+  const hit = found && "id" in found ? found : undefined;
   if (!hit) {
-    // An entry early drop evicted would have matched: the reply is lost because of the eviction.
+    // An entry early drop evicted, or one that timed out, would have matched: the reply is lost because of that.
     const gone = evictedHolder(st, sent);
-    pkt.reply = gone >= 0 ? Reply.EVICTED : Reply.LOST;
+    const old = gone < 0 ? expiredHolder(ctx, st, sent) : -1;
+    pkt.reply = gone >= 0 ? Reply.EVICTED : old >= 0 ? Reply.EXPIRED : Reply.LOST;
     if (gone >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (early drop evicted ${ctx.sc.packets[gone]!.name}'s), not translated back: lost` : "";
+    if (old >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (${ctx.sc.packets[old]!.name}'s timed out at ${formatMs(st.pkts[old]!.ct!.timeout)}), not translated back: lost` : "";
     return `reply ${fmt(sent)}: no entry matches, not translated back: lost`;
   }
   const x = st.pkts[hit.id]!.ct!;

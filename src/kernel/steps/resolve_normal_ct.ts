@@ -5,7 +5,7 @@
  */
 import { Pc, type KState } from "../state.js";
 import type { Ctx } from "../kernel.js";
-import { lookup } from "../table.js";
+import { notDying, reapUnlink, walkFor } from "./nf_ct_gc_expired.js";
 import { invert, tuple, type Tuple } from "../tuple.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
@@ -24,15 +24,27 @@ export function packetTuple(ctx: Ctx, p: number): Tuple {
  * (b16ac3c4c886) only because the zone is hashed; the match test is the same. */
 export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
-  const hit = lookup(st, packetTuple(ctx, p), zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
+  // A reap this lookup began (v4.9+, timed): the unlink, then the walk goes on.
+  let reaped = "";
+  if (pkt.reaping >= 0) {
+    reaped = ctx.explain ? `nf_ct_delete_from_lists: ${ctx.sc.packets[pkt.reaping]!.name}'s expired entry unlinked; ` : "";
+    reapUnlink(st, pkt.reaping);
+    pkt.reaping = -1;
+  }
+  const found = walkFor(ctx, st, packetTuple(ctx, p), zoneMatch(ctx.sc, packetZone(ctx.sc, p)), "later", notDying(st));
+  if (found && "reaping" in found) {
+    pkt.reaping = found.reaping;
+    return ctx.explain ? `${reaped}${ctx.sc.packets[found.reaping]!.name}'s entry expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken` : "";
+  }
+  const hit = found;
   if (hit) {
     pkt.uses = hit.id;
     const tracker = nf_conntrack_handle_packet(ctx, st, hit.id, hit.dir);
     acceptQuery(ctx, st, p);
-    return ctx.explain ? `hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted${tracker ? `; ${tracker}` : ""}` : "";
+    return ctx.explain ? `${reaped}hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted${tracker ? `; ${tracker}` : ""}` : "";
   }
   pkt.pc = Pc.ALLOC;
-  return "miss";
+  return `${reaped}miss`;
 }
 
 /** A raw-table NOTRACK rule (priority -300) ran first: the packet is untracked,
@@ -57,12 +69,14 @@ export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): str
     return ctx.explain ? `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted nothing: NF_DROP` : "";
   }
   const t = packetTuple(ctx, p);
-  pkt.ct = { orig: t, reply: invert(t), status: 0 };
+  pkt.ct = { orig: t, reply: invert(t), status: 0, timeout: 0, streamTs: 0 };
   pkt.uses = p;
   pkt.pc = ctx.sc.natTable && ctx.sc.packets[p]!.nat ? Pc.DNAT : Pc.CONFIRM;
+  // nf_conntrack_in runs the tracker on the first packet too, once resolve_normal_ct made its entry.
+  const tracker = nf_conntrack_handle_packet(ctx, st, p, "ORIGINAL");
   const evicted = before?.filter((id) => st.pkts[id]!.evicted) ?? [];
   if (evicted.length > 0) {
-    return `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted ${evicted.map((id) => `${ctx.sc.packets[id]!.name}'s`).join(" and ")} entry; new unconfirmed entry`;
+    return `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted ${evicted.map((id) => `${ctx.sc.packets[id]!.name}'s`).join(" and ")} entry; new unconfirmed entry${tracker ? `; ${tracker}` : ""}`;
   }
-  return "new unconfirmed entry";
+  return `new unconfirmed entry${tracker ? `; ${tracker}` : ""}`;
 }

@@ -1,0 +1,114 @@
+/**
+ * The reapers of expired entries (timed scenarios). v4.6 arms a timer per
+ * entry: death_by_timeout runs when it fires and deletes the entry; a lookup
+ * before that still finds it, and a packet's refresh moves the timer on
+ * (mod_timer_pending). From v4.9 (f330a7fdbe16, b87a2f9199ea) there is no
+ * timer: a lockless walk that meets an expired entry calls nf_ct_gc_expired
+ * (S1's lookup, a reply's, nf_conntrack_tuple_taken, early_drop_list) and skips
+ * it, and the gc worker scans the table for them. nf_ct_gc_expired takes a
+ * reference and kills the entry if nf_ct_should_gc still holds; the kill is
+ * nf_ct_delete: test_and_set_bit(IPS_DYING_BIT), then the unlink under the
+ * bucket locks. Between the two another CPU can meet the entry linked and
+ * DYING: S1's reap and the gc worker's are two steps for that reason; the reaps
+ * inside a reply, NAT's tuple search and early drop are one (their callers go
+ * on at once and no other packet's step depends on the gap there).
+ *
+ * A walk meets only the nodes whose key it looks for: which other flows share
+ * a bucket is the hash's doing, and the model's flows are few (a reaper walking
+ * past another flow's expired entry is the gc worker's step here).
+ */
+import { IPS } from "../conn.js";
+import type { Ctx } from "../kernel.js";
+import type { KState } from "../state.js";
+import { findNode, hashRemove, type Dir, type Hit } from "../table.js";
+import { tupleEqual, type Tuple } from "../tuple.js";
+import type { ZoneMatch } from "../zone.js";
+import { nf_ct_is_expired } from "./time.js";
+
+/** nf_ct_should_gc (v4.9-v6.15): expired, CONFIRMED and not DYING, read in that order. */
+export function nf_ct_should_gc(ctx: Ctx, st: KState, id: number): boolean {
+  const ct = st.pkts[id]!.ct!;
+  return nf_ct_is_expired(ctx, st, id) && (ct.status & IPS.CONFIRMED) !== 0 && (ct.status & IPS.DYING) === 0;
+}
+
+/** nf_ct_gc_expired: with a reference taken, nf_ct_kill if nf_ct_should_gc holds; true when this
+ * caller won DYING (test_and_set_bit) and so owes the unlink (reapUnlink). */
+export function nf_ct_gc_expired(ctx: Ctx, st: KState, id: number): boolean {
+  if (!(ctx.k.nf_ct_should_gc ?? nf_ct_should_gc)(ctx, st, id)) return false;
+  st.pkts[id]!.ct!.status |= IPS.DYING;
+  return true;
+}
+
+/** The second half of a reaper's nf_ct_delete: nf_ct_delete_from_lists unlinks the expired entry. */
+export function reapUnlink(st: KState, id: number): void {
+  hashRemove(st, id);
+  st.pkts[id]!.expired = true;
+}
+
+/** A lockless walk for `t` (S1, a reply, tuple_taken): newest first over the nodes with that key
+ * in zone `z` that `accept` takes. On a kernel that reaps (v4.9+), an expired node is handed to
+ * nf_ct_gc_expired and skipped; `reap` says what then: "now" unlinks it in this step, "later"
+ * returns it (the caller's next step unlinks it). A lookup's `accept` skips DYING nodes (notDying). */
+export function walkFor(ctx: Ctx, st: KState, t: Tuple, z: ZoneMatch | undefined, reap: "now" | "later", accept?: (id: number, dir: Dir) => boolean): Hit | { reaping: number } | undefined {
+  const gcExpired = ctx.k.nf_ct_gc_expired;
+  let reaping = -1;
+  // findNode reads st.table afresh each node: an unlink in between leaves the older nodes where they were.
+  const hit = findNode(
+    st,
+    t,
+    (id, dir) => {
+      if (gcExpired && nf_ct_is_expired(ctx, st, id)) {
+        if (!gcExpired(ctx, st, id)) return false;
+        if (reap === "later") return (reaping = id) >= 0;
+        reapUnlink(st, id);
+        return false;
+      }
+      return !accept || accept(id, dir);
+    },
+    z,
+  );
+  return reaping >= 0 ? { reaping } : hit;
+}
+
+/** An entry that timed out, reaped or still linked, whose tuples carry `t`, or -1: a reply sent to `t` was lost to the timeout. */
+export function expiredHolder(ctx: Ctx, st: KState, t: Tuple): number {
+  return st.pkts.findIndex(
+    (q, id) => q.ct !== null && (q.expired || (q.ct.status & IPS.CONFIRMED && nf_ct_is_expired(ctx, st, id))) && (tupleEqual(q.ct.reply, t) || tupleEqual(q.ct.orig, t)),
+  );
+}
+
+/** ____nf_conntrack_find's test after the key: entries being deleted are skipped. */
+export const notDying = (st: KState) => (id: number): boolean => !(st.pkts[id]!.ct!.status & IPS.DYING);
+
+/** The entries a reaper may start on now: linked, expired, and (v4.9+) nf_ct_should_gc; on v4.6
+ * those whose timer fired and whose death_by_timeout has not begun (not DYING). Oldest first. */
+export function reapable(ctx: Ctx, st: KState): number[] {
+  const should = ctx.k.nf_ct_should_gc;
+  return st.table.filter((id) => (should ? should(ctx, st, id) : nf_ct_should_gc(ctx, st, id)));
+}
+
+/** v4.6's death_by_timeout, the timer of entry `id`: nf_ct_delete, its DYING first, the unlink the next step. */
+export function death_by_timeout(ctx: Ctx, st: KState, id: number): string {
+  const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
+  if (st.gc === id) {
+    reapUnlink(st, id);
+    st.gc = -1;
+    return `nf_ct_delete_from_lists: ${who} unlinked`;
+  }
+  st.pkts[id]!.ct!.status |= IPS.DYING;
+  st.gc = id;
+  return `timer fired for ${who}: nf_ct_delete sets DYING, still linked until the bucket locks are taken`;
+}
+
+/** gc_worker (v4.9+, b87a2f9199ea) on entry `id` it met expired: nf_ct_gc_expired, the unlink the next step. */
+export function gc_worker(ctx: Ctx, st: KState, id: number): string {
+  const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
+  if (st.gc === id) {
+    reapUnlink(st, id);
+    st.gc = -1;
+    return `nf_ct_delete_from_lists: ${who} unlinked`;
+  }
+  if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return `${who} expired, but nf_ct_should_gc no longer holds: left alone`;
+  st.gc = id;
+  return `${who} expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken`;
+}

@@ -1,0 +1,283 @@
+/** Time: timeouts, the clock's steps, the reapers (lookups, the gc worker, v4.6's timers), the chain limit, and what the search finds with them. */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { runCheck } from "../src/check.js";
+import { IPS } from "../src/kernel/conn.js";
+import { conntrackModel, type ConntrackModel } from "../src/kernel/model.js";
+import { Fate, Pc, Reply, type KState } from "../src/kernel/state.js";
+import { RELEASES, resolveKernel } from "../src/kernel/variants.js";
+import { scenarioFromData } from "../src/scenario/load.js";
+import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
+import type { Scenario } from "../src/scenario/scenario.js";
+import { expectedOutcome } from "./fixtures/lifecycle-outcomes.js";
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const UNREDUCED = { reduce: { symmetry: false, por: false } };
+const classes = (sc: Scenario, kernel: string): string[] => runCheck(sc, kernel, undefined, UNREDUCED).result.violations.map((v) => v.name).sort();
+
+/** Every state the search reaches, with the model that made it (copies: the search reuses its states). */
+function reachable(sc: Scenario, kernel: string): { model: ConntrackModel; states: KState[] } {
+  const model = conntrackModel(sc, resolveKernel(kernel));
+  const states: KState[] = [];
+  runCheck(sc, kernel, undefined, { ...UNREDUCED, visit: (s: KState) => void states.push(structuredClone(s)) });
+  return { model, states };
+}
+
+const fileData = (name: string): Record<string, unknown> => parse(readFileSync(`models/${name}.yaml`, "utf8")) as Record<string, unknown>;
+const withData = (name: string, change: Record<string, unknown>): Scenario => {
+  const data: Record<string, unknown> = { ...fileData(name), ...change };
+  for (const [k, v] of Object.entries(change)) if (v === undefined) delete data[k];
+  return scenarioFromData(data, `${name} (test)`);
+};
+
+describe("a scenario whose clock cannot move finds what the scenario without time finds", () => {
+  // reply-within 0 (replies at once) makes a scenario timed: the clock and the reaper exist, but no reply may wait
+  // past 0 s, so the clock has no step and nothing expires. Verdicts and classes must be those without it; states
+  // may be more, as a timed state also holds SEEN_REPLY, ASSURED and the timeouts (their values tell entries apart).
+  for (const name of builtinScenarioNames()) {
+    const sc = resolveScenario(name);
+    if (sc.timed || !sc.replies || sc.packets.length > 5) continue;
+    it(`${name}: the same verdict and classes on every release, and no fewer states`, () => {
+      const timed = withData(name, { "reply-within": "0s" });
+      expect(timed.timed).toBe(true);
+      for (const r of RELEASES) {
+        const a = runCheck(sc, r.name, undefined, UNREDUCED).result;
+        const b = runCheck(timed, r.name, undefined, UNREDUCED).result;
+        expect([b.verdict, b.violations.map((v) => v.name)], `${name} ${r.name}`).toEqual([a.verdict, a.violations.map((v) => v.name)]);
+        expect(b.states, `${name} ${r.name}`).toBeGreaterThanOrEqual(a.states);
+      }
+    });
+  }
+});
+
+describe("timeouts and the clock", () => {
+  const late = resolveScenario("nat-clash-reply-late");
+
+  it("the clock stops only at instants where something changes, never past the last a reply may come", () => {
+    const { states } = reachable(late, "v5.10");
+    const nows = [...new Set(states.map((s) => s.now))].sort((a, b) => a - b);
+    // 0, B's NAT_CLASH entry dying at 1 s, the replies' last instant at 1.5 s: nothing else happens before 1.5 s.
+    expect(nows).toEqual([0, 1000, 1500]);
+  });
+
+  it("a timeout is a duration until confirm adds the clock; a NAT_CLASH entry's is its insertion + 1 s, fixed", () => {
+    const { states } = reachable(late, "v5.10");
+    const nows = new Set(states.map((s) => s.now));
+    let unconfirmed = 0;
+    let clash = 0;
+    for (const s of states) {
+      for (const p of s.pkts) {
+        if (!p.ct) continue;
+        if (!(p.ct.status & IPS.CONFIRMED)) {
+          unconfirmed++;
+          expect(p.ct.timeout).toBe(30_000); // UDP_CT_UNREPLIED, relative
+        } else if (p.ct.status & IPS.NAT_CLASH) {
+          clash++;
+          expect(p.ct.status & IPS.FIXED_TIMEOUT).toBeTruthy();
+          expect(p.ct.timeout).toBe(1000); // inserted at 0 s: nfct_time_stamp + HZ
+        } else expect(nows.has(p.ct.timeout - 30_000), String(p.ct.timeout)).toBe(true); // confirmed or refreshed at an instant the clock reached: then + 30 s
+      }
+    }
+    expect(unconfirmed).toBeGreaterThan(0);
+    expect(clash).toBeGreaterThan(0);
+  });
+
+  it("a 1 s entry expires before a 30 s one: no state has the 30 s entry expired and the 1 s one alive", () => {
+    for (const s of reachable(late, "v6.12").states) {
+      const live = s.table.filter((id) => !(s.pkts[id]!.ct!.status & IPS.DYING));
+      const expired = (id: number) => s.pkts[id]!.ct!.timeout - s.now <= 0;
+      for (const a of live) for (const b of live) if (s.pkts[a]!.ct!.timeout > s.pkts[b]!.ct!.timeout && expired(a)) expect(expired(b)).toBe(true);
+    }
+  });
+
+  it("§15 row 14.4, NAT_CLASH entry expired before its reply: v5.0 drops B at confirm instead, v5.6 and later lose the reply", () => {
+    for (const k of ["v5.0", "v5.6", "v5.9", "v5.10", "v6.12"]) {
+      const want = expectedOutcome("14.4", k);
+      const got = classes(late, k);
+      if (want === "B dropped at S5") {
+        expect(got, k).toContain("race3");
+        expect(got, k).not.toContain("reply-expired");
+      } else {
+        expect(want, k).toBe("reply lost");
+        expect(got, k).toContain("reply-expired");
+      }
+      // With every answer at once the same releases hold: the loss needs the late reply the search scheduled.
+      expect(classes(withData("nat-clash-reply-late", { "reply-within": undefined }), k), k).not.toContain("reply-expired");
+    }
+  });
+
+  it("the trace names the clock's step as the cause and the entry's fixed 1 s", () => {
+    const r = cli("trace", "nat-clash-reply-late", "--kernel", "v5.10", "--class", "reply-expired", "--format", "json");
+    expect(r.code, r.err).toBe(1);
+    const j = JSON.parse(r.out) as { explanation: { class: string; rule: string; causeStep: number; text: string }; steps: { actor: string; function: string; note: string; changes: string[] }[] };
+    expect(j.explanation.rule).toBe("expired");
+    const cause = j.steps[j.explanation.causeStep - 1]!;
+    expect([cause.actor, cause.function]).toEqual(["clock", "tick"]);
+    expect(cause.changes).toContain("clock 0 s  =>  1 s");
+    expect(j.explanation.text).toMatch(/NAT_CLASH entry held until it timed out at 1 s \(IPS_FIXED_TIMEOUT/);
+  });
+});
+
+describe("UDP's stream_ts and ASSURED with time (d535c8a69c19, b7b1d02fc439)", () => {
+  // A flow answered at once, its socket's second query `at` later hits the entry with SEEN_REPLY set.
+  const flow = (at: string): Scenario =>
+    scenarioFromData(
+      {
+        name: "assured-later",
+        description: "a flow's second query some time after the first was answered",
+        protocol: "udp",
+        cpus: 1,
+        "nat-table": true,
+        client: "10.244.0.5:40000",
+        service: "10.96.0.10:53",
+        dnat: { endpoints: ["10.244.1.7:53"], choice: "random" },
+        snat: "null-binding",
+        replies: true,
+        packets: [{ name: "Q1", cpu: 0 }, { name: "Q2", cpu: 0, at }],
+        kernels: ["v6.12"],
+      },
+      "assured-later (test)",
+    );
+  const ends = (sc: Scenario, k: string): KState[] => {
+    const { model, states } = reachable(sc, k);
+    return states.filter((s) => model.actions(s).length === 0);
+  };
+  const q1 = (s: KState) => s.pkts[0]!.ct!;
+
+  it("v6.12: ASSURED only for a packet after stream_ts (2 s), and then 120 s; before it 30 s and not ASSURED", () => {
+    for (const s of ends(flow("3s"), "v6.12")) expect([q1(s).status & IPS.ASSURED, q1(s).timeout]).toEqual([IPS.ASSURED, 3000 + 120_000]);
+    for (const s of ends(flow("1.5s"), "v6.12")) expect([q1(s).status & IPS.ASSURED, q1(s).timeout]).toEqual([0, 1500 + 30_000]);
+  });
+
+  it("v5.10: ASSURED on any packet after the reply; the timeout waits for stream_ts all the same", () => {
+    for (const s of ends(flow("1.5s"), "v5.10")) expect([q1(s).status & IPS.ASSURED, q1(s).timeout]).toEqual([IPS.ASSURED, 1500 + 30_000]);
+    for (const s of ends(flow("3s"), "v5.10")) expect(q1(s).timeout).toBe(3000 + 120_000);
+  });
+
+  it("v4.6 (no stream_ts): 180 s once replied", () => {
+    for (const s of ends(flow("1.5s"), "v4.6")) expect([q1(s).status & IPS.ASSURED, q1(s).timeout]).toEqual([IPS.ASSURED, 1500 + 180_000]);
+  });
+
+  it("past 30 s the entry has expired: from v4.9 Q2's lookup reaps it and makes a new one; v4.6's lookup still finds it until its timer ran", () => {
+    const late = flow("31s");
+    for (const s of ends(late, "v5.10")) {
+      expect(s.pkts[0]!.expired).toBe(true);
+      expect(s.pkts[1]!.uses).toBe(1);
+    }
+    const old = ends(late, "v4.6");
+    expect(old.some((s) => s.pkts[1]!.uses === 0)).toBe(true); // a hit on the expired entry, whose refresh then keeps it
+    expect(old.some((s) => s.pkts[0]!.expired && s.pkts[1]!.uses === 1)).toBe(true); // or its timer ran first
+  });
+});
+
+describe("the reapers (lookup-reaps-expired)", () => {
+  const sc = resolveScenario("lookup-reaps-expired");
+
+  it("from v4.9 a lookup that reaps OLD sets DYING first: the other query's confirm can clash with it (dying-winner) until v6.12", () => {
+    for (const k of ["v4.18", "v4.19", "v5.0", "v5.6", "v5.10"]) {
+      expect(classes(sc, k), k).toContain("dying-winner");
+      // A drop against OLD while the other packet's lookup holds it DYING and has not unlinked it yet.
+      const during = reachable(sc, k).states.filter((s) => [1, 2].some((p) => s.pkts[p]!.fate === Fate.DROPPED && s.pkts[p]!.clashWith === 0 && s.pkts[3 - p]!.reaping === 0));
+      expect(during.length, k).toBeGreaterThan(0);
+    }
+    // The gc worker does the same: its DYING before its unlink (the shortest trace).
+    const r = cli("trace", "lookup-reaps-expired", "--kernel", "v5.10", "--class", "dying-winner", "--format", "json");
+    expect(r.code, r.err).toBe(1);
+    const j = JSON.parse(r.out) as { steps: { actor: string; function: string; note: string; violation: string | null }[] };
+    const reap = j.steps.findIndex((s) => /OLD's entry expired: nf_ct_gc_expired -> nf_ct_kill sets DYING/.test(s.note));
+    const drop = j.steps.findIndex((s) => s.violation === "dying-winner");
+    expect(reap).toBeGreaterThanOrEqual(0);
+    expect(drop).toBeGreaterThan(reap);
+    expect(j.steps[drop]!.note).toMatch(/clash with OLD's entry/);
+  });
+
+  it("the gc worker (v4.9+) and v4.6's timer reap too, in two steps; a lookup past 30 s never hits OLD from v4.9", () => {
+    for (const k of ["v4.6", "v5.10"]) {
+      const { model, states } = reachable(sc, k);
+      const reaper = model.actorNames.indexOf(k === "v4.6" ? "timer" : "gc");
+      expect(reaper, k).toBeGreaterThan(0);
+      let reaped = 0;
+      for (const s of states) for (const a of model.actions(s)) if (a.actor === reaper && model.next(s, a).pkts[0]!.expired) reaped++;
+      expect(reaped, k).toBeGreaterThan(0);
+      const hits = states.filter((s) => s.pkts.slice(1).some((p) => p.uses === 0));
+      if (k === "v4.6") expect(hits.length).toBeGreaterThan(0);
+      else expect(hits).toEqual([]);
+    }
+  });
+
+  it("no run is left with a packet half-reaped or the clock stopped before every reply came", () => {
+    const { model, states } = reachable(sc, "v6.12");
+    for (const s of states.filter((x) => model.actions(x).length === 0)) {
+      expect(s.gc).toBe(-1);
+      for (const p of s.pkts) {
+        expect(p.reaping).toBe(-1);
+        expect(p.pc).toBe(Pc.DONE);
+        expect(p.reply).not.toBe(Reply.PENDING);
+      }
+    }
+  });
+});
+
+describe("the SUSE patch with time: where the 2 s stream switch keeps it from helping", () => {
+  it("on v6.12 it changes nothing though answers may come until 3 s; on v5.10 it makes some of B's NAT_CLASH entries ASSURED", () => {
+    const r = cli("compare", "examples/scenarios/nat-clash-early-drop-3-queries-late.yaml", "--kernels", "v5.10,v5.10+nat-clash-assured,v6.12,v6.12+nat-clash-assured", "--patch", "examples/patches/nat-clash-assured.mjs", "--json");
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as { kernels: string[]; rows: { states: number; drops: { class: string; states: number }[] }[][] };
+    const cell = (k: string) => j.rows[j.kernels.indexOf(k)]![0]!;
+    const evicted = (k: string) => cell(k).drops.find((d) => d.class === "reply-evicted")?.states ?? 0;
+    expect([cell("v6.12+nat-clash-assured").states, cell("v6.12+nat-clash-assured").drops]).toEqual([cell("v6.12").states, cell("v6.12").drops]);
+    expect(evicted("v5.10+nat-clash-assured")).toBeGreaterThan(0);
+    expect(evicted("v5.10+nat-clash-assured")).toBeLessThan(evicted("v5.10"));
+  }, 120_000);
+});
+
+describe("the chain limit (d7e7747ac5c2, dns-long-chains)", () => {
+  const sc = resolveScenario("dns-long-chains");
+  it("§15 row 12.5: no limit before v5.15, a drop at confirm after; counted in chaintoolong and insert_failed", () => {
+    for (const k of ["v5.10", "v6.12"]) {
+      const want = expectedOutcome("12.5", k);
+      expect(classes(sc, k).includes("chain-too-long"), `${k}: ${want}`).toBe(want.startsWith("drop"));
+    }
+    const r = cli("compare", "dns-long-chains", "--kernels", "v6.12", "--json");
+    const j = JSON.parse(r.out) as { rows: { counters: { insert_failed: number; chaintoolong?: number }[] }[][] };
+    const counters = j.rows[0]![0]!.counters;
+    expect(counters.length).toBeGreaterThan(0);
+    for (const c of counters) expect(c.chaintoolong).toBe(c.insert_failed);
+  });
+
+  it("the (max_chainlen + 2)-th other node ends the walk: max + 1 of them pass (chainlen++ > max_chainlen)", () => {
+    expect(classes(withData("dns-long-chains", { chains: { "max-chainlen": 1, "other-nodes": 2 } }), "v6.12")).toEqual([]);
+    expect(classes(withData("dns-long-chains", { chains: { "max-chainlen": 1, "other-nodes": 3 } }), "v6.12")).toEqual(["chain-too-long"]);
+  });
+
+  it("a clash is found before the count runs out: the second query of the flow clashes as without the limit", () => {
+    // Only a query that finds no node of its key is refused: A, B... each first of its flow; here both are the first (neither is inserted).
+    const { model, states } = reachable(sc, "v6.12");
+    for (const s of states.filter((x) => model.actions(x).length === 0)) for (const p of s.pkts) expect(p.fate).toBe(Fate.DROPPED);
+  });
+});
+
+describe("bad time and chain input is one line, exit 2", () => {
+  for (const [field, value, want] of [
+    ["reply-within", "soon", /reply-within: expected a length of time such as 500ms, 1\.5s or 2min/],
+    ["reply-within", "2h", /reply-within: expected a length of time/],
+    ["chains", { "max-chainlen": 9, "other-nodes": 1 }, /chains\.max-chainlen: expected a small limit, 0 to 3/],
+  ] as const) {
+    it(`${field}: ${JSON.stringify(value)}`, () => {
+      const data = { ...fileData("dns-long-chains"), [field]: value };
+      expect(() => scenarioFromData(data, "bad.yaml")).toThrow(want);
+    });
+  }
+  it("reply-within needs replies, and a packet has either at or after-reply", () => {
+    expect(() => scenarioFromData({ ...fileData("dns-a-aaaa"), "reply-within": "1s" }, "bad.yaml")).toThrow(/reply-within: needs replies: true/);
+    const data = fileData("lookup-reaps-expired");
+    const packets = [...(data["packets"] as object[]), { name: "Z", cpu: 1, at: "1s", "after-reply": "OLD" }];
+    expect(() => scenarioFromData({ ...data, packets }, "bad.yaml")).toThrow(/packets\[3\]\.at: expected either at \(a send time\) or after-reply/);
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * A scenario without time, limits or chains behaves as before them: every built-in scenario of commit 5d4bce5 (the
+ * last one without time), on every release, unreduced, gives the verdict, state and transition counts and class
+ * counts that commit's search gave. test/fixtures/results-5d4bce5.json is that build's output of
+ * scripts/results-baseline.mjs (run in a worktree of 5d4bce5); a change a commit means to make is one this test reports.
+ */
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { runCheck } from "../src/check.js";
+import { resolveScenario } from "../src/scenario/registry.js";
+
+interface Row {
+  readonly scenario: string;
+  readonly kernel: string;
+  readonly verdict: string;
+  readonly states: number;
+  readonly transitions: number;
+  readonly classes: Record<string, number>;
+}
+const rows = JSON.parse(readFileSync("test/fixtures/results-5d4bce5.json", "utf8")) as Row[];
+
+describe("every scenario of 5d4bce5 finds what it found then", () => {
+  for (const name of [...new Set(rows.map((r) => r.scenario))]) {
+    it(name, () => {
+      const sc = resolveScenario(name);
+      expect([sc.timed, sc.chains]).toEqual([false, undefined]);
+      for (const r of rows.filter((x) => x.scenario === name)) {
+        const res = runCheck(sc, r.kernel, undefined, { reduce: { symmetry: false, por: false } }).result;
+        const now: Row = { scenario: name, kernel: r.kernel, verdict: res.verdict, states: res.states, transitions: res.transitions, classes: Object.fromEntries(res.violations.map((v) => [v.name, v.states])) };
+        expect(now).toEqual(r);
+      }
+    });
+  }
+});
