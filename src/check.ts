@@ -4,7 +4,7 @@
  */
 import type { Property } from "./engine/model.js";
 import type { Path } from "./engine/path.js";
-import type { Reductions } from "./engine/reduce.js";
+import { NO_REDUCTION, type Reductions } from "./engine/reduce.js";
 import { countPreemptions, preferredPath } from "./engine/preemption.js";
 import { rebuildPath } from "./engine/path.js";
 import { search, type SearchOptions, type SearchResult } from "./engine/search.js";
@@ -17,7 +17,7 @@ import type { Kernel } from "./kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
 import { isBuiltinProperty, PROPERTIES, propertyIn, REPLY_CLASSES } from "./kernel/properties.js";
 import type { KState } from "./kernel/state.js";
-import { describeKernel, resolveKernel } from "./kernel/variants.js";
+import { describeKernel, PATCHES, resolveKernel } from "./kernel/variants.js";
 import type { Explanation } from "./report/explain.js";
 import { explanationOf, traceSteps, type TraceStep } from "./report/trace.js";
 import type { Scenario } from "./scenario/scenario.js";
@@ -29,6 +29,8 @@ export interface CheckRun {
   readonly properties: readonly Property<KState>[];
   readonly model: ConntrackModel;
   readonly result: SearchResult;
+  /** The reductions asked for explicitly (result.links.reduce: the ones the model could apply); undefined: the default. */
+  readonly asked?: Reductions;
 }
 
 export function resolveProperty(name: string, field = "property"): Property<KState> {
@@ -61,6 +63,8 @@ export function selectProperties(sc: Scenario, names: string | readonly (string 
 export interface CheckOptions extends SearchOptions<KState> {
   /** Worker threads for a breadth-first search (default 1). */
   readonly workers?: number;
+  /** The reductions were asked for (not the default): the report says when one cannot apply. */
+  readonly explicitReduce?: boolean;
 }
 
 /** Searches `sc` on `kernel` under `properties` (default: every one the scenario supports), in one search. */
@@ -80,7 +84,22 @@ export function runCheck(
     workers && k.rebuild
       ? parallelSearch(model, props, { ...options, workers, source: workerModelSource({ scenario: sc, kernel: k.rebuild.name, patchFiles: k.rebuild.patchFiles, properties: props.map((p) => p.name) }) })
       : search(model, props, options);
-  return { scenario: sc, kernel: k, properties: props, model, result };
+  return { scenario: sc, kernel: k, properties: props, model, result, ...(opts.explicitReduce ? { asked: options.reduce ?? NO_REDUCTION } : {}) };
+}
+
+/** Why a reduction asked for did not apply to scenario `sc` on kernel `k` (the model offers none), in words. */
+function whyNotReduced(sc: Scenario, k: Kernel, asked: Reductions | undefined, used: Reductions): string | null {
+  if (!asked) return null;
+  const missing = [asked.symmetry && !used.symmetry ? "symmetry" : "", asked.por && !used.por ? "POR" : ""].filter(Boolean);
+  if (missing.length === 0) return null;
+  const why = [
+    sc.timed ? "the scenario has time (the clock, timeouts and reapers are not renamed, and S2 reads the clock)" : "",
+    sc.conntrackMax > 0 ? "conntrack-max (early_drop at S2 reads and changes the table)" : "",
+    sc.chains ? "chains (their counters are not renamed)" : "",
+    sc.deletes.length > 0 ? "deletes (ctnetlink's entries are named)" : "",
+    k.parts.slice(1).some((p) => !PATCHES.some((q) => q.id === p)) ? "a user's patch (its hooks may read or change what a local step would not)" : "",
+  ].filter(Boolean);
+  return `${missing.join(" and ")} asked, not applied: ${why.length ? why.join("; ") : "the packets are not interchangeable (symmetry needs the same query on one CPU each)"}`;
 }
 
 /** Worker threads a check runs on (undefined: this one). Parallel search is
@@ -174,6 +193,10 @@ export interface CheckReport {
   /** Whether the counterexample is a shortest one with the fewest preemptions. */
   counterexampleMinimal: boolean | null;
   reduce: string;
+  /** Why a reduction asked for was not applied, or null. */
+  reductionNote: string | null;
+  /** Why the search kept every fingerprint where it would have swept, or null. */
+  storeNote: string | null;
   /** The memory bound the search ran under (MiB), what set it, and the process's peak resident size it saw (MiB). */
   memoryBoundMiB: number;
   memoryBoundSource: string;
@@ -231,6 +254,9 @@ export function checkReport(run: CheckRun, opts: { counterexample?: boolean } = 
     verdictSeconds: r.verdictSeconds,
     bytesPerState: r.bytesPerState,
     store: r.swept ? "sweep" : r.restarted ? "all-after-sweep" : "all",
+    reductionNote: whyNotReduced(run.scenario, run.kernel, run.asked, r.links.reduce),
+    // The sweep needs a progress measure, which a timed model lacks: say so where a breadth-first search would have swept.
+    storeNote: run.scenario.timed && r.order === "bfs" ? "every fingerprint: a timed scenario has no progress measure for the sweep (the clock's steps advance no packet)" : null,
     workers: r.workers,
     collisionProbability: r.collisionProbability,
     drops,

@@ -49,6 +49,8 @@ export function renderCheck(r: CheckReport, kernelParts: string): string {
   lines.push(
     `time       ${fmtSeconds(r.seconds)} s${r.verdict === "violated" ? ` (first violation after ${fmtSeconds(r.verdictSeconds)} s)` : ""}, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored${r.workers > 1 ? `, ${r.workers} workers` : ""}`,
   );
+  if (r.reductionNote) lines.push(`reduction  ${r.reductionNote}`);
+  if (r.storeNote) lines.push(`store      ${r.storeNote}`);
   if (r.store === "all-after-sweep") {
     lines.push("store      every fingerprint: a step did not increase the progress measure, so the search ran again without the sweep (the time counts both runs)");
   }

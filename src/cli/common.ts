@@ -48,7 +48,8 @@ interface SearchFlagValues {
 }
 
 export interface SearchSettings {
-  readonly options: SearchOptions<KState>;
+  /** `explicitReduce`: --reduce or --no-reduce was given, so a check says when what it asked cannot apply. */
+  readonly options: SearchOptions<KState> & { readonly explicitReduce?: boolean };
 }
 
 export function searchSettings(values: SearchFlagValues): SearchSettings {
@@ -63,6 +64,7 @@ export function searchSettings(values: SearchFlagValues): SearchSettings {
     options: {
       order,
       reduce: REDUCTIONS[reduce],
+      ...(values.reduce !== undefined ? { explicitReduce: true } : {}),
       ...(maxStates !== undefined ? { maxStates } : {}),
       ...(maxSeconds !== undefined ? { maxSeconds } : {}),
       // One bound for every search: the least of the heap limit, the cgroup's and the user's.
