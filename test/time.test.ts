@@ -1,7 +1,9 @@
 /** Time: timeouts, the clock's steps, the reapers (lookups, the gc worker, v4.6's timers), the chain limit, and what the search finds with them. */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { runCheck } from "../src/check.js";
 import { IPS } from "../src/kernel/conn.js";
@@ -126,9 +128,7 @@ describe("timeouts and the clock", () => {
 
 describe("UDP's stream_ts and ASSURED with time (d535c8a69c19, b7b1d02fc439)", () => {
   // A flow answered at once, its socket's second query `at` later hits the entry with SEEN_REPLY set.
-  const flow = (at: string): Scenario =>
-    scenarioFromData(
-      {
+  const flowData = (at: string): Record<string, unknown> => ({
         name: "assured-later",
         description: "a flow's second query some time after the first was answered",
         protocol: "udp",
@@ -141,9 +141,8 @@ describe("UDP's stream_ts and ASSURED with time (d535c8a69c19, b7b1d02fc439)", (
         replies: true,
         packets: [{ name: "Q1", cpu: 0 }, { name: "Q2", cpu: 0, at }],
         kernels: ["v6.12"],
-      },
-      "assured-later (test)",
-    );
+  });
+  const flow = (at: string): Scenario => scenarioFromData(flowData(at), "assured-later (test)");
   const ends = (sc: Scenario, k: string): KState[] => {
     const { model, states } = reachable(sc, k);
     return states.filter((s) => model.actions(s).length === 0);
@@ -164,15 +163,21 @@ describe("UDP's stream_ts and ASSURED with time (d535c8a69c19, b7b1d02fc439)", (
     for (const s of ends(flow("1.5s"), "v4.6")) expect([q1(s).status & IPS.ASSURED, q1(s).timeout]).toEqual([IPS.ASSURED, 1500 + 180_000]);
   });
 
-  it("past 30 s the entry has expired: from v4.9 Q2's lookup reaps it and makes a new one; v4.6's lookup still finds it until its timer ran", () => {
-    const late = flow("31s");
-    for (const s of ends(late, "v5.10")) {
-      expect(s.pkts[0]!.expired).toBe(true);
-      expect(s.pkts[1]!.uses).toBe(1);
+  it("past 30 s the entry has expired: from v4.9 Q2's lookup reaps it, v4.6's timer did at 30 s; Q2 makes a new one", () => {
+    for (const k of ["v4.6", "v5.10"]) {
+      for (const s of ends(flow("31s"), k)) {
+        expect(s.pkts[0]!.expired, k).toBe(true);
+        expect(s.pkts[1]!.uses, k).toBe(1);
+      }
     }
-    const old = ends(late, "v4.6");
-    expect(old.some((s) => s.pkts[1]!.uses === 0)).toBe(true); // a hit on the expired entry, whose refresh then keeps it
-    expect(old.some((s) => s.pkts[0]!.expired && s.pkts[1]!.uses === 1)).toBe(true); // or its timer ran first
+  });
+
+  it("v4.6 moves a confirmed entry's timer only by HZ or more (mod_timer_pending); v4.9+ writes now + extra", () => {
+    // Q2 at 0.5 s, unreplied (no answer yet: replies at once would set SEEN_REPLY first), so 30 s again.
+    const unreplied = (at: string): Scenario => scenarioFromData({ ...flowData(at), replies: false }, "unreplied (test)");
+    for (const s of ends(unreplied("0.5s"), "v4.6")) expect(q1(s).timeout).toBe(30_000);
+    for (const s of ends(unreplied("0.5s"), "v4.18")) expect(q1(s).timeout).toBe(30_500);
+    for (const s of ends(unreplied("1s"), "v4.6")) expect(q1(s).timeout).toBe(31_000);
   });
 });
 
@@ -197,7 +202,7 @@ describe("the reapers (lookup-reaps-expired)", () => {
     expect(j.steps[drop]!.note).toMatch(/clash with OLD's entry/);
   });
 
-  it("the gc worker (v4.9+) and v4.6's timer reap too, in two steps; a lookup past 30 s never hits OLD from v4.9", () => {
+  it("the gc worker (v4.9+) and v4.6's timer reap too, in two steps; no query sent at 31 s finds OLD's entry", () => {
     for (const k of ["v4.6", "v5.10"]) {
       const { model, states } = reachable(sc, k);
       const reaper = model.actorNames.indexOf(k === "v4.6" ? "timer" : "gc");
@@ -205,10 +210,25 @@ describe("the reapers (lookup-reaps-expired)", () => {
       let reaped = 0;
       for (const s of states) for (const a of model.actions(s)) if (a.actor === reaper && model.next(s, a).pkts[0]!.expired) reaped++;
       expect(reaped, k).toBeGreaterThan(0);
-      const hits = states.filter((s) => s.pkts.slice(1).some((p) => p.uses === 0));
-      if (k === "v4.6") expect(hits.length).toBeGreaterThan(0);
-      else expect(hits).toEqual([]);
+      // v4.6: the timer fires at 30 s, before the clock may go on; v4.9+: the lookups skip (and reap) it.
+      expect(states.filter((s) => s.pkts.slice(1).some((p) => p.uses === 0)), k).toEqual([]);
     }
+    // So v4.6 has no dying-winner here (its timer is through before A and AAAA are sent); v4.18's lookups reap while the other confirms.
+    expect(classes(sc, "v4.6")).not.toContain("dying-winner");
+  });
+
+  it("v4.6's timer fires at its entry's expiry: the clock does not pass an expired entry whose timer has not run", () => {
+    const { states } = reachable(sc, "v4.6");
+    for (const s of states) {
+      if (s.gc >= 0) continue;
+      const overdue = s.table.filter((id) => !(s.pkts[id]!.ct!.status & IPS.DYING) && s.pkts[id]!.ct!.timeout < s.now);
+      expect(overdue, `at ${s.now}`).toEqual([]);
+    }
+  });
+
+  it("a kernel with f330a7fdbe16 but not b87a2f9199ea has no timer and no gc worker: only lookups reap", () => {
+    const model = conntrackModel(sc, resolveKernel("v4.6+f330a7fdbe16"));
+    expect(model.actorNames).toEqual(["cpu0", "cpu1", "clock"]);
   });
 
   it("no run is left with a packet half-reaped or the clock stopped before every reply came", () => {
@@ -221,6 +241,48 @@ describe("the reapers (lookup-reaps-expired)", () => {
         expect(p.reply).not.toBe(Reply.PENDING);
       }
     }
+  });
+});
+
+describe("what a review of the time model found", () => {
+  const base = {
+    protocol: "udp",
+    cpus: 1,
+    "nat-table": true,
+    client: "10.244.0.5:40000",
+    service: "10.96.0.10:53",
+    dnat: { endpoints: ["10.244.1.7:53"], choice: "random" },
+    snat: "null-binding",
+    replies: true,
+    kernels: ["v5.10"],
+  };
+  it("an after-reply packet's answer window starts when it is sent, not at 0 s", () => {
+    const sc = scenarioFromData({ ...base, name: "after-reply-window", description: "t", "reply-within": "1.5s", packets: [{ name: "A", cpu: 0, at: "2s" }, { name: "B", cpu: 0, "after-reply": "A" }] }, "t");
+    const late = reachable(sc, "v5.10").states.filter((s) => s.pkts[1]!.reply === Reply.DELIVERED && s.now > s.pkts[1]!.sentAt);
+    expect(late.length).toBeGreaterThan(0);
+    for (const s of late) expect(s.now).toBeLessThanOrEqual(s.pkts[1]!.sentAt + 1500);
+  });
+
+  it("a reply whose own entry ctnetlink deleted is reply-lost, though an older entry of its tuple timed out", () => {
+    const sc = scenarioFromData({ ...base, cpus: 2, name: "misclass", description: "t", deletes: ["A"], packets: [{ name: "OLD", cpu: 0 }, { name: "A", cpu: 0, at: "31s" }, { name: "AAAA", cpu: 1, at: "31s" }] }, "t");
+    const r = runCheck(sc, "v5.10", "all-replied", UNREDUCED).result;
+    expect(r.violations.map((v) => v.name)).toContain("reply-lost");
+    for (const s of reachable(sc, "v5.10").states) {
+      if (s.pkts[1]!.reply === Reply.EXPIRED) expect(s.pkts[s.pkts[1]!.uses]!.expired || s.pkts[1]!.uses === 0).toBe(true);
+    }
+  });
+
+  it("a reaped entry leaves nf_nat_bysource (freed: remove_nat_bysrc)", () => {
+    for (const s of reachable(resolveScenario("lookup-reaps-expired"), "v5.10").states) for (const id of s.bysource) expect(s.pkts[id]!.expired, `${id}`).toBe(false);
+  });
+
+  it("a patch that sets a timeout in a scenario without time is a one-line error, exit 2", () => {
+    const f = join(mkdtempSync(join(tmpdir(), "ctmc-time-")), "untimed.mjs");
+    writeFileSync(f, 'export default { id: "untimed", title: "t", requires: [], apply: (base) => ({ nf_conntrack_udp_packet: (ctx, st, id, dir) => { st.pkts[id].ct.timeout = 7; return base.nf_conntrack_udp_packet(ctx, st, id, dir); } }) };\n');
+    const r = cli("check", "dns-a-aaaa", "--kernel", "v5.10+untimed", "--patch", f);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/timeout or stream_ts was set in a scenario without time/);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
   });
 });
 
@@ -265,8 +327,9 @@ describe("the chain limit (d7e7747ac5c2, dns-long-chains)", () => {
 
 describe("bad time and chain input is one line, exit 2", () => {
   for (const [field, value, want] of [
-    ["reply-within", "soon", /reply-within: expected a length of time such as 500ms, 1\.5s or 2min/],
+    ["reply-within", "soon", /reply-within: expected a length of time with its unit, such as 500ms, 1\.5s or 2min/],
     ["reply-within", "2h", /reply-within: expected a length of time/],
+    ["reply-within", 31, /reply-within: expected a length of time with its unit/],
     ["chains", { "max-chainlen": 9, "other-nodes": 1 }, /chains\.max-chainlen: expected a small limit, 0 to 3/],
   ] as const) {
     it(`${field}: ${JSON.stringify(value)}`, () => {
@@ -274,6 +337,9 @@ describe("bad time and chain input is one line, exit 2", () => {
       expect(() => scenarioFromData(data, "bad.yaml")).toThrow(want);
     });
   }
+  it("chains and conntrack-max together are refused: the other flows' nodes would count against the limit", () => {
+    expect(() => scenarioFromData({ ...fileData("dns-long-chains"), "conntrack-max": 2 }, "bad.yaml")).toThrow(/chains: expected chains or conntrack-max, not both/);
+  });
   it("reply-within needs replies, and a packet has either at or after-reply", () => {
     expect(() => scenarioFromData({ ...fileData("dns-a-aaaa"), "reply-within": "1s" }, "bad.yaml")).toThrow(/reply-within: needs replies: true/);
     const data = fileData("lookup-reaps-expired");

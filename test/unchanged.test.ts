@@ -3,6 +3,8 @@
  * last one without time), on every release, unreduced, gives the verdict, state and transition counts and class
  * counts that commit's search gave. test/fixtures/results-5d4bce5.json is that build's output of
  * scripts/results-baseline.mjs (run in a worktree of 5d4bce5); a change a commit means to make is one this test reports.
+ * Scenarios with conntrack-max are held to their verdict and classes only: since 5d4bce5 an evicted entry is freed
+ * from nf_nat_bysource as the kernel frees it, which merges states that differed only there (a fix).
  */
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
@@ -27,7 +29,8 @@ describe("every scenario of 5d4bce5 finds what it found then", () => {
       for (const r of rows.filter((x) => x.scenario === name)) {
         const res = runCheck(sc, r.kernel, undefined, { reduce: { symmetry: false, por: false } }).result;
         const now: Row = { scenario: name, kernel: r.kernel, verdict: res.verdict, states: res.states, transitions: res.transitions, classes: Object.fromEntries(res.violations.map((v) => [v.name, v.states])) };
-        expect(now).toEqual(r);
+        if (sc.conntrackMax > 0) expect([now.verdict, Object.keys(now.classes).sort()], r.kernel).toEqual([r.verdict, Object.keys(r.classes).sort()]);
+        else expect(now).toEqual(r);
       }
     });
   }

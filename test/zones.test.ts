@@ -118,8 +118,8 @@ describe("the drop comes from nf_conntrack_tuple_taken's same-origin skip", () =
     }
   });
 
-  it("v6.12 is v5.10 + 07998281c268 + b7b1d02fc439 + a4e6a1031e77", () => {
-    expect(resolveKernel("v6.12").parts.slice(-3)).toEqual(["07998281c268", "b7b1d02fc439", "a4e6a1031e77"]);
+  it("v6.12 is v5.10 + 07998281c268 + d7e7747ac5c2 + b7b1d02fc439 + a4e6a1031e77", () => {
+    expect(resolveKernel("v6.12").parts.slice(-4)).toEqual(["07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "a4e6a1031e77"]);
     expect(resolveKernel("v5.10").parts).not.toContain("07998281c268");
   });
 

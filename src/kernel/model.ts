@@ -83,11 +83,19 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   sc.packets.forEach((p, i) => byCpu[p.cpu]!.push(i));
   // A scenario with `deletes` has one more actor: conntrack -D through ctnetlink.
   const deleter = sc.deletes.length ? sc.cpus : -1;
-  // A timed scenario has two more: the reaper (v4.6's timers, the gc worker from v4.9) and the clock.
-  const reaper = sc.timed ? sc.cpus + (deleter >= 0 ? 1 : 0) : -1;
-  const clock = sc.timed ? reaper + 1 : -1;
+  // A timed scenario has the clock, and a reaper: v4.6's timers, or from v4.9 the gc worker (f330a7fdbe16
+  // without b87a2f9199ea has neither: only lookups reap).
+  const timers = !k.nf_ct_gc_expired;
+  const reapStep = k.gc_worker ?? (timers ? k.death_by_timeout : undefined);
+  const reaper = sc.timed && reapStep ? sc.cpus + (deleter >= 0 ? 1 : 0) : -1;
+  const clock = sc.timed ? sc.cpus + (deleter >= 0 ? 1 : 0) + (reaper >= 0 ? 1 : 0) : -1;
   const reaperName = k.gc_worker ? "gc_worker" : "death_by_timeout";
-  const actorNames = [...Array.from({ length: sc.cpus }, (_, c) => `cpu${c}`), ...(deleter >= 0 ? ["ctnetlink"] : []), ...(sc.timed ? [k.gc_worker ? "gc" : "timer", "clock"] : [])];
+  const actorNames = [
+    ...Array.from({ length: sc.cpus }, (_, c) => `cpu${c}`),
+    ...(deleter >= 0 ? ["ctnetlink"] : []),
+    ...(reaper >= 0 ? [k.gc_worker ? "gc" : "timer"] : []),
+    ...(clock >= 0 ? ["clock"] : []),
+  ];
   const deletable = (s: KState): number[] => sc.deletes.filter((id) => deleteStep(s, id) !== undefined);
   /** What the reaper may work on: the entry it is unlinking, else every one it may start on (none once the run is over). */
   const reapTargets = (s: KState): number[] => (s.gc >= 0 ? [s.gc] : runOver(s) ? [] : reapable(quiet, s));
@@ -153,12 +161,12 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   // The kernel's step functions, read once: a call through a constant is cheaper than through k.<name> per step.
   const { nf_ct_delete: del, nf_conntrack_in_reply: inReply, __nf_conntrack_find_get: findGet, init_conntrack: initCt } = k;
   const { nf_nat_setup_info: setupInfo, __nf_conntrack_confirm: confirm } = k;
-  const reap = k.gc_worker ?? k.death_by_timeout;
+
   // A plain switch, not ts-pattern: this runs for every transition of the search.
   // Every step is the kernel's own function (k.<kernel name>), which patches may override.
   const step = (ctx: Ctx, st: KState, a: Action): string => {
     if (a.actor === deleter) return del(ctx, st, plainMove(st, a).packet);
-    if (a.actor === reaper) return reap(ctx, st, plainMove(st, a).packet);
+    if (a.actor === reaper) return reapStep!(ctx, st, plainMove(st, a).packet);
     if (a.actor === clock) return tick(ctx, st);
     const p = packetOf(st, a);
     if (p < 0) throw new Error(`cpu${a.actor} has no step ${a.choice} to take`);
@@ -166,6 +174,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     if (pc === Pc.DONE) return inReply(ctx, st, p);
     switch (pc) {
       case Pc.LOOKUP:
+        // Its send time: a query takes no time on the clock's scale, and its answer's window starts here.
+        if (sc.timed) st.pkts[p]!.sentAt = st.now;
         return sc.notrack ? raw_notrack(ctx, st, p) : findGet(ctx, st, p);
       case Pc.ALLOC:
         return initCt(ctx, st, p, a.choice);
@@ -190,7 +200,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   const builtinChoices = (s: KState, actor: number): number => {
     if (actor === deleter) return deletable(s).length;
     if (actor === reaper) return reapTargets(s).length;
-    if (actor === clock) return nextTick(sc, s) >= 0 ? 1 : 0;
+    if (actor === clock) return nextTick(sc, s, timers) >= 0 ? 1 : 0;
     const busy = busyWith(s, actor);
     if (busy < 0) return waitingCount(s, actor);
     const pc = s.pkts[busy]!.pc;
@@ -318,8 +328,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       if (reaper >= 0) {
         const r = reapTargets(s).length;
         for (let choice = 0; choice < r; choice++) out.push(action(reaper, choice));
-        if (nextTick(sc, s) >= 0) out.push(action(clock, 0));
       }
+      if (clock >= 0 && nextTick(sc, s, timers) >= 0) out.push(action(clock, 0));
       return out;
     },
     next(s, a) {

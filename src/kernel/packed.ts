@@ -126,7 +126,7 @@ export function progressMeasure(layout: PackedLayout, nat: readonly boolean[]): 
 }
 
 /** Time words of a timed scenario: the clock and the gc worker's entry + 1, then per packet its entry's
- * timeout and a word of stream_ts (bits 0-25), expired (26) and the entry its lookup reaps + 1 (27-31). */
+ * timeout, a word of stream_ts (bits 0-25), expired (26) and the entry its lookup reaps + 1 (27-31), and its send time. */
 const STREAM_MASK = (1 << 26) - 1;
 const EXPIRED_BIT = 1 << 26;
 const REAPING_SHIFT = 27;
@@ -145,7 +145,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
   // chaintoolong counters of a scenario with chains: laid out as the early_drop ones.
   const chainAt = lifeAt + (lifecycle ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
   const timeAt = chainAt + (chains ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
-  const words = timeAt + (timed ? 2 + 2 * packets : 0);
+  const words = timeAt + (timed ? 2 + 3 * packets : 0);
 
   // Tuples seen so far, numbered in order of first sight (the same run gives
   // the same numbers). `byValue` finds a tuple a step built; `lastT`/`lastId`
@@ -269,8 +269,9 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       const p = s.pkts[i]!;
       const ct = p.ct;
       if (ct && (ct.streamTs > STREAM_MASK || ct.streamTs < 0)) throw new Error(`stream_ts ${ct.streamTs} does not fit the packed state`);
-      out[timeAt + 2 + 2 * i] = ct ? ct.timeout : 0;
-      out[timeAt + 3 + 2 * i] = (ct ? ct.streamTs : 0) | (p.expired ? EXPIRED_BIT : 0) | ((p.reaping + 1) << REAPING_SHIFT);
+      out[timeAt + 2 + 3 * i] = ct ? ct.timeout : 0;
+      out[timeAt + 3 + 3 * i] = (ct ? ct.streamTs : 0) | (p.expired ? EXPIRED_BIT : 0) | ((p.reaping + 1) << REAPING_SHIFT);
+      out[timeAt + 4 + 3 * i] = p.sentAt;
     }
   };
   const decodeTime = (w: Int32Array, off: number, into: KState): void => {
@@ -278,11 +279,12 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     into.gc = w[off + timeAt + 1]! - 1;
     for (let i = 0; i < packets; i++) {
       const p = into.pkts[i]!;
-      const v = w[off + timeAt + 3 + 2 * i]!;
+      const v = w[off + timeAt + 3 + 3 * i]!;
       p.expired = (v & EXPIRED_BIT) !== 0;
       p.reaping = (v >>> REAPING_SHIFT) - 1;
+      p.sentAt = w[off + timeAt + 4 + 3 * i]!;
       if (p.ct) {
-        p.ct.timeout = w[off + timeAt + 2 + 2 * i]!;
+        p.ct.timeout = w[off + timeAt + 2 + 3 * i]!;
         p.ct.streamTs = v & STREAM_MASK;
       }
     }
@@ -303,10 +305,15 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     encode(s, out) {
       // Status bits the packed form cannot hold, checked once after the loop (a throw inside it slows it down).
       let stray = 0;
+      // A timeout in a scenario without time is not held: only a user's patch can set one.
+      let clockless = 0;
       for (let i = 0; i < packets; i++) {
         const p = s.pkts[i]!;
         const ct = p.ct;
-        if (ct) stray |= ct.status & ~STATUS_MASK;
+        if (ct) {
+          stray |= ct.status & ~STATUS_MASK;
+          if (!timed) clockless |= ct.timeout | ct.streamTs;
+        }
         const at = packetWords * i;
         out[at] =
           p.pc |
@@ -328,6 +335,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
         } else out[at + 1] = out[at + 2] = out[at + 3] = out[at + 4] = 0;
       }
       if (stray) throw statusError(stray);
+      if (clockless) throw new InputError("an entry's timeout or stream_ts was set in a scenario without time (no reply-within, no at), which keeps neither: a user's patch set them");
       encodeChain(s.table, out, tableAt);
       encodeChain(s.bysource, out, bysourceAt);
       out[roverAt] = s.rover;

@@ -56,6 +56,8 @@ export interface PacketState {
   expired: boolean;
   /** The expired entry this packet's lookup is deleting (it set DYING; the unlink is its next step), -1 if none. */
   reaping: number;
+  /** When its query was sent (ms; its S1 step: queries take no time), so its answer's window starts there. Timed scenarios. */
+  sentAt: number;
 }
 
 /** The per-CPU counters of `conntrack -S`. */
@@ -103,6 +105,7 @@ export function initialState(packets: number, cpus: number): KState {
       evicted: false,
       expired: false,
       reaping: -1,
+      sentAt: 0,
     })),
     table: [],
     bysource: [],
@@ -132,6 +135,7 @@ export function cloneState(s: KState): KState {
       evicted: p.evicted,
       expired: p.expired,
       reaping: p.reaping,
+      sentAt: p.sentAt,
     };
   }
   const stats: CpuStats[] = new Array(s.stats.length);

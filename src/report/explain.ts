@@ -151,7 +151,7 @@ function explainDrop(v: View, d: number, p: number): Found {
     return {
       cls: "table-full",
       rule: "none",
-      text: `${v.name(p)} was dropped at step ${d + 1} (table-full): init_conntrack found ${max} entr${max === 1 ? "y" : "ies"} (nf_conntrack_max ${max}) and early_drop evicted nothing (the kernel's early_drop evicts only entries neither ASSURED nor DYING, and the chains it walked held none)`,
+      text: `${v.name(p)} was dropped at step ${d + 1} (table-full): init_conntrack found ${max} entr${max === 1 ? "y" : "ies"} (nf_conntrack_max ${max}) and early_drop evicted nothing (the kernel's early_drop evicts only entries neither ASSURED nor DYING, and the chains it walked held none it could; an expired one it reaps on the way makes no room for this packet)`,
     };
   }
   const w = loser.clashWith;
@@ -269,24 +269,29 @@ function explainEvicted(v: View, d: number, p: number): Found {
   return { cls: "reply-evicted", rule: "none", text: `${who}'s reply was lost: the entry that held ${v.fmt(sent)} had been evicted` };
 }
 
-/** The reply's entry timed out: the clock's step after which it was expired (the cause), and who reaped it. */
+/** The reply's entry timed out: the clock's step after which it was expired (the cause), or the merge that
+ * gave the packet an entry that had already timed out. */
 function explainExpired(v: View, d: number, p: number): Found {
   const who = v.name(p);
   const sent = replySentTo(v.S[d]!, p);
   const ctx = v.model.ctx;
-  const id = expiredHolder(ctx, v.S[d + 1]!, sent);
+  const id = expiredHolder(ctx, v.S[d + 1]!, p, sent);
   if (id < 0) return { cls: "reply-expired", rule: "none", text: `${who}'s reply was lost: the entry that held ${v.fmt(sent)} had timed out` };
   const ct = v.S[d + 1]!.pkts[id]!.ct!;
   const fixed = ct.status & IPS.FIXED_TIMEOUT ? " (IPS_FIXED_TIMEOUT: no packet refreshes it)" : "";
+  const head = `${who}'s reply was lost: it was sent to ${v.fmt(sent)}, which ${entryName(v, v.S[d]!, id)} held until it timed out at ${formatMs(ct.timeout)}${fixed}`;
+  // Merged into an entry already past its timeout: the merge is the cause (v6.12 merges into a dying entry too).
+  const merge = id !== p ? mergedAt(v, p, d) : undefined;
+  if (merge !== undefined && v.S[merge]!.now >= ct.timeout) {
+    return { cls: "reply-expired", cause: merge, rule: "merged", text: `${head}; ${ref(v, merge)} had merged ${who} into it after that (at ${formatMs(v.S[merge]!.now)})` };
+  }
   let cause: number | undefined;
   for (let i = d - 1; i >= 0 && cause === undefined; i--) if (v.moves[i]!.kind === "tick" && v.S[i]!.now < ct.timeout && v.S[i + 1]!.now >= ct.timeout) cause = i;
   return {
     cls: "reply-expired",
     ...(cause !== undefined ? { cause } : {}),
     rule: cause !== undefined ? "expired" : "none",
-    text:
-      `${who}'s reply was lost: it was sent to ${v.fmt(sent)}, which ${entryName(v, v.S[d]!, id)} held until it timed out at ${formatMs(ct.timeout)}${fixed}; ` +
-      `the reply came at ${formatMs(v.S[d]!.now)}${cause !== undefined ? `, after ${ref(v, cause)}` : ""}`,
+    text: `${head}; the reply came at ${formatMs(v.S[d]!.now)}${cause !== undefined ? `, after ${ref(v, cause)}` : ""}`,
   };
 }
 

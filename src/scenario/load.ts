@@ -26,20 +26,15 @@ const hostPort = z
     { message: "expected a port from 1 to 65535" },
   );
 
-/** A length of time: "1.5s", "500ms", "2min" (or a number of ms), up to an hour; in whole ms. */
+/** A length of time with its unit: "1.5s", "500ms", "2min", up to an hour; in whole ms (a bare number is refused:
+ * 31 would be 31 ms to the kernel's jiffies and 31 s to a reader). */
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|min)$/;
-const durationMessage = "expected a length of time such as 500ms, 1.5s or 2min (0 to 60min, in whole milliseconds)";
-const duration = z
-  .union([z.number(), z.string()], { error: durationMessage })
-  .refine((v) => toMs(v) !== undefined, { message: durationMessage });
-function toMs(v: number | string): number | undefined {
-  let ms: number;
-  if (typeof v === "number") ms = v;
-  else {
-    const m = DURATION.exec(v.trim());
-    if (!m) return undefined;
-    ms = Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
-  }
+const durationMessage = "expected a length of time with its unit, such as 500ms, 1.5s or 2min (0 to 60min, in whole milliseconds)";
+const duration = z.string({ error: durationMessage }).refine((v) => toMs(v) !== undefined, { message: durationMessage });
+function toMs(v: string): number | undefined {
+  const m = DURATION.exec(v.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
   return Number.isInteger(ms) && ms >= 0 && ms <= 3_600_000 ? ms : undefined;
 }
 
@@ -136,6 +131,9 @@ const schema = z
         ctx.addIssue({ code: "custom", path: ["packets", i, "after-reply"], message: `expected the name of an earlier packet, got '${dep}'` });
       }
     });
+    if (s.chains && s["conntrack-max"] !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["chains"], message: "expected chains or conntrack-max, not both: the other flows' nodes would count against nf_conntrack_max, which the model does not do" });
+    }
     if (s["reply-within"] !== undefined && !s.replies) {
       ctx.addIssue({ code: "custom", path: ["reply-within"], message: "needs replies: true (it says how long a reply may take)" });
     }

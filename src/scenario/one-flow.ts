@@ -6,8 +6,9 @@
 import { scenarioFromData } from "./load.js";
 import type { Scenario } from "./scenario.js";
 
-/** `conntrackMax`: a table limit (the lifecycle rows of the bench), none when absent. */
-export function oneFlowScenario(n: number, replies = false, conntrackMax?: number): Scenario {
+/** `conntrackMax`: a table limit (the lifecycle rows of the bench), none when absent; `replyWithin`: how long an
+ * answer may take (a scenario with time, e.g. "1.5s"), none when absent. */
+export function oneFlowScenario(n: number, replies = false, conntrackMax?: number, replyWithin?: string): Scenario {
   return scenarioFromData(
     {
       name: `dns-${n}-packets`,
@@ -21,6 +22,7 @@ export function oneFlowScenario(n: number, replies = false, conntrackMax?: numbe
       snat: "null-binding",
       replies,
       ...(conntrackMax !== undefined ? { "conntrack-max": conntrackMax } : {}),
+      ...(replyWithin !== undefined ? { "reply-within": replyWithin } : {}),
       packets: Array.from({ length: n }, (_, i) => ({ name: `P${i + 1}`, cpu: i })),
       kernels: ["v5.0"],
     },

@@ -12,6 +12,15 @@ import { join, resolve } from "node:path";
 export const REPO = resolve(import.meta.dirname, "../..");
 export const CLI = join(REPO, "bin/conntrack-mc.js");
 
+/** Why the cases that run the CLI as nobody (setpriv, uid 65534) cannot run here, or undefined when they can:
+ * nobody must be able to enter the checkout, which a clone inside a private folder (mode 0700) hides. */
+export const nobodyCannotRun: string | undefined = (() => {
+  const probe = `require("fs").accessSync(${JSON.stringify(CLI)}, 4); require("fs").accessSync(${JSON.stringify(join(REPO, "node_modules"))}, 5)`;
+  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", probe], { encoding: "utf8" });
+  if (r.error) return `setpriv cannot run (${r.error.message})`;
+  return r.status === 0 ? undefined : `user nobody cannot read ${REPO} (a folder on its path is private): clone where others may enter to run them`;
+})();
+
 export interface Run {
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -57,9 +57,11 @@ export function evictedHolder(st: KState, t: Tuple, also: (id: number) => boolea
   return st.pkts.findIndex((q, id) => q.evicted && q.ct !== null && (tupleEqual(q.ct.reply, t) || tupleEqual(q.ct.orig, t)) && also(id));
 }
 
-/** nf_ct_delete on an entry early drop chose: DYING, unlinked; its reply finds nothing any more. */
+/** nf_ct_delete on an entry early drop chose: DYING, unlinked, and (the table's reference was the last)
+ * freed, out of nf_nat_bysource too (remove_nat_bysrc); its reply finds nothing any more. */
 export function evict(st: KState, id: number): void {
   hashRemove(st, id);
+  st.bysource = st.bysource.filter((x) => x !== id);
   st.pkts[id]!.evicted = true;
 }
 

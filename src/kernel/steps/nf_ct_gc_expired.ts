@@ -9,9 +9,10 @@
  * reference and kills the entry if nf_ct_should_gc still holds; the kill is
  * nf_ct_delete: test_and_set_bit(IPS_DYING_BIT), then the unlink under the
  * bucket locks. Between the two another CPU can meet the entry linked and
- * DYING: S1's reap and the gc worker's are two steps for that reason; the reaps
- * inside a reply, NAT's tuple search and early drop are one (their callers go
- * on at once and no other packet's step depends on the gap there).
+ * DYING: S1's reap and the gc worker's are two steps for that reason. The reaps
+ * inside a reply, NAT's tuple search and early drop are one step with their
+ * walk, a simplification: another CPU's confirm could meet those entries linked
+ * and DYING too, which the gc worker's two-step reap of the same entry produces.
  *
  * A walk meets only the nodes whose key it looks for: which other flows share
  * a bucket is the hash's doing, and the model's flows are few (a reaper walking
@@ -39,9 +40,12 @@ export function nf_ct_gc_expired(ctx: Ctx, st: KState, id: number): boolean {
   return true;
 }
 
-/** The second half of a reaper's nf_ct_delete: nf_ct_delete_from_lists unlinks the expired entry. */
+/** The second half of a reaper's nf_ct_delete: nf_ct_delete_from_lists unlinks the expired entry; the table's
+ * reference was the last (its packets are through), so it is freed, and nf_conntrack_free's remove_nat_bysrc
+ * takes it out of nf_nat_bysource. */
 export function reapUnlink(st: KState, id: number): void {
   hashRemove(st, id);
+  st.bysource = st.bysource.filter((x) => x !== id);
   st.pkts[id]!.expired = true;
 }
 
@@ -70,11 +74,15 @@ export function walkFor(ctx: Ctx, st: KState, t: Tuple, z: ZoneMatch | undefined
   return reaping >= 0 ? { reaping } : hit;
 }
 
-/** An entry that timed out, reaped or still linked, whose tuples carry `t`, or -1: a reply sent to `t` was lost to the timeout. */
-export function expiredHolder(ctx: Ctx, st: KState, t: Tuple): number {
-  return st.pkts.findIndex(
-    (q, id) => q.ct !== null && (q.expired || (q.ct.status & IPS.CONFIRMED && nf_ct_is_expired(ctx, st, id))) && (tupleEqual(q.ct.reply, t) || tupleEqual(q.ct.orig, t)),
-  );
+/** Did packet `p`'s answer, sent to `t`, lose the entry it went out with to a timeout? That entry (its own, or the
+ * one it continued with) carries `t` and timed out (reaped, or linked and expired): its index, else -1. */
+export function expiredHolder(ctx: Ctx, st: KState, p: number, t: Tuple): number {
+  for (const id of [st.pkts[p]!.uses, p]) {
+    const q = st.pkts[id];
+    if (!q?.ct || !(tupleEqual(q.ct.reply, t) || tupleEqual(q.ct.orig, t))) continue;
+    if (q.expired || (q.ct.status & IPS.CONFIRMED && nf_ct_is_expired(ctx, st, id))) return id;
+  }
+  return -1;
 }
 
 /** ____nf_conntrack_find's test after the key: entries being deleted are skipped. */

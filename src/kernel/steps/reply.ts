@@ -47,7 +47,7 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
   if (!hit) {
     // An entry early drop evicted, or one that timed out, would have matched: the reply is lost because of that.
     const gone = evictedHolder(st, sent);
-    const old = gone < 0 ? expiredHolder(ctx, st, sent) : -1;
+    const old = gone < 0 ? expiredHolder(ctx, st, p, sent) : -1;
     pkt.reply = gone >= 0 ? Reply.EVICTED : old >= 0 ? Reply.EXPIRED : Reply.LOST;
     if (gone >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (early drop evicted ${ctx.sc.packets[gone]!.name}'s), not translated back: lost` : "";
     if (old >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (${ctx.sc.packets[old]!.name}'s timed out at ${formatMs(st.pkts[old]!.ct!.timeout)}), not translated back: lost` : "";

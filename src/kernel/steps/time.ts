@@ -35,10 +35,19 @@ export function nf_ct_is_expired(ctx: Ctx, st: KState, id: number): boolean {
   return ctx.sc.timed && st.pkts[id]!.ct!.timeout - st.now <= 0;
 }
 
-/** __nf_ct_refresh_acct's timeout part, `extra` ms: none with IPS_FIXED_TIMEOUT; a confirmed entry's
- * becomes now + extra, an unconfirmed one's the duration (confirm adds the clock). v4.6's timer
- * version (mod_timer_pending) moves the timer the same way while it has not fired. */
+/** v4.6's __nf_ct_refresh_acct, the timeout part, `extra` ms: none with IPS_FIXED_TIMEOUT; an unconfirmed
+ * entry's becomes the duration (confirm adds the clock); a confirmed one's timer moves to now + extra
+ * (mod_timer_pending) only when that is at least HZ later than it was (`newtime - expires >= HZ`). */
 export function __nf_ct_refresh_acct(ctx: Ctx, st: KState, id: number, extra: number): void {
+  if (!ctx.sc.timed) return;
+  const ct = st.pkts[id]!.ct!;
+  if (ct.status & IPS.FIXED_TIMEOUT) return;
+  if (!(ct.status & IPS.CONFIRMED)) ct.timeout = extra;
+  else if (st.now + extra - ct.timeout >= HZ) ct.timeout = st.now + extra;
+}
+
+/** f330a7fdbe16's __nf_ct_refresh_acct (no timer): a confirmed entry's timeout is now + extra, whatever it was. */
+export function refreshStamp(ctx: Ctx, st: KState, id: number, extra: number): void {
   if (!ctx.sc.timed) return;
   const ct = st.pkts[id]!.ct!;
   if (ct.status & IPS.FIXED_TIMEOUT) return;
@@ -48,8 +57,8 @@ export function __nf_ct_refresh_acct(ctx: Ctx, st: KState, id: number, extra: nu
 /** When packet `p` is sent (ms from the start). */
 export const sentAt = (sc: Scenario, p: number): number => sc.packets[p]!.at ?? 0;
 
-/** The last instant packet `p`'s reply may reach the node. */
-export const replyDeadline = (sc: Scenario, p: number): number => sentAt(sc, p) + sc.replyWithin;
+/** The last instant packet `p`'s reply may reach the node: `reply-within` after its query was sent. */
+export const replyDeadline = (sc: Scenario, st: KState, p: number): number => st.pkts[p]!.sentAt + sc.replyWithin;
 
 /** Is packet `p`'s query sent and not through (or being sent now)? The clock waits for it. */
 function inFlight(sc: Scenario, st: KState, p: number): boolean {
@@ -68,9 +77,11 @@ export function runOver(st: KState): boolean {
 }
 
 /** The instant the clock may move to from `st`, or -1: none while a query is in flight, nor when
- * nothing is left to come; never past the last instant a pending reply may arrive. */
-export function nextTick(sc: Scenario, st: KState): number {
+ * nothing is left to come; never past the last instant a pending reply may arrive. With `timers`
+ * (v4.6) an expired entry's timer fires at its expiry: the clock waits until death_by_timeout is through. */
+export function nextTick(sc: Scenario, st: KState, timers: boolean): number {
   if (!sc.timed) return -1;
+  if (timers && (st.gc >= 0 || st.table.some((id) => !(st.pkts[id]!.ct!.status & IPS.DYING) && st.pkts[id]!.ct!.timeout - st.now <= 0))) return -1;
   let next = Infinity;
   let limit = Infinity;
   let waiting = false;
@@ -86,7 +97,7 @@ export function nextTick(sc: Scenario, st: KState): number {
     }
     if (pkt.reply === Reply.PENDING) {
       waiting = true;
-      const d = replyDeadline(sc, p);
+      const d = replyDeadline(sc, st, p);
       at(d);
       if (d < limit) limit = d;
     }
@@ -103,7 +114,7 @@ export function nextTick(sc: Scenario, st: KState): number {
 
 /** The clock's step: nfct_time_stamp moves to the next instant (nextTick). */
 export function tick(ctx: Ctx, st: KState): string {
-  const next = nextTick(ctx.sc, st);
+  const next = nextTick(ctx.sc, st, !ctx.k.nf_ct_gc_expired);
   if (next < 0) throw new Error("the clock has no step to take");
   st.now = next;
   return ctx.explain ? `the clock reads ${formatMs(next)}` : "";
