@@ -13,6 +13,7 @@ import { scenarioFromData } from "../src/scenario/load.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
 import { parse } from "yaml";
 import { expectedOutcome } from "./fixtures/lifecycle-outcomes.js";
+import { DNS_NODE } from "./fixtures/dns-node.js";
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
@@ -130,16 +131,10 @@ describe("ASSURED protects an entry from early drop, set as each release's UDP t
   // C1's flow answers its first query, then a second query of the same socket hits its entry
   // with SEEN_REPLY set: v4.6-v5.15 make it ASSURED; from b7b1d02fc439 (v6.12 here) only after 2 s.
   const data = {
+    ...DNS_NODE,
     name: "assured-flow",
     description: "a flow with two queries, then another client's query while the table is full",
-    protocol: "udp",
     cpus: 2,
-    "nat-table": true,
-    client: "10.244.0.5:40000",
-    service: "10.96.0.10:53",
-    dnat: { endpoints: ["10.244.1.7:53"], choice: "random" },
-    snat: "null-binding",
-    replies: true,
     "conntrack-max": 1,
     packets: [
       { name: "Q1", cpu: 0 },

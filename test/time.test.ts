@@ -14,6 +14,7 @@ import { scenarioFromData } from "../src/scenario/load.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
 import type { Scenario } from "../src/scenario/scenario.js";
 import { expectedOutcome } from "./fixtures/lifecycle-outcomes.js";
+import { DNS_NODE } from "./fixtures/dns-node.js";
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
@@ -129,18 +130,12 @@ describe("timeouts and the clock", () => {
 describe("UDP's stream_ts and ASSURED with time (d535c8a69c19, b7b1d02fc439)", () => {
   // A flow answered at once, its socket's second query `at` later hits the entry with SEEN_REPLY set.
   const flowData = (at: string): Record<string, unknown> => ({
-        name: "assured-later",
-        description: "a flow's second query some time after the first was answered",
-        protocol: "udp",
-        cpus: 1,
-        "nat-table": true,
-        client: "10.244.0.5:40000",
-        service: "10.96.0.10:53",
-        dnat: { endpoints: ["10.244.1.7:53"], choice: "random" },
-        snat: "null-binding",
-        replies: true,
-        packets: [{ name: "Q1", cpu: 0 }, { name: "Q2", cpu: 0, at }],
-        kernels: ["v6.12"],
+    ...DNS_NODE,
+    name: "assured-later",
+    description: "a flow's second query some time after the first was answered",
+    cpus: 1,
+    packets: [{ name: "Q1", cpu: 0 }, { name: "Q2", cpu: 0, at }],
+    kernels: ["v6.12"],
   });
   const flow = (at: string): Scenario => scenarioFromData(flowData(at), "assured-later (test)");
   const ends = (sc: Scenario, k: string): KState[] => {
@@ -245,17 +240,7 @@ describe("the reapers (lookup-reaps-expired)", () => {
 });
 
 describe("what a review of the time model found", () => {
-  const base = {
-    protocol: "udp",
-    cpus: 1,
-    "nat-table": true,
-    client: "10.244.0.5:40000",
-    service: "10.96.0.10:53",
-    dnat: { endpoints: ["10.244.1.7:53"], choice: "random" },
-    snat: "null-binding",
-    replies: true,
-    kernels: ["v5.10"],
-  };
+  const base = { ...DNS_NODE, cpus: 1, kernels: ["v5.10"] };
   it("an after-reply packet's answer window starts when it is sent, not at 0 s", () => {
     const sc = scenarioFromData({ ...base, name: "after-reply-window", description: "t", "reply-within": "1.5s", packets: [{ name: "A", cpu: 0, at: "2s" }, { name: "B", cpu: 0, "after-reply": "A" }] }, "t");
     const late = reachable(sc, "v5.10").states.filter((s) => s.pkts[1]!.reply === Reply.DELIVERED && s.now > s.pkts[1]!.sentAt);

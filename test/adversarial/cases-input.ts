@@ -203,6 +203,7 @@ export const INPUT_CASES: readonly Case[] = [
   bad("an endless device is refused by size, not read into memory", ["check", "/dev/zero"], /^conntrack-mc: scenario: cannot read '\/dev\/zero': larger than 1 MiB \(EFBIG\)$/m),
   {
     name: "input: an unreadable parent folder is EACCES (said no such file), run as nobody",
+    asNobody: true,
     command: () => ({ file: "setpriv", args: [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, join(REPO, "bin/conntrack-mc.js"), "check", "locked/s.yaml"] }),
     args: [],
     code: 2,
@@ -216,6 +217,7 @@ export const INPUT_CASES: readonly Case[] = [
   },
   {
     name: "input: an unreadable file is EACCES, run as nobody",
+    asNobody: true,
     command: () => ({ file: "setpriv", args: [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, join(REPO, "bin/conntrack-mc.js"), "check", "s.yaml"] }),
     args: [],
     code: 2,

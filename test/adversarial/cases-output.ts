@@ -344,6 +344,7 @@ export const OUTPUT_CASES: readonly Case[] = [
       mkdirSync(join(d, "locked"), 0o755);
     },
     args: [],
+    asNobody: true,
     command: asNobody([...TRACE, "--out", "locked/new.txt"]),
     code: 2,
     err: /^conntrack-mc: --out locked\/new\.txt: cannot write: permission denied \(EACCES\)\n$/,
@@ -358,6 +359,7 @@ export const OUTPUT_CASES: readonly Case[] = [
       chownSync(join(d, "ro.txt"), NOBODY, NOBODY);
     },
     args: [],
+    asNobody: true,
     command: asNobody([...TRACE, "--out", "ro.txt"]),
     code: 2,
     err: /^conntrack-mc: --out ro\.txt: cannot write: permission denied \(EACCES\)\n$/,
@@ -374,6 +376,7 @@ export const OUTPUT_CASES: readonly Case[] = [
       chmodSync(join(d, "shared.txt"), 0o666);
     },
     args: [],
+    asNobody: true,
     command: asNobody([...TRACE, "--out", "shared.txt"]),
     code: 1,
     out: "",

@@ -37,6 +37,8 @@ export interface Case {
   readonly args: readonly string[] | ((dir: string) => readonly string[]);
   /** Instead of running the CLI directly: a full command line (e.g. under unshare), given the folder. */
   readonly command?: (dir: string) => { file: string; args: readonly string[] };
+  /** The command runs the CLI as nobody (setpriv): skipped, saying why, where nobody cannot reach the checkout. */
+  readonly asNobody?: true;
   readonly env?: Record<string, string>;
   readonly input?: string;
   /** Kill it after this many milliseconds (default 60 s). */

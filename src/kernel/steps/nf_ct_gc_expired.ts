@@ -95,14 +95,17 @@ export function reapable(ctx: Ctx, st: KState): number[] {
   return st.table.filter((id) => (should ? should(ctx, st, id) : nf_ct_should_gc(ctx, st, id)));
 }
 
+/** A reaper's second step on the entry it marked: the unlink (reapUnlink); its note. */
+function finishReap(st: KState, id: number, who: string): string {
+  reapUnlink(st, id);
+  st.gc = -1;
+  return `nf_ct_delete_from_lists: ${who} unlinked`;
+}
+
 /** v4.6's death_by_timeout, the timer of entry `id`: nf_ct_delete, its DYING first, the unlink the next step. */
 export function death_by_timeout(ctx: Ctx, st: KState, id: number): string {
   const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
-  if (st.gc === id) {
-    reapUnlink(st, id);
-    st.gc = -1;
-    return `nf_ct_delete_from_lists: ${who} unlinked`;
-  }
+  if (st.gc === id) return finishReap(st, id, who);
   st.pkts[id]!.ct!.status |= IPS.DYING;
   st.gc = id;
   return `timer fired for ${who}: nf_ct_delete sets DYING, still linked until the bucket locks are taken`;
@@ -111,11 +114,7 @@ export function death_by_timeout(ctx: Ctx, st: KState, id: number): string {
 /** gc_worker (v4.9+, b87a2f9199ea) on entry `id` it met expired: nf_ct_gc_expired, the unlink the next step. */
 export function gc_worker(ctx: Ctx, st: KState, id: number): string {
   const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
-  if (st.gc === id) {
-    reapUnlink(st, id);
-    st.gc = -1;
-    return `nf_ct_delete_from_lists: ${who} unlinked`;
-  }
+  if (st.gc === id) return finishReap(st, id, who);
   if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return `${who} expired, but nf_ct_should_gc no longer holds: left alone`;
   st.gc = id;
   return `${who} expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken`;
