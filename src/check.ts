@@ -13,6 +13,7 @@ import { workerModelSource } from "./worker-model.js";
 import { InputError } from "./errors.js";
 import { signalName, stopRequested } from "./runtime/control.js";
 import { DROP_CLASSES } from "./kernel/classify.js";
+import { CRASH_CLASSES } from "./kernel/steps/recycle.js";
 import type { Kernel } from "./kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
 import { isBuiltinProperty, PROPERTIES, propertyIn, REPLY_CLASSES } from "./kernel/properties.js";
@@ -39,9 +40,9 @@ export function resolveProperty(name: string, field = "property"): Property<KSta
   return p;
 }
 
-/** The properties a scenario supports: no-drop always, all-replied when it has replies. */
+/** The properties a scenario supports: no-drop always, all-replied when it has replies, no-crash with recycled entries. */
 export function propertiesOf(sc: Scenario): Property<KState>[] {
-  return PROPERTIES.filter((p) => p.name !== "all-replied" || sc.replies).map((p) => propertyIn(p, sc));
+  return PROPERTIES.filter((p) => (p.name !== "all-replied" || sc.replies) && (p.name !== "no-crash" || sc.recycle)).map((p) => propertyIn(p, sc));
 }
 
 /** What `--property` (a comma-separated list) narrows a check to; every supported property when absent. */
@@ -53,6 +54,9 @@ export function selectProperties(sc: Scenario, names: string | readonly (string 
   for (const p of props) {
     if (p.name === "all-replied" && !sc.replies) {
       throw new InputError(`${field}: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
+    }
+    if (p.name === "no-crash" && !sc.recycle) {
+      throw new InputError(`${field}: no-crash needs a scenario with recycle: true (entries as recycled memory), and ${sc.name} (${sc.source}) has none`);
     }
   }
   // One order whatever order they were named in, so reports compare run to run.
@@ -96,6 +100,7 @@ function whyNotReduced(sc: Scenario, k: Kernel, asked: Reductions | undefined, u
     sc.timed ? "the scenario has time (the clock, timeouts and reapers are not renamed, and S2 reads the clock)" : "",
     sc.conntrackMax > 0 ? "conntrack-max (early_drop at S2 reads and changes the table)" : "",
     sc.chains ? "chains (their counters are not renamed)" : "",
+    sc.recycle ? "recycle (slots, readers and locks are not renamed; a lookup's steps are not private)" : "",
     sc.deletes.length > 0 ? "deletes (ctnetlink's entries are named)" : "",
     k.parts.slice(1).some((p) => !PATCHES.some((q) => q.id === p)) ? "a user's patch (its hooks may read or change what a local step would not)" : "",
   ].filter(Boolean);
@@ -224,7 +229,7 @@ export function checkReport(run: CheckRun, opts: { counterexample?: boolean } = 
   const drops = [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({
     class: v.name,
     property: v.property,
-    meaning: (DROP_CLASSES as Record<string, string>)[v.name] ?? (REPLY_CLASSES as Record<string, string>)[v.name] ?? "",
+    meaning: (DROP_CLASSES as Record<string, string>)[v.name] ?? (REPLY_CLASSES as Record<string, string>)[v.name] ?? (CRASH_CLASSES as Record<string, string>)[v.name] ?? "",
     states: v.states,
     shortest: v.depth,
   }));

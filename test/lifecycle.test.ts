@@ -37,7 +37,7 @@ describe("a limit that no run reaches changes nothing", () => {
   // conntrack-max 7 with at most 6 packets: no allocation passes it, so early_drop never runs.
   for (const name of builtinScenarioNames()) {
     const sc = resolveScenario(name);
-    if (sc.conntrackMax > 0 || sc.chains || sc.packets.length > 6) continue;
+    if (sc.conntrackMax > 0 || sc.chains || sc.recycle || sc.packets.length > 6) continue;
     it(`${name}: the same verdict and classes on every release, unreduced`, () => {
       const limited = scenarioFromData({ ...(parse(readFileSync(`models/${name}.yaml`, "utf8")) as object), "conntrack-max": 7 }, `${name} limited`);
       for (const r of RELEASES) {

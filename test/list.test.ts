@@ -23,12 +23,12 @@ describe("list", () => {
   const json = cli("list", "--json");
   const listed = JSON.parse(json.out) as Listed;
 
-  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies", () => {
+  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies, no-crash when its entries are recycled", () => {
     expect(json.code).toBe(0);
     expect(listed.scenarios.map((s) => s.name)).toEqual(builtinScenarioNames());
     for (const s of listed.scenarios) {
       const sc = resolveScenario(s.name);
-      expect(s.properties).toEqual(sc.replies ? ["no-drop", "all-replied"] : ["no-drop"]);
+      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash"] : [])]);
     }
     // Both kinds are among the built-ins, so the column tells them apart.
     expect(listed.scenarios.some((s) => s.properties.includes("all-replied"))).toBe(true);

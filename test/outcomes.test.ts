@@ -12,7 +12,7 @@ import { cloneState, Fate, Pc, Reply, type KState } from "../src/kernel/state.js
 import { RELEASES } from "../src/kernel/variants.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 
-const ALL = ["v4.6", "v4.18", "v4.19", "v5.0", "v5.6", "v5.9", "v5.10", "v6.12"] as const;
+const ALL = ["v4.6", "v4.18", "v4.19", "v5.0", "v5.6", "v5.9", "v5.10", "v5.19", "v6.12", "v6.16"] as const;
 type Release = (typeof ALL)[number];
 const before = (v: Release): Release[] => ALL.slice(0, ALL.indexOf(v));
 

@@ -180,6 +180,9 @@ describe.each(CASES)("$name: $cls", (k) => {
     if (x.kind === "dropped") {
       expect(before.fate).not.toBe(Fate.DROPPED);
       expect(after.fate).toBe(Fate.DROPPED);
+    } else if (x.kind === "crash") {
+      expect(S[d - 1]!.crash).toBe(0);
+      expect(S[d]!.crash).not.toBe(0);
     } else {
       const want = { "reply-lost": Reply.LOST, "reply-misrouted": Reply.MISROUTED, unanswered: Reply.UNANSWERED, "reply-evicted": Reply.EVICTED, "reply-expired": Reply.EXPIRED }[x.kind];
       expect(before.reply).toBe(Reply.PENDING);

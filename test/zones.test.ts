@@ -35,7 +35,9 @@ const SPEC: Record<string, "B dropped" | "ok"> = {
   "v5.6": "B dropped",
   "v5.9": "B dropped",
   "v5.10": "B dropped",
+  "v5.19": "ok",
   "v6.12": "ok",
+  "v6.16": "ok",
 };
 
 /** Every state the search finished in (a copy: the search lends its scratch state). */
@@ -118,8 +120,9 @@ describe("the drop comes from nf_conntrack_tuple_taken's same-origin skip", () =
     }
   });
 
-  it("v6.12 is v5.10 + 07998281c268 + d7e7747ac5c2 + b7b1d02fc439 + a4e6a1031e77", () => {
-    expect(resolveKernel("v6.12").parts.slice(-4)).toEqual(["07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "a4e6a1031e77"]);
+  it("v5.19 is v5.10 + 07998281c268 + d7e7747ac5c2 + b7b1d02fc439 + 1397af5bfd7d, v6.12 v5.19 + a4e6a1031e77", () => {
+    expect(resolveKernel("v5.19").parts.slice(-4)).toEqual(["07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d"]);
+    expect(resolveKernel("v6.12").parts).toEqual([...resolveKernel("v5.19").parts, "a4e6a1031e77"]);
     expect(resolveKernel("v5.10").parts).not.toContain("07998281c268");
   });
 

@@ -84,4 +84,6 @@ export const baseV46: KernelBehaviour = {
   confirmClashStats: (stats) => {
     stats.insertFailed++;
   },
+  // CONFIRMED is set with the insert (__nf_conntrack_hash_insert's caller), under the locks.
+  confirmedAtLock: () => false,
 };

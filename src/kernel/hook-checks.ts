@@ -307,6 +307,16 @@ export const GUARDS: Record<string, Guard> = {
   takenBy: predicate2,
   clashMergeable: predicate2,
   clashWinnerUsable: predicate1,
+  // A constant of the release: asked twice, it answers alike.
+  confirmedAtLock: (hook) => {
+    const h = hook as () => unknown;
+    return (): boolean => {
+      const r = h();
+      if (typeof r !== "boolean") returned(r, "true or false");
+      if (h() !== r) fault(TWICE_FAULT);
+      return r as boolean;
+    };
+  },
   countResolved: counters,
   confirmClashStats: counters,
 };

@@ -37,4 +37,5 @@ export const HOOK_DOCS: readonly HookDoc[] = [
   { name: "clashWinnerUsable", kernel: "nf_ct_resolve_clash", summary: "nf_ct_resolve_clash's test of the winner itself (not dying, a reference can be taken)." },
   { name: "countResolved", kernel: "nf_ct_resolve_clash", summary: "What nf_ct_resolve_clash counts for a resolved clash (v5.6+ counts there, not in confirm)." },
   { name: "confirmClashStats", kernel: "__nf_conntrack_confirm", summary: "What __nf_conntrack_confirm itself counts after a clash." },
+  { name: "confirmedAtLock", kernel: "__nf_conntrack_confirm", summary: "Inside __nf_conntrack_confirm: is IPS_CONFIRMED set when the bucket locks are taken, before the DYING test, the chain walks and the clash handling (1397af5bfd7d, v5.19-v6.15), rather than with the insert? Read in a `recycle` scenario only, where confirm is two steps another CPU can come between." },
 ];

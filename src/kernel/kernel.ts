@@ -141,6 +141,10 @@ export interface KernelBehaviour {
   countResolved(stats: CpuStats, how: "merge" | "insert"): void;
   /** What __nf_conntrack_confirm itself counts after a clash. */
   confirmClashStats(stats: CpuStats, r: Resolution): void;
+  /** Inside __nf_conntrack_confirm: is IPS_CONFIRMED set when the bucket locks are taken, before the DYING test,
+   * the chain walks and the clash handling (1397af5bfd7d, v5.19-v6.15), rather than with the insert? Read in a
+   * `recycle` scenario only, where confirm is two steps another CPU can come between. */
+  confirmedAtLock(): boolean;
 }
 
 export interface Kernel extends KernelBehaviour {

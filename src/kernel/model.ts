@@ -21,6 +21,7 @@ import { patchError, type UserCode } from "./determinism.js";
 import { PATCHES } from "./variants.js";
 import { nextTick, runOver, sentAt, tick } from "./steps/time.js";
 import { reapable } from "./steps/nf_ct_gc_expired.js";
+import { blocked, confirmLock, CRASH, lockedAgainst, slotChoices } from "./steps/recycle.js";
 
 /** One alternative of a step in a kernel that may choose: the built-in choice
  * (endpoint, offset, waiting packet) and the answers its lib.choose calls get. */
@@ -96,15 +97,16 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     ...(reaper >= 0 ? [k.gc_worker ? "gc" : "timer"] : []),
     ...(clock >= 0 ? ["clock"] : []),
   ];
-  const deletable = (s: KState): number[] => sc.deletes.filter((id) => deleteStep(s, id) !== undefined);
+  const deletable = (s: KState): number[] => sc.deletes.filter((id) => deleteStep(s, id) !== undefined && !(sc.recycle && deleteStep(s, id) === "unlink" && lockedAgainst(s, id)));
   /** What the reaper may work on: the entry it is unlinking, else every one it may start on (none once the run is over). */
-  const reapTargets = (s: KState): number[] => (s.gc >= 0 ? [s.gc] : runOver(s) ? [] : reapable(quiet, s));
+  // In a `recycle` scenario the unlink waits for the entry's bucket locks.
+  const reapTargets = (s: KState): number[] => (s.gc >= 0 ? (sc.recycle && lockedAgainst(s, s.gc) ? [] : [s.gc]) : runOver(s) ? [] : reapable(quiet, s));
 
   /** The packet a CPU is in the middle of (a query between S1 and S5), or -1. */
   const busyWith = (s: KState, cpu: number): number => {
     for (const p of byCpu[cpu]!) {
       const q = s.pkts[p]!;
-      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE) || q.reaping >= 0) return p;
+      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE) || q.reaping >= 0 || q.reader >= 0) return p;
     }
     return -1;
   };
@@ -183,8 +185,13 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
         return setupInfo(ctx, st, p, "DST", a.choice);
       case Pc.SNAT:
         return setupInfo(ctx, st, p, "SRC", a.choice);
-      case Pc.CONFIRM:
-        return confirm(ctx, st, p);
+      case Pc.CONFIRM: {
+        // Recycled memory: confirm's first step takes the locks (and from v5.19 sets CONFIRMED), its second decides and unlocks.
+        if (sc.recycle && !st.pkts[p]!.locked) return confirmLock(ctx, st, p);
+        const note = confirm(ctx, st, p);
+        st.pkts[p]!.locked = false;
+        return note;
+      }
       default: {
         const never: never = pc;
         throw new Error(`unknown step ${String(never)}`);
@@ -192,7 +199,15 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     }
   };
 
-  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited, sc.timed, sc.chains !== undefined);
+  /** The alternatives of busy packet `p`'s next step: DNAT's endpoints, SNAT's offsets, S2's sets or slots; none while it waits for a lock. */
+  const stepChoices = (s: KState, p: number): number => {
+    const pc = s.pkts[p]!.pc;
+    if (pc === Pc.DNAT) return dnatN;
+    if (pc === Pc.SNAT) return snatN;
+    if (pc === Pc.ALLOC) return limited ? allocChoices(ctx, s) : sc.recycle ? slotChoices(s) : 1;
+    return blocked(ctx, s, p) ? 0 : 1;
+  };
+  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited, sc.timed, sc.chains !== undefined, sc.recycle);
   // A kernel that may call lib.choose: every step's alternatives are found by running it (choose.ts).
   // Built-in kernels never take this path: their actions and steps are the plain ones above and below.
   const choosing = mayChooseIn(k);
@@ -203,8 +218,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     if (actor === clock) return nextTick(sc, s, timers) >= 0 ? 1 : 0;
     const busy = busyWith(s, actor);
     if (busy < 0) return waitingCount(s, actor);
-    const pc = s.pkts[busy]!.pc;
-    return pc === Pc.DNAT ? dnatChoices(ctx) : pc === Pc.SNAT ? snatChoices(ctx) : pc === Pc.ALLOC && limited ? allocChoices(ctx, s) : 1;
+    return stepChoices(s, busy);
   };
   /** Every sequence of answers the step's choose calls may get, depth first (each run is one leaf). */
   const discover = (s: KState, actor: number, builtin: number, out: Leaf[]): void => {
@@ -294,6 +308,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   const localSteps =
     !limited &&
     !sc.timed &&
+    !sc.recycle &&
     k.init_conntrack === baseV46.init_conntrack &&
     k.nf_nat_setup_info === baseV46.nf_nat_setup_info &&
     k.get_unique_tuple === baseV46.get_unique_tuple &&
@@ -310,11 +325,12 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     initialStates: () => [initialState(sc.packets.length, sc.cpus)],
     actions: choosing ? choosingActions : (s) => {
       const out: Action[] = [];
+      // A crash ends the run: the kernel has oopsed.
+      if (s.crash & CRASH.UNLINK_UNLINKED) return out;
       for (let cpu = 0; cpu < sc.cpus; cpu++) {
         const busy = busyWith(s, cpu);
         if (busy >= 0) {
-          const pc = s.pkts[busy]!.pc;
-          const n = pc === Pc.DNAT ? dnatN : pc === Pc.SNAT ? snatN : pc === Pc.ALLOC && limited ? allocChoices(ctx, s) : 1;
+          const n = stepChoices(s, busy);
           for (let choice = 0; choice < n; choice++) out.push(action(cpu, choice));
         } else {
           const w = waitingCount(s, cpu);

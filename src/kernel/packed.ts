@@ -133,7 +133,7 @@ const REAPING_SHIFT = 27;
 
 /** `lifecycle`: the scenario limits the table (conntrack-max), so the early_drop counters are held too.
  * `timed`: the scenario has time, so the clock, the timeouts and the reapers' progress are held too. */
-export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false, timed = false, chains = false): StateCodec {
+export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false, timed = false, chains = false, recycle = false): StateCodec {
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);
   const packetWords = portable ? 5 : 2;
@@ -145,7 +145,9 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
   // chaintoolong counters of a scenario with chains: laid out as the early_drop ones.
   const chainAt = lifeAt + (lifecycle ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
   const timeAt = chainAt + (chains ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
-  const words = timeAt + (timed ? 2 + 3 * packets : 0);
+  // A recycle scenario's: the crash bits, then a word a packet: slot + 1, reader + 1, readerSaw + 1 (5 bits each), locked.
+  const recycleAt = timeAt + (timed ? 2 + 3 * packets : 0);
+  const words = recycleAt + (recycle ? 1 + packets : 0);
 
   // Tuples seen so far, numbered in order of first sight (the same run gives
   // the same numbers). `byValue` finds a tuple a step built; `lastT`/`lastId`
@@ -289,6 +291,17 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       }
     }
   };
+  const decodeRecycle = (w: Int32Array, off: number, into: KState): void => {
+    into.crash = w[off + recycleAt]!;
+    for (let i = 0; i < packets; i++) {
+      const v = w[off + recycleAt + 1 + i]!;
+      const p = into.pkts[i]!;
+      p.slot = (v & 31) - 1;
+      p.reader = ((v >>> 5) & 31) - 1;
+      p.readerSaw = ((v >>> 10) & 31) - 1;
+      p.locked = (v & (1 << 15)) !== 0;
+    }
+  };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
     for (let k = at; k < at + n; k++) if (a[k] !== b[k]) return true;
     return false;
@@ -354,6 +367,13 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
         } else if (st.chainTooLong !== 0) throw new Error("a chaintoolong counter moved in a scenario without chains");
       }
       if (timed) encodeTime(s, out);
+      if (recycle) {
+        out[recycleAt] = s.crash;
+        for (let i = 0; i < packets; i++) {
+          const p = s.pkts[i]!;
+          out[recycleAt + 1 + i] = (p.slot + 1) | ((p.reader + 1) << 5) | ((p.readerSaw + 1) << 10) | (p.locked ? 1 << 15 : 0);
+        }
+      }
       return words;
     },
     scratch() {
@@ -371,6 +391,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       into.rover = w[off + roverAt]!;
       for (let c = 0; c < cpus; c++) decodeStats(w, off, c, into);
       if (timed) decodeTime(w, off, into);
+      if (recycle) decodeRecycle(w, off, into);
       return into;
     },
     restore(s, base, now, len) {
@@ -393,6 +414,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       }
       // After the packets: their entries (decoded above where they differ) take their timeouts here.
       if (timed) decodeTime(base, 0, s);
+      if (recycle) decodeRecycle(base, 0, s);
     },
   };
 }

@@ -4,6 +4,7 @@ import { dropClassOf, plainDropClass } from "./classify.js";
 import { Fate, Reply, type KState } from "./state.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { perScenario } from "../scenario/per-scenario.js";
+import { crashClasses } from "./steps/recycle.js";
 
 /** No violation: one shared empty list, since properties run for every state. */
 const NONE: readonly string[] = Object.freeze([]);
@@ -69,7 +70,15 @@ export const allReplied: Property<KState> = {
   },
 };
 
-export const PROPERTIES: readonly Property<KState>[] = [noDrop, allReplied];
+/** In a `recycle` scenario: the kernel does nothing that crashes it or corrupts an entry (recycle.ts: CRASH). */
+export const noCrash: Property<KState> = {
+  name: "no-crash",
+  kind: "invariant",
+  description: "the kernel never unlinks an entry that is not linked, nor deletes a slot's new incarnation for the entry it reached",
+  violations: (s) => (s.crash === 0 ? NONE : crashClasses(s.crash)),
+};
+
+export const PROPERTIES: readonly Property<KState>[] = [noDrop, allReplied, noCrash];
 
 /** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
 const BOUND = new WeakSet<Property<KState>>();

@@ -58,6 +58,14 @@ export interface PacketState {
   reaping: number;
   /** When its query was sent (ms; its S1 step: queries take no time), so its answer's window starts there. Timed scenarios. */
   sentAt: number;
+  /** A `recycle` scenario's: the memory slot its entry was allocated in (a freed entry's slot is reused), -1 before. */
+  slot: number;
+  /** A `recycle` scenario's: the slot its lockless lookup reached a node of, holding no reference yet (-1: none). */
+  reader: number;
+  /** The entry (packet index) whose node that was, when the walk reached it: the slot may hold another since. */
+  readerSaw: number;
+  /** Its __nf_conntrack_confirm holds both bucket locks, between the early checks and the decision (`recycle`). */
+  locked: boolean;
 }
 
 /** The per-CPU counters of `conntrack -S`. */
@@ -89,6 +97,8 @@ export interface KState {
   now: number;
   /** The expired entry the gc worker (v4.6: its timer) is deleting: DYING set, the unlink next; -1 if none. */
   gc: number;
+  /** What the kernel did wrong, once it did (CRASH codes, recycle.ts): the run ends there; 0 for nothing. */
+  crash: number;
 }
 
 export function initialState(packets: number, cpus: number): KState {
@@ -106,6 +116,10 @@ export function initialState(packets: number, cpus: number): KState {
       expired: false,
       reaping: -1,
       sentAt: 0,
+      slot: -1,
+      reader: -1,
+      readerSaw: -1,
+      locked: false,
     })),
     table: [],
     bysource: [],
@@ -113,6 +127,7 @@ export function initialState(packets: number, cpus: number): KState {
     stats: Array.from({ length: cpus }, () => ({ insertFailed: 0, drop: 0, clashResolve: 0, earlyDrop: 0, chainTooLong: 0 })),
     now: 0,
     gc: -1,
+    crash: 0,
   };
 }
 
@@ -136,6 +151,10 @@ export function cloneState(s: KState): KState {
       expired: p.expired,
       reaping: p.reaping,
       sentAt: p.sentAt,
+      slot: p.slot,
+      reader: p.reader,
+      readerSaw: p.readerSaw,
+      locked: p.locked,
     };
   }
   const stats: CpuStats[] = new Array(s.stats.length);
@@ -143,5 +162,5 @@ export function cloneState(s: KState): KState {
     const c = s.stats[i]!;
     stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop, chainTooLong: c.chainTooLong };
   }
-  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc };
+  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash };
 }

@@ -26,6 +26,7 @@ export function symmetric(sc: Scenario): boolean {
     // Nor with time (the timeouts and the reapers' entries are not renamed) or chains (their counters are not).
     !sc.timed &&
     sc.chains === undefined &&
+    !sc.recycle &&
     sc.packets.every(
       (p) =>
         p.afterReply === undefined &&

@@ -51,6 +51,7 @@ export const HOOKS = [
   "clashWinnerUsable",
   "countResolved",
   "confirmClashStats",
+  "confirmedAtLock",
 ] as const satisfies readonly (keyof KernelBehaviour)[];
 export type HookName = (typeof HOOKS)[number];
 

@@ -21,6 +21,8 @@ import { noTimer } from "./patches/f330a7fdbe16.js";
 import { gcWorker } from "./patches/b87a2f9199ea.js";
 import { udpStreamAfter2s } from "./patches/d535c8a69c19.js";
 import { chainTooLong } from "./patches/d7e7747ac5c2.js";
+import { confirmedEarly } from "./patches/1397af5bfd7d.js";
+import { confirmedAfterInsert } from "./patches/2d72afb34065.js";
 
 export const PATCHES: readonly Patch[] = [
   noTimer,
@@ -37,7 +39,9 @@ export const PATCHES: readonly Patch[] = [
   skipSameZoneOnly,
   chainTooLong,
   assuredOnStream,
+  confirmedEarly,
   reverseClash,
+  confirmedAfterInsert,
 ];
 
 export interface Release {
@@ -64,10 +68,20 @@ export const RELEASES: readonly Release[] = [
     note: "v5.9 + clash_resolve counter",
   },
   {
+    name: "v5.19",
+    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d"],
+    note: "v5.10 + same-origin skip in the same zone only (v5.11) + a chain length limit at confirm (v5.15) + UDP ASSURED only in stream state (v5.16) + CONFIRMED at the start of confirm (v5.19)",
+  },
+  {
     name: "v6.12",
     // 07998281c268 is in mainline from v5.11 (no v5.11 here): v5.10 mainline lacks it, stable 5.10.17 has it.
-    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "a4e6a1031e77"],
-    note: "v5.10 + same-origin skip in the same zone only (v5.11) + a chain length limit at confirm (v5.15) + UDP ASSURED only in stream state (v5.16) + merge on tuples equal or swapped, no NAT_DONE shortcut",
+    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d", "a4e6a1031e77"],
+    note: "v5.19 + merge on tuples equal or swapped, no NAT_DONE shortcut; as v6.15 here (2d72afb34065 came in 6.12.40)",
+  },
+  {
+    name: "v6.16",
+    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d", "a4e6a1031e77", "2d72afb34065"],
+    note: "v6.12 + CONFIRMED only once inserted, nf_ct_should_gc tests it first (2d72afb34065)",
   },
 ];
 

@@ -29,7 +29,8 @@ import { classOfDrop } from "../kernel/classify.js";
 import { nf_ct_zone, zoneMatch } from "../kernel/zone.js";
 import { IPS } from "../kernel/conn.js";
 import type { ConntrackModel, Move } from "../kernel/model.js";
-import { allReplied, noDrop } from "../kernel/properties.js";
+import { allReplied, noCrash, noDrop } from "../kernel/properties.js";
+import { CRASH, crashClasses } from "../kernel/steps/recycle.js";
 import { Fate, Reply, type KState } from "../kernel/state.js";
 import { packetTuple } from "../kernel/steps/resolve_normal_ct.js";
 import { replySentTo } from "../kernel/steps/reply.js";
@@ -40,7 +41,7 @@ import { findNode, lookup } from "../kernel/table.js";
 import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/tuple.js";
 
 /** What a decisive step did to its packet. */
-export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired";
+export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash";
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
   dropped: "dropped",
@@ -49,9 +50,10 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   unanswered: "unanswered",
   "reply-evicted": "reply lost (entry evicted)",
   "reply-expired": "reply lost (entry timed out)",
+  crash: "kernel error",
 };
 
-export type CauseRule = "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
+export type CauseRule = "killed" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
 
 export interface Explanation {
   /** The packet whose query or reply went wrong. */
@@ -69,7 +71,7 @@ export interface Explanation {
   readonly text: string;
 }
 
-const REPLY_OUTCOME: Partial<Record<Reply, Outcome>> = {
+const REPLY_OUTCOME: Partial<Record<Reply, Exclude<Outcome, "crash" | "dropped">>> = {
   [Reply.LOST]: "reply-lost",
   [Reply.MISROUTED]: "reply-misrouted",
   [Reply.UNANSWERED]: "unanswered",
@@ -78,7 +80,7 @@ const REPLY_OUTCOME: Partial<Record<Reply, Outcome>> = {
 };
 
 /** What a step from `before` to `after` did to packet `p`, if it is decisive. */
-function outcomeAt(before: KState, after: KState, p: number): Outcome | undefined {
+function outcomeAt(before: KState, after: KState, p: number): Exclude<Outcome, "crash"> | undefined {
   const b = before.pkts[p]!;
   const a = after.pkts[p]!;
   if (b.fate !== Fate.DROPPED && a.fate === Fate.DROPPED) return "dropped";
@@ -295,7 +297,44 @@ function explainExpired(v: View, d: number, p: number): Found {
   };
 }
 
-const EXPLAIN: Record<Outcome, (v: View, d: number, p: number) => Found> = {
+/** The kernel went wrong at step d (st.crash bits `wrong`): which entry, the kill that caused it and the
+ * steps that made the entry the slot's new incarnation. */
+function explainCrash(v: View, d: number, wrong: number): Found {
+  const cls = crashClasses(wrong)[0]!;
+  const m = v.moves[d]!;
+  const before = v.S[d]!;
+  // The entry the step unlinked or killed: the reaper's (gc) or the lookup's target.
+  const after = v.S[d + 1]!;
+  const victim = m.kind === "reap" ? m.packet : wrong & CRASH.UNLINK_UNLINKED ? before.pkts[m.packet]!.reaping : after.pkts[m.packet]!.reaping;
+  if (victim < 0) return { cls, rule: "none", text: `the kernel went wrong at step ${d + 1} (${cls})` };
+  const status = (s: KState): number => s.pkts[victim]!.ct?.status ?? 0;
+  const dying = (s: KState): boolean => (status(s) & IPS.DYING) !== 0;
+  let kill: number | undefined;
+  for (let i = d; i >= 0 && kill === undefined; i--) if (!dying(v.S[i]!) && dying(v.S[i + 1]!)) kill = i;
+  const last = (test: (i: number) => boolean, from: number): number | undefined => {
+    for (let i = from; i >= 0; i--) if (test(i)) return i;
+    return undefined;
+  };
+  const made = last((i) => !v.S[i]!.pkts[victim]!.ct && !!v.S[i + 1]!.pkts[victim]!.ct, d);
+  const confirmed = last((i) => !(status(v.S[i]!) & IPS.CONFIRMED) && (status(v.S[i + 1]!) & IPS.CONFIRMED) !== 0, kill ?? d);
+  const killer = kill !== undefined ? v.moves[kill]!.packet : -1;
+  const reached = killer >= 0 ? last((i) => v.S[i]!.pkts[killer]!.reader < 0 && v.S[i + 1]!.pkts[killer]!.reader >= 0, kill!) : undefined;
+  const saw = reached !== undefined ? v.S[reached + 1]!.pkts[killer]!.readerSaw : -1;
+  const what = entryName(v, before, victim);
+  const story = [
+    reached !== undefined && saw >= 0 && saw !== victim ? `${ref(v, reached)} reached ${v.name(saw)}'s node and kept the pointer` : "",
+    made !== undefined && saw >= 0 && saw !== victim ? `${ref(v, made)} gave that memory (slot ${after.pkts[victim]!.slot}) to ${what}` : "",
+    confirmed !== undefined && !before.table.includes(victim) ? `${ref(v, confirmed)} set IPS_CONFIRMED on it before deciding to insert` : "",
+    kill !== undefined ? `${ref(v, kill)} read it expired (a duration read as a time), CONFIRMED and not DYING, and killed it` : "",
+  ].filter(Boolean);
+  const head =
+    cls === "unlink-unlinked"
+      ? `step ${d + 1} unlinked ${what}, which is not in the table (confirm never inserted it): the kernel crashes in hlist_nulls_del_rcu`
+      : `step ${d + 1} killed ${what}, the new incarnation of the entry its walk had reached`;
+  return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", text: `${head}${story.length ? `; ${story.join("; ")}` : ""}` };
+}
+
+const EXPLAIN: Record<Exclude<Outcome, "crash">, (v: View, d: number, p: number) => Found> = {
   dropped: explainDrop,
   "reply-lost": explainLost,
   "reply-evicted": explainEvicted,
@@ -317,6 +356,13 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
   };
   const out = new Map<number, Explanation>();
   v.moves.forEach((m, d) => {
+    // What the kernel did wrong (recycled entries): any actor's step may do it.
+    const wrong = S[d + 1]!.crash & ~S[d]!.crash;
+    if (wrong) {
+      const f = explainCrash(v, d, wrong);
+      out.set(d, { packet: m.packet >= 0 ? v.name(m.packet) : "-", class: f.cls, property: noCrash.name, kind: "crash", decisiveStep: d + 1, causeStep: f.cause === undefined ? null : f.cause + 1, rule: f.rule, text: f.text });
+      return;
+    }
     if (m.kind === "delete" || m.kind === "reap" || m.kind === "tick") return;
     const kind = outcomeAt(S[d]!, S[d + 1]!, m.packet);
     if (!kind) return;

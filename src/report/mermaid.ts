@@ -20,6 +20,7 @@ const HEADLINE: Record<Outcome, (packet: string) => string> = {
   "reply-expired": (p) => `${p}'s reply LOST (entry timed out)`,
   "reply-misrouted": (p) => `${p}'s reply MISROUTED`,
   unanswered: (p) => `${p}'s query UNANSWERED`,
+  crash: (p) => `${p}: KERNEL ERROR`,
 };
 
 /** Steps that touch the shared hash table (a lookup, NAT's tuple check, confirm). */

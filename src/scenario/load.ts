@@ -83,6 +83,7 @@ const schema = z
       .max(7, { message: "expected nf_conntrack_max from 1 to 7: early_drop's step branches on every set of evictable entries (2^max)" })
       .optional(),
     "reply-within": duration.optional(),
+    recycle: z.boolean().optional(),
     chains: z
       .strictObject({
         "max-chainlen": z.number().int().min(0, { message: "expected a small limit, 0 to 3 (the kernel draws it from [8, 32), [50, 80) from v6.3)" }).max(3, { message: "expected a small limit, 0 to 3 (the kernel draws it from [8, 32), [50, 80) from v6.3)" }),
@@ -131,6 +132,9 @@ const schema = z
         ctx.addIssue({ code: "custom", path: ["packets", i, "after-reply"], message: `expected the name of an earlier packet, got '${dep}'` });
       }
     });
+    if (s.recycle && s["conntrack-max"] !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["recycle"], message: "expected recycle or conntrack-max, not both (init_conntrack's slot choice and early_drop's are not combined yet)" });
+    }
     if (s.chains && s["conntrack-max"] !== undefined) {
       ctx.addIssue({ code: "custom", path: ["chains"], message: "expected chains or conntrack-max, not both: the other flows' nodes would count against nf_conntrack_max, which the model does not do" });
     }
@@ -323,6 +327,7 @@ function intern(raw: RawScenario, source: string): Scenario {
     packets,
     replies: raw.replies ?? false,
     conntrackMax: raw["conntrack-max"] ?? 0,
+    recycle: raw.recycle ?? false,
     timed: raw["reply-within"] !== undefined || raw.packets.some((p) => p.at !== undefined),
     replyWithin: raw["reply-within"] !== undefined ? toMs(raw["reply-within"])! : 0,
     ...(raw.chains ? { chains: { maxChainlen: raw.chains["max-chainlen"], otherNodes: raw.chains["other-nodes"] } } : {}),

@@ -72,6 +72,10 @@ export interface Scenario {
   /** Long bucket chains (d7e7747ac5c2, v5.15): confirm's limit on the nodes it walks, and how many nodes of
    * flows outside the scenario every chain confirm walks holds (older than the scenario's entries). */
   readonly chains?: { readonly maxChainlen: number; readonly otherNodes: number };
+  /** Entries are SLAB_TYPESAFE_BY_RCU memory (`recycle`): a freed entry's slot may go to the next
+   * init_conntrack, lockless walkers reach a node in one step and re-check it in a later one, confirm holds
+   * its bucket locks across two steps, and the no-crash property applies (kernel/steps/recycle.ts). */
+  readonly recycle: boolean;
   /** A raw-table NOTRACK rule matches these packets and their replies (NodeLocal DNSCache). */
   readonly notrack: boolean;
   /** Packets (indexes) whose entries a concurrent `conntrack -D` (ctnetlink ->

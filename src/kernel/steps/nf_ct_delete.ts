@@ -10,11 +10,13 @@ import type { Ctx } from "../kernel.js";
 import type { KState } from "../state.js";
 import { hashRemove } from "../table.js";
 
-/** What the deleter may do to entry `id` now: mark it, unlink it, or nothing. */
+/** What the deleter may do to entry `id` now: mark it, unlink it, or nothing. DYING set by a reaper that owes
+ * the unlink itself (the gc worker, a lookup: test_and_set_bit made it the owner) is not the deleter's to unlink. */
 export function deleteStep(st: KState, id: number): "mark" | "unlink" | undefined {
   const ct = st.pkts[id]!.ct;
   if (!ct || !st.table.includes(id)) return undefined;
-  return ct.status & IPS.DYING ? "unlink" : "mark";
+  if (!(ct.status & IPS.DYING)) return "mark";
+  return st.gc === id || st.pkts.some((p) => p.reaping === id) ? undefined : "unlink";
 }
 
 export function nf_ct_delete(ctx: Ctx, st: KState, id: number): string {

@@ -25,6 +25,7 @@ import { findNode, hashRemove, type Dir, type Hit } from "../table.js";
 import { tupleEqual, type Tuple } from "../tuple.js";
 import type { ZoneMatch } from "../zone.js";
 import { nf_ct_is_expired } from "./time.js";
+import { CRASH } from "./recycle.js";
 
 /** nf_ct_should_gc (v4.9-v6.15): expired, CONFIRMED and not DYING, read in that order. */
 export function nf_ct_should_gc(ctx: Ctx, st: KState, id: number): boolean {
@@ -95,10 +96,15 @@ export function reapable(ctx: Ctx, st: KState): number[] {
   return st.table.filter((id) => (should ? should(ctx, st, id) : nf_ct_should_gc(ctx, st, id)));
 }
 
-/** A reaper's second step on the entry it marked: the unlink (reapUnlink); its note. */
+/** A reaper's second step on the entry it marked: the unlink (reapUnlink); its note. Of an entry that is not
+ * linked (recycled memory confirm never inserted), the crash. */
 function finishReap(st: KState, id: number, who: string): string {
-  reapUnlink(st, id);
   st.gc = -1;
+  if (!st.table.includes(id)) {
+    st.crash |= CRASH.UNLINK_UNLINKED;
+    return `nf_ct_delete_from_lists on ${who}, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH`;
+  }
+  reapUnlink(st, id);
   return `nf_ct_delete_from_lists: ${who} unlinked`;
 }
 

@@ -6,6 +6,8 @@
 import { Pc, type KState } from "../state.js";
 import type { Ctx } from "../kernel.js";
 import { notDying, reapUnlink, walkFor } from "./nf_ct_gc_expired.js";
+import { allocSlot, incarnationBefore, lockless_find_get } from "./recycle.js";
+import type { Dir } from "../table.js";
 import { invert, tuple, type Tuple } from "../tuple.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
@@ -24,6 +26,15 @@ export function packetTuple(ctx: Ctx, p: number): Tuple {
  * (b16ac3c4c886) only because the zone is hashed; the match test is the same. */
 export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
+  /** A hit on entry `id` by its node of direction `dir`: the tracker, and the packet is accepted. */
+  const hitOn = (id: number, dir: Dir, before = ""): string => {
+    pkt.uses = id;
+    const tracker = nf_conntrack_handle_packet(ctx, st, id, dir);
+    acceptQuery(ctx, st, p);
+    return ctx.explain ? `${before}hit: ${ctx.sc.packets[id]!.name}'s entry (${dir}); packet accepted${tracker ? `; ${tracker}` : ""}` : "";
+  };
+  // Recycled memory: the walk's moves are steps of their own (recycle.ts).
+  if (ctx.sc.recycle) return lockless_find_get(ctx, st, p, hitOn);
   // A reap this lookup began (v4.9+, timed): the unlink, then the walk goes on.
   let reaped = "";
   if (pkt.reaping >= 0) {
@@ -36,13 +47,7 @@ export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
     pkt.reaping = found.reaping;
     return ctx.explain ? `${reaped}${ctx.sc.packets[found.reaping]!.name}'s entry expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken` : "";
   }
-  const hit = found;
-  if (hit) {
-    pkt.uses = hit.id;
-    const tracker = nf_conntrack_handle_packet(ctx, st, hit.id, hit.dir);
-    acceptQuery(ctx, st, p);
-    return ctx.explain ? `${reaped}hit: ${ctx.sc.packets[hit.id]!.name}'s entry (${hit.dir}); packet accepted${tracker ? `; ${tracker}` : ""}` : "";
-  }
+  if (found) return hitOn(found.id, found.dir, reaped);
   pkt.pc = Pc.ALLOC;
   return `${reaped}miss`;
 }
@@ -68,6 +73,8 @@ export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): str
     dropQuery(st, p);
     return ctx.explain ? `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted nothing: NF_DROP` : "";
   }
+  // Recycled memory: the entry takes free slot `choice` (a freed entry's memory) or a new one.
+  const slab = ctx.sc.recycle ? slotNote(ctx, st, p, choice) : "";
   const t = packetTuple(ctx, p);
   pkt.ct = { orig: t, reply: invert(t), status: 0, timeout: 0, streamTs: 0 };
   pkt.uses = p;
@@ -78,5 +85,13 @@ export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): str
   if (evicted.length > 0) {
     return `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted ${evicted.map((id) => `${ctx.sc.packets[id]!.name}'s`).join(" and ")} entry; new unconfirmed entry${tracker ? `; ${tracker}` : ""}`;
   }
-  return `new unconfirmed entry${tracker ? `; ${tracker}` : ""}`;
+  return `new unconfirmed entry${slab}${tracker ? `; ${tracker}` : ""}`;
+}
+
+/** init_conntrack's allocation from the slab in a `recycle` scenario (free slot `choice`, or a new one), in words. */
+function slotNote(ctx: Ctx, st: KState, p: number, choice: number): string {
+  const before = ctx.explain ? incarnationBefore(st, choice) : -1;
+  const reused = allocSlot(st, p, choice);
+  if (!ctx.explain) return "";
+  return reused ? ` in slot ${st.pkts[p]!.slot}, the memory of ${before >= 0 ? `${ctx.sc.packets[before]!.name}'s freed entry` : "a freed entry"}` : ` in a new slot ${st.pkts[p]!.slot}`;
 }

@@ -1,0 +1,209 @@
+/**
+ * Entries as recycled memory (a `recycle` scenario; kernel-lifecycle.md §13-14).
+ * nf_conn comes from a SLAB_TYPESAFE_BY_RCU cache: a freed entry's memory (its
+ * slot here) may be the very next allocation, while a lockless walker that
+ * reached it still holds the pointer. So a walker takes a reference
+ * (refcount_inc_not_zero) and re-checks what it found, in a later step than
+ * the one that reached the node; confirm holds both bucket locks from its
+ * early checks to its decision (two steps); an unlink waits for those locks.
+ *
+ * References are counted from what holds them, not kept: the table's (the
+ * entry is linked), the skb's (a packet between S2 and the end of S5 goes on
+ * with it), and a reaper's (a lookup or the gc worker between the kill and the
+ * unlink). At none the entry is freed and its slot free for the next
+ * init_conntrack, which may take any free slot or a new one (the search tries
+ * each). An entry's incarnation is the packet that allocated it.
+ *
+ * What the kernel does wrong here is `st.crash`, a bit each (CRASH): unlinking
+ * an entry that is not linked (hlist_nulls_del_rcu on a pprev that is no list
+ * link: the 2d72afb34065 crash; the run ends), and a reaper deleting another
+ * incarnation than the entry it reached (a delete of a reused entry).
+ */
+import { IPS } from "../conn.js";
+import type { Ctx } from "../kernel.js";
+import { Pc, type KState } from "../state.js";
+import { findNode, type Dir, type Hit } from "../table.js";
+import { tupleEqual } from "../tuple.js";
+import { packetZone, zoneMatch } from "../zone.js";
+import { packetTuple } from "./resolve_normal_ct.js";
+import { reapUnlink } from "./nf_ct_gc_expired.js";
+import { nf_ct_is_expired } from "./time.js";
+
+/** st.crash bits and their classes (the no-crash property). */
+export const CRASH = {
+  /** nf_ct_delete_from_lists on an entry whose nodes were never linked, or are no more: the kernel oopses. */
+  UNLINK_UNLINKED: 1,
+  /** A reaper killed an entry that is not the one its walk reached: the slot's new incarnation. */
+  REUSED_ENTRY_DELETED: 2,
+} as const;
+
+export const CRASH_CLASSES = {
+  "unlink-unlinked": "nf_ct_delete unlinked an entry whose nodes are not in the table (a recycled entry confirm never inserted): the kernel crashes in hlist_nulls_del_rcu",
+  "reused-entry-deleted": "a lockless reaper killed the new incarnation of the entry it had reached (its slot was freed and reused in between)",
+} as const;
+
+/** The classes of `crash` bits. */
+export function crashClasses(crash: number): string[] {
+  const out: string[] = [];
+  if (crash & CRASH.UNLINK_UNLINKED) out.push("unlink-unlinked");
+  if (crash & CRASH.REUSED_ENTRY_DELETED) out.push("reused-entry-deleted");
+  return out;
+}
+
+/** Is packet `q`'s query between S2 and the end of S5, so its skb holds a reference on its entry (`uses`)? */
+const inFlight = (st: KState, q: number): boolean => {
+  const pc = st.pkts[q]!.pc;
+  return pc !== Pc.LOOKUP && pc !== Pc.DONE;
+};
+
+/** Entry `id`'s reference count: the table's, the skbs' of packets going on with it, the reapers' holding it. */
+export function refcount(st: KState, id: number): number {
+  let n = st.table.includes(id) ? 1 : 0;
+  for (let q = 0; q < st.pkts.length; q++) {
+    const p = st.pkts[q]!;
+    if (inFlight(st, q) && p.uses === id) n++;
+    if (p.reaping === id) n++;
+  }
+  if (st.gc === id) n++;
+  return n;
+}
+
+/** The entry that lives in slot `s` now (its packet), or -1: the slot's memory is free. */
+export function incarnation(st: KState, s: number): number {
+  for (let q = 0; q < st.pkts.length; q++) if (st.pkts[q]!.slot === s && st.pkts[q]!.ct && refcount(st, q) > 0) return q;
+  return -1;
+}
+
+/** Slots allocated so far whose memory is free now, lowest first. */
+export function freeSlots(st: KState): number[] {
+  const used = new Set<number>();
+  for (const p of st.pkts) if (p.slot >= 0) used.add(p.slot);
+  return [...used].filter((s) => incarnation(st, s) < 0).sort((a, b) => a - b);
+}
+
+/** init_conntrack's alternatives: each free slot, or a new one. */
+export const slotChoices = (st: KState): number => freeSlots(st).length + 1;
+
+/** kmem_cache_alloc for packet `p`'s entry: free slot `choice`, or (the last choice) a new one. Returns whether it reused one. */
+export function allocSlot(st: KState, p: number, choice: number): boolean {
+  const free = freeSlots(st);
+  if (choice < free.length) {
+    st.pkts[p]!.slot = free[choice]!;
+    return true;
+  }
+  st.pkts[p]!.slot = st.pkts.reduce((m, q) => Math.max(m, q.slot + 1), 0);
+  return false;
+}
+
+/** Do entries `a` and `b` hash to a common bucket? (Equal tuples do; others, the model takes as apart.) */
+function shareBucket(st: KState, a: number, b: number): boolean {
+  const x = st.pkts[a]!.ct!;
+  const y = st.pkts[b]!.ct!;
+  return tupleEqual(x.orig, y.orig) || tupleEqual(x.orig, y.reply) || tupleEqual(x.reply, y.orig) || tupleEqual(x.reply, y.reply);
+}
+
+/** Does another packet's confirm hold a bucket lock entry `id` needs (its two buckets)? Then its unlink, or a confirm of it, waits. */
+export function lockedAgainst(st: KState, id: number, self = -1): boolean {
+  for (let q = 0; q < st.pkts.length; q++) if (q !== self && st.pkts[q]!.locked && shareBucket(st, q, id)) return true;
+  return false;
+}
+
+/** Would packet `p`'s next step wait for a lock? Its confirm's first step, or the unlink its lookup owes. */
+export function blocked(ctx: Ctx, st: KState, p: number): boolean {
+  if (!ctx.sc.recycle) return false;
+  const pkt = st.pkts[p]!;
+  if (pkt.pc === Pc.CONFIRM && !pkt.locked) return lockedAgainst(st, p, p);
+  if (pkt.pc === Pc.LOOKUP && pkt.reaping >= 0) return lockedAgainst(st, pkt.reaping);
+  return false;
+}
+
+/** The unlink of a kill (nf_ct_delete_from_lists, under the entry's bucket locks): on an entry that is not linked, the crash. */
+export function unlinkOrCrash(st: KState, id: number): boolean {
+  if (st.table.includes(id)) return true;
+  st.crash |= CRASH.UNLINK_UNLINKED;
+  return false;
+}
+
+/** The first half of __nf_conntrack_confirm in a `recycle` scenario: both bucket locks taken; from
+ * 1397af5bfd7d (v5.19) to 2d72afb34065 (v6.16) IPS_CONFIRMED is set here, before the DYING test, the
+ * chain walks and the clash handling (confirmedAtLock). */
+export function confirmLock(ctx: Ctx, st: KState, p: number): string {
+  const pkt = st.pkts[p]!;
+  pkt.locked = true;
+  if (ctx.k.confirmedAtLock()) {
+    pkt.ct!.status |= IPS.CONFIRMED;
+    return "both bucket locks taken; IPS_CONFIRMED set before the checks (1397af5bfd7d)";
+  }
+  return "both bucket locks taken";
+}
+
+/** The nodes a lookup for packet `p` may reach, newest first: linked, with its key (either direction, zone
+ * matched), past `after` (the entry whose node it last looked at and went past) while that is still linked. */
+function reachable(ctx: Ctx, st: KState, p: number, after: number): Hit[] {
+  const out: Hit[] = [];
+  const collect = (id: number, dir: Dir): boolean => {
+    out.push({ id, dir });
+    return false; // every one, not the first
+  };
+  findNode(st, packetTuple(ctx, p), collect, zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
+  const i = after >= 0 ? out.findIndex((h) => h.id === after) : -1;
+  return i >= 0 ? out.slice(i + 1).filter((h) => h.id !== after) : out;
+}
+
+/** S1 in a `recycle` scenario, one lockless move a step: the unlink a kill owes (under the locks, which it
+ * waits for); reaching a node (a pointer, no reference); or looking at what the reached slot holds now:
+ * expired -> nf_ct_gc_expired (refcount_inc_not_zero, nf_ct_should_gc, nf_ct_kill: DYING now, the unlink
+ * next step), else refcount_inc_not_zero and nf_ct_key_equal again: a hit, or (v5.10+) a miss. */
+export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: number, dir: Dir) => string): string {
+  const pkt = st.pkts[p]!;
+  const name = (id: number): string => ctx.sc.packets[id]!.name;
+  if (pkt.reaping >= 0) {
+    const id = pkt.reaping;
+    pkt.reaping = -1;
+    if (!unlinkOrCrash(st, id)) return ctx.explain ? `nf_ct_delete_from_lists on ${name(id)}'s entry, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH` : "";
+    reapUnlink(st, id);
+    pkt.readerSaw = -1;
+    return ctx.explain ? `nf_ct_delete_from_lists: ${name(id)}'s entry unlinked; the walk goes on` : "";
+  }
+  if (pkt.reader < 0) {
+    const node = reachable(ctx, st, p, pkt.readerSaw)[0];
+    if (!node) {
+      pkt.readerSaw = -1;
+      pkt.pc = Pc.ALLOC;
+      return "miss";
+    }
+    pkt.reader = st.pkts[node.id]!.slot;
+    pkt.readerSaw = node.id;
+    return ctx.explain ? `the walk reaches ${name(node.id)}'s ${node.dir} node (slot ${pkt.reader}), no reference taken yet` : "";
+  }
+  const saw = pkt.readerSaw;
+  const cur = incarnation(st, pkt.reader);
+  pkt.reader = -1;
+  const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
+  // The memory's timeout: the entry it holds now, or the freed one's, which refcount_inc_not_zero then refuses.
+  const mem = cur >= 0 ? cur : saw;
+  if (ctx.k.nf_ct_gc_expired && nf_ct_is_expired(ctx, st, mem)) {
+    if (cur < 0) return ctx.explain ? `${name(saw)}'s entry read expired, but its memory is free: refcount_inc_not_zero fails, the walk goes on` : "";
+    if (!ctx.k.nf_ct_gc_expired(ctx, st, cur)) return ctx.explain ? `entry read expired${other}; nf_ct_should_gc says no: put, the walk goes on` : "";
+    pkt.reaping = cur;
+    if (cur !== saw) st.crash |= CRASH.REUSED_ENTRY_DELETED;
+    return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired -> nf_ct_kill sets DYING on ${name(cur)}'s entry, the unlink waits for its bucket locks` : "";
+  }
+  // Not expired: a reference, then the key again; a recycled or dying candidate is put back and the lookup misses.
+  const still = cur >= 0 ? reachable(ctx, st, p, -1).find((h) => h.id === cur) : undefined;
+  pkt.readerSaw = -1;
+  if (still && !(st.pkts[cur]!.ct!.status & IPS.DYING)) return hit(cur, still.dir);
+  pkt.pc = Pc.ALLOC;
+  return ctx.explain ? `${cur < 0 ? "refcount_inc_not_zero fails (freed)" : `key or state changed${other}: put`}: miss` : "miss";
+}
+
+/** The freed entry whose memory free slot `choice` is (the last packet that had it), or -1 for a new slot. */
+export function incarnationBefore(st: KState, choice: number): number {
+  const s = freeSlots(st)[choice];
+  if (s === undefined) return -1;
+  let last = -1;
+  st.pkts.forEach((q, i) => {
+    if (q.slot === s) last = i;
+  });
+  return last;
+}
