@@ -26,6 +26,7 @@ import { availableParallelism } from "node:os";
 const dist = (m: string): string => new URL(`../dist/${m}`, import.meta.url).href;
 const { REDUCTIONS, runCheck } = (await import(dist("check.js"))) as typeof import("../src/check.js");
 const { oneFlowScenario } = (await import(dist("scenario/one-flow.js"))) as typeof import("../src/scenario/one-flow.js");
+const { resolveScenario } = (await import(dist("scenario/registry.js"))) as typeof import("../src/scenario/registry.js");
 
 const { values } = parseArgs({
   options: {
@@ -144,6 +145,12 @@ for (const n of [3, 4]) {
     rows.push([...searchCells(`${n}, max ${n - 1}, 1.5 s`, "v6.12", true, "none", r, ""), "", "", ""]);
     process.stderr.write(".");
   }
+}
+// Recycled entries (the 2d72afb34065 race): the bug's release and the fix's.
+for (const kernel of ["v5.19", "v6.16"]) {
+  const r = runCheck(resolveScenario("recycled-entry"), kernel, undefined, { reduce: REDUCTIONS.none, maxStates, maxSeconds }).result;
+  rows.push([...searchCells("recycled-entry", kernel, false, "none", r, ""), "", "", ""]);
+  process.stderr.write(".");
 }
 process.stderr.write("\n");
 const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -6,6 +6,7 @@
 import { Immer, enablePatches, type Patch as ImmerPatch } from "immer";
 import { IPS, statusNames, type Conn } from "../kernel/conn.js";
 import { formatMs } from "../kernel/steps/time.js";
+import { refcount } from "../kernel/steps/recycle.js";
 import type { ConntrackModel } from "../kernel/model.js";
 import type { KState } from "../kernel/state.js";
 import { Fate } from "../kernel/state.js";
@@ -74,7 +75,8 @@ export function describeChanges(model: ConntrackModel, before: KState, after: KS
           if (n.uses !== i) out.push(`${who} continues with ${name(n.uses)}'s entry`);
           break;
         case "freed":
-          if (n.freed) out.push(`${who}'s entry freed`);
+          // With recycled entries a reference may outlive the packet's: the entry is freed only at none.
+          if (n.freed) out.push(sc.recycle ? `${who} puts its entry (references left: ${refcount(after, i)})` : `${who}'s entry freed`);
           break;
         case "expired":
           if (n.expired) out.push(`${who}'s entry reaped: it had timed out`);

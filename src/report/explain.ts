@@ -53,7 +53,7 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   crash: "kernel error",
 };
 
-export type CauseRule = "killed" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
+export type CauseRule = "killed" | "reused" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
 
 export interface Explanation {
   /** The packet whose query or reply went wrong. */
@@ -331,7 +331,9 @@ function explainCrash(v: View, d: number, wrong: number): Found {
     cls === "unlink-unlinked"
       ? `step ${d + 1} unlinked ${what}, which is not in the table (confirm never inserted it): the kernel crashes in hlist_nulls_del_rcu`
       : `step ${d + 1} killed ${what}, the new incarnation of the entry its walk had reached`;
-  return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", text: `${head}${story.length ? `; ${story.join("; ")}` : ""}` };
+  // The crash's cause is the kill; the kill's own (a delete of a reused entry) is the reuse of the memory it reached.
+  const cause = cls === "unlink-unlinked" ? kill : made !== undefined && saw >= 0 && saw !== victim ? made : undefined;
+  return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause === undefined ? "none" : cls === "unlink-unlinked" ? "killed" : "reused", text: `${head}${story.length ? `; ${story.join("; ")}` : ""}` };
 }
 
 const EXPLAIN: Record<Exclude<Outcome, "crash">, (v: View, d: number, p: number) => Found> = {
