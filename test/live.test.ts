@@ -58,7 +58,9 @@ function resolvedWithoutLoss(scenario: string) {
 
 describe("live: the running kernel beside the model", () => {
   it("maps a kernel version to the newest variant not newer than it", () => {
-    expect(closestVariant(6, 18)).toBe("v6.12");
+    expect(closestVariant(6, 18)).toBe("v6.16");
+    expect(closestVariant(6, 14)).toBe("v6.12");
+    expect(closestVariant(5, 19)).toBe("v5.19");
     expect(closestVariant(5, 4)).toBe("v5.0");
     expect(closestVariant(5, 9)).toBe("v5.9");
     expect(closestVariant(4, 19)).toBe("v4.19");

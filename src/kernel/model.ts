@@ -21,7 +21,7 @@ import { patchError, type UserCode } from "./determinism.js";
 import { PATCHES } from "./variants.js";
 import { nextTick, runOver, sentAt, tick } from "./steps/time.js";
 import { reapable } from "./steps/nf_ct_gc_expired.js";
-import { blocked, confirmLock, CRASH, lockedAgainst, slotChoices } from "./steps/recycle.js";
+import { blocked, confirmDyingTest, confirmLock, CRASH, lockedAgainst, slotChoices } from "./steps/recycle.js";
 
 /** One alternative of a step in a kernel that may choose: the built-in choice
  * (endpoint, offset, waiting packet) and the answers its lib.choose calls get. */
@@ -100,13 +100,19 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   const deletable = (s: KState): number[] => sc.deletes.filter((id) => deleteStep(s, id) !== undefined && !(sc.recycle && deleteStep(s, id) === "unlink" && lockedAgainst(s, id)));
   /** What the reaper may work on: the entry it is unlinking, else every one it may start on (none once the run is over). */
   // In a `recycle` scenario the unlink waits for the entry's bucket locks.
-  const reapTargets = (s: KState): number[] => (s.gc >= 0 ? (sc.recycle && lockedAgainst(s, s.gc) ? [] : [s.gc]) : runOver(s) ? [] : reapable(quiet, s));
+  // With recycled memory the gc worker too reaches an entry in one step and looks again in a later one.
+  const reapTargets = (s: KState): number[] => {
+    if (s.gc >= 0) return sc.recycle && lockedAgainst(s, s.gc) ? [] : [s.gc];
+    if (s.gcReader >= 0) return [s.gcSaw];
+    return runOver(s) ? [] : reapable(quiet, s);
+  };
 
   /** The packet a CPU is in the middle of (a query between S1 and S5), or -1. */
   const busyWith = (s: KState, cpu: number): number => {
     for (const p of byCpu[cpu]!) {
       const q = s.pkts[p]!;
-      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE) || q.reaping >= 0 || q.reader >= 0) return p;
+      // A lookup is busy while it holds a pointer, owes an unlink, or walks on past a node (recycle).
+      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE) || q.reaping >= 0 || q.reader >= 0 || q.readerSaw >= 0) return p;
     }
     return -1;
   };
@@ -187,9 +193,12 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
         return setupInfo(ctx, st, p, "SRC", a.choice);
       case Pc.CONFIRM: {
         // Recycled memory: confirm's first step takes the locks (and from v5.19 sets CONFIRMED), its second decides and unlocks.
+        // then tests its own DYING, and the third walks, decides and unlocks.
         if (sc.recycle && !st.pkts[p]!.locked) return confirmLock(ctx, st, p);
+        if (sc.recycle && !st.pkts[p]!.dyingChecked) return confirmDyingTest(ctx, st, p);
         const note = confirm(ctx, st, p);
         st.pkts[p]!.locked = false;
+        st.pkts[p]!.dyingChecked = false;
         return note;
       }
       default: {
@@ -286,6 +295,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   };
   const choosingActions = (s: KState): Action[] => {
     const out: Action[] = [];
+    // A crash ends the run here too.
+    if (s.crash & CRASH.UNLINK_UNLINKED) return out;
     const all = leavesOf(s);
     for (let actor = 0; actor < all.length; actor++) for (let choice = 0; choice < all[actor]!.length; choice++) out.push(choiceAction(actor, choice));
     return out;

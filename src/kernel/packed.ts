@@ -145,7 +145,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
   // chaintoolong counters of a scenario with chains: laid out as the early_drop ones.
   const chainAt = lifeAt + (lifecycle ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
   const timeAt = chainAt + (chains ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
-  // A recycle scenario's: the crash bits, then a word a packet: slot + 1, reader + 1, readerSaw + 1 (5 bits each), locked.
+  // A recycle scenario's: the crash bits and the gc worker's reached slot and entry, then a word a packet: slot + 1, reader + 1, readerSaw + 1 (5 bits each), locked, dyingChecked.
   const recycleAt = timeAt + (timed ? 2 + 3 * packets : 0);
   const words = recycleAt + (recycle ? 1 + packets : 0);
 
@@ -292,7 +292,10 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     }
   };
   const decodeRecycle = (w: Int32Array, off: number, into: KState): void => {
-    into.crash = w[off + recycleAt]!;
+    const g = w[off + recycleAt]!;
+    into.crash = g & 15;
+    into.gcReader = ((g >>> 4) & 31) - 1;
+    into.gcSaw = ((g >>> 9) & 31) - 1;
     for (let i = 0; i < packets; i++) {
       const v = w[off + recycleAt + 1 + i]!;
       const p = into.pkts[i]!;
@@ -300,6 +303,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       p.reader = ((v >>> 5) & 31) - 1;
       p.readerSaw = ((v >>> 10) & 31) - 1;
       p.locked = (v & (1 << 15)) !== 0;
+      p.dyingChecked = (v & (1 << 16)) !== 0;
     }
   };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
@@ -368,10 +372,10 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       }
       if (timed) encodeTime(s, out);
       if (recycle) {
-        out[recycleAt] = s.crash;
+        out[recycleAt] = s.crash | ((s.gcReader + 1) << 4) | ((s.gcSaw + 1) << 9);
         for (let i = 0; i < packets; i++) {
           const p = s.pkts[i]!;
-          out[recycleAt + 1 + i] = (p.slot + 1) | ((p.reader + 1) << 5) | ((p.readerSaw + 1) << 10) | (p.locked ? 1 << 15 : 0);
+          out[recycleAt + 1 + i] = (p.slot + 1) | ((p.reader + 1) << 5) | ((p.readerSaw + 1) << 10) | (p.locked ? 1 << 15 : 0) | (p.dyingChecked ? 1 << 16 : 0);
         }
       }
       return words;

@@ -64,8 +64,10 @@ export interface PacketState {
   reader: number;
   /** The entry (packet index) whose node that was, when the walk reached it: the slot may hold another since. */
   readerSaw: number;
-  /** Its __nf_conntrack_confirm holds both bucket locks, between the early checks and the decision (`recycle`). */
+  /** Its __nf_conntrack_confirm holds both bucket locks, from its first step to its decision (`recycle`). */
   locked: boolean;
+  /** Its confirm has passed the test of its own entry's DYING, so the chain walks and the decision come next (`recycle`). */
+  dyingChecked: boolean;
 }
 
 /** The per-CPU counters of `conntrack -S`. */
@@ -99,6 +101,10 @@ export interface KState {
   gc: number;
   /** What the kernel did wrong, once it did (CRASH codes, recycle.ts): the run ends there; 0 for nothing. */
   crash: number;
+  /** A `recycle` scenario's: the slot the gc worker's walk reached an expired entry in, no reference yet (-1: none). */
+  gcReader: number;
+  /** The entry whose node that was when it reached it. */
+  gcSaw: number;
 }
 
 export function initialState(packets: number, cpus: number): KState {
@@ -120,6 +126,7 @@ export function initialState(packets: number, cpus: number): KState {
       reader: -1,
       readerSaw: -1,
       locked: false,
+      dyingChecked: false,
     })),
     table: [],
     bysource: [],
@@ -128,6 +135,8 @@ export function initialState(packets: number, cpus: number): KState {
     now: 0,
     gc: -1,
     crash: 0,
+    gcReader: -1,
+    gcSaw: -1,
   };
 }
 
@@ -155,6 +164,7 @@ export function cloneState(s: KState): KState {
       reader: p.reader,
       readerSaw: p.readerSaw,
       locked: p.locked,
+      dyingChecked: p.dyingChecked,
     };
   }
   const stats: CpuStats[] = new Array(s.stats.length);
@@ -162,5 +172,5 @@ export function cloneState(s: KState): KState {
     const c = s.stats[i]!;
     stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop, chainTooLong: c.chainTooLong };
   }
-  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash };
+  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw };
 }

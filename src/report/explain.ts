@@ -160,6 +160,13 @@ function explainDrop(v: View, d: number, p: number): Found {
   const cls = classOfDrop(v.model.ctx.sc, v.S[d + 1]!, p);
   const chains = v.model.ctx.sc.chains;
   if (w < 0) {
+    if (cls === "dying-loser") {
+      // Who killed its entry: the step that set DYING on it before this one.
+      let kill: number | undefined;
+      for (let i = d - 1; i >= 0 && kill === undefined; i--) if (!(v.S[i]!.pkts[p]!.ct!.status & IPS.DYING) && v.S[i + 1]!.pkts[p]!.ct!.status & IPS.DYING) kill = i;
+      const by = kill !== undefined ? `, which ${ref(v, kill)} had killed (a reaper whose walk reached its recycled memory)` : "";
+      return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", text: `${v.name(p)} was dropped at step ${d + 1} (${cls}) by __nf_conntrack_confirm's test of its own entry: DYING${by}; insert_failed, not inserted` };
+    }
     const why = chains ? `its ORIGINAL chain held ${chains.otherNodes} nodes of other flows, past max_chainlen ${chains.maxChainlen} + 1 (d7e7747ac5c2)` : "with no clash (a patch's confirm dropped it)";
     return { cls, rule: "none", text: `${v.name(p)} was dropped at step ${d + 1} (${cls}) by __nf_conntrack_confirm: ${why}` };
   }
@@ -305,7 +312,7 @@ function explainCrash(v: View, d: number, wrong: number): Found {
   const before = v.S[d]!;
   // The entry the step unlinked or killed: the reaper's (gc) or the lookup's target.
   const after = v.S[d + 1]!;
-  const victim = m.kind === "reap" ? m.packet : wrong & CRASH.UNLINK_UNLINKED ? before.pkts[m.packet]!.reaping : after.pkts[m.packet]!.reaping;
+  const victim = wrong & CRASH.UNLINK_UNLINKED ? (m.kind === "reap" ? m.packet : before.pkts[m.packet]!.reaping) : m.kind === "reap" ? after.gc : after.pkts[m.packet]!.reaping;
   if (victim < 0) return { cls, rule: "none", text: `the kernel went wrong at step ${d + 1} (${cls})` };
   const status = (s: KState): number => s.pkts[victim]!.ct?.status ?? 0;
   const dying = (s: KState): boolean => (status(s) & IPS.DYING) !== 0;
@@ -317,9 +324,12 @@ function explainCrash(v: View, d: number, wrong: number): Found {
   };
   const made = last((i) => !v.S[i]!.pkts[victim]!.ct && !!v.S[i + 1]!.pkts[victim]!.ct, d);
   const confirmed = last((i) => !(status(v.S[i]!) & IPS.CONFIRMED) && (status(v.S[i + 1]!) & IPS.CONFIRMED) !== 0, kill ?? d);
+  // The killer's walk: a lookup's (its packet's reader) or the gc worker's.
+  const byGc = kill !== undefined && v.moves[kill]!.kind === "reap";
   const killer = kill !== undefined ? v.moves[kill]!.packet : -1;
-  const reached = killer >= 0 ? last((i) => v.S[i]!.pkts[killer]!.reader < 0 && v.S[i + 1]!.pkts[killer]!.reader >= 0, kill!) : undefined;
-  const saw = reached !== undefined ? v.S[reached + 1]!.pkts[killer]!.readerSaw : -1;
+  const readerOf = (s: KState): number => (byGc ? s.gcReader : s.pkts[killer]!.reader);
+  const reached = kill !== undefined ? last((i) => readerOf(v.S[i]!) < 0 && readerOf(v.S[i + 1]!) >= 0, kill) : undefined;
+  const saw = reached !== undefined ? (byGc ? v.S[reached + 1]!.gcSaw : v.S[reached + 1]!.pkts[killer]!.readerSaw) : -1;
   const what = entryName(v, before, victim);
   const story = [
     reached !== undefined && saw >= 0 && saw !== victim ? `${ref(v, reached)} reached ${v.name(saw)}'s node and kept the pointer` : "",

@@ -5,7 +5,6 @@
  * the version's clash policy (nf_ct_resolve_clash) decides.
  */
 import type { Ctx } from "../kernel.js";
-import { IPS } from "../conn.js";
 import type { KState } from "../state.js";
 import { findNode, hashInsert } from "../table.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
@@ -17,15 +16,6 @@ export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
   const cpu = ctx.sc.packets[p]!.cpu;
   // Both walks match keys in the entry's own zone (zone = nf_ct_zone(ct)).
   const z = zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, p));
-  // "We have to check the DYING flag after unlink to prevent a race": its own entry killed meanwhile (a reaper
-  // whose stale pointer reached its recycled memory, in a `recycle` scenario) is not inserted.
-  if (ct.status & IPS.DYING) {
-    st.stats[cpu]!.insertFailed++;
-    pkt.freed = true;
-    st.bysource = st.bysource.filter((id) => id !== p);
-    dropQuery(st, p);
-    return ctx.explain ? "its own entry is DYING: insert_failed, NF_DROP (not inserted)" : "";
-  }
   const h = findNode(st, ct.orig, undefined, z) ?? findNode(st, ct.reply, undefined, z);
   if (!h) {
     // "Timer relative to confirmation time": the duration becomes a time (a timed scenario's clock; 0 elsewhere).

@@ -25,7 +25,7 @@ import { findNode, hashRemove, type Dir, type Hit } from "../table.js";
 import { tupleEqual, type Tuple } from "../tuple.js";
 import type { ZoneMatch } from "../zone.js";
 import { nf_ct_is_expired } from "./time.js";
-import { CRASH } from "./recycle.js";
+import { CRASH, gcLockless } from "./recycle.js";
 
 /** nf_ct_should_gc (v4.9-v6.15): expired, CONFIRMED and not DYING, read in that order. */
 export function nf_ct_should_gc(ctx: Ctx, st: KState, id: number): boolean {
@@ -121,6 +121,7 @@ export function death_by_timeout(ctx: Ctx, st: KState, id: number): string {
 export function gc_worker(ctx: Ctx, st: KState, id: number): string {
   const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
   if (st.gc === id) return finishReap(st, id, who);
+  if (ctx.sc.recycle) return gcLockless(ctx, st, id);
   if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return `${who} expired, but nf_ct_should_gc no longer holds: left alone`;
   st.gc = id;
   return `${who} expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken`;

@@ -26,8 +26,9 @@ import { findNode, type Dir, type Hit } from "../table.js";
 import { tupleEqual } from "../tuple.js";
 import { packetZone, zoneMatch } from "../zone.js";
 import { packetTuple } from "./resolve_normal_ct.js";
-import { reapUnlink } from "./nf_ct_gc_expired.js";
+import { nf_ct_gc_expired, reapUnlink } from "./nf_ct_gc_expired.js";
 import { nf_ct_is_expired } from "./time.js";
+import { dropQuery } from "./verdict.js";
 
 /** st.crash bits and their classes (the no-crash property). */
 export const CRASH = {
@@ -124,6 +125,24 @@ export function unlinkOrCrash(st: KState, id: number): boolean {
   return false;
 }
 
+/** The second step of __nf_conntrack_confirm in a `recycle` scenario, under the locks: "We have to check the DYING
+ * flag after unlink to prevent a race": its own entry killed meanwhile (a reaper whose stale pointer reached its
+ * recycled memory) is not inserted: insert_failed, NF_DROP. A kill after this test is not seen: the walks and the
+ * insert (the third step) go on. */
+export function confirmDyingTest(ctx: Ctx, st: KState, p: number): string {
+  const pkt = st.pkts[p]!;
+  if (!(pkt.ct!.status & IPS.DYING)) {
+    pkt.dyingChecked = true;
+    return ctx.explain ? "its own entry is not DYING: on to the chain walks" : "";
+  }
+  st.stats[ctx.sc.packets[p]!.cpu]!.insertFailed++;
+  pkt.freed = true;
+  st.bysource = st.bysource.filter((id) => id !== p);
+  pkt.locked = false;
+  dropQuery(st, p);
+  return ctx.explain ? "its own entry is DYING: insert_failed, NF_DROP (not inserted); locks released" : "";
+}
+
 /** The first half of __nf_conntrack_confirm in a `recycle` scenario: both bucket locks taken; from
  * 1397af5bfd7d (v5.19) to 2d72afb34065 (v6.16) IPS_CONFIRMED is set here, before the DYING test, the
  * chain walks and the clash handling (confirmedAtLock). */
@@ -194,7 +213,8 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   pkt.readerSaw = -1;
   if (still && !(st.pkts[cur]!.ct!.status & IPS.DYING)) return hit(cur, still.dir);
   pkt.pc = Pc.ALLOC;
-  return ctx.explain ? `${cur < 0 ? "refcount_inc_not_zero fails (freed)" : `key or state changed${other}: put`}: miss` : "miss";
+  const why = cur < 0 ? "refcount_inc_not_zero fails (freed)" : still ? `${name(cur)}'s entry is DYING: put` : `the key changed${other}: put`;
+  return ctx.explain ? `${why}: miss` : "miss";
 }
 
 /** The freed entry whose memory free slot `choice` is (the last packet that had it), or -1 for a new slot. */
@@ -206,4 +226,27 @@ export function incarnationBefore(st: KState, choice: number): number {
     if (q.slot === s) last = i;
   });
   return last;
+}
+
+/** The gc worker's walk in a `recycle` scenario: it reaches expired entry `id`'s node (a pointer), and in a later
+ * step reads the slot again: expired -> nf_ct_gc_expired on whatever entry lives there now (refcount_inc_not_zero
+ * fails on freed memory), the kill's unlink its next step. */
+export function gcLockless(ctx: Ctx, st: KState, id: number): string {
+  const name = (q: number): string => ctx.sc.packets[q]!.name;
+  if (st.gcReader < 0) {
+    st.gcReader = st.pkts[id]!.slot;
+    st.gcSaw = id;
+    return ctx.explain ? `the walk reaches ${name(id)}'s node (slot ${st.gcReader}), expired; no reference taken yet` : "";
+  }
+  const cur = incarnation(st, st.gcReader);
+  const saw = st.gcSaw;
+  st.gcReader = -1;
+  st.gcSaw = -1;
+  const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
+  if (!nf_ct_is_expired(ctx, st, cur >= 0 ? cur : saw)) return ctx.explain ? `entry no longer expired${other}: the walk goes on` : "";
+  if (cur < 0) return ctx.explain ? `${name(saw)}'s memory is free: refcount_inc_not_zero fails, the walk goes on` : "";
+  if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, cur)) return ctx.explain ? `entry read expired${other}; nf_ct_should_gc says no: put` : "";
+  st.gc = cur;
+  if (cur !== saw) st.crash |= CRASH.REUSED_ENTRY_DELETED;
+  return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired -> nf_ct_kill sets DYING on ${name(cur)}'s entry, the unlink waits for its bucket locks` : "";
 }
