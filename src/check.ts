@@ -40,10 +40,11 @@ export function resolveProperty(name: string, field = "property"): Property<KSta
   return p;
 }
 
-/** The properties a scenario supports: no-drop always, all-replied when it has replies, no-crash with recycled entries. */
+/** The properties a scenario supports: no-drop always, all-replied when it has replies, no-crash and no-lost-entry with recycled entries. */
 export function propertiesOf(sc: Scenario): Property<KState>[] {
-  return PROPERTIES.filter((p) => (p.name !== "all-replied" || sc.replies) && (p.name !== "no-crash" || sc.recycle)).map((p) => propertyIn(p, sc));
+  return PROPERTIES.filter((p) => (p.name !== "all-replied" || sc.replies) && (!RECYCLE_PROPERTIES.includes(p.name) || sc.recycle)).map((p) => propertyIn(p, sc));
 }
+const RECYCLE_PROPERTIES = ["no-crash", "no-lost-entry"];
 
 /** What `--property` (a comma-separated list) narrows a check to; every supported property when absent. */
 export function selectProperties(sc: Scenario, names: string | readonly (string | Property<KState>)[] | Property<KState> | undefined, field = "property"): Property<KState>[] {
@@ -55,8 +56,8 @@ export function selectProperties(sc: Scenario, names: string | readonly (string 
     if (p.name === "all-replied" && !sc.replies) {
       throw new InputError(`${field}: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
     }
-    if (p.name === "no-crash" && !sc.recycle) {
-      throw new InputError(`${field}: no-crash needs a scenario with recycle: true (entries as recycled memory), and ${sc.name} (${sc.source}) has none`);
+    if (RECYCLE_PROPERTIES.includes(p.name) && !sc.recycle) {
+      throw new InputError(`${field}: ${p.name} needs a scenario with recycle: true (entries as recycled memory), and ${sc.name} (${sc.source}) has none`);
     }
   }
   // One order whatever order they were named in, so reports compare run to run.

@@ -28,7 +28,7 @@ describe("list", () => {
     expect(listed.scenarios.map((s) => s.name)).toEqual(builtinScenarioNames());
     for (const s of listed.scenarios) {
       const sc = resolveScenario(s.name);
-      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash"] : [])]);
+      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : [])]);
     }
     // Both kinds are among the built-ins, so the column tells them apart.
     expect(listed.scenarios.some((s) => s.properties.includes("all-replied"))).toBe(true);

@@ -17,7 +17,7 @@ function cli(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const sc = resolveScenario("recycled-entry");
-const crashes = (kernel: string): string[] => runCheck(sc, kernel, "no-crash").result.violations.map((v) => v.name).sort();
+const crashes = (kernel: string, property = "no-crash"): string[] => runCheck(sc, kernel, property).result.violations.map((v) => v.name).sort();
 
 describe("the 2d72afb34065 race (recycled-entry), found by the search", () => {
   it("§15 row 14.1: a crash on v5.19 and v6.12 (mainline, before 6.12.40), none on v5.10 and v6.16", () => {
@@ -29,6 +29,21 @@ describe("the 2d72afb34065 race (recycled-entry), found by the search", () => {
     expect(crashes("v5.10")).toEqual([]);
   });
 
+  it("§15 row 14.1, stale GC vs fresh confirm: a valid entry lost on v5.10 to v6.12 (nf_ct_should_gc read in two steps), none on v6.16", () => {
+    for (const k of ["v5.10", "v5.19", "v6.12", "v6.16"]) {
+      const want = expectedOutcome("14.1-lost", k);
+      expect(crashes(k, "no-lost-entry").includes("reused-entry-deleted"), `${k}: ${want}`).toBe(want === "lost");
+    }
+    // On v5.10 the reader read "expired" from the new entry's duration, then CONFIRMED once its confirm was through.
+    const r = cli("trace", "recycled-entry", "--kernel", "v5.10", "--class", "reused-entry-deleted", "--format", "json");
+    expect(r.code, r.err).toBe(1);
+    const j = JSON.parse(r.out) as { steps: { packet: string; note: string }[] };
+    const first = j.steps.findIndex((s) => /nf_ct_should_gc reads it expired/.test(s.note));
+    const inserted = j.steps.findIndex((s, i) => i > first && s.packet === "Z" && /entry inserted, CONFIRMED/.test(s.note));
+    const kill = j.steps.findIndex((s, i) => i > inserted && /reads Z's entry CONFIRMED and not DYING: nf_ct_kill/.test(s.note));
+    expect([first, inserted, kill].every((i) => i >= 0), JSON.stringify([first, inserted, kill])).toBe(true);
+  });
+
   it("the trace is the commit's: a reaper frees E, a stale reader kept E's pointer, a new entry in E's slot is CONFIRMED and not inserted", () => {
     const r = cli("trace", "recycled-entry", "--kernel", "v5.19", "--class", "unlink-unlinked", "--format", "json");
     expect(r.code, r.err).toBe(1);
@@ -38,7 +53,10 @@ describe("the 2d72afb34065 race (recycled-entry), found by the search", () => {
     const freed = at((s) => s.actor === "gc" && /OLD's entry unlinked/.test(s.note));
     const reused = at((s) => s.packet === "Z" && /in slot 0, the memory of OLD's freed entry/.test(s.note));
     const early = at((s) => s.packet === "Z" && /IPS_CONFIRMED set before the checks \(1397af5bfd7d\)/.test(s.note));
-    const kill = at((s) => s.packet === "Y" && /slot now Z's entry\): nf_ct_gc_expired -> nf_ct_kill sets DYING on Z's entry/.test(s.note));
+    const half = at((s) => s.packet === "Y" && /slot now Z's entry\): nf_ct_gc_expired takes a reference on Z's entry; nf_ct_should_gc reads it expired/.test(s.note));
+    const kill = at((s) => s.packet === "Y" && /nf_ct_should_gc reads Z's entry CONFIRMED and not DYING: nf_ct_kill sets DYING/.test(s.note));
+    expect(half).toBeGreaterThan(early);
+    expect(half).toBeLessThan(kill);
     const notInserted = at((s) => s.packet === "Z" && /not inserted/.test(s.note));
     const crash = at((s) => s.violation === "unlink-unlinked");
     expect([reach, freed, reused, early, kill, notInserted, crash].every((i) => i >= 0), JSON.stringify([reach, freed, reused, early, kill, notInserted, crash])).toBe(true);
@@ -95,7 +113,7 @@ describe("mutation: where confirm sets IPS_CONFIRMED decides it", () => {
 
 describe("no-crash is a property of recycled scenarios only, and they fall back visibly from reductions", () => {
   it("check lists it by default there; --property no-crash elsewhere is a one-line error", () => {
-    expect(runCheck(sc, "v6.16").properties.map((p) => p.name)).toEqual(["no-drop", "no-crash"]);
+    expect(runCheck(sc, "v6.16").properties.map((p) => p.name)).toEqual(["no-drop", "no-crash", "no-lost-entry"]);
     const r = cli("check", "dns-a-aaaa", "--property", "no-crash");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^conntrack-mc: --property: no-crash needs a scenario with recycle: true/);

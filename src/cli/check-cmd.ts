@@ -6,7 +6,7 @@ import { parse } from "./args.js";
 import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
 import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 
-export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied,no-crash] [--first] [--json]
+export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] [--json]
          ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 export async function checkCommand(argv: string[]): Promise<number> {

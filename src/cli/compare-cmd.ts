@@ -12,7 +12,7 @@ import { clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 
 export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--base V] [--fail-on new|worse|any]
-         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash] [--out FILE] ${SEARCH_USAGE}`;
+         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash,no-lost-entry] [--out FILE] ${SEARCH_USAGE}`;
 
 export const FAIL_ON = ["new", "worse", "any"] as const;
 
@@ -147,7 +147,7 @@ function kernelLines(r: CompareResult, k: number): string[] {
 }
 
 function propertyWords(r: CompareResult): string {
-  return r.narrowed ? `property ${r.property.split(",").join(", ")}` : "every property each scenario supports (no-drop; all-replied with replies; no-crash with recycle)";
+  return r.narrowed ? `property ${r.property.split(",").join(", ")}` : "every property each scenario supports (no-drop; all-replied with replies; no-crash and no-lost-entry with recycle)";
 }
 
 function againstWords(r: CompareResult): string {

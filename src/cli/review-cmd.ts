@@ -107,7 +107,7 @@ export function renderReview(r: ReviewResult, baseParts: string, baseWhy: string
   const lines = [
     ...patchLines(r),
     `base      ${bold(r.base)} = ${baseParts} (${baseWhy})`,
-    `checked   ${r.scenarios.length} scenario${r.scenarios.length === 1 ? "" : "s"}, every property each supports (no-drop; all-replied with replies; no-crash with recycle), on ${r.base} and ${r.patched}`,
+    `checked   ${r.scenarios.length} scenario${r.scenarios.length === 1 ? "" : "s"}, every property each supports (no-drop; all-replied with replies; no-crash and no-lost-entry with recycle), on ${r.base} and ${r.patched}`,
     "",
     `verdict   ${r.summary}`,
     "",

@@ -20,7 +20,7 @@ import { clearProgress, fmtInt } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop,all-replied,no-crash] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
+         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 const FORMATS = ["text", "mermaid", "itf", "json"] as const;
 type Format = (typeof FORMATS)[number];

@@ -86,4 +86,6 @@ export const baseV46: KernelBehaviour = {
   },
   // CONFIRMED is set with the insert (__nf_conntrack_hash_insert's caller), under the locks.
   confirmedAtLock: () => false,
+  // nf_ct_should_gc: nf_ct_is_expired(ct) && nf_ct_is_confirmed(ct) && !nf_ct_is_dying(ct), in that order.
+  shouldGcConfirmedFirst: () => false,
 };

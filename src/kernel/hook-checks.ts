@@ -280,6 +280,17 @@ const evictions: Guard = (hook) => {
   };
 };
 
+/** A constant of the release (a point with no arguments): a boolean, and asked twice, it answers alike. */
+const constant: Guard = (hook) => {
+  const h = hook as () => unknown;
+  return (): boolean => {
+    const r = h();
+    if (typeof r !== "boolean") returned(r, "true or false");
+    if (h() !== r) fault(TWICE_FAULT);
+    return r as boolean;
+  };
+};
+
 export const GUARDS: Record<string, Guard> = {
   __nf_conntrack_find_get: step,
   init_conntrack: step,
@@ -307,16 +318,8 @@ export const GUARDS: Record<string, Guard> = {
   takenBy: predicate2,
   clashMergeable: predicate2,
   clashWinnerUsable: predicate1,
-  // A constant of the release: asked twice, it answers alike.
-  confirmedAtLock: (hook) => {
-    const h = hook as () => unknown;
-    return (): boolean => {
-      const r = h();
-      if (typeof r !== "boolean") returned(r, "true or false");
-      if (h() !== r) fault(TWICE_FAULT);
-      return r as boolean;
-    };
-  },
+  confirmedAtLock: constant,
+  shouldGcConfirmedFirst: constant,
   countResolved: counters,
   confirmClashStats: counters,
 };

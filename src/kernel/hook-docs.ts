@@ -38,4 +38,5 @@ export const HOOK_DOCS: readonly HookDoc[] = [
   { name: "countResolved", kernel: "nf_ct_resolve_clash", summary: "What nf_ct_resolve_clash counts for a resolved clash (v5.6+ counts there, not in confirm)." },
   { name: "confirmClashStats", kernel: "__nf_conntrack_confirm", summary: "What __nf_conntrack_confirm itself counts after a clash." },
   { name: "confirmedAtLock", kernel: "__nf_conntrack_confirm", summary: "Inside __nf_conntrack_confirm: is IPS_CONFIRMED set when the bucket locks are taken, before the DYING test, the chain walks and the clash handling (1397af5bfd7d, v5.19-v6.15), rather than with the insert? Read in a `recycle` scenario only, where confirm is two steps another CPU can come between." },
+  { name: "shouldGcConfirmedFirst", kernel: "nf_ct_should_gc", summary: "Inside nf_ct_should_gc: does it test CONFIRMED first, then expired and !DYING (2d72afb34065, v6.16), rather than expired first, then CONFIRMED and !DYING? A `recycle` scenario reads it in two steps, a reference held between." },
 ];

@@ -145,6 +145,9 @@ export interface KernelBehaviour {
    * the chain walks and the clash handling (1397af5bfd7d, v5.19-v6.15), rather than with the insert? Read in a
    * `recycle` scenario only, where confirm is two steps another CPU can come between. */
   confirmedAtLock(): boolean;
+  /** Inside nf_ct_should_gc: does it test CONFIRMED first, then expired and !DYING (2d72afb34065, v6.16), rather than
+   * expired first, then CONFIRMED and !DYING? A `recycle` scenario reads it in two steps, a reference held between. */
+  shouldGcConfirmedFirst(): boolean;
 }
 
 export interface Kernel extends KernelBehaviour {

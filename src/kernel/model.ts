@@ -103,6 +103,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   // With recycled memory the gc worker too reaches an entry in one step and looks again in a later one.
   const reapTargets = (s: KState): number[] => {
     if (s.gc >= 0) return sc.recycle && lockedAgainst(s, s.gc) ? [] : [s.gc];
+    if (s.gcHalf >= 0) return [s.gcHalf];
     if (s.gcReader >= 0) return [s.gcSaw];
     return runOver(s) ? [] : reapable(quiet, s);
   };
@@ -112,7 +113,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     for (const p of byCpu[cpu]!) {
       const q = s.pkts[p]!;
       // A lookup is busy while it holds a pointer, owes an unlink, or walks on past a node (recycle).
-      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE) || q.reaping >= 0 || q.reader >= 0 || q.readerSaw >= 0) return p;
+      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE) || q.reaping >= 0 || q.reader >= 0 || q.readerSaw >= 0 || q.halfGc >= 0) return p;
     }
     return -1;
   };

@@ -296,6 +296,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     into.crash = g & 15;
     into.gcReader = ((g >>> 4) & 31) - 1;
     into.gcSaw = ((g >>> 9) & 31) - 1;
+    into.gcHalf = ((g >>> 14) & 31) - 1;
     for (let i = 0; i < packets; i++) {
       const v = w[off + recycleAt + 1 + i]!;
       const p = into.pkts[i]!;
@@ -304,6 +305,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       p.readerSaw = ((v >>> 10) & 31) - 1;
       p.locked = (v & (1 << 15)) !== 0;
       p.dyingChecked = (v & (1 << 16)) !== 0;
+      p.halfGc = ((v >>> 17) & 31) - 1;
     }
   };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
@@ -372,10 +374,10 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       }
       if (timed) encodeTime(s, out);
       if (recycle) {
-        out[recycleAt] = s.crash | ((s.gcReader + 1) << 4) | ((s.gcSaw + 1) << 9);
+        out[recycleAt] = s.crash | ((s.gcReader + 1) << 4) | ((s.gcSaw + 1) << 9) | ((s.gcHalf + 1) << 14);
         for (let i = 0; i < packets; i++) {
           const p = s.pkts[i]!;
-          out[recycleAt + 1 + i] = (p.slot + 1) | ((p.reader + 1) << 5) | ((p.readerSaw + 1) << 10) | (p.locked ? 1 << 15 : 0) | (p.dyingChecked ? 1 << 16 : 0);
+          out[recycleAt + 1 + i] = (p.slot + 1) | ((p.reader + 1) << 5) | ((p.readerSaw + 1) << 10) | (p.locked ? 1 << 15 : 0) | (p.dyingChecked ? 1 << 16 : 0) | ((p.halfGc + 1) << 17);
         }
       }
       return words;

@@ -4,7 +4,7 @@ import { dropClassOf, plainDropClass } from "./classify.js";
 import { Fate, Reply, type KState } from "./state.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { perScenario } from "../scenario/per-scenario.js";
-import { crashClasses } from "./steps/recycle.js";
+import { CRASH, crashClasses } from "./steps/recycle.js";
 
 /** No violation: one shared empty list, since properties run for every state. */
 const NONE: readonly string[] = Object.freeze([]);
@@ -70,15 +70,23 @@ export const allReplied: Property<KState> = {
   },
 };
 
-/** In a `recycle` scenario: the kernel does nothing that crashes it or corrupts an entry (recycle.ts: CRASH). */
+/** In a `recycle` scenario: the kernel does nothing that crashes it (recycle.ts: CRASH.UNLINK_UNLINKED). */
 export const noCrash: Property<KState> = {
   name: "no-crash",
   kind: "invariant",
-  description: "the kernel never unlinks an entry that is not linked, nor deletes a slot's new incarnation for the entry it reached",
-  violations: (s) => (s.crash === 0 ? NONE : crashClasses(s.crash)),
+  description: "the kernel never unlinks an entry whose nodes are not in the table (it would crash)",
+  violations: (s) => (s.crash & CRASH.UNLINK_UNLINKED ? crashClasses(s.crash & CRASH.UNLINK_UNLINKED) : NONE),
 };
 
-export const PROPERTIES: readonly Property<KState>[] = [noDrop, allReplied, noCrash];
+/** In a `recycle` scenario: no valid entry is deleted for another (kernel-lifecycle §15: "lost"). */
+export const noLostEntry: Property<KState> = {
+  name: "no-lost-entry",
+  kind: "invariant",
+  description: "no reaper deletes a slot's new incarnation for the expired entry its walk reached (a valid entry lost)",
+  violations: (s) => (s.crash & CRASH.REUSED_ENTRY_DELETED ? crashClasses(s.crash & CRASH.REUSED_ENTRY_DELETED) : NONE),
+};
+
+export const PROPERTIES: readonly Property<KState>[] = [noDrop, allReplied, noCrash, noLostEntry];
 
 /** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
 const BOUND = new WeakSet<Property<KState>>();

@@ -68,6 +68,8 @@ export interface PacketState {
   locked: boolean;
   /** Its confirm has passed the test of its own entry's DYING, so the chain walks and the decision come next (`recycle`). */
   dyingChecked: boolean;
+  /** The entry its lookup holds a reference on between nf_ct_should_gc's first read and the rest (`recycle`), -1. */
+  halfGc: number;
 }
 
 /** The per-CPU counters of `conntrack -S`. */
@@ -105,6 +107,8 @@ export interface KState {
   gcReader: number;
   /** The entry whose node that was when it reached it. */
   gcSaw: number;
+  /** The entry the gc worker holds a reference on between nf_ct_should_gc's first read and the rest, -1. */
+  gcHalf: number;
 }
 
 export function initialState(packets: number, cpus: number): KState {
@@ -127,6 +131,7 @@ export function initialState(packets: number, cpus: number): KState {
       readerSaw: -1,
       locked: false,
       dyingChecked: false,
+      halfGc: -1,
     })),
     table: [],
     bysource: [],
@@ -137,6 +142,7 @@ export function initialState(packets: number, cpus: number): KState {
     crash: 0,
     gcReader: -1,
     gcSaw: -1,
+    gcHalf: -1,
   };
 }
 
@@ -165,6 +171,7 @@ export function cloneState(s: KState): KState {
       readerSaw: p.readerSaw,
       locked: p.locked,
       dyingChecked: p.dyingChecked,
+      halfGc: p.halfGc,
     };
   }
   const stats: CpuStats[] = new Array(s.stats.length);
@@ -172,5 +179,5 @@ export function cloneState(s: KState): KState {
     const c = s.stats[i]!;
     stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop, chainTooLong: c.chainTooLong };
   }
-  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw };
+  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw, gcHalf: s.gcHalf };
 }

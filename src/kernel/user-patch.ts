@@ -52,6 +52,7 @@ export const HOOKS = [
   "countResolved",
   "confirmClashStats",
   "confirmedAtLock",
+  "shouldGcConfirmedFirst",
 ] as const satisfies readonly (keyof KernelBehaviour)[];
 export type HookName = (typeof HOOKS)[number];
 

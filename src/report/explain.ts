@@ -29,7 +29,7 @@ import { classOfDrop } from "../kernel/classify.js";
 import { nf_ct_zone, zoneMatch } from "../kernel/zone.js";
 import { IPS } from "../kernel/conn.js";
 import type { ConntrackModel, Move } from "../kernel/model.js";
-import { allReplied, noCrash, noDrop } from "../kernel/properties.js";
+import { allReplied, noCrash, noDrop, noLostEntry } from "../kernel/properties.js";
 import { CRASH, crashClasses } from "../kernel/steps/recycle.js";
 import { Fate, Reply, type KState } from "../kernel/state.js";
 import { packetTuple } from "../kernel/steps/resolve_normal_ct.js";
@@ -372,7 +372,7 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
     const wrong = S[d + 1]!.crash & ~S[d]!.crash;
     if (wrong) {
       const f = explainCrash(v, d, wrong);
-      out.set(d, { packet: m.packet >= 0 ? v.name(m.packet) : "-", class: f.cls, property: noCrash.name, kind: "crash", decisiveStep: d + 1, causeStep: f.cause === undefined ? null : f.cause + 1, rule: f.rule, text: f.text });
+      out.set(d, { packet: m.packet >= 0 ? v.name(m.packet) : "-", class: f.cls, property: f.cls === "unlink-unlinked" ? noCrash.name : noLostEntry.name, kind: "crash", decisiveStep: d + 1, causeStep: f.cause === undefined ? null : f.cause + 1, rule: f.rule, text: f.text });
       return;
     }
     if (m.kind === "delete" || m.kind === "reap" || m.kind === "tick") return;

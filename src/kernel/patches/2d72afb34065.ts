@@ -22,6 +22,7 @@ export const confirmedAfterInsert: Patch = {
   requires: ["f330a7fdbe16"],
   apply: () => ({
     confirmedAtLock: () => false,
+    shouldGcConfirmedFirst: () => true,
     nf_ct_should_gc: (ctx, st, id) => {
       const ct = st.pkts[id]!.ct!;
       return (ct.status & IPS.CONFIRMED) !== 0 && nf_ct_is_expired(ctx, st, id) && (ct.status & IPS.DYING) === 0;

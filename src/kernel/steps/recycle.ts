@@ -26,7 +26,7 @@ import { findNode, type Dir, type Hit } from "../table.js";
 import { tupleEqual } from "../tuple.js";
 import { packetZone, zoneMatch } from "../zone.js";
 import { packetTuple } from "./resolve_normal_ct.js";
-import { nf_ct_gc_expired, reapUnlink } from "./nf_ct_gc_expired.js";
+import { reapUnlink } from "./nf_ct_gc_expired.js";
 import { nf_ct_is_expired } from "./time.js";
 import { dropQuery } from "./verdict.js";
 
@@ -42,6 +42,30 @@ export const CRASH_CLASSES = {
   "unlink-unlinked": "nf_ct_delete unlinked an entry whose nodes are not in the table (a recycled entry confirm never inserted): the kernel crashes in hlist_nulls_del_rcu",
   "reused-entry-deleted": "a lockless reaper killed the new incarnation of the entry it had reached (its slot was freed and reused in between)",
 } as const;
+
+/** nf_ct_should_gc's first read on entry `id` (a reference held): expired, or from 2d72afb34065 CONFIRMED. */
+function shouldGcFirst(ctx: Ctx, st: KState, id: number): boolean {
+  return ctx.k.shouldGcConfirmedFirst() ? (st.pkts[id]!.ct!.status & IPS.CONFIRMED) !== 0 : nf_ct_is_expired(ctx, st, id);
+}
+
+/** Its other reads, a step later: CONFIRMED and not DYING, or (2d72afb34065, after its barrier) expired and not DYING. */
+function shouldGcRest(ctx: Ctx, st: KState, id: number): boolean {
+  const status = st.pkts[id]!.ct!.status;
+  if (status & IPS.DYING) return false;
+  return ctx.k.shouldGcConfirmedFirst() ? nf_ct_is_expired(ctx, st, id) : (status & IPS.CONFIRMED) !== 0;
+}
+
+/** The second half of nf_ct_gc_expired on `id` for a walker that reached `saw`: the rest of nf_ct_should_gc, then
+ * nf_ct_kill (DYING: `kill` records who owes the unlink) or the put. Its note. */
+function gcSecondHalf(ctx: Ctx, st: KState, id: number, saw: number, kill: () => void): string {
+  const name = (q: number): string => ctx.sc.packets[q]!.name;
+  const what = ctx.k.shouldGcConfirmedFirst() ? "expired and not DYING" : "CONFIRMED and not DYING";
+  if (!shouldGcRest(ctx, st, id)) return ctx.explain ? `nf_ct_should_gc reads ${name(id)}'s entry: not ${what}: put, the walk goes on` : "";
+  st.pkts[id]!.ct!.status |= IPS.DYING;
+  kill();
+  if (id !== saw) st.crash |= CRASH.REUSED_ENTRY_DELETED;
+  return ctx.explain ? `nf_ct_should_gc reads ${name(id)}'s entry ${what}: nf_ct_kill sets DYING, the unlink waits for its bucket locks` : "";
+}
 
 /** The classes of `crash` bits. */
 export function crashClasses(crash: number): string[] {
@@ -63,9 +87,9 @@ export function refcount(st: KState, id: number): number {
   for (let q = 0; q < st.pkts.length; q++) {
     const p = st.pkts[q]!;
     if (inFlight(st, q) && p.uses === id) n++;
-    if (p.reaping === id) n++;
+    if (p.reaping === id || p.halfGc === id) n++;
   }
-  if (st.gc === id) n++;
+  if (st.gc === id || st.gcHalf === id) n++;
   return n;
 }
 
@@ -176,6 +200,11 @@ function reachable(ctx: Ctx, st: KState, p: number, after: number): Hit[] {
 export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: number, dir: Dir) => string): string {
   const pkt = st.pkts[p]!;
   const name = (id: number): string => ctx.sc.packets[id]!.name;
+  if (pkt.halfGc >= 0) {
+    const id = pkt.halfGc;
+    pkt.halfGc = -1;
+    return gcSecondHalf(ctx, st, id, pkt.readerSaw, () => void (pkt.reaping = id));
+  }
   if (pkt.reaping >= 0) {
     const id = pkt.reaping;
     pkt.reaping = -1;
@@ -203,10 +232,11 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   const mem = cur >= 0 ? cur : saw;
   if (ctx.k.nf_ct_gc_expired && nf_ct_is_expired(ctx, st, mem)) {
     if (cur < 0) return ctx.explain ? `${name(saw)}'s entry read expired, but its memory is free: refcount_inc_not_zero fails, the walk goes on` : "";
-    if (!ctx.k.nf_ct_gc_expired(ctx, st, cur)) return ctx.explain ? `entry read expired${other}; nf_ct_should_gc says no: put, the walk goes on` : "";
-    pkt.reaping = cur;
-    if (cur !== saw) st.crash |= CRASH.REUSED_ENTRY_DELETED;
-    return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired -> nf_ct_kill sets DYING on ${name(cur)}'s entry, the unlink waits for its bucket locks` : "";
+    // nf_ct_gc_expired: a reference, and nf_ct_should_gc's first read now, the rest a step later.
+    const first = ctx.k.shouldGcConfirmedFirst() ? "CONFIRMED" : "expired";
+    if (!shouldGcFirst(ctx, st, cur)) return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference; nf_ct_should_gc reads it not ${first}: put, the walk goes on` : "";
+    pkt.halfGc = cur;
+    return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference on ${name(cur)}'s entry; nf_ct_should_gc reads it ${first}` : "";
   }
   // Not expired: a reference, then the key again; a recycled or dying candidate is put back and the lookup misses.
   const still = cur >= 0 ? reachable(ctx, st, p, -1).find((h) => h.id === cur) : undefined;
@@ -233,6 +263,13 @@ export function incarnationBefore(st: KState, choice: number): number {
  * fails on freed memory), the kill's unlink its next step. */
 export function gcLockless(ctx: Ctx, st: KState, id: number): string {
   const name = (q: number): string => ctx.sc.packets[q]!.name;
+  if (st.gcHalf >= 0) {
+    const half = st.gcHalf;
+    st.gcHalf = -1;
+    const saw = st.gcSaw;
+    st.gcSaw = -1;
+    return gcSecondHalf(ctx, st, half, saw, () => void (st.gc = half));
+  }
   if (st.gcReader < 0) {
     st.gcReader = st.pkts[id]!.slot;
     st.gcSaw = id;
@@ -241,12 +278,15 @@ export function gcLockless(ctx: Ctx, st: KState, id: number): string {
   const cur = incarnation(st, st.gcReader);
   const saw = st.gcSaw;
   st.gcReader = -1;
-  st.gcSaw = -1;
   const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
-  if (!nf_ct_is_expired(ctx, st, cur >= 0 ? cur : saw)) return ctx.explain ? `entry no longer expired${other}: the walk goes on` : "";
-  if (cur < 0) return ctx.explain ? `${name(saw)}'s memory is free: refcount_inc_not_zero fails, the walk goes on` : "";
-  if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, cur)) return ctx.explain ? `entry read expired${other}; nf_ct_should_gc says no: put` : "";
-  st.gc = cur;
-  if (cur !== saw) st.crash |= CRASH.REUSED_ENTRY_DELETED;
-  return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired -> nf_ct_kill sets DYING on ${name(cur)}'s entry, the unlink waits for its bucket locks` : "";
+  const done = (note: string): string => {
+    st.gcSaw = -1;
+    return ctx.explain ? note : "";
+  };
+  if (!nf_ct_is_expired(ctx, st, cur >= 0 ? cur : saw)) return done(`entry no longer expired${other}: the walk goes on`);
+  if (cur < 0) return done(`${name(saw)}'s memory is free: refcount_inc_not_zero fails, the walk goes on`);
+  const first = ctx.k.shouldGcConfirmedFirst() ? "CONFIRMED" : "expired";
+  if (!shouldGcFirst(ctx, st, cur)) return done(`entry read expired${other}: nf_ct_gc_expired takes a reference; nf_ct_should_gc reads it not ${first}: put`);
+  st.gcHalf = cur;
+  return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference on ${name(cur)}'s entry; nf_ct_should_gc reads it ${first}` : "";
 }
