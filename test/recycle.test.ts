@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCheck } from "../src/check.js";
 import { conntrackModel } from "../src/kernel/model.js";
-import type { KState } from "../src/kernel/state.js";
+import { Fate, type KState } from "../src/kernel/state.js";
 import { refcount } from "../src/kernel/steps/recycle.js";
 import { resolveKernel } from "../src/kernel/variants.js";
 import { resolveScenario } from "../src/scenario/registry.js";
@@ -88,6 +88,23 @@ describe("the 2d72afb34065 race (recycled-entry), found by the search", () => {
       },
     });
     expect(kills).toBeGreaterThan(0);
+  });
+});
+
+describe("the fix mail's own path (recycled-entry-clash): the new entry loses its confirm race and merges", () => {
+  const clash = resolveScenario("recycled-entry-clash");
+  const mergedCrashes = (kernel: string): number => {
+    let n = 0;
+    runCheck(clash, kernel, "no-crash", {
+      reduce: { symmetry: false, por: false },
+      // The crash with Z accepted on W's entry: Z's own, CONFIRMED early, was never inserted and nobody killed it before its DYING test.
+      visit: (s: KState) => void (s.crash & 1 && s.pkts[2]!.fate === Fate.ACCEPTED && s.pkts[2]!.uses === 3 && n++),
+    });
+    return n;
+  };
+  it("v5.19 reaches the crash through the merge; v6.16 does not crash at all", () => {
+    expect(mergedCrashes("v5.19")).toBeGreaterThan(0);
+    expect(runCheck(clash, "v6.16", "no-crash").result.verdict).toBe("holds");
   });
 });
 
