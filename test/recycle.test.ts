@@ -108,6 +108,23 @@ describe("the fix mail's own path (recycled-entry-clash): the new entry loses it
   });
 });
 
+describe("what a second review found", () => {
+  it("an entry reaped when it truly expired is not a lost one: no-lost-entry holds on v6.16 with answers and reaps up to 71 s", () => {
+    const f = join(mkdtempSync(join(tmpdir(), "ctmc-recycle-")), "late.yaml");
+    writeFileSync(f, "name: late\ndescription: d\nprotocol: udp\ncpus: 1\nnat-table: false\nclient: 10.244.0.5:40000\nservice: 10.96.0.10:53\nsnat: none\nreplies: true\nreply-within: 40s\nrecycle: true\npackets:\n  - { name: OLD, cpu: 0 }\n  - { name: Y, cpu: 0, at: 31s }\n  - { name: Z, cpu: 0, from: 10.244.0.9:41000, at: 31s }\nkernels: [v6.16]\n");
+    const r = cli("check", f, "--kernel", "v6.16", "--property", "no-crash,no-lost-entry");
+    expect(r.code, r.err).toBe(0);
+  });
+  it("a patch's nf_ct_should_gc and nf_ct_gc_expired are what the lockless reapers run: refusing every kill kills nothing", () => {
+    const f = join(mkdtempSync(join(tmpdir(), "ctmc-recycle-")), "nogc.mjs");
+    writeFileSync(f, 'export default { id: "nogc", title: "never gc", requires: [], apply: () => ({ nf_ct_should_gc: () => false, nf_ct_gc_expired: () => false }) };\n');
+    const r = cli("check", "recycled-entry", "--kernel", "v6.12+nogc", "--patch", f, "--property", "no-crash,no-lost-entry", "--json");
+    expect(r.code, r.err).toBe(0);
+    const t = cli("trace", "recycled-entry", "--kernel", "v6.12+nogc", "--patch", f, "--property", "no-drop", "--format", "json");
+    if (t.code === 1) expect(t.out).not.toMatch(/nf_ct_kill sets DYING/);
+  });
+});
+
 describe("mutation: where confirm sets IPS_CONFIRMED decides it", () => {
   const dir = mkdtempSync(join(tmpdir(), "ctmc-recycle-"));
   const patch = (name: string, value: boolean): string => {

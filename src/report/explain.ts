@@ -53,7 +53,7 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   crash: "kernel error",
 };
 
-export type CauseRule = "killed" | "reused" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
+export type CauseRule = "killed" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
 
 export interface Explanation {
   /** The packet whose query or reply went wrong. */
@@ -312,7 +312,8 @@ function explainCrash(v: View, d: number, wrong: number): Found {
   const before = v.S[d]!;
   // The entry the step unlinked or killed: the reaper's (gc) or the lookup's target.
   const after = v.S[d + 1]!;
-  const victim = wrong & CRASH.UNLINK_UNLINKED ? (m.kind === "reap" ? m.packet : before.pkts[m.packet]!.reaping) : m.kind === "reap" ? after.gc : after.pkts[m.packet]!.reaping;
+  // Both are judged at an unlink: of the gc worker's entry, or of the one the lookup's kill left it to unlink.
+  const victim = m.kind === "reap" ? m.packet : before.pkts[m.packet]!.reaping;
   if (victim < 0) return { cls, rule: "none", text: `the kernel went wrong at step ${d + 1} (${cls})` };
   const status = (s: KState): number => s.pkts[victim]!.ct?.status ?? 0;
   const dying = (s: KState): boolean => (status(s) & IPS.DYING) !== 0;
@@ -335,15 +336,13 @@ function explainCrash(v: View, d: number, wrong: number): Found {
     reached !== undefined && saw >= 0 && saw !== victim ? `${ref(v, reached)} reached ${v.name(saw)}'s node and kept the pointer` : "",
     made !== undefined && saw >= 0 && saw !== victim ? `${ref(v, made)} gave that memory (slot ${after.pkts[victim]!.slot}) to ${what}` : "",
     confirmed !== undefined && !before.table.includes(victim) ? `${ref(v, confirmed)} set IPS_CONFIRMED on it before deciding to insert` : "",
-    kill !== undefined ? `${ref(v, kill)} read it expired (a duration read as a time), CONFIRMED and not DYING, and killed it` : "",
+    kill !== undefined ? `${ref(v, kill)} read it as nf_ct_should_gc wants (expired, CONFIRMED, not DYING, over two reads) and killed it` : "",
   ].filter(Boolean);
   const head =
     cls === "unlink-unlinked"
       ? `step ${d + 1} unlinked ${what}, which is not in the table (confirm never inserted it): the kernel crashes in hlist_nulls_del_rcu`
-      : `step ${d + 1} killed ${what}, the new incarnation of the entry its walk had reached`;
-  // The crash's cause is the kill; the kill's own (a delete of a reused entry) is the reuse of the memory it reached.
-  const cause = cls === "unlink-unlinked" ? kill : made !== undefined && saw >= 0 && saw !== victim ? made : undefined;
-  return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause === undefined ? "none" : cls === "unlink-unlinked" ? "killed" : "reused", text: `${head}${story.length ? `; ${story.join("; ")}` : ""}` };
+      : `step ${d + 1} unlinked ${what}, a valid entry (not expired): the new incarnation of the entry the reaper's walk had reached`;
+  return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", text: `${head}${story.length ? `; ${story.join("; ")}` : ""}` };
 }
 
 const EXPLAIN: Record<Exclude<Outcome, "crash">, (v: View, d: number, p: number) => Found> = {

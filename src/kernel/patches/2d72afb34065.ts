@@ -10,9 +10,8 @@
  * an acquire barrier) expired and not DYING. Read at gregkh/linux 1129c0011b90
  * (a mainline tree with the fix) and the fix's mails.
  */
-import { IPS } from "../conn.js";
 import type { Patch } from "../patch.js";
-import { nf_ct_is_expired } from "../steps/time.js";
+import { nf_ct_should_gc_confirmed_first } from "../steps/nf_ct_gc_expired.js";
 
 export const confirmedAfterInsert: Patch = {
   id: "2d72afb34065",
@@ -23,9 +22,6 @@ export const confirmedAfterInsert: Patch = {
   apply: () => ({
     confirmedAtLock: () => false,
     shouldGcConfirmedFirst: () => true,
-    nf_ct_should_gc: (ctx, st, id) => {
-      const ct = st.pkts[id]!.ct!;
-      return (ct.status & IPS.CONFIRMED) !== 0 && nf_ct_is_expired(ctx, st, id) && (ct.status & IPS.DYING) === 0;
-    },
+    nf_ct_should_gc: nf_ct_should_gc_confirmed_first,
   }),
 };

@@ -25,7 +25,7 @@ import { findNode, hashRemove, type Dir, type Hit } from "../table.js";
 import { tupleEqual, type Tuple } from "../tuple.js";
 import type { ZoneMatch } from "../zone.js";
 import { nf_ct_is_expired } from "./time.js";
-import { CRASH, gcLockless } from "./recycle.js";
+import { gcLockless, unlinkKilled } from "./recycle.js";
 
 /** nf_ct_should_gc (v4.9-v6.15): expired, CONFIRMED and not DYING, read in that order. */
 export function nf_ct_should_gc(ctx: Ctx, st: KState, id: number): boolean {
@@ -98,12 +98,12 @@ export function reapable(ctx: Ctx, st: KState): number[] {
 
 /** A reaper's second step on the entry it marked: the unlink (reapUnlink); its note. Of an entry that is not
  * linked (recycled memory confirm never inserted), the crash. */
-function finishReap(st: KState, id: number, who: string): string {
+function finishReap(ctx: Ctx, st: KState, id: number, who: string): string {
   st.gc = -1;
-  if (!st.table.includes(id)) {
-    st.crash |= CRASH.UNLINK_UNLINKED;
-    return `nf_ct_delete_from_lists on ${who}, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH`;
-  }
+  // The gc worker's walk reached gcSaw's node (recycled memory): the unlink judges what it killed.
+  const saw = st.gcSaw;
+  st.gcSaw = -1;
+  if (!unlinkKilled(ctx, st, id, saw)) return `nf_ct_delete_from_lists on ${who}, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH`;
   reapUnlink(st, id);
   return `nf_ct_delete_from_lists: ${who} unlinked`;
 }
@@ -111,7 +111,7 @@ function finishReap(st: KState, id: number, who: string): string {
 /** v4.6's death_by_timeout, the timer of entry `id`: nf_ct_delete, its DYING first, the unlink the next step. */
 export function death_by_timeout(ctx: Ctx, st: KState, id: number): string {
   const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
-  if (st.gc === id) return finishReap(st, id, who);
+  if (st.gc === id) return finishReap(ctx, st, id, who);
   st.pkts[id]!.ct!.status |= IPS.DYING;
   st.gc = id;
   return `timer fired for ${who}: nf_ct_delete sets DYING, still linked until the bucket locks are taken`;
@@ -120,9 +120,18 @@ export function death_by_timeout(ctx: Ctx, st: KState, id: number): string {
 /** gc_worker (v4.9+, b87a2f9199ea) on entry `id` it met expired: nf_ct_gc_expired, the unlink the next step. */
 export function gc_worker(ctx: Ctx, st: KState, id: number): string {
   const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
-  if (st.gc === id) return finishReap(st, id, who);
+  if (st.gc === id) return finishReap(ctx, st, id, who);
   if (ctx.sc.recycle) return gcLockless(ctx, st, id);
   if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return `${who} expired, but nf_ct_should_gc no longer holds: left alone`;
   st.gc = id;
   return `${who} expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken`;
 }
+
+/** nf_ct_should_gc as 2d72afb34065 has it: CONFIRMED first, then expired and not DYING (one answer either way). */
+export function nf_ct_should_gc_confirmed_first(ctx: Ctx, st: KState, id: number): boolean {
+  const ct = st.pkts[id]!.ct!;
+  return (ct.status & IPS.CONFIRMED) !== 0 && nf_ct_is_expired(ctx, st, id) && (ct.status & IPS.DYING) === 0;
+}
+
+/** The built-in versions: with these the recycled reapers read nf_ct_should_gc in two steps. */
+export const BUILTIN_SHOULD_GC: ReadonlySet<unknown> = new Set([undefined, nf_ct_should_gc, nf_ct_should_gc_confirmed_first]);

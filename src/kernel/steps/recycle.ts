@@ -26,7 +26,7 @@ import { findNode, type Dir, type Hit } from "../table.js";
 import { tupleEqual } from "../tuple.js";
 import { packetZone, zoneMatch } from "../zone.js";
 import { packetTuple } from "./resolve_normal_ct.js";
-import { reapUnlink } from "./nf_ct_gc_expired.js";
+import { BUILTIN_SHOULD_GC, nf_ct_gc_expired, reapUnlink } from "./nf_ct_gc_expired.js";
 import { nf_ct_is_expired } from "./time.js";
 import { dropQuery } from "./verdict.js";
 
@@ -43,9 +43,22 @@ export const CRASH_CLASSES = {
   "reused-entry-deleted": "a lockless reaper killed the new incarnation of the entry it had reached (its slot was freed and reused in between)",
 } as const;
 
+/** Does the kernel run a user's nf_ct_gc_expired or nf_ct_should_gc? Then the lockless reapers call it whole, at the
+ * second read (a patch's function has no halves the model can split). */
+const userGc = (ctx: Ctx): boolean => ctx.k.nf_ct_gc_expired !== nf_ct_gc_expired || !BUILTIN_SHOULD_GC.has(ctx.k.nf_ct_should_gc);
+
 /** nf_ct_should_gc's first read on entry `id` (a reference held): expired, or from 2d72afb34065 CONFIRMED. */
 function shouldGcFirst(ctx: Ctx, st: KState, id: number): boolean {
+  if (userGc(ctx)) return nf_ct_is_expired(ctx, st, id);
   return ctx.k.shouldGcConfirmedFirst() ? (st.pkts[id]!.ct!.status & IPS.CONFIRMED) !== 0 : nf_ct_is_expired(ctx, st, id);
+}
+
+/** A reaper's unlink of entry `id`, which it killed after its walk reached `saw`'s node: on an entry that is not
+ * linked, the crash; on a linked one that is `saw`'s slot's new incarnation and not expired, a valid entry lost. */
+export function unlinkKilled(ctx: Ctx, st: KState, id: number, saw: number): boolean {
+  if (!unlinkOrCrash(st, id)) return false;
+  if (id !== saw && saw >= 0 && !nf_ct_is_expired(ctx, st, id)) st.crash |= CRASH.REUSED_ENTRY_DELETED;
+  return true;
 }
 
 /** Its other reads, a step later: CONFIRMED and not DYING, or (2d72afb34065, after its barrier) expired and not DYING. */
@@ -59,11 +72,17 @@ function shouldGcRest(ctx: Ctx, st: KState, id: number): boolean {
  * nf_ct_kill (DYING: `kill` records who owes the unlink) or the put. Its note. */
 function gcSecondHalf(ctx: Ctx, st: KState, id: number, saw: number, kill: () => void): string {
   const name = (q: number): string => ctx.sc.packets[q]!.name;
+  if (userGc(ctx)) {
+    // A patch's nf_ct_gc_expired (or nf_ct_should_gc inside the built-in one), whole.
+    if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return ctx.explain ? `the patched nf_ct_gc_expired leaves ${name(id)}'s entry: put, the walk goes on` : "";
+    kill();
+    return ctx.explain ? `the patched nf_ct_gc_expired kills ${name(id)}'s entry: DYING, the unlink waits for its bucket locks` : "";
+  }
   const what = ctx.k.shouldGcConfirmedFirst() ? "expired and not DYING" : "CONFIRMED and not DYING";
   if (!shouldGcRest(ctx, st, id)) return ctx.explain ? `nf_ct_should_gc reads ${name(id)}'s entry: not ${what}: put, the walk goes on` : "";
   st.pkts[id]!.ct!.status |= IPS.DYING;
   kill();
-  if (id !== saw) st.crash |= CRASH.REUSED_ENTRY_DELETED;
+  void saw; // whether it was another incarnation, and a valid one, is judged at the unlink (unlinkKilled)
   return ctx.explain ? `nf_ct_should_gc reads ${name(id)}'s entry ${what}: nf_ct_kill sets DYING, the unlink waits for its bucket locks` : "";
 }
 
@@ -208,7 +227,7 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   if (pkt.reaping >= 0) {
     const id = pkt.reaping;
     pkt.reaping = -1;
-    if (!unlinkOrCrash(st, id)) return ctx.explain ? `nf_ct_delete_from_lists on ${name(id)}'s entry, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH` : "";
+    if (!unlinkKilled(ctx, st, id, pkt.readerSaw)) return ctx.explain ? `nf_ct_delete_from_lists on ${name(id)}'s entry, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH` : "";
     reapUnlink(st, id);
     pkt.readerSaw = -1;
     return ctx.explain ? `nf_ct_delete_from_lists: ${name(id)}'s entry unlinked; the walk goes on` : "";
@@ -267,8 +286,10 @@ export function gcLockless(ctx: Ctx, st: KState, id: number): string {
     const half = st.gcHalf;
     st.gcHalf = -1;
     const saw = st.gcSaw;
-    st.gcSaw = -1;
-    return gcSecondHalf(ctx, st, half, saw, () => void (st.gc = half));
+    // gcSaw stays with a kill, until the unlink judges it; else the walk goes on.
+    const note = gcSecondHalf(ctx, st, half, saw, () => void (st.gc = half));
+    if (st.gc < 0) st.gcSaw = -1;
+    return note;
   }
   if (st.gcReader < 0) {
     st.gcReader = st.pkts[id]!.slot;
