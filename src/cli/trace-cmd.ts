@@ -4,11 +4,14 @@ import { counterexample, exitCode, selectProperties, stoppedBy, type Counterexam
 import { differentialCounterexample, type AgainstRun, type DifferentialCounterexample } from "../differential.js";
 import { InputError } from "../errors.js";
 import type { Kernel } from "../kernel/kernel.js";
+import type { Patch } from "../kernel/patch.js";
 import type { ConntrackModel } from "../kernel/model.js";
 import { warnUnusedPatches } from "../kernel/user-patch.js";
-import { resolveKernel } from "../kernel/variants.js";
+import { PATCHES, resolveKernel } from "../kernel/variants.js";
 import { explanationOf, type TraceStep } from "../report/trace.js";
 import { renderItf } from "../report/itf.js";
+import { renderTraceHtml } from "../report/html.js";
+import { sourceLinks } from "../report/sources.js";
 import { mermaidText, renderMermaid } from "../report/mermaid.js";
 import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
@@ -20,9 +23,9 @@ import { clearProgress, fmtInt } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
+         [--format text|mermaid|itf|json|html] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
-const FORMATS = ["text", "mermaid", "itf", "json"] as const;
+const FORMATS = ["text", "mermaid", "itf", "json", "html"] as const;
 type Format = (typeof FORMATS)[number];
 
 const FLAGS = {
@@ -63,11 +66,13 @@ export async function traceCommand(argv: string[]): Promise<number> {
     return exitCode(run.result.verdict, run.result.budget);
   }
   const title = cxTitle(sc, kernel, cx);
+  const patches = await patchSet(values.patch);
   const text = match(format)
     .with("text", () => renderSwimlanes(run.model, cx, title))
     .with("mermaid", () => renderMermaid(run.model, cx, title))
     .with("itf", () => JSON.stringify(renderItf(run.model, cx, { source: sc.source, description: title }), null, 2) + "\n")
-    .with("json", () => JSON.stringify(cxJson(sc, kernel, run.model, cx), null, 2) + "\n")
+    .with("json", () => JSON.stringify(cxJson(sc, kernel, run.model, cx, patches), null, 2) + "\n")
+    .with("html", () => renderTraceHtml(cxJson(sc, kernel, run.model, cx, patches), title))
     .exhaustive();
   emit(text, values.out, "--out");
   return run.result.budget === "interrupted" ? exitCode(run.result.verdict, run.result.budget) : 1;
@@ -78,7 +83,7 @@ function cxTitle(sc: Scenario, kernel: Kernel, cx: Counterexample, notMinimal = 
   return `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}${cx.minimal ? "" : notMinimal}`;
 }
 
-function cxJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, cx: Counterexample) {
+function cxJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, cx: Counterexample, patches: readonly Patch[] = PATCHES) {
   return {
     scenario: sc.name,
     kernel: kernel.name,
@@ -90,6 +95,8 @@ function cxJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, cx: Counter
     explanation: cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property) ?? null,
     steps: cx.steps,
     states: cx.path.states.map((s) => readableState(model, s)),
+    /** Where each step's kernel function can be read: the source at the release, or the patch that changed it. */
+    links: sourceLinks(kernel, cx.steps.map((s) => s.function), patches),
   };
 }
 
@@ -149,6 +156,8 @@ async function againstCommand(positionals: string[], values: Values, format: For
       return JSON.stringify(itf, null, 2) + "\n";
     })
     .with("json", () => JSON.stringify(differentialJson(sc, a, b, d), null, 2) + "\n")
+    // The page of A's schedule; what B does with it is in the title.
+    .with("html", () => renderTraceHtml(cxJson(sc, a, model, cx, patches), `${title}. ${outcome}`))
     .exhaustive();
   emit(text, values.out, "--out");
   return interrupted ? exitCode("violated", "interrupted") : 1;

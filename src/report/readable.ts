@@ -2,7 +2,19 @@
 import { statusNames, type Conn } from "../kernel/conn.js";
 import type { ConntrackModel } from "../kernel/model.js";
 import { stepFunction } from "../kernel/model.js";
-import { Fate, Pc, type KState } from "../kernel/state.js";
+import { Fate, Pc, Reply, type KState } from "../kernel/state.js";
+import { crashClasses, refcount } from "../kernel/steps/recycle.js";
+
+const REPLY_NAMES: Record<Reply, string> = {
+  [Reply.NONE]: "none",
+  [Reply.PENDING]: "pending",
+  [Reply.DELIVERED]: "delivered",
+  [Reply.LOST]: "lost",
+  [Reply.MISROUTED]: "misrouted",
+  [Reply.UNANSWERED]: "unanswered",
+  [Reply.EVICTED]: "evicted",
+  [Reply.EXPIRED]: "expired",
+};
 import type { Tuple } from "../kernel/tuple.js";
 
 export interface ReadableTuple {
@@ -29,6 +41,16 @@ export interface ReadablePacket {
   uses: string;
   /** Whose entry confirm's clash check found ("" for none). */
   clashWith: string;
+  /** What became of its answer (a scenario with replies). */
+  reply?: string;
+  /** Its entry's ct->timeout in ms (a duration until confirmed) and stream_ts; whether a reaper deleted it as expired (time). */
+  timeout?: number;
+  streamTs?: number;
+  expired?: boolean;
+  /** Recycled memory: its entry's slot and references, and whether its confirm holds the bucket locks. */
+  slot?: number;
+  refs?: number;
+  locked?: boolean;
 }
 
 export interface ReadableState {
@@ -38,6 +60,10 @@ export interface ReadableState {
   rover: number;
   /** early_drop only for a scenario with conntrack-max. */
   stats: Record<string, { insert_failed: number; drop: number; clash_resolve: number; early_drop?: number; chaintoolong?: number }>;
+  /** The clock (ms), a scenario with time. */
+  now?: number;
+  /** What the kernel did wrong so far (recycled memory): the no-crash and no-lost-entry classes. */
+  crash?: string[];
 }
 
 export function readableState(model: ConntrackModel, s: KState): ReadableState {
@@ -55,11 +81,22 @@ export function readableState(model: ConntrackModel, s: KState): ReadableState {
       freed: p.freed,
       uses: name(p.uses),
       clashWith: name(p.clashWith),
+      ...(sc.replies ? { reply: REPLY_NAMES[p.reply] } : {}),
+      ...(sc.timed ? { timeout: p.ct?.timeout ?? 0, streamTs: p.ct?.streamTs ?? 0, expired: p.expired } : {}),
+      ...(sc.recycle ? { slot: p.slot, refs: p.ct ? refcount(s, i) : 0, locked: p.locked } : {}),
     };
   });
   const stats: ReadableState["stats"] = {};
   s.stats.forEach((c, i) => {
     stats[`cpu${i}`] = { insert_failed: c.insertFailed, drop: c.drop, clash_resolve: c.clashResolve, ...(sc.conntrackMax > 0 ? { early_drop: c.earlyDrop } : {}), ...(sc.chains ? { chaintoolong: c.chainTooLong } : {}) };
   });
-  return { packets, table: s.table.map(name), bysource: s.bysource.map(name), rover: s.rover, stats };
+  return {
+    packets,
+    table: s.table.map(name),
+    bysource: s.bysource.map(name),
+    rover: s.rover,
+    stats,
+    ...(sc.timed ? { now: s.now } : {}),
+    ...(sc.recycle ? { crash: crashClasses(s.crash) } : {}),
+  };
 }

@@ -1,0 +1,129 @@
+/**
+ * The HTML trace page in a real browser: Debian's Chromium, driven headless by
+ * playwright-core (scripts/install-browser.sh installs it where it is missing).
+ * Each page opens from disk, carries the same data as `--format json`, steps
+ * through its trace with the keyboard highlighting exactly what each step
+ * changed, and renders something (a screenshot that is not blank). The test
+ * writes docs/trace-page.png, the README's picture of a page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const BROWSER = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+const dir = mkdtempSync(join(tmpdir(), "ctmc-html-"));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** The leaf paths a step changed, as the page marks them: every leaf that differs, and every array that got shorter. */
+function changedPaths(now: Json, before: Json | undefined, path: string, out: string[]): string[] {
+  if (now === null || typeof now !== "object") {
+    if (JSON.stringify(now) !== JSON.stringify(before)) out.push(path);
+    return out;
+  }
+  const prev = before !== null && typeof before === "object" ? (before as Record<string, Json>) : {};
+  const keys = Array.isArray(now) ? now.map((_, i) => String(i)) : Object.keys(now);
+  for (const k of keys) changedPaths((now as Record<string, Json>)[k]!, prev[k], path ? `${path}.${k}` : k, out);
+  if (Array.isArray(before) && Array.isArray(now) && before.length > now.length) out.push(path);
+  return out;
+}
+
+const CASES = [
+  { name: "a 2-CPU drop", args: ["dns-a-aaaa", "--kernel", "v4.19"] },
+  { name: "a lost reply", args: ["dns-3-packets", "--kernel", "v5.6", "--class", "reply-lost"] },
+  { name: "the largest trace (3 CPUs, the gc worker and the clock: the 2025 crash)", args: ["recycled-entry-clash", "--kernel", "v5.19", "--class", "unlink-unlinked"] },
+] as const;
+
+describe.skipIf(!BROWSER)(`the trace page in ${BROWSER ?? "no browser (scripts/install-browser.sh could not install chromium: not root, or apt-get failed)"}`, () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: BROWSER!, args: ["--no-sandbox", "--disable-gpu"] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  for (const c of CASES) {
+    describe(c.name, () => {
+      let json: { steps: { step: number; decisive: boolean }[]; states: Json[]; explanation: { decisiveStep: number } | null };
+      let page: Page;
+      beforeAll(async () => {
+        const file = join(dir, `${c.args[0]}.html`);
+        const r = cli("trace", ...c.args, "--format", "html", "--out", file);
+        expect(r.code, r.err).toBe(1);
+        json = JSON.parse(cli("trace", ...c.args, "--format", "json").out);
+        page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        // No network: a request that leaves the page is a failure.
+        await page.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
+        await page.goto(pathToFileURL(file).href);
+      }, 60_000);
+      afterAll(async () => {
+        await page?.close();
+      });
+
+      it("carries the data of --format json", async () => {
+        const embedded = JSON.parse((await page.locator("#trace-data").textContent())!);
+        expect(embedded).toEqual(json);
+      });
+
+      it("draws a lane per actor and a row per step, the decisive step and its cause marked", async () => {
+        const actors = [...new Set((json.steps as unknown as { actor: string }[]).map((s) => s.actor))];
+        expect(await page.locator("#lanes thead th").allTextContents()).toEqual(["#", ...actors]);
+        expect(await page.locator("tr.step").count()).toBe(json.steps.length);
+        const decisive = json.steps.filter((s) => s.decisive).map((s) => String(s.step));
+        expect(await page.locator("tr.step.decisive").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset["step"]))).toEqual(decisive);
+        expect(await page.locator("tr.step.cause").count()).toBeGreaterThan(0);
+      });
+
+      it("steps with the keyboard, and highlights exactly what each step changed", async () => {
+        await page.keyboard.press("Home");
+        for (let k = 1; k <= json.steps.length; k++) {
+          await page.keyboard.press("ArrowDown");
+          expect(await page.locator("#pos").textContent()).toBe(`step ${k} / ${json.steps.length}`);
+          const marked = await page.locator("#tree [data-changed]").evaluateAll((els) => els.map((e) => e.getAttribute("data-path")!));
+          const want = changedPaths(json.states[k]!, json.states[k - 1]!, "", []);
+          expect(marked.sort(), `step ${k}`).toEqual(want.sort());
+        }
+        await page.keyboard.press("ArrowDown"); // past the end: stays at the last step
+        expect(await page.locator("#pos").textContent()).toBe(`step ${json.steps.length} / ${json.steps.length}`);
+        await page.keyboard.press("d");
+        const d = json.explanation?.decisiveStep ?? json.steps.find((s) => s.decisive)!.step;
+        expect(await page.locator("#pos").textContent()).toBe(`step ${d} / ${json.steps.length}`);
+        expect(await page.locator("tr.step.selected").getAttribute("data-step")).toBe(String(d));
+      });
+
+      it("renders something: a screenshot with more than a few colours", async () => {
+        await page.keyboard.press("d");
+        const shot = await page.screenshot({ fullPage: false });
+        if (c.args[0] === "recycled-entry-clash") await page.screenshot({ path: resolve("docs/trace-page.png") });
+        const probe = await browser.newPage();
+        const colours = await probe.evaluate(async (b64) => {
+          const img = new Image();
+          img.src = `data:image/png;base64,${b64}`;
+          await img.decode();
+          const canvas = document.createElement("canvas");
+          canvas.width = img.width;
+          canvas.height = img.height;
+          const g = canvas.getContext("2d")!;
+          g.drawImage(img, 0, 0);
+          const px = g.getImageData(0, 0, img.width, img.height).data;
+          const seen = new Set<number>();
+          for (let i = 0; i < px.length; i += 4 * 97) seen.add((px[i]! << 16) | (px[i + 1]! << 8) | px[i + 2]!);
+          return seen.size;
+        }, shot.toString("base64"));
+        await probe.close();
+        expect(colours).toBeGreaterThan(8);
+        if (c.args[0] === "recycled-entry-clash") expect(readFileSync("docs/trace-page.png").length).toBeGreaterThan(10_000);
+      });
+    });
+  }
+});
