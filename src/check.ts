@@ -139,7 +139,8 @@ const PREFERRED_PATH_NODES = 300_000;
 /** The counterexample for one violation class (default: the first listed, the shallowest):
  * a shortest path to a state of that class, and among those the one with the
  * fewest preemptions, the schedule a person can follow. */
-export function counterexample(run: CheckRun, cls?: string): Counterexample | undefined {
+/** `own`: the search's own (breadth-first, a shortest) path to the class's first state, not the fewest-preemption one. */
+export function counterexample(run: CheckRun, cls?: string, opts: { own?: boolean } = {}): Counterexample | undefined {
   const v = cls ? run.result.violations.find((c) => c.name === cls) : run.result.violations[0];
   if (!v) return undefined;
   const { model } = run;
@@ -147,7 +148,7 @@ export function counterexample(run: CheckRun, cls?: string): Counterexample | un
   const isTarget = (s: KState): boolean =>
     (property.kind === "invariant" || model.actions(s).length === 0) && property.violations(s).includes(v.name);
   // A search stopped for memory or by a signal: no second search, the path it found.
-  const quick = run.result.budget === "max-memory" || run.result.budget === "interrupted";
+  const quick = opts.own === true || run.result.budget === "max-memory" || run.result.budget === "interrupted";
   const best = quick ? undefined : preferredPath(model, isTarget, v.depth, PREFERRED_PATH_NODES);
   const path = best ?? rebuildPath(model, run.result.links, v.first);
   const steps = traceSteps(model, path);

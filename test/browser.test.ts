@@ -52,6 +52,51 @@ describe.skipIf(!BROWSER)(`the trace page in ${BROWSER ?? "no browser (scripts/i
     await browser?.close();
   });
 
+  describe("the pages of check, compare and review (--html FILE)", () => {
+    const PAGES = [
+      { name: "compare", args: ["compare", "dns-a-aaaa", "dns-3-packets", "--kernels", "v4.19,v5.6", "--json"] },
+      { name: "check", args: ["check", "dns-3-packets", "--kernel", "v5.6", "--json"] },
+      { name: "review", args: ["review", "examples/patches/merge-on-same-reply.mjs", "two-clients", "--json"] },
+    ] as const;
+    for (const pg of PAGES) {
+      it(`${pg.name}: the --json report, a cell per kernel and scenario, each class opening its counterexamples`, async () => {
+        const file = join(dir, `${pg.name}.html`);
+        const r = cli(...pg.args, "--html", file);
+        expect([0, 1], r.err).toContain(r.code);
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        await page.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
+        await page.goto(pathToFileURL(file).href);
+        const data = JSON.parse((await page.locator("#page-data").textContent())!) as { report: unknown; cells: { kernel: string; scenario: string; classes: { class: string }[] }[]; traces: Record<string, { steps: unknown[] }[]> };
+        // The same object --json printed in the same command.
+        expect(data.report).toEqual(JSON.parse(r.out));
+        const kernels = new Set(data.cells.map((c) => c.kernel));
+        const scenarios = new Set(data.cells.map((c) => c.scenario));
+        expect(await page.locator("#matrix tbody tr").count()).toBe(kernels.size);
+        expect(await page.locator("td.matrix-cell").count()).toBe(data.cells.length);
+        expect(scenarios.size).toBeGreaterThan(0);
+        const buttons = page.locator("button.class");
+        expect(await buttons.count()).toBe(data.cells.reduce((n, c) => n + c.classes.length, 0));
+        expect(await buttons.count()).toBeGreaterThan(0);
+        // Each class has its counterexamples; opening one draws its trace, stepping with the keys.
+        for (let b = 0; b < (await buttons.count()); b++) {
+          const key = (await buttons.nth(b).getAttribute("data-key"))!;
+          const list = data.traces[key]!;
+          expect(list.length, key).toBeGreaterThan(0);
+          await buttons.nth(b).click();
+          expect(await page.locator("#trace-view tr.step").count(), key).toBe(list[0]!.steps.length);
+          expect(await page.locator("#cx-pick option").count(), key).toBe(list.length);
+          if (list.length > 1) {
+            await page.locator("#cx-pick").selectOption("1");
+            expect(await page.locator("#trace-view tr.step").count(), key).toBe(list[1]!.steps.length);
+          }
+          await page.keyboard.press("End");
+          expect(await page.locator("#pos").textContent()).toMatch(/^step (\d+) \/ \1$/);
+        }
+        await page.close();
+      }, 120_000);
+    }
+  });
+
   for (const c of CASES) {
     describe(c.name, () => {
       let json: { steps: { step: number; decisive: boolean }[]; states: Json[]; explanation: { decisiveStep: number } | null };
@@ -71,7 +116,7 @@ describe.skipIf(!BROWSER)(`the trace page in ${BROWSER ?? "no browser (scripts/i
       });
 
       it("carries the data of --format json", async () => {
-        const embedded = JSON.parse((await page.locator("#trace-data").textContent())!);
+        const embedded = JSON.parse((await page.locator("#page-data").textContent())!);
         expect(embedded).toEqual(json);
       });
 

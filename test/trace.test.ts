@@ -200,6 +200,6 @@ describe("conntrack-mc trace --format itf and json", () => {
   it("rejects an unknown format in one line", () => {
     const r = cli("trace", "dns-a-aaaa", "--format", "svg");
     expect(r.code).toBe(2);
-    expect(r.err).toBe("conntrack-mc: --format: expected one of text, mermaid, itf, json, html, got 'svg'\n");
+    expect(r.err).toBe("conntrack-mc: --format: expected one of text, mermaid, itf, json, html, dot, got 'svg'\n");
   });
 });

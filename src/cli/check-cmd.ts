@@ -3,10 +3,13 @@ import { checkReport, describeKernel, exitCode, type CheckReport } from "../chec
 import { OUTCOME_LABEL } from "../report/explain.js";
 import { explanationOf, type TraceStep } from "../report/trace.js";
 import { parse } from "./args.js";
-import { runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
+import { patchSet, runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
+import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
+import { renderMatrixHtml } from "../report/html.js";
+import { runTraces, type TraceJson } from "../report/pages.js";
 import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 
-export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] [--json]
+export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] [--json] [--html FILE]
          ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 export async function checkCommand(argv: string[]): Promise<number> {
@@ -15,13 +18,23 @@ export async function checkCommand(argv: string[]): Promise<number> {
     property: { type: "string", short: "p" },
     json: { type: "boolean" },
     first: { type: "boolean" },
+    html: { type: "string" },
     ...SEARCH_FLAGS,
     ...WORKERS_FLAG,
   }, CHECK_USAGE);
+  checkOutName(values.html, "--html");
+  refuseInputAsOutput(values.html, "--html", [...positionals, ...(values.patch ?? [])]);
   const run = await runOneCheck(positionals, values, CHECK_USAGE);
   const report = checkReport(run);
   if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   else process.stdout.write(renderCheck(report, describeKernel(run.kernel)));
+  if (values.html !== undefined) {
+    // The page: the --json object, its one cell, and each class's counterexamples.
+    const traces: Record<string, TraceJson[]> = {};
+    runTraces(run, await patchSet(values.patch), traces);
+    const cell = { kernel: run.kernel.name, scenario: run.scenario.name, verdict: report.verdict, classes: report.drops.map((d) => ({ class: d.class, states: d.states })), change: "", counters: [], states: report.states };
+    emit(renderMatrixHtml(`check: ${run.scenario.name} on ${run.kernel.name}`, report, [cell], traces), values.html, "--html");
+  }
   return exitCode(report.verdict, run.result.budget);
 }
 

@@ -10,9 +10,11 @@ import type { Scenario } from "../scenario/scenario.js";
 import { loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
 import { clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
+import { renderMatrixHtml } from "../report/html.js";
+import { compareCells, compareTraces } from "../report/pages.js";
 
 export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--base V] [--fail-on new|worse|any]
-         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash,no-lost-entry] [--out FILE] ${SEARCH_USAGE}`;
+         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash,no-lost-entry] [--out FILE] [--html FILE] ${SEARCH_USAGE}`;
 
 export const FAIL_ON = ["new", "worse", "any"] as const;
 
@@ -26,6 +28,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     base: { type: "string" },
     "fail-on": { type: "string" },
     out: { type: "string", short: "o" },
+    html: { type: "string" },
     ...SEARCH_FLAGS,
   }, COMPARE_USAGE);
   const failOn = values["fail-on"] === undefined ? undefined : oneOf(values["fail-on"], "--fail-on", FAIL_ON, "new");
@@ -45,6 +48,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const settings = searchSettings(values);
   checkOutName(values.out, "--out");
   refuseInputAsOutput(values.out, "--out", [...positionals, ...(values.patch ?? [])]);
+  checkOutName(values.html, "--html");
+  refuseInputAsOutput(values.html, "--html", [...positionals, ...(values.patch ?? []), ...(values.out !== undefined ? [values.out] : [])]);
   const result = compare(scenarios, kernels, values.property, {
     ...settings.options,
     probability: values.probability ?? false,
@@ -58,6 +63,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
       ? renderMarkdown(result)
       : renderText(result);
   emit(text, values.out, "--out");
+  // The page: the --json object, the matrix and each violated cell's counterexamples (checked again).
+  if (values.html !== undefined) emit(renderMatrixHtml(`compare: ${result.scenarios.join(", ")}`, result, compareCells(result), compareTraces(result, scenarios, kernels, patches)), values.html, "--html");
   return compareExit(result, failOn);
 }
 

@@ -49,13 +49,13 @@ import { InputError, isInputError } from "../errors.js";
 const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_NOCTTY, O_RDONLY, W_OK } = constants;
 
 /** Refuses an output name that names no file, before any search runs. */
-export function checkOutName(out: string | undefined, flag: "--out" | "--results"): void {
+export function checkOutName(out: string | undefined, flag: "--out" | "--results" | "--html"): void {
   if (out === "") throw new InputError(`${flag}: expected a file name, got ''`);
   if (out !== undefined && out !== "-" && /\/$/.test(out)) throw new InputError(`${flag} ${out}: expected a file name, got a folder path (ends with '/')`);
 }
 
 /** Refuses an output file that is one of the run's inputs (a scenario, a patch): writing it would destroy what was read. */
-export function refuseInputAsOutput(out: string | undefined, flag: "--out" | "--results", inputs: readonly string[]): void {
+export function refuseInputAsOutput(out: string | undefined, flag: "--out" | "--results" | "--html", inputs: readonly string[]): void {
   if (out === undefined || out === "-") return;
   let o;
   try {
@@ -75,7 +75,7 @@ export function refuseInputAsOutput(out: string | undefined, flag: "--out" | "--
 }
 
 /** Writes `text` to stdout (`out` undefined or `-`) or to `out`; `flag` names the option in errors. */
-export function emit(text: string, out: string | undefined, flag: "--out" | "--results"): void {
+export function emit(text: string, out: string | undefined, flag: "--out" | "--results" | "--html"): void {
   checkOutName(out, flag);
   if (out === undefined || out === "-") {
     process.stdout.write(text);

@@ -16,9 +16,11 @@ import type { DifferentialCounterexample } from "../differential.js";
 import { explanationOf } from "../report/trace.js";
 import { bold, clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
+import { renderMatrixHtml } from "../report/html.js";
+import { compareCells, compareTraces } from "../report/pages.js";
 
 export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>... [scenario...] [--base <variant>] [--fail-on new|worse|any]
-         [--json | --markdown] [--probability] [--out FILE] ${SEARCH_USAGE}
+         [--json | --markdown] [--probability] [--out FILE] [--html FILE] ${SEARCH_USAGE}
          (--patch FILE loads a patch of your own for --base only: the positional patches are the ones reviewed)`;
 
 /** A patch argument: a module file, or a built-in patch's id or commit. */
@@ -32,6 +34,7 @@ export async function reviewCommand(argv: string[]): Promise<number> {
     markdown: { type: "boolean" },
     probability: { type: "boolean" },
     out: { type: "string", short: "o" },
+    html: { type: "string" },
     ...SEARCH_FLAGS,
   }, REVIEW_USAGE);
   if (values.json && values.markdown) throw new InputError("--json, --markdown: expected at most one output format");
@@ -71,6 +74,8 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   const settings = searchSettings(values);
   checkOutName(values.out, "--out");
   refuseInputAsOutput(values.out, "--out", [...positionals, ...(values.patch ?? [])]);
+  checkOutName(values.html, "--html");
+  refuseInputAsOutput(values.html, "--html", [...positionals, ...(values.patch ?? []), ...(values.out !== undefined ? [values.out] : [])]);
   const result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false, patches }, (p) => given.get(p.id));
   clearProgress();
   const baseWhy = values.base !== undefined ? "given with --base" : "the newest release the patches apply to";
@@ -80,6 +85,10 @@ export async function reviewCommand(argv: string[]): Promise<number> {
       ? renderReviewMarkdown(result, describeKernel(base), baseWhy)
       : renderReview(result, describeKernel(base), baseWhy);
   emit(text, values.out, "--out");
+  if (values.html !== undefined) {
+    const json = reviewJson(result, describeKernel(base), failOn);
+    emit(renderMatrixHtml(`review: ${patched.name} against ${base.name}`, json, compareCells(result.compare), compareTraces(result.compare, scenarios, [base, patched], patches)), values.html, "--html");
+  }
   return compareExit(result.compare, failOn);
 }
 

@@ -4,14 +4,14 @@ import { counterexample, exitCode, selectProperties, stoppedBy, type Counterexam
 import { differentialCounterexample, type AgainstRun, type DifferentialCounterexample } from "../differential.js";
 import { InputError } from "../errors.js";
 import type { Kernel } from "../kernel/kernel.js";
-import type { Patch } from "../kernel/patch.js";
 import type { ConntrackModel } from "../kernel/model.js";
 import { warnUnusedPatches } from "../kernel/user-patch.js";
-import { PATCHES, resolveKernel } from "../kernel/variants.js";
-import { explanationOf, type TraceStep } from "../report/trace.js";
+import { resolveKernel } from "../kernel/variants.js";
+import type { TraceStep } from "../report/trace.js";
 import { renderItf } from "../report/itf.js";
 import { renderTraceHtml } from "../report/html.js";
-import { sourceLinks } from "../report/sources.js";
+import { traceJson } from "../report/trace-json.js";
+import { renderDot } from "../report/dot.js";
 import { mermaidText, renderMermaid } from "../report/mermaid.js";
 import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
@@ -23,9 +23,9 @@ import { clearProgress, fmtInt } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json|html] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
+         [--format text|mermaid|itf|json|html|dot] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
-const FORMATS = ["text", "mermaid", "itf", "json", "html"] as const;
+const FORMATS = ["text", "mermaid", "itf", "json", "html", "dot"] as const;
 type Format = (typeof FORMATS)[number];
 
 const FLAGS = {
@@ -71,8 +71,9 @@ export async function traceCommand(argv: string[]): Promise<number> {
     .with("text", () => renderSwimlanes(run.model, cx, title))
     .with("mermaid", () => renderMermaid(run.model, cx, title))
     .with("itf", () => JSON.stringify(renderItf(run.model, cx, { source: sc.source, description: title }), null, 2) + "\n")
-    .with("json", () => JSON.stringify(cxJson(sc, kernel, run.model, cx, patches), null, 2) + "\n")
-    .with("html", () => renderTraceHtml(cxJson(sc, kernel, run.model, cx, patches), title))
+    .with("json", () => JSON.stringify(traceJson(sc, kernel, run.model, cx, patches), null, 2) + "\n")
+    .with("html", () => renderTraceHtml(traceJson(sc, kernel, run.model, cx, patches), title))
+    .with("dot", () => renderDot(run.model, run.properties, cx, title))
     .exhaustive();
   emit(text, values.out, "--out");
   return run.result.budget === "interrupted" ? exitCode(run.result.verdict, run.result.budget) : 1;
@@ -81,23 +82,6 @@ export async function traceCommand(argv: string[]): Promise<number> {
 /** `notMinimal`: what to say when the fewest-preemption pass was skipped. */
 function cxTitle(sc: Scenario, kernel: Kernel, cx: Counterexample, notMinimal = " (the search's own path, not checked to be the shortest)"): string {
   return `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}${cx.minimal ? "" : notMinimal}`;
-}
-
-function cxJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, cx: Counterexample, patches: readonly Patch[] = PATCHES) {
-  return {
-    scenario: sc.name,
-    kernel: kernel.name,
-    kernelParts: kernel.parts,
-    property: cx.property,
-    class: cx.class,
-    preemptions: cx.preemptions,
-    /** Whose packet or reply, which step decided it, which step caused it, in words. */
-    explanation: cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property) ?? null,
-    steps: cx.steps,
-    states: cx.path.states.map((s) => readableState(model, s)),
-    /** Where each step's kernel function can be read: the source at the release, or the patch that changed it. */
-    links: sourceLinks(kernel, cx.steps.map((s) => s.function), patches),
-  };
 }
 
 type Values = ReturnType<typeof parse<typeof FLAGS>>["values"];
@@ -157,7 +141,10 @@ async function againstCommand(positionals: string[], values: Values, format: For
     })
     .with("json", () => JSON.stringify(differentialJson(sc, a, b, d), null, 2) + "\n")
     // The page of A's schedule; what B does with it is in the title.
-    .with("html", () => renderTraceHtml(cxJson(sc, a, model, cx, patches), `${title}. ${outcome}`))
+    .with("html", () => renderTraceHtml(traceJson(sc, a, model, cx, patches), `${title}. ${outcome}`))
+    .with("dot", () => {
+      throw new InputError("--format dot: draws one kernel's graph: leave out --against");
+    })
     .exhaustive();
   emit(text, values.out, "--out");
   return interrupted ? exitCode("violated", "interrupted") : 1;
@@ -234,7 +221,7 @@ function mermaidAgainst(b: Kernel, model: ConntrackModel, aSteps: readonly Trace
 }
 
 export function differentialJson(sc: Scenario, a: Kernel, b: Kernel, d: DifferentialCounterexample) {
-  const head = d.a ? cxJson(sc, a, d.models.a, d.a) : { scenario: sc.name, kernel: a.name, kernelParts: a.parts, property: d.property, class: d.class };
+  const head = d.a ? traceJson(sc, a, d.models.a, d.a) : { scenario: sc.name, kernel: a.name, kernelParts: a.parts, property: d.property, class: d.class };
   return {
     ...head,
     against: {

@@ -19,7 +19,16 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
-header{padding:10px 16px;background:#fff;border-bottom:1px solid #ddd;position:sticky;top:0;z-index:2}
+header{padding:10px 16px;background:#fff;border-bottom:1px solid #ddd}
+nav{padding:4px 16px}
+#why{padding:0 16px}
+#matrix{margin:12px 16px;width:auto}
+.matrix-cell.violated .verdict{color:#a00;font-weight:700}
+.matrix-cell.holds .verdict{color:#070;font-weight:700}
+button.class{display:block;margin:2px 0;font:inherit;font-size:12px}
+.change{font-style:italic}
+#trace-view h2{font-size:15px;margin:8px 16px}
+#cx-pick{margin:0 16px}
 h1{font-size:17px;margin:0 0 4px}
 #why{margin:4px 0 8px;color:#333;max-width:110ch}
 nav button{font:inherit;padding:2px 10px;margin-right:4px}
@@ -36,7 +45,7 @@ td.num{width:3em;text-align:right;color:#666}
 .fn{font-weight:600}
 .note{color:#444}
 .mark{font-weight:700;color:#a00}
-#state{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto;max-height:85vh;position:sticky;top:90px}
+#state{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto;max-height:85vh;position:sticky;top:8px}
 #state h2{font-size:15px;margin:0 0 6px}
 .tree details{margin-left:12px}
 .tree summary{cursor:pointer}
@@ -47,31 +56,18 @@ td.num{width:3em;text-align:right;color:#666}
 
 /** The page's script: reads the embedded data and draws it. Keys: arrows or j/k step, Home/End, d the decisive step, g jumps. */
 const SCRIPT = `
-const data = JSON.parse(document.getElementById("trace-data").textContent);
-const steps = data.steps, states = data.states, links = data.links || {};
-const actors = [...new Set(steps.map((s) => s.actor))];
-let at = 0;
+const page = JSON.parse(document.getElementById("page-data").textContent);
 const el = (tag, attrs, ...kids) => { const e = document.createElement(tag); for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v); for (const c of kids) e.append(c); return e; };
-function lanes() {
-  const head = el("tr", {}, el("th", {}, "#"), ...actors.map((a) => el("th", {}, a)));
-  const rows = steps.map((s) => {
-    const cls = ["step", s.decisive ? "decisive" : "", s.cause ? "cause" : ""].filter(Boolean).join(" ");
-    const tr = el("tr", { class: cls, "data-step": String(s.step) }, el("td", { class: "num" }, String(s.step)));
-    for (const a of actors) {
-      if (a !== s.actor) { tr.append(el("td", {})); continue; }
-      const base = s.function.replace(/\\(.*\\)$/, "");
-      const fn = links[base] ? el("a", { href: links[base], class: "fn", target: "_blank", rel: "noreferrer" }, s.function) : el("span", { class: "fn" }, s.function);
-      const td = el("td", { class: "cell" }, el("div", {}, (s.packet === "-" ? "" : s.packet + ": "), fn), el("div", { class: "note" }, s.note));
-      if (s.decisive) td.append(el("div", { class: "mark" }, "<== " + (s.violation || "decisive")));
-      if (s.cause) td.append(el("div", { class: "mark" }, "cause of step " + s.causeOf.join(", ")));
-      tr.append(td);
-    }
-    tr.addEventListener("click", () => go(s.step));
-    return tr;
-  });
-  document.getElementById("lanes").append(el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
-}
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+let current = null;
+function skeleton(root, n) {
+  root.replaceChildren(
+    el("p", { id: "why" }),
+    el("nav", {}, el("button", { id: "first", title: "Home" }, "first"), el("button", { id: "prev", title: "up, left or k" }, "prev"), el("span", { id: "pos" }),
+      el("button", { id: "next", title: "down, right or j" }, "next"), el("button", { id: "last", title: "End" }, "last"),
+      el("button", { id: "decisive", title: "d" }, "decisive step"), " ", el("label", {}, "jump to step ", el("input", { id: "jump", type: "number", min: "0", max: String(n), title: "g" }))),
+    el("main", {}, el("section", { id: "lanes" }), el("section", { id: "state" }, el("h2", { id: "statehead" }), el("div", { id: "tree", class: "tree" }))));
+}
 function tree(name, now, before, path) {
   if (now === null || typeof now !== "object") {
     const changed = !same(now, before);
@@ -91,53 +87,117 @@ function tree(name, now, before, path) {
   if (Array.isArray(now) && now.length === 0) d.append(el("div", { class: "leaf" + (changed ? " changed" : ""), "data-path": path + ".length" }, "(empty)"));
   return d;
 }
-function go(n) {
-  at = Math.max(0, Math.min(steps.length, n));
-  document.getElementById("pos").textContent = "step " + at + " / " + steps.length;
-  document.querySelectorAll("tr.step").forEach((tr) => tr.classList.toggle("selected", Number(tr.dataset.step) === at));
-  const box = document.getElementById("tree");
-  box.replaceChildren();
-  const s = at > 0 ? steps[at - 1] : null;
-  document.getElementById("statehead").textContent = s ? "state after step " + at + " (" + s.actor + ", " + (s.packet === "-" ? "" : s.packet + ": ") + s.function + ")" : "initial state";
-  const now = states[at], before = at > 0 ? states[at - 1] : now;
-  for (const k of Object.keys(now)) box.append(tree(k, now[k], before[k], k));
-  const row = document.querySelector('tr.step[data-step="' + at + '"]');
-  if (row && row.scrollIntoView) row.scrollIntoView({ block: "nearest" });
+/** Draws trace \\\`data\\\` (trace --format json's object) into \\\`root\\\` and makes it the one the keys step. */
+function showTrace(root, data) {
+  const steps = data.steps, states = data.states, links = data.links || {};
+  const actors = [...new Set(steps.map((s) => s.actor))];
+  skeleton(root, steps.length);
+  const t = { at: 0, steps };
+  const head = el("tr", {}, el("th", {}, "#"), ...actors.map((a) => el("th", {}, a)));
+  const rows = steps.map((s) => {
+    const cls = ["step", s.decisive ? "decisive" : "", s.cause ? "cause" : ""].filter(Boolean).join(" ");
+    const tr = el("tr", { class: cls, "data-step": String(s.step) }, el("td", { class: "num" }, String(s.step)));
+    for (const a of actors) {
+      if (a !== s.actor) { tr.append(el("td", {})); continue; }
+      const base = s.function.replace(/\\(.*\\)$/, "");
+      const fn = links[base] ? el("a", { href: links[base], class: "fn", target: "_blank", rel: "noreferrer" }, s.function) : el("span", { class: "fn" }, s.function);
+      const td = el("td", { class: "cell" }, el("div", {}, (s.packet === "-" ? "" : s.packet + ": "), fn), el("div", { class: "note" }, s.note));
+      if (s.decisive) td.append(el("div", { class: "mark" }, "<== " + (s.violation || "decisive")));
+      if (s.cause) td.append(el("div", { class: "mark" }, "cause of step " + s.causeOf.join(", ")));
+      tr.append(td);
+    }
+    tr.addEventListener("click", () => t.go(s.step));
+    return tr;
+  });
+  root.querySelector("#lanes").append(el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
+  t.go = (n) => {
+    t.at = Math.max(0, Math.min(steps.length, n));
+    root.querySelector("#pos").textContent = "step " + t.at + " / " + steps.length;
+    root.querySelectorAll("tr.step").forEach((tr) => tr.classList.toggle("selected", Number(tr.dataset.step) === t.at));
+    const box = root.querySelector("#tree");
+    box.replaceChildren();
+    const s = t.at > 0 ? steps[t.at - 1] : null;
+    root.querySelector("#statehead").textContent = s ? "state after step " + t.at + " (" + s.actor + ", " + (s.packet === "-" ? "" : s.packet + ": ") + s.function + ")" : "initial state";
+    const now = states[t.at], before = t.at > 0 ? states[t.at - 1] : now;
+    for (const k of Object.keys(now)) box.append(tree(k, now[k], before[k], k));
+    const row = root.querySelector('tr.step[data-step="' + t.at + '"]');
+    if (row && row.scrollIntoView) row.scrollIntoView({ block: "nearest" });
+  };
+  t.decisive = () => { const d = data.explanation ? data.explanation.decisiveStep : (steps.find((x) => x.decisive) || {}).step; if (d) t.go(d); };
+  root.querySelector("#why").textContent = data.explanation ? data.explanation.text : "";
+  root.querySelector("#first").onclick = () => t.go(0);
+  root.querySelector("#prev").onclick = () => t.go(t.at - 1);
+  root.querySelector("#next").onclick = () => t.go(t.at + 1);
+  root.querySelector("#last").onclick = () => t.go(steps.length);
+  root.querySelector("#decisive").onclick = t.decisive;
+  root.querySelector("#jump").onchange = (e) => t.go(Number(e.target.value));
+  current = t;
+  t.go(0);
 }
-lanes();
-document.getElementById("why").textContent = data.explanation ? data.explanation.text : "";
-document.getElementById("first").onclick = () => go(0);
-document.getElementById("prev").onclick = () => go(at - 1);
-document.getElementById("next").onclick = () => go(at + 1);
-document.getElementById("last").onclick = () => go(steps.length);
-const decisive = () => { const s = data.explanation ? data.explanation.decisiveStep : (steps.find((x) => x.decisive) || {}).step; if (s) go(s); };
-document.getElementById("decisive").onclick = decisive;
-document.getElementById("jump").onchange = (e) => go(Number(e.target.value));
 document.addEventListener("keydown", (e) => {
-  if (e.target && e.target.id === "jump") return;
-  if (e.key === "ArrowDown" || e.key === "ArrowRight" || e.key === "j") { go(at + 1); e.preventDefault(); }
-  else if (e.key === "ArrowUp" || e.key === "ArrowLeft" || e.key === "k") { go(at - 1); e.preventDefault(); }
-  else if (e.key === "Home") go(0);
-  else if (e.key === "End") go(steps.length);
-  else if (e.key === "d") decisive();
+  const t = current;
+  if (!t || (e.target && e.target.id === "jump")) return;
+  if (e.key === "ArrowDown" || e.key === "ArrowRight" || e.key === "j") { t.go(t.at + 1); e.preventDefault(); }
+  else if (e.key === "ArrowUp" || e.key === "ArrowLeft" || e.key === "k") { t.go(t.at - 1); e.preventDefault(); }
+  else if (e.key === "Home") t.go(0);
+  else if (e.key === "End") t.go(t.steps.length);
+  else if (e.key === "d") t.decisive();
   else if (e.key === "g") { document.getElementById("jump").focus(); e.preventDefault(); }
 });
-go(0);
+/** The matrix of a check, compare or review: a cell per kernel and scenario, each class a button that opens its counterexamples. */
+function showMatrix(root, data) {
+  const kernels = [...new Set(data.cells.map((c) => c.kernel))], scenarios = [...new Set(data.cells.map((c) => c.scenario))];
+  const head = el("tr", {}, el("th", {}, "kernel"), ...scenarios.map((s) => el("th", {}, s)));
+  const view = document.getElementById("trace-view");
+  const rows = kernels.map((k) => el("tr", {}, el("th", {}, k), ...scenarios.map((s) => {
+    const c = data.cells.find((x) => x.kernel === k && x.scenario === s);
+    if (!c) return el("td", {});
+    const td = el("td", { class: "matrix-cell " + c.verdict, "data-kernel": k, "data-scenario": s }, el("div", { class: "verdict" }, c.verdict));
+    for (const x of c.classes) {
+      const key = k + " " + s + " " + x.class;
+      const list = data.traces[key] || [];
+      const b = el("button", { class: "class", "data-key": key, title: list.length + " counterexample(s)" }, x.class + " (" + x.states + ")");
+      b.onclick = () => {
+        const pick = el("select", { id: "cx-pick" }, ...list.map((tr, i) => el("option", { value: String(i) }, (i === 0 ? "fewest preemptions" : "the search's own") + ": " + tr.steps.length + " steps, " + tr.preemptions + " preemptions")));
+        const box = el("div", {});
+        view.replaceChildren(el("h2", {}, key), pick, box);
+        pick.onchange = () => showTrace(box, list[Number(pick.value)]);
+        if (list.length) showTrace(box, list[0]);
+      };
+      td.append(b);
+    }
+    if (c.change) td.append(el("div", { class: "change" }, c.change));
+    if (c.probability !== undefined && c.probability !== null) td.append(el("div", {}, "P(violation) = " + c.probability.toFixed(4)));
+    if (c.counters.length) td.append(el("div", { class: "note" }, "conntrack -S: " + c.counters.join(", ")));
+    td.append(el("div", { class: "note" }, c.states.toLocaleString("en-US") + " states"));
+    return td;
+  })));
+  root.append(el("table", { id: "matrix" }, el("thead", {}, head), el("tbody", {}, ...rows)));
+}
+if (page.cells) showMatrix(document.getElementById("matrix-view"), page);
+else showTrace(document.getElementById("trace-view"), page);
 `;
 
-/** The trace page for `data`, the object `trace --format json` prints (with its `links`). */
-export function renderTraceHtml(data: { steps: readonly unknown[]; states: readonly unknown[] }, title: string): string {
+function pageHtml(title: string, data: unknown): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
-<header><h1>${escapeHtml(title)}</h1><p id="why"></p>
-<nav><button id="first" title="Home">first</button><button id="prev" title="up, left or k">prev</button><span id="pos"></span>
-<button id="next" title="down, right or j">next</button><button id="last" title="End">last</button>
-<button id="decisive" title="d">decisive step</button> <label>jump to step <input id="jump" type="number" min="0" max="${data.steps.length}" title="g"></label></nav></header>
-<main><section id="lanes"></section><section id="state"><h2 id="statehead"></h2><div id="tree" class="tree"></div></section></main>
-<script type="application/json" id="trace-data">${embed(data)}</script>
+<header><h1>${escapeHtml(title)}</h1></header>
+<section id="matrix-view"></section>
+<section id="trace-view"></section>
+<script type="application/json" id="page-data">${embed(data)}</script>
 <script>${SCRIPT}</script>
 </body></html>
 `;
+}
+
+/** The trace page for `data`, the object `trace --format json` prints (with its `links`). */
+export function renderTraceHtml(data: { steps: readonly unknown[]; states: readonly unknown[] }, title: string): string {
+  return pageHtml(title, data);
+}
+
+/** The page of a check, compare or review: `report` as its --json prints it, the cells of its matrix, each class's counterexamples. */
+export function renderMatrixHtml(title: string, report: unknown, cells: readonly unknown[], traces: Record<string, unknown[]>): string {
+  return pageHtml(title, { report, cells, traces });
 }
