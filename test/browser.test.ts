@@ -121,7 +121,8 @@ describe.skipIf(!BROWSER)(`the trace page in ${BROWSER ?? "no browser (scripts/i
       });
 
       it("draws a lane per actor and a row per step, the decisive step and its cause marked", async () => {
-        const actors = [...new Set((json.steps as unknown as { actor: string }[]).map((s) => s.actor))];
+        const byIndex = new Map((json.steps as unknown as { actor: string; cpu: number }[]).map((s) => [s.actor, s.cpu]));
+        const actors = [...byIndex.keys()].sort((a, b) => byIndex.get(a)! - byIndex.get(b)!);
         expect(await page.locator("#lanes thead th").allTextContents()).toEqual(["#", ...actors]);
         expect(await page.locator("tr.step").count()).toBe(json.steps.length);
         const decisive = json.steps.filter((s) => s.decisive).map((s) => String(s.step));

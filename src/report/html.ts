@@ -90,7 +90,9 @@ function tree(name, now, before, path) {
 /** Draws trace \\\`data\\\` (trace --format json's object) into \\\`root\\\` and makes it the one the keys step. */
 function showTrace(root, data) {
   const steps = data.steps, states = data.states, links = data.links || {};
-  const actors = [...new Set(steps.map((s) => s.actor))];
+  // Lanes in the model's actor order (CPUs, then ctnetlink, the reaper, the clock), not first appearance.
+  const order = new Map(steps.map((s) => [s.actor, s.cpu]));
+  const actors = [...order.keys()].sort((a, b) => order.get(a) - order.get(b));
   skeleton(root, steps.length);
   const t = { at: 0, steps };
   const head = el("tr", {}, el("th", {}, "#"), ...actors.map((a) => el("th", {}, a)));
