@@ -32,8 +32,18 @@ export async function checkCommand(argv: string[]): Promise<number> {
     // The page: the --json object, its one cell, and each class's counterexamples.
     const traces: Record<string, TraceJson[]> = {};
     runTraces(run, await patchSet(values.patch), traces);
-    const cell = { kernel: run.kernel.name, scenario: run.scenario.name, verdict: report.verdict, classes: report.drops.map((d) => ({ class: d.class, states: d.states })), change: "", counters: [], states: report.states };
-    emit(renderMatrixHtml(`check: ${run.scenario.name} on ${run.kernel.name}`, report, [cell], traces), values.html, "--html");
+    const cell = {
+      kernel: run.kernel.name,
+      scenario: run.scenario.name,
+      verdict: report.verdict,
+      classes: report.drops.map((d) => ({ class: d.class, states: d.states })),
+      change: "",
+      counters: [],
+      states: report.states,
+      ...(report.complete ? {} : { incomplete: `${report.stoppedBy ?? "a budget"} stopped the search: classes so far` }),
+    };
+    const summary = report.properties.map((p) => `${p.name} ${p.verdict}`).join(", ");
+    emit(renderMatrixHtml(`check: ${run.scenario.name} on ${run.kernel.name}`, report, [cell], traces, { summary }), values.html, "--html");
   }
   return exitCode(report.verdict, run.result.budget);
 }

@@ -64,7 +64,10 @@ export async function compareCommand(argv: string[]): Promise<number> {
       : renderText(result);
   emit(text, values.out, "--out");
   // The page: the --json object, the matrix and each violated cell's counterexamples (checked again).
-  if (values.html !== undefined) emit(renderMatrixHtml(`compare: ${result.scenarios.join(", ")}`, result, compareCells(result), compareTraces(result, scenarios, kernels, patches)), values.html, "--html");
+  if (values.html !== undefined) {
+    const traces = compareTraces(result, scenarios, base ? [...kernels, base] : kernels, patches, settings.options);
+    emit(renderMatrixHtml(`compare: ${result.scenarios.join(", ")}`, result, compareCells(result), traces, { counterLegend: `conntrack -S: ${counterNames(result)}` }), values.html, "--html");
+  }
   return compareExit(result, failOn);
 }
 

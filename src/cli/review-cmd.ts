@@ -87,7 +87,8 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   emit(text, values.out, "--out");
   if (values.html !== undefined) {
     const json = reviewJson(result, describeKernel(base), failOn);
-    emit(renderMatrixHtml(`review: ${patched.name} against ${base.name}`, json, compareCells(result.compare), compareTraces(result.compare, scenarios, [base, patched], patches)), values.html, "--html");
+    const traces = compareTraces(result.compare, scenarios, [base, patched], patches, settings.options);
+    emit(renderMatrixHtml(`review: ${patched.name} against ${base.name}`, json, compareCells(result.compare), traces, { summary: `verdict: ${json.summary}`, counterLegend: "conntrack -S: insert_failed/drop/clash_resolve (and early_drop, chaintoolong where a scenario has them)" }), values.html, "--html");
   }
   return compareExit(result.compare, failOn);
 }

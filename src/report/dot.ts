@@ -61,7 +61,9 @@ export function renderDot(model: ConntrackModel, properties: readonly Property<K
     for (const a of model.actions(s)) {
       const t = model.next(s, a);
       const j = visit(t);
-      const bold = path.has(`${key(s)}>${key(t)}`) ? ", penwidth=3" : "";
+      // One edge a step of the trace (parallel edges between the same two nodes are other actions).
+      const pair = `${key(s)}>${key(t)}`;
+      const bold = path.delete(pair) ? ", penwidth=3" : "";
       edges.push(`  s${i} -> s${j} [label=${quote(`${model.actorNames[a.actor]}: ${model.describe(s, a)}`)}${bold}];`);
     }
   }
@@ -71,5 +73,6 @@ export function renderDot(model: ConntrackModel, properties: readonly Property<K
     const cls = bad ? `\\n${bad.violations(s).join(", ")}` : "";
     return `  s${i} [label=${quote(label(model, s) + cls)}${fill}${i === 0 ? ", peripheries=2" : ""}];`;
   });
-  return `digraph conntrack {\n  label=${quote(title)};\n  labelloc=t;\n  node [shape=box, fontname="monospace", fontsize=10];\n  edge [fontsize=9];\n${nodes.join("\n")}\n${edges.join("\n")}\n}\n`;
+  const note = model.canonical ? " (states that differ only in which CPU runs which packet are one node)" : "";
+  return `digraph conntrack {\n  label=${quote(title + note)};\n  labelloc=t;\n  node [shape=box, fontname="monospace", fontsize=10];\n  edge [fontsize=9];\n${nodes.join("\n")}\n${edges.join("\n")}\n}\n`;
 }

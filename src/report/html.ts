@@ -22,7 +22,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafaf
 header{padding:10px 16px;background:#fff;border-bottom:1px solid #ddd}
 nav{padding:4px 16px}
 #why{padding:0 16px}
-#matrix{margin:12px 16px;width:auto}
+#matrix{margin:12px 0;width:auto}
 .matrix-cell.violated .verdict{color:#a00;font-weight:700}
 .matrix-cell.holds .verdict{color:#070;font-weight:700}
 button.class{display:block;margin:2px 0;font:inherit;font-size:12px}
@@ -33,7 +33,10 @@ h1{font-size:17px;margin:0 0 4px}
 #why{margin:4px 0 8px;color:#333;max-width:110ch}
 nav button{font:inherit;padding:2px 10px;margin-right:4px}
 nav input{width:5em;font:inherit}
-main{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:12px;padding:12px 16px}
+main{display:grid;grid-template-columns:minmax(0,3fr) minmax(300px,2fr);gap:12px;padding:12px 16px}
+#lanes{overflow-x:auto}
+#matrix-box{overflow-x:auto;margin:0 16px}
+#summary{margin:8px 16px;font-weight:600}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border:1px solid #e2e2e2;padding:3px 6px;vertical-align:top;font-size:13px}
 th{background:#f0f0f0;position:sticky;top:0}
@@ -68,15 +71,19 @@ function skeleton(root, n) {
       el("button", { id: "decisive", title: "d" }, "decisive step"), " ", el("label", {}, "jump to step ", el("input", { id: "jump", type: "number", min: "0", max: String(n), title: "g" }))),
     el("main", {}, el("section", { id: "lanes" }), el("section", { id: "state" }, el("h2", { id: "statehead" }), el("div", { id: "tree", class: "tree" }))));
 }
+const opened = new Set();
+/** A list of plain values (status bits, the table's entries) is one value: its order is no change of its own. */
+const plainList = (v) => Array.isArray(v) && v.every((x) => x === null || typeof x !== "object");
 function tree(name, now, before, path) {
-  if (now === null || typeof now !== "object") {
+  if (now === null || typeof now !== "object" || plainList(now)) {
     const changed = !same(now, before);
     const leaf = el("div", { class: "leaf" + (changed ? " changed" : ""), "data-path": path }, name + ": " + JSON.stringify(now));
     if (changed) { leaf.setAttribute("data-changed", ""); if (before !== undefined) leaf.append(el("span", { class: "was" }, JSON.stringify(before))); }
     return leaf;
   }
   const changed = !same(now, before);
-  const d = el("details", changed ? { open: "", "data-path": path } : { "data-path": path });
+  const d = el("details", changed || opened.has(path) ? { open: "", "data-path": path } : { "data-path": path });
+  d.addEventListener("toggle", () => { if (d.open) opened.add(path); else opened.delete(path); });
   const sum = el("summary", changed ? { class: "changed" } : {}, name);
   d.append(sum);
   const keys = Array.isArray(now) ? now.map((_, i) => String(i)) : Object.keys(now);
@@ -103,7 +110,8 @@ function showTrace(root, data) {
       if (a !== s.actor) { tr.append(el("td", {})); continue; }
       const base = s.function.replace(/\\(.*\\)$/, "");
       const fn = links[base] ? el("a", { href: links[base], class: "fn", target: "_blank", rel: "noreferrer" }, s.function) : el("span", { class: "fn" }, s.function);
-      const td = el("td", { class: "cell" }, el("div", {}, (s.packet === "-" ? "" : s.packet + ": "), fn), el("div", { class: "note" }, s.note));
+      const who = s.function === "tick" ? "" : s.packet + ": ";
+      const td = el("td", { class: "cell" }, el("div", {}, who, fn), el("div", { class: "note" }, s.note));
       if (s.decisive) td.append(el("div", { class: "mark" }, "<== " + (s.violation || "decisive")));
       if (s.cause) td.append(el("div", { class: "mark" }, "cause of step " + s.causeOf.join(", ")));
       tr.append(td);
@@ -113,13 +121,13 @@ function showTrace(root, data) {
   });
   root.querySelector("#lanes").append(el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
   t.go = (n) => {
-    t.at = Math.max(0, Math.min(steps.length, n));
+    t.at = Math.max(0, Math.min(steps.length, Number.isFinite(n) ? Math.round(n) : t.at));
     root.querySelector("#pos").textContent = "step " + t.at + " / " + steps.length;
     root.querySelectorAll("tr.step").forEach((tr) => tr.classList.toggle("selected", Number(tr.dataset.step) === t.at));
     const box = root.querySelector("#tree");
     box.replaceChildren();
     const s = t.at > 0 ? steps[t.at - 1] : null;
-    root.querySelector("#statehead").textContent = s ? "state after step " + t.at + " (" + s.actor + ", " + (s.packet === "-" ? "" : s.packet + ": ") + s.function + ")" : "initial state";
+    root.querySelector("#statehead").textContent = s ? "state after step " + t.at + " (" + s.actor + ", " + (s.function === "tick" ? "" : s.packet + ": ") + s.function + ")" : "initial state";
     const now = states[t.at], before = t.at > 0 ? states[t.at - 1] : now;
     for (const k of Object.keys(now)) box.append(tree(k, now[k], before[k], k));
     const row = root.querySelector('tr.step[data-step="' + t.at + '"]');
@@ -132,26 +140,31 @@ function showTrace(root, data) {
   root.querySelector("#next").onclick = () => t.go(t.at + 1);
   root.querySelector("#last").onclick = () => t.go(steps.length);
   root.querySelector("#decisive").onclick = t.decisive;
-  root.querySelector("#jump").onchange = (e) => t.go(Number(e.target.value));
+  const jump = root.querySelector("#jump");
+  jump.onchange = () => t.go(Number(jump.value));
+  jump.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === "Escape") { if (e.key === "Enter") t.go(Number(jump.value)); jump.value = ""; jump.blur(); e.preventDefault(); } });
   current = t;
   t.go(0);
 }
 document.addEventListener("keydown", (e) => {
   const t = current;
-  if (!t || (e.target && e.target.id === "jump")) return;
+  // Not while typing a step number or choosing a counterexample, nor with a modifier (the browser's own keys).
+  if (!t || (e.target && (e.target.id === "jump" || e.target.tagName === "SELECT")) || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === "ArrowDown" || e.key === "ArrowRight" || e.key === "j") { t.go(t.at + 1); e.preventDefault(); }
   else if (e.key === "ArrowUp" || e.key === "ArrowLeft" || e.key === "k") { t.go(t.at - 1); e.preventDefault(); }
-  else if (e.key === "Home") t.go(0);
-  else if (e.key === "End") t.go(t.steps.length);
+  else if (e.key === "Home") { t.go(0); e.preventDefault(); }
+  else if (e.key === "End") { t.go(t.steps.length); e.preventDefault(); }
   else if (e.key === "d") t.decisive();
-  else if (e.key === "g") { document.getElementById("jump").focus(); e.preventDefault(); }
+  else if (e.key === "g") { const j = document.getElementById("jump"); j.value = ""; j.focus(); e.preventDefault(); }
 });
 /** The matrix of a check, compare or review: a cell per kernel and scenario, each class a button that opens its counterexamples. */
 function showMatrix(root, data) {
   const kernels = [...new Set(data.cells.map((c) => c.kernel))], scenarios = [...new Set(data.cells.map((c) => c.scenario))];
+  if (data.summary) root.append(el("p", { id: "summary" }, data.summary));
   const head = el("tr", {}, el("th", {}, "kernel"), ...scenarios.map((s) => el("th", {}, s)));
   const view = document.getElementById("trace-view");
-  const rows = kernels.map((k) => el("tr", {}, el("th", {}, k), ...scenarios.map((s) => {
+  const rowLabel = (k) => { const c = data.cells.find((x) => x.kernel === k); return c && c.row ? el("div", { class: "note" }, c.row) : ""; };
+  const rows = kernels.map((k) => el("tr", {}, el("th", {}, k, rowLabel(k)), ...scenarios.map((s) => {
     const c = data.cells.find((x) => x.kernel === k && x.scenario === s);
     if (!c) return el("td", {});
     const td = el("td", { class: "matrix-cell " + c.verdict, "data-kernel": k, "data-scenario": s }, el("div", { class: "verdict" }, c.verdict));
@@ -160,21 +173,27 @@ function showMatrix(root, data) {
       const list = data.traces[key] || [];
       const b = el("button", { class: "class", "data-key": key, title: list.length + " counterexample(s)" }, x.class + " (" + x.states + ")");
       b.onclick = () => {
-        const pick = el("select", { id: "cx-pick" }, ...list.map((tr, i) => el("option", { value: String(i) }, (i === 0 ? "fewest preemptions" : "the search's own") + ": " + tr.steps.length + " steps, " + tr.preemptions + " preemptions")));
+        const pick = el("select", { id: "cx-pick" }, ...list.map((tr, i) => el("option", { value: String(i) }, (i === 0 ? "fewest preemptions" : "the search's own") + ": " + tr.steps.length + " steps, " + tr.preemptions + " preemption" + (tr.preemptions === 1 ? "" : "s"))));
         const box = el("div", {});
         view.replaceChildren(el("h2", {}, key), pick, box);
         pick.onchange = () => showTrace(box, list[Number(pick.value)]);
         if (list.length) showTrace(box, list[0]);
+        if (view.scrollIntoView) view.scrollIntoView({ block: "start" });
       };
       td.append(b);
     }
-    if (c.change) td.append(el("div", { class: "change" }, c.change));
+    td.append(el("div", { class: "change" }, c.change || (c.row && c.row.startsWith("vs") ? "no change" : "")));
+    if (c.incomplete) td.append(el("div", { class: "mark" }, c.incomplete));
     if (c.probability !== undefined && c.probability !== null) td.append(el("div", {}, "P(violation) = " + c.probability.toFixed(4)));
     if (c.counters.length) td.append(el("div", { class: "note" }, "conntrack -S: " + c.counters.join(", ")));
     td.append(el("div", { class: "note" }, c.states.toLocaleString("en-US") + " states"));
     return td;
   })));
-  root.append(el("table", { id: "matrix" }, el("thead", {}, head), el("tbody", {}, ...rows)));
+  root.append(el("div", { id: "matrix-box" }, el("table", { id: "matrix" }, el("thead", {}, head), el("tbody", {}, ...rows))));
+  if (data.counterLegend) root.append(el("p", { class: "note" }, data.counterLegend));
+  // One cell with one class (a check): open it.
+  const only = root.querySelectorAll("button.class");
+  if (only.length === 1) only[0].click();
 }
 if (page.cells) showMatrix(document.getElementById("matrix-view"), page);
 else showTrace(document.getElementById("trace-view"), page);
@@ -200,6 +219,6 @@ export function renderTraceHtml(data: { steps: readonly unknown[]; states: reado
 }
 
 /** The page of a check, compare or review: `report` as its --json prints it, the cells of its matrix, each class's counterexamples. */
-export function renderMatrixHtml(title: string, report: unknown, cells: readonly unknown[], traces: Record<string, unknown[]>): string {
-  return pageHtml(title, { report, cells, traces });
+export function renderMatrixHtml(title: string, report: unknown, cells: readonly unknown[], traces: Record<string, unknown[]>, words: { summary?: string; counterLegend?: string } = {}): string {
+  return pageHtml(title, { report, cells, traces, ...words });
 }

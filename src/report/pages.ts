@@ -3,7 +3,7 @@
  * object `--json` prints): for each cell and class its counterexamples, the fewest-preemption one and,
  * where it differs, the search's own, each as `trace --format json` gives it.
  */
-import { counterexample, runCheck, type CheckRun } from "../check.js";
+import { counterexample, runCheck, type CheckOptions, type CheckRun } from "../check.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Patch } from "../kernel/patch.js";
 import type { Scenario } from "../scenario/scenario.js";
@@ -24,6 +24,10 @@ export interface PageCell {
   readonly probability?: number | null;
   readonly counters: readonly string[];
   readonly states: number;
+  /** What the row is: "vs <its base>" or "(base only)"; "" for none. */
+  readonly row?: string;
+  /** What stopped the cell's search, when one did. */
+  readonly incomplete?: string;
 }
 
 export type TraceJson = ReturnType<typeof traceJson>;
@@ -42,34 +46,45 @@ export function runTraces(run: CheckRun, patches: readonly Patch[], out: Record<
   }
 }
 
-/** Checks `sc` on `kernel` again (as the page's cell was) and adds its classes' counterexamples to `out`. */
-export function cellTraces(sc: Scenario, kernel: Kernel, patches: readonly Patch[], out: Record<string, TraceJson[]>): void {
-  const run = runCheck(sc, kernel);
+/** Checks `sc` on `kernel` again, with the command's properties and search options (its budgets), and adds its
+ * classes' counterexamples to `out`. */
+export function cellTraces(sc: Scenario, kernel: Kernel, patches: readonly Patch[], out: Record<string, TraceJson[]>, property: string | undefined, options: CheckOptions): void {
+  const run = runCheck(sc, kernel, property, options);
   if (run.result.violations.length) runTraces(run, patches, out);
 }
 
 /** The matrix cells of a compare result (a review's compare too); `kernel` names a row's variant. */
 export function compareCells(result: CompareResult): PageCell[] {
-  return result.rows.flat().map((c) => ({
-    kernel: c.kernel,
-    scenario: c.scenario,
-    verdict: c.verdict,
-    classes: c.drops.map((d) => ({ class: d.class, states: d.states })),
-    change: [c.fixed.length ? `fixes ${c.fixed.join(", ")}` : "", c.new.length ? `NEW ${c.new.join(", ")}` : "", c.worse.length ? `WORSE ${c.worse.join(", ")}` : "", c.remaining.length ? `keeps ${c.remaining.join(", ")}` : ""].filter(Boolean).join("; "),
-    probability: c.probability?.value ?? null,
-    counters: c.counters.map(counterKey),
-    states: c.states,
-  }));
+  return result.rows.flatMap((row, k) =>
+    row.map((c) => {
+      const kept = c.remaining.filter((x) => !c.worse.includes(x));
+      const change = [c.fixed.length ? `fixes ${c.fixed.join(", ")}` : "", c.new.length ? `NEW ${c.new.join(", ")}` : "", c.worse.length ? `WORSE ${c.worse.join(", ")}` : "", kept.length ? `keeps ${kept.join(", ")}` : ""];
+      const base = result.baseRow[k] ?? -1;
+      return {
+        kernel: c.kernel,
+        scenario: c.scenario,
+        verdict: c.verdict,
+        classes: c.drops.map((d) => ({ class: d.class, states: d.states })),
+        change: c.known ? change.filter(Boolean).join("; ") : "other changes not known (a search was cut)",
+        probability: c.probability?.value ?? null,
+        counters: c.counters.map(counterKey),
+        states: c.states,
+        row: result.baseOnly[k] ? "(base only)" : base >= 0 ? `vs ${result.kernels[base]}` : "",
+        ...(c.complete ? {} : { incomplete: `${c.stoppedBy ?? "a budget"} stopped the search: classes so far` }),
+      };
+    }),
+  );
 }
 
 /** The counterexamples of every violated cell of `result`, checked again on its scenario and kernel. */
-export function compareTraces(result: CompareResult, scenarios: readonly Scenario[], kernels: readonly Kernel[], patches: readonly Patch[]): Record<string, TraceJson[]> {
+export function compareTraces(result: CompareResult, scenarios: readonly Scenario[], kernels: readonly Kernel[], patches: readonly Patch[], options: CheckOptions): Record<string, TraceJson[]> {
   const out: Record<string, TraceJson[]> = {};
   for (const c of result.rows.flat()) {
     if (c.drops.length === 0) continue;
     const sc = scenarios.find((s) => s.name === c.scenario);
     const k = kernels.find((x) => x.name === c.kernel) ?? resolveKernel(c.kernel, "kernel", patches);
-    if (sc) cellTraces(sc, k, patches, out);
+    // The properties the cell was checked for (a scenario checks those of the result's it supports).
+    if (sc) cellTraces(sc, k, patches, out, result.narrowed ? c.properties.join(",") : undefined, options);
   }
   return out;
 }

@@ -1,12 +1,13 @@
 /**
  * Where a trace's kernel functions can be read (the HTML page links each step to it): the source at
- * the release's tag, or, when a patch of the variant changed the function, that patch: its upstream
- * commit for a built-in, its file for a user's.
+ * the release's tag, or, when a user's patch of the variant replaced or wrapped the function, that
+ * patch's file. (A built-in patch's change is in the release's source already.)
  */
 import type { Kernel, KernelBehaviour } from "../kernel/kernel.js";
 import { baseV46 } from "../kernel/base-v4.6.js";
 import { PATCH_LIB, type Patch } from "../kernel/patch.js";
 import { findPatch, PATCHES } from "../kernel/variants.js";
+import { pathToFileURL } from "node:url";
 
 /** A step's function as traces name it -> the kernel behaviour that runs it, and the kernel identifier to look up. */
 const STEP_HOOK: Readonly<Record<string, readonly [keyof KernelBehaviour, string]>> = {
@@ -36,11 +37,9 @@ export function sourceLinks(kernel: Kernel, functions: readonly string[], patche
   for (const f of new Set(functions.map((x) => x.replace(/\(.*\)$/, "")))) {
     const hook = STEP_HOOK[f];
     if (!hook) continue;
-    // The last part of the variant that overrides it is the one the step ran.
-    const by = [...kernel.parts.slice(1)].reverse().map((id) => findPatch(id, patches)).find((p) => p !== undefined && overrides(p).includes(hook[0]));
-    if (by?.file) out[f] = `file://${by.file}`;
-    else if (by && /^[0-9a-f]{12,40}$/.test(by.commit)) out[f] = `https://git.kernel.org/linus/${by.commit}`;
-    else out[f] = `https://elixir.bootlin.com/linux/${release}/A/ident/${hook[1]}`;
+    // The last user's patch of the variant that overrides it is the code the step ran.
+    const by = [...kernel.parts.slice(1)].reverse().map((id) => findPatch(id, patches)).find((p) => p?.file !== undefined && overrides(p).includes(hook[0]));
+    out[f] = by?.file ? pathToFileURL(by.file).href : `https://elixir.bootlin.com/linux/${release}/A/ident/${hook[1]}`;
   }
   return out;
 }
