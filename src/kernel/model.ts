@@ -97,7 +97,12 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     ...(reaper >= 0 ? [k.gc_worker ? "gc" : "timer"] : []),
     ...(clock >= 0 ? ["clock"] : []),
   ];
-  const deletable = (s: KState): number[] => sc.deletes.filter((id) => deleteStep(s, id) !== undefined && !(sc.recycle && deleteStep(s, id) === "unlink" && lockedAgainst(s, id)));
+  const deletable = (s: KState): number[] =>
+    sc.deletes.filter((id) => {
+      const how = deleteStep(s, id);
+      // With recycled memory the unlink waits for the entry's bucket locks.
+      return how !== undefined && !(sc.recycle && how === "unlink" && lockedAgainst(s, id));
+    });
   /** What the reaper may work on: the entry it is unlinking, else every one it may start on (none once the run is over). */
   // In a `recycle` scenario the unlink waits for the entry's bucket locks.
   // With recycled memory the gc worker too reaches an entry in one step and looks again in a later one.

@@ -47,6 +47,11 @@ export function hashInsert(st: KState, id: number, replyOnly = false): void {
   st.table.push(id);
 }
 
+/** Takes entry `id` out of nf_nat_bysource (its packet released it, or it was freed: remove_nat_bysrc). */
+export function bysourceRemove(st: KState, id: number): void {
+  st.bysource = st.bysource.filter((x) => x !== id);
+}
+
 /** Unlinks entry `id` from the hash table and marks it DYING, as nf_ct_delete leaves an entry it
  * removed (DYING set first, then nf_ct_delete_from_lists): no walk finds it again. */
 export function hashRemove(st: KState, id: number): void {

@@ -14,7 +14,7 @@
  */
 import type { Patch } from "../patch.js";
 import { findNode } from "../table.js";
-import { dropQuery } from "../steps/verdict.js";
+import { dropUninserted } from "../steps/verdict.js";
 import { nf_ct_zone, zoneMatch } from "../zone.js";
 
 export const chainTooLong: Patch = {
@@ -33,9 +33,7 @@ export const chainTooLong: Patch = {
       const stats = st.stats[ctx.sc.packets[p]!.cpu]!;
       stats.chainTooLong++;
       stats.insertFailed++;
-      pkt.freed = true;
-      st.bysource = st.bysource.filter((id) => id !== p);
-      dropQuery(st, p);
+      dropUninserted(st, p);
       return ctx.explain ? `the ORIGINAL chain holds more than max_chainlen + 1 (${chains.maxChainlen + 1}) other nodes: chaintoolong, NF_DROP` : "";
     },
   }),

@@ -26,7 +26,7 @@
 import { IPS } from "../conn.js";
 import type { Ctx } from "../kernel.js";
 import type { KState } from "../state.js";
-import { hashRemove } from "../table.js";
+import { bysourceRemove, hashRemove } from "../table.js";
 import { InputError } from "../../errors.js";
 import { tupleEqual, type Tuple } from "../tuple.js";
 
@@ -61,7 +61,7 @@ export function evictedHolder(st: KState, t: Tuple, also: (id: number) => boolea
  * freed, out of nf_nat_bysource too (remove_nat_bysrc); its reply finds nothing any more. */
 export function evict(st: KState, id: number): void {
   hashRemove(st, id);
-  st.bysource = st.bysource.filter((x) => x !== id);
+  bysourceRemove(st, id);
   st.pkts[id]!.evicted = true;
 }
 

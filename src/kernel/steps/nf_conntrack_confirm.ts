@@ -6,8 +6,8 @@
  */
 import type { Ctx } from "../kernel.js";
 import type { KState } from "../state.js";
-import { findNode, hashInsert } from "../table.js";
-import { acceptQuery, dropQuery } from "./verdict.js";
+import { bysourceRemove, findNode, hashInsert } from "../table.js";
+import { acceptQuery, dropUninserted } from "./verdict.js";
 import { nf_ct_zone, zoneMatch } from "../zone.js";
 
 export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
@@ -35,7 +35,7 @@ export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
     case "merge":
       // The loser's entry is released (nf_conntrack_put); the packet goes on with `into`.
       pkt.freed = true;
-      st.bysource = st.bysource.filter((id) => id !== p);
+      bysourceRemove(st, p);
       pkt.uses = r.into;
       acceptQuery(ctx, st, p);
       return x ? `${found}: resolved, packet continues with ${name(r.into)}'s entry` : "";
@@ -44,9 +44,7 @@ export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
       acceptQuery(ctx, st, p);
       return x ? `${found}: inserted as NAT_CLASH entry (REPLY node only)` : "";
     case "drop":
-      pkt.freed = true;
-      st.bysource = st.bysource.filter((id) => id !== p);
-      dropQuery(st, p);
+      dropUninserted(st, p);
       return x ? `${found}: NF_DROP` : "";
     default: {
       const never: never = r;

@@ -21,7 +21,7 @@
 import { IPS } from "../conn.js";
 import type { Ctx } from "../kernel.js";
 import type { KState } from "../state.js";
-import { findNode, hashRemove, type Dir, type Hit } from "../table.js";
+import { bysourceRemove, findNode, hashRemove, type Dir, type Hit } from "../table.js";
 import { tupleEqual, type Tuple } from "../tuple.js";
 import type { ZoneMatch } from "../zone.js";
 import { nf_ct_is_expired } from "./time.js";
@@ -46,7 +46,7 @@ export function nf_ct_gc_expired(ctx: Ctx, st: KState, id: number): boolean {
  * takes it out of nf_nat_bysource. */
 export function reapUnlink(st: KState, id: number): void {
   hashRemove(st, id);
-  st.bysource = st.bysource.filter((x) => x !== id);
+  bysourceRemove(st, id);
   st.pkts[id]!.expired = true;
 }
 
@@ -56,13 +56,15 @@ export function reapUnlink(st: KState, id: number): void {
  * returns it (the caller's next step unlinks it). A lookup's `accept` skips DYING nodes (notDying). */
 export function walkFor(ctx: Ctx, st: KState, t: Tuple, z: ZoneMatch | undefined, reap: "now" | "later", accept?: (id: number, dir: Dir) => boolean): Hit | { reaping: number } | undefined {
   const gcExpired = ctx.k.nf_ct_gc_expired;
+  // Nothing expires without time: the plain walk (this runs for every lookup the search makes).
+  if (!ctx.sc.timed || !gcExpired) return findNode(st, t, accept, z);
   let reaping = -1;
   // findNode reads st.table afresh each node: an unlink in between leaves the older nodes where they were.
   const hit = findNode(
     st,
     t,
     (id, dir) => {
-      if (gcExpired && nf_ct_is_expired(ctx, st, id)) {
+      if (nf_ct_is_expired(ctx, st, id)) {
         if (!gcExpired(ctx, st, id)) return false;
         if (reap === "later") return (reaping = id) >= 0;
         reapUnlink(st, id);

@@ -28,7 +28,7 @@ import { packetZone, zoneMatch } from "../zone.js";
 import { packetTuple } from "./resolve_normal_ct.js";
 import { BUILTIN_SHOULD_GC, nf_ct_gc_expired, reapUnlink } from "./nf_ct_gc_expired.js";
 import { nf_ct_is_expired } from "./time.js";
-import { dropQuery } from "./verdict.js";
+import { dropUninserted } from "./verdict.js";
 
 /** st.crash bits and their classes (the no-crash property). */
 export const CRASH = {
@@ -179,10 +179,8 @@ export function confirmDyingTest(ctx: Ctx, st: KState, p: number): string {
     return ctx.explain ? "its own entry is not DYING: on to the chain walks" : "";
   }
   st.stats[ctx.sc.packets[p]!.cpu]!.insertFailed++;
-  pkt.freed = true;
-  st.bysource = st.bysource.filter((id) => id !== p);
   pkt.locked = false;
-  dropQuery(st, p);
+  dropUninserted(st, p);
   return ctx.explain ? "its own entry is DYING: insert_failed, NF_DROP (not inserted); locks released" : "";
 }
 
@@ -250,12 +248,7 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   // The memory's timeout: the entry it holds now, or the freed one's, which refcount_inc_not_zero then refuses.
   const mem = cur >= 0 ? cur : saw;
   if (ctx.k.nf_ct_gc_expired && nf_ct_is_expired(ctx, st, mem)) {
-    if (cur < 0) return ctx.explain ? `${name(saw)}'s entry read expired, but its memory is free: refcount_inc_not_zero fails, the walk goes on` : "";
-    // nf_ct_gc_expired: a reference, and nf_ct_should_gc's first read now, the rest a step later.
-    const first = ctx.k.shouldGcConfirmedFirst() ? "CONFIRMED" : "expired";
-    if (!shouldGcFirst(ctx, st, cur)) return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference; nf_ct_should_gc reads it not ${first}: put, the walk goes on` : "";
-    pkt.halfGc = cur;
-    return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference on ${name(cur)}'s entry; nf_ct_should_gc reads it ${first}` : "";
+    return gcFirstHalf(ctx, st, cur, saw, (id) => void (pkt.halfGc = id));
   }
   // Not expired: a reference, then the key again; a recycled or dying candidate is put back and the lookup misses.
   const still = cur >= 0 ? reachable(ctx, st, p, -1).find((h) => h.id === cur) : undefined;
@@ -299,15 +292,25 @@ export function gcLockless(ctx: Ctx, st: KState, id: number): string {
   const cur = incarnation(st, st.gcReader);
   const saw = st.gcSaw;
   st.gcReader = -1;
-  const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
-  const done = (note: string): string => {
+  if (!nf_ct_is_expired(ctx, st, cur >= 0 ? cur : saw)) {
     st.gcSaw = -1;
-    return ctx.explain ? note : "";
-  };
-  if (!nf_ct_is_expired(ctx, st, cur >= 0 ? cur : saw)) return done(`entry no longer expired${other}: the walk goes on`);
-  if (cur < 0) return done(`${name(saw)}'s memory is free: refcount_inc_not_zero fails, the walk goes on`);
+    return ctx.explain ? `entry no longer expired${cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : ""}: the walk goes on` : "";
+  }
+  const note = gcFirstHalf(ctx, st, cur, saw, (x) => void (st.gcHalf = x));
+  // gcSaw stays while a reference is held; else the walk goes on.
+  if (st.gcHalf < 0) st.gcSaw = -1;
+  return note;
+}
+
+/** nf_ct_gc_expired's first half for a lockless walker that reached `saw`'s node and read its slot (now `cur`, -1:
+ * free) expired: refcount_inc_not_zero, nf_ct_should_gc's first read; if both pass, `hold` keeps the reference
+ * for the rest of the reads (gcSecondHalf) a step later. Its note. */
+function gcFirstHalf(ctx: Ctx, st: KState, cur: number, saw: number, hold: (id: number) => void): string {
+  const name = (q: number): string => ctx.sc.packets[q]!.name;
+  const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
+  if (cur < 0) return ctx.explain ? `${name(saw)}'s entry read expired, but its memory is free: refcount_inc_not_zero fails, the walk goes on` : "";
   const first = ctx.k.shouldGcConfirmedFirst() ? "CONFIRMED" : "expired";
-  if (!shouldGcFirst(ctx, st, cur)) return done(`entry read expired${other}: nf_ct_gc_expired takes a reference; nf_ct_should_gc reads it not ${first}: put`);
-  st.gcHalf = cur;
+  if (!shouldGcFirst(ctx, st, cur)) return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference; nf_ct_should_gc reads it not ${first}: put, the walk goes on` : "";
+  hold(cur);
   return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference on ${name(cur)}'s entry; nf_ct_should_gc reads it ${first}` : "";
 }

@@ -81,6 +81,8 @@ export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): str
   pkt.pc = ctx.sc.natTable && ctx.sc.packets[p]!.nat ? Pc.DNAT : Pc.CONFIRM;
   // nf_conntrack_in runs the tracker on the first packet too, once resolve_normal_ct made its entry.
   const tracker = nf_conntrack_handle_packet(ctx, st, p, "ORIGINAL");
+  // The search asks for no words: none are built for it.
+  if (!ctx.explain) return "";
   const evicted = before?.filter((id) => st.pkts[id]!.evicted) ?? [];
   if (evicted.length > 0) {
     return `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted ${evicted.map((id) => `${ctx.sc.packets[id]!.name}'s`).join(" and ")} entry; new unconfirmed entry${tracker ? `; ${tracker}` : ""}`;

@@ -1,6 +1,7 @@
 /** A query leaves the node (NF_ACCEPT) or is dropped; an accepted query is answered when the scenario has replies. */
 import type { Ctx } from "../kernel.js";
 import { Fate, Pc, Reply, type KState } from "../state.js";
+import { bysourceRemove } from "../table.js";
 
 /** NF_ACCEPT: packet `p` is done and leaves the node; with replies its answer is then pending. */
 export function acceptQuery(ctx: Ctx, st: KState, p: number): void {
@@ -8,6 +9,13 @@ export function acceptQuery(ctx: Ctx, st: KState, p: number): void {
   pkt.pc = Pc.DONE;
   pkt.fate = Fate.ACCEPTED;
   if (ctx.sc.replies) pkt.reply = Reply.PENDING;
+}
+
+/** NF_DROP at confirm without inserting: packet `p`'s entry is released (out of nf_nat_bysource) and the packet dropped. */
+export function dropUninserted(st: KState, p: number): void {
+  st.pkts[p]!.freed = true;
+  bysourceRemove(st, p);
+  dropQuery(st, p);
 }
 
 /** NF_DROP: packet `p` is done and dropped (the client retries after its timeout). */
