@@ -5,8 +5,8 @@
 import type { Property } from "./engine/model.js";
 import type { Path } from "./engine/path.js";
 import { NO_REDUCTION, type Reductions } from "./engine/reduce.js";
-import { countPreemptions, preferredPath } from "./engine/preemption.js";
-import { rebuildPath } from "./engine/path.js";
+import { countPreemptions } from "./engine/preemption.js";
+import { rebuildPath, rebuildPreferred } from "./engine/path.js";
 import { search, type SearchOptions, type SearchResult } from "./engine/search.js";
 import { parallelSearch } from "./engine/parallel.js";
 import { workerModelSource } from "./worker-model.js";
@@ -22,6 +22,7 @@ import { describeKernel, PATCHES, resolveKernel } from "./kernel/variants.js";
 import type { Explanation } from "./report/explain.js";
 import { explanationOf, traceSteps, type TraceStep } from "./report/trace.js";
 import type { Scenario } from "./scenario/scenario.js";
+import { commandCost, type CommandCost } from "./runtime/cost.js";
 
 export interface CheckRun {
   readonly scenario: Scenario;
@@ -133,9 +134,6 @@ export interface Counterexample {
   readonly explanation?: Explanation | null;
 }
 
-/** How many (state, last CPU) pairs the fewest-preemption search may keep. */
-const PREFERRED_PATH_NODES = 300_000;
-
 /** The counterexample for one violation class (default: the first listed, the shallowest):
  * a shortest path to a state of that class, and among those the one with the
  * fewest preemptions, the schedule a person can follow. */
@@ -144,17 +142,26 @@ export function counterexample(run: CheckRun, cls?: string, opts: { own?: boolea
   const v = cls ? run.result.violations.find((c) => c.name === cls) : run.result.violations[0];
   if (!v) return undefined;
   const { model } = run;
-  const property = run.properties.find((p) => p.name === v.property)!;
-  const isTarget = (s: KState): boolean =>
-    (property.kind === "invariant" || model.actions(s).length === 0) && property.violations(s).includes(v.name);
-  // A search stopped for memory or by a signal: no second search, the path it found.
-  const quick = opts.own === true || run.result.budget === "max-memory" || run.result.budget === "interrupted";
-  const best = quick ? undefined : preferredPath(model, isTarget, v.depth, PREFERRED_PATH_NODES);
+  // The breadth-first search kept the fewest-preemption links (engine/preemption.ts); a parallel or
+  // depth-first one did not: its own path.
+  const tracked = opts.own !== true && run.result.preferred !== undefined && v.preferred !== undefined;
+  const best = tracked ? preferredOf(run, v.preferred!) : undefined;
   const path = best ?? rebuildPath(model, run.result.links, v.first);
   const steps = traceSteps(model, path);
   const explanation = explanationOf(steps, v.name, v.property);
-  if (best) return { class: v.name, property: v.property, preemptions: best.preemptions, minimal: true, path, steps, explanation };
+  // Stopped by a budget before the class's layer was all found: the fewest among those found.
+  const r = run.result;
+  const settled = r.complete || r.budget === "first-violation" || r.maxDepth >= v.depth + 2;
+  if (best) return { class: v.name, property: v.property, preemptions: best.preemptions, minimal: settled, path, steps, explanation };
   return { class: v.name, property: v.property, preemptions: countPreemptions(model, path), minimal: false, path, steps, explanation };
+}
+
+/** The fewest-preemption path to state `index`; its count is checked on the concrete path. */
+function preferredOf(run: CheckRun, index: number): Path<KState> & { preemptions: number } {
+  const best = rebuildPreferred(run.model, run.result.links, run.result.preferred!, index);
+  const counted = countPreemptions(run.model, best);
+  if (counted !== best.preemptions) throw new Error(`the search counted ${best.preemptions} preemptions to state ${index}, its path has ${counted}`);
+  return best;
 }
 
 export interface DropSummary {
@@ -213,6 +220,8 @@ export interface CheckReport {
   /** Seconds until the first violation was found (the whole search when none). */
   verdictSeconds: number;
   counterexample: TraceStep[] | null;
+  /** The whole command up to this report: wall seconds and the process's peak memory (beside `seconds`, the search's). */
+  command: CommandCost;
 }
 
 /** One property's own result within a check. */
@@ -272,6 +281,8 @@ export function checkReport(run: CheckRun, opts: { counterexample?: boolean } = 
     counterexampleMinimal: cx?.minimal ?? null,
     reduce: reductionName(r.links.reduce),
     counterexample: cx?.steps ?? null,
+    // Last, so that it counts the counterexample too.
+    command: commandCost(),
   };
 }
 

@@ -139,7 +139,7 @@ describe("sweep-line search (progress measure)", () => {
     }
     // Holding a level at a time: well under what every fingerprint takes.
     const big = [search(sweepingCounters(6, 5), never), search(sweepingCounters(6, 5), never, { sweep: false })];
-    expect(big[0]!.bytesPerState).toBeLessThan(big[1]!.bytesPerState * 0.75);
+    expect(big[0]!.fingerprintBytesPerState).toBeLessThan(big[1]!.fingerprintBytesPerState * 0.75);
   });
 
   it("a measure that does not increase on some transition, early or deep, or is no whole number: the search runs again without it, same result", () => {

@@ -7,6 +7,7 @@ import { patchSet, runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKER
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { renderMatrixHtml } from "../report/html.js";
 import { runTraces, type TraceJson } from "../report/pages.js";
+import { costText } from "../runtime/cost.js";
 import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 
 export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] [--json] [--html FILE]
@@ -72,6 +73,7 @@ export function renderCheck(r: CheckReport, kernelParts: string): string {
   lines.push(
     `time       ${fmtSeconds(r.seconds)} s${r.verdict === "violated" ? ` (first violation after ${fmtSeconds(r.verdictSeconds)} s)` : ""}, ${fmtInt(Math.round(r.statesPerSecond))} states/s, ${r.bytesPerState.toFixed(1)} bytes/state stored${r.workers > 1 ? `, ${r.workers} workers` : ""}`,
   );
+  lines.push(`command    ${costText(r.command)}`);
   if (r.reductionNote) lines.push(`reduction  ${r.reductionNote}`);
   if (r.storeNote) lines.push(`store      ${r.storeNote}`);
   if (r.store === "all-after-sweep") {

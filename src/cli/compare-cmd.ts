@@ -1,6 +1,7 @@
 /** `conntrack-mc compare <scenario>... --kernels v1,v2,... [--base V] [--fail-on new|worse|any] [--json | --markdown] [--probability]` */
 import { compare, failingCells, type ClassChange, type CompareCell, type CompareResult, type FailOn } from "../compare.js";
 import { stopRequested } from "../runtime/control.js";
+import { commandCost, costText, type CommandCost } from "../runtime/cost.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
 import { counterKey } from "../kernel/outcomes.js";
@@ -57,11 +58,10 @@ export async function compareCommand(argv: string[]): Promise<number> {
     ...(base ? { base } : {}),
   });
   clearProgress();
+  const cost = { searchSeconds: searchSecondsOf(result), command: commandCost() };
   const text = values.json
-    ? JSON.stringify(result, null, 2) + "\n"
-    : values.markdown
-      ? renderMarkdown(result)
-      : renderText(result);
+    ? JSON.stringify({ ...result, ...cost }, null, 2) + "\n"
+    : (values.markdown ? renderMarkdown(result) : renderText(result)) + costLine(cost, values.markdown === true);
   emit(text, values.out, "--out");
   // The page: the --json object, the matrix and each violated cell's counterexamples (checked again).
   if (values.html !== undefined) {
@@ -69,6 +69,15 @@ export async function compareCommand(argv: string[]): Promise<number> {
     emit(renderMatrixHtml(`compare: ${result.scenarios.join(", ")}`, result, compareCells(result), traces, { counterLegend: `conntrack -S: ${counterNames(result)}` }), values.html, "--html");
   }
   return compareExit(result, failOn);
+}
+
+/** The seconds the cells' searches took, together. */
+export const searchSecondsOf = (r: CompareResult): number => Math.round(r.rows.flat().reduce((a, c) => a + c.seconds, 0) * 1000) / 1000;
+
+/** The footer of a text or Markdown table: the searches' seconds beside the whole command's. */
+export function costLine(c: { searchSeconds: number; command: CommandCost }, markdown: boolean): string {
+  const line = `searches ${c.searchSeconds.toFixed(2)} s together; ${costText(c.command)}`;
+  return markdown ? `\n_${line}_\n` : `\n${line}\n`;
 }
 
 /** Cells are keyed by scenario name (in JSON too): two scenarios of one name, or one given twice, are refused. */

@@ -9,7 +9,8 @@ import { loadPatchFile, PATCH_EXTENSIONS, warnUnusedPatches } from "../kernel/us
 import { extname } from "node:path";
 import { oneOf, parse } from "./args.js";
 import { patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
-import { changeLine, compareExit, FAIL_ON, formatProbability, uniqueScenarios } from "./compare-cmd.js";
+import { changeLine, compareExit, costLine, FAIL_ON, formatProbability, searchSecondsOf, uniqueScenarios } from "./compare-cmd.js";
+import { commandCost } from "../runtime/cost.js";
 import { renderSteps } from "./check-cmd.js";
 import { differentialJson, renderAgainst } from "./trace-cmd.js";
 import type { DifferentialCounterexample } from "../differential.js";
@@ -79,11 +80,10 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   const result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false, patches }, (p) => given.get(p.id));
   clearProgress();
   const baseWhy = values.base !== undefined ? "given with --base" : "the newest release the patches apply to";
+  const cost = { searchSeconds: searchSecondsOf(result.compare), command: commandCost() };
   const text = values.json
-    ? JSON.stringify(reviewJson(result, describeKernel(base), failOn), null, 2) + "\n"
-    : values.markdown
-      ? renderReviewMarkdown(result, describeKernel(base), baseWhy)
-      : renderReview(result, describeKernel(base), baseWhy);
+    ? JSON.stringify({ ...reviewJson(result, describeKernel(base), failOn), ...cost }, null, 2) + "\n"
+    : (values.markdown ? renderReviewMarkdown(result, describeKernel(base), baseWhy) : renderReview(result, describeKernel(base), baseWhy)) + costLine(cost, values.markdown === true);
   emit(text, values.out, "--out");
   if (values.html !== undefined) {
     const json = reviewJson(result, describeKernel(base), failOn);

@@ -21,8 +21,8 @@
  * are not ample for the product. Neither is proved sound here, so neither is used.
  */
 import type { Action, Model, Property } from "./model.js";
-import { rebuildPath, type Path } from "./path.js";
-import { countPreemptions, preferredPath } from "./preemption.js";
+import { rebuildPath, rebuildPreferred, type Path } from "./path.js";
+import { countPreemptions } from "./preemption.js";
 import { search, type SearchOptions, type SearchResult } from "./search.js";
 
 export interface Pair<SA, SB> {
@@ -178,8 +178,6 @@ export type DifferentialResult<SA, SB> =
 export interface DifferentialOptions<S> {
   /** Budgets and progress, as for `search` (order, reductions and `visit` do not apply). */
   readonly search?: Pick<SearchOptions<S>, "maxStates" | "maxSeconds" | "maxMemoryBytes" | "maxMemorySource" | "onProgress">;
-  /** How many (state, last actor) pairs the fewest-preemption pass may keep. */
-  readonly preferredNodes?: number;
 }
 
 /** Breadth-first over the product, stopping at the first target state, which is a shortest one. */
@@ -198,10 +196,8 @@ export function differentialSearch<SA, SB>(a: Model<SA>, b: Model<SB>, target: D
   });
   const v = result.violations[0];
   if (!v) return { kind: result.complete ? "none" : "incomplete", search: result };
-  const isTarget = (p: Pair<SA, SB>): boolean => (property.kind === "invariant" || product.actions(p).length === 0) && property.violations(p).length > 0;
-  // Stopped for memory or by a signal: no second pass, the path the search found.
-  const quick = result.budget === "max-memory" || result.budget === "interrupted";
-  const best = quick ? undefined : preferredPath(product, isTarget, v.depth, opts.preferredNodes ?? 300_000);
+  // The search finished the first run's layer, so its fewest preemptions are known (preemption.ts).
+  const best = result.preferred && v.preferred !== undefined ? rebuildPreferred(product, result.links, result.preferred, v.preferred) : undefined;
   const pair = best ?? rebuildPath(product, result.links, v.first);
   const path = splitPath(a, b, pair);
   return { kind: "found", path, preemptions: best ? best.preemptions : countPreemptions(a, path.a), minimal: best !== undefined, search: result };

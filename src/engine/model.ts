@@ -40,6 +40,10 @@ export interface Model<S> {
    * symmetries (e.g. a permutation of interchangeable actors). It must be a
    * state the model treats exactly like `s`, with the same property values. */
   canonical?(s: S): S;
+  /** With symmetry: after the last `canonical` (or `inPlace.canonicalize`) call, the actor that
+   * actor `actor` of the state before is in its representative. Without it, actors keep their
+   * numbers; a model whose symmetry renames actors must give it. */
+  canonicalActor?(actor: number): number;
   /** Partial-order reduction: `a` touches only its actor's private data, so it
    * commutes with every other actor's actions and changes no property. */
   isLocal?(s: S, a: Action): boolean;

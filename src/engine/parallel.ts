@@ -190,6 +190,7 @@ export function parallelSearch<S>(model: Model<S>, properties: Properties<S>, op
     peakRssBytes: Math.max(watch.peak, watch.sample()),
     ...(watch.stoppedAt ? { memoryAtStop: watch.stoppedAt } : {}),
     bytesPerState: states > 0 ? bytes / states : 0,
+    fingerprintBytesPerState: states > 0 ? rs.reduce((a, r) => a + r.storeBytes, 0) / states : 0,
     swept: sweep,
     restarted: false,
     violations,

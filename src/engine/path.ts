@@ -11,6 +11,7 @@ import type { Action, Model } from "./model.js";
 import { NO_PARENT, type ParentLinks } from "./links.js";
 import { fingerprint } from "./fingerprint.js";
 import { expand, represent } from "./reduce.js";
+import type { PreemptionTracker } from "./preemption.js";
 
 export interface Path<S> {
   /** states[0] is initial; states[i+1] = next(states[i], actions[i]). */
@@ -21,14 +22,28 @@ export interface Path<S> {
 export class ReplayError extends Error {}
 
 export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: number): Path<S> {
-  const chain: number[] = [];
+  const chain: { index: number; via: number }[] = [];
   for (let i = index; ; ) {
-    chain.push(i);
+    chain.push({ index: i, via: links.viaOf(i) });
     const p = links.parentOf(i);
     if (p === NO_PARENT) break;
     i = p;
   }
-  chain.reverse();
+  return replayChain(model, links, chain.reverse());
+}
+
+/** The path the search's fewest-preemption links give to state `index` (preemption.ts). */
+export function rebuildPreferred<S>(model: Model<S>, links: ParentLinks, preferred: PreemptionTracker, index: number): PreferredPath<S> {
+  const path = replayChain(model, links, preferred.chain(index));
+  return { ...path, preemptions: preferred.costOf(index) };
+}
+
+export interface PreferredPath<S> extends Path<S> {
+  readonly preemptions: number;
+}
+
+/** Replays a chain of (state number, action index), first step first, checking each state against the links. */
+function replayChain<S>(model: Model<S>, links: ParentLinks, chain: readonly { index: number; via: number }[]): Path<S> {
   const words = new Int32Array(model.encodedWords);
   const other = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);
@@ -44,23 +59,34 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
     for (let i = 0; i < n; i++) if (words[i] !== other[i]) return false;
     return true;
   };
-  let s: S = model.initialStates()[links.viaOf(chain[0]!)]!;
+  const symmetry = links.reduce.symmetry;
+  // Under symmetry, where each actor of the concrete state is in its representative (the search
+  // named actors so): the concrete step is the recorded one with its actor renamed back.
+  const rename = symmetry ? model.canonicalActor?.bind(model) : undefined;
+  const actors = model.actorNames.length;
+  let where = Array.from({ length: actors }, (_, x) => x);
+  let s: S = model.initialStates()[chain[0]!.via]!;
   // The representative the search expanded, and the concrete state it stands for.
   let rep: S = represent(model, s, links.reduce);
-  known(rep, chain[0]!);
+  if (rename) where = where.map((x) => rename(x));
+  known(rep, chain[0]!.index);
   const states: S[] = [s];
   const actions: Action[] = [];
   for (let j = 1; j < chain.length; j++) {
-    const recorded = expand(model, rep, links.reduce)[links.viaOf(chain[j]!)];
-    if (!recorded) throw new ReplayError(`replay diverged at state ${chain[j]}: recorded action is not enabled`);
+    const at = chain[j]!.index;
+    const recorded = expand(model, rep, links.reduce)[chain[j]!.via];
+    if (!recorded) throw new ReplayError(`replay diverged at state ${at}: recorded action is not enabled`);
+    // With the actors tracked, the concrete actor the recorded one stands for; else any that reaches the representative.
+    const wanted = rename ? where.indexOf(recorded.actor) : -1;
     const nextRep = represent(model, model.next(rep, recorded), links.reduce);
-    known(nextRep, chain[j]!);
+    if (rename) where = where.map((x) => rename(x));
+    known(nextRep, at);
     let a: Action | undefined = recorded;
-    let t: S | undefined = links.reduce.symmetry ? undefined : model.next(s, recorded);
-    if (links.reduce.symmetry) {
-      // Which of the concrete state's actions leads to the stored representative.
+    let t: S | undefined = symmetry ? undefined : model.next(s, recorded);
+    if (symmetry) {
       a = undefined;
       for (const b of model.actions(s)) {
+        if (wanted >= 0 && (b.actor !== wanted || b.choice !== recorded.choice)) continue;
         const u = model.next(s, b);
         if (same(represent(model, u, links.reduce), nextRep)) {
           a = b;
@@ -68,7 +94,7 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
           break;
         }
       }
-      if (!a || !t) throw new ReplayError(`replay diverged at state ${chain[j]}: no action reaches the stored state`);
+      if (!a || !t) throw new ReplayError(`replay diverged at state ${at}: no action reaches the stored state`);
     }
     s = t!;
     rep = nextRep;

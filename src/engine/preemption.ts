@@ -1,24 +1,30 @@
 /**
- * Among the shortest paths to a target state, the one with the fewest
- * preemptions: a switch from actor x to another actor while x could still
- * move (the measure CHESS bounds). Searched layer by layer over (state, last
- * actor) pairs, so length comes first and preemptions second.
+ * Among the shortest paths to a state, the one with the fewest preemptions:
+ * a switch from actor x to another actor while x could still move (the
+ * measure CHESS bounds). Worked out inside the breadth-first search, at the
+ * cost of a few bytes a state, instead of a second search over (state, last
+ * actor) pairs.
+ *
+ * Per state s the search keeps m(s), the fewest preemptions of a shortest path
+ * to s, and A(s), the last actors such paths can end with. Those two decide
+ * every successor's cost: leaving s by actor b costs nothing more when b is in
+ * A(s) or some actor of A(s) cannot move in s, and one more otherwise (any
+ * other last actor costs at least m(s) + 1 already). So the numbers are exact
+ * without keeping the (state, last actor) pairs. To rebuild a path, each
+ * (state, ending actor) keeps the parent it came from and which endings of that
+ * parent give the same cost: walking those back gives a path of cost m.
+ *
+ * Under symmetry, actors are named as in each state's representative (the
+ * model tells where canonicalisation moved an actor), so the path is one of
+ * the representatives' graph, which path.ts lifts to concrete states.
  */
-import type { Action, Model } from "./model.js";
+import type { Model } from "./model.js";
 import type { Path } from "./path.js";
-import { fingerprint } from "./fingerprint.js";
 
-interface Node<S> {
-  readonly state: S;
-  readonly last: number;
-  readonly preemptions: number;
-  readonly parent: Node<S> | undefined;
-  readonly action: Action | undefined;
-}
-
-export interface PreferredPath<S> extends Path<S> {
-  readonly preemptions: number;
-}
+/** The bit of A(s) that stands for "no step yet" (an initial state): leaving it costs nothing. */
+export const NO_LAST = 31;
+/** Actors must fit the masks below NO_LAST. */
+export const MAX_TRACKED_ACTORS = 31;
 
 /** Counts the preemptions along a path. */
 export function countPreemptions<S>(model: Model<S>, path: Path<S>): number {
@@ -31,56 +37,194 @@ export function countPreemptions<S>(model: Model<S>, path: Path<S>): number {
   return n;
 }
 
-/** Undefined when no target is within `maxDepth`, or when more than `maxNodes`
- * (state, last actor) pairs would have to be kept (the caller falls back). */
-export function preferredPath<S>(model: Model<S>, isTarget: (s: S) => boolean, maxDepth = Infinity, maxNodes = Infinity): PreferredPath<S> | undefined {
-  const words = new Int32Array(model.encodedWords);
-  const fp = new Uint32Array(2);
-  const keyOf = (s: S, last: number): string => {
-    const len = model.encode(s, words);
-    fingerprint(words, len, fp);
-    return `${fp[0]}:${fp[1]}:${last}`;
-  };
-  const seen = new Set<string>();
-  let layer = new Map<string, Node<S>>();
-  for (const s of model.initialStates()) {
-    const k = keyOf(s, -1);
-    if (!layer.has(k)) layer.set(k, { state: s, last: -1, preemptions: 0, parent: undefined, action: undefined });
+/** (state, ending actor) -> the parent it came from, open addressing in four lanes. */
+class EndingParents {
+  private key: Uint32Array; // state number + 1 (0: empty)
+  private actorVia: Uint32Array; // actor << 8 | via
+  private parent: Uint32Array;
+  private accept: Uint32Array; // the parent's endings that give the same cost
+  private cap: number;
+  size = 0;
+
+  constructor(cap = 16) {
+    this.cap = cap;
+    this.key = new Uint32Array(cap);
+    this.actorVia = new Uint32Array(cap);
+    this.parent = new Uint32Array(cap);
+    this.accept = new Uint32Array(cap);
   }
-  for (let depth = 0; layer.size > 0 && depth <= maxDepth; depth++) {
-    let best: Node<S> | undefined;
-    for (const n of layer.values()) {
-      if (isTarget(n.state) && (!best || n.preemptions < best.preemptions)) best = n;
-    }
-    if (best) return unwind(best);
-    for (const k of layer.keys()) seen.add(k);
-    const next = new Map<string, Node<S>>();
-    for (const n of layer.values()) {
-      const acts = model.actions(n.state);
-      const lastCanMove = n.last >= 0 && acts.some((a) => a.actor === n.last);
-      for (const a of acts) {
-        const t = model.next(n.state, a);
-        const k = keyOf(t, a.actor);
-        if (seen.has(k)) continue;
-        const preemptions = n.preemptions + (lastCanMove && a.actor !== n.last ? 1 : 0);
-        const old = next.get(k);
-        if (old && old.preemptions <= preemptions) continue;
-        next.set(k, { state: t, last: a.actor, preemptions, parent: n, action: a });
+
+  get bytes(): number {
+    return this.cap * 16;
+  }
+
+  private slot(index: number, actor: number): number {
+    let h = Math.imul(index ^ (actor << 26), 0x9e3779b1);
+    h ^= h >>> 15;
+    return (h >>> 0) & (this.cap - 1);
+  }
+
+  set(index: number, actor: number, parent: number, via: number, accept: number): void {
+    if (this.size * 4 >= this.cap * 3) this.grow();
+    const k = index + 1;
+    for (let i = this.slot(index, actor); ; i = (i + 1) & (this.cap - 1)) {
+      const at = this.key[i]!;
+      if (at === 0 || (at === k && this.actorVia[i]! >>> 8 === actor)) {
+        if (at === 0) this.size++;
+        this.key[i] = k;
+        this.actorVia[i] = (actor << 8) | via;
+        this.parent[i] = parent;
+        this.accept[i] = accept;
+        return;
       }
     }
-    if (seen.size + next.size > maxNodes) return undefined;
-    layer = next;
   }
-  return undefined;
+
+  /** The slot of (index, actor), or -1. */
+  find(index: number, actor: number): number {
+    const k = index + 1;
+    for (let i = this.slot(index, actor); ; i = (i + 1) & (this.cap - 1)) {
+      const at = this.key[i]!;
+      if (at === 0) return -1;
+      if (at === k && this.actorVia[i]! >>> 8 === actor) return i;
+    }
+  }
+  viaAt(i: number): number {
+    return this.actorVia[i]! & 0xff;
+  }
+  parentAt(i: number): number {
+    return this.parent[i]!;
+  }
+  acceptAt(i: number): number {
+    return this.accept[i]!;
+  }
+
+  private grow(): void {
+    const { key, actorVia, parent, accept, cap } = this;
+    this.cap = cap * 2;
+    this.key = new Uint32Array(this.cap);
+    this.actorVia = new Uint32Array(this.cap);
+    this.parent = new Uint32Array(this.cap);
+    this.accept = new Uint32Array(this.cap);
+    this.size = 0;
+    for (let i = 0; i < cap; i++) if (key[i] !== 0) this.set(key[i]! - 1, actorVia[i]! >>> 8, parent[i]!, actorVia[i]! & 0xff, accept[i]!);
+  }
 }
 
-function unwind<S>(n: Node<S>): PreferredPath<S> {
-  const states: S[] = [];
-  const actions: Action[] = [];
-  const preemptions = n.preemptions;
-  for (let c: Node<S> | undefined = n; c; c = c.parent) {
-    states.push(c.state);
-    if (c.action) actions.push(c.action);
+/** One step of a rebuilt chain: state number, the action's index among its parent's expanded
+ * actions (an initial state's: its number among the initial states), and the actor that took it
+ * as the state's representative names it. */
+export interface ChainStep {
+  readonly index: number;
+  readonly via: number;
+  readonly actor: number;
+}
+
+/** The breadth-first search's bookkeeping of m(s) and A(s) (see the top of this file). */
+export class PreemptionTracker {
+  private cost = new Uint8Array(16);
+  private ends = new Uint32Array(16);
+  /** The ending of the first path found with the fewest: rebuilt paths prefer it, so that of
+   * equal paths the one the search met first (the lower CPUs first) is shown. */
+  private firstEnd = new Uint8Array(16);
+  private readonly parents = new EndingParents();
+  /** Set for the state being expanded: its cost and which exits are free. */
+  private fromCost = 0;
+  private fromEnds = 0;
+  private fromFree = false;
+  private fromIdle = 0;
+  /** The exit being taken: its cost and the parent's endings that give it. */
+  exitCost = 0;
+  exitAccept = 0;
+
+  get bytes(): number {
+    return this.cost.byteLength + this.ends.byteLength + this.firstEnd.byteLength + this.parents.bytes;
   }
-  return { states: states.reverse(), actions: actions.reverse(), preemptions };
+
+  private room(index: number): void {
+    if (index < this.cost.length) return;
+    const n = Math.max(index + 1, Math.ceil(this.cost.length * 1.25));
+    const c = new Uint8Array(n);
+    c.set(this.cost);
+    this.cost = c;
+    const e = new Uint32Array(n);
+    e.set(this.ends);
+    this.ends = e;
+    const f = new Uint8Array(n);
+    f.set(this.firstEnd);
+    this.firstEnd = f;
+  }
+
+  /** An initial state, numbered `index`, `via` its number among the initial states. */
+  initial(index: number, via: number): void {
+    this.room(index);
+    this.cost[index] = 0;
+    this.ends[index] = 1 << NO_LAST;
+    this.firstEnd[index] = NO_LAST;
+    this.parents.set(index, NO_LAST, 0xffffffff, via, 0);
+  }
+
+  /** State `index` is expanded; `enabled` has a bit for every actor that can move in it. */
+  expanding(index: number, enabled: number): void {
+    this.fromCost = this.cost[index]!;
+    this.fromEnds = this.ends[index]!;
+    this.fromIdle = this.fromEnds & ~enabled;
+    this.fromFree = this.fromIdle !== 0;
+  }
+
+  /** Its exit by `actor`: sets exitCost and exitAccept. */
+  exit(actor: number): void {
+    const bit = 1 << actor;
+    if (this.fromFree || (this.fromEnds & bit) !== 0) {
+      this.exitCost = this.fromCost;
+      this.exitAccept = this.fromIdle | (this.fromEnds & bit);
+    } else {
+      this.exitCost = Math.min(255, this.fromCost + 1);
+      this.exitAccept = this.fromEnds;
+    }
+  }
+
+  /** A new state `index`, reached from `parent` by its `via`-th action, taken by `actor` (the new state's name for it). */
+  reached(index: number, parent: number, via: number, actor: number): void {
+    this.room(index);
+    this.cost[index] = this.exitCost;
+    this.ends[index] = 1 << actor;
+    this.firstEnd[index] = actor;
+    this.parents.set(index, actor, parent, via, this.exitAccept);
+  }
+
+  /** State `index`, of the layer being found, reached again by another shortest path. */
+  again(index: number, parent: number, via: number, actor: number): void {
+    const c = this.cost[index]!;
+    const bit = 1 << actor;
+    if (this.exitCost < c) {
+      this.cost[index] = this.exitCost;
+      this.ends[index] = bit;
+      this.firstEnd[index] = actor;
+    } else if (this.exitCost > c || (this.ends[index]! & bit) !== 0) return;
+    else this.ends[index] = this.ends[index]! | bit;
+    this.parents.set(index, actor, parent, via, this.exitAccept);
+  }
+
+  costOf(index: number): number {
+    return this.cost[index]!;
+  }
+
+  /** A path of cost m(index) back to an initial state, first step first. */
+  chain(index: number): ChainStep[] {
+    const out: ChainStep[] = [];
+    let accept = this.ends[index]!;
+    for (let i = index; i !== 0xffffffff; ) {
+      const ends = this.ends[i]! & accept;
+      if (ends === 0) throw new Error(`preemption links broken at state ${i}`);
+      const first = this.firstEnd[i]!;
+      const actor = (ends >>> first) & 1 ? first : 31 - Math.clz32(ends & -ends);
+      const slot = this.parents.find(i, actor);
+      if (slot < 0) throw new Error(`no parent kept for state ${i} ending with actor ${actor}`);
+      out.push({ index: i, via: this.parents.viaAt(slot), actor });
+      accept = this.parents.acceptAt(slot);
+      i = this.parents.parentAt(slot);
+    }
+    return out.reverse();
+  }
 }

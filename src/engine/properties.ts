@@ -65,7 +65,15 @@ export interface CountedClass {
   states: number;
   first: number;
   depth: number;
+  /** Every other state of the class found at `depth`, so that the one with the fewest
+   * preemptions can be picked once the search knows them (at most CANDIDATES). */
+  readonly others: number[];
+  /** Found on a terminal state (read when expanded) rather than on reaching one. */
+  readonly terminal: boolean;
 }
+
+/** How many states of one class at its shallowest depth are kept to choose a counterexample from. */
+const CANDIDATES = 1 << 16;
 
 /** Counts the classes the states of a search show: `at(index, depth)` names the
  * state, then `note` (the callback PropertySet.onState/onTerminal takes) counts. */
@@ -73,21 +81,32 @@ export class ClassCounter {
   readonly classes = new Map<string, CountedClass>();
   /** When the first class was found (performance.now()), if one was. */
   firstAt: number | undefined;
+  /** With stopAtFirst, the depth of the first state not to expand: every state of the first class's
+   * depth is then found (and, for a terminal class, read), so its fewest preemptions are known. */
+  stopDepth = Infinity;
   private index = 0;
   private depth = 0;
+  private terminal = false;
 
-  at(index: number, depth: number): void {
+  /** `terminal`: the notes that follow are a terminal property's, read as the state is expanded. */
+  at(index: number, depth: number, terminal = false): void {
     this.index = index;
     this.depth = depth;
+    this.terminal = terminal;
   }
 
   readonly note = (property: string, name: string): void => {
     const key = classKey(property, name);
     const c = this.classes.get(key);
-    if (c) c.states++;
-    else {
-      if (this.classes.size === 0) this.firstAt = performance.now();
-      this.classes.set(key, { property, name, states: 1, first: this.index, depth: this.depth });
+    if (c) {
+      c.states++;
+      if (this.depth === c.depth && c.others.length < CANDIDATES) c.others.push(this.index);
+    } else {
+      if (this.classes.size === 0) {
+        this.firstAt = performance.now();
+        this.stopDepth = this.depth + (this.terminal ? 1 : 0);
+      }
+      this.classes.set(key, { property, name, states: 1, first: this.index, depth: this.depth, others: [], terminal: this.terminal });
     }
   };
 }

@@ -27,7 +27,11 @@ export function effectiveReductions<S>(model: Model<S>, r: Reductions): Reductio
 
 /** The actions the search expands from `s`. */
 export function expand<S>(model: Model<S>, s: S, r: Reductions): readonly Action[] {
-  const acts = model.actions(s);
+  return expandFrom(model, s, model.actions(s), r);
+}
+
+/** The same, given `acts`, every action enabled in `s`. */
+export function expandFrom<S>(model: Model<S>, s: S, acts: readonly Action[], r: Reductions): readonly Action[] {
   if (!r.por || !model.isLocal || acts.length < 2) return acts;
   let i = 0;
   while (i < acts.length) {

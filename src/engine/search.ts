@@ -17,7 +17,8 @@ import { GrowableUint8, GrowableUint32 } from "./growable.js";
 import { fingerprintTag, NO_PARENT, SerialLinks, type ParentLinks } from "./links.js";
 import { advances, AllVisited, SweepVisited } from "./visited.js";
 import { ObjectFrontier, PackedFrontier, type Frontier } from "./frontier.js";
-import { effectiveReductions, expand, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
+import { effectiveReductions, expandFrom, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
+import { MAX_TRACKED_ACTORS, PreemptionTracker } from "./preemption.js";
 
 export type Order = "bfs" | "dfs";
 /** What stopped a search early: a budget, the memory bound, a stop request (a
@@ -66,6 +67,10 @@ export interface ViolationClass {
   first: number;
   /** Number of steps from an initial state to `first`. */
   depth: number;
+  /** Breadth-first: the state of the class at `depth` whose shortest paths have the fewest
+   * preemptions, and that number (see preemption.ts); absent when the search did not track them. */
+  preferred?: number;
+  preemptions?: number;
 }
 
 export interface SearchResult {
@@ -93,9 +98,11 @@ export interface SearchResult {
   peakRssBytes: number;
   /** When the memory bound stopped it: what the process held and was about to allocate. */
   memoryAtStop?: { rss: number; extra: number };
-  /** Memory of the visited-state store (fingerprint tables at their largest,
-   * parent links) per state. */
+  /** Memory the search's store held per state: the fingerprint tables at their largest, the parent
+   * links and the fewest-preemption links. */
   bytesPerState: number;
+  /** Of which the fingerprint tables (at their largest). */
+  fingerprintBytesPerState: number;
   /** The fingerprints were kept by progress and dropped when passed (visited.ts). */
   swept: boolean;
   /** A step did not increase the model's progress measure, so the sweep was
@@ -106,6 +113,8 @@ export interface SearchResult {
   violations: ViolationClass[];
   /** Parent links, for `rebuildPath`. */
   readonly links: ParentLinks;
+  /** Breadth-first on one thread: the fewest-preemption links, for `rebuildPreferred`. */
+  readonly preferred?: PreemptionTracker;
   /** Threads that explored (1: this one). */
   readonly workers: number;
 }
@@ -148,8 +157,15 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
   const reduce = effectiveReductions(model, opts.reduce ?? NO_REDUCTION);
 
   // Sets of fingerprints: parent links are by state number.
-  const all = progress ? undefined : new AllVisited();
-  const sweep = progress ? new SweepVisited() : undefined;
+  // Breadth-first, the fewest preemptions are worked out as it goes (preemption.ts); they need
+  // a state found again to be known by its number.
+  const track = order === "bfs" && model.actorNames.length <= MAX_TRACKED_ACTORS ? new PreemptionTracker() : undefined;
+  const all = progress ? undefined : new AllVisited(track !== undefined);
+  const sweep = progress ? new SweepVisited(track !== undefined) : undefined;
+  /** The number of the first state found at each depth. */
+  const layerStart: number[] = [];
+  // Under symmetry an actor is named as the representative names it.
+  const renamed = reduce.symmetry ? model.canonicalActor : undefined;
   const visited = all ?? sweep!;
   const parent = new GrowableUint32(16);
   const via = new GrowableUint8(16);
@@ -180,8 +196,8 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
 
   const counter = new ClassCounter();
   const classes = counter.classes;
-  /** Adds `raw` if new; returns true when it was. */
-  const add = (raw: S, from: number, viaIndex: number, depth: number): boolean => {
+  /** Adds `raw` if new, reached by `actor`'s step (-1: an initial state); returns true when it was. */
+  const add = (raw: S, from: number, viaIndex: number, depth: number, actor: number): boolean => {
     // raw's own encoding goes to `rawWords` (the frontier undoes the step with
     // it); the stored key is that, or the representative's under symmetry. The
     // property is read on `raw`, which has the representative's values.
@@ -202,8 +218,18 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
       if (!advances(rank, fromRank)) throw new NotProgressing();
     }
     const at = parent.length;
-    if (!visited.insert(fp[0]!, fp[1]!, rank)) return false;
+    const seen = visited.insert(fp[0]!, fp[1]!, rank, at);
+    if (seen !== -1) {
+      // Found again on another shortest path: it may have fewer preemptions.
+      if (track && actor >= 0 && seen >= layerStart[depth]!) track.again(seen, from, viaIndex, renamed ? renamed(actor) : actor);
+      return false;
+    }
     if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
+    if (layerStart[depth] === undefined) layerStart[depth] = at;
+    if (track) {
+      if (actor < 0) track.initial(at, viaIndex);
+      else track.reached(at, from, viaIndex, renamed ? renamed(actor) : actor);
+    }
     parent.push(from);
     via.push(viaIndex);
     if (sweep) {
@@ -218,7 +244,7 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
     property.onState(s, counter.note);
     return true;
   };
-  const links = (): number => parent.bytes + via.bytes + (sweep ? tags.bytes : 0);
+  const links = (): number => parent.bytes + via.bytes + (sweep ? tags.bytes : 0) + (track ? track.bytes : 0);
   const memory = (): number => visited.bytes + links();
   // An object frontier lives on the JS heap, which has its own limit: stop
   // cleanly before V8 runs out instead of crashing.
@@ -227,9 +253,10 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
   setDeadline(opts.maxSeconds, performance.now() - started);
   setMemoryBound(bound.bytes);
   try {
-    model.initialStates().forEach((s, i) => add(s, NO_PARENT, i, 0));
+    model.initialStates().forEach((s, i) => add(s, NO_PARENT, i, 0, -1));
     while (frontier.size > 0) {
-      if (opts.stopAtFirst && classes.size > 0) {
+      // Breadth-first, the layer of the first violation is finished first (its preemptions then known).
+      if (opts.stopAtFirst && classes.size > 0 && !track) {
         budget = "first-violation";
         break;
       }
@@ -268,22 +295,34 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
       reportExplored(parent.length, transitions, maxDepth);
       const index = frontier.index;
       const depth = frontier.depth;
+      if (opts.stopAtFirst && depth >= counter.stopDepth) {
+        budget = "first-violation";
+        break;
+      }
       if (sweep) {
         // Breadth-first: every state of this depth and below was found, and
         // all that is left to find lies above this level's least progress.
         if (depth !== sweptDepth) sweep.forgetUpTo(levelMin[(sweptDepth = depth)]!);
         fromRank = progress!(packed!.current, packed!.currentLength);
       }
-      const acts: readonly Action[] = expand(model, s, reduce);
+      const enabled = model.actions(s);
+      const acts: readonly Action[] = expandFrom(model, s, enabled, reduce);
       if (acts.length === 0) {
         terminal++;
-        counter.at(index, depth);
+        counter.at(index, depth, true);
         property.onTerminal(s, counter.note);
         continue;
       }
+      if (track) {
+        let mask = 0;
+        for (let k = 0; k < enabled.length; k++) mask |= 1 << enabled[k]!.actor;
+        track.expanding(index, mask);
+      }
       for (let k = 0; k < acts.length; k++) {
         transitions++;
-        add(frontier.successor(s, acts[k]!), index, k, depth + 1);
+        const a = acts[k]!;
+        track?.exit(a.actor);
+        add(frontier.successor(s, a), index, k, depth + 1, a.actor);
         frontier.settle(rawWords, rawLen);
       }
     }
@@ -302,7 +341,13 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
 
   const seconds = (performance.now() - started) / 1000;
   // Breadth-first: shallowest class first, ties by name, as the parallel search orders them.
-  const violations = [...classes.values()];
+  const violations: ViolationClass[] = [...classes.values()].map((c) => {
+    const v: ViolationClass = { property: c.property, name: c.name, states: c.states, first: c.first, depth: c.depth };
+    if (!track) return v;
+    let best = c.first;
+    for (const i of c.others) if (track.costOf(i) < track.costOf(best)) best = i;
+    return { ...v, preferred: best, preemptions: track.costOf(best) };
+  });
   if (order === "bfs") violations.sort(byDepthThenName);
   const verdict: Verdict = violations.length > 0 ? "violated" : budget ? "incomplete" : "holds";
   return {
@@ -324,10 +369,12 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
     peakRssBytes: Math.max(watch.peak, watch.sample()),
     ...(watch.stoppedAt ? { memoryAtStop: watch.stoppedAt } : {}),
     bytesPerState: parent.length > 0 ? (visited.peakBytes + links()) / parent.length : 0,
+    fingerprintBytesPerState: parent.length > 0 ? visited.peakBytes / parent.length : 0,
     swept: sweep !== undefined,
     restarted: false,
     violations,
     links: new SerialLinks({ table: all?.table, tags: tags.data, parent: parent.data, via: via.data }, reduce),
+    ...(track ? { preferred: track } : {}),
     workers: 1,
   };
 }

@@ -19,8 +19,9 @@ import { FingerprintTable } from "./fptable.js";
 export const advances = (rank: number, from: number): boolean => rank > from && (rank | 0) === rank && rank < 1 << 20;
 
 export interface Visited {
-  /** Adds the fingerprint of a state of progress `rank` (0 without a measure); true if it was new. */
-  insert(hi: number, lo: number, rank: number): boolean;
+  /** Adds the fingerprint of a state of progress `rank` (0 without a measure), numbered `index`:
+   * -1 if it was new, else the number it was added with. */
+  insert(hi: number, lo: number, rank: number, index: number): number;
   /** Bytes its tables hold now. */
   readonly bytes: number;
   /** The most its tables held at once. */
@@ -32,9 +33,13 @@ export interface Visited {
 }
 
 export class AllVisited implements Visited {
-  readonly table = new FingerprintTable(16, false);
-  insert(hi: number, lo: number): boolean {
-    return this.table.insert(hi, lo) === -1;
+  readonly table: FingerprintTable;
+  /** `numbered`: keep each state's number (the search asks it back for a state found again). */
+  constructor(numbered = false) {
+    this.table = new FingerprintTable(16, numbered);
+  }
+  insert(hi: number, lo: number, _rank: number, index: number): number {
+    return this.table.insert(hi, lo, index);
   }
   get bytes(): number {
     return this.table.bytes;
@@ -60,20 +65,23 @@ export class SweepVisited implements Visited {
   /** What growing the largest live table would add (the worst next growth). */
   private growth = 0;
 
-  insert(hi: number, lo: number, rank: number): boolean {
+  /** `numbered`: keep each state's number, as AllVisited. */
+  constructor(private readonly numbered = false) {}
+
+  insert(hi: number, lo: number, rank: number, index: number): number {
     if (rank < this.low) throw new Error(`sweep: a state of progress ${rank} after the tables below ${this.low} were dropped`);
     let t = this.tables[rank];
     if (!t) {
       while (this.tables.length <= rank) this.tables.push(undefined);
       // Small, and grown as filled: starting a table at the size of the level
       // before costs memory when several progress values are live at once.
-      t = this.tables[rank] = new FingerprintTable(16, false);
+      t = this.tables[rank] = new FingerprintTable(16, this.numbered);
       this.live += t.bytes;
       if (this.live > this.peak) this.peak = this.live;
       this.growth = Math.max(this.growth, t.bytesAfterGrowth - t.bytes);
     }
     const before = t.bytes;
-    const added = t.insert(hi, lo) === -1;
+    const added = t.insert(hi, lo, index);
     if (t.bytes !== before) {
       this.live += t.bytes - before;
       if (this.live > this.peak) this.peak = this.live;

@@ -128,7 +128,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: PropertySet<S>): 
 
   /** Stores the state in words[off..off+len), of progress `rank` under a sweep, unless known. */
   const add = (w: Int32Array, off: number, len: number, from: number, viaIndex: number, depth: number, hi: number, lo: number, bad: boolean, rank: number): void => {
-    if (!visited.insert(hi, lo, rank)) return;
+    if (visited.insert(hi, lo, rank, 0) !== -1) return;
     const index = parent.length * n + me;
     parent.push(from);
     via.push(viaIndex);

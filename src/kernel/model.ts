@@ -311,7 +311,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   const move = choosing ? (s: KState, a: Action): Move => plainMove(s, action(a.actor, leafOf(s, a).builtin)) : plainMove;
 
   // Symmetry works on the packed state; the state form is a decoded copy of it.
-  const canonicalize = symmetric(sc) ? canonicalizer(codec, sc.packets.length, cpuOf) : undefined;
+  const canon = symmetric(sc) ? canonicalizer(codec, sc.packets.length, cpuOf) : undefined;
+  const canonicalize = canon?.canonicalize;
   const canonWords = new Int32Array(codec.words);
   const canonical = (s: KState): KState => {
     codec.encode(s, canonWords);
@@ -380,7 +381,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       apply: (st, a) => void run(quiet, st, a),
       ...(canonicalize ? { canonicalize } : {}),
     },
-    ...(canonicalize ? { canonical } : {}),
+    ...(canon ? { canonical, canonicalActor: canon.actorAfter } : {}),
     // A patch's lib.choose answers refine the built-in choice of their leaf: that is the choice another kernel knows.
     ...(choosing ? { sharedChoice: (s: KState, a: Action): number => leafOf(s, a).builtin } : {}),
     // init_conntrack and DNAT touch only the packet's private, unconfirmed entry:

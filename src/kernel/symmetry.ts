@@ -58,7 +58,13 @@ const OWN_BITS = ~((REF_MASK << USES_SHIFT) | (REF_MASK << CLASH_SHIFT));
  * packet i's CPU. Packets are sorted by a hash of what they are (equal
  * packets hash equally, so the states of one class sort alike), ties kept in
  * their old order. */
-export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: readonly number[]): (w: Int32Array) => void {
+export interface Canonicalizer {
+  readonly canonicalize: (w: Int32Array) => void;
+  /** After the last canonicalize: the CPU that CPU `cpu` of the state before is in the representative. */
+  readonly actorAfter: (cpu: number) => number;
+}
+
+export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: readonly number[]): Canonicalizer {
   const { tableAt, bysourceAt, chainWords, statsAt, packetWords } = layout;
   const tableRank = new Int32Array(packets);
   const bysourceRank = new Int32Array(packets);
@@ -66,6 +72,8 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
   const order = new Int32Array(packets); // order[new] = old
   const rename = new Int32Array(packets); // rename[old] = new
   const copy = new Int32Array(layout.words);
+  const packetOn = new Map(cpuOf.map((cpu, i) => [cpu, i]));
+  let renamed = false;
 
   const ranks = (w: Int32Array, at: number, rank: Int32Array): void => {
     rank.fill(-1);
@@ -92,7 +100,12 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
     }
   };
 
-  return (w) => {
+  const actorAfter = (cpu: number): number => {
+    const i = renamed ? packetOn.get(cpu) : undefined;
+    return i === undefined ? cpu : cpuOf[rename[i]!]!;
+  };
+  const canonicalize = (w: Int32Array): void => {
+    renamed = false;
     ranks(w, tableAt, tableRank);
     ranks(w, bysourceAt, bysourceRank);
     for (let i = 0; i < packets; i++) {
@@ -126,6 +139,7 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
     if (identity) return;
     copy.set(w);
     for (let j = 0; j < packets; j++) rename[order[j]!] = j;
+    renamed = true;
     for (let j = 0; j < packets; j++) {
       const old = order[j]!;
       const v = copy[packetWords * old]!;
@@ -145,4 +159,5 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
       w[at] = (w[at]! & ~(STATS_MASK << shift)) | (statsOf(copy, cpuOf[order[j]!]!) << shift);
     }
   };
+  return { canonicalize, actorAfter };
 }
