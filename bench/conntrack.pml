@@ -6,9 +6,17 @@
  * 1032812: merge equal tuples, else drop); KERNEL 56 is v5.6 (then
  * nf_ct_resolve_clash_harder: merge with the entry holding the loser's REPLY
  * tuple, else insert a NAT_CLASH entry; the UDP tracker deletes a NAT_CLASH
- * entry on its first reply). The state mirrors conntrack-mc's: per packet its
- * step, endpoint, entry flags and fate, the entry it continues with, its
- * reply; per CPU the counters insert_failed, drop, clash_resolve.
+ * entry on its first reply).
+ *
+ * Written to give SPIN its best case: each kernel step is one d_step, what
+ * only the packet's own CPU sees (its unconfirmed entry, DNAT's choice) lives
+ * in process-local variables so that SPIN's partial-order reduction and
+ * statement merging apply, the scratch of the table walks is hidden (not part
+ * of the state), and a finished packet's locals are cleared. The shared state
+ * is what conntrack-mc's is: the table (which entries are linked, by which
+ * nodes, with which REPLY endpoint), nf_nat_bysource membership, each packet's
+ * fate, the entry it continues with and its reply, and per CPU the counters
+ * insert_failed, drop, clash_resolve.
  *
  *   spin -DN=8 -DKERNEL=50 -a bench/conntrack.pml && cc -O2 -DSAFETY -o pan pan.c && ./pan -c0 -n
  */
@@ -21,20 +29,19 @@
 
 #define NONE 255
 
-byte ep[N];          /* endpoint DNAT chose: 0 or 1 */
-bit  alloc[N];       /* has a (private) entry */
+byte ep[N];          /* a linked entry's REPLY endpoint: 0 or 1 */
 bit  linked[N];      /* entry in the hash table */
 bit  replyonly[N];   /* NAT_CLASH: linked by its REPLY node only */
-bit  freed[N];       /* entry released (a clash loser) */
 bit  bysource[N];    /* in nf_nat_bysource (source NAT set up, not freed) */
 byte uses[N];        /* entry the packet continues with */
 byte fate[N];        /* 0 pending, 1 accepted, 2 dropped */
-byte reply[N];       /* 0 none, 1 pending, 2 delivered, 3 lost */
+byte reply[N];       /* 0 none, 2 delivered, 3 lost */
 byte insert_failed[N], drop[N], clash_resolve[N];
+hidden byte w, x, j; /* scratch of one d_step's table walk */
 
 /* The entry linked with an ORIGINAL node: every entry has the same ORIGINAL
  * tuple, and at most one such entry exists at a time. */
-inline find_orig(w) {
+inline find_orig() {
   w = NONE;
   j = 0;
   do
@@ -43,8 +50,8 @@ inline find_orig(w) {
   od
 }
 
-/* The linked entry whose REPLY tuple names endpoint e (REPLY nodes of all). */
-inline find_reply(e, x) {
+/* The linked entry whose REPLY tuple names endpoint e. */
+inline find_reply(e) {
   x = NONE;
   j = 0;
   do
@@ -54,56 +61,55 @@ inline find_reply(e, x) {
 }
 
 proctype packet(byte i) {
-  byte w, x, j, e;
-  /* S1: __nf_conntrack_find_get (one indivisible step: d_step) */
+  bit hit;    /* S1 found the flow's entry */
+  bit mine;   /* S2 made an unconfirmed entry (private to this CPU) */
+  byte e;     /* DNAT's choice for it */
+  /* S1: __nf_conntrack_find_get */
   d_step {
-    find_orig(w);
+    find_orig();
     if
-    :: w != NONE -> uses[i] = w; fate[i] = 1
+    :: w != NONE -> uses[i] = w; fate[i] = 1; hit = 1
     :: else -> skip
-    fi
+    fi;
+    w = 0; j = 0
   }
-  if :: fate[i] == 1 -> goto answered :: else -> skip fi;
-  /* S2: init_conntrack (private) */
-  alloc[i] = 1; uses[i] = i;
-  /* S3: DNAT, random endpoint */
-  if :: ep[i] = 0 :: ep[i] = 1 fi;
-  /* S4: null binding; with 1032812 an entry of the same flow never counts as
-   * taken, so the port stays */
-  d_step { bysource[i] = 1 }
-  /* S5: __nf_conntrack_confirm */
-  d_step {
-    find_orig(w);
-    if
-    :: w == NONE -> linked[i] = 1; fate[i] = 1
-    :: w != NONE && ep[w] == ep[i] ->
-       /* nf_ct_match: merge */
-       uses[i] = w; freed[i] = 1; bysource[i] = 0; fate[i] = 1;
-#if KERNEL >= 56
-       insert_failed[i]++
-#else
-       insert_failed[i]++
-#endif
-    :: w != NONE && ep[w] != ep[i] ->
-#if KERNEL >= 56
-       find_reply(ep[i], x);
-       if
-       :: x != NONE -> uses[i] = x; freed[i] = 1; bysource[i] = 0; fate[i] = 1; insert_failed[i]++
-       :: else -> linked[i] = 1; replyonly[i] = 1; fate[i] = 1
-       fi
-#else
-       freed[i] = 1; bysource[i] = 0; fate[i] = 2; drop[i]++; insert_failed[i]++
-#endif
-    fi
-  }
-answered:
-#ifdef REPLIES
   if
-  :: fate[i] == 1 ->
-     /* the reply: lookup of the tuple the endpoint answers, UDP tracker, reverse NAT */
+  :: hit -> skip
+  :: else ->
+     /* S2: init_conntrack (private) */
+     mine = 1;
+     /* S3: DNAT, random endpoint (private) */
+     if :: e = 0 :: e = 1 fi;
+     /* S4: null binding; with 1032812 an entry of the same flow never counts as taken */
+     bysource[i] = 1;
+     /* S5: __nf_conntrack_confirm */
      d_step {
-       if :: alloc[i] -> e = ep[i] :: else -> e = ep[uses[i]] fi;
-       find_reply(e, x);
+       find_orig();
+       if
+       :: w == NONE -> linked[i] = 1; ep[i] = e; uses[i] = i; fate[i] = 1
+       :: w != NONE && ep[w] == e ->
+          /* nf_ct_resolve_clash: equal tuples, merge into the winner */
+          uses[i] = w; bysource[i] = 0; fate[i] = 1; insert_failed[i]++
+       :: w != NONE && ep[w] != e ->
+#if KERNEL >= 56
+          find_reply(e);
+          if
+          :: x != NONE -> uses[i] = x; bysource[i] = 0; fate[i] = 1; insert_failed[i]++
+          :: else -> linked[i] = 1; replyonly[i] = 1; ep[i] = e; uses[i] = i; fate[i] = 1
+          fi
+#else
+          bysource[i] = 0; fate[i] = 2; drop[i]++; insert_failed[i]++
+#endif
+       fi;
+       w = 0; x = 0; j = 0
+     }
+  fi;
+#ifdef REPLIES
+  /* the reply: lookup of the tuple the endpoint answers, UDP tracker, reverse NAT */
+  d_step {
+    if
+    :: fate[i] == 1 ->
+       find_reply(ep[uses[i]]);
        if
        :: x == NONE -> reply[i] = 3
        :: else ->
@@ -111,12 +117,14 @@ answered:
 #if KERNEL >= 56
           if :: replyonly[x] -> linked[x] = 0 :: else -> skip fi
 #endif
+          skip
        fi
-     }
-  :: else -> skip
-  fi
+    :: else -> skip
+    fi;
+    x = 0; j = 0
+  }
 #endif
-  skip
+  hit = 0; mine = 0; e = 0
 }
 
 init {
@@ -126,6 +134,7 @@ init {
     do
     :: k < N -> run packet(k); k++
     :: else -> break
-    od
+    od;
+    k = 0
   }
 }

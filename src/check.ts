@@ -6,8 +6,9 @@ import type { Property } from "./engine/model.js";
 import type { Path } from "./engine/path.js";
 import { NO_REDUCTION, type Reductions } from "./engine/reduce.js";
 import { countPreemptions } from "./engine/preemption.js";
-import { rebuildPath, rebuildPreferred } from "./engine/path.js";
-import { search, type SearchOptions, type SearchResult } from "./engine/search.js";
+import { preferredPath } from "./engine/preferred-search.js";
+import { rebuildPath, rebuildPreferred, type PreferredPath } from "./engine/path.js";
+import { search, type SearchOptions, type SearchResult, type ViolationClass } from "./engine/search.js";
 import { parallelSearch } from "./engine/parallel.js";
 import { workerModelSource } from "./worker-model.js";
 import { InputError } from "./errors.js";
@@ -145,7 +146,7 @@ export function counterexample(run: CheckRun, cls?: string, opts: { own?: boolea
   // The breadth-first search kept the fewest-preemption links (engine/preemption.ts); a parallel or
   // depth-first one did not: its own path.
   const tracked = opts.own !== true && run.result.preferred !== undefined && v.preferred !== undefined;
-  const best = tracked ? preferredOf(run, v.preferred!) : undefined;
+  const best = tracked ? preferredOf(run, v.preferred!) : opts.own === true ? undefined : searchedAgain(run, v);
   const path = best ?? rebuildPath(model, run.result.links, v.first);
   const steps = traceSteps(model, path);
   const explanation = explanationOf(steps, v.name, v.property);
@@ -154,6 +155,18 @@ export function counterexample(run: CheckRun, cls?: string, opts: { own?: boolea
   const settled = r.complete || r.budget === "first-violation" || r.maxDepth >= v.depth + 2;
   if (best) return { class: v.name, property: v.property, preemptions: best.preemptions, minimal: settled, path, steps, explanation };
   return { class: v.name, property: v.property, preemptions: countPreemptions(model, path), minimal: false, path, steps, explanation };
+}
+
+/** How many (state, last CPU) pairs the second search for a parallel search's counterexample may keep. */
+const PREFERRED_PATH_NODES = 300_000;
+
+/** Worker threads keep no fewest-preemption links: a second search finds the path, unless the first
+ * stopped for memory or by a signal, or this one would keep too many pairs (then the search's own path). */
+function searchedAgain(run: CheckRun, v: ViolationClass): PreferredPath<KState> | undefined {
+  if (run.result.budget === "max-memory" || run.result.budget === "interrupted") return undefined;
+  const property = run.properties.find((p) => p.name === v.property)!;
+  const isTarget = (s: KState): boolean => (property.kind === "invariant" || run.model.actions(s).length === 0) && property.violations(s).includes(v.name);
+  return preferredPath(run.model, isTarget, v.depth, PREFERRED_PATH_NODES);
 }
 
 /** The fewest-preemption path to state `index`; its count is checked on the concrete path. */

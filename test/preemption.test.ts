@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { runCheck, counterexample, REDUCTIONS } from "../src/check.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 import { RELEASES } from "../src/kernel/variants.js";
-import { preferredPath } from "./fixtures/preferred-path.js";
+import { preferredPath } from "../src/engine/preferred-search.js";
 it("agrees", () => {
   const names = readdirSync("/work/main/models").map((f) => f.replace(/\.yaml$/, ""));
   let n = 0, bad = 0;

@@ -1,7 +1,8 @@
 /** `conntrack-mc compare <scenario>... --kernels v1,v2,... [--base V] [--fail-on new|worse|any] [--json | --markdown] [--probability]` */
 import { compare, failingCells, type ClassChange, type CompareCell, type CompareResult, type FailOn } from "../compare.js";
 import { stopRequested } from "../runtime/control.js";
-import { commandCost, costText, type CommandCost } from "../runtime/cost.js";
+import { commandCost, costNote } from "../runtime/cost.js";
+import { tty } from "./tty.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
 import { counterKey } from "../kernel/outcomes.js";
@@ -61,7 +62,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const cost = { searchSeconds: searchSecondsOf(result), command: commandCost() };
   const text = values.json
     ? JSON.stringify({ ...result, ...cost }, null, 2) + "\n"
-    : (values.markdown ? renderMarkdown(result) : renderText(result)) + costLine(cost, values.markdown === true);
+    : (values.markdown ? renderMarkdown(result) : renderText(result));
+  if (!values.json) costNote(tty.stderr, `the searches took ${cost.searchSeconds.toFixed(2)} s together`);
   emit(text, values.out, "--out");
   // The page: the --json object, the matrix and each violated cell's counterexamples (checked again).
   if (values.html !== undefined) {
@@ -73,12 +75,6 @@ export async function compareCommand(argv: string[]): Promise<number> {
 
 /** The seconds the cells' searches took, together. */
 export const searchSecondsOf = (r: CompareResult): number => Math.round(r.rows.flat().reduce((a, c) => a + c.seconds, 0) * 1000) / 1000;
-
-/** The footer of a text or Markdown table: the searches' seconds beside the whole command's. */
-export function costLine(c: { searchSeconds: number; command: CommandCost }, markdown: boolean): string {
-  const line = `searches ${c.searchSeconds.toFixed(2)} s together; ${costText(c.command)}`;
-  return markdown ? `\n_${line}_\n` : `\n${line}\n`;
-}
 
 /** Cells are keyed by scenario name (in JSON too): two scenarios of one name, or one given twice, are refused. */
 export function uniqueScenarios(scenarios: readonly Scenario[]): void {

@@ -9,8 +9,9 @@ import { loadPatchFile, PATCH_EXTENSIONS, warnUnusedPatches } from "../kernel/us
 import { extname } from "node:path";
 import { oneOf, parse } from "./args.js";
 import { patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
-import { changeLine, compareExit, costLine, FAIL_ON, formatProbability, searchSecondsOf, uniqueScenarios } from "./compare-cmd.js";
-import { commandCost } from "../runtime/cost.js";
+import { changeLine, compareExit, FAIL_ON, formatProbability, searchSecondsOf, uniqueScenarios } from "./compare-cmd.js";
+import { commandCost, costNote } from "../runtime/cost.js";
+import { tty } from "./tty.js";
 import { renderSteps } from "./check-cmd.js";
 import { differentialJson, renderAgainst } from "./trace-cmd.js";
 import type { DifferentialCounterexample } from "../differential.js";
@@ -83,7 +84,8 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   const cost = { searchSeconds: searchSecondsOf(result.compare), command: commandCost() };
   const text = values.json
     ? JSON.stringify({ ...reviewJson(result, describeKernel(base), failOn), ...cost }, null, 2) + "\n"
-    : (values.markdown ? renderReviewMarkdown(result, describeKernel(base), baseWhy) : renderReview(result, describeKernel(base), baseWhy)) + costLine(cost, values.markdown === true);
+    : (values.markdown ? renderReviewMarkdown(result, describeKernel(base), baseWhy) : renderReview(result, describeKernel(base), baseWhy));
+  if (!values.json) costNote(tty.stderr, `the searches took ${cost.searchSeconds.toFixed(2)} s together`);
   emit(text, values.out, "--out");
   if (values.html !== undefined) {
     const json = reviewJson(result, describeKernel(base), failOn);

@@ -15,7 +15,8 @@ import { renderDot } from "../report/dot.js";
 import { mermaidText, renderMermaid } from "../report/mermaid.js";
 import { readableState } from "../report/readable.js";
 import { renderSwimlanes } from "../report/swimlane.js";
-import { commandCost, costText } from "../runtime/cost.js";
+import { costNote } from "../runtime/cost.js";
+import { tty } from "./tty.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, parse } from "./args.js";
 import { stepMarks } from "./check-cmd.js";
@@ -68,18 +69,17 @@ export async function traceCommand(argv: string[]): Promise<number> {
   }
   const title = cxTitle(sc, kernel, cx);
   const patches = await patchSet(values.patch);
-  // Text and JSON say what the trace cost: the search's seconds beside the whole command's (the other formats are other tools' input).
-  const r = run.result;
-  const search = { states: r.states, searchSeconds: Math.round(r.seconds * 1000) / 1000 };
   const text = match(format)
-    .with("text", () => renderSwimlanes(run.model, cx, title) + `\nsearch: ${r.states.toLocaleString("en-US")} states in ${r.seconds.toFixed(2)} s; ${costText(commandCost())}\n`)
+    .with("text", () => renderSwimlanes(run.model, cx, title))
     .with("mermaid", () => renderMermaid(run.model, cx, title))
     .with("itf", () => JSON.stringify(renderItf(run.model, cx, { source: sc.source, description: title }), null, 2) + "\n")
-    .with("json", () => JSON.stringify({ ...traceJson(sc, kernel, run.model, cx, patches), ...search, command: commandCost() }, null, 2) + "\n")
+    .with("json", () => JSON.stringify(traceJson(sc, kernel, run.model, cx, patches), null, 2) + "\n")
     .with("html", () => renderTraceHtml(traceJson(sc, kernel, run.model, cx, patches), title))
     .with("dot", () => renderDot(run.model, run.properties, cx, title))
     .exhaustive();
   emit(text, values.out, "--out");
+  // What the trace cost, for a person at a terminal: the trace itself is the same every run.
+  costNote(tty.stderr, `the search took ${run.result.seconds.toFixed(2)} s for ${run.result.states.toLocaleString("en-US")} states`);
   return run.result.budget === "interrupted" ? exitCode(run.result.verdict, run.result.budget) : 1;
 }
 

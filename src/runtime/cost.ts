@@ -22,3 +22,9 @@ export function commandCost(): CommandCost {
 export function costText(c: CommandCost): string {
   return `${c.wallSeconds.toFixed(2)} s wall, ${c.peakMemoryMiB.toLocaleString("en-US")} MiB peak memory (the whole command, up to this report)`;
 }
+
+/** The cost line a command without a report of its own (trace, compare and review's tables) writes
+ * on stderr when that is a terminal, as progress is: their output stays the same run to run. */
+export function costNote(isTerminal: boolean, what: string): void {
+  if (isTerminal) process.stderr.write(`conntrack-mc: ${what}; ${costText(commandCost())}\n`);
+}

@@ -44,12 +44,12 @@ const sourceRefused = (hook: string, source: string): RegExp => new RegExp(`${ho
 
 /** Run-to-run noise in --json: timing and memory. */
 const steady = (json: string): unknown => {
-  const { seconds, statesPerSecond, verdictSeconds, peakMemoryMiB, ...rest } = JSON.parse(json) as Record<string, unknown>;
-  void [seconds, statesPerSecond, verdictSeconds, peakMemoryMiB];
+  const { seconds, statesPerSecond, verdictSeconds, peakMemoryMiB, command, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  void [seconds, statesPerSecond, verdictSeconds, peakMemoryMiB, command];
   return rest;
 };
 
-const untimed = (text: string): string => text.replace(/^time .*$/m, "");
+const untimed = (text: string): string => text.replace(/^time .*$/m, "").replace(/^command .*$/m, "");
 
 const EXAMPLE = join(REPO, "examples/patches/merge-on-same-origin.mjs");
 const SCENARIO = readFileSync(join(REPO, "models/dns-3-packets.yaml"), "utf8");
