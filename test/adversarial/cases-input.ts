@@ -86,7 +86,7 @@ function badClaim(name: string, files: Record<string, string>, err: RegExp): Cas
 /** The --json report of a scenario file, less what names the file and what varies run to run (time, memory). */
 function report(out: string): unknown {
   const j = JSON.parse(out) as Record<string, unknown>;
-  for (const k of Object.keys(j)) if (/^scenarioFile$|seconds|PerSecond|memory/i.test(k)) delete j[k];
+  for (const k of Object.keys(j)) if (/^scenarioFile$|^command$|seconds|PerSecond|memory/i.test(k)) delete j[k];
   return j;
 }
 
