@@ -74,8 +74,10 @@ export interface ConntrackModel extends Model<KState> {
 }
 
 /** `portable`: encode tuples by value, so that models built apart (parallel
- * workers) encode every state alike. */
-export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boolean } = {}): ConntrackModel {
+ * workers) encode every state alike. `bysourceOrder`: keep nf_nat_bysource's
+ * whole order in the state, bookkeeping included (tests compare with the counts
+ * from before packed.ts's view of it). */
+export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boolean; bysourceOrder?: boolean } = {}): ConntrackModel {
   // Traces run steps with words; the search without (string building is most of a step's cost).
   const ctx: Ctx = { sc, k, explain: true };
   const quiet: Ctx = { sc, k, explain: false };
@@ -222,7 +224,11 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     if (pc === Pc.ALLOC) return limited ? allocChoices(ctx, s) : sc.recycle ? slotChoices(s) : 1;
     return blocked(ctx, s, p) ? 0 : 1;
   };
-  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited, sc.timed, sc.chains !== undefined, sc.recycle);
+  // nf_nat_bysource's order of equal neighbours is bookkeeping (packed.ts, sortBysourceRuns) unless a user's
+  // hook may read the list, recycled slots rename entries, or packets differ in zone (find_appropriate_src compares it).
+  const builtinOnly = k.parts.slice(1).every((id) => PATCHES.some((q) => q.id === id));
+  const oneZone = sc.packets.every((p) => p.zone?.id === sc.packets[0]!.zone?.id && p.zone?.dir === sc.packets[0]!.zone?.dir);
+  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited, sc.timed, sc.chains !== undefined, sc.recycle, builtinOnly && oneZone && !sc.recycle && opts.bysourceOrder !== true);
   // A kernel that may call lib.choose: every step's alternatives are found by running it (choose.ts).
   // Built-in kernels never take this path: their actions and steps are the plain ones above and below.
   const choosing = mayChooseIn(k);

@@ -52,6 +52,34 @@ export interface PackedLayout {
   readonly bysourceAt: number;
   readonly chainWords: number;
   readonly statsAt: number;
+  /** nf_nat_bysource is held up to the order of entries that no walk tells apart (see sortBysourceRuns). */
+  readonly bysourceRuns: boolean;
+  /** In packed state `w`, packets a's and b's entries have the same source and map it alike: the ORIGINAL
+   * source and the REPLY destination, all find_appropriate_src reads of an entry. */
+  sameSource(w: Int32Array, a: number, b: number): boolean;
+}
+
+/**
+ * nf_nat_bysource as a VIEW: only find_appropriate_src reads its order, and it
+ * takes the first entry of a source, so two neighbouring entries of the same
+ * source that map it alike can swap places without any walk, insert (at the
+ * head) or removal telling: their order is bookkeeping. With one flow that is
+ * most of the list. Sorts `ids` (entry numbers, in list order) by number
+ * within each run of neighbours `same` calls alike: the one order every such
+ * arrangement is stored as. Other entries keep their places, so a walk sees
+ * what it saw.
+ */
+export function sortBysourceRuns(ids: number[], same: (a: number, b: number) => boolean): void {
+  for (let i = 1; i < ids.length; i++) {
+    const v = ids[i]!;
+    let j = i;
+    // Insertion sort, moving only within the run v belongs to.
+    while (j > 0 && same(ids[j - 1]!, v) && ids[j - 1]! > v) {
+      ids[j] = ids[j - 1]!;
+      j--;
+    }
+    ids[j] = v;
+  }
 }
 
 /** A hash of a tuple's value words (address << 16 | port, source then
@@ -133,7 +161,8 @@ const REAPING_SHIFT = 27;
 
 /** `lifecycle`: the scenario limits the table (conntrack-max), so the early_drop counters are held too.
  * `timed`: the scenario has time, so the clock, the timeouts and the reapers' progress are held too. */
-export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false, timed = false, chains = false, recycle = false): StateCodec {
+/** `bysourceRuns`: hold nf_nat_bysource up to the order sortBysourceRuns forgets (only when nothing else reads it: no user patch, no recycled slots). */
+export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false, timed = false, chains = false, recycle = false, bysourceRuns = false): StateCodec {
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);
   const packetWords = portable ? 5 : 2;
@@ -186,6 +215,19 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     lastT[slot] = t;
     lastId[slot] = id;
     return t;
+  };
+  /** nf_nat_bysource's order as encoded (bysourceRuns). */
+  const runs: number[] = [];
+  const sameSource = (w: Int32Array, a: number, b: number): boolean => {
+    const va = w[packetWords * a + 1]!;
+    const vb = w[packetWords * b + 1]!;
+    if (portable) return va === vb && w[packetWords * a + 4] === w[packetWords * b + 4];
+    if (va === vb) return true;
+    const oa = tuples[va & 0xffff]!;
+    const ob = tuples[vb & 0xffff]!;
+    const ra = tuples[va >>> 16]!;
+    const rb = tuples[vb >>> 16]!;
+    return oa.src === ob.src && oa.sport === ob.sport && ra.dst === rb.dst && ra.dport === rb.dport;
   };
   // Entry objects a scratch reuses (steps may replace pkt.ct; decode puts them back).
   const boxes = new WeakMap<KState, Conn[]>();
@@ -321,6 +363,8 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     bysourceAt,
     chainWords,
     statsAt,
+    bysourceRuns,
+    sameSource,
     encode(s, out) {
       // Status bits the packed form cannot hold, checked once after the loop (a throw inside it slows it down).
       let stray = 0;
@@ -356,7 +400,13 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       if (stray) throw statusError(stray);
       if (clockless) throw new InputError("an entry's timeout or stream_ts was set in a scenario without time (no reply-within, no at), which keeps neither: a user's patch set them");
       encodeChain(s.table, out, tableAt);
-      encodeChain(s.bysource, out, bysourceAt);
+      if (bysourceRuns && s.bysource.length > 1) {
+        // The packets' tuple words are written: sort the runs of equal ones.
+        runs.length = 0;
+        for (const id of s.bysource) runs.push(id);
+        sortBysourceRuns(runs, (a, b) => sameSource(out, a, b));
+        encodeChain(runs, out, bysourceAt);
+      } else encodeChain(s.bysource, out, bysourceAt);
       out[roverAt] = s.rover;
       for (let w = statsAt; w < words; w++) out[w] = 0;
       for (let c = 0; c < cpus; c++) {

@@ -11,7 +11,7 @@
  * so the search allocates nothing for it.
  */
 import type { Scenario } from "../scenario/scenario.js";
-import { CLASH_SHIFT, HAS_CT, ID_BITS, REF_MASK, STATS_BITS, tupleKey, USES_SHIFT, type PackedLayout } from "./packed.js";
+import { CLASH_SHIFT, HAS_CT, ID_BITS, REF_MASK, sortBysourceRuns, STATS_BITS, tupleKey, USES_SHIFT, type PackedLayout } from "./packed.js";
 
 /** Whether the scenario's packets and CPUs are interchangeable. */
 export function symmetric(sc: Scenario): boolean {
@@ -75,12 +75,16 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
   const packetOn = new Map(cpuOf.map((cpu, i) => [cpu, i]));
   let renamed = false;
 
-  const ranks = (w: Int32Array, at: number, rank: Int32Array): void => {
+  /** Each entry's place in a chain; with `runs`, a run of nf_nat_bysource neighbours that sortBysourceRuns
+   * orders by number shares its first place, so that the place does not depend on the numbering. */
+  const ranks = (w: Int32Array, at: number, rank: Int32Array, runs = false): void => {
     rank.fill(-1);
+    let prev = -1;
     for (let k = 0; k < chainWords * IDS_PER_WORD; k++) {
       const id = (w[at + ((k / IDS_PER_WORD) | 0)]! >>> (ID_BITS * (k % IDS_PER_WORD))) & REF_MASK;
       if (id === 0) return;
-      rank[id - 1] = k;
+      rank[id - 1] = runs && prev >= 0 && layout.sameSource(w, prev, id - 1) ? rank[prev]! : k;
+      prev = id - 1;
     }
   };
   const statsOf = (w: Int32Array, cpu: number): number => (w[statsAt + (cpu >> 1)]! >>> (STATS_BITS * (cpu & 1))) & STATS_MASK;
@@ -100,6 +104,22 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
     }
   };
 
+  const ids: number[] = [];
+  const resortRuns = (w: Int32Array): void => {
+    ids.length = 0;
+    for (let k = 0; k < chainWords * IDS_PER_WORD; k++) {
+      const id = (w[bysourceAt + ((k / IDS_PER_WORD) | 0)]! >>> (ID_BITS * (k % IDS_PER_WORD))) & REF_MASK;
+      if (id === 0) break;
+      ids.push(id - 1);
+    }
+    if (ids.length < 2) return;
+    sortBysourceRuns(ids, (a, b) => layout.sameSource(w, a, b));
+    for (let c = 0; c < chainWords; c++) w[bysourceAt + c] = 0;
+    ids.forEach((id, k) => {
+      const at = bysourceAt + ((k / IDS_PER_WORD) | 0);
+      w[at] = w[at]! | ((id + 1) << (ID_BITS * (k % IDS_PER_WORD)));
+    });
+  };
   const actorAfter = (cpu: number): number => {
     const i = renamed ? packetOn.get(cpu) : undefined;
     return i === undefined ? cpu : cpuOf[rename[i]!]!;
@@ -107,7 +127,7 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
   const canonicalize = (w: Int32Array): void => {
     renamed = false;
     ranks(w, tableAt, tableRank);
-    ranks(w, bysourceAt, bysourceRank);
+    ranks(w, bysourceAt, bysourceRank, layout.bysourceRuns);
     for (let i = 0; i < packets; i++) {
       const v = w[packetWords * i]!;
       // The tuples by value, in either form, so both forms pick the same representative.
@@ -151,6 +171,8 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
     }
     renameChain(w, tableAt);
     renameChain(w, bysourceAt);
+    // Renamed, a run of equal entries may be out of the order the encoding keeps it in.
+    if (layout.bysourceRuns) resortRuns(w);
     // The CPUs move with their packets: packet j's CPU gets the counters of order[j]'s.
     for (let j = 0; j < packets; j++) {
       const cpu = cpuOf[j]!;
