@@ -100,7 +100,7 @@ describe("review", () => {
   });
 
   it("a class the patched kernel shows while the base's search was cut is not called NEW, and the gate says incomplete (exit 3)", () => {
-    const r = cli("review", ORIGIN, "dns-3-packets", "--base", "v5.6", "--max-states", "600", "--fail-on", "new", "--json");
+    const r = cli("review", ORIGIN, "dns-3-packets", "--base", "v5.6", "--max-states", "450", "--fail-on", "new", "--json");
     expect(r.code).toBe(3);
     const cell = JSON.parse(r.out).scenarios[0].patched;
     expect(cell.new).toEqual([]);
@@ -150,7 +150,7 @@ describe("review", () => {
     const r = cli("review", patch, "dns-a-aaaa", "--out", patch);
     expect([r.code, r.err]).toEqual([2, `conntrack-mc: --out ${patch}: it is an input of this run (${patch}): expected another file for the output\n`]);
     expect(readFileSync(patch, "utf8")).toBe(before);
-    const cut = cli("compare", "dns-3-packets", "--kernels", "v4.19", "--probability", "--max-states", "3400", "--fail-on", "worse", "--json");
+    const cut = cli("compare", "dns-3-packets", "--kernels", "v4.19", "--probability", "--max-states", "1000", "--fail-on", "worse", "--json");
     const j = JSON.parse(cut.out);
     const cell = j.rows[j.kernels.indexOf("v4.19")][0];
     expect(cell.searchComplete).toBe(true);

@@ -68,7 +68,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   // The page: the --json object, the matrix and each violated cell's counterexamples (checked again).
   if (values.html !== undefined) {
     const traces = compareTraces(result, scenarios, base ? [...kernels, base] : kernels, patches, settings.options);
-    emit(renderMatrixHtml(`compare: ${result.scenarios.join(", ")}`, result, compareCells(result), traces, { counterLegend: `conntrack -S: ${counterNames(result)}` }), values.html, "--html");
+    emit(renderMatrixHtml(`compare: ${result.scenarios.join(", ")}`, { ...result, ...cost }, compareCells(result), traces, { counterLegend: `conntrack -S: ${counterNames(result)}` }), values.html, "--html");
   }
   return compareExit(result, failOn);
 }

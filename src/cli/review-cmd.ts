@@ -88,7 +88,7 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   if (!values.json) costNote(tty.stderr, `the searches took ${cost.searchSeconds.toFixed(2)} s together`);
   emit(text, values.out, "--out");
   if (values.html !== undefined) {
-    const json = reviewJson(result, describeKernel(base), failOn);
+    const json = { ...reviewJson(result, describeKernel(base), failOn), ...cost };
     const traces = compareTraces(result.compare, scenarios, [base, patched], patches, settings.options);
     emit(renderMatrixHtml(`review: ${patched.name} against ${base.name}`, json, compareCells(result.compare), traces, { summary: `verdict: ${json.summary}`, counterLegend: "conntrack -S: insert_failed/drop/clash_resolve (and early_drop, chaintoolong where a scenario has them)" }), values.html, "--html");
   }

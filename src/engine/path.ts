@@ -34,7 +34,7 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
 
 /** The path the search's fewest-preemption links give to state `index` (preemption.ts). */
 export function rebuildPreferred<S>(model: Model<S>, links: ParentLinks, preferred: PreemptionTracker, index: number): PreferredPath<S> {
-  const path = replayChain(model, links, preferred.chain(index));
+  const path = replayChain(model, links, preferred.chain(index, links));
   return { ...path, preemptions: preferred.costOf(index) };
 }
 

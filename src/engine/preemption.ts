@@ -12,7 +12,9 @@
  * other last actor costs at least m(s) + 1 already). So the numbers are exact
  * without keeping the (state, last actor) pairs. To rebuild a path, each
  * (state, ending actor) keeps the parent it came from and which endings of that
- * parent give the same cost: walking those back gives a path of cost m.
+ * parent give the same cost: walking those back gives a path of cost m. The
+ * first ending a state is found with came by the search's own parent link, so
+ * only the others take room in a table of their own.
  *
  * Under symmetry, actors are named as in each state's representative (the
  * model tells where canonicalisation moved an actor), so the path is one of
@@ -21,6 +23,8 @@
 import type { Model } from "./model.js";
 import type { Path } from "./path.js";
 
+/** In firstEnd: the first ending's parent is in the table, not the search's link (a lower cost came later). */
+const MOVED = 0x80;
 /** The bit of A(s) that stands for "no step yet" (an initial state): leaving it costs nothing. */
 export const NO_LAST = 31;
 /** Actors must fit the masks below NO_LAST. */
@@ -127,6 +131,9 @@ export class PreemptionTracker {
   /** The ending of the first path found with the fewest: rebuilt paths prefer it, so that of
    * equal paths the one the search met first (the lower CPUs first) is shown. */
   private firstEnd = new Uint8Array(16);
+  /** For the first ending, the parent's endings that give its cost (its parent is the search's link). */
+  private firstAccept = new Uint32Array(16);
+  /** Every other (state, ending), and a first ending found again at a lower cost (MOVED set). */
   private readonly parents = new EndingParents();
   /** Set for the state being expanded: its cost and which exits are free. */
   private fromCost = 0;
@@ -138,7 +145,7 @@ export class PreemptionTracker {
   exitAccept = 0;
 
   get bytes(): number {
-    return this.cost.byteLength + this.ends.byteLength + this.firstEnd.byteLength + this.parents.bytes;
+    return this.cost.byteLength + this.ends.byteLength + this.firstEnd.byteLength + this.firstAccept.byteLength + this.parents.bytes;
   }
 
   private room(index: number): void {
@@ -153,15 +160,18 @@ export class PreemptionTracker {
     const f = new Uint8Array(n);
     f.set(this.firstEnd);
     this.firstEnd = f;
+    const a = new Uint32Array(n);
+    a.set(this.firstAccept);
+    this.firstAccept = a;
   }
 
-  /** An initial state, numbered `index`, `via` its number among the initial states. */
-  initial(index: number, via: number): void {
+  /** An initial state, numbered `index`. */
+  initial(index: number): void {
     this.room(index);
     this.cost[index] = 0;
     this.ends[index] = 1 << NO_LAST;
     this.firstEnd[index] = NO_LAST;
-    this.parents.set(index, NO_LAST, 0xffffffff, via, 0);
+    this.firstAccept[index] = 0;
   }
 
   /** State `index` is expanded; `enabled` has a bit for every actor that can move in it. */
@@ -184,13 +194,13 @@ export class PreemptionTracker {
     }
   }
 
-  /** A new state `index`, reached from `parent` by its `via`-th action, taken by `actor` (the new state's name for it). */
-  reached(index: number, parent: number, via: number, actor: number): void {
+  /** A new state `index`, reached by the exit just taken (its parent link is the search's), by `actor` (the new state's name for it). */
+  reached(index: number, actor: number): void {
     this.room(index);
     this.cost[index] = this.exitCost;
     this.ends[index] = 1 << actor;
     this.firstEnd[index] = actor;
-    this.parents.set(index, actor, parent, via, this.exitAccept);
+    this.firstAccept[index] = this.exitAccept;
   }
 
   /** State `index`, of the layer being found, reached again by another shortest path. */
@@ -200,7 +210,7 @@ export class PreemptionTracker {
     if (this.exitCost < c) {
       this.cost[index] = this.exitCost;
       this.ends[index] = bit;
-      this.firstEnd[index] = actor;
+      this.firstEnd[index] = actor | MOVED;
     } else if (this.exitCost > c || (this.ends[index]! & bit) !== 0) return;
     else this.ends[index] = this.ends[index]! | bit;
     this.parents.set(index, actor, parent, via, this.exitAccept);
@@ -210,15 +220,22 @@ export class PreemptionTracker {
     return this.cost[index]!;
   }
 
-  /** A path of cost m(index) back to an initial state, first step first. */
-  chain(index: number): ChainStep[] {
+  /** A path of cost m(index) back to an initial state, first step first; `links`: the search's own parent links. */
+  chain(index: number, links: { parentOf(i: number): number; viaOf(i: number): number }): ChainStep[] {
     const out: ChainStep[] = [];
     let accept = this.ends[index]!;
     for (let i = index; i !== 0xffffffff; ) {
       const ends = this.ends[i]! & accept;
       if (ends === 0) throw new Error(`preemption links broken at state ${i}`);
-      const first = this.firstEnd[i]!;
+      const first = this.firstEnd[i]! & ~MOVED;
       const actor = (ends >>> first) & 1 ? first : 31 - Math.clz32(ends & -ends);
+      if (actor === first && !(this.firstEnd[i]! & MOVED)) {
+        // Found first by this ending: the search's own link.
+        out.push({ index: i, via: links.viaOf(i), actor });
+        accept = this.firstAccept[i]!;
+        i = links.parentOf(i);
+        continue;
+      }
       const slot = this.parents.find(i, actor);
       if (slot < 0) throw new Error(`no parent kept for state ${i} ending with actor ${actor}`);
       out.push({ index: i, via: this.parents.viaAt(slot), actor });

@@ -227,8 +227,8 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
     if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     if (layerStart[depth] === undefined) layerStart[depth] = at;
     if (track) {
-      if (actor < 0) track.initial(at, viaIndex);
-      else track.reached(at, from, viaIndex, renamed ? renamed(actor) : actor);
+      if (actor < 0) track.initial(at);
+      else track.reached(at, renamed ? renamed(actor) : actor);
     }
     parent.push(from);
     via.push(viaIndex);

@@ -224,11 +224,11 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     if (pc === Pc.ALLOC) return limited ? allocChoices(ctx, s) : sc.recycle ? slotChoices(s) : 1;
     return blocked(ctx, s, p) ? 0 : 1;
   };
-  // nf_nat_bysource's order of equal neighbours is bookkeeping (packed.ts, sortBysourceRuns) unless a user's
-  // hook may read the list, recycled slots rename entries, or packets differ in zone (find_appropriate_src compares it).
-  const builtinOnly = k.parts.slice(1).every((id) => PATCHES.some((q) => q.id === id));
+  // nf_nat_bysource's order of equal neighbours is bookkeeping (packed.ts, sortBysourceRuns), for a user's patch too
+  // (state.ts tells hooks not to depend on it), unless recycled slots reuse entries or packets differ in zone
+  // (find_appropriate_src compares it).
   const oneZone = sc.packets.every((p) => p.zone?.id === sc.packets[0]!.zone?.id && p.zone?.dir === sc.packets[0]!.zone?.dir);
-  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited, sc.timed, sc.chains !== undefined, sc.recycle, builtinOnly && oneZone && !sc.recycle && opts.bysourceOrder !== true);
+  const codec = stateCodec(sc.packets.length, sc.cpus, opts.portable, limited, sc.timed, sc.chains !== undefined, sc.recycle, oneZone && !sc.recycle && opts.bysourceOrder !== true);
   // A kernel that may call lib.choose: every step's alternatives are found by running it (choose.ts).
   // Built-in kernels never take this path: their actions and steps are the plain ones above and below.
   const choosing = mayChooseIn(k);

@@ -91,7 +91,10 @@ export interface KState {
   pkts: PacketState[];
   /** Confirmed entries linked in the hash table, oldest first (chains are walked newest first). */
   table: number[];
-  /** nf_nat_bysource chain of entries with source NAT set up, newest first. */
+  /** nf_nat_bysource chain of entries with source NAT set up, newest first. Neighbours of one source that map it
+   * alike (the same ORIGINAL source and REPLY destination) may come in either order: find_appropriate_src, which
+   * takes the first of a source, cannot tell them apart, so the search holds them in one order. A hook must not
+   * depend on their order. */
   bysource: number[];
   /** The shared, unlocked per-protocol port rover of v4.x nf_nat_l4proto_unique_tuple. */
   rover: number;
