@@ -17,8 +17,8 @@ function render(args: string, fenced: boolean): string {
   return fenced ? "```text\n$ npx conntrack-mc " + args + "\n" + r.stdout + "```\n" : r.stdout;
 }
 
-/** Timing figures differ run to run; everything else must match. */
-const stable = (s: string): string => s.replace(/^time .*$/gm, "time (varies)");
+/** Timing and memory figures differ run to run; everything else must match. */
+const stable = (s: string): string => s.replace(/^time .*$/gm, "time (varies)").replace(/^command .*$/gm, "command (varies)");
 
 export function updatedReadme(): { old: string; fresh: string } {
   const old = readFileSync(`${ROOT}README.md`, "utf8");

@@ -115,6 +115,12 @@ class EndingParents {
   }
 }
 
+/** `to`, a longer array, with `from`'s contents at its start. */
+function grown<T extends Uint8Array | Uint32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
 /** One step of a rebuilt chain: state number, the action's index among its parent's expanded
  * actions (an initial state's: its number among the initial states), and the actor that took it
  * as the state's representative names it. */
@@ -151,18 +157,10 @@ export class PreemptionTracker {
   private room(index: number): void {
     if (index < this.cost.length) return;
     const n = Math.max(index + 1, Math.ceil(this.cost.length * 1.25));
-    const c = new Uint8Array(n);
-    c.set(this.cost);
-    this.cost = c;
-    const e = new Uint32Array(n);
-    e.set(this.ends);
-    this.ends = e;
-    const f = new Uint8Array(n);
-    f.set(this.firstEnd);
-    this.firstEnd = f;
-    const a = new Uint32Array(n);
-    a.set(this.firstAccept);
-    this.firstAccept = a;
+    this.cost = grown(this.cost, new Uint8Array(n));
+    this.ends = grown(this.ends, new Uint32Array(n));
+    this.firstEnd = grown(this.firstEnd, new Uint8Array(n));
+    this.firstAccept = grown(this.firstAccept, new Uint32Array(n));
   }
 
   /** An initial state, numbered `index`. */

@@ -185,10 +185,11 @@ export const RUN_CASES: readonly Case[] = [
     name: "run: SIGINT during prove: exit 130, the results file is left as it was",
     setup: (d) => {
       mkdirSync(join(d, "claims", "sc"), { recursive: true });
-      oneFlow(join(d, "claims", "sc"), 10);
+      // Twelve packets (the most a scenario takes): about 6 s of search, so the signal at 3 s finds it running.
+      oneFlow(join(d, "claims", "sc"), 12);
       writeFileSync(
         join(d, "claims", "big.yaml"),
-        "claim: ten packets hold on v5.6\nscenario: sc/dns-10.yaml\nkernel: v5.6\nexpect: holds\nwhy: a long search to interrupt\n",
+        "claim: twelve packets hold on v5.6\nscenario: sc/dns-12.yaml\nkernel: v5.6\nexpect: holds\nwhy: a long search to interrupt\n",
       );
       writeFileSync(join(d, "claims", "RESULTS.md"), "old results\n");
     },
