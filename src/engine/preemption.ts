@@ -14,7 +14,11 @@
  * (state, ending actor) keeps the parent it came from and which endings of that
  * parent give the same cost: walking those back gives a path of cost m. The
  * first ending a state is found with came by the search's own parent link, so
- * only the others take room in a table of their own.
+ * only the others take room in a table of their own, and of those only the
+ * ones a walk back can ask for: when the state is expanded, an ending that can
+ * still move there (the path may go on with it) and one that cannot (any exit
+ * is then free); none when the first ending cannot move (it always serves).
+ * The others wait in a table of their level, dropped once it is expanded.
  *
  * Under symmetry, actors are named as in each state's representative (the
  * model tells where canonicalisation moved an actor), so the path is one of
@@ -139,8 +143,12 @@ export class PreemptionTracker {
   private firstEnd = new Uint8Array(16);
   /** For the first ending, the parent's endings that give its cost (its parent is the search's link). */
   private firstAccept = new Uint32Array(16);
-  /** Every other (state, ending), and a first ending found again at a lower cost (MOVED set). */
+  /** The other (state, ending) pairs a walk back may need, and a first ending found again at a lower cost (MOVED set). */
   private readonly parents = new EndingParents();
+  /** Endings of the level being expanded, and of the level being found, until their state is expanded. */
+  private staged = new EndingParents();
+  private staging = new EndingParents();
+  private level = -1;
   /** Set for the state being expanded: its cost and which exits are free. */
   private fromCost = 0;
   private fromEnds = 0;
@@ -151,7 +159,7 @@ export class PreemptionTracker {
   exitAccept = 0;
 
   get bytes(): number {
-    return this.cost.byteLength + this.ends.byteLength + this.firstEnd.byteLength + this.firstAccept.byteLength + this.parents.bytes;
+    return this.cost.byteLength + this.ends.byteLength + this.firstEnd.byteLength + this.firstAccept.byteLength + this.parents.bytes + this.staged.bytes + this.staging.bytes;
   }
 
   private room(index: number): void {
@@ -172,8 +180,14 @@ export class PreemptionTracker {
     this.firstAccept[index] = 0;
   }
 
-  /** State `index` is expanded; `enabled` has a bit for every actor that can move in it. */
-  expanding(index: number, enabled: number): void {
+  /** State `index`, at `depth`, is expanded; `enabled` has a bit for every actor that can move in it. */
+  expanding(index: number, enabled: number, depth: number): void {
+    if (depth !== this.level) {
+      this.level = depth;
+      this.staged = this.staging;
+      this.staging = new EndingParents();
+    }
+    this.keep(index, enabled);
     this.fromCost = this.cost[index]!;
     this.fromEnds = this.ends[index]!;
     this.fromIdle = this.fromEnds & ~enabled;
@@ -209,9 +223,26 @@ export class PreemptionTracker {
       this.cost[index] = this.exitCost;
       this.ends[index] = bit;
       this.firstEnd[index] = actor | MOVED;
-    } else if (this.exitCost > c || (this.ends[index]! & bit) !== 0) return;
-    else this.ends[index] = this.ends[index]! | bit;
-    this.parents.set(index, actor, parent, via, this.exitAccept);
+      this.parents.set(index, actor, parent, via, this.exitAccept);
+      return;
+    }
+    if (this.exitCost > c || (this.ends[index]! & bit) !== 0) return;
+    this.ends[index] = this.ends[index]! | bit;
+    this.staging.set(index, actor, parent, via, this.exitAccept);
+  }
+
+  /** Moves the endings of state `index` a walk back may ask for (see the top) from its level's table. */
+  private keep(index: number, enabled: number): void {
+    const first = 1 << (this.firstEnd[index]! & ~MOVED);
+    const others = this.ends[index]! & ~first;
+    if (others === 0 || (first & enabled) === 0) return;
+    const idle = others & ~enabled;
+    // A walk asks for an ending among those it accepts and takes the lowest: an idle one only if it is the lowest idle.
+    for (let rest = (others & enabled) | (idle & -idle); rest !== 0; rest &= rest - 1) {
+      const actor = 31 - Math.clz32(rest & -rest);
+      const slot = this.staged.find(index, actor);
+      if (slot >= 0) this.parents.set(index, actor, this.staged.parentAt(slot), this.staged.viaAt(slot), this.staged.acceptAt(slot));
+    }
   }
 
   costOf(index: number): number {

@@ -316,7 +316,7 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
       if (track) {
         let mask = 0;
         for (let k = 0; k < enabled.length; k++) mask |= 1 << enabled[k]!.actor;
-        track.expanding(index, mask);
+        track.expanding(index, mask, depth);
       }
       for (let k = 0; k < acts.length; k++) {
         transitions++;
