@@ -184,8 +184,10 @@ export class PreemptionTracker {
   expanding(index: number, enabled: number, depth: number): void {
     if (depth !== this.level) {
       this.level = depth;
+      // Sized as the last level's was, so that it seldom grows.
+      const size = this.staging.size;
       this.staged = this.staging;
-      this.staging = new EndingParents();
+      this.staging = new EndingParents(size > 12 ? 2 ** Math.ceil(Math.log2(size * 1.5)) : 16);
     }
     this.keep(index, enabled);
     this.fromCost = this.cost[index]!;
