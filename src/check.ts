@@ -146,13 +146,13 @@ export function counterexample(run: CheckRun, cls?: string, opts: { own?: boolea
   // The breadth-first search kept the fewest-preemption links (engine/preemption.ts); a parallel or
   // depth-first one did not: its own path.
   const tracked = opts.own !== true && run.result.preferred !== undefined && v.preferred !== undefined;
-  const best = tracked ? preferredOf(run, v.preferred!) : opts.own === true ? undefined : searchedAgain(run, v);
+  const best = tracked ? preferredOf(run, v, v.preferred!) : opts.own === true ? undefined : searchedAgain(run, v);
   const path = best ?? rebuildPath(model, run.result.links, v.first);
   const steps = traceSteps(model, path);
   const explanation = explanationOf(steps, v.name, v.property);
   // Stopped by a budget before the class's layer was all found: the fewest among those found.
   const r = run.result;
-  const settled = r.complete || r.budget === "first-violation" || r.maxDepth >= v.depth + 2;
+  const settled = (r.complete || r.budget === "first-violation" || r.maxDepth >= v.depth + 2) && !v.candidatesCut;
   if (best) return { class: v.name, property: v.property, preemptions: best.preemptions, minimal: settled, path, steps, explanation };
   return { class: v.name, property: v.property, preemptions: countPreemptions(model, path), minimal: false, path, steps, explanation };
 }
@@ -169,12 +169,15 @@ function searchedAgain(run: CheckRun, v: ViolationClass): PreferredPath<KState> 
   return preferredPath(run.model, isTarget, v.depth, PREFERRED_PATH_NODES);
 }
 
-/** The fewest-preemption path to state `index`; its count is checked on the concrete path. */
-function preferredOf(run: CheckRun, index: number): Path<KState> & { preemptions: number } {
+/** The fewest-preemption path to class `v`'s state `index`, checked on the concrete path: it ends in a
+ * state of the class and has the preemptions the search counted. Should either fail (our bug), the
+ * caller falls back to the search's own path. */
+function preferredOf(run: CheckRun, v: ViolationClass, index: number): PreferredPath<KState> | undefined {
   const best = rebuildPreferred(run.model, run.result.links, run.result.preferred!, index);
-  const counted = countPreemptions(run.model, best);
-  if (counted !== best.preemptions) throw new Error(`the search counted ${best.preemptions} preemptions to state ${index}, its path has ${counted}`);
-  return best;
+  const property = run.properties.find((p) => p.name === v.property)!;
+  const last = best.states[best.states.length - 1]!;
+  const shows = (property.kind === "invariant" || run.model.actions(last).length === 0) && property.violations(last).includes(v.name);
+  return shows && countPreemptions(run.model, best) === best.preemptions ? best : undefined;
 }
 
 export interface DropSummary {

@@ -200,5 +200,7 @@ export function differentialSearch<SA, SB>(a: Model<SA>, b: Model<SB>, target: D
   const best = result.preferred && v.preferred !== undefined ? rebuildPreferred(product, result.links, result.preferred, v.preferred) : undefined;
   const pair = best ?? rebuildPath(product, result.links, v.first);
   const path = splitPath(a, b, pair);
-  return { kind: "found", path, preemptions: best ? best.preemptions : countPreemptions(a, path.a), minimal: best !== undefined, search: result };
+  // A budget that stopped the search before the run's level was all found: the fewest among those found.
+  const settled = result.complete || result.budget === "first-violation" || result.maxDepth >= v.depth + 2;
+  return { kind: "found", path, preemptions: best ? best.preemptions : countPreemptions(a, path.a), minimal: best !== undefined && settled && !v.candidatesCut, search: result };
 }

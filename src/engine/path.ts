@@ -88,7 +88,10 @@ function replayChain<S>(model: Model<S>, links: ParentLinks, chain: readonly { i
       for (const b of model.actions(s)) {
         if (wanted >= 0 && (b.actor !== wanted || b.choice !== recorded.choice)) continue;
         const u = model.next(s, b);
-        if (same(represent(model, u, links.reduce), nextRep)) {
+        // With the actors tracked the concrete step is the recorded one renamed back, and its state the
+        // stored one's image, whatever representative the canonicaliser would pick for it (where it
+        // misses an equivalence it may pick another); without, the step whose state has the stored one.
+        if (wanted >= 0 || same(represent(model, u, links.reduce), nextRep)) {
           a = b;
           t = u;
           break;

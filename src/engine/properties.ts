@@ -70,6 +70,8 @@ export interface CountedClass {
   readonly others: number[];
   /** Found on a terminal state (read when expanded) rather than on reaching one. */
   readonly terminal: boolean;
+  /** More states of the class were found at `depth` than `others` keeps. */
+  cut: boolean;
 }
 
 /** How many states of one class at its shallowest depth are kept to choose a counterexample from. */
@@ -100,13 +102,16 @@ export class ClassCounter {
     const c = this.classes.get(key);
     if (c) {
       c.states++;
-      if (this.depth === c.depth && c.others.length < CANDIDATES) c.others.push(this.index);
+      if (this.depth === c.depth) {
+        if (c.others.length < CANDIDATES) c.others.push(this.index);
+        else c.cut = true;
+      }
     } else {
       if (this.classes.size === 0) {
         this.firstAt = performance.now();
         this.stopDepth = this.depth + (this.terminal ? 1 : 0);
       }
-      this.classes.set(key, { property, name, states: 1, first: this.index, depth: this.depth, others: [], terminal: this.terminal });
+      this.classes.set(key, { property, name, states: 1, first: this.index, depth: this.depth, others: [], terminal: this.terminal, cut: false });
     }
   };
 }

@@ -71,6 +71,8 @@ export interface ViolationClass {
    * preemptions, and that number (see preemption.ts); absent when the search did not track them. */
   preferred?: number;
   preemptions?: number;
+  /** Too many states of the class at `depth` to keep them all: `preferred` is the best of those kept. */
+  candidatesCut?: boolean;
 }
 
 export interface SearchResult {
@@ -218,13 +220,13 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
       if (!advances(rank, fromRank)) throw new NotProgressing();
     }
     const at = parent.length;
+    if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     const seen = visited.insert(fp[0]!, fp[1]!, rank, at);
     if (seen !== -1) {
       // Found again on another shortest path: it may have fewer preemptions.
       if (track && actor >= 0 && seen >= layerStart[depth]!) track.again(seen, from, viaIndex, renamed ? renamed(actor) : actor);
       return false;
     }
-    if (viaIndex > 255) throw new Error(`a state with more than 256 successors: action ${viaIndex}`);
     if (layerStart[depth] === undefined) layerStart[depth] = at;
     if (track) {
       if (actor < 0) track.initial(at);
@@ -346,7 +348,7 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
     if (!track) return v;
     let best = c.first;
     for (const i of c.others) if (track.costOf(i) < track.costOf(best)) best = i;
-    return { ...v, preferred: best, preemptions: track.costOf(best) };
+    return { ...v, preferred: best, preemptions: track.costOf(best), ...(c.cut ? { candidatesCut: true } : {}) };
   });
   if (order === "bfs") violations.sort(byDepthThenName);
   const verdict: Verdict = violations.length > 0 ? "violated" : budget ? "incomplete" : "holds";

@@ -334,6 +334,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     !sc.timed &&
     !sc.recycle &&
     k.init_conntrack === baseV46.init_conntrack &&
+    // A lookup of a user's patch may see an unconfirmed entry (examples/patches/lookup-sees-unconfirmed.mjs): not private then.
+    k.__nf_conntrack_find_get === baseV46.__nf_conntrack_find_get &&
     k.nf_nat_setup_info === baseV46.nf_nat_setup_info &&
     k.get_unique_tuple === baseV46.get_unique_tuple &&
     k.nf_nat_l4proto_unique_tuple === baseV46.nf_nat_l4proto_unique_tuple &&

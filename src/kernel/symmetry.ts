@@ -69,6 +69,7 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
   const tableRank = new Int32Array(packets);
   const bysourceRank = new Int32Array(packets);
   const h = new Int32Array(packets);
+  const incoming = new Int32Array(packets);
   const order = new Int32Array(packets); // order[new] = old
   const rename = new Int32Array(packets); // rename[old] = new
   const copy = new Int32Array(layout.words);
@@ -147,6 +148,20 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
       const places = (tableRank[i]! + 1) | ((bysourceRank[i]! + 1) << 8) | (statsOf(w, cpuOf[i]!) << 16);
       const refs = (refKey((v >>> USES_SHIFT) & REF_MASK, i) + 3) | ((refKey((v >>> CLASH_SHIFT) & REF_MASK, i) + 3) << 12);
       h[i] = mix(mix(mix(mix(mix(0x2545f491, v & OWN_BITS), orig), reply), places), refs);
+    }
+    // Who refers to a packet tells apart packets alike in themselves (entries of one nf_nat_bysource run share
+    // a place, so an entry another packet continues with would look like its neighbour): a sum, so the
+    // order of the referrers does not count.
+    if (layout.bysourceRuns) {
+      incoming.fill(0);
+      for (let j = 0; j < packets; j++) {
+        const v = w[packetWords * j]!;
+        const uses = (v >>> USES_SHIFT) & REF_MASK;
+        const clash = (v >>> CLASH_SHIFT) & REF_MASK;
+        if (uses !== 0 && uses - 1 !== j) incoming[uses - 1] = (incoming[uses - 1]! + mix(h[j]!, 1)) | 0;
+        if (clash !== 0 && clash - 1 !== j) incoming[clash - 1] = (incoming[clash - 1]! + mix(h[j]!, 2)) | 0;
+      }
+      for (let i = 0; i < packets; i++) if (incoming[i] !== 0) h[i] = mix(h[i]!, incoming[i]!);
     }
     // Insertion sort by (hash, old index): stable, and a dozen packets at most.
     for (let j = 0; j < packets; j++) {
