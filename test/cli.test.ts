@@ -61,6 +61,25 @@ describe("conntrack-mc check", () => {
     expect(cli(...args.slice(0, -1), "--workers", "2").out).toMatch(/bytes\/state stored, 2 workers/);
   });
 
+  it("reports what the whole command cost beside the search's own seconds (text and --json; compare and review --json)", () => {
+    const started = Date.now();
+    const j = JSON.parse(cli("check", "dns-3-packets", "--kernel", "v5.6", "--json").out);
+    const elapsed = (Date.now() - started) / 1000;
+    expect(j.command.wallSeconds).toBeGreaterThanOrEqual(j.seconds);
+    expect(j.command.wallSeconds).toBeLessThanOrEqual(elapsed);
+    // getrusage's peak counts the whole process: at least what the search sampled, and Node itself.
+    expect(j.command.peakMemoryMiB).toBeGreaterThanOrEqual(j.peakMemoryMiB);
+    expect(j.command.peakMemoryMiB).toBeGreaterThan(20);
+    expect(cli("check", "dns-3-packets", "--kernel", "v5.6").out).toMatch(/^command    \d+\.\d\d s wall, [\d,]+ MiB peak memory \(the whole command, up to this report\)$/m);
+    const c = JSON.parse(cli("compare", "dns-a-aaaa", "dns-3-packets", "--kernels", "v4.19,v5.6", "--json").out);
+    const cells = c.rows.flat() as { seconds: number }[];
+    expect(c.searchSeconds).toBeCloseTo(cells.reduce((a, x) => a + x.seconds, 0), 2);
+    expect(c.command.wallSeconds).toBeGreaterThanOrEqual(c.searchSeconds);
+    const r = JSON.parse(cli("review", "1032812", "dns-a-aaaa", "--json").out);
+    expect(r.command.wallSeconds).toBeGreaterThanOrEqual(r.searchSeconds);
+    expect(r.command.peakMemoryMiB).toBeGreaterThan(20);
+  });
+
   it("uses the scenario's first kernel when --kernel is not given", () => {
     const j = JSON.parse(cli("check", "dns-a-aaaa", "--json").out);
     expect(j.kernel).toBe("v4.18");
