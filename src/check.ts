@@ -8,7 +8,7 @@ import { NO_REDUCTION, type Reductions } from "./engine/reduce.js";
 import { countPreemptions } from "./engine/preemption.js";
 import { preferredPath } from "./engine/preferred-search.js";
 import { rebuildPath, rebuildPreferred, type PreferredPath } from "./engine/path.js";
-import { search, type SearchOptions, type SearchResult, type ViolationClass } from "./engine/search.js";
+import { preemptionsSettled, search, type SearchOptions, type SearchResult, type ViolationClass } from "./engine/search.js";
 import { parallelSearch } from "./engine/parallel.js";
 import { workerModelSource } from "./worker-model.js";
 import { InputError } from "./errors.js";
@@ -152,8 +152,7 @@ export function counterexample(run: CheckRun, cls?: string, opts: { own?: boolea
   const explanation = explanationOf(steps, v.name, v.property);
   // Stopped by a budget before the class's layer was all found: the fewest among those found.
   const r = run.result;
-  const settled = (r.complete || r.budget === "first-violation" || r.maxDepth >= v.depth + 2) && !v.candidatesCut;
-  if (best) return { class: v.name, property: v.property, preemptions: best.preemptions, minimal: settled, path, steps, explanation };
+  if (best) return { class: v.name, property: v.property, preemptions: best.preemptions, minimal: preemptionsSettled(r, v), path, steps, explanation };
   return { class: v.name, property: v.property, preemptions: countPreemptions(model, path), minimal: false, path, steps, explanation };
 }
 
@@ -164,9 +163,7 @@ const PREFERRED_PATH_NODES = 300_000;
  * stopped for memory or by a signal, or this one would keep too many pairs (then the search's own path). */
 function searchedAgain(run: CheckRun, v: ViolationClass): PreferredPath<KState> | undefined {
   if (run.result.budget === "max-memory" || run.result.budget === "interrupted") return undefined;
-  const property = run.properties.find((p) => p.name === v.property)!;
-  const isTarget = (s: KState): boolean => (property.kind === "invariant" || run.model.actions(s).length === 0) && property.violations(s).includes(v.name);
-  return preferredPath(run.model, isTarget, v.depth, PREFERRED_PATH_NODES);
+  return preferredPath(run.model, (s) => showsClass(run, v, s), v.depth, PREFERRED_PATH_NODES);
 }
 
 /** The fewest-preemption path to class `v`'s state `index`, checked on the concrete path: it ends in a
@@ -174,10 +171,13 @@ function searchedAgain(run: CheckRun, v: ViolationClass): PreferredPath<KState> 
  * caller falls back to the search's own path. */
 function preferredOf(run: CheckRun, v: ViolationClass, index: number): PreferredPath<KState> | undefined {
   const best = rebuildPreferred(run.model, run.result.links, run.result.preferred!, index);
+  return showsClass(run, v, best.states[best.states.length - 1]!) && countPreemptions(run.model, best) === best.preemptions ? best : undefined;
+}
+
+/** State `s` shows class `v`: its property names it there (a terminal property only where no step is left). */
+function showsClass(run: CheckRun, v: ViolationClass, s: KState): boolean {
   const property = run.properties.find((p) => p.name === v.property)!;
-  const last = best.states[best.states.length - 1]!;
-  const shows = (property.kind === "invariant" || run.model.actions(last).length === 0) && property.violations(last).includes(v.name);
-  return shows && countPreemptions(run.model, best) === best.preemptions ? best : undefined;
+  return (property.kind === "invariant" || run.model.actions(s).length === 0) && property.violations(s).includes(v.name);
 }
 
 export interface DropSummary {

@@ -1,7 +1,7 @@
 /** `conntrack-mc compare <scenario>... --kernels v1,v2,... [--base V] [--fail-on new|worse|any] [--json | --markdown] [--probability]` */
 import { compare, failingCells, type ClassChange, type CompareCell, type CompareResult, type FailOn } from "../compare.js";
 import { stopRequested } from "../runtime/control.js";
-import { commandCost, costNote } from "../runtime/cost.js";
+import { commandCost, costNote, type CommandCost } from "../runtime/cost.js";
 import { tty } from "./tty.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
@@ -59,11 +59,10 @@ export async function compareCommand(argv: string[]): Promise<number> {
     ...(base ? { base } : {}),
   });
   clearProgress();
-  const cost = { searchSeconds: searchSecondsOf(result), command: commandCost() };
+  const cost = tableCost(result, values.json === true);
   const text = values.json
     ? JSON.stringify({ ...result, ...cost }, null, 2) + "\n"
     : (values.markdown ? renderMarkdown(result) : renderText(result));
-  if (!values.json) costNote(tty.stderr, `the searches took ${cost.searchSeconds.toFixed(2)} s together`);
   emit(text, values.out, "--out");
   // The page: the --json object, the matrix and each violated cell's counterexamples (checked again).
   if (values.html !== undefined) {
@@ -73,8 +72,13 @@ export async function compareCommand(argv: string[]): Promise<number> {
   return compareExit(result, failOn);
 }
 
-/** The seconds the cells' searches took, together. */
-export const searchSecondsOf = (r: CompareResult): number => Math.round(r.rows.flat().reduce((a, c) => a + c.seconds, 0) * 1000) / 1000;
+/** What a compare (or review) cost: its cells' searches together and the whole command, for --json; a table
+ * (`json` false) says it on a terminal's stderr. */
+export function tableCost(r: CompareResult, json: boolean): { searchSeconds: number; command: CommandCost } {
+  const cost = { searchSeconds: Math.round(r.rows.flat().reduce((a, c) => a + c.seconds, 0) * 1000) / 1000, command: commandCost() };
+  if (!json) costNote(tty.stderr, `the searches took ${cost.searchSeconds.toFixed(2)} s together`);
+  return cost;
+}
 
 /** Cells are keyed by scenario name (in JSON too): two scenarios of one name, or one given twice, are refused. */
 export function uniqueScenarios(scenarios: readonly Scenario[]): void {

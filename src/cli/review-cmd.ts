@@ -9,9 +9,7 @@ import { loadPatchFile, PATCH_EXTENSIONS, warnUnusedPatches } from "../kernel/us
 import { extname } from "node:path";
 import { oneOf, parse } from "./args.js";
 import { patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
-import { changeLine, compareExit, FAIL_ON, formatProbability, searchSecondsOf, uniqueScenarios } from "./compare-cmd.js";
-import { commandCost, costNote } from "../runtime/cost.js";
-import { tty } from "./tty.js";
+import { changeLine, compareExit, FAIL_ON, formatProbability, tableCost, uniqueScenarios } from "./compare-cmd.js";
 import { renderSteps } from "./check-cmd.js";
 import { differentialJson, renderAgainst } from "./trace-cmd.js";
 import type { DifferentialCounterexample } from "../differential.js";
@@ -81,11 +79,10 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   const result = review(scenarios, base, patched, patches, { ...settings.options, probability: values.probability ?? false, patches }, (p) => given.get(p.id));
   clearProgress();
   const baseWhy = values.base !== undefined ? "given with --base" : "the newest release the patches apply to";
-  const cost = { searchSeconds: searchSecondsOf(result.compare), command: commandCost() };
+  const cost = tableCost(result.compare, values.json === true);
   const text = values.json
     ? JSON.stringify({ ...reviewJson(result, describeKernel(base), failOn), ...cost }, null, 2) + "\n"
     : (values.markdown ? renderReviewMarkdown(result, describeKernel(base), baseWhy) : renderReview(result, describeKernel(base), baseWhy));
-  if (!values.json) costNote(tty.stderr, `the searches took ${cost.searchSeconds.toFixed(2)} s together`);
   emit(text, values.out, "--out");
   if (values.html !== undefined) {
     const json = { ...reviewJson(result, describeKernel(base), failOn), ...cost };

@@ -23,7 +23,7 @@
 import type { Action, Model, Property } from "./model.js";
 import { rebuildPath, rebuildPreferred, type Path } from "./path.js";
 import { countPreemptions } from "./preemption.js";
-import { search, type SearchOptions, type SearchResult } from "./search.js";
+import { preemptionsSettled, search, type SearchOptions, type SearchResult } from "./search.js";
 
 export interface Pair<SA, SB> {
   readonly a: SA;
@@ -201,6 +201,5 @@ export function differentialSearch<SA, SB>(a: Model<SA>, b: Model<SB>, target: D
   const pair = best ?? rebuildPath(product, result.links, v.first);
   const path = splitPath(a, b, pair);
   // A budget that stopped the search before the run's level was all found: the fewest among those found.
-  const settled = result.complete || result.budget === "first-violation" || result.maxDepth >= v.depth + 2;
-  return { kind: "found", path, preemptions: best ? best.preemptions : countPreemptions(a, path.a), minimal: best !== undefined && settled && !v.candidatesCut, search: result };
+  return { kind: "found", path, preemptions: best ? best.preemptions : countPreemptions(a, path.a), minimal: best !== undefined && preemptionsSettled(result, v), search: result };
 }

@@ -125,6 +125,11 @@ export interface SearchResult {
 
 export class SearchTooLargeError extends Error {}
 
+/** Whether the fewest preemptions the search kept for class `v` are final: its level was all found (the
+ * search finished, finished that level for stopAtFirst, or went two levels past it) and no candidate was cut. */
+export const preemptionsSettled = (r: SearchResult, v: ViolationClass): boolean =>
+  (r.complete || r.budget === "first-violation" || r.maxDepth >= v.depth + 2) && !v.candidatesCut;
+
 /** The order classes are listed in after a breadth-first search, whatever the numbering of states. */
 export const byDepthThenName = (a: ViolationClass, b: ViolationClass): number =>
   a.depth - b.depth || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.property < b.property ? -1 : a.property > b.property ? 1 : 0);

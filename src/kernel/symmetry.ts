@@ -78,11 +78,13 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
 
   /** Each entry's place in a chain; with `runs`, a run of nf_nat_bysource neighbours that sortBysourceRuns
    * orders by number shares its first place, so that the place does not depend on the numbering. */
+  /** The k-th packet number + 1 of the chain at `at` (0: past its end). */
+  const idAt = (w: Int32Array, at: number, k: number): number => (w[at + ((k / IDS_PER_WORD) | 0)]! >>> (ID_BITS * (k % IDS_PER_WORD))) & REF_MASK;
   const ranks = (w: Int32Array, at: number, rank: Int32Array, runs = false): void => {
     rank.fill(-1);
     let prev = -1;
     for (let k = 0; k < chainWords * IDS_PER_WORD; k++) {
-      const id = (w[at + ((k / IDS_PER_WORD) | 0)]! >>> (ID_BITS * (k % IDS_PER_WORD))) & REF_MASK;
+      const id = idAt(w, at, k);
       if (id === 0) return;
       rank[id - 1] = runs && prev >= 0 && layout.sameSource(w, prev, id - 1) ? rank[prev]! : k;
       prev = id - 1;
@@ -109,7 +111,7 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
   const resortRuns = (w: Int32Array): void => {
     ids.length = 0;
     for (let k = 0; k < chainWords * IDS_PER_WORD; k++) {
-      const id = (w[bysourceAt + ((k / IDS_PER_WORD) | 0)]! >>> (ID_BITS * (k % IDS_PER_WORD))) & REF_MASK;
+      const id = idAt(w, bysourceAt, k);
       if (id === 0) break;
       ids.push(id - 1);
     }
