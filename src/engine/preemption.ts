@@ -26,6 +26,7 @@
  */
 import type { Model } from "./model.js";
 import type { Path } from "./path.js";
+import { GrowableUint32 } from "./growable.js";
 
 /** In firstEnd: the first ending's parent is in the table, not the search's link (a lower cost came later). */
 const MOVED = 0x80;
@@ -119,6 +120,105 @@ class EndingParents {
   }
 }
 
+/** Endings found for the states of one level, until each is expanded: appended as found, each
+ * state's newest first (a later one at the same actor has the lower cost, so the first seen wins). */
+class LevelEndings {
+  /** Per state of the level (its number less `base`): its newest entry + 1 (0: none). */
+  private head: Uint32Array;
+  private base = -1;
+  private readonly parent = new GrowableUint32(64);
+  private readonly actorVia = new GrowableUint32(64);
+  private readonly accept = new GrowableUint32(64);
+  private readonly next = new GrowableUint32(64);
+
+  constructor(states: number) {
+    this.head = new Uint32Array(Math.max(16, states));
+  }
+
+  get bytes(): number {
+    return this.head.byteLength + this.parent.bytes + this.actorVia.bytes + this.accept.bytes + this.next.bytes;
+  }
+  /** States of the level seen so far. */
+  headsUsed = 0;
+
+  /** A new state of the level (numbered in order). */
+  reached(index: number): void {
+    if (this.base < 0) this.base = index;
+    const at = index - this.base;
+    if (at >= this.head.length) {
+      const h = new Uint32Array(Math.ceil((at + 1) * 1.5));
+      h.set(this.head);
+      this.head = h;
+    }
+    this.head[at] = 0;
+    this.headsUsed = at + 1;
+  }
+
+  add(index: number, actor: number, parent: number, via: number, accept: number): void {
+    const at = index - this.base;
+    this.next.push(this.head[at]!);
+    this.parent.push(parent);
+    this.actorVia.push((actor << 8) | via);
+    this.accept.push(accept);
+    this.head[at] = this.parent.length;
+  }
+
+  /** Copies to `kept` the newest entry of each actor of `want` that state `index` has. */
+  keepInto(kept: KeptEndings, index: number, want: number): void {
+    if (this.base < 0 || index < this.base || index - this.base >= this.headsUsed) return;
+    for (let e = this.head[index - this.base]!; e !== 0 && want !== 0; e = this.next.data[e - 1]!) {
+      const av = this.actorVia.data[e - 1]!;
+      const bit = 1 << (av >>> 8);
+      if ((want & bit) === 0) continue;
+      want &= ~bit;
+      kept.push(index, av, this.parent.data[e - 1]!, this.accept.data[e - 1]!);
+    }
+  }
+}
+
+/** The (state, ending) parents a walk back may ask for, appended as states are expanded, so in
+ * increasing state number: found by binary search. */
+class KeptEndings {
+  private readonly index = new GrowableUint32(64);
+  private readonly actorVia = new GrowableUint32(64);
+  private readonly parent = new GrowableUint32(64);
+  private readonly accept = new GrowableUint32(64);
+
+  get bytes(): number {
+    return this.index.bytes + this.actorVia.bytes + this.parent.bytes + this.accept.bytes;
+  }
+
+  push(index: number, actorVia: number, parent: number, accept: number): void {
+    this.index.push(index);
+    this.actorVia.push(actorVia);
+    this.parent.push(parent);
+    this.accept.push(accept);
+  }
+
+  /** The entry of (index, actor), or -1. */
+  find(index: number, actor: number): number {
+    const ix = this.index.data;
+    let lo = 0;
+    let hi = this.index.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ix[mid]! < index) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.index.length && ix[i] === index; i++) if (this.actorVia.data[i]! >>> 8 === actor) return i;
+    return -1;
+  }
+  viaAt(i: number): number {
+    return this.actorVia.data[i]! & 0xff;
+  }
+  parentAt(i: number): number {
+    return this.parent.data[i]!;
+  }
+  acceptAt(i: number): number {
+    return this.accept.data[i]!;
+  }
+}
+
 /** `to`, a longer array, with `from`'s contents at its start. */
 function grown<T extends Uint8Array | Uint32Array>(from: T, to: T): T {
   to.set(from);
@@ -143,11 +243,13 @@ export class PreemptionTracker {
   private firstEnd = new Uint8Array(16);
   /** For the first ending, the parent's endings that give its cost (its parent is the search's link). */
   private firstAccept = new Uint32Array(16);
-  /** The other (state, ending) pairs a walk back may need, and a first ending found again at a lower cost (MOVED set). */
-  private readonly parents = new EndingParents();
+  /** A first ending found again at a lower cost (MOVED set): the state may never be expanded. */
+  private readonly moved = new EndingParents();
+  /** The other (state, ending) pairs a walk back may need. */
+  private readonly kept = new KeptEndings();
   /** Endings of the level being expanded, and of the level being found, until their state is expanded. */
-  private staged = new EndingParents();
-  private staging = new EndingParents();
+  private staged = new LevelEndings(16);
+  private staging = new LevelEndings(16);
   private level = -1;
   /** Set for the state being expanded: its cost and which exits are free. */
   private fromCost = 0;
@@ -159,7 +261,7 @@ export class PreemptionTracker {
   exitAccept = 0;
 
   get bytes(): number {
-    return this.cost.byteLength + this.ends.byteLength + this.firstEnd.byteLength + this.firstAccept.byteLength + this.parents.bytes + this.staged.bytes + this.staging.bytes;
+    return this.cost.byteLength + this.ends.byteLength + this.firstEnd.byteLength + this.firstAccept.byteLength + this.moved.bytes + this.kept.bytes + this.staged.bytes + this.staging.bytes;
   }
 
   private room(index: number): void {
@@ -185,9 +287,9 @@ export class PreemptionTracker {
     if (depth !== this.level) {
       this.level = depth;
       // Sized as the last level's was, so that it seldom grows.
-      const size = this.staging.size;
+      const size = this.staging.headsUsed;
       this.staged = this.staging;
-      this.staging = new EndingParents(size > 12 ? 2 ** Math.ceil(Math.log2(size * 1.5)) : 16);
+      this.staging = new LevelEndings(Math.ceil(size * 1.5));
     }
     this.keep(index, enabled);
     this.fromCost = this.cost[index]!;
@@ -215,6 +317,7 @@ export class PreemptionTracker {
     this.ends[index] = 1 << actor;
     this.firstEnd[index] = actor;
     this.firstAccept[index] = this.exitAccept;
+    this.staging.reached(index);
   }
 
   /** State `index`, of the layer being found, reached again by another shortest path. */
@@ -225,12 +328,12 @@ export class PreemptionTracker {
       this.cost[index] = this.exitCost;
       this.ends[index] = bit;
       this.firstEnd[index] = actor | MOVED;
-      this.parents.set(index, actor, parent, via, this.exitAccept);
+      this.moved.set(index, actor, parent, via, this.exitAccept);
       return;
     }
     if (this.exitCost > c || (this.ends[index]! & bit) !== 0) return;
     this.ends[index] = this.ends[index]! | bit;
-    this.staging.set(index, actor, parent, via, this.exitAccept);
+    this.staging.add(index, actor, parent, via, this.exitAccept);
   }
 
   /** Moves the endings of state `index` a walk back may ask for (see the top) from its level's table. */
@@ -240,11 +343,7 @@ export class PreemptionTracker {
     if (others === 0 || (first & enabled) === 0) return;
     const idle = others & ~enabled;
     // A walk asks for an ending among those it accepts and takes the lowest: an idle one only if it is the lowest idle.
-    for (let rest = (others & enabled) | (idle & -idle); rest !== 0; rest &= rest - 1) {
-      const actor = 31 - Math.clz32(rest & -rest);
-      const slot = this.staged.find(index, actor);
-      if (slot >= 0) this.parents.set(index, actor, this.staged.parentAt(slot), this.staged.viaAt(slot), this.staged.acceptAt(slot));
-    }
+    this.staged.keepInto(this.kept, index, (others & enabled) | (idle & -idle));
   }
 
   costOf(index: number): number {
@@ -267,11 +366,12 @@ export class PreemptionTracker {
         i = links.parentOf(i);
         continue;
       }
-      const slot = this.parents.find(i, actor);
+      const table = actor === first ? this.moved : this.kept;
+      const slot = table.find(i, actor);
       if (slot < 0) throw new Error(`no parent kept for state ${i} ending with actor ${actor}`);
-      out.push({ index: i, via: this.parents.viaAt(slot), actor });
-      accept = this.parents.acceptAt(slot);
-      i = this.parents.parentAt(slot);
+      out.push({ index: i, via: table.viaAt(slot), actor });
+      accept = table.acceptAt(slot);
+      i = table.parentAt(slot);
     }
     return out.reverse();
   }

@@ -65,16 +65,17 @@ export interface PackedLayout {
  * source that map it alike can swap places without any walk, insert (at the
  * head) or removal telling: their order is bookkeeping. With one flow that is
  * most of the list. Sorts `ids` (entry numbers, in list order) by number
- * within each run of neighbours `same` calls alike: the one order every such
+ * within each run of neighbours `same` calls alike on the words `w`: the one order every such
  * arrangement is stored as. Other entries keep their places, so a walk sees
  * what it saw.
  */
-export function sortBysourceRuns(ids: number[], same: (a: number, b: number) => boolean): void {
+export function sortBysourceRuns(ids: number[], w: Int32Array, same: (w: Int32Array, a: number, b: number) => boolean): void {
+  // `same` is given the words rather than closed over them: encode calls this for every transition.
   for (let i = 1; i < ids.length; i++) {
     const v = ids[i]!;
     let j = i;
     // Insertion sort, moving only within the run v belongs to.
-    while (j > 0 && same(ids[j - 1]!, v) && ids[j - 1]! > v) {
+    while (j > 0 && same(w, ids[j - 1]!, v) && ids[j - 1]! > v) {
       ids[j] = ids[j - 1]!;
       j--;
     }
@@ -404,7 +405,7 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
         // The packets' tuple words are written: sort the runs of equal ones.
         runs.length = 0;
         for (const id of s.bysource) runs.push(id);
-        sortBysourceRuns(runs, (a, b) => sameSource(out, a, b));
+        sortBysourceRuns(runs, out, sameSource);
         encodeChain(runs, out, bysourceAt);
       } else encodeChain(s.bysource, out, bysourceAt);
       out[roverAt] = s.rover;

@@ -116,7 +116,7 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
       ids.push(id - 1);
     }
     if (ids.length < 2) return;
-    sortBysourceRuns(ids, (a, b) => layout.sameSource(w, a, b));
+    sortBysourceRuns(ids, w, layout.sameSource);
     for (let c = 0; c < chainWords; c++) w[bysourceAt + c] = 0;
     ids.forEach((id, k) => {
       const at = bysourceAt + ((k / IDS_PER_WORD) | 0);
