@@ -14,11 +14,15 @@
  * (state, ending actor) keeps the parent it came from and which endings of that
  * parent give the same cost: walking those back gives a path of cost m. The
  * first ending a state is found with came by the search's own parent link, so
- * only the others take room in a table of their own, and of those only the
- * ones a walk back can ask for: when the state is expanded, an ending that can
- * still move there (the path may go on with it) and one that cannot (any exit
- * is then free); none when the first ending cannot move (it always serves).
- * The others wait in a table of their level, dropped once it is expanded.
+ * only the others take room, and of those only the ones a walk back can ask
+ * for: when the state is expanded, an ending that can still move there (the
+ * path may go on with it) and one that cannot (any exit is then free); none
+ * when the first ending cannot move (it always serves). Until then they wait
+ * in a list per state of their level, dropped once it is expanded; what is
+ * kept is appended as states are expanded, so in state order, and found by
+ * binary search: no hash table on the search's path (one was a fifth of an
+ * unreduced search's time). A first ending that a lower cost replaced goes to
+ * a small table of its own, as its state may never be expanded.
  *
  * Under symmetry, actors are named as in each state's representative (the
  * model tells where canonicalisation moved an actor), so the path is one of
