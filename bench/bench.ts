@@ -120,7 +120,9 @@ function spin(n: number, kernel: "v5.0" | "v5.6", replies: boolean, reduced: boo
   if (gen.code !== 0 || cc.code !== 0) throw new Error(`bench: building SPIN's verifier for ${n} packets failed in ${dir}`);
   const run = (): Spin => {
     const m = timed("timeout", [String(maxSeconds), "./pan", "-c0", "-n", "-m1000000"], dir);
-    const states = Number(/(\d+) states, stored/.exec(m.out)?.[1] ?? 0);
+    // Stopped by the clock, pan prints no summary: its last progress line ("States= 4e+06") says how far it got.
+    const progress = [...m.out.matchAll(/States=\s*([\d.e+]+)/g)].pop()?.[1];
+    const states = Number(/(\d+) states, stored/.exec(m.out)?.[1] ?? progress ?? 0);
     const stopped = m.code === 124 ? "time" : /MEMLIM|out of memory/.test(m.out) ? "memory" : m.code !== 0 ? `exit ${m.code}` : "";
     return { wall: m.wall, peakMiB: m.peakMiB, states, complete: stopped === "", note: stopped ? `stopped (${stopped})` : "complete" };
   };
