@@ -3,15 +3,13 @@ import { checkReport, describeKernel, exitCode, type CheckReport } from "../chec
 import { OUTCOME_LABEL } from "../report/explain.js";
 import { explanationOf, type TraceStep } from "../report/trace.js";
 import { parse } from "./args.js";
-import { patchSet, runOneCheck, SEARCH_FLAGS, SEARCH_USAGE, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
+import { patchSet, runOneCheck, SEARCH_FLAGS, WORKERS_FLAG } from "./common.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
-import { renderMatrixHtml } from "../report/html.js";
-import { runTraces, type TraceJson } from "../report/pages.js";
+import type { TraceJson } from "../report/pages.js";
 import { costText } from "../runtime/cost.js";
 import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
+import { CHECK_USAGE } from "./usage.js";
 
-export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] [--json] [--html FILE]
-         ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 export async function checkCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -30,7 +28,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   else process.stdout.write(renderCheck(report, describeKernel(run.kernel)));
   if (values.html !== undefined) {
-    // The page: the --json object, its one cell, and each class's counterexamples.
+    // The page: the --json object, its one cell, and each class's counterexamples (its modules load only for a page).
+    const { runTraces } = await import("../report/pages.js");
+    const { renderMatrixHtml } = await import("../report/html.js");
     const traces: Record<string, TraceJson[]> = {};
     runTraces(run, await patchSet(values.patch), traces);
     const cell = {

@@ -23,11 +23,9 @@ export const SEARCH_FLAGS = {
   "max-memory": { type: "string" },
 } as const;
 
-export const SEARCH_USAGE = "[--patch FILE.mjs]... [--order bfs|dfs] [--reduce symmetry|por|all|none | --no-reduce] [--max-states N] [--max-seconds S] [--max-memory MiB]";
 
 /** check and trace search one cell, which worker threads can share; compare reads every state of each cell. */
 export const WORKERS_FLAG = { workers: { type: "string" } } as const;
-export const WORKERS_USAGE = "[--workers N|auto]";
 
 /** --workers: threads for a breadth-first search; auto = this machine's cores. */
 export function workersFlag(value: string | undefined): number | undefined {

@@ -9,14 +9,13 @@ import { counterKey } from "../kernel/outcomes.js";
 import { warnUnusedPatches } from "../kernel/user-patch.js";
 import { oneOf, parse } from "./args.js";
 import type { Scenario } from "../scenario/scenario.js";
-import { loadScenario, patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { loadScenario, patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
 import { clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { renderMatrixHtml } from "../report/html.js";
 import { compareCells, compareTraces } from "../report/pages.js";
+import { COMPARE_USAGE } from "./usage.js";
 
-export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--base V] [--fail-on new|worse|any]
-         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash,no-lost-entry] [--out FILE] [--html FILE] ${SEARCH_USAGE}`;
 
 export const FAIL_ON = ["new", "worse", "any"] as const;
 

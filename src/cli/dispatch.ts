@@ -5,14 +5,8 @@ import { match } from "ts-pattern";
 import { patchFiles, shownPatchFile, stopRequested } from "../runtime/control.js";
 import { escapeControl, IncompleteError, InputError, INTERNAL_ERROR, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
-import { CHECK_USAGE, checkCommand } from "./check-cmd.js";
-import { COMPARE_USAGE, compareCommand } from "./compare-cmd.js";
-import { LIST_USAGE, listCommand } from "./list-cmd.js";
 import { isHelpRequested } from "./args.js";
-import { TRACE_USAGE, traceCommand } from "./trace-cmd.js";
-import { PROVE_USAGE, proveCommand } from "./prove-cmd.js";
-import { REVIEW_USAGE, reviewCommand } from "./review-cmd.js";
-import { LIVE_USAGE, liveCommand } from "./live-cmd.js";
+import { CHECK_USAGE, COMPARE_USAGE, LIST_USAGE, LIVE_USAGE, PROVE_USAGE, REVIEW_USAGE, TRACE_USAGE } from "./usage.js";
 
 const USAGE = `conntrack-mc: explicit-state model checker for Linux conntrack clash races
 
@@ -32,13 +26,14 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     return await match(cmd)
-      .with("review", () => reviewCommand(rest))
-      .with("check", () => checkCommand(rest))
-      .with("compare", () => compareCommand(rest))
-      .with("trace", () => traceCommand(rest))
-      .with("prove", () => proveCommand(rest))
-      .with("live", () => liveCommand(rest))
-      .with("list", () => listCommand(rest))
+      // A command's module loads when it runs: a check does not pay for compare's pages or live's namespaces.
+      .with("review", async () => (await import("./review-cmd.js")).reviewCommand(rest))
+      .with("check", async () => (await import("./check-cmd.js")).checkCommand(rest))
+      .with("compare", async () => (await import("./compare-cmd.js")).compareCommand(rest))
+      .with("trace", async () => (await import("./trace-cmd.js")).traceCommand(rest))
+      .with("prove", async () => (await import("./prove-cmd.js")).proveCommand(rest))
+      .with("live", async () => (await import("./live-cmd.js")).liveCommand(rest))
+      .with("list", async () => (await import("./list-cmd.js")).listCommand(rest))
       .with("help", "--help", "-h", () => {
         process.stdout.write(USAGE + "\n");
         return 0;

@@ -7,8 +7,8 @@ import { PATCHES, RELEASES, describeKernel, resolveKernel } from "../kernel/vari
 import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
 import { parse } from "./args.js";
 import { bold, table } from "./format.js";
+import { LIST_USAGE } from "./usage.js";
 
-export const LIST_USAGE = "usage: conntrack-mc list [--json]";
 
 export function listCommand(argv: string[]): number {
   const { values } = parse(argv, { json: { type: "boolean" } }, LIST_USAGE);

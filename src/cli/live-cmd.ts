@@ -7,8 +7,8 @@ import { teardownAll } from "../live/topology.js";
 import { parse, positiveInt } from "./args.js";
 import { loadScenario } from "./common.js";
 import { green, red, table } from "./format.js";
+import { LIVE_USAGE } from "./usage.js";
 
-export const LIVE_USAGE = "usage: conntrack-mc live <scenario> [--tries N] [--sendmmsg] [--json]   (root; builds network namespaces)";
 
 export async function liveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {

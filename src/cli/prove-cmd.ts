@@ -12,8 +12,8 @@ import { patchSet } from "./common.js";
 import { green, red, table, yellow } from "./format.js";
 import { checkOutName, emit } from "./output.js";
 import { stopRequested } from "../runtime/control.js";
+import { PROVE_USAGE } from "./usage.js";
 
-export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--dir DIR] [--patch FILE.mjs]... [--json] [--results FILE]";
 
 export async function proveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {

@@ -8,7 +8,7 @@ import type { Patch } from "../kernel/patch.js";
 import { loadPatchFile, PATCH_EXTENSIONS, warnUnusedPatches } from "../kernel/user-patch.js";
 import { extname } from "node:path";
 import { oneOf, parse } from "./args.js";
-import { patchSet, SEARCH_FLAGS, SEARCH_USAGE, searchSettings } from "./common.js";
+import { patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
 import { changeLine, compareExit, FAIL_ON, formatProbability, tableCost, uniqueScenarios } from "./compare-cmd.js";
 import { renderSteps } from "./check-cmd.js";
 import { differentialJson, renderAgainst } from "./trace-cmd.js";
@@ -18,10 +18,8 @@ import { bold, clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { renderMatrixHtml } from "../report/html.js";
 import { compareCells, compareTraces } from "../report/pages.js";
+import { REVIEW_USAGE } from "./usage.js";
 
-export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>... [scenario...] [--base <variant>] [--fail-on new|worse|any]
-         [--json | --markdown] [--probability] [--out FILE] [--html FILE] ${SEARCH_USAGE}
-         (--patch FILE loads a patch of your own for --base only: the positional patches are the ones reviewed)`;
 
 /** A patch argument: a module file, or a built-in patch's id or commit. */
 const isPatchFile = (arg: string): boolean => PATCH_EXTENSIONS.includes(extname(arg).toLowerCase());

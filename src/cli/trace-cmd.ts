@@ -20,12 +20,11 @@ import { tty } from "./tty.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, parse } from "./args.js";
 import { stepMarks } from "./check-cmd.js";
-import { loadScenario, patchSet, runOneCheck, searchSettings, SEARCH_FLAGS, SEARCH_USAGE, workersFlag, WORKERS_FLAG, WORKERS_USAGE } from "./common.js";
+import { loadScenario, patchSet, runOneCheck, searchSettings, SEARCH_FLAGS, workersFlag, WORKERS_FLAG } from "./common.js";
 import { clearProgress, fmtInt } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
+import { TRACE_USAGE } from "./usage.js";
 
-export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json|html|dot] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 const FORMATS = ["text", "mermaid", "itf", "json", "html", "dot"] as const;
 type Format = (typeof FORMATS)[number];

@@ -1,0 +1,24 @@
+/** Every command's usage text, apart from the commands: dispatch shows them all for --help
+ * without loading a command it does not run. */
+export const SEARCH_USAGE = "[--patch FILE.mjs]... [--order bfs|dfs] [--reduce symmetry|por|all|none | --no-reduce] [--max-states N] [--max-seconds S] [--max-memory MiB]";
+
+export const WORKERS_USAGE = "[--workers N|auto]";
+
+export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] [--json] [--html FILE]
+         ${SEARCH_USAGE} ${WORKERS_USAGE}`;
+
+export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--base V] [--fail-on new|worse|any]
+         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash,no-lost-entry] [--out FILE] [--html FILE] ${SEARCH_USAGE}`;
+
+export const LIST_USAGE = "usage: conntrack-mc list [--json]";
+
+export const LIVE_USAGE = "usage: conntrack-mc live <scenario> [--tries N] [--sendmmsg] [--json]   (root; builds network namespaces)";
+
+export const PROVE_USAGE = "usage: conntrack-mc prove [claim...] [--dir DIR] [--patch FILE.mjs]... [--json] [--results FILE]";
+
+export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>... [scenario...] [--base <variant>] [--fail-on new|worse|any]
+         [--json | --markdown] [--probability] [--out FILE] [--html FILE] ${SEARCH_USAGE}
+         (--patch FILE loads a patch of your own for --base only: the positional patches are the ones reviewed)`;
+
+export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
+         [--format text|mermaid|itf|json|html|dot] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
