@@ -124,8 +124,9 @@ class EndingParents {
   }
 }
 
-/** Endings found for the states of one level, until each is expanded: appended as found, each
- * state's newest first (a later one at the same actor has the lower cost, so the first seen wins). */
+/** Endings found for the states of one level, until each is expanded: appended as found, a list
+ * per state, newest first. Costs only fall, so an actor's newest entry is the one at the state's
+ * final cost: a walk of the list takes the first it meets of each actor. */
 class LevelEndings {
   /** Per state of the level (its number less `base`): its newest entry + 1 (0: none). */
   private head: Uint32Array;
@@ -139,11 +140,15 @@ class LevelEndings {
     this.head = new Uint32Array(Math.max(16, states));
   }
 
+  /** States of the level seen so far. */
+  private used = 0;
+
   get bytes(): number {
     return this.head.byteLength + this.parent.bytes + this.actorVia.bytes + this.accept.bytes + this.next.bytes;
   }
-  /** States of the level seen so far. */
-  headsUsed = 0;
+  get states(): number {
+    return this.used;
+  }
 
   /** A new state of the level (numbered in order). */
   reached(index: number): void {
@@ -155,7 +160,7 @@ class LevelEndings {
       this.head = h;
     }
     this.head[at] = 0;
-    this.headsUsed = at + 1;
+    this.used = at + 1;
   }
 
   add(index: number, actor: number, parent: number, via: number, accept: number): void {
@@ -169,7 +174,7 @@ class LevelEndings {
 
   /** Copies to `kept` the newest entry of each actor of `want` that state `index` has. */
   keepInto(kept: KeptEndings, index: number, want: number): void {
-    if (this.base < 0 || index < this.base || index - this.base >= this.headsUsed) return;
+    if (this.base < 0 || index < this.base || index - this.base >= this.used) return;
     for (let e = this.head[index - this.base]!; e !== 0 && want !== 0; e = this.next.data[e - 1]!) {
       const av = this.actorVia.data[e - 1]!;
       const bit = 1 << (av >>> 8);
@@ -291,7 +296,7 @@ export class PreemptionTracker {
     if (depth !== this.level) {
       this.level = depth;
       // Sized as the last level's was, so that it seldom grows.
-      const size = this.staging.headsUsed;
+      const size = this.staging.states;
       this.staged = this.staging;
       this.staging = new LevelEndings(Math.ceil(size * 1.5));
     }
