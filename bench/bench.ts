@@ -67,7 +67,7 @@ interface Measured {
   code: number | null;
   out: string;
 }
-/** One process under GNU time; `timeout` in seconds. */
+/** One process under GNU time (killed past the bench's budget, with 30 s to spare). */
 function timed(cmd: string, args: string[], cwd: string): Measured {
   const stats = join(work, "time.txt");
   const r = spawnSync("/usr/bin/time", ["-f", "%e %M", "-o", stats, cmd, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 28, timeout: (maxSeconds + 30) * 1000 });
@@ -109,7 +109,7 @@ interface Spin {
   note: string;
 }
 /** SPIN's verifier for one question, with its partial-order reduction or without (-DNOREDUCE),
- * compiled once; `build` is what spin -a and cc took (wall seconds, whole processes), reported
+ * compiled once for the row's runs; `build` is what spin -a and cc took (wall seconds, whole processes), reported
  * apart: a SPIN user rebuilds the verifier for every question (N is a #define). */
 function spin(n: number, kernel: "v5.0" | "v5.6", replies: boolean, reduced: boolean): { run: () => Spin; build: number } | undefined {
   if (!spinVersion) return undefined;

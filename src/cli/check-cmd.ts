@@ -10,7 +10,6 @@ import { costText } from "../runtime/cost.js";
 import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 import { CHECK_USAGE } from "./usage.js";
 
-
 export async function checkCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     kernel: { type: "string", short: "k" },

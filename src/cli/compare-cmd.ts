@@ -16,7 +16,6 @@ import { renderMatrixHtml } from "../report/html.js";
 import { compareCells, compareTraces } from "../report/pages.js";
 import { COMPARE_USAGE } from "./usage.js";
 
-
 export const FAIL_ON = ["new", "worse", "any"] as const;
 
 export async function compareCommand(argv: string[]): Promise<number> {

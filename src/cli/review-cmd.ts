@@ -20,7 +20,6 @@ import { renderMatrixHtml } from "../report/html.js";
 import { compareCells, compareTraces } from "../report/pages.js";
 import { REVIEW_USAGE } from "./usage.js";
 
-
 /** A patch argument: a module file, or a built-in patch's id or commit. */
 const isPatchFile = (arg: string): boolean => PATCH_EXTENSIONS.includes(extname(arg).toLowerCase());
 

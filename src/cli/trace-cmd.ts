@@ -25,7 +25,6 @@ import { clearProgress, fmtInt } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { TRACE_USAGE } from "./usage.js";
 
-
 const FORMATS = ["text", "mermaid", "itf", "json", "html", "dot"] as const;
 type Format = (typeof FORMATS)[number];
 

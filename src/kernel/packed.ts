@@ -161,8 +161,9 @@ const EXPIRED_BIT = 1 << 26;
 const REAPING_SHIFT = 27;
 
 /** `lifecycle`: the scenario limits the table (conntrack-max), so the early_drop counters are held too.
- * `timed`: the scenario has time, so the clock, the timeouts and the reapers' progress are held too. */
-/** `bysourceRuns`: hold nf_nat_bysource up to the order sortBysourceRuns forgets (only when nothing else reads it: no user patch, no recycled slots). */
+ * `timed`: the scenario has time, so the clock, the timeouts and the reapers' progress are held too.
+ * `bysourceRuns`: hold nf_nat_bysource up to the order sortBysourceRuns forgets (model.ts: not with
+ * recycled slots, nor with packets in different zones). */
 export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false, timed = false, chains = false, recycle = false, bysourceRuns = false): StateCodec {
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);

@@ -76,10 +76,10 @@ export function canonicalizer(layout: PackedLayout, packets: number, cpuOf: read
   const packetOn = new Map(cpuOf.map((cpu, i) => [cpu, i]));
   let renamed = false;
 
-  /** Each entry's place in a chain; with `runs`, a run of nf_nat_bysource neighbours that sortBysourceRuns
-   * orders by number shares its first place, so that the place does not depend on the numbering. */
   /** The k-th packet number + 1 of the chain at `at` (0: past its end). */
   const idAt = (w: Int32Array, at: number, k: number): number => (w[at + ((k / IDS_PER_WORD) | 0)]! >>> (ID_BITS * (k % IDS_PER_WORD))) & REF_MASK;
+  /** Each entry's place in a chain; with `runs`, a run of nf_nat_bysource neighbours that sortBysourceRuns
+   * orders by number shares its first place, so that the place does not depend on the numbering. */
   const ranks = (w: Int32Array, at: number, rank: Int32Array, runs = false): void => {
     rank.fill(-1);
     let prev = -1;
