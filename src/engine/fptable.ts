@@ -6,7 +6,7 @@
  *
  * Bytes per state are what limit a search, so the table runs full: it grows
  * by a fifth when 90% of its slots are taken, which keeps the load between
- * 75% and 90% (8.9-10.7 bytes per fingerprint). The capacity is then not a
+ * 75% and 90% (8.9-10.7 bytes per fingerprint); a small one doubles. The capacity is then not a
  * power of two: a slot is found by scaling the hash to the capacity
  * (multiply-shift, "fastrange") instead of masking.
  */
@@ -16,6 +16,10 @@ export class TableTooLargeError extends Error {}
 const MAX_LOAD = 0.9;
 const TWO_TO_MINUS_32 = 2 ** -32;
 const GROWTH = 1.2;
+/** Below this many slots (3 MiB with values) a table doubles instead: a sweep starts a table a level, and
+ * growing each from 16 slots by a fifth rehashes every fingerprint about six times. */
+const SMALL = 1 << 18;
+const growthAt = (cap: number): number => (cap < SMALL ? 2 : GROWTH);
 /** Typed arrays in Node 20 stop at 2^32 - 1 elements (two lanes a slot). */
 const MAX_CAPACITY = 2 ** 31 - 1;
 
@@ -71,7 +75,7 @@ export class FingerprintTable {
 
   /** Bytes the table holds while it grows (old and new lanes). */
   get bytesAfterGrowth(): number {
-    return this.bytes * (1 + GROWTH);
+    return this.bytes * (1 + growthAt(this.cap));
   }
 
   private home(hi: number, lo: number): number {
@@ -118,7 +122,7 @@ export class FingerprintTable {
   }
 
   private grow(): void {
-    const cap = Math.ceil(this.cap * GROWTH);
+    const cap = Math.ceil(this.cap * growthAt(this.cap));
     if (cap > MAX_CAPACITY) {
       throw new TableTooLargeError(`fingerprint table cannot grow past ${MAX_CAPACITY} slots`);
     }
