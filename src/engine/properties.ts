@@ -97,9 +97,14 @@ export class ClassCounter {
     this.terminal = terminal;
   }
 
+  /** The classes by property, then name: `note` runs for every violating state, and building `classKey`'s
+   * string there costs more than two lookups. */
+  private readonly byProperty = new Map<string, Map<string, CountedClass>>();
+
   readonly note = (property: string, name: string): void => {
-    const key = classKey(property, name);
-    const c = this.classes.get(key);
+    let named = this.byProperty.get(property);
+    if (!named) this.byProperty.set(property, (named = new Map()));
+    const c = named.get(name);
     if (c) {
       c.states++;
       if (this.depth === c.depth) {
@@ -111,7 +116,9 @@ export class ClassCounter {
         this.firstAt = performance.now();
         this.stopDepth = this.depth + (this.terminal ? 1 : 0);
       }
-      this.classes.set(key, { property, name, states: 1, first: this.index, depth: this.depth, others: [], terminal: this.terminal, cut: false });
+      const added: CountedClass = { property, name, states: 1, first: this.index, depth: this.depth, others: [], terminal: this.terminal, cut: false };
+      named.set(name, added);
+      this.classes.set(classKey(property, name), added);
     }
   };
 }

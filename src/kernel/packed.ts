@@ -69,9 +69,10 @@ export interface PackedLayout {
  * arrangement is stored as. Other entries keep their places, so a walk sees
  * what it saw.
  */
-export function sortBysourceRuns(ids: number[], w: Int32Array, same: (w: Int32Array, a: number, b: number) => boolean): void {
-  // `same` is given the words rather than closed over them: encode calls this for every transition.
-  for (let i = 1; i < ids.length; i++) {
+export function sortBysourceRuns(ids: number[], w: Int32Array, same: (w: Int32Array, a: number, b: number) => boolean, n = ids.length): void {
+  // `same` is given the words rather than closed over them, and the length (`ids[0 .. n)`) rather than a
+  // trimmed array: encode calls this for every transition, and setting an array's length is slow in V8.
+  for (let i = 1; i < n; i++) {
     const v = ids[i]!;
     let j = i;
     // Insertion sort, moving only within the run v belongs to.
@@ -218,8 +219,8 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
     lastId[slot] = id;
     return t;
   };
-  /** nf_nat_bysource's order as encoded (bysourceRuns). */
-  const runs: number[] = [];
+  /** nf_nat_bysource's order as encoded (bysourceRuns): its first entries, the rest stale. */
+  const runs: number[] = new Array<number>(packets).fill(0);
   const sameSource = (w: Int32Array, a: number, b: number): boolean => {
     const va = w[packetWords * a + 1]!;
     const vb = w[packetWords * b + 1]!;
@@ -234,12 +235,13 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
   // Entry objects a scratch reuses (steps may replace pkt.ct; decode puts them back).
   const boxes = new WeakMap<KState, Conn[]>();
 
-  const encodeChain = (ids: readonly number[], out: Int32Array, at: number): void => {
+  /** Writes `ids[0 .. n)`. */
+  const encodeChain = (ids: readonly number[], out: Int32Array, at: number, n = ids.length): void => {
     // Only within bounds: reading past an array's end is slow in V8.
     let k = 0;
     for (let w = 0; w < chainWords; w++) {
       let v = 0;
-      for (let shift = 0; shift < 5 * IDS_PER_WORD && k < ids.length; shift += 5) v |= (ids[k++]! + 1) << shift;
+      for (let shift = 0; shift < 5 * IDS_PER_WORD && k < n; shift += 5) v |= (ids[k++]! + 1) << shift;
       out[at + w] = v;
     }
   };
@@ -404,10 +406,10 @@ export function stateCodec(packets: number, cpus: number, portable = false, life
       encodeChain(s.table, out, tableAt);
       if (bysourceRuns && s.bysource.length > 1) {
         // The packets' tuple words are written: sort the runs of equal ones.
-        runs.length = 0;
-        for (const id of s.bysource) runs.push(id);
-        sortBysourceRuns(runs, out, sameSource);
-        encodeChain(runs, out, bysourceAt);
+        const n = s.bysource.length;
+        for (let k = 0; k < n; k++) runs[k] = s.bysource[k]!;
+        sortBysourceRuns(runs, out, sameSource, n);
+        encodeChain(runs, out, bysourceAt, n);
       } else encodeChain(s.bysource, out, bysourceAt);
       out[roverAt] = s.rover;
       for (let w = statsAt; w < words; w++) out[w] = 0;
