@@ -304,7 +304,6 @@ export function checkReport(run: CheckRun, opts: { counterexample?: boolean } = 
 
 export { describeKernel };
 
-
 /** What stopped a search early, in words ("" when nothing did). */
 export function stoppedBy(r: Pick<SearchResult, "budget" | "memoryBound" | "peakRssBytes" | "memoryAtStop">): string {
   const mib = (b: number): string => `${Math.round(b / 2 ** 20).toLocaleString("en-US")} MiB`;

@@ -23,7 +23,6 @@ export const SEARCH_FLAGS = {
   "max-memory": { type: "string" },
 } as const;
 
-
 /** check and trace search one cell, which worker threads can share; compare reads every state of each cell. */
 export const WORKERS_FLAG = { workers: { type: "string" } } as const;
 

@@ -21,7 +21,6 @@ ${LIST_USAGE}
 exit codes: 0 every property holds, 1 a property is violated (compare and review: a cell fails --fail-on),
             2 bad input or usage, 3 incomplete (a budget or the memory bound stopped a search), 70 internal error, 130/143 a signal`;
 
-
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {

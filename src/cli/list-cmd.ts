@@ -9,7 +9,6 @@ import { parse } from "./args.js";
 import { bold, table } from "./format.js";
 import { LIST_USAGE } from "./usage.js";
 
-
 export function listCommand(argv: string[]): number {
   const { values } = parse(argv, { json: { type: "boolean" } }, LIST_USAGE);
   const scenarios = builtinScenarioNames().map((n) => {

@@ -9,7 +9,6 @@ import { loadScenario } from "./common.js";
 import { green, red, table } from "./format.js";
 import { LIVE_USAGE } from "./usage.js";
 
-
 export async function liveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     tries: { type: "string" },

@@ -14,7 +14,6 @@ import { checkOutName, emit } from "./output.js";
 import { stopRequested } from "../runtime/control.js";
 import { PROVE_USAGE } from "./usage.js";
 
-
 export async function proveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     json: { type: "boolean" },

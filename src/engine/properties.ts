@@ -80,7 +80,8 @@ const CANDIDATES = 1 << 16;
 /** Counts the classes the states of a search show: `at(index, depth)` names the
  * state, then `note` (the callback PropertySet.onState/onTerminal takes) counts. */
 export class ClassCounter {
-  readonly classes = new Map<string, CountedClass>();
+  /** In order of discovery. */
+  readonly classes: CountedClass[] = [];
   /** When the first class was found (performance.now()), if one was. */
   firstAt: number | undefined;
   /** With stopAtFirst, the depth of the first state not to expand: every state of the first class's
@@ -97,8 +98,8 @@ export class ClassCounter {
     this.terminal = terminal;
   }
 
-  /** The classes by property, then name: `note` runs for every violating state, and building `classKey`'s
-   * string there costs more than two lookups. */
+  /** The classes by property, then name: `note` runs for every violating state, and building a string
+   * key there (`classKey`) costs more than two lookups. */
   private readonly byProperty = new Map<string, Map<string, CountedClass>>();
 
   readonly note = (property: string, name: string): void => {
@@ -112,13 +113,13 @@ export class ClassCounter {
         else c.cut = true;
       }
     } else {
-      if (this.classes.size === 0) {
+      if (this.classes.length === 0) {
         this.firstAt = performance.now();
         this.stopDepth = this.depth + (this.terminal ? 1 : 0);
       }
       const added: CountedClass = { property, name, states: 1, first: this.index, depth: this.depth, others: [], terminal: this.terminal, cut: false };
       named.set(name, added);
-      this.classes.set(classKey(property, name), added);
+      this.classes.push(added);
     }
   };
 }

@@ -121,8 +121,6 @@ export interface SearchResult {
   readonly workers: number;
 }
 
-
-
 export class SearchTooLargeError extends Error {}
 
 /** Whether the fewest preemptions the search kept for class `v` are final: its level was all found (the
@@ -263,7 +261,7 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
     model.initialStates().forEach((s, i) => add(s, NO_PARENT, i, 0, -1));
     while (frontier.size > 0) {
       // Breadth-first, the layer of the first violation is finished first (its preemptions then known).
-      if (opts.stopAtFirst && classes.size > 0 && !track) {
+      if (opts.stopAtFirst && classes.length > 0 && !track) {
         budget = "first-violation";
         break;
       }
@@ -348,7 +346,7 @@ function explore<S>(model: Model<S>, property: PropertySet<S>, opts: SearchOptio
 
   const seconds = (performance.now() - started) / 1000;
   // Breadth-first: shallowest class first, ties by name, as the parallel search orders them.
-  const violations: ViolationClass[] = [...classes.values()].map((c) => {
+  const violations: ViolationClass[] = classes.map((c) => {
     const v: ViolationClass = { property: c.property, name: c.name, states: c.states, first: c.first, depth: c.depth };
     if (!track) return v;
     let best = c.first;

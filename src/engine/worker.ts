@@ -343,7 +343,7 @@ function explore<S>(model: Model<S>, ip: InPlace<S>, property: PropertySet<S>): 
     transitions,
     terminal,
     maxDepth,
-    classes: [...counter.classes.values()] satisfies WorkerClass[],
+    classes: counter.classes satisfies WorkerClass[],
     cut,
     // In ms since the epoch, so the coordinator can compare workers' clocks.
     ...(counter.firstAt !== undefined ? { firstViolation: performance.timeOrigin + counter.firstAt } : {}),
