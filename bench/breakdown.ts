@@ -27,13 +27,13 @@ import { cpus } from "node:os";
 
 const dist = (m: string): string => new URL(`../dist/${m}`, import.meta.url).href;
 const { oneFlowScenario } = (await import(dist("scenario/one-flow.js"))) as typeof import("../src/scenario/one-flow.js");
-const { conntrackModel } = (await import(dist("kernel/model.js"))) as typeof import("../src/kernel/model.js");
+const { conntrackModel } = (await import(dist("model/model.js"))) as typeof import("../src/model/model.js");
 const { resolveKernel } = (await import(dist("kernel/variants.js"))) as typeof import("../src/kernel/variants.js");
 const { search } = (await import(dist("engine/search.js"))) as typeof import("../src/engine/search.js");
 const { fingerprint } = (await import(dist("engine/fingerprint.js"))) as typeof import("../src/engine/fingerprint.js");
 const { FingerprintTable } = (await import(dist("engine/fptable.js"))) as typeof import("../src/engine/fptable.js");
-const { cloneState } = (await import(dist("kernel/state.js"))) as typeof import("../src/kernel/state.js");
-const { PROPERTIES } = (await import(dist("kernel/properties.js"))) as typeof import("../src/kernel/properties.js");
+const { cloneState } = (await import(dist("kernel/net/state.js"))) as typeof import("../src/kernel/net/state.js");
+const { PROPERTIES } = (await import(dist("kernel/properties/properties.js"))) as typeof import("../src/kernel/properties/properties.js");
 
 const { values } = parseArgs({
   options: { packets: { type: "string", default: "6" }, kernel: { type: "string", default: "v5.0" }, replies: { type: "boolean", default: false } },

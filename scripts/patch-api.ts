@@ -1,6 +1,6 @@
 /**
  * The patch API reference, generated so it cannot drift from the code:
- * docs/patch-api.md (for people writing a patch) and src/kernel/hook-docs.ts
+ * docs/patch-api.md (for people writing a patch) and src/user-patch/hook-docs.ts
  * (what `conntrack-mc list` prints about each overridable function) are read
  * from the TypeScript sources through the compiler API: KernelBehaviour's
  * functions in the order of HOOKS with their signatures and JSDoc, the state
@@ -14,7 +14,7 @@ import ts from "typescript";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const DOC_FILE = "docs/patch-api.md";
-export const HOOK_DOCS_FILE = "src/kernel/hook-docs.ts";
+export const HOOK_DOCS_FILE = "src/user-patch/hook-docs.ts";
 
 /** The worked examples: a whole step, and one behaviour inside a step. */
 const EXAMPLES = [
@@ -43,10 +43,10 @@ export const TSC_ARGS = ["--noEmit", "--strict", "--module", "nodenext", "--targ
 
 /** Constants objects documented with the state (and linked from the library). */
 const ENUMS = [
-  ["src/kernel/state.ts", "Pc"],
-  ["src/kernel/state.ts", "Fate"],
-  ["src/kernel/state.ts", "Reply"],
-  ["src/kernel/conn.ts", "IPS"],
+  ["src/kernel/net/state.ts", "Pc"],
+  ["src/kernel/net/state.ts", "Fate"],
+  ["src/kernel/net/state.ts", "Reply"],
+  ["src/kernel/net/conn.ts", "IPS"],
 ] as const;
 
 /** The state a patch sees, in reading order; every other type the functions, the
@@ -133,11 +133,11 @@ function kernelFunctionOf(name: string, doc: string): string {
 }
 
 function hooksInOrder(src: Sources): string[] {
-  const d = src.decl("src/kernel/user-patch.ts", "HOOKS");
+  const d = src.decl("src/user-patch/load.ts", "HOOKS");
   const init = ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : undefined;
-  if (!init || !ts.isArrayLiteralExpression(init)) throw new Error("src/kernel/user-patch.ts: HOOKS: expected an array of names");
+  if (!init || !ts.isArrayLiteralExpression(init)) throw new Error("src/user-patch/load.ts: HOOKS: expected an array of names");
   return init.elements.map((e) => {
-    if (!ts.isStringLiteral(e)) throw new Error(`src/kernel/user-patch.ts: HOOKS: expected string names, found ${e.getText()}`);
+    if (!ts.isStringLiteral(e)) throw new Error(`src/user-patch/load.ts: HOOKS: expected string names, found ${e.getText()}`);
     return e.text;
   });
 }
@@ -157,7 +157,7 @@ function hookDocs(src: Sources): { hooks: HookDoc[]; notOverridable: string[] } 
   const order = hooksInOrder(src);
   const hooks = order.map((name) => {
     const m = members.get(name);
-    if (!m) throw new Error(`src/kernel/user-patch.ts: HOOKS: '${name}' is no function of KernelBehaviour`);
+    if (!m) throw new Error(`src/user-patch/load.ts: HOOKS: '${name}' is no function of KernelBehaviour`);
     const doc = src.docAt(m.name!);
     return { node: m, name, kernel: kernelFunctionOf(name, doc), signature: m.getText().replace(/;$/, ""), doc };
   });
@@ -310,7 +310,7 @@ function fence(file: string): string[] {
 }
 
 export function generatePatchApi(): { doc: string; hookDocs: string } {
-  const src = new Sources(["src/kernel/patch.ts", "src/kernel/user-patch.ts", "types/patch.d.ts", "src/scenario/scenario.ts"]);
+  const src = new Sources(["src/kernel/patch.ts", "src/user-patch/load.ts", "types/patch.d.ts", "src/scenario/scenario.ts"]);
   const { hooks, notOverridable } = hookDocs(src);
   const lib = libDocs(src);
   const out: string[] = [
@@ -345,7 +345,7 @@ export function generatePatchApi(): { doc: string; hookDocs: string } {
     "",
     "## The functions a patch may override",
     "",
-    "In the order of `HOOKS` (src/kernel/user-patch.ts). Those named after a kernel function are that function (a whole",
+    "In the order of `HOOKS` (src/user-patch/load.ts). Those named after a kernel function are that function (a whole",
     "step, S1 to S5, or what a step calls); the others are a point inside the kernel function named, where the releases differ.",
     "",
     "| function | kernel function | what it does |",

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 
 const [dist = "dist", out] = process.argv.slice(2);
 const load = (m) => import(pathToFileURL(resolve(dist, m)).href);
-const { runCheck } = await load("check.js");
+const { runCheck } = await load("app/check.js");
 const { RELEASES } = await load("kernel/variants.js");
 const { builtinScenarioNames, resolveScenario } = await load("scenario/registry.js");
 const rows = [];

@@ -5,10 +5,10 @@
  */
 import { it, expect } from "vitest";
 import { readdirSync } from "node:fs";
-import { propertiesOf, REDUCTIONS } from "../src/check.js";
+import { propertiesOf, REDUCTIONS } from "../src/app/check.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 import { RELEASES, resolveKernel } from "../src/kernel/variants.js";
-import { conntrackModel } from "../src/kernel/model.js";
+import { conntrackModel } from "../src/model/model.js";
 import { search } from "../src/engine/search.js";
 import { rebuildPath, rebuildPreferred } from "../src/engine/path.js";
 import { countPreemptions } from "../src/engine/preemption.js";

@@ -4,11 +4,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCheck } from "../src/check.js";
-import { conntrackModel } from "../src/kernel/model.js";
-import { IPS } from "../src/kernel/conn.js";
-import type { KState } from "../src/kernel/state.js";
-import { loadPatchFile } from "../src/kernel/user-patch.js";
+import { runCheck } from "../src/app/check.js";
+import { conntrackModel } from "../src/model/model.js";
+import { IPS } from "../src/kernel/net/conn.js";
+import type { KState } from "../src/kernel/net/state.js";
+import { loadPatchFile } from "../src/user-patch/load.js";
 import { PATCHES, RELEASES, resolveKernel } from "../src/kernel/variants.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
 

@@ -1,9 +1,9 @@
 /** `compare`: what each variant changes against the base, computed by the search. */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { compare } from "../src/compare.js";
+import { compare } from "../src/app/compare.js";
 import { resolveKernel } from "../src/kernel/variants.js";
-import { noDrop } from "../src/kernel/properties.js";
+import { noDrop } from "../src/kernel/properties/properties.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 
 function cli(...args: string[]) {

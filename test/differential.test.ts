@@ -11,11 +11,11 @@ import { JSDOM } from "jsdom";
 import type { Action, Model, Property } from "../src/engine/model.js";
 import { differentialSearch, productModel } from "../src/engine/differential.js";
 import { countPreemptions } from "../src/engine/preemption.js";
-import { differentialCounterexample } from "../src/differential.js";
-import { runCheck, selectProperties } from "../src/check.js";
-import { conntrackModel } from "../src/kernel/model.js";
-import { allReplied } from "../src/kernel/properties.js";
-import { loadPatchFile } from "../src/kernel/user-patch.js";
+import { differentialCounterexample } from "../src/app/differential.js";
+import { runCheck, selectProperties } from "../src/app/check.js";
+import { conntrackModel } from "../src/model/model.js";
+import { allReplied } from "../src/kernel/properties/properties.js";
+import { loadPatchFile } from "../src/user-patch/load.js";
 import { PATCHES, resolveKernel } from "../src/kernel/variants.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 

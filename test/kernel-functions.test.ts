@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { baseV46 } from "../src/kernel/base-v4.6.js";
-import { HOOKS } from "../src/kernel/user-patch.js";
+import { HOOKS } from "../src/user-patch/load.js";
 import { resolveKernel } from "../src/kernel/variants.js";
 
 function cli(...args: string[]) {

@@ -1,9 +1,9 @@
 /** `list`: each scenario with the properties a check of it evaluates. Runs dist/: `npm run build` first. */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { runCheck } from "../src/check.js";
+import { runCheck } from "../src/app/check.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
-import { HOOKS } from "../src/kernel/user-patch.js";
+import { HOOKS } from "../src/user-patch/load.js";
 import { baseV46 } from "../src/kernel/base-v4.6.js";
 
 function cli(...args: string[]) {

@@ -4,11 +4,11 @@
  * version leaves, and the counterexamples replayed to the violation they claim.
  */
 import { describe, expect, it } from "vitest";
-import { checkReport, counterexample, runCheck } from "../src/check.js";
+import { checkReport, counterexample, runCheck } from "../src/app/check.js";
 import { rebuildPath } from "../src/engine/path.js";
-import { classifyDrop } from "../src/kernel/classify.js";
-import { allReplied, noDrop } from "../src/kernel/properties.js";
-import { cloneState, Fate, Pc, Reply, type KState } from "../src/kernel/state.js";
+import { classifyDrop } from "../src/kernel/properties/classify.js";
+import { allReplied, noDrop } from "../src/kernel/properties/properties.js";
+import { cloneState, Fate, Pc, Reply, type KState } from "../src/kernel/net/state.js";
 import { RELEASES } from "../src/kernel/variants.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 

@@ -5,11 +5,11 @@
  * and decode(encode(s)) equal to s for every reachable state.
  */
 import { describe, expect, it } from "vitest";
-import { resolveProperty } from "../src/check.js";
+import { resolveProperty } from "../src/app/check.js";
 import { search, type SearchResult } from "../src/engine/search.js";
 import { NO_REDUCTION } from "../src/engine/reduce.js";
-import { conntrackModel } from "../src/kernel/model.js";
-import { cloneState, type KState } from "../src/kernel/state.js";
+import { conntrackModel } from "../src/model/model.js";
+import { cloneState, type KState } from "../src/kernel/net/state.js";
 import { RELEASES, resolveKernel } from "../src/kernel/variants.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
 
@@ -95,8 +95,8 @@ for (const name of builtinScenarioNames()) {
 
 describe("the packed status", () => {
   it("holds exactly the bits the model tracks", async () => {
-    const { STATUS_MASK } = await import("../src/kernel/packed.js");
-    const { IPS_TRACKED } = await import("../src/kernel/conn.js");
+    const { STATUS_MASK } = await import("../src/model/packed.js");
+    const { IPS_TRACKED } = await import("../src/kernel/net/conn.js");
     expect(STATUS_MASK).toBe(IPS_TRACKED);
   });
 });

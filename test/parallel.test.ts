@@ -5,7 +5,7 @@
  * parents on every run; budgets that stop it and say so.
  */
 import { describe, expect, it } from "vitest";
-import { counterexample, REDUCTIONS, runCheck, type CheckOptions } from "../src/check.js";
+import { counterexample, REDUCTIONS, runCheck, type CheckOptions } from "../src/app/check.js";
 import { rebuildPath } from "../src/engine/path.js";
 import type { SearchResult } from "../src/engine/search.js";
 import { oneFlowScenario } from "../src/scenario/one-flow.js";

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOC_FILE, TS_EXAMPLE, TSC_ARGS, patchApiDrift } from "../scripts/patch-api.js";
 import { PATCH_LIB } from "../src/kernel/patch.js";
-import { HOOKS } from "../src/kernel/user-patch.js";
+import { HOOKS } from "../src/user-patch/load.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const doc = readFileSync(ROOT + DOC_FILE, "utf8");

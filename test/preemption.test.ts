@@ -6,11 +6,11 @@
  */
 import { expect, it } from "vitest";
 import { readdirSync } from "node:fs";
-import { counterexample, REDUCTIONS, runCheck } from "../src/check.js";
+import { counterexample, REDUCTIONS, runCheck } from "../src/app/check.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 import { RELEASES } from "../src/kernel/variants.js";
 import { preferredPath } from "../src/engine/preferred-search.js";
-import type { KState } from "../src/kernel/state.js";
+import type { KState } from "../src/kernel/net/state.js";
 
 it("every class's counterexample has the oracle's length and preemptions, on every scenario, release and reduction", () => {
   const names = readdirSync("models").map((f) => f.replace(/\.yaml$/, ""));

@@ -2,9 +2,9 @@
 import { describe, expect, it } from "vitest";
 import type { Action, Model, Property } from "../src/engine/model.js";
 import { actionWeights, violationProbability } from "../src/engine/probability.js";
-import { runCheck } from "../src/check.js";
-import { noDrop } from "../src/kernel/properties.js";
-import type { KState } from "../src/kernel/state.js";
+import { runCheck } from "../src/app/check.js";
+import { noDrop } from "../src/kernel/properties/properties.js";
+import type { KState } from "../src/kernel/net/state.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 
 /** Two actors with a and b steps; bad when actor 1 finishes while actor 0 has not. */

@@ -1,11 +1,11 @@
 /** Every property a scenario supports, in one search; what compare and check report per property. */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { checkReport, propertiesOf, runCheck } from "../src/check.js";
-import { compare, failingCells } from "../src/compare.js";
-import { loadPatchFile } from "../src/kernel/user-patch.js";
+import { checkReport, propertiesOf, runCheck } from "../src/app/check.js";
+import { compare, failingCells } from "../src/app/compare.js";
+import { loadPatchFile } from "../src/user-patch/load.js";
 import { PATCHES, resolveKernel } from "../src/kernel/variants.js";
-import { allReplied, noDrop } from "../src/kernel/properties.js";
+import { allReplied, noDrop } from "../src/kernel/properties/properties.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 
 function cli(...args: string[]) {

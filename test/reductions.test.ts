@@ -4,8 +4,8 @@
  * classes are the same with symmetry, partial-order and both as with none.
  */
 import { describe, expect, it } from "vitest";
-import { REDUCTIONS, runCheck } from "../src/check.js";
-import { RunOutcomes, counterKey } from "../src/kernel/outcomes.js";
+import { REDUCTIONS, runCheck } from "../src/app/check.js";
+import { RunOutcomes, counterKey } from "../src/kernel/properties/outcomes.js";
 import { RELEASES } from "../src/kernel/variants.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
 

@@ -5,12 +5,12 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinScenarioNames } from "../src/scenario/registry.js";
-import { loadPatchFile } from "../src/kernel/user-patch.js";
+import { loadPatchFile } from "../src/user-patch/load.js";
 import { PATCHES, resolveKernel } from "../src/kernel/variants.js";
-import { conntrackModel } from "../src/kernel/model.js";
-import { PROPERTIES } from "../src/kernel/properties.js";
+import { conntrackModel } from "../src/model/model.js";
+import { PROPERTIES } from "../src/kernel/properties/properties.js";
 import { resolveScenario } from "../src/scenario/registry.js";
-import type { KState } from "../src/kernel/state.js";
+import type { KState } from "../src/kernel/net/state.js";
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JSDOM } from "jsdom";
-import { counterexample, runCheck } from "../src/check.js";
+import { counterexample, runCheck } from "../src/app/check.js";
 import { rebuildPath } from "../src/engine/path.js";
 import { countPreemptions } from "../src/engine/preemption.js";
 import { resolveScenario } from "../src/scenario/registry.js";

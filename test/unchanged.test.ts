@@ -11,8 +11,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { propertiesOf, runCheck } from "../src/check.js";
-import { conntrackModel } from "../src/kernel/model.js";
+import { propertiesOf, runCheck } from "../src/app/check.js";
+import { conntrackModel } from "../src/model/model.js";
 import { resolveKernel } from "../src/kernel/variants.js";
 import { search } from "../src/engine/search.js";
 import { resolveScenario } from "../src/scenario/registry.js";

@@ -4,12 +4,12 @@ import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { enterUser, installDeterminismTraps, leaveUser } from "../src/kernel/determinism.js";
+import { enterUser, installDeterminismTraps, leaveUser } from "../src/runtime/user-code.js";
 import { baseV46 } from "../src/kernel/base-v4.6.js";
-import { show } from "../src/kernel/hook-checks.js";
+import { show } from "../src/user-patch/guards.js";
 import { PATCH_LIB } from "../src/kernel/patch.js";
-import { initialState } from "../src/kernel/state.js";
-import { HOOKS, loadPatchFile } from "../src/kernel/user-patch.js";
+import { initialState } from "../src/kernel/net/state.js";
+import { HOOKS, loadPatchFile } from "../src/user-patch/load.js";
 import { C, control, setPatchFiles } from "../src/runtime/control.js";
 import type { Ctx } from "../src/kernel/kernel.js";
 

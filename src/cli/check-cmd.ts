@@ -1,5 +1,5 @@
 /** `conntrack-mc check <scenario> [--kernel V] [--property P] [--json] [budgets]` */
-import { checkReport, describeKernel, exitCode, type CheckReport } from "../check.js";
+import { checkReport, describeKernel, exitCode, type CheckReport } from "../app/check.js";
 import { OUTCOME_LABEL } from "../report/explain.js";
 import { explanationOf, type TraceStep } from "../report/trace.js";
 import { parse } from "./args.js";

@@ -1,12 +1,12 @@
 /** `conntrack-mc compare <scenario>... --kernels v1,v2,... [--base V] [--fail-on new|worse|any] [--json | --markdown] [--probability]` */
-import { compare, failingCells, type ClassChange, type CompareCell, type CompareResult, type FailOn } from "../compare.js";
+import { compare, failingCells, type ClassChange, type CompareCell, type CompareResult, type FailOn } from "../app/compare.js";
 import { stopRequested } from "../runtime/control.js";
 import { commandCost, costNote, type CommandCost } from "../runtime/cost.js";
 import { tty } from "./tty.js";
 import { InputError } from "../errors.js";
 import { resolveKernel } from "../kernel/variants.js";
-import { counterKey } from "../kernel/outcomes.js";
-import { warnUnusedPatches } from "../kernel/user-patch.js";
+import { counterKey } from "../kernel/properties/outcomes.js";
+import { warnUnusedPatches } from "../user-patch/load.js";
 import { oneOf, parse } from "./args.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { loadScenario, patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";

@@ -1,8 +1,8 @@
 /** `conntrack-mc list [--json]`: built-in scenarios, kernel variants, patches, properties, the functions a patch may override. */
-import { propertiesOf } from "../check.js";
-import { HOOK_DOCS } from "../kernel/hook-docs.js";
-import { PROPERTIES } from "../kernel/properties.js";
-import { HOOKS } from "../kernel/user-patch.js";
+import { propertiesOf } from "../app/check.js";
+import { HOOK_DOCS } from "../user-patch/hook-docs.js";
+import { PROPERTIES } from "../kernel/properties/properties.js";
+import { HOOKS } from "../user-patch/load.js";
 import { PATCHES, RELEASES, describeKernel, resolveKernel } from "../kernel/variants.js";
 import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
 import { parse } from "./args.js";

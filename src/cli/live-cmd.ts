@@ -1,6 +1,6 @@
 /** `conntrack-mc live <scenario> [--tries N] [--sendmmsg] [--json]` */
 import { InputError } from "../errors.js";
-import { counterKey } from "../kernel/outcomes.js";
+import { counterKey } from "../kernel/properties/outcomes.js";
 import { LiveUnavailable } from "../live/host.js";
 import { runLive, type LiveReport } from "../live/run.js";
 import { teardownAll } from "../live/topology.js";

@@ -3,9 +3,9 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSy
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import { PATCHES, resolveKernel } from "../kernel/variants.js";
-import { warnUnusedPatches } from "../kernel/user-patch.js";
+import { warnUnusedPatches } from "../user-patch/load.js";
 import { PROOFS_DIR } from "../paths.js";
-import { loadClaims, proveAll, resultsMarkdown, type ClaimResult } from "../proofs.js";
+import { loadClaims, proveAll, resultsMarkdown, type ClaimResult } from "../app/proofs.js";
 import { closest } from "../suggest.js";
 import { parse } from "./args.js";
 import { patchSet } from "./common.js";

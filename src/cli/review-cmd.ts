@@ -1,18 +1,18 @@
 /** `conntrack-mc review PATCH... [--base V] [scenario...]`: the reviewer's one command. */
 import { resolveScenario, builtinScenarioNames } from "../scenario/registry.js";
 import { InputError } from "../errors.js";
-import type { CompareCell } from "../compare.js";
-import { defaultBase, patchedKernel, review, reviewFails, type ReviewResult } from "../review.js";
+import type { CompareCell } from "../app/compare.js";
+import { defaultBase, patchedKernel, review, reviewFails, type ReviewResult } from "../app/review.js";
 import { PATCHES, describeKernel, findPatch, resolveKernel } from "../kernel/variants.js";
 import type { Patch } from "../kernel/patch.js";
-import { loadPatchFile, PATCH_EXTENSIONS, warnUnusedPatches } from "../kernel/user-patch.js";
+import { loadPatchFile, PATCH_EXTENSIONS, warnUnusedPatches } from "../user-patch/load.js";
 import { extname } from "node:path";
 import { oneOf, parse } from "./args.js";
 import { patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
 import { changeLine, compareExit, FAIL_ON, formatProbability, tableCost, uniqueScenarios } from "./compare-cmd.js";
 import { renderSteps } from "./check-cmd.js";
 import { differentialJson, renderAgainst } from "./trace-cmd.js";
-import type { DifferentialCounterexample } from "../differential.js";
+import type { DifferentialCounterexample } from "../app/differential.js";
 import { explanationOf } from "../report/trace.js";
 import { bold, clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";

@@ -63,7 +63,7 @@ async function runningHook(ctl: Control): Promise<string | undefined> {
   const h = ctl.words[C.HOOK]!;
   if (h === 0) return undefined;
   const file = shownPatchFile(patchFiles()[(h >>> 8) - 1]);
-  const mod = (await import("../kernel/user-patch.js")) as { HOOKS?: readonly string[] };
+  const mod = (await import("../user-patch/load.js")) as { HOOKS?: readonly string[] };
   const hook = mod.HOOKS?.[(h & 255) - 1] ?? "a hook";
   return `--patch ${file}: ${hook}`;
 }

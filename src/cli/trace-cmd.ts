@@ -1,11 +1,11 @@
 /** `conntrack-mc trace <scenario> --kernel V [--against B] [--class C] [--format F] [--out FILE]` */
 import { match } from "ts-pattern";
-import { counterexample, exitCode, selectProperties, stoppedBy, type Counterexample } from "../check.js";
-import { differentialCounterexample, type AgainstRun, type DifferentialCounterexample } from "../differential.js";
+import { counterexample, exitCode, selectProperties, stoppedBy, type Counterexample } from "../app/check.js";
+import { differentialCounterexample, type AgainstRun, type DifferentialCounterexample } from "../app/differential.js";
 import { InputError } from "../errors.js";
 import type { Kernel } from "../kernel/kernel.js";
-import type { ConntrackModel } from "../kernel/model.js";
-import { warnUnusedPatches } from "../kernel/user-patch.js";
+import type { ConntrackModel } from "../model/model.js";
+import { warnUnusedPatches } from "../user-patch/load.js";
 import { resolveKernel } from "../kernel/variants.js";
 import type { TraceStep } from "../report/trace.js";
 import { renderItf } from "../report/itf.js";

@@ -4,18 +4,18 @@
  * net/netfilter/nf_conntrack_core.c at v4.6). NAT picks a new source port from
  * the shared, unlocked per-protocol rover (nf_nat_proto_common.c).
  */
-import { IPS } from "./conn.js";
+import { IPS } from "./net/conn.js";
 import type { KernelBehaviour, Manip, PortRange } from "./kernel.js";
-import type { KState } from "./state.js";
-import { tuple, type Tuple } from "./tuple.js";
-import { init_conntrack, nf_conntrack_find_get } from "./steps/resolve_normal_ct.js";
-import { find_appropriate_src, get_unique_tuple, nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./steps/nf_nat_core.js";
-import { nf_conntrack_confirm } from "./steps/nf_conntrack_confirm.js";
-import { reply } from "./steps/reply.js";
-import { __nf_conntrack_alloc, early_drop } from "./steps/early_drop.js";
-import { nf_ct_delete } from "./steps/nf_ct_delete.js";
-import { __nf_ct_refresh_acct } from "./steps/time.js";
-import { death_by_timeout } from "./steps/nf_ct_gc_expired.js";
+import type { KState } from "./net/state.js";
+import { tuple, type Tuple } from "./net/tuple.js";
+import { init_conntrack, nf_conntrack_find_get } from "./functions/resolve_normal_ct.js";
+import { find_appropriate_src, get_unique_tuple, nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./functions/nf_nat_core.js";
+import { nf_conntrack_confirm } from "./functions/nf_conntrack_confirm.js";
+import { reply } from "./functions/reply.js";
+import { __nf_conntrack_alloc, early_drop } from "./functions/early_drop.js";
+import { nf_ct_delete } from "./functions/nf_ct_delete.js";
+import { __nf_ct_refresh_acct } from "./functions/time.js";
+import { death_by_timeout } from "./functions/nf_ct_gc_expired.js";
 
 /** udp_timeouts (v4.6-v4.20): UDP_CT_UNREPLIED 30 s, UDP_CT_REPLIED 180 s. */
 export const UDP_CT_UNREPLIED = 30_000;

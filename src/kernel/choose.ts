@@ -19,7 +19,7 @@
  * earlier answer makes the leaves unequal, and P(violation) then treats them alike.
  */
 import type { InputError } from "../errors.js";
-import { currentUserCode, patchError, type UserCode } from "./determinism.js";
+import { currentUserCode, patchError, type UserCode } from "../runtime/user-code.js";
 
 /** A value a patch passed, briefly (hook-checks.ts's show, without importing the guards that use this module). */
 const show = (v: unknown): string => {

@@ -3,12 +3,12 @@
  * differ. The base (v4.6) defines all of them; each patch overrides a few,
  * usually by wrapping the behaviour it was applied on (patches/).
  */
-import type { Conn } from "./conn.js";
-import type { CpuStats, KState } from "./state.js";
+import type { Conn } from "./net/conn.js";
+import type { CpuStats, KState } from "./net/state.js";
 import type { Scenario } from "../scenario/scenario.js";
-import type { Tuple } from "./tuple.js";
-import type { Dir } from "./table.js";
-import type { Zone } from "./zone.js";
+import type { Tuple } from "./net/tuple.js";
+import type { Dir } from "./net/table.js";
+import type { Zone } from "./net/zone.js";
 
 /** A --to-ports range (NF_NAT_RANGE_PROTO_SPECIFIED). */
 export interface PortRange {

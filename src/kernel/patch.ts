@@ -1,14 +1,13 @@
 /** A patch: a small override of the kernel it is applied on. */
-import { IPS, IPS_NAT_DONE_MASK } from "./conn.js";
+import { IPS, IPS_NAT_DONE_MASK } from "./net/conn.js";
 import type { Kernel, KernelBehaviour } from "./kernel.js";
-import { findNode, hashInsert, hashRemove, lookup } from "./table.js";
-import { invert, tuple, tupleEqual } from "./tuple.js";
-import { Fate, Pc, Reply } from "./state.js";
-import { nf_ct_match } from "./patches/937963.js";
-import { nf_ct_match_reverse } from "./patches/a4e6a1031e77.js";
-import { packetTuple } from "./steps/resolve_normal_ct.js";
-import { acceptQuery, dropQuery } from "./steps/verdict.js";
-import { NF_CT_DEFAULT_ZONE, nf_ct_zone, nf_ct_zone_equal, nf_ct_zone_id, packetZone, zoneMatch } from "./zone.js";
+import { findNode, hashInsert, hashRemove, lookup } from "./net/table.js";
+import { invert, tuple, tupleEqual } from "./net/tuple.js";
+import { Fate, Pc, Reply } from "./net/state.js";
+import { nf_ct_match, nf_ct_match_reverse } from "./functions/nf_ct_match.js";
+import { packetTuple } from "./functions/resolve_normal_ct.js";
+import { acceptQuery, dropQuery } from "./functions/verdict.js";
+import { NF_CT_DEFAULT_ZONE, nf_ct_zone, nf_ct_zone_equal, nf_ct_zone_id, packetZone, zoneMatch } from "./net/zone.js";
 import { choose } from "./choose.js";
 
 /** What a patch written outside this package can use (its second argument):

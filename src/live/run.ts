@@ -5,9 +5,9 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { runCheck, stoppedBy } from "../check.js";
+import { runCheck, stoppedBy } from "../app/check.js";
 import { IncompleteError } from "../errors.js";
-import { counterKey, RunOutcomes, type Counters } from "../kernel/outcomes.js";
+import { counterKey, RunOutcomes, type Counters } from "../kernel/properties/outcomes.js";
 import { RELEASES, resolveKernel } from "../kernel/variants.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { formatHostPort } from "../scenario/scenario.js";

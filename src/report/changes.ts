@@ -4,13 +4,13 @@
  * patches say which fields changed, and the old and new states give the values.
  */
 import { Immer, enablePatches, type Patch as ImmerPatch } from "immer";
-import { IPS, statusNames, type Conn } from "../kernel/conn.js";
-import { formatMs } from "../kernel/steps/time.js";
-import { refcount } from "../kernel/steps/recycle.js";
-import type { ConntrackModel } from "../kernel/model.js";
-import type { KState } from "../kernel/state.js";
-import { Fate } from "../kernel/state.js";
-import { formatTuple } from "../kernel/tuple.js";
+import { IPS, statusNames, type Conn } from "../kernel/net/conn.js";
+import { formatMs } from "../kernel/functions/time.js";
+import { refcount } from "../kernel/functions/recycle.js";
+import type { ConntrackModel } from "../model/model.js";
+import type { KState } from "../kernel/net/state.js";
+import { Fate } from "../kernel/net/state.js";
+import { formatTuple } from "../kernel/net/tuple.js";
 import type { Action } from "../engine/model.js";
 
 enablePatches();

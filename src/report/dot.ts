@@ -7,10 +7,10 @@
  */
 import { InputError } from "../errors.js";
 import type { Property } from "../engine/model.js";
-import type { ConntrackModel } from "../kernel/model.js";
-import { stepFunction } from "../kernel/model.js";
-import { Fate, Pc, Reply, type KState } from "../kernel/state.js";
-import type { Counterexample } from "../check.js";
+import type { ConntrackModel } from "../model/model.js";
+import { stepFunction } from "../model/model.js";
+import { Fate, Pc, Reply, type KState } from "../kernel/net/state.js";
+import type { Counterexample } from "../app/check.js";
 
 export const MAX_DOT_STATES = 2000;
 

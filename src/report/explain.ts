@@ -25,20 +25,20 @@
  * "none" when no step fits (the decisive step is then its own explanation).
  */
 import type { Path } from "../engine/path.js";
-import { classOfDrop } from "../kernel/classify.js";
-import { nf_ct_zone, zoneMatch } from "../kernel/zone.js";
-import { IPS } from "../kernel/conn.js";
-import type { ConntrackModel, Move } from "../kernel/model.js";
-import { allReplied, noCrash, noDrop, noLostEntry } from "../kernel/properties.js";
-import { CRASH, crashClasses } from "../kernel/steps/recycle.js";
-import { Fate, Reply, type KState } from "../kernel/state.js";
-import { packetTuple } from "../kernel/steps/resolve_normal_ct.js";
-import { replySentTo } from "../kernel/steps/reply.js";
-import { evictedHolder } from "../kernel/steps/early_drop.js";
-import { expiredHolder } from "../kernel/steps/nf_ct_gc_expired.js";
-import { formatMs } from "../kernel/steps/time.js";
-import { findNode, lookup } from "../kernel/table.js";
-import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/tuple.js";
+import { classOfDrop } from "../kernel/properties/classify.js";
+import { nf_ct_zone, zoneMatch } from "../kernel/net/zone.js";
+import { IPS } from "../kernel/net/conn.js";
+import type { ConntrackModel, Move } from "../model/model.js";
+import { allReplied, noCrash, noDrop, noLostEntry } from "../kernel/properties/properties.js";
+import { CRASH, crashClasses } from "../kernel/functions/recycle.js";
+import { Fate, Reply, type KState } from "../kernel/net/state.js";
+import { packetTuple } from "../kernel/functions/resolve_normal_ct.js";
+import { replySentTo } from "../kernel/functions/reply.js";
+import { evictedHolder } from "../kernel/functions/early_drop.js";
+import { expiredHolder } from "../kernel/functions/nf_ct_gc_expired.js";
+import { formatMs } from "../kernel/functions/time.js";
+import { findNode, lookup } from "../kernel/net/table.js";
+import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/net/tuple.js";
 
 /** What a decisive step did to its packet. */
 export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash";

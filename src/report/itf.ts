@@ -7,8 +7,8 @@
  * violation, packet, causeStep) and the state its cause led to (cause,
  * causeOf); the top "#meta" holds the explanation.
  */
-import type { Counterexample } from "../check.js";
-import type { ConntrackModel } from "../kernel/model.js";
+import type { Counterexample } from "../app/check.js";
+import type { ConntrackModel } from "../model/model.js";
 import { readableState, type ReadableConn, type ReadableTuple } from "./readable.js";
 import { explanationOf } from "./trace.js";
 

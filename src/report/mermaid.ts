@@ -6,8 +6,8 @@
  * unanswered reply) is shaded red, the step that caused it amber, and a last
  * note says why.
  */
-import type { Counterexample } from "../check.js";
-import type { ConntrackModel } from "../kernel/model.js";
+import type { Counterexample } from "../app/check.js";
+import type { ConntrackModel } from "../model/model.js";
 import type { Outcome } from "./explain.js";
 import { explanationOf } from "./trace.js";
 

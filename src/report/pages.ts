@@ -3,13 +3,13 @@
  * object `--json` prints): for each cell and class its counterexamples, the fewest-preemption one and,
  * where it differs, the search's own, each as `trace --format json` gives it.
  */
-import { counterexample, runCheck, type CheckOptions, type CheckRun } from "../check.js";
+import { counterexample, runCheck, type CheckOptions, type CheckRun } from "../app/check.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Patch } from "../kernel/patch.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { traceJson } from "./trace-json.js";
-import type { CompareResult } from "../compare.js";
-import { counterKey } from "../kernel/outcomes.js";
+import type { CompareResult } from "../app/compare.js";
+import { counterKey } from "../kernel/properties/outcomes.js";
 import { resolveKernel } from "../kernel/variants.js";
 
 /** A cell of a page's matrix: a kernel on a scenario, with what the report says of it. */

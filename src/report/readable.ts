@@ -1,9 +1,9 @@
 /** A model state in plain, named values: for JSON and ITF traces. */
-import { statusNames, type Conn } from "../kernel/conn.js";
-import type { ConntrackModel } from "../kernel/model.js";
-import { stepFunction } from "../kernel/model.js";
-import { Fate, Pc, Reply, type KState } from "../kernel/state.js";
-import { crashClasses, refcount } from "../kernel/steps/recycle.js";
+import { statusNames, type Conn } from "../kernel/net/conn.js";
+import type { ConntrackModel } from "../model/model.js";
+import { stepFunction } from "../model/model.js";
+import { Fate, Pc, Reply, type KState } from "../kernel/net/state.js";
+import { crashClasses, refcount } from "../kernel/functions/recycle.js";
 
 const REPLY_NAMES: Record<Reply, string> = {
   [Reply.NONE]: "none",
@@ -15,7 +15,7 @@ const REPLY_NAMES: Record<Reply, string> = {
   [Reply.EVICTED]: "evicted",
   [Reply.EXPIRED]: "expired",
 };
-import type { Tuple } from "../kernel/tuple.js";
+import type { Tuple } from "../kernel/net/tuple.js";
 
 export interface ReadableTuple {
   src: string;

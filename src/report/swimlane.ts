@@ -4,8 +4,8 @@
  * and only the fields it changed; the decisive step (a drop, a lost, misrouted
  * or unanswered reply) and its cause marked; why, packets and final counters.
  */
-import type { Counterexample } from "../check.js";
-import type { ConntrackModel } from "../kernel/model.js";
+import type { Counterexample } from "../app/check.js";
+import type { ConntrackModel } from "../model/model.js";
 import { OUTCOME_LABEL } from "./explain.js";
 import { readableState } from "./readable.js";
 import { explanationOf } from "./trace.js";

@@ -1,8 +1,8 @@
 /** A counterexample as `trace --format json` prints it (and the HTML pages carry): steps, states, explanation, source links. */
-import type { Counterexample } from "../check.js";
+import type { Counterexample } from "../app/check.js";
 import { explanationOf } from "./trace.js";
 import type { Kernel } from "../kernel/kernel.js";
-import type { ConntrackModel } from "../kernel/model.js";
+import type { ConntrackModel } from "../model/model.js";
 import type { Patch } from "../kernel/patch.js";
 import { PATCHES } from "../kernel/variants.js";
 import type { Scenario } from "../scenario/scenario.js";

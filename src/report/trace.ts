@@ -1,8 +1,8 @@
 /** A counterexample as steps a person (or a script) can read, its decisive steps and their causes marked. */
 import type { Action } from "../engine/model.js";
 import type { Path } from "../engine/path.js";
-import type { KState } from "../kernel/state.js";
-import type { ConntrackModel } from "../kernel/model.js";
+import type { KState } from "../kernel/net/state.js";
+import type { ConntrackModel } from "../model/model.js";
 import { describeChanges, diffStep } from "./changes.js";
 import { explainPath, type Explanation } from "./explain.js";
 

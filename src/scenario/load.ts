@@ -6,7 +6,7 @@ import { closeSync, constants, openSync, readSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { HostPort, PacketSpec, Scenario } from "./scenario.js";
-import { NF_CT_DEFAULT_ZONE_DIR, NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL, type Zone } from "../kernel/zone.js";
+import { NF_CT_DEFAULT_ZONE_DIR, NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL, type Zone } from "./zone.js";
 import { IncompleteError, InputError } from "../errors.js";
 import { stopRequested } from "../runtime/control.js";
 import { describeIssues, safeParseReported } from "./issues.js";

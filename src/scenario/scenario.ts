@@ -2,7 +2,7 @@
  * A validated scenario: the topology, rules and packets a model check runs on.
  * Addresses are interned to small integers (`addrs[i]` is the text form).
  */
-import type { Zone } from "../kernel/zone.js";
+import type { Zone } from "./zone.js";
 
 export interface HostPort {
   readonly addr: number;
@@ -65,7 +65,7 @@ export interface Scenario {
    * (__nf_conntrack_alloc); 0, the kernel's default here, for no limit. */
   readonly conntrackMax: number;
   /** The scenario has time (`reply-within` or a packet's `at`): entries expire, the reapers run, the clock
-   * is a step of its own (kernel/steps/time.ts). Without it no clock exists and no entry expires. */
+   * is a step of its own (kernel/functions/time.ts). Without it no clock exists and no entry expires. */
   readonly timed: boolean;
   /** How long after its query (ms) an answer may reach the node; 0: at once. Only in a timed scenario. */
   readonly replyWithin: number;
@@ -74,7 +74,7 @@ export interface Scenario {
   readonly chains?: { readonly maxChainlen: number; readonly otherNodes: number };
   /** Entries are SLAB_TYPESAFE_BY_RCU memory (`recycle`): a freed entry's slot may go to the next
    * init_conntrack, lockless walkers reach a node in one step and re-check it in a later one, confirm holds
-   * its bucket locks across two steps, and the no-crash property applies (kernel/steps/recycle.ts). */
+   * its bucket locks across two steps, and the no-crash property applies (kernel/functions/recycle.ts). */
   readonly recycle: boolean;
   /** A raw-table NOTRACK rule matches these packets and their replies (NodeLocal DNSCache). */
   readonly notrack: boolean;

@@ -19,8 +19,8 @@
  * mainline lacks it (stable 5.10.17 has it).
  */
 import type { Patch } from "../patch.js";
-import { tupleEqual } from "../tuple.js";
-import { NF_CT_DEFAULT_ZONE, nf_ct_zone_equal } from "../zone.js";
+import { tupleEqual } from "../net/tuple.js";
+import { NF_CT_DEFAULT_ZONE, nf_ct_zone_equal } from "../net/zone.js";
 
 export const skipSameZoneOnly: Patch = {
   id: "07998281c268",

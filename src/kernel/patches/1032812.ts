@@ -5,7 +5,7 @@
  * source port and confirm can resolve the clash. Race 2 becomes race 1.
  */
 import type { Patch } from "../patch.js";
-import { tupleEqual } from "../tuple.js";
+import { tupleEqual } from "../net/tuple.js";
 
 export const patch1032812: Patch = {
   id: "1032812",

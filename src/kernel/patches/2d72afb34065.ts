@@ -11,7 +11,7 @@
  * (a mainline tree with the fix) and the fix's mails.
  */
 import type { Patch } from "../patch.js";
-import { nf_ct_should_gc_confirmed_first } from "../steps/nf_ct_gc_expired.js";
+import { nf_ct_should_gc_confirmed_first } from "../functions/nf_ct_gc_expired.js";
 
 export const confirmedAfterInsert: Patch = {
   id: "2d72afb34065",

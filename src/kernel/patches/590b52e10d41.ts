@@ -9,7 +9,7 @@
  * backports of ed07d9a021df); an earlier `!nfct_nat(ct)` form behaves the same
  * in these scenarios, since every entry of a NAT host gets the NAT extension.
  */
-import { IPS_NAT_DONE_MASK } from "../conn.js";
+import { IPS_NAT_DONE_MASK } from "../net/conn.js";
 import type { Patch } from "../patch.js";
 
 export const natDoneTest: Patch = {

@@ -16,13 +16,13 @@
  * entry when its first reply arrives; c46172147ebb (v5.9) undoes that.
  * Read from the series' mails (2020-02) and a v5.10-era nf_conntrack_core.c.
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Ctx, Resolution } from "../kernel.js";
 import type { Patch } from "../patch.js";
-import type { KState } from "../state.js";
-import { findNode, hashRemove } from "../table.js";
-import { nf_ct_zone, zoneMatch } from "../zone.js";
-import { HZ } from "../steps/time.js";
+import type { KState } from "../net/state.js";
+import { findNode, hashRemove } from "../net/table.js";
+import { nf_ct_zone, zoneMatch } from "../net/zone.js";
+import { HZ } from "../functions/time.js";
 
 const DROP: Resolution = { kind: "drop" };
 

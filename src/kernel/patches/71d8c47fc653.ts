@@ -7,7 +7,7 @@
  * 71d8c47fc653711c41bc3282e5b0e605b3727956: no NAT test yet (590b52e10d41).
  */
 import type { Patch } from "../patch.js";
-import { nf_ct_zone } from "../zone.js";
+import { nf_ct_zone } from "../net/zone.js";
 
 export const clashResolution: Patch = {
   id: "71d8c47fc653",

@@ -5,17 +5,8 @@
  * (nf_ct_match): the loser then describes the same NAT mapping, so dropping
  * it is needless. Fixes race 1 on hosts with an active NAT table.
  */
-import type { Conn } from "../conn.js";
 import type { Patch } from "../patch.js";
-import { tupleEqual } from "../tuple.js";
-import { NF_CT_DEFAULT_ZONE, zonesEqualBothWays, type Zone } from "../zone.js";
-
-/** nf_ct_match: equal tuples in both directions and, given the entries' zones
- * (default: the default zone), equal zone ids in both directions
- * (nf_ct_zone_equal for ORIGINAL and REPLY); netns is the same in every scenario. */
-export function nf_ct_match(a: Conn, b: Conn, za: Zone = NF_CT_DEFAULT_ZONE, zb: Zone = NF_CT_DEFAULT_ZONE): boolean {
-  return tupleEqual(a.orig, b.orig) && tupleEqual(a.reply, b.reply) && zonesEqualBothWays(za, zb);
-}
+import { nf_ct_match } from "../functions/nf_ct_match.js";
 
 export const patch937963: Patch = {
   id: "937963",

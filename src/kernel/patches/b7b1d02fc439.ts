@@ -10,7 +10,7 @@
  * stream_ts (2 s after the first; patches/d535c8a69c19.ts) sets it.
  * Read from kernel-lifecycle.md §12.1 and the 5.10 stable review of the patch.
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Patch } from "../patch.js";
 
 export const assuredOnStream: Patch = {

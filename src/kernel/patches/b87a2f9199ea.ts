@@ -10,7 +10,7 @@
  * every conntrack-max the model allows (1 to 7), and 0 turns the mode off: not modelled.
  */
 import type { Patch } from "../patch.js";
-import { gc_worker } from "../steps/nf_ct_gc_expired.js";
+import { gc_worker } from "../functions/nf_ct_gc_expired.js";
 
 export const gcWorker: Patch = {
   id: "b87a2f9199ea",

@@ -6,7 +6,7 @@
  * returns early for it after the refresh (a no-op: FIXED_TIMEOUT), so it is
  * never ASSURED either.
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Patch } from "../patch.js";
 
 export const noAutoDelete: Patch = {

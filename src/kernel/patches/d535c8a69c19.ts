@@ -7,10 +7,10 @@
  * then to UDP_CT_REPLIED, now 120 s. ASSURED is set as before, on any packet
  * handled with SEEN_REPLY. Read in a v5.0-era nf_conntrack_proto_udp.c (find_string id 31096554).
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Patch } from "../patch.js";
 import { UDP_CT_UNREPLIED } from "../base-v4.6.js";
-import { HZ } from "../steps/time.js";
+import { HZ } from "../functions/time.js";
 
 const UDP_CT_REPLIED = 120_000;
 

@@ -13,9 +13,9 @@
  * runs out) and then those. Read in the patch's mail (list v1) and c9c3b6811f74's base.
  */
 import type { Patch } from "../patch.js";
-import { findNode } from "../table.js";
-import { dropUninserted } from "../steps/verdict.js";
-import { nf_ct_zone, zoneMatch } from "../zone.js";
+import { findNode } from "../net/table.js";
+import { dropUninserted } from "../functions/verdict.js";
+import { nf_ct_zone, zoneMatch } from "../net/zone.js";
 
 export const chainTooLong: Patch = {
   id: "d7e7747ac5c2",

@@ -9,9 +9,9 @@
  * v4.6-era early_drop (find_string id 364786851: `ct = tmp; break;`).
  */
 import type { Patch } from "../patch.js";
-import { evict, evictable, heldBy } from "../steps/early_drop.js";
-import { reapUnlink } from "../steps/nf_ct_gc_expired.js";
-import { nf_ct_is_expired } from "../steps/time.js";
+import { evict, evictable, heldBy } from "../functions/early_drop.js";
+import { reapUnlink } from "../functions/nf_ct_gc_expired.js";
+import { nf_ct_is_expired } from "../functions/time.js";
 
 export const earlyDropList: Patch = {
   id: "early-drop-list",

@@ -11,8 +11,8 @@
  * Without b87a2f9199ea nothing reaps an entry no walk passes.
  */
 import type { Patch } from "../patch.js";
-import { nf_ct_gc_expired, nf_ct_should_gc } from "../steps/nf_ct_gc_expired.js";
-import { refreshStamp } from "../steps/time.js";
+import { nf_ct_gc_expired, nf_ct_should_gc } from "../functions/nf_ct_gc_expired.js";
+import { refreshStamp } from "../functions/time.js";
 
 export const noTimer: Patch = {
   id: "f330a7fdbe16",

@@ -5,10 +5,10 @@
  * the version's clash policy (nf_ct_resolve_clash) decides.
  */
 import type { Ctx } from "../kernel.js";
-import type { KState } from "../state.js";
-import { bysourceRemove, findNode, hashInsert } from "../table.js";
+import type { KState } from "../net/state.js";
+import { bysourceRemove, findNode, hashInsert } from "../net/table.js";
 import { acceptQuery, dropUninserted } from "./verdict.js";
-import { nf_ct_zone, zoneMatch } from "../zone.js";
+import { nf_ct_zone, zoneMatch } from "../net/zone.js";
 
 export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;

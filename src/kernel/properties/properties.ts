@@ -1,10 +1,10 @@
 /** The properties a scenario can be checked against. */
-import type { Property } from "../engine/model.js";
+import type { Property } from "../../engine/model.js";
 import { dropClassOf, plainDropClass } from "./classify.js";
-import { Fate, Reply, type KState } from "./state.js";
-import type { Scenario } from "../scenario/scenario.js";
-import { perScenario } from "../scenario/per-scenario.js";
-import { CRASH, crashClasses } from "./steps/recycle.js";
+import { Fate, Reply, type KState } from "../net/state.js";
+import type { Scenario } from "../../scenario/scenario.js";
+import { perScenario } from "../../scenario/per-scenario.js";
+import { CRASH, crashClasses } from "../functions/recycle.js";
 
 /** No violation: one shared empty list, since properties run for every state. */
 const NONE: readonly string[] = Object.freeze([]);

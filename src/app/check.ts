@@ -2,28 +2,28 @@
  * One model check: a scenario, a kernel variant and a property, searched, and
  * the result shaped for people and scripts. The CLI and the tests use this.
  */
-import type { Property } from "./engine/model.js";
-import type { Path } from "./engine/path.js";
-import { NO_REDUCTION, type Reductions } from "./engine/reduce.js";
-import { countPreemptions } from "./engine/preemption.js";
-import { preferredPath } from "./engine/preferred-search.js";
-import { rebuildPath, rebuildPreferred, type PreferredPath } from "./engine/path.js";
-import { preemptionsSettled, search, type SearchOptions, type SearchResult, type ViolationClass } from "./engine/search.js";
-import { parallelSearch } from "./engine/parallel.js";
-import { workerModelSource } from "./worker-model.js";
-import { InputError } from "./errors.js";
-import { signalName, stopRequested } from "./runtime/control.js";
-import { DROP_CLASSES } from "./kernel/classify.js";
-import { CRASH_CLASSES } from "./kernel/steps/recycle.js";
-import type { Kernel } from "./kernel/kernel.js";
-import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
-import { isBuiltinProperty, PROPERTIES, propertyIn, REPLY_CLASSES } from "./kernel/properties.js";
-import type { KState } from "./kernel/state.js";
-import { describeKernel, PATCHES, resolveKernel } from "./kernel/variants.js";
-import type { Explanation } from "./report/explain.js";
-import { explanationOf, traceSteps, type TraceStep } from "./report/trace.js";
-import type { Scenario } from "./scenario/scenario.js";
-import { commandCost, type CommandCost } from "./runtime/cost.js";
+import type { Property } from "../engine/model.js";
+import type { Path } from "../engine/path.js";
+import { NO_REDUCTION, type Reductions } from "../engine/reduce.js";
+import { countPreemptions } from "../engine/preemption.js";
+import { preferredPath } from "../engine/preferred-search.js";
+import { rebuildPath, rebuildPreferred, type PreferredPath } from "../engine/path.js";
+import { preemptionsSettled, search, type SearchOptions, type SearchResult, type ViolationClass } from "../engine/search.js";
+import { parallelSearch } from "../engine/parallel.js";
+import { workerModelSource } from "../model/worker-model.js";
+import { InputError } from "../errors.js";
+import { signalName, stopRequested } from "../runtime/control.js";
+import { DROP_CLASSES } from "../kernel/properties/classify.js";
+import { CRASH_CLASSES } from "../kernel/functions/recycle.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { conntrackModel, type ConntrackModel } from "../model/model.js";
+import { isBuiltinProperty, PROPERTIES, propertyIn, REPLY_CLASSES } from "../kernel/properties/properties.js";
+import type { KState } from "../kernel/net/state.js";
+import { describeKernel, PATCHES, resolveKernel } from "../kernel/variants.js";
+import type { Explanation } from "../report/explain.js";
+import { explanationOf, traceSteps, type TraceStep } from "../report/trace.js";
+import type { Scenario } from "../scenario/scenario.js";
+import { commandCost, type CommandCost } from "../runtime/cost.js";
 
 export interface CheckRun {
   readonly scenario: Scenario;

@@ -4,13 +4,13 @@
  * net/netfilter/nf_nat_core.c of v4.18 (get_unique_tuple, find_appropriate_src,
  * nf_nat_used_tuple); where a patch changes it, the kernel hooks say so.
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Ctx, Manip, NatRange } from "../kernel.js";
-import { Pc, type KState } from "../state.js";
-import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../tuple.js";
+import { Pc, type KState } from "../net/state.js";
+import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../net/tuple.js";
 import { formatHostPort } from "../../scenario/scenario.js";
 import { perScenario } from "../../scenario/per-scenario.js";
-import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../zone.js";
+import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../net/zone.js";
 import { walkFor } from "./nf_ct_gc_expired.js";
 
 /** Endpoint indexes the DNAT step may choose from for packet `p`. */

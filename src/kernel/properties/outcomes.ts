@@ -3,8 +3,8 @@
  * visits states: the counter totals `conntrack -S` would show, and whether a
  * clash was resolved. Shared by `compare` and `live`.
  */
-import type { KState } from "./state.js";
-import { Fate, Pc, Reply } from "./state.js";
+import type { KState } from "../net/state.js";
+import { Fate, Pc, Reply } from "../net/state.js";
 
 /** Totals over all CPUs, as `conntrack -S` sums them. */
 export interface Counters {

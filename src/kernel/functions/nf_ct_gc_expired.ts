@@ -18,12 +18,12 @@
  * a bucket is the hash's doing, and the model's flows are few (a reaper walking
  * past another flow's expired entry is the gc worker's step here).
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Ctx } from "../kernel.js";
-import type { KState } from "../state.js";
-import { bysourceRemove, findNode, hashRemove, type Dir, type Hit } from "../table.js";
-import { tupleEqual, type Tuple } from "../tuple.js";
-import type { ZoneMatch } from "../zone.js";
+import type { KState } from "../net/state.js";
+import { bysourceRemove, findNode, hashRemove, type Dir, type Hit } from "../net/table.js";
+import { tupleEqual, type Tuple } from "../net/tuple.js";
+import type { ZoneMatch } from "../net/zone.js";
 import { nf_ct_is_expired } from "./time.js";
 import { gcLockless, unlinkKilled } from "./recycle.js";
 

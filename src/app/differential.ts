@@ -4,20 +4,20 @@
  * (its base); or the proof that there is none. engine/differential.ts does the
  * search; this file picks the class, and shapes both runs as traces.
  */
-import type { Property } from "./engine/model.js";
-import type { Path } from "./engine/path.js";
-import { PropertySet } from "./engine/properties.js";
-import { differentialSearch, type DifferentialResult } from "./engine/differential.js";
-import type { Budget, SearchOptions, SearchResult } from "./engine/search.js";
+import type { Property } from "../engine/model.js";
+import type { Path } from "../engine/path.js";
+import { PropertySet } from "../engine/properties.js";
+import { differentialSearch, type DifferentialResult } from "../engine/differential.js";
+import type { Budget, SearchOptions, SearchResult } from "../engine/search.js";
 import { runCheck, selectProperties, stoppedBy, type CheckOptions, type CheckRun, type Counterexample } from "./check.js";
-import { InputError } from "./errors.js";
-import { classOfDrop } from "./kernel/classify.js";
-import type { Kernel } from "./kernel/kernel.js";
-import { conntrackModel, type ConntrackModel } from "./kernel/model.js";
-import { Fate, Reply, type KState } from "./kernel/state.js";
-import { sameKernel } from "./kernel/variants.js";
-import { traceSteps, type TraceStep } from "./report/trace.js";
-import type { Scenario } from "./scenario/scenario.js";
+import { InputError } from "../errors.js";
+import { classOfDrop } from "../kernel/properties/classify.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { conntrackModel, type ConntrackModel } from "../model/model.js";
+import { Fate, Reply, type KState } from "../kernel/net/state.js";
+import { sameKernel } from "../kernel/variants.js";
+import { traceSteps, type TraceStep } from "../report/trace.js";
+import type { Scenario } from "../scenario/scenario.js";
 
 export interface DifferentialOptions {
   /** The class to separate (default: the shallowest of A's classes the search can separate). */

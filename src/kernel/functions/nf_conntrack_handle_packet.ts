@@ -9,10 +9,10 @@
  * early drop and to timeouts: a scenario without conntrack-max or time leaves them out, so that states differing in nothing else are
  * one state, and its counts stay what they were before the model had them.
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Ctx } from "../kernel.js";
-import type { KState } from "../state.js";
-import type { Dir } from "../table.js";
+import type { KState } from "../net/state.js";
+import type { Dir } from "../net/table.js";
 import { tracksLife } from "./time.js";
 
 /** The tracker's note for traces, if it said anything. */

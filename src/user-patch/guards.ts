@@ -6,12 +6,12 @@
  * A guard wraps a hook, returns what the model uses (a fresh copy where the
  * hook's object could change under it) or throws a HookFault: "<hook> <text>".
  */
-import type { Conn } from "./conn.js";
-import type { CpuStats, KState } from "./state.js";
-import type { Tuple } from "./tuple.js";
-import { Fate, Pc, Reply } from "./state.js";
-import { IPS_TRACKED } from "./conn.js";
-import { choicePosition, rewindChoices, sameChoicesAgain } from "./choose.js";
+import type { Conn } from "../kernel/net/conn.js";
+import type { CpuStats, KState } from "../kernel/net/state.js";
+import type { Tuple } from "../kernel/net/tuple.js";
+import { Fate, Pc, Reply } from "../kernel/net/state.js";
+import { IPS_TRACKED } from "../kernel/net/conn.js";
+import { choicePosition, rewindChoices, sameChoicesAgain } from "../kernel/choose.js";
 
 export class HookFault {
   constructor(readonly text: string) {}

@@ -7,11 +7,11 @@
 import { compare, type ClassChange, type CompareCell, type CompareOptions, type CompareResult, type FailOn, failingCells } from "./compare.js";
 import type { CheckRun } from "./check.js";
 import { differentialCounterexample, type DifferentialCounterexample } from "./differential.js";
-import { InputError, isInputError } from "./errors.js";
-import type { Kernel } from "./kernel/kernel.js";
-import type { Patch } from "./kernel/patch.js";
-import { RELEASES, resolveKernel } from "./kernel/variants.js";
-import type { Scenario } from "./scenario/scenario.js";
+import { InputError, isInputError } from "../errors.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { Patch } from "../kernel/patch.js";
+import { RELEASES, resolveKernel } from "../kernel/variants.js";
+import type { Scenario } from "../scenario/scenario.js";
 
 export interface ReviewScenario {
   readonly scenario: string;

@@ -19,12 +19,12 @@
  * link: the 2d72afb34065 crash; the run ends), and a reaper deleting another
  * incarnation than the entry it reached (a delete of a reused entry).
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Ctx } from "../kernel.js";
-import { Pc, type KState } from "../state.js";
-import { findNode, type Dir, type Hit } from "../table.js";
-import { tupleEqual } from "../tuple.js";
-import { packetZone, zoneMatch } from "../zone.js";
+import { Pc, type KState } from "../net/state.js";
+import { findNode, type Dir, type Hit } from "../net/table.js";
+import { tupleEqual } from "../net/tuple.js";
+import { packetZone, zoneMatch } from "../net/zone.js";
 import { packetTuple } from "./resolve_normal_ct.js";
 import { BUILTIN_SHOULD_GC, nf_ct_gc_expired, reapUnlink } from "./nf_ct_gc_expired.js";
 import { nf_ct_is_expired } from "./time.js";

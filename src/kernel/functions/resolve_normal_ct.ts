@@ -3,15 +3,15 @@
  * (RCU) and sees only confirmed entries; on a miss init_conntrack allocates a
  * private entry that no other CPU can see until it is confirmed.
  */
-import { Pc, type KState } from "../state.js";
+import { Pc, type KState } from "../net/state.js";
 import type { Ctx } from "../kernel.js";
 import { notDying, reapUnlink, walkFor } from "./nf_ct_gc_expired.js";
 import { allocSlot, incarnationBefore, lockless_find_get } from "./recycle.js";
-import type { Dir } from "../table.js";
-import { invert, tuple, type Tuple } from "../tuple.js";
+import type { Dir } from "../net/table.js";
+import { invert, tuple, type Tuple } from "../net/tuple.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
-import { packetZone, zoneMatch } from "../zone.js";
+import { packetZone, zoneMatch } from "../net/zone.js";
 
 /** The tuple packet `p` was sent with (its ORIGINAL direction before any NAT): what S1 looks up and S2 allocates. */
 export function packetTuple(ctx: Ctx, p: number): Tuple {

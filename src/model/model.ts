@@ -6,22 +6,22 @@
  */
 import type { Action, Model } from "../engine/model.js";
 import type { Scenario } from "../scenario/scenario.js";
-import type { Ctx, Kernel } from "./kernel.js";
-import { cloneState, initialState, Pc, Reply, type KState } from "./state.js";
+import type { Ctx, Kernel } from "../kernel/kernel.js";
+import { cloneState, initialState, Pc, Reply, type KState } from "../kernel/net/state.js";
 import { progressMeasure, stateCodec } from "./packed.js";
-import { raw_notrack } from "./steps/resolve_normal_ct.js";
-import { dnatChoices, snatChoices } from "./steps/nf_nat_core.js";
-import { allocChoices } from "./steps/early_drop.js";
-import { deleteStep } from "./steps/nf_ct_delete.js";
-import { baseV46 } from "./base-v4.6.js";
+import { raw_notrack } from "../kernel/functions/resolve_normal_ct.js";
+import { dnatChoices, snatChoices } from "../kernel/functions/nf_nat_core.js";
+import { allocChoices } from "../kernel/functions/early_drop.js";
+import { deleteStep } from "../kernel/functions/nf_ct_delete.js";
+import { baseV46 } from "../kernel/base-v4.6.js";
 import { canonicalizer, symmetric } from "./symmetry.js";
 import { current, isDraft } from "immer";
-import { isChooser, MAX_CHOICES, withChoices } from "./choose.js";
-import { patchError, type UserCode } from "./determinism.js";
-import { PATCHES } from "./variants.js";
-import { nextTick, runOver, sentAt, tick } from "./steps/time.js";
-import { reapable } from "./steps/nf_ct_gc_expired.js";
-import { blocked, confirmDyingTest, confirmLock, CRASH, lockedAgainst, slotChoices } from "./steps/recycle.js";
+import { isChooser, MAX_CHOICES, withChoices } from "../kernel/choose.js";
+import { patchError, type UserCode } from "../runtime/user-code.js";
+import { PATCHES } from "../kernel/variants.js";
+import { nextTick, runOver, sentAt, tick } from "../kernel/functions/time.js";
+import { reapable } from "../kernel/functions/nf_ct_gc_expired.js";
+import { blocked, confirmDyingTest, confirmLock, CRASH, lockedAgainst, slotChoices } from "../kernel/functions/recycle.js";
 
 /** One alternative of a step in a kernel that may choose: the built-in choice
  * (endpoint, offset, waiting packet) and the answers its lib.choose calls get. */

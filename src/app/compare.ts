@@ -6,16 +6,16 @@
  * probability), or new.
  */
 import { checkReport, runCheck, selectProperties, stoppedBy, type CheckRun, type DropSummary } from "./check.js";
-import type { Budget, SearchOptions } from "./engine/search.js";
-import { violationProbability } from "./engine/probability.js";
-import type { KState } from "./kernel/state.js";
-import { RunOutcomes, type Counters } from "./kernel/outcomes.js";
-import type { Kernel } from "./kernel/kernel.js";
-import { ownBase, resolveKernel, sameKernel } from "./kernel/variants.js";
-import type { Patch } from "./kernel/patch.js";
-import type { Scenario } from "./scenario/scenario.js";
-import type { Property } from "./engine/model.js";
-import { PROPERTIES } from "./kernel/properties.js";
+import type { Budget, SearchOptions } from "../engine/search.js";
+import { violationProbability } from "../engine/probability.js";
+import type { KState } from "../kernel/net/state.js";
+import { RunOutcomes, type Counters } from "../kernel/properties/outcomes.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { ownBase, resolveKernel, sameKernel } from "../kernel/variants.js";
+import type { Patch } from "../kernel/patch.js";
+import type { Scenario } from "../scenario/scenario.js";
+import type { Property } from "../engine/model.js";
+import { PROPERTIES } from "../kernel/properties/properties.js";
 
 export const UNIFORM_SCHEDULER =
   "uniform scheduler: at every step each CPU that can move is equally likely to take it, and every random choice (a DNAT endpoint, a --random-fully port offset, which waiting packet an idle CPU takes) is uniform over its options";

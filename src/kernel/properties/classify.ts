@@ -2,13 +2,13 @@
  * Names the race behind a drop by comparing the loser's entry with the entry
  * it clashed with (kernel-reference.md section 4).
  */
-import type { Conn } from "./conn.js";
-import { IPS } from "./conn.js";
-import { tupleEqual } from "./tuple.js";
-import { packetZone, zonesEqualBothWays, type Zone } from "./zone.js";
-import type { KState } from "./state.js";
-import type { Scenario } from "../scenario/scenario.js";
-import { perScenario } from "../scenario/per-scenario.js";
+import type { Conn } from "../net/conn.js";
+import { IPS } from "../net/conn.js";
+import { tupleEqual } from "../net/tuple.js";
+import { packetZone, zonesEqualBothWays, type Zone } from "../net/zone.js";
+import type { KState } from "../net/state.js";
+import type { Scenario } from "../../scenario/scenario.js";
+import { perScenario } from "../../scenario/per-scenario.js";
 
 export const DROP_CLASSES = {
   race1: "the loser's tuples equal the winner's",

@@ -5,10 +5,10 @@
  * nodes under the bucket locks. Between the two a confirm on another CPU can
  * find the entry linked and DYING (read at gregkh/linux 1129c0011b90).
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Ctx } from "../kernel.js";
-import type { KState } from "../state.js";
-import { hashRemove } from "../table.js";
+import type { KState } from "../net/state.js";
+import { hashRemove } from "../net/table.js";
 
 /** What the deleter may do to entry `id` now: mark it, unlink it, or nothing. DYING set by a reaper that owes
  * the unlink itself (the gc worker, a lookup: test_and_set_bit made it the owner) is not the deleter's to unlink. */

@@ -23,12 +23,12 @@
  * modelled); expired entries (nf_ct_gc_expired) need time, which the model
  * does not have yet.
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Ctx } from "../kernel.js";
-import type { KState } from "../state.js";
-import { bysourceRemove, hashRemove } from "../table.js";
+import type { KState } from "../net/state.js";
+import { bysourceRemove, hashRemove } from "../net/table.js";
 import { InputError } from "../../errors.js";
-import { tupleEqual, type Tuple } from "../tuple.js";
+import { tupleEqual, type Tuple } from "../net/tuple.js";
 
 /** nf_conntrack_count: entries allocated and not yet destroyed: the linked ones and the
  * unconfirmed entries of packets in flight (a deleted or freed entry goes with its last reference). */

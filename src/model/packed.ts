@@ -11,9 +11,9 @@
  * each have a codec, use the portable form instead: the tuples' values, two
  * words each (five words a packet).
  */
-import { IPS, type Conn } from "./conn.js";
-import { initialState, Pc, Reply, type Fate, type KState } from "./state.js";
-import type { Tuple } from "./tuple.js";
+import { IPS, type Conn } from "../kernel/net/conn.js";
+import { initialState, Pc, Reply, type Fate, type KState } from "../kernel/net/state.js";
+import type { Tuple } from "../kernel/net/tuple.js";
 import { PairMap, pairHash } from "./pairmap.js";
 import { InputError } from "../errors.js";
 

@@ -4,14 +4,14 @@
  * data, the kernel by name and patch files, the properties by name. Models are
  * portable (tuples encoded by value), so every thread encodes a state alike.
  */
-import type { Model, Property } from "./engine/model.js";
-import type { ModelSource } from "./engine/protocol.js";
-import { conntrackModel } from "./kernel/model.js";
-import { PROPERTIES, propertyIn } from "./kernel/properties.js";
-import type { KState } from "./kernel/state.js";
-import { PATCHES, resolveKernel } from "./kernel/variants.js";
-import { loadPatchFile } from "./kernel/user-patch.js";
-import type { Scenario } from "./scenario/scenario.js";
+import type { Model, Property } from "../engine/model.js";
+import type { ModelSource } from "../engine/protocol.js";
+import { conntrackModel } from "./model.js";
+import { PROPERTIES, propertyIn } from "../kernel/properties/properties.js";
+import type { KState } from "../kernel/net/state.js";
+import { PATCHES, resolveKernel } from "../kernel/variants.js";
+import { loadPatchFile } from "../user-patch/load.js";
+import type { Scenario } from "../scenario/scenario.js";
 
 export interface WorkerModelArgs {
   readonly scenario: Scenario;

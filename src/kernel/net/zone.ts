@@ -13,22 +13,12 @@
  * the table here is one chain, and which entries match is nf_ct_key_equal's
  * zone test, which every release has.
  */
-import type { Scenario } from "../scenario/scenario.js";
-import { perScenario } from "../scenario/per-scenario.js";
+import type { Scenario } from "../../scenario/scenario.js";
+import { perScenario } from "../../scenario/per-scenario.js";
 import type { Dir } from "./table.js";
 
-/** NF_CT_ZONE_DIR_ORIG and NF_CT_ZONE_DIR_REPL: the bits of zone.dir. */
-export const NF_CT_ZONE_DIR_ORIG = 1 << 0;
-export const NF_CT_ZONE_DIR_REPL = 1 << 1;
-/** NF_CT_DEFAULT_ZONE_DIR: both directions. */
-export const NF_CT_DEFAULT_ZONE_DIR = NF_CT_ZONE_DIR_ORIG | NF_CT_ZONE_DIR_REPL;
-
-export interface Zone {
-  /** 0 to 65535. */
-  readonly id: number;
-  /** The directions the id applies to: NF_CT_ZONE_DIR_ORIG | NF_CT_ZONE_DIR_REPL. */
-  readonly dir: number;
-}
+export { NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL, NF_CT_DEFAULT_ZONE_DIR, type Zone } from "../../scenario/zone.js";
+import { NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL, NF_CT_DEFAULT_ZONE_DIR, type Zone } from "../../scenario/zone.js";
 
 /** nf_ct_zone_dflt: what a packet without a template is in. */
 export const NF_CT_DEFAULT_ZONE: Zone = Object.freeze({ id: 0, dir: NF_CT_DEFAULT_ZONE_DIR });

@@ -1,7 +1,7 @@
 /** A query leaves the node (NF_ACCEPT) or is dropped; an accepted query is answered when the scenario has replies. */
 import type { Ctx } from "../kernel.js";
-import { Fate, Pc, Reply, type KState } from "../state.js";
-import { bysourceRemove } from "../table.js";
+import { Fate, Pc, Reply, type KState } from "../net/state.js";
+import { bysourceRemove } from "../net/table.js";
 
 /** NF_ACCEPT: packet `p` is done and leaves the node; with replies its answer is then pending. */
 export function acceptQuery(ctx: Ctx, st: KState, p: number): void {

@@ -14,12 +14,12 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { escapeControl, InputError } from "../errors.js";
 import { C, control, enterHook, leaveHook, patchNumber } from "../runtime/control.js";
-import { checkRefused, enterUser, installDeterminismTraps, isPatchError, leaveUser, patchError, type UserCode } from "./determinism.js";
-import { GUARDS, HookFault } from "./hook-checks.js";
-import { mayChoose } from "./choose.js";
-import type { Kernel, KernelBehaviour } from "./kernel.js";
-import type { Patch } from "./patch.js";
-import { PATCHES, RELEASES } from "./variants.js";
+import { checkRefused, enterUser, installDeterminismTraps, isPatchError, leaveUser, patchError, type UserCode } from "../runtime/user-code.js";
+import { GUARDS, HookFault } from "./guards.js";
+import { mayChoose } from "../kernel/choose.js";
+import type { Kernel, KernelBehaviour } from "../kernel/kernel.js";
+import type { Patch } from "../kernel/patch.js";
+import { PATCHES, RELEASES } from "../kernel/variants.js";
 
 /** The functions a patch may override (every one of KernelBehaviour); the supervisor names a running hook by its index here. */
 export const HOOKS = [

@@ -19,9 +19,9 @@
  * (a refresh at 0.5 s, say) is not explored, which can hide an order of two
  * expiries but never adds a behaviour the kernel lacks.
  */
-import { IPS } from "../conn.js";
+import { IPS } from "../net/conn.js";
 import type { Ctx } from "../kernel.js";
-import { Fate, Pc, Reply, type KState } from "../state.js";
+import { Fate, Pc, Reply, type KState } from "../net/state.js";
 import type { Scenario } from "../../scenario/scenario.js";
 
 /** HZ: the model's clock counts milliseconds, as jiffies do at HZ 1000. */

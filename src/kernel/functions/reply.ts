@@ -6,10 +6,10 @@
  * connected socket accepts it only from the address and port it sent to.
  */
 import type { Ctx } from "../kernel.js";
-import { Reply, type KState } from "../state.js";
-import { formatTuple, invert, tupleEqual, type Tuple } from "../tuple.js";
+import { Reply, type KState } from "../net/state.js";
+import { formatTuple, invert, tupleEqual, type Tuple } from "../net/tuple.js";
 import { packetTuple } from "./resolve_normal_ct.js";
-import { packetZone, zoneMatch } from "../zone.js";
+import { packetZone, zoneMatch } from "../net/zone.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
 import { evictedHolder } from "./early_drop.js";
 import { expiredHolder, notDying, walkFor } from "./nf_ct_gc_expired.js";
