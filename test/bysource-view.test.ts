@@ -10,8 +10,8 @@ import { resolveScenario } from "../src/scenario/registry.js";
 import { RELEASES, resolveKernel } from "../src/kernel/variants.js";
 import { conntrackModel } from "../src/model/model.js";
 import { search } from "../src/engine/search.js";
-import { rebuildPath, rebuildPreferred } from "../src/engine/path.js";
-import { countPreemptions } from "../src/engine/preemption.js";
+import { rebuildPath } from "../src/engine/path.js";
+import { countPreemptions, rebuildPreferred } from "../src/engine/preemption.js";
 import { oneFlowScenario } from "../src/scenario/one-flow.js";
 it("finds what the whole order finds, in no more states", () => {
   let n = 0;

@@ -5,9 +5,9 @@
 import type { Property } from "../engine/model.js";
 import type { Path } from "../engine/path.js";
 import { NO_REDUCTION, type Reductions } from "../engine/reduce.js";
-import { countPreemptions } from "../engine/preemption.js";
+import { countPreemptions, rebuildPreferred } from "../engine/preemption.js";
 import { preferredPath } from "../engine/preferred-search.js";
-import { rebuildPath, rebuildPreferred, type PreferredPath } from "../engine/path.js";
+import { rebuildPath, type PreferredPath } from "../engine/path.js";
 import { preemptionsSettled, search, type SearchOptions, type SearchResult, type ViolationClass } from "../engine/search.js";
 import { parallelSearch } from "../engine/parallel.js";
 import { workerModelSource } from "../model/worker-model.js";

@@ -21,8 +21,8 @@
  * are not ample for the product. Neither is proved sound here, so neither is used.
  */
 import type { Action, Model, Property } from "./model.js";
-import { rebuildPath, rebuildPreferred, type Path } from "./path.js";
-import { countPreemptions } from "./preemption.js";
+import { rebuildPath, type Path } from "./path.js";
+import { countPreemptions, rebuildPreferred } from "./preemption.js";
 import { preemptionsSettled, search, type SearchOptions, type SearchResult } from "./search.js";
 
 export interface Pair<SA, SB> {

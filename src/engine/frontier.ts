@@ -4,7 +4,9 @@
  * array; others as objects on the JS heap.
  */
 import type { Action, InPlace, Model } from "./model.js";
-import type { Order } from "./search.js";
+
+/** Breadth-first (the frontier a FIFO) or depth-first (a LIFO). */
+export type Order = "bfs" | "dfs";
 
 export interface Frontier<S> {
   readonly size: number;

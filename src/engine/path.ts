@@ -11,7 +11,6 @@ import type { Action, Model } from "./model.js";
 import { NO_PARENT, type ParentLinks } from "./links.js";
 import { fingerprint } from "./fingerprint.js";
 import { expand, represent } from "./reduce.js";
-import type { PreemptionTracker } from "./preemption.js";
 
 export interface Path<S> {
   /** states[0] is initial; states[i+1] = next(states[i], actions[i]). */
@@ -32,18 +31,13 @@ export function rebuildPath<S>(model: Model<S>, links: ParentLinks, index: numbe
   return replayChain(model, links, chain.reverse());
 }
 
-/** The path the search's fewest-preemption links give to state `index` (preemption.ts). */
-export function rebuildPreferred<S>(model: Model<S>, links: ParentLinks, preferred: PreemptionTracker, index: number): PreferredPath<S> {
-  const path = replayChain(model, links, preferred.chain(index, links));
-  return { ...path, preemptions: preferred.costOf(index) };
-}
-
+/** A path with its preemptions counted (preemption.ts rebuilds the search's fewest-preemption one). */
 export interface PreferredPath<S> extends Path<S> {
   readonly preemptions: number;
 }
 
 /** Replays a chain of (state number, action index), first step first, checking each state against the links. */
-function replayChain<S>(model: Model<S>, links: ParentLinks, chain: readonly { index: number; via: number }[]): Path<S> {
+export function replayChain<S>(model: Model<S>, links: ParentLinks, chain: readonly { index: number; via: number }[]): Path<S> {
   const words = new Int32Array(model.encodedWords);
   const other = new Int32Array(model.encodedWords);
   const fp = new Uint32Array(2);

@@ -29,7 +29,8 @@
  * the representatives' graph, which path.ts lifts to concrete states.
  */
 import type { Model } from "./model.js";
-import type { Path } from "./path.js";
+import type { ParentLinks } from "./links.js";
+import { replayChain, type Path, type PreferredPath } from "./path.js";
 import { GrowableUint32 } from "./growable.js";
 
 /** In firstEnd: the first ending's parent is in the table, not the search's link (a lower cost came later). */
@@ -48,6 +49,12 @@ export function countPreemptions<S>(model: Model<S>, path: Path<S>): number {
     if (cur !== prev && model.actions(path.states[i]!).some((a) => a.actor === prev)) n++;
   }
   return n;
+}
+
+/** The path the search's fewest-preemption links give to state `index`. */
+export function rebuildPreferred<S>(model: Model<S>, links: ParentLinks, preferred: PreemptionTracker, index: number): PreferredPath<S> {
+  const path = replayChain(model, links, preferred.chain(index, links));
+  return { ...path, preemptions: preferred.costOf(index) };
 }
 
 /** (state, ending actor) -> the parent it came from, open addressing in four lanes. */

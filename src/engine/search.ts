@@ -16,11 +16,11 @@ import { TableTooLargeError } from "./fptable.js";
 import { GrowableUint8, GrowableUint32 } from "./growable.js";
 import { fingerprintTag, NO_PARENT, SerialLinks, type ParentLinks } from "./links.js";
 import { advances, AllVisited, SweepVisited } from "./visited.js";
-import { ObjectFrontier, PackedFrontier, type Frontier } from "./frontier.js";
+import { ObjectFrontier, PackedFrontier, type Frontier, type Order } from "./frontier.js";
 import { effectiveReductions, expandFrom, NO_REDUCTION, represent, type Reductions } from "./reduce.js";
 import { MAX_TRACKED_ACTORS, PreemptionTracker } from "./preemption.js";
 
-export type Order = "bfs" | "dfs";
+export type { Order };
 /** What stopped a search early: a budget, the memory bound, a stop request (a
  * signal), or the first violation found when the search was asked to stop there. */
 export type Budget = "max-states" | "max-seconds" | "max-memory" | "interrupted" | "first-violation";
