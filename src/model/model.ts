@@ -21,7 +21,8 @@ import { patchError, type UserCode } from "../runtime/user-code.js";
 import { PATCHES } from "../kernel/variants.js";
 import { nextTick, runOver, sentAt, tick } from "../kernel/functions/time.js";
 import { reapable } from "../kernel/functions/nf_ct_gc_expired.js";
-import { blocked, confirmDyingTest, confirmLock, CRASH, lockedAgainst, slotChoices } from "../kernel/functions/recycle.js";
+import { blocked, CRASH, lockedAgainst, slotChoices } from "../kernel/functions/recycle.js";
+import { confirmDyingTest, confirmLock } from "../kernel/functions/nf_conntrack_confirm.js";
 
 /** One alternative of a step in a kernel that may choose: the built-in choice
  * (endpoint, offset, waiting packet) and the answers its lib.choose calls get. */

@@ -8,6 +8,7 @@ import type { Ctx } from "../kernel.js";
 import type { KState } from "../net/state.js";
 import { bysourceRemove, findNode, hashInsert } from "../net/table.js";
 import { acceptQuery, dropUninserted } from "./verdict.js";
+import { IPS } from "../net/conn.js";
 import { nf_ct_zone, zoneMatch } from "../net/zone.js";
 
 export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
@@ -51,4 +52,33 @@ export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
       throw new Error(`unknown resolution ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** The second step of __nf_conntrack_confirm in a `recycle` scenario, under the locks: "We have to check the DYING
+ * flag after unlink to prevent a race": its own entry killed meanwhile (a reaper whose stale pointer reached its
+ * recycled memory) is not inserted: insert_failed, NF_DROP. A kill after this test is not seen: the walks and the
+ * insert (the third step) go on. */
+export function confirmDyingTest(ctx: Ctx, st: KState, p: number): string {
+  const pkt = st.pkts[p]!;
+  if (!(pkt.ct!.status & IPS.DYING)) {
+    pkt.dyingChecked = true;
+    return ctx.explain ? "its own entry is not DYING: on to the chain walks" : "";
+  }
+  st.stats[ctx.sc.packets[p]!.cpu]!.insertFailed++;
+  pkt.locked = false;
+  dropUninserted(st, p);
+  return ctx.explain ? "its own entry is DYING: insert_failed, NF_DROP (not inserted); locks released" : "";
+}
+
+/** The first half of __nf_conntrack_confirm in a `recycle` scenario: both bucket locks taken; from
+ * 1397af5bfd7d (v5.19) to 2d72afb34065 (v6.16) IPS_CONFIRMED is set here, before the DYING test, the
+ * chain walks and the clash handling (confirmedAtLock). */
+export function confirmLock(ctx: Ctx, st: KState, p: number): string {
+  const pkt = st.pkts[p]!;
+  pkt.locked = true;
+  if (ctx.k.confirmedAtLock()) {
+    pkt.ct!.status |= IPS.CONFIRMED;
+    return "both bucket locks taken; IPS_CONFIRMED set before the checks (1397af5bfd7d)";
+  }
+  return "both bucket locks taken";
 }

@@ -25,7 +25,7 @@ import { bysourceRemove, findNode, hashRemove, type Dir, type Hit } from "../net
 import { tupleEqual, type Tuple } from "../net/tuple.js";
 import type { ZoneMatch } from "../net/zone.js";
 import { nf_ct_is_expired } from "./time.js";
-import { gcLockless, unlinkKilled } from "./recycle.js";
+import { incarnation, unlinkKilled } from "./recycle.js";
 
 /** nf_ct_should_gc (v4.9-v6.15): expired, CONFIRMED and not DYING, read in that order. */
 export function nf_ct_should_gc(ctx: Ctx, st: KState, id: number): boolean {
@@ -137,3 +137,83 @@ export function nf_ct_should_gc_confirmed_first(ctx: Ctx, st: KState, id: number
 
 /** The built-in versions: with these the recycled reapers read nf_ct_should_gc in two steps. */
 export const BUILTIN_SHOULD_GC: ReadonlySet<unknown> = new Set([undefined, nf_ct_should_gc, nf_ct_should_gc_confirmed_first]);
+
+/** Does the kernel run a user's nf_ct_gc_expired or nf_ct_should_gc? Then the lockless reapers call it whole, at the
+ * second read (a patch's function has no halves the model can split). */
+const userGc = (ctx: Ctx): boolean => ctx.k.nf_ct_gc_expired !== nf_ct_gc_expired || !BUILTIN_SHOULD_GC.has(ctx.k.nf_ct_should_gc);
+
+/** nf_ct_should_gc's first read on entry `id` (a reference held): expired, or from 2d72afb34065 CONFIRMED. */
+function shouldGcFirst(ctx: Ctx, st: KState, id: number): boolean {
+  if (userGc(ctx)) return nf_ct_is_expired(ctx, st, id);
+  return ctx.k.shouldGcConfirmedFirst() ? (st.pkts[id]!.ct!.status & IPS.CONFIRMED) !== 0 : nf_ct_is_expired(ctx, st, id);
+}
+
+/** Its other reads, a step later: CONFIRMED and not DYING, or (2d72afb34065, after its barrier) expired and not DYING. */
+function shouldGcRest(ctx: Ctx, st: KState, id: number): boolean {
+  const status = st.pkts[id]!.ct!.status;
+  if (status & IPS.DYING) return false;
+  return ctx.k.shouldGcConfirmedFirst() ? nf_ct_is_expired(ctx, st, id) : (status & IPS.CONFIRMED) !== 0;
+}
+
+/** The second half of nf_ct_gc_expired on `id` for a walker that reached `saw`: the rest of nf_ct_should_gc, then
+ * nf_ct_kill (DYING: `kill` records who owes the unlink) or the put. Its note. */
+export function gcSecondHalf(ctx: Ctx, st: KState, id: number, saw: number, kill: () => void): string {
+  const name = (q: number): string => ctx.sc.packets[q]!.name;
+  if (userGc(ctx)) {
+    // A patch's nf_ct_gc_expired (or nf_ct_should_gc inside the built-in one), whole.
+    if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return ctx.explain ? `the patched nf_ct_gc_expired leaves ${name(id)}'s entry: put, the walk goes on` : "";
+    kill();
+    return ctx.explain ? `the patched nf_ct_gc_expired kills ${name(id)}'s entry: DYING, the unlink waits for its bucket locks` : "";
+  }
+  const what = ctx.k.shouldGcConfirmedFirst() ? "expired and not DYING" : "CONFIRMED and not DYING";
+  if (!shouldGcRest(ctx, st, id)) return ctx.explain ? `nf_ct_should_gc reads ${name(id)}'s entry: not ${what}: put, the walk goes on` : "";
+  st.pkts[id]!.ct!.status |= IPS.DYING;
+  kill();
+  void saw; // whether it was another incarnation, and a valid one, is judged at the unlink (unlinkKilled)
+  return ctx.explain ? `nf_ct_should_gc reads ${name(id)}'s entry ${what}: nf_ct_kill sets DYING, the unlink waits for its bucket locks` : "";
+}
+
+/** nf_ct_gc_expired's first half for a lockless walker that reached `saw`'s node and read its slot (now `cur`, -1:
+ * free) expired: refcount_inc_not_zero, nf_ct_should_gc's first read; if both pass, `hold` keeps the reference
+ * for the rest of the reads (gcSecondHalf) a step later. Its note. */
+export function gcFirstHalf(ctx: Ctx, st: KState, cur: number, saw: number, hold: (id: number) => void): string {
+  const name = (q: number): string => ctx.sc.packets[q]!.name;
+  const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
+  if (cur < 0) return ctx.explain ? `${name(saw)}'s entry read expired, but its memory is free: refcount_inc_not_zero fails, the walk goes on` : "";
+  const first = ctx.k.shouldGcConfirmedFirst() ? "CONFIRMED" : "expired";
+  if (!shouldGcFirst(ctx, st, cur)) return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference; nf_ct_should_gc reads it not ${first}: put, the walk goes on` : "";
+  hold(cur);
+  return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference on ${name(cur)}'s entry; nf_ct_should_gc reads it ${first}` : "";
+}
+
+/** The gc worker's walk in a `recycle` scenario: it reaches expired entry `id`'s node (a pointer), and in a later
+ * step reads the slot again: expired -> nf_ct_gc_expired on whatever entry lives there now (refcount_inc_not_zero
+ * fails on freed memory), the kill's unlink its next step. */
+export function gcLockless(ctx: Ctx, st: KState, id: number): string {
+  const name = (q: number): string => ctx.sc.packets[q]!.name;
+  if (st.gcHalf >= 0) {
+    const half = st.gcHalf;
+    st.gcHalf = -1;
+    const saw = st.gcSaw;
+    // gcSaw stays with a kill, until the unlink judges it; else the walk goes on.
+    const note = gcSecondHalf(ctx, st, half, saw, () => void (st.gc = half));
+    if (st.gc < 0) st.gcSaw = -1;
+    return note;
+  }
+  if (st.gcReader < 0) {
+    st.gcReader = st.pkts[id]!.slot;
+    st.gcSaw = id;
+    return ctx.explain ? `the walk reaches ${name(id)}'s node (slot ${st.gcReader}), expired; no reference taken yet` : "";
+  }
+  const cur = incarnation(st, st.gcReader);
+  const saw = st.gcSaw;
+  st.gcReader = -1;
+  if (!nf_ct_is_expired(ctx, st, cur >= 0 ? cur : saw)) {
+    st.gcSaw = -1;
+    return ctx.explain ? `entry no longer expired${cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : ""}: the walk goes on` : "";
+  }
+  const note = gcFirstHalf(ctx, st, cur, saw, (x) => void (st.gcHalf = x));
+  // gcSaw stays while a reference is held; else the walk goes on.
+  if (st.gcHalf < 0) st.gcSaw = -1;
+  return note;
+}

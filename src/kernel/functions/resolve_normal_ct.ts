@@ -5,9 +5,12 @@
  */
 import { Pc, type KState } from "../net/state.js";
 import type { Ctx } from "../kernel.js";
-import { notDying, reapUnlink, walkFor } from "./nf_ct_gc_expired.js";
-import { allocSlot, incarnationBefore, lockless_find_get } from "./recycle.js";
-import type { Dir } from "../net/table.js";
+import { gcFirstHalf, gcSecondHalf, notDying, reapUnlink, walkFor } from "./nf_ct_gc_expired.js";
+import { findNode, type Dir, type Hit } from "../net/table.js";
+import { IPS } from "../net/conn.js";
+import { nf_ct_is_expired } from "./time.js";
+import { allocSlot, incarnation, incarnationBefore, unlinkKilled } from "./recycle.js";
+
 import { invert, tuple, type Tuple } from "../net/tuple.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
@@ -96,4 +99,66 @@ function slotNote(ctx: Ctx, st: KState, p: number, choice: number): string {
   const reused = allocSlot(st, p, choice);
   if (!ctx.explain) return "";
   return reused ? ` in slot ${st.pkts[p]!.slot}, the memory of ${before >= 0 ? `${ctx.sc.packets[before]!.name}'s freed entry` : "a freed entry"}` : ` in a new slot ${st.pkts[p]!.slot}`;
+}
+
+/** The nodes a lookup for packet `p` may reach, newest first: linked, with its key (either direction, zone
+ * matched), past `after` (the entry whose node it last looked at and went past) while that is still linked. */
+function reachable(ctx: Ctx, st: KState, p: number, after: number): Hit[] {
+  const out: Hit[] = [];
+  const collect = (id: number, dir: Dir): boolean => {
+    out.push({ id, dir });
+    return false; // every one, not the first
+  };
+  findNode(st, packetTuple(ctx, p), collect, zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
+  const i = after >= 0 ? out.findIndex((h) => h.id === after) : -1;
+  return i >= 0 ? out.slice(i + 1).filter((h) => h.id !== after) : out;
+}
+
+/** S1 in a `recycle` scenario, one lockless move a step: the unlink a kill owes (under the locks, which it
+ * waits for); reaching a node (a pointer, no reference); or looking at what the reached slot holds now:
+ * expired -> nf_ct_gc_expired (refcount_inc_not_zero, nf_ct_should_gc, nf_ct_kill: DYING now, the unlink
+ * next step), else refcount_inc_not_zero and nf_ct_key_equal again: a hit, or (v5.10+) a miss. */
+export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: number, dir: Dir) => string): string {
+  const pkt = st.pkts[p]!;
+  const name = (id: number): string => ctx.sc.packets[id]!.name;
+  if (pkt.halfGc >= 0) {
+    const id = pkt.halfGc;
+    pkt.halfGc = -1;
+    return gcSecondHalf(ctx, st, id, pkt.readerSaw, () => void (pkt.reaping = id));
+  }
+  if (pkt.reaping >= 0) {
+    const id = pkt.reaping;
+    pkt.reaping = -1;
+    if (!unlinkKilled(ctx, st, id, pkt.readerSaw)) return ctx.explain ? `nf_ct_delete_from_lists on ${name(id)}'s entry, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH` : "";
+    reapUnlink(st, id);
+    pkt.readerSaw = -1;
+    return ctx.explain ? `nf_ct_delete_from_lists: ${name(id)}'s entry unlinked; the walk goes on` : "";
+  }
+  if (pkt.reader < 0) {
+    const node = reachable(ctx, st, p, pkt.readerSaw)[0];
+    if (!node) {
+      pkt.readerSaw = -1;
+      pkt.pc = Pc.ALLOC;
+      return "miss";
+    }
+    pkt.reader = st.pkts[node.id]!.slot;
+    pkt.readerSaw = node.id;
+    return ctx.explain ? `the walk reaches ${name(node.id)}'s ${node.dir} node (slot ${pkt.reader}), no reference taken yet` : "";
+  }
+  const saw = pkt.readerSaw;
+  const cur = incarnation(st, pkt.reader);
+  pkt.reader = -1;
+  const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
+  // The memory's timeout: the entry it holds now, or the freed one's, which refcount_inc_not_zero then refuses.
+  const mem = cur >= 0 ? cur : saw;
+  if (ctx.k.nf_ct_gc_expired && nf_ct_is_expired(ctx, st, mem)) {
+    return gcFirstHalf(ctx, st, cur, saw, (id) => void (pkt.halfGc = id));
+  }
+  // Not expired: a reference, then the key again; a recycled or dying candidate is put back and the lookup misses.
+  const still = cur >= 0 ? reachable(ctx, st, p, -1).find((h) => h.id === cur) : undefined;
+  pkt.readerSaw = -1;
+  if (still && !(st.pkts[cur]!.ct!.status & IPS.DYING)) return hit(cur, still.dir);
+  pkt.pc = Pc.ALLOC;
+  const why = cur < 0 ? "refcount_inc_not_zero fails (freed)" : still ? `${name(cur)}'s entry is DYING: put` : `the key changed${other}: put`;
+  return ctx.explain ? `${why}: miss` : "miss";
 }

@@ -4,6 +4,9 @@
  */
 import type { Tuple } from "./tuple.js";
 
+/** enum ip_conntrack_dir: IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY. */
+export type Dir = "ORIGINAL" | "REPLY";
+
 /** enum ip_conntrack_status bits, with the kernel's bit numbers. */
 export const IPS = {
   /** Set by nf_conntrack_in after the tracker ran on the first packet that matched the REPLY node; the model

@@ -9,7 +9,8 @@ import type { KState } from "./state.js";
 import { tupleEqual, type Tuple } from "./tuple.js";
 import { nf_ct_zone_equal, type ZoneMatch } from "./zone.js";
 
-export type Dir = "ORIGINAL" | "REPLY";
+import type { Dir } from "./conn.js";
+export type { Dir };
 
 export interface Hit {
   readonly id: number;

@@ -15,7 +15,7 @@
  */
 import type { Scenario } from "../../scenario/scenario.js";
 import { perScenario } from "../../scenario/per-scenario.js";
-import type { Dir } from "./table.js";
+import type { Dir } from "./conn.js";
 
 export { NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL, NF_CT_DEFAULT_ZONE_DIR, type Zone } from "../../scenario/zone.js";
 import { NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL, NF_CT_DEFAULT_ZONE_DIR, type Zone } from "../../scenario/zone.js";
