@@ -3,7 +3,7 @@
  * docs/patch-api.md (for people writing a patch) and src/user-patch/hook-docs.ts
  * (what `conntrack-mc list` prints about each overridable function) are read
  * from the TypeScript sources through the compiler API: KernelBehaviour's
- * functions in the order of HOOKS with their signatures and JSDoc, the state
+ * functions in the order of the table of kernel functions with their signatures and JSDoc, the state
  * types a patch sees, every PATCH_LIB helper, the Patch a file exports
  * (types/patch.d.ts). `npm run patch-api` rewrites both files;
  * test/patch-api.test.ts fails when either differs from what this prints now.
@@ -125,20 +125,18 @@ const UNDOCUMENTED = "**Undocumented**: add a JSDoc comment to its declaration a
 /** A one-line summary: the whole doc when short, else its first sentence. */
 const summary = (doc: string): string => (oneLine(doc).length <= 160 ? oneLine(doc) : (oneLine(doc).split(/(?<=\.)\s+(?=[A-Z`(])/)[0] ?? ""));
 
-/** The kernel function a hook is, or is a point inside: its own name when that is
- * a kernel name, else the first kernel function its JSDoc names. */
-function kernelFunctionOf(name: string, doc: string): string {
-  if (/^[a-z_][a-z0-9_]*_[a-z0-9_]*$/.test(name)) return name;
-  return /\b_*nf_[a-z0-9_]+/.exec(doc)?.[0] ?? "-";
-}
+const TABLE_FILE = "src/kernel/function-table.ts";
 
-function hooksInOrder(src: Sources): string[] {
-  const d = src.decl("src/user-patch/load.ts", "HOOKS");
+/** The functions in the table's order, each with the kernel function it is or is a point inside (its `kernel`). */
+function hooksInOrder(src: Sources): (readonly [string, string])[] {
+  const d = src.decl(TABLE_FILE, "TABLE");
   const init = ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : undefined;
-  if (!init || !ts.isArrayLiteralExpression(init)) throw new Error("src/user-patch/load.ts: HOOKS: expected an array of names");
-  return init.elements.map((e) => {
-    if (!ts.isStringLiteral(e)) throw new Error(`src/user-patch/load.ts: HOOKS: expected string names, found ${e.getText()}`);
-    return e.text;
+  if (!init || !ts.isObjectLiteralExpression(init)) throw new Error(`${TABLE_FILE}: TABLE: expected an object of functions`);
+  return init.properties.map((p) => {
+    const entry = ts.isPropertyAssignment(p) ? unwrap(p.initializer) : undefined;
+    const kernel = entry && ts.isObjectLiteralExpression(entry) ? entry.properties.find((q) => q.name?.getText() === "kernel") : undefined;
+    if (!kernel || !ts.isPropertyAssignment(kernel) || !ts.isStringLiteral(kernel.initializer)) throw new Error(`${TABLE_FILE}: TABLE: ${p.getText().slice(0, 40)}: expected { kernel: "...", ... }`);
+    return [p.name!.getText(), kernel.initializer.text] as const;
   });
 }
 
@@ -155,13 +153,13 @@ function hookDocs(src: Sources): { hooks: HookDoc[]; notOverridable: string[] } 
   if (!ts.isInterfaceDeclaration(iface)) throw new Error("src/kernel/kernel.ts: KernelBehaviour: expected an interface");
   const members = new Map(iface.members.filter((m) => m.name).map((m) => [m.name!.getText(), m]));
   const order = hooksInOrder(src);
-  const hooks = order.map((name) => {
+  const hooks = order.map(([name, kernel]) => {
     const m = members.get(name);
-    if (!m) throw new Error(`src/user-patch/load.ts: HOOKS: '${name}' is no function of KernelBehaviour`);
+    if (!m) throw new Error(`${TABLE_FILE}: TABLE: '${name}' is no function of KernelBehaviour`);
     const doc = src.docAt(m.name!);
-    return { node: m, name, kernel: kernelFunctionOf(name, doc), signature: m.getText().replace(/;$/, ""), doc };
+    return { node: m, name, kernel, signature: m.getText().replace(/;$/, ""), doc };
   });
-  return { hooks, notOverridable: [...members.keys()].filter((n) => !order.includes(n)) };
+  return { hooks, notOverridable: [...members.keys()].filter((n) => !order.some(([o]) => o === n)) };
 }
 
 /** An object of constants (Pc, IPS...): each key, its value and what it means. */
@@ -310,7 +308,7 @@ function fence(file: string): string[] {
 }
 
 export function generatePatchApi(): { doc: string; hookDocs: string } {
-  const src = new Sources(["src/kernel/patch.ts", "src/user-patch/load.ts", "types/patch.d.ts", "src/scenario/scenario.ts"]);
+  const src = new Sources(["src/kernel/patch.ts", "src/kernel/function-table.ts", "src/user-patch/load.ts", "types/patch.d.ts", "src/scenario/scenario.ts"]);
   const { hooks, notOverridable } = hookDocs(src);
   const lib = libDocs(src);
   const out: string[] = [
@@ -345,7 +343,7 @@ export function generatePatchApi(): { doc: string; hookDocs: string } {
     "",
     "## The functions a patch may override",
     "",
-    "In the order of `HOOKS` (src/user-patch/load.ts). Those named after a kernel function are that function (a whole",
+    "In the order of the table of kernel functions (src/kernel/function-table.ts). Those named after a kernel function are that function (a whole",
     "step, S1 to S5, or what a step calls); the others are a point inside the kernel function named, where the releases differ.",
     "",
     "| function | kernel function | what it does |",

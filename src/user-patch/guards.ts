@@ -11,6 +11,7 @@ import type { CpuStats, KState } from "../kernel/net/state.js";
 import type { Tuple } from "../kernel/net/tuple.js";
 import { Fate, Pc, Reply } from "../kernel/net/state.js";
 import { IPS_TRACKED } from "../kernel/net/conn.js";
+import { FUNCTIONS, type FunctionName, type Returns } from "../kernel/function-table.js";
 import { choicePosition, rewindChoices, sameChoicesAgain } from "../kernel/choose.js";
 
 export class HookFault {
@@ -291,35 +292,24 @@ const constant: Guard = (hook) => {
   };
 };
 
-export const GUARDS: Record<string, Guard> = {
-  __nf_conntrack_find_get: step,
-  init_conntrack: step,
-  __nf_conntrack_alloc: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
-  early_drop: evictions,
-  nf_nat_setup_info: step,
-  get_unique_tuple: tupleHook(false),
-  find_appropriate_src: tupleHook(true),
-  nf_nat_l4proto_unique_tuple: stateful(0, (r) => (int(r, 1, 0xffff) ? r : returned(r, "an integer port 1 to 65535"))),
-  nf_nat_used_tuple: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
-  nf_conntrack_tuple_taken: stateful(1, (r, st) => (int(r, -1, st.pkts.length - 1) ? r : returned(r, `an entry index (0 to ${st.pkts.length - 1}) or -1 for free`))),
-  __nf_conntrack_confirm: step,
-  nf_ct_resolve_clash: stateful(1, resolution),
-  __nf_ct_resolve_clash: stateful(1, resolution),
-  nf_ct_resolve_clash_harder: stateful(1, resolution),
-  nf_conntrack_in_reply: step,
-  nf_conntrack_udp_packet: stateful(1, trackerNote),
-  nf_conntrack_tcp_packet: stateful(1, trackerNote),
-  nf_ct_delete: step,
-  __nf_ct_refresh_acct: stateful(1, (r) => (r === undefined ? r : returned(r, "nothing (it sets the entry's timeout)"))),
-  death_by_timeout: step,
-  nf_ct_should_gc: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
-  nf_ct_gc_expired: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false (whether it set DYING, so its caller unlinks the entry)"))),
-  gc_worker: step,
-  takenBy: predicate2,
-  clashMergeable: predicate2,
-  clashWinnerUsable: predicate1,
-  confirmedAtLock: constant,
-  shouldGcConfirmedFirst: constant,
-  countResolved: counters,
-  confirmClashStats: counters,
+/** The check of each kind of result a function returns (kernel/function-table.ts names the kind of each). */
+const BY_RETURNS: Readonly<Record<Returns, Guard>> = {
+  note: step,
+  boolean: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false"))),
+  killed: stateful(1, (r) => (typeof r === "boolean" ? r : returned(r, "true or false (whether it set DYING, so its caller unlinks the entry)"))),
+  evictions,
+  tuple: tupleHook(false),
+  "tuple-or-none": tupleHook(true),
+  port: stateful(0, (r) => (int(r, 1, 0xffff) ? r : returned(r, "an integer port 1 to 65535"))),
+  "entry-or-none": stateful(1, (r, st) => (int(r, -1, st.pkts.length - 1) ? r : returned(r, `an entry index (0 to ${st.pkts.length - 1}) or -1 for free`))),
+  resolution: stateful(1, resolution),
+  "tracker-note": stateful(1, trackerNote),
+  nothing: stateful(1, (r) => (r === undefined ? r : returned(r, "nothing (it sets the entry's timeout)"))),
+  predicate2,
+  predicate1,
+  counters,
+  constant,
 };
+
+/** The guard of kernel function `name`: the check of what it returns. */
+export const guardOf = (name: FunctionName): Guard => BY_RETURNS[FUNCTIONS[name].returns];

@@ -15,46 +15,17 @@ import { pathToFileURL } from "node:url";
 import { escapeControl, InputError } from "../errors.js";
 import { C, control, enterHook, leaveHook, patchNumber } from "../runtime/control.js";
 import { checkRefused, enterUser, installDeterminismTraps, isPatchError, leaveUser, patchError, type UserCode } from "../runtime/user-code.js";
-import { GUARDS, HookFault } from "./guards.js";
+import { guardOf, HookFault } from "./guards.js";
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from "../kernel/function-table.js";
 import { mayChoose } from "../kernel/choose.js";
 import type { Kernel, KernelBehaviour } from "../kernel/kernel.js";
 import type { Patch } from "../kernel/patch.js";
 import { PATCHES, RELEASES } from "../kernel/variants.js";
 
-/** The functions a patch may override (every one of KernelBehaviour); the supervisor names a running hook by its index here. */
-export const HOOKS = [
-  "__nf_conntrack_find_get",
-  "init_conntrack",
-  "__nf_conntrack_alloc",
-  "early_drop",
-  "nf_nat_setup_info",
-  "get_unique_tuple",
-  "find_appropriate_src",
-  "nf_nat_l4proto_unique_tuple",
-  "nf_nat_used_tuple",
-  "nf_conntrack_tuple_taken",
-  "__nf_conntrack_confirm",
-  "nf_ct_resolve_clash",
-  "__nf_ct_resolve_clash",
-  "nf_ct_resolve_clash_harder",
-  "nf_conntrack_in_reply",
-  "nf_conntrack_udp_packet",
-  "nf_conntrack_tcp_packet",
-  "nf_ct_delete",
-  "__nf_ct_refresh_acct",
-  "death_by_timeout",
-  "nf_ct_should_gc",
-  "nf_ct_gc_expired",
-  "gc_worker",
-  "takenBy",
-  "clashMergeable",
-  "clashWinnerUsable",
-  "countResolved",
-  "confirmClashStats",
-  "confirmedAtLock",
-  "shouldGcConfirmedFirst",
-] as const satisfies readonly (keyof KernelBehaviour)[];
-export type HookName = (typeof HOOKS)[number];
+/** The functions a patch may override (every one of KernelBehaviour, kernel/function-table.ts); the supervisor names a
+ * running hook by its index here. */
+export const HOOKS: readonly FunctionName[] = FUNCTION_NAMES;
+export type HookName = FunctionName;
 
 /** Names of earlier releases of this tool, now under their kernel names: a patch using one is told the new one, and how it changed. */
 const RENAMED: Readonly<Record<string, { readonly to: HookName; readonly how: string }>> = {
@@ -63,14 +34,6 @@ const RENAMED: Readonly<Record<string, { readonly to: HookName; readonly how: st
   udpReply: { to: "nf_conntrack_udp_packet", how: "arguments (ctx, st, id, dir), and it also runs on a query's S1 hit" },
 };
 
-/** Functions a release before the commit named does not have: overriding one there would change nothing. */
-const ADDED_BY: Readonly<Partial<Record<HookName, string>>> = {
-  nf_ct_should_gc: "f330a7fdbe16 in v4.9",
-  nf_ct_gc_expired: "f330a7fdbe16 in v4.9",
-  gc_worker: "b87a2f9199ea in v4.9",
-  __nf_ct_resolve_clash: "6a757c07e51f in v5.6",
-  nf_ct_resolve_clash_harder: "6a757c07e51f in v5.6",
-};
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts"];
 /** What a patch file may end with. */
@@ -288,10 +251,9 @@ function wrapHooks(field: string, n: number, base: KernelBehaviour, made: unknow
     if (renamed) throw patchError(`${field}: apply returned '${k}': it is now named after the kernel function, ${renamed.to} (${renamed.how})`);
     if (index < 0) throw patchError(`${field}: apply returned '${k}': expected only ${HOOKS.join(", ")}`);
     if (typeof hook !== "function") throw patchError(`${field}: apply returned '${k}' that is not a function`);
-    const since = ADDED_BY[k as HookName];
+    const since = FUNCTIONS[k as HookName].addedBy;
     if (since && base[k as HookName] === undefined) {
-      const instead = since.startsWith("6a757c07e51f") ? "require 6a757c07e51f, or override nf_ct_resolve_clash instead" : "apply it on v4.18 or later, or override death_by_timeout (v4.6's timer) instead";
-      throw patchError(`${field}: apply returned '${k}': the kernel it is applied on has no ${k}: it comes with ${since}; ${instead}`);
+      throw patchError(`${field}: apply returned '${k}': the kernel it is applied on has no ${k}: it comes with ${since.commit} in ${since.release}; ${since.otherwise}`);
     }
     out[k] = wrapHook(field, n, index, hook as (...a: unknown[]) => unknown);
   }
@@ -303,7 +265,7 @@ function wrapHooks(field: string, n: number, base: KernelBehaviour, made: unknow
 function wrapHook(field: string, n: number, index: number, hook: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
   const name = HOOKS[index]!;
   const user: UserCode = { field, what: name };
-  const guarded = GUARDS[name]!(hook) as (...a: unknown[]) => unknown;
+  const guarded = guardOf(name)(hook) as (...a: unknown[]) => unknown;
   // Marked: a kernel with a user's hook finds each step's lib.choose alternatives (model.ts).
   return mayChoose((...args: unknown[]): unknown => {
     const b = enterHook(n, index);
