@@ -20,8 +20,8 @@ import { conntrackModel, type ConntrackModel } from "../model/model.js";
 import { isBuiltinProperty, PROPERTIES, propertyIn, REPLY_CLASSES } from "../kernel/properties/properties.js";
 import type { KState } from "../kernel/net/state.js";
 import { describeKernel, PATCHES, resolveKernel } from "../kernel/variants.js";
-import type { Explanation } from "../report/explain.js";
-import { explanationOf, traceSteps, type TraceStep } from "../report/trace.js";
+import type { Explanation } from "./explain.js";
+import { explanationOf, traceSteps, type TraceStep } from "./trace.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { commandCost, type CommandCost } from "../runtime/cost.js";
 
@@ -129,10 +129,9 @@ export interface Counterexample {
   readonly minimal: boolean;
   readonly path: Path<KState>;
   readonly steps: TraceStep[];
-  /** Which packet, the decisive step, the step that caused it and why (src/report/explain.ts).
-   * counterexample() always sets it; a Counterexample made elsewhere may leave it to
-   * explanationOf(steps, class, property), which the renderers fall back on. */
-  readonly explanation?: Explanation | null;
+  /** Which packet, the decisive step, the step that caused it and why (src/app/explain.ts):
+   * explanationOf(steps, class, property), null when no step explains it. */
+  readonly explanation: Explanation | null;
 }
 
 /** The counterexample for one violation class (default: the first listed, the shallowest):

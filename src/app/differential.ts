@@ -16,7 +16,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "../model/model.js";
 import { Fate, Reply, type KState } from "../kernel/net/state.js";
 import { sameKernel } from "../kernel/variants.js";
-import { traceSteps, type TraceStep } from "../report/trace.js";
+import { explanationOf, traceSteps, type TraceStep } from "./trace.js";
 import type { Scenario } from "../scenario/scenario.js";
 
 export interface DifferentialOptions {
@@ -134,11 +134,12 @@ function foundReport(
   const last = path.b.states.at(-1)!;
   const finished = models.b.actions(last).length === 0;
   const classes = [...new Set(new PropertySet(props).classesOf(last, finished).map((c) => c.name))];
+  const steps = traceSteps(models.a, path.a);
   return {
     kind: "found",
     class: cls,
     property,
-    a: { class: cls, property, preemptions: r.preemptions, minimal: r.minimal, path: path.a, steps: traceSteps(models.a, path.a) },
+    a: { class: cls, property, preemptions: r.preemptions, minimal: r.minimal, path: path.a, steps, explanation: explanationOf(steps, cls, property) },
     b: {
       steps: traceSteps(models.b, path.b),
       path: path.b,

@@ -1,7 +1,7 @@
 /** `conntrack-mc check <scenario> [--kernel V] [--property P] [--json] [budgets]` */
 import { checkReport, describeKernel, exitCode, type CheckReport } from "../app/check.js";
-import { OUTCOME_LABEL } from "../report/explain.js";
-import { explanationOf, type TraceStep } from "../report/trace.js";
+import { OUTCOME_LABEL } from "../report/steps.js";
+import { explanationOf, type TraceStep } from "../app/trace.js";
 import { parse } from "./args.js";
 import { patchSet, runOneCheck, SEARCH_FLAGS, WORKERS_FLAG } from "./common.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";

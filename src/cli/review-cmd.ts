@@ -13,7 +13,6 @@ import { changeLine, compareExit, FAIL_ON, formatProbability, tableCost, uniqueS
 import { renderSteps } from "./check-cmd.js";
 import { differentialJson, renderAgainst } from "./trace-cmd.js";
 import type { DifferentialCounterexample } from "../app/differential.js";
-import { explanationOf } from "../report/trace.js";
 import { bold, clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { renderMatrixHtml } from "../report/html.js";
@@ -178,7 +177,7 @@ function differentialLines(r: ReviewResult, scenario: string, d: DifferentialCou
     return [`${head}: no differential schedule found before ${d.stoppedBy ?? "a budget"} stopped the search (${fmtInt(d.states)} pair states searched)`];
   }
   const cx = d.a;
-  const why = cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property);
+  const why = cx.explanation;
   const p = cx.preemptions;
   return [
     `${head}: ${cx.steps.length} steps, ${p} preemption${p === 1 ? "" : "s"} on ${r.patched}; with the same choices ${r.base} ${d.b.classes.length ? `shows ${d.b.classes.join(", ")} instead` : "violates nothing"}`,

@@ -7,7 +7,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { ConntrackModel } from "../model/model.js";
 import { warnUnusedPatches } from "../user-patch/load.js";
 import { resolveKernel } from "../kernel/variants.js";
-import type { TraceStep } from "../report/trace.js";
+import type { TraceStep } from "../app/trace.js";
 import { renderItf } from "../report/itf.js";
 import { renderTraceHtml } from "../report/html.js";
 import { traceJson } from "../report/trace-json.js";

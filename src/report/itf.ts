@@ -10,7 +10,6 @@
 import type { Counterexample } from "../app/check.js";
 import type { ConntrackModel } from "../model/model.js";
 import { readableState, type ReadableConn, type ReadableTuple } from "./readable.js";
-import { explanationOf } from "./trace.js";
 
 export type ItfValue = boolean | string | ItfValue[] | { [k: string]: ItfValue };
 
@@ -25,7 +24,7 @@ export const ITF_VARS = ["packets", "table", "bysource", "rover", "stats", "mbt:
 type ItfMeta = string | number | boolean | null | readonly number[];
 
 export function renderItf(model: ConntrackModel, cx: Counterexample, meta: { source: string; description: string }): unknown {
-  const why = cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property);
+  const why = cx.explanation;
   const states = cx.path.states.map((s, i) => {
     const r = readableState(model, s);
     const step = i === 0 ? undefined : cx.steps[i - 1]!;

@@ -8,8 +8,7 @@
  */
 import type { Counterexample } from "../app/check.js";
 import type { ConntrackModel } from "../model/model.js";
-import type { Outcome } from "./explain.js";
-import { explanationOf } from "./trace.js";
+import type { Outcome } from "../app/explain.js";
 
 const DECISIVE_SHADE = "rgb(255, 215, 215)";
 const CAUSE_SHADE = "rgb(255, 236, 179)";
@@ -55,7 +54,7 @@ export function renderMermaid(model: ConntrackModel, cx: Counterexample, title: 
     if (s.cause) out.push(`${ind}Note over ${cpu},T: ${mermaidText(`cause of step ${s.causeOf.join(", ")}`)}`);
     if (boxed) out.push("    end");
   }
-  const why = cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property);
+  const why = cx.explanation;
   if (why) out.push(`    Note over ${model.actorNames[0]!},T: ${mermaidText(`why: ${why.text}`)}`);
   return out.join("\n") + "\n";
 }

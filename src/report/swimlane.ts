@@ -6,9 +6,8 @@
  */
 import type { Counterexample } from "../app/check.js";
 import type { ConntrackModel } from "../model/model.js";
-import { OUTCOME_LABEL } from "./explain.js";
+import { OUTCOME_LABEL } from "./steps.js";
 import { readableState } from "./readable.js";
-import { explanationOf } from "./trace.js";
 
 const WIDTH = 50;
 
@@ -52,7 +51,7 @@ export function renderSwimlanes(model: ConntrackModel, cx: Counterexample, title
   }
   const last = readableState(model, cx.path.states.at(-1)!);
   lines.push("");
-  const why = cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property);
+  const why = cx.explanation;
   if (why) lines.push(`why:  ${why.text}`);
   lines.push(
     "packets:  " +

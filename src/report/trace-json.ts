@@ -1,6 +1,5 @@
 /** A counterexample as `trace --format json` prints it (and the HTML pages carry): steps, states, explanation, source links. */
 import type { Counterexample } from "../app/check.js";
-import { explanationOf } from "./trace.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { ConntrackModel } from "../model/model.js";
 import type { Patch } from "../kernel/patch.js";
@@ -18,7 +17,7 @@ export function traceJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, c
     class: cx.class,
     preemptions: cx.preemptions,
     /** Whose packet or reply, which step decided it, which step caused it, in words. */
-    explanation: cx.explanation ?? explanationOf(cx.steps, cx.class, cx.property) ?? null,
+    explanation: cx.explanation,
     steps: cx.steps,
     states: cx.path.states.map((s) => readableState(model, s)),
     /** Where each step's kernel function can be read: the source at the release, or the patch that changed it. */

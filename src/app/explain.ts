@@ -43,16 +43,6 @@ import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/net/tuple
 /** What a decisive step did to its packet. */
 export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash";
 
-export const OUTCOME_LABEL: Record<Outcome, string> = {
-  dropped: "dropped",
-  "reply-lost": "reply lost",
-  "reply-misrouted": "reply misrouted",
-  unanswered: "unanswered",
-  "reply-evicted": "reply lost (entry evicted)",
-  "reply-expired": "reply lost (entry timed out)",
-  crash: "kernel error",
-};
-
 export type CauseRule = "killed" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
 
 export interface Explanation {

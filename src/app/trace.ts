@@ -21,7 +21,7 @@ export interface TraceStep {
   readonly decisive: boolean;
   /** On a decisive step: the violation class it shows (race2, reply-lost, ...); else null. */
   readonly violation: string | null;
-  /** On a decisive step: what went wrong, which step caused it and why (src/report/explain.ts); else null. */
+  /** On a decisive step: what went wrong, which step caused it and why (src/app/explain.ts); else null. */
   readonly explanation: Explanation | null;
   /** The step that caused a decisive step's violation. */
   readonly cause: boolean;
