@@ -5,7 +5,6 @@ import { explanationOf, type TraceStep } from "../app/trace.js";
 import { parse } from "./args.js";
 import { patchSet, runOneCheck, SEARCH_FLAGS, WORKERS_FLAG } from "./common.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
-import type { TraceJson } from "../report/pages.js";
 import { costText } from "../runtime/cost.js";
 import { bold, fmtInt, fmtSeconds, green, red, table, yellow } from "./format.js";
 import { CHECK_USAGE } from "./usage.js";
@@ -28,10 +27,11 @@ export async function checkCommand(argv: string[]): Promise<number> {
   else process.stdout.write(renderCheck(report, describeKernel(run.kernel)));
   if (values.html !== undefined) {
     // The page: the --json object, its one cell, and each class's counterexamples (its modules load only for a page).
-    const { runTraces } = await import("../report/pages.js");
+    const { runCounterexamples } = await import("../app/pages.js");
+    const { pageTraces } = await import("../report/pages.js");
     const { renderMatrixHtml } = await import("../report/html.js");
-    const traces: Record<string, TraceJson[]> = {};
-    runTraces(run, await patchSet(values.patch), traces);
+    const patches = await patchSet(values.patch);
+    const traces = pageTraces(runCounterexamples(run), patches);
     const cell = {
       kernel: run.kernel.name,
       scenario: run.scenario.name,

@@ -13,7 +13,8 @@ import { loadScenario, patchSet, SEARCH_FLAGS, searchSettings } from "./common.j
 import { clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { renderMatrixHtml } from "../report/html.js";
-import { compareCells, compareTraces } from "../report/pages.js";
+import { compareCounterexamples } from "../app/pages.js";
+import { compareCells, pageTraces } from "../report/pages.js";
 import { COMPARE_USAGE } from "./usage.js";
 
 export const FAIL_ON = ["new", "worse", "any"] as const;
@@ -64,7 +65,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   emit(text, values.out, "--out");
   // The page: the --json object, the matrix and each violated cell's counterexamples (checked again).
   if (values.html !== undefined) {
-    const traces = compareTraces(result, scenarios, base ? [...kernels, base] : kernels, patches, settings.options);
+    const traces = pageTraces(compareCounterexamples(result, scenarios, base ? [...kernels, base] : kernels, patches, settings.options), patches);
     emit(renderMatrixHtml(`compare: ${result.scenarios.join(", ")}`, { ...result, ...cost }, compareCells(result), traces, { counterLegend: `conntrack -S: ${counterNames(result)}` }), values.html, "--html");
   }
   return compareExit(result, failOn);

@@ -16,7 +16,8 @@ import type { DifferentialCounterexample } from "../app/differential.js";
 import { bold, clearProgress, fmtInt, table } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { renderMatrixHtml } from "../report/html.js";
-import { compareCells, compareTraces } from "../report/pages.js";
+import { compareCounterexamples } from "../app/pages.js";
+import { compareCells, pageTraces } from "../report/pages.js";
 import { REVIEW_USAGE } from "./usage.js";
 
 /** A patch argument: a module file, or a built-in patch's id or commit. */
@@ -82,7 +83,7 @@ export async function reviewCommand(argv: string[]): Promise<number> {
   emit(text, values.out, "--out");
   if (values.html !== undefined) {
     const json = { ...reviewJson(result, describeKernel(base), failOn), ...cost };
-    const traces = compareTraces(result.compare, scenarios, [base, patched], patches, settings.options);
+    const traces = pageTraces(compareCounterexamples(result.compare, scenarios, [base, patched], patches, settings.options), patches);
     emit(renderMatrixHtml(`review: ${patched.name} against ${base.name}`, json, compareCells(result.compare), traces, { summary: `verdict: ${json.summary}`, counterLegend: "conntrack -S: insert_failed/drop/clash_resolve (and early_drop, chaintoolong where a scenario has them)" }), values.html, "--html");
   }
   return compareExit(result.compare, failOn);

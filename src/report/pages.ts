@@ -1,16 +1,14 @@
 /**
  * What the HTML pages of `check`, `compare` and `review` (`--html FILE`) carry beside their report (the
- * object `--json` prints): for each cell and class its counterexamples, the fewest-preemption one and,
- * where it differs, the search's own, each as `trace --format json` gives it.
+ * object `--json` prints): the matrix's cells, and for each cell and class its counterexamples (app/pages.ts
+ * finds them), the fewest-preemption one and, where it differs, the search's own, each as `trace --format json`
+ * gives it.
  */
-import { counterexample, runCheck, type CheckOptions, type CheckRun } from "../app/check.js";
-import type { Kernel } from "../kernel/kernel.js";
+import type { ClassCounterexamples } from "../app/pages.js";
 import type { Patch } from "../kernel/patch.js";
-import type { Scenario } from "../scenario/scenario.js";
 import { traceJson } from "./trace-json.js";
 import type { CompareResult } from "../app/compare.js";
 import { counterKey } from "../kernel/properties/outcomes.js";
-import { resolveKernel } from "../kernel/variants.js";
 
 /** A cell of a page's matrix: a kernel on a scenario, with what the report says of it. */
 export interface PageCell {
@@ -35,22 +33,15 @@ export type TraceJson = ReturnType<typeof traceJson>;
 /** Key of a cell's class in a page's traces. */
 export const traceKey = (kernel: string, scenario: string, cls: string): string => `${kernel} ${scenario} ${cls}`;
 
-/** The counterexamples of every class of `run`: the fewest-preemption one, and the search's own where its steps differ. */
-export function runTraces(run: CheckRun, patches: readonly Patch[], out: Record<string, TraceJson[]>): void {
-  for (const v of run.result.violations) {
-    const best = counterexample(run, v.name);
-    const own = counterexample(run, v.name, { own: true });
-    const list = [best, own].filter((x) => x !== undefined).map((cx) => traceJson(run.scenario, run.kernel, run.model, cx, patches));
+/** Each class's counterexamples as `trace --format json` gives them, the search's own left out where its steps are the fewest-preemption one's. */
+export function pageTraces(classes: readonly ClassCounterexamples[], patches: readonly Patch[]): Record<string, TraceJson[]> {
+  const out: Record<string, TraceJson[]> = {};
+  for (const c of classes) {
+    const list = c.counterexamples.map((cx) => traceJson(c.scenario, c.kernel, c.model, cx, patches));
     const same = list.length === 2 && JSON.stringify(list[0]!.steps) === JSON.stringify(list[1]!.steps);
-    out[traceKey(run.kernel.name, run.scenario.name, v.name)] = same ? list.slice(0, 1) : list;
+    out[traceKey(c.kernel.name, c.scenario.name, c.class)] = same ? list.slice(0, 1) : list;
   }
-}
-
-/** Checks `sc` on `kernel` again, with the command's properties and search options (its budgets), and adds its
- * classes' counterexamples to `out`. */
-export function cellTraces(sc: Scenario, kernel: Kernel, patches: readonly Patch[], out: Record<string, TraceJson[]>, property: string | undefined, options: CheckOptions): void {
-  const run = runCheck(sc, kernel, property, options);
-  if (run.result.violations.length) runTraces(run, patches, out);
+  return out;
 }
 
 /** The matrix cells of a compare result (a review's compare too); `kernel` names a row's variant. */
@@ -74,17 +65,4 @@ export function compareCells(result: CompareResult): PageCell[] {
       };
     }),
   );
-}
-
-/** The counterexamples of every violated cell of `result`, checked again on its scenario and kernel. */
-export function compareTraces(result: CompareResult, scenarios: readonly Scenario[], kernels: readonly Kernel[], patches: readonly Patch[], options: CheckOptions): Record<string, TraceJson[]> {
-  const out: Record<string, TraceJson[]> = {};
-  for (const c of result.rows.flat()) {
-    if (c.drops.length === 0) continue;
-    const sc = scenarios.find((s) => s.name === c.scenario);
-    const k = kernels.find((x) => x.name === c.kernel) ?? resolveKernel(c.kernel, "kernel", patches);
-    // The properties the cell was checked for (a scenario checks those of the result's it supports).
-    if (sc) cellTraces(sc, k, patches, out, result.narrowed ? c.properties.join(",") : undefined, options);
-  }
-  return out;
 }
