@@ -3,26 +3,29 @@
 //
 //   node scripts/results.mjs record [--checkout DIR] [--out FILE] [--jobs N] [--only SCENARIO,...]
 //   node scripts/results.mjs compare A.json B.json
-//   node scripts/results.mjs baseline REV [--out FILE]
+//   node scripts/results.mjs baseline REV [--out FILE] [--jobs N] [--only SCENARIO,...]   (default FILE: /tmp/results-REV.json)
 //
 // It runs `node DIR/bin/conntrack-mc.js` only, never dist/'s modules: their paths move between commits, the
 // CLI's `list --json` and `check --json` are what stays. A recording keeps only what the exploration
 // determines (an allow-list), so two runs of one build are byte-identical and timing fields never leak in.
 // Exit codes: 0 done / recordings equal, 1 recordings differ, 2 bad input or a failure (one line on stderr).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const FORMAT = "conntrack-mc-results/1";
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const USAGE = "usage: results.mjs record [--checkout DIR] [--out FILE] [--jobs N] [--only SCENARIO,...] | compare A.json B.json | baseline REV [--out FILE]";
+const ROOT = resolve(fileURLToPath(new URL("../", import.meta.url)));
+const USAGE = "usage: results.mjs record [--checkout DIR] [--out FILE] [--jobs N] [--only SCENARIO,...] | compare A.json B.json | baseline REV [--out FILE] [--jobs N] [--only SCENARIO,...]";
 // check's exit codes that are results: holds, violated, stopped by a budget.
 const RESULT_EXITS = new Set([0, 1, 3]);
 // The two reduction settings each cell is checked under: the tool's default and none at all.
 const REDUCE_MODES = ["default", "none"];
+
+/** A path the user typed: `npm run results` runs in the package root, INIT_CWD is where they typed it. */
+const userPath = (p) => resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
 /** A failure to report in one line and exit 2. */
 class Failure extends Error {}
@@ -72,7 +75,7 @@ function cli(dir, args, children) {
     const err = [];
     child.stdout.on("data", (b) => out.push(b));
     child.stderr.on("data", (b) => err.push(b));
-    child.on("error", fail);
+    child.on("error", (e) => fail(new Failure(`${commandLine(dir, args)}: ${e.message}`)));
     child.on("close", (code, signal) => {
       children.delete(child);
       done({ code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
@@ -191,8 +194,12 @@ function emit(recording, out) {
   const text = JSON.stringify(recording, null, 2) + "\n";
   if (out === undefined) return void process.stdout.write(text);
   const tmp = `${out}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, out);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, out);
+  } catch (e) {
+    throw new Failure(`${out}: cannot write it (${e.code ?? e.message})`);
+  }
 }
 
 // ---- compare ----
@@ -200,7 +207,7 @@ function emit(recording, out) {
 function readRecording(file) {
   let text;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync(userPath(file), "utf8");
   } catch (e) {
     throw new Failure(`${file}: cannot read it (${e.code ?? e.message})`);
   }
@@ -215,19 +222,23 @@ function readRecording(file) {
   return j;
 }
 
-/** A cell's fields as path -> value, lists keyed by what names their items (a property by name, a class by
- * class) so a new class reads as one line rather than a shift of every later one. The counterexample is
- * compared on its own (traceDiff). `own` is the key already in the path (an item's name). */
-function flatten(value, path, out, own) {
+/** A cell's fields as path -> value (JSON), lists keyed by what names their items (a property by name, a class
+ * by class: `properties[no-drop].classes[race2].states`), so a new class reads as one line rather than a shift
+ * of every later one. `items` gets each named item whole, for an item that one side lacks. The counterexample
+ * is compared on its own (traceDiff). `own` is the key already in the path (the item's name). */
+function flatten(value, path, leaves, items, own) {
   if (Array.isArray(value)) {
     const named = (k) => value.length > 0 && value.every((v) => v !== null && typeof v === "object" && typeof v[k] === "string");
     const k = named("name") ? "name" : named("class") ? "class" : undefined;
-    if (k === undefined) out.set(path, JSON.stringify(value));
-    else for (const v of value) flatten(v, `${path} ${v[k]}`, out, k);
+    if (k === undefined) leaves.set(path, JSON.stringify(value));
+    for (const v of k === undefined ? [] : value) {
+      const at = `${path}[${v[k]}]`;
+      items.set(at, JSON.stringify(v));
+      flatten(v, at, leaves, items, k);
+    }
   } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) if (k !== own) flatten(v, path === "" ? k : `${path} ${k}`, out);
-  } else out.set(path, JSON.stringify(value));
-  return out;
+    for (const [k, v] of Object.entries(value)) if (k !== own) flatten(v, path === "" ? k : `${path}.${k}`, leaves, items);
+  } else leaves.set(path, JSON.stringify(value));
 }
 
 const stepText = (s) => (s ? `${s.actor} ${s.packet} ${s.function}: ${s.note}` : "(none)");
@@ -245,12 +256,18 @@ function traceDiff(a, b) {
 /** The lines saying how cell `b` differs from `a` (none when equal). */
 function cellDiff(a, b) {
   const strip = ({ counterexample, scenario, kernel, reduce, ...rest }) => rest;
-  const fa = flatten(strip(a), "", new Map());
-  const fb = flatten(strip(b), "", new Map());
+  const [la, ia, lb, ib] = [new Map(), new Map(), new Map(), new Map()];
+  flatten(strip(a), "", la, ia);
+  flatten(strip(b), "", lb, ib);
   const lines = [];
-  for (const path of new Set([...fa.keys(), ...fb.keys()])) {
-    const [x, y] = [fa.get(path) ?? "(absent)", fb.get(path) ?? "(absent)"];
-    if (x !== y) lines.push(`${path} ${x} -> ${y}`);
+  // An item only one side has is one line, and its fields are not listed again...
+  const whole = [...new Set([...ia.keys(), ...ib.keys()])].filter((p) => !ia.has(p) || !ib.has(p));
+  for (const p of whole) lines.push(`${p} ${ia.get(p) ?? "(absent)"} -> ${ib.get(p) ?? "(absent)"}`);
+  // ...nor is the list it left empty (`classes [] -> (absent)` would say it again).
+  const inWhole = (p) => whole.some((w) => p.startsWith(`${w}.`) || p.startsWith(`${w}[`) || w.startsWith(`${p}[`));
+  for (const p of new Set([...la.keys(), ...lb.keys()])) {
+    const [x, y] = [la.get(p) ?? "(absent)", lb.get(p) ?? "(absent)"];
+    if (x !== y && !inWhole(p)) lines.push(`${p} ${x} -> ${y}`);
   }
   const t = traceDiff(a.counterexample, b.counterexample);
   if (t) lines.push(t);
@@ -284,7 +301,9 @@ function run(cmd, args, cwd, what) {
 
 /** Builds REV in a temporary worktree (this checkout's node_modules linked in), records it, removes the worktree. */
 async function baseline(rev, opts) {
-  const commit = run("git", ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], ROOT, `git rev-parse ${rev}`).trim();
+  const found = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { cwd: ROOT, encoding: "utf8" });
+  if (found.status !== 0) throw new Failure(`${rev}: not a commit of ${ROOT}`);
+  const commit = found.stdout.trim();
   const tmp = mkdtempSync(join(tmpdir(), "conntrack-mc-baseline-"));
   const wt = join(tmp, "checkout");
   const remove = () => {
@@ -327,10 +346,18 @@ function parse(args, options, positionals) {
   try {
     r = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new Failure(`${e.message.split("\n")[0]} (${USAGE})`);
+    throw new Failure(`${e.message.split("\n")[0].split(". To specify")[0]} (${USAGE})`);
   }
   if (r.positionals.length !== positionals) throw new Failure(USAGE);
   return r;
+}
+
+/** The --out file, refused before minutes of checks if its directory is not there. */
+function outOf(v) {
+  if (v === undefined) return undefined;
+  const file = userPath(v);
+  if (!existsSync(dirname(file))) throw new Failure(`--out: no directory ${dirname(file)}`);
+  return file;
 }
 
 async function main(argv) {
@@ -339,8 +366,9 @@ async function main(argv) {
   switch (command) {
     case "record": {
       const { values } = parse(rest, { checkout: { type: "string" }, out, jobs: { type: "string" }, only: { type: "string" } }, 0);
-      const dir = resolve(values.checkout ?? ROOT);
-      emit(await record(dir, { jobs: jobsOf(values.jobs), only: onlyOf(values.only) }), values.out && resolve(values.out));
+      const dir = values.checkout === undefined ? ROOT : userPath(values.checkout);
+      const file = outOf(values.out);
+      emit(await record(dir, { jobs: jobsOf(values.jobs), only: onlyOf(values.only) }), file);
       return 0;
     }
     case "compare": {
@@ -348,11 +376,11 @@ async function main(argv) {
       return compare(positionals[0], positionals[1]);
     }
     case "baseline": {
-      const { values, positionals } = parse(rest, { out, jobs: { type: "string" } }, 1);
+      const { values, positionals } = parse(rest, { out, jobs: { type: "string" }, only: { type: "string" } }, 1);
       const rev = positionals[0];
       // A file name from the revision: `origin/main` or `HEAD~2` must not make a path of it.
-      const file = resolve(values.out ?? join(tmpdir(), `results-${rev.replace(/[^A-Za-z0-9._-]/g, "_")}.json`));
-      emit(await baseline(rev, { jobs: jobsOf(values.jobs) }), file);
+      const file = outOf(values.out ?? join(tmpdir(), `results-${rev.replace(/[^A-Za-z0-9._-]/g, "_")}.json`));
+      emit(await baseline(rev, { jobs: jobsOf(values.jobs), only: onlyOf(values.only) }), file);
       return 0;
     }
     default:
@@ -360,10 +388,11 @@ async function main(argv) {
   }
 }
 
+// exitCode rather than exit(): a recording written to a pipe is flushed before the process ends.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => (process.exitCode = code),
   (e) => {
     process.stderr.write(`results: ${e instanceof Failure ? e.message : `internal error: ${e?.stack?.split("\n")[0] ?? e}`}\n`);
-    process.exit(2);
+    process.exitCode = 2;
   },
 );
