@@ -1,4 +1,5 @@
 /** `conntrack-mc live <scenario> [--tries N] [--sendmmsg] [--json]` */
+import { livePrediction } from "../app/live.js";
 import { InputError } from "../errors.js";
 import { counterKey } from "../kernel/properties/outcomes.js";
 import { LiveUnavailable } from "../live/host.js";
@@ -31,7 +32,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
     return [sig, h] as const;
   });
   try {
-    const report = await runLive(sc, { tries, sendmmsg: values.sendmmsg ?? false });
+    const report = await runLive(sc, { tries, sendmmsg: values.sendmmsg ?? false }, livePrediction);
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : renderLive(report));
     return report.agree ? 0 : 1;
   } catch (e) {

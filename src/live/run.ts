@@ -5,14 +5,22 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { runCheck, stoppedBy } from "../app/check.js";
-import { IncompleteError } from "../errors.js";
-import { counterKey, RunOutcomes, type Counters } from "../kernel/properties/outcomes.js";
+import { counterKey, type Counters } from "../kernel/properties/outcomes.js";
 import { RELEASES, resolveKernel } from "../kernel/variants.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { formatHostPort } from "../scenario/scenario.js";
 import { checkHost, kernelVersion, liveBinary, LiveUnavailable } from "./host.js";
 import { build, collectAnswers, liveUnsupported, teardown, type Topology } from "./topology.js";
+
+/** What the model says a run of the scenario on a kernel variant can show (the caller searches: app/live.ts). */
+export interface Prediction {
+  readonly drop: boolean;
+  /** undefined: the scenario has no replies. */
+  readonly lost: boolean | undefined;
+  readonly resolved: boolean;
+  /** The counter totals one run can leave. */
+  readonly counters: Counters[];
+}
 
 export interface LiveOptions {
   readonly tries: number;
@@ -68,25 +76,6 @@ export function closestVariant(major: number, minor: number): string {
   return (fitting.at(-1) ?? RELEASES[0]!).name;
 }
 
-function predict(sc: Scenario, variant: string) {
-  // The live run always gets answers back for UDP, so the model does too.
-  const model = sc.protocol === "udp" ? { ...sc, replies: true } : sc;
-  const kernel = resolveKernel(variant);
-  const outcomes = new RunOutcomes();
-  const drops = runCheck(model, kernel, "no-drop", { visit: outcomes.visit }).result;
-  const lost = model.replies ? runCheck(model, kernel, "all-replied").result : undefined;
-  for (const r of [drops, ...(lost ? [lost] : [])]) {
-    if (!r.complete) throw new IncompleteError(`live: the model's ${r.properties.join(", ")} search of ${sc.name} on ${variant} stopped early (${stoppedBy(r)}, after ${r.states} states): nothing to compare the kernel with`);
-  }
-  return {
-    drop: drops.verdict === "violated",
-    lost: lost ? lost.verdict === "violated" : undefined,
-    resolved: outcomes.clashResolved,
-    counters: outcomes.counterSets(),
-    v510: kernel.parts.includes("bc92470413f3"),
-  };
-}
-
 async function sendTries(sc: Scenario, t: Topology, bin: string, opts: LiveOptions, cpus: number[]): Promise<Try[]> {
   const mode = sc.protocol === "tcp" ? "tcp-syn" : opts.sendmmsg ? "udp-sendmmsg" : "udp";
   const p = sc.packets[0]!;
@@ -102,7 +91,8 @@ async function sendTries(sc: Scenario, t: Topology, bin: string, opts: LiveOptio
   return tries;
 }
 
-export async function runLive(sc: Scenario, opts: LiveOptions): Promise<LiveReport> {
+/** `predict` gives the model's answer for the variant closest to the running kernel. */
+export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Scenario, variant: string) => Prediction): Promise<LiveReport> {
   const unsupported = liveUnsupported(sc);
   if (unsupported) throw new LiveUnavailable(`live: scenario ${sc.name} uses ${unsupported}, which the live harness does not build`);
   checkHost();
@@ -110,6 +100,7 @@ export async function runLive(sc: Scenario, opts: LiveOptions): Promise<LiveRepo
   const k = kernelVersion();
   const variant = closestVariant(k.major, k.minor);
   const want = predict(sc, variant);
+  const v510 = resolveKernel(variant).parts.includes("bc92470413f3");
   const cpus = sc.packets.map((p) => p.cpu);
   const t = await build(sc, bin);
   let tries: Try[];
@@ -122,7 +113,7 @@ export async function runLive(sc: Scenario, opts: LiveOptions): Promise<LiveRepo
   }
   const count = (f: (x: Try) => boolean): number => tries.filter(f).length;
   // Before v5.10 a resolved clash shows only as insert_failed without drop.
-  const resolvedIn = count((x) => (want.v510 ? x.clash_resolve > 0 : x.insert_failed > x.drop));
+  const resolvedIn = count((x) => (v510 ? x.clash_resolve > 0 : x.insert_failed > x.drop));
   const row = (outcome: Outcome, reachable: boolean | undefined, seenIn: number | null): OutcomeRow => ({
     outcome,
     model: reachable === undefined ? "n/a" : reachable ? "reachable" : "unreachable",
