@@ -18,6 +18,8 @@ export interface Property<S> {
   readonly name: string;
   readonly kind: "invariant" | "terminal";
   readonly description: string;
+  /** The classes `violations` may name, each with what it means (for reports). */
+  readonly classes?: Readonly<Record<string, string>>;
   violations(s: S): readonly string[];
 }
 

@@ -46,44 +46,34 @@ export const PATCHES: readonly Patch[] = [
 
 export interface Release {
   readonly name: string;
+  /** Every patch it applies on the v4.6 base, in order (derived: the release before's and its own). */
   readonly patches: readonly string[];
+  /** What it adds to the release before it. */
+  readonly adds: readonly string[];
   readonly note: string;
 }
 
-/** Every release starts from the v4.6 base. */
-export const RELEASES: readonly Release[] = [
-  { name: "v4.6", patches: [], note: "before clash resolution: every clash drops" },
-  { name: "v4.18", patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list"], note: "the unpatched kernel: clash resolution, refused for entries with NAT" },
-  { name: "v4.19", patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963"], note: "v4.18 + 937963" },
-  { name: "v5.0", patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19"], note: "v4.18 + 937963 + 1032812" },
-  { name: "v5.6", patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f"], note: "v5.0 + clash insertion (NAT_CLASH entries)" },
-  {
-    name: "v5.9",
-    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb"],
-    note: "v5.6 + NAT_CLASH entries no longer deleted on reply",
-  },
-  {
-    name: "v5.10",
-    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3"],
-    note: "v5.9 + clash_resolve counter",
-  },
+/** Each release is the one before it plus the commits it adds, in the order they apply; the first is the base. */
+const DELTAS: readonly { readonly name: string; readonly adds: readonly string[]; readonly note: string }[] = [
+  { name: "v4.6", adds: [], note: "before clash resolution: every clash drops" },
+  { name: "v4.18", adds: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list"], note: "the unpatched kernel: clash resolution, refused for entries with NAT" },
+  { name: "v4.19", adds: ["937963"], note: "v4.18 + 937963" },
+  { name: "v5.0", adds: ["1032812", "d535c8a69c19"], note: "v4.18 + 937963 + 1032812" },
+  { name: "v5.6", adds: ["6a757c07e51f"], note: "v5.0 + clash insertion (NAT_CLASH entries)" },
+  { name: "v5.9", adds: ["c46172147ebb"], note: "v5.6 + NAT_CLASH entries no longer deleted on reply" },
+  { name: "v5.10", adds: ["bc92470413f3"], note: "v5.9 + clash_resolve counter" },
   {
     name: "v5.19",
-    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d"],
+    // 07998281c268 is in mainline from v5.11 (no v5.11 here): v5.10 mainline lacks it, stable 5.10.17 has it.
+    adds: ["07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d"],
     note: "v5.10 + same-origin skip in the same zone only (v5.11) + a chain length limit at confirm (v5.15) + UDP ASSURED only in stream state (v5.16) + CONFIRMED at the start of confirm (v5.19)",
   },
-  {
-    name: "v6.12",
-    // 07998281c268 is in mainline from v5.11 (no v5.11 here): v5.10 mainline lacks it, stable 5.10.17 has it.
-    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d", "a4e6a1031e77"],
-    note: "v5.19 + merge on tuples equal or swapped, no NAT_DONE shortcut; as v6.15 here (2d72afb34065 came in 6.12.40)",
-  },
-  {
-    name: "v6.16",
-    patches: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list", "937963", "1032812", "d535c8a69c19", "6a757c07e51f", "c46172147ebb", "bc92470413f3", "07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d", "a4e6a1031e77", "2d72afb34065"],
-    note: "v6.12 + CONFIRMED only once inserted, nf_ct_should_gc tests it first (2d72afb34065)",
-  },
+  { name: "v6.12", adds: ["a4e6a1031e77"], note: "v5.19 + merge on tuples equal or swapped, no NAT_DONE shortcut; as v6.15 here (2d72afb34065 came in 6.12.40)" },
+  { name: "v6.16", adds: ["2d72afb34065"], note: "v6.12 + CONFIRMED only once inserted, nf_ct_should_gc tests it first (2d72afb34065)" },
 ];
+
+/** Every release, its whole list of patches derived from the deltas. */
+export const RELEASES: readonly Release[] = DELTAS.reduce<Release[]>((out, d) => [...out, { ...d, patches: [...(out.at(-1)?.patches ?? []), ...d.adds] }], []);
 
 /** The patch a variant's `+token` names: its id, or 7 or more leading characters of its commit. */
 export function findPatch(token: string, patches: readonly Patch[]): Patch | undefined {

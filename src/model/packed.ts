@@ -16,6 +16,7 @@ import { initialState, Pc, Reply, type Fate, type KState } from "../kernel/net/s
 import type { Tuple } from "../kernel/net/tuple.js";
 import { PairMap, pairHash } from "./pairmap.js";
 import { InputError } from "../errors.js";
+import type { Features } from "./features.js";
 
 /** Packet numbers in a chain word: 5 bits each (number + 1; 0 ends the chain). */
 const IDS_PER_WORD = 6;
@@ -161,11 +162,18 @@ const STREAM_MASK = (1 << 26) - 1;
 const EXPIRED_BIT = 1 << 26;
 const REAPING_SHIFT = 27;
 
-/** `lifecycle`: the scenario limits the table (conntrack-max), so the early_drop counters are held too.
- * `timed`: the scenario has time, so the clock, the timeouts and the reapers' progress are held too.
- * `bysourceRuns`: hold nf_nat_bysource up to the order sortBysourceRuns forgets (model.ts: not with
- * recycled slots, nor with packets in different zones). */
-export function stateCodec(packets: number, cpus: number, portable = false, lifecycle = false, timed = false, chains = false, recycle = false, bysourceRuns = false): StateCodec {
+/** What the codec holds beyond the packets, chains, rover and the three counters every scenario has (features.ts):
+ * `limited`, the early_drop counters; `timed`, the clock, the timeouts and the reapers' progress; `chains`, the
+ * chaintoolong counters; `recycle`, slots, readers, locks and the crash bits; `bysourceView`, nf_nat_bysource up
+ * to the order sortBysourceRuns forgets. `portable`: tuples by value (see the top of this file). */
+export interface CodecOptions {
+  readonly portable: boolean;
+  readonly features: Pick<Features, "limited" | "timed" | "chains" | "recycle" | "bysourceView">;
+}
+
+export function stateCodec(packets: number, cpus: number, opts: CodecOptions): StateCodec {
+  const { portable } = opts;
+  const { limited: lifecycle, timed, chains, recycle, bysourceView: bysourceRuns } = opts.features;
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);
   const packetWords = portable ? 5 : 2;

@@ -8,37 +8,10 @@
  * a packet renamed to match. Ties are broken by the old order: the result is
  * always a permutation of the state, so the reduction is sound even where it
  * misses an equivalence. It works on the packed state (packed.ts), in place,
- * so the search allocates nothing for it.
+ * so the search allocates nothing for it. When it applies is features.ts's
+ * to say (noSymmetry).
  */
-import type { Scenario } from "../scenario/scenario.js";
 import { CLASH_SHIFT, HAS_CT, ID_BITS, REF_MASK, sortBysourceRuns, STATS_BITS, tupleKey, USES_SHIFT, type PackedLayout } from "./packed.js";
-
-/** Whether the scenario's packets and CPUs are interchangeable. */
-export function symmetric(sc: Scenario): boolean {
-  const p0 = sc.packets[0]!;
-  const cpus = new Set(sc.packets.map((p) => p.cpu));
-  return (
-    sc.packets.length > 1 &&
-    cpus.size === sc.packets.length &&
-    sc.deletes.length === 0 &&
-    // Not yet: the early_drop counters would have to move with their CPUs too.
-    sc.conntrackMax === 0 &&
-    // Nor with time (the timeouts and the reapers' entries are not renamed) or chains (their counters are not).
-    !sc.timed &&
-    sc.chains === undefined &&
-    !sc.recycle &&
-    sc.packets.every(
-      (p) =>
-        p.afterReply === undefined &&
-        p.nat === p0.nat &&
-        p.from.addr === p0.from.addr &&
-        p.from.port === p0.from.port &&
-        p.to.addr === p0.to.addr &&
-        p.to.port === p0.to.port &&
-        p.zone?.id === p0.zone?.id && p.zone?.dir === p0.zone?.dir,
-    )
-  );
-}
 
 /** Mixes one field into a 32-bit running hash (murmur3 style). */
 function mix(h: number, v: number): number {

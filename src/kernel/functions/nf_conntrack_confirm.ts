@@ -11,8 +11,19 @@ import { acceptQuery, dropUninserted } from "./verdict.js";
 import { IPS } from "../net/conn.js";
 import { nf_ct_zone, zoneMatch } from "../net/zone.js";
 
+/** __nf_conntrack_confirm. With recycled memory (a `recycle` scenario) it is three steps another CPU can come
+ * between, and the model calls it for each: the bucket locks (confirmLock), the test of its own DYING
+ * (confirmDyingTest), then the walks and the decision, which release the locks. So an override of it, or a
+ * wrapper, runs at each of them (st.pkts[p].locked and .dyingChecked say which); an override that does all at
+ * once takes one step. */
 export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
+  if (ctx.sc.recycle) {
+    if (!pkt.locked) return confirmLock(ctx, st, p);
+    if (!pkt.dyingChecked) return confirmDyingTest(ctx, st, p);
+    pkt.locked = false;
+    pkt.dyingChecked = false;
+  }
   const ct = pkt.ct!;
   const cpu = ctx.sc.packets[p]!.cpu;
   // Both walks match keys in the entry's own zone (zone = nf_ct_zone(ct)).

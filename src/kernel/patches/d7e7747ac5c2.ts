@@ -26,13 +26,16 @@ export const chainTooLong: Patch = {
   apply: (base) => ({
     __nf_conntrack_confirm(ctx, st, p) {
       const chains = ctx.sc.chains;
-      if (!chains || chains.otherNodes <= chains.maxChainlen + 1) return base.__nf_conntrack_confirm(ctx, st, p);
       const pkt = st.pkts[p]!;
+      // The walk comes after the locks and the test of its own DYING (confirm's first steps with recycled memory).
+      if (!chains || chains.otherNodes <= chains.maxChainlen + 1 || (ctx.sc.recycle && !pkt.dyingChecked)) return base.__nf_conntrack_confirm(ctx, st, p);
       // A node holding the ORIGINAL key comes before the count runs out: the clash path, as without the limit.
       if (findNode(st, pkt.ct!.orig, undefined, zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, p)))) return base.__nf_conntrack_confirm(ctx, st, p);
       const stats = st.stats[ctx.sc.packets[p]!.cpu]!;
       stats.chainTooLong++;
       stats.insertFailed++;
+      // The locks are released with the drop.
+      pkt.locked = pkt.dyingChecked = false;
       dropUninserted(st, p);
       return ctx.explain ? `the ORIGINAL chain holds more than max_chainlen + 1 (${chains.maxChainlen + 1}) other nodes: chaintoolong, NF_DROP` : "";
     },

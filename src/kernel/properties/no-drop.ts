@@ -1,0 +1,30 @@
+/** no-drop: no packet is dropped, and each drop named by the race behind it (classify.ts). */
+import { dropClassOf, DROP_CLASSES, plainDropClass } from "./classify.js";
+import { Fate } from "../net/state.js";
+import type { Scenario } from "../../scenario/scenario.js";
+import { NONE, type KernelProperty } from "./property.js";
+
+/** no-drop, its drops classed as scenario `sc` decides (zones, a table limit; undefined: neither). */
+export function noDropIn(sc: Scenario | undefined): KernelProperty {
+  const classOf = sc ? dropClassOf(sc) : plainDropClass;
+  return {
+    name: "no-drop",
+    kind: "invariant",
+    description: "no packet is dropped at __nf_conntrack_confirm (or, with conntrack-max, for a full table)",
+    classes: DROP_CLASSES,
+    gate: () => undefined,
+    violations(s) {
+      let out: string[] | undefined;
+      for (let i = 0; i < s.pkts.length; i++) {
+        const p = s.pkts[i]!;
+        if (p.fate !== Fate.DROPPED) continue;
+        const cls = classOf(s, i);
+        if (!out) out = [cls];
+        else if (!out.includes(cls)) out.push(cls);
+      }
+      return out ?? NONE;
+    },
+  };
+}
+
+export const noDrop: KernelProperty = noDropIn(undefined);

@@ -1,0 +1,12 @@
+/**
+ * The table of actor kinds a model is built from, in the order the model numbers their actors (traces draw
+ * their lanes in this order, and the search tries moves in it: changing it changes which shortest trace is
+ * found first). A new actor is its file and a line here.
+ */
+import type { ActorKind } from "../actor.js";
+import { cpus } from "./cpu.js";
+import { ctnetlink } from "./ctnetlink.js";
+import { reaper } from "./reaper.js";
+import { clock } from "./clock.js";
+
+export const ACTORS: readonly ActorKind[] = [cpus, ctnetlink, reaper, clock];
