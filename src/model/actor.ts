@@ -2,8 +2,8 @@
  * An actor: something that moves on its own in the kernel's world (a CPU in softirq, ctnetlink, a reaper, the
  * clock). The model (model.ts) is built from the table of actor kinds in actors/index.ts: the engine's actions
  * are each actor's moves in a state, its steps are the actor's, and a trace names them as the actor does. A new
- * actor is a file in actors/, its state (kernel/net/state.ts, packed by a StateSection of its own), and one line
- * in that table (docs/architecture.md has a worked example).
+ * actor is a file in actors/, its state (words it claims in KState.ext, or fields of kernel/net/state.ts the
+ * kernel's functions read), and one line in that table (docs/architecture.md has a worked example).
  */
 import type { Ctx, Kernel } from "../kernel/kernel.js";
 import type { KState } from "../kernel/net/state.js";
@@ -45,6 +45,10 @@ export interface ActorEnv {
   readonly features: Features;
   /** A context without words, for what an actor works out about a state (the search's). */
   readonly quiet: Ctx;
+  /** Claims `words` words of KState.ext for the actor's own state (0 at the start) and returns where they begin:
+   * the actor reads and writes st.ext[at .. at+words), and the codec, clones and traces carry them. Symmetry does
+   * not rename them, so a model with such an actor is not reduced by symmetry (features.ts). */
+  claim(words: number): number;
 }
 
 /** A line of the table: the actors of this kind a model has (none where the scenario or kernel has none). */

@@ -99,6 +99,12 @@ export function featuresOf(sc: Scenario, k: Kernel, opts: { readonly bysourceOrd
   };
 }
 
+/** `f` for a model whose actors `stateful` (their kinds' `what`) keep words of their own, which symmetry does not rename. */
+export function withActorState(f: Features, stateful: readonly string[]): Features {
+  if (stateful.length === 0) return f;
+  return { ...f, noSymmetry: [...f.noSymmetry, ...stateful.map((what) => `${what} keeps state symmetry does not rename`)] };
+}
+
 /** One line: which reductions asked for were not applied, each with its reasons; null when all were. */
 export function whyNotReduced(f: Features, asked: { readonly symmetry: boolean; readonly por: boolean } | undefined, used: { readonly symmetry: boolean; readonly por: boolean }): string | null {
   if (!asked) return null;

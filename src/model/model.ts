@@ -13,9 +13,9 @@ import { current, isDraft } from "immer";
 import { isChooser, MAX_CHOICES, withChoices } from "../kernel/choose.js";
 import { patchError, type UserCode } from "../runtime/user-code.js";
 import { CRASH } from "../kernel/functions/recycle.js";
-import type { Actor, Move } from "./actor.js";
+import type { Actor, ActorKind, Move } from "./actor.js";
 import { ACTORS } from "./actors/index.js";
-import { featuresOf, type Features } from "./features.js";
+import { featuresOf, withActorState, type Features } from "./features.js";
 
 export type { Move } from "./actor.js";
 export { stepFunction } from "./actors/cpu.js";
@@ -45,13 +45,30 @@ export interface ConntrackModel extends Model<KState> {
 /** `portable`: encode tuples by value, so that models built apart (parallel
  * workers) encode every state alike. `bysourceOrder`: keep nf_nat_bysource's
  * whole order in the state, bookkeeping included (tests compare with the counts
- * from before packed.ts's view of it). */
-export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boolean; bysourceOrder?: boolean } = {}): ConntrackModel {
+ * from before packed.ts's view of it). `actors`: the table of actors (tests add one). */
+export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boolean; bysourceOrder?: boolean; actors?: readonly ActorKind[] } = {}): ConntrackModel {
   // Traces run steps with words; the search without (string building is most of a step's cost).
   const ctx: Ctx = { sc, k, explain: true };
   const quiet: Ctx = { sc, k, explain: false };
-  const features = featuresOf(sc, k, opts);
-  const actors: readonly Actor[] = ACTORS.flatMap((kind) => kind.make({ sc, k, features, quiet }));
+  const table = opts.actors ?? ACTORS;
+  const base = featuresOf(sc, k, opts);
+  // The words the actors claim for their own state, in table order.
+  const claims: string[] = [];
+  const actors: readonly Actor[] = table.flatMap((kind) =>
+    kind.make({
+      sc,
+      k,
+      features: base,
+      quiet,
+      claim: (words) => {
+        if (!Number.isInteger(words) || words < 0) throw new Error(`an actor claimed ${words} words of state`);
+        const at = claims.length;
+        for (let i = 0; i < words; i++) claims.push(kind.what);
+        return at;
+      },
+    }),
+  );
+  const features = withActorState(base, [...new Set(claims)]);
   const actorNames = actors.map((a) => a.name);
   const cpuOf = sc.packets.map((p) => p.cpu);
   // Actions are immutable: one object per (actor, choice), made once.
@@ -62,7 +79,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   const plainMove = (s: KState, a: Action): Move => actors[a.actor]!.move(s, a.choice);
   const step = (c: Ctx, st: KState, a: Action): string => actors[a.actor]!.step(c, st, a.choice);
 
-  const codec = stateCodec(sc.packets.length, sc.cpus, { portable: opts.portable === true, features });
+  const codec = stateCodec(sc.packets.length, sc.cpus, { portable: opts.portable === true, features, ext: claims.length });
   // A kernel that may call lib.choose: every step's alternatives are found by running it (choose.ts).
   // Built-in kernels never take this path: their actions and steps are the plain ones above and below.
   // It may when it has a user's hook (or a patch that is not built in, which may call one), or a built-in declares it.
@@ -159,7 +176,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
     choosing,
     actorNames,
     encodedWords: codec.words,
-    initialStates: () => [initialState(sc.packets.length, sc.cpus)],
+    initialStates: () => [initialState(sc.packets.length, sc.cpus, claims.length)],
     actions: choosing ? choosingActions : (s) => {
       const out: Action[] = [];
       // A crash ends the run: the kernel has oopsed.

@@ -168,6 +168,8 @@ const REAPING_SHIFT = 27;
  * to the order sortBysourceRuns forgets. `portable`: tuples by value (see the top of this file). */
 export interface CodecOptions {
   readonly portable: boolean;
+  /** Words of the actors that keep state of their own (KState.ext), held as they are after everything else. */
+  readonly ext?: number;
   readonly features: Pick<Features, "limited" | "timed" | "chains" | "recycle" | "bysourceView">;
 }
 
@@ -187,7 +189,9 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
   const timeAt = chainAt + (chains ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
   // A recycle scenario's: the crash bits and the gc worker's reached slot and entry, then a word a packet: slot + 1, reader + 1, readerSaw + 1 (5 bits each), locked, dyingChecked.
   const recycleAt = timeAt + (timed ? 2 + 3 * packets : 0);
-  const words = recycleAt + (recycle ? 1 + packets : 0);
+  const extAt = recycleAt + (recycle ? 1 + packets : 0);
+  const ext = opts.ext ?? 0;
+  const words = extAt + ext;
 
   // Tuples seen so far, numbered in order of first sight (the same run gives
   // the same numbers). `byValue` finds a tuple a step built; `lastT`/`lastId`
@@ -442,10 +446,11 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
           out[recycleAt + 1 + i] = (p.slot + 1) | ((p.reader + 1) << 5) | ((p.readerSaw + 1) << 10) | (p.locked ? 1 << 15 : 0) | (p.dyingChecked ? 1 << 16 : 0) | ((p.halfGc + 1) << 17);
         }
       }
+      for (let i = 0; i < ext; i++) out[extAt + i] = s.ext[i]!;
       return words;
     },
     scratch() {
-      const s = initialState(packets, cpus);
+      const s = initialState(packets, cpus, ext);
       const box = (): Conn => ({ orig: { src: 0, sport: 0, dst: 0, dport: 0 }, reply: { src: 0, sport: 0, dst: 0, dport: 0 }, status: 0, timeout: 0, streamTs: 0 });
       boxes.set(s, Array.from({ length: packets }, box));
       return s;
@@ -460,6 +465,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
       for (let c = 0; c < cpus; c++) decodeStats(w, off, c, into);
       if (timed) decodeTime(w, off, into);
       if (recycle) decodeRecycle(w, off, into);
+      for (let i = 0; i < ext; i++) into.ext[i] = w[off + extAt + i]!;
       return into;
     },
     restore(s, base, now, len) {
@@ -483,6 +489,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
       // After the packets: their entries (decoded above where they differ) take their timeouts here.
       if (timed) decodeTime(base, 0, s);
       if (recycle) decodeRecycle(base, 0, s);
+      for (let i = 0; i < ext; i++) s.ext[i] = base[extAt + i]!;
     },
   };
 }

@@ -112,9 +112,14 @@ export interface KState {
   gcSaw: number;
   /** The entry the gc worker holds a reference on between nf_ct_should_gc's first read and the rest, -1. */
   gcHalf: number;
+  /** The words of the actors that keep state of their own (model/actor.ts, ActorEnv.claim): each actor reads and
+   * writes its slice through its own accessors; the codec and clone copy them as they are. Empty for the actors
+   * above, whose fields are named here. */
+  ext: number[];
 }
 
-export function initialState(packets: number, cpus: number): KState {
+/** `ext`: the actors' words (all 0 at the start). */
+export function initialState(packets: number, cpus: number, ext = 0): KState {
   return {
     pkts: Array.from({ length: packets }, () => ({
       pc: Pc.LOOKUP,
@@ -146,6 +151,7 @@ export function initialState(packets: number, cpus: number): KState {
     gcReader: -1,
     gcSaw: -1,
     gcHalf: -1,
+    ext: new Array<number>(ext).fill(0),
   };
 }
 
@@ -182,5 +188,5 @@ export function cloneState(s: KState): KState {
     const c = s.stats[i]!;
     stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop, chainTooLong: c.chainTooLong };
   }
-  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw, gcHalf: s.gcHalf };
+  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw, gcHalf: s.gcHalf, ext: s.ext.slice() };
 }
