@@ -51,7 +51,7 @@ describe("a limit that no run reaches changes nothing", () => {
 });
 
 describe("the SUSE report (nat-clash-early-drop): a NAT_CLASH entry evicted before its reply", () => {
-  it("v5.9 and later lose a reply to an eviction once the table is full, and hold when it has room (§15 row 14.4)", () => {
+  it("v5.9 and later lose a reply to an eviction once the table is full, and hold when it has room (row 14.4, docs/kernel.md)", () => {
     for (const k of ["v5.9", "v5.10", "v6.12"]) {
       expect(classes(resolveScenario("nat-clash-early-drop"), k).includes("reply-evicted"), k).toBe(expectedOutcome("14.4", k) === "reply lost");
       expect(runCheck(variant(SUSE, "room", { "conntrack-max": 3 }), k).result.verdict, k).toBe("holds");
@@ -107,7 +107,7 @@ describe("the SUSE report (nat-clash-early-drop): a NAT_CLASH entry evicted befo
 });
 
 describe("a full table on a DNS node (dns-table-full)", () => {
-  it("on every release a query is dropped for the full table, or an earlier one's reply is lost to an eviction (§15 rows 12.4 and the table-full note)", () => {
+  it("on every release a query is dropped for the full table, or an earlier one's reply is lost to an eviction (rows 12.4 and table-full, docs/kernel.md)", () => {
     for (const r of RELEASES) {
       const found = classes(resolveScenario("dns-table-full"), r.name);
       expect(found, r.name).toContain("table-full");

@@ -1,6 +1,7 @@
 /**
  * The search's verdicts against the expected outcome table of
- * ../shared/kernel-reference.md sections 5-7 (the spec), the counters each
+ * docs/kernel.md, "Clash resolution per release", "Expected outcomes (clash races)"
+ * and "Mitigations" (the spec), the counters each
  * version leaves, and the counterexamples replayed to the violation they claim.
  */
 import { describe, expect, it } from "vitest";
@@ -16,14 +17,15 @@ const ALL = ["v4.6", "v4.18", "v4.19", "v5.0", "v5.6", "v5.9", "v5.10", "v5.19",
 type Release = (typeof ALL)[number];
 const before = (v: Release): Release[] => ALL.slice(0, ALL.indexOf(v));
 
-/** Which classes a property shows per kernel: the reference's table, read for each scenario. */
+/** Which classes a property shows per kernel: docs/kernel.md's table "Expected outcomes (clash races)", read for each scenario. */
 function spec(rows: [string[], Release[]][]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const k of ALL) out[k] = rows.flatMap(([classes, kernels]) => (kernels.includes(k) ? classes : [])).sort();
   return out;
 }
 
-// Section 6: race 1 drops until 4.19 (937963), race 2 until 5.0 (1032812), race 3 until 5.6;
+// docs/kernel.md, table "Expected outcomes (clash races)", rows race1, race2, race3, no-nat, tcp
+// and snat-port: race 1 drops until 4.19 (937963), race 2 until 5.0 (1032812), race 3 until 5.6;
 // no NAT at all drops only on 4.6; TCP and the SNAT port race drop everywhere.
 // Race 2 (a port NAT gave the loser) also shows where race 1 can: the loser's NAT ran after the winner confirmed.
 const NO_DROP: Record<string, Record<string, string[]>> = {
@@ -47,7 +49,7 @@ const NO_DROP: Record<string, Record<string, string[]>> = {
     [["race1"], [...ALL]],
     [["race2"], before("v5.0")],
   ]),
-  // Section 7: the mitigations.
+  // docs/kernel.md, "Mitigations".
   "single-request": spec([]),
   "single-request-reopen": spec([]),
   nodelocaldns: spec([]),
@@ -60,7 +62,8 @@ const NO_DROP: Record<string, Record<string, string[]>> = {
   "snat-port-race-random-fully": spec([[["reply-clash"], [...ALL]]]),
 };
 
-// Section 5: v5.6-5.8 delete a NAT_CLASH entry on its first reply, so a packet
+// docs/kernel.md, row nat-clash-3-packets (and "NAT_CLASH entries"): v5.6-5.8 delete a
+// NAT_CLASH entry on its first reply, so a packet
 // merged into it loses its reply; c46172147ebb (v5.9) stops that.
 const ALL_REPLIED: Record<string, Record<string, string[]>> = {
   "dns-3-packets": spec([[["reply-lost"], ["v5.6"]]]),
@@ -115,7 +118,7 @@ function terminalStates(scenario: string, kernel: string): KState[] {
 
 const sum = (s: KState, f: "insertFailed" | "drop" | "clashResolve"): number => s.stats.reduce((a, c) => a + c[f], 0);
 
-describe("counters follow each version (reference sections 5 and 6)", () => {
+describe("counters follow each version (docs/kernel.md, Counters)", () => {
   // insert_failed: every clash until 5.6; from 5.6 not for a NAT_CLASH insertion;
   // from 5.10 only failures. drop: failed resolutions from 4.7. clash_resolve: from 5.10.
   for (const kernel of ALL) {

@@ -20,7 +20,7 @@ const sc = resolveScenario("recycled-entry");
 const crashes = (kernel: string, property = "no-crash"): string[] => runCheck(sc, kernel, property).result.violations.map((v) => v.name).sort();
 
 describe("the 2d72afb34065 race (recycled-entry), found by the search", () => {
-  it("§15 row 14.1: a crash on v5.19 and v6.12 (mainline, before 6.12.40), none on v5.10 and v6.16", () => {
+  it("row 14.1 (docs/kernel.md): a crash on v5.19 and v6.12 (mainline, before 6.12.40), none on v5.10 and v6.16", () => {
     for (const k of ["v5.10", "v5.19", "v6.12", "v6.16"]) {
       const want = expectedOutcome("14.1", k);
       expect(crashes(k).includes("unlink-unlinked"), `${k}: ${want}`).toBe(want === "crash");
@@ -29,7 +29,7 @@ describe("the 2d72afb34065 race (recycled-entry), found by the search", () => {
     expect(crashes("v5.10")).toEqual([]);
   });
 
-  it("§15 row 14.1, stale GC vs fresh confirm: a valid entry lost on v5.10 to v6.12 (nf_ct_should_gc read in two steps), none on v6.16", () => {
+  it("row 14.1-lost (docs/kernel.md), stale GC vs fresh confirm: a valid entry lost on v5.10 to v6.12 (nf_ct_should_gc read in two steps), none on v6.16", () => {
     for (const k of ["v5.10", "v5.19", "v6.12", "v6.16"]) {
       const want = expectedOutcome("14.1-lost", k);
       expect(crashes(k, "no-lost-entry").includes("reused-entry-deleted"), `${k}: ${want}`).toBe(want === "lost");

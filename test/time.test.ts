@@ -99,7 +99,7 @@ describe("timeouts and the clock", () => {
     }
   });
 
-  it("§15 row 14.4, NAT_CLASH entry expired before its reply: v5.0 drops B at confirm instead, v5.6 and later lose the reply", () => {
+  it("row 14.4 (docs/kernel.md), NAT_CLASH entry expired before its reply: v5.0 drops B at confirm instead, v5.6 and later lose the reply", () => {
     for (const k of ["v5.0", "v5.6", "v5.9", "v5.10", "v6.12"]) {
       const want = expectedOutcome("14.4", k);
       const got = classes(late, k);
@@ -286,7 +286,7 @@ describe("the SUSE patch with time: where the 2 s stream switch keeps it from he
 
 describe("the chain limit (d7e7747ac5c2, dns-long-chains)", () => {
   const sc = resolveScenario("dns-long-chains");
-  it("§15 row 12.5: no limit before v5.15, a drop at confirm after; counted in chaintoolong and insert_failed", () => {
+  it("row 12.5 (docs/kernel.md): no limit before v5.15, a drop at confirm after; counted in chaintoolong and insert_failed", () => {
     for (const k of ["v5.10", "v6.12"]) {
       const want = expectedOutcome("12.5", k);
       expect(classes(sc, k).includes("chain-too-long"), `${k}: ${want}`).toBe(want.startsWith("drop"));

@@ -1,6 +1,6 @@
 /**
- * Conntrack zones and 07998281c268 against kernel-lifecycle.md sections 11 and
- * 14.3 (the spec): what the search finds for split zones on each release, why,
+ * Conntrack zones and 07998281c268 against docs/kernel.md, "Zones" and race 14.3
+ * (the spec): what the search finds for split zones on each release, why,
  * that a scenario without zones is the model it was, and bad zone input.
  */
 import { spawnSync } from "node:child_process";
@@ -23,9 +23,10 @@ function cli(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-// Section 15, row 14.3: B dropped on v5.0 and (mainline) v5.10, ok from v5.11 (07998281c268) on.
+// docs/kernel.md, table "Expected outcomes (lifecycle)", row 14.3: B dropped on v5.0 and (mainline)
+// v5.10, ok from v5.11 (07998281c268) on.
 // v5.6 and v5.9 lie between v5.0 and v5.10 and have the same skip rule. Before v5.0 (4.x) the
-// row has no column; section 14.3 says 4e35c1cb9460 (1032812, v5.0) introduced it: without
+// row has no column; race 14.3 there says 4e35c1cb9460 (1032812, v5.0) introduced it: without
 // the same-origin skip NAT sees A's REPLY tuple taken and re-ports B.
 const SPEC: Record<string, "B dropped" | "ok"> = {
   "v4.6": "ok",
@@ -65,7 +66,7 @@ kernels: [v5.10]
 `;
 const B = 1;
 
-describe("split zones (section 14.3): the search per release against section 15", () => {
+describe("split zones (race 14.3, docs/kernel.md): the search per release against row 14.3", () => {
   it("the spec names every release the tool has", () => {
     expect(Object.keys(SPEC).sort()).toEqual(RELEASES.map((r) => r.name).sort());
   });
@@ -138,7 +139,7 @@ describe("the drop comes from nf_conntrack_tuple_taken's same-origin skip", () =
     }
   });
 
-  it("nf_ct_zone_id and nf_ct_zone_equal follow the directions of a zone (section 11.1)", () => {
+  it("nf_ct_zone_id and nf_ct_zone_equal follow the directions of a zone (docs/kernel.md, Zones)", () => {
     const orig1 = { id: 1, dir: NF_CT_ZONE_DIR_ORIG };
     const orig2 = { id: 2, dir: NF_CT_ZONE_DIR_ORIG };
     expect([nf_ct_zone_id(orig1, "ORIGINAL"), nf_ct_zone_id(orig1, "REPLY")]).toEqual([1, 0]);

@@ -1,6 +1,7 @@
 /**
  * 64-bit fingerprints of encoded states, as two independent 32-bit murmur3-style
- * lanes. Pure JS: measured about as fast here as a native xxhash (design-notes).
+ * lanes. Pure JS: on Node 20 it measured about as fast as the native
+ * @node-rs/xxhash, so hashing needs no native dependency.
  */
 
 const C1 = 0xcc9e2d51;

@@ -6,8 +6,8 @@
  * __nf_conntrack_confirm now sets IPS_CONFIRMED at its start, under the bucket
  * locks, before the DYING test, the chain walks and the clash handling, so an
  * entry may be CONFIRMED and never inserted (a merge, a failed clash,
- * chaintoolong, DYING): kernel-lifecycle.md §13.6, the window 2d72afb34065
- * closes. Seen in a `recycle` scenario only, where confirm is two steps.
+ * chaintoolong, DYING): docs/kernel.md, "Where CONFIRMED is set", the window
+ * 2d72afb34065 closes. Seen in a `recycle` scenario only, where confirm is two steps.
  */
 import type { Patch } from "../patch.js";
 

@@ -8,7 +8,8 @@
  * In a scenario without time every run happens at 0 s, so stream_ts never
  * passes and no UDP entry becomes ASSURED; in a timed one only a packet after
  * stream_ts (2 s after the first; patches/d535c8a69c19.ts) sets it.
- * Read from kernel-lifecycle.md §12.1 and the 5.10 stable review of the patch.
+ * Read from the 5.10 stable review of the patch; the UDP timeout and ASSURED
+ * rules per release are in docs/kernel.md, "Timeouts".
  */
 import { IPS } from "../net/conn.js";
 import type { Patch } from "../patch.js";

@@ -1,6 +1,6 @@
 /**
  * Names the race behind a drop by comparing the loser's entry with the entry
- * it clashed with (kernel-reference.md section 4).
+ * it clashed with (docs/kernel.md, "The steps of one packet": races 1, 2 and 3).
  */
 import type { Conn } from "../net/conn.js";
 import { IPS } from "../net/conn.js";
