@@ -58,7 +58,7 @@ const DELTAS: readonly { readonly name: string; readonly adds: readonly string[]
   { name: "v4.6", adds: [], note: "before clash resolution: every clash drops" },
   { name: "v4.18", adds: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list"], note: "the unpatched kernel: clash resolution, refused for entries with NAT" },
   { name: "v4.19", adds: ["937963"], note: "v4.18 + 937963" },
-  { name: "v5.0", adds: ["1032812", "d535c8a69c19"], note: "v4.18 + 937963 + 1032812" },
+  { name: "v5.0", adds: ["1032812", "d535c8a69c19"], note: "v4.19 + 1032812 + UDP stream mode only after 2 s (d535c8a69c19)" },
   { name: "v5.6", adds: ["6a757c07e51f"], note: "v5.0 + clash insertion (NAT_CLASH entries)" },
   { name: "v5.9", adds: ["c46172147ebb"], note: "v5.6 + NAT_CLASH entries no longer deleted on reply" },
   { name: "v5.10", adds: ["bc92470413f3"], note: "v5.9 + clash_resolve counter" },

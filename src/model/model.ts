@@ -37,9 +37,9 @@ export interface ConntrackModel extends Model<KState> {
   /** Whether the kernel may call lib.choose, so each step's alternatives are found by running it (choose.ts). */
   readonly choosing: boolean;
   move(s: KState, a: Action): Move;
-  /** Applies `a` to `draft` in place and returns the step's note. The search
-   * runs it on a copy; traces run it under immer to get the exact diff. */
-  apply(draft: KState, a: Action): string;
+  /** Applies `a` to `draft` in place and returns the step's note (words only when `explain`, the default; the
+   * search asks for none). The search runs it on a copy; traces run it under immer to get the exact diff. */
+  apply(draft: KState, a: Action, explain?: boolean): string;
 }
 
 /** `portable`: encode tuples by value, so that models built apart (parallel
@@ -219,6 +219,6 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       return m.packet < 0 ? m.function : `${sc.packets[m.packet]!.name}: ${m.function}`;
     },
     move,
-    apply: (draft, a) => run(ctx, draft, a),
+    apply: (draft, a, explain = true) => run(explain ? ctx : quiet, draft, a),
   };
 }

@@ -34,7 +34,7 @@ export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
     ct.timeout += st.now;
     hashInsert(st, p);
     acceptQuery(ctx, st, p);
-    return "no clash: entry inserted, CONFIRMED";
+    return ctx.explain ? "no clash: entry inserted, CONFIRMED" : "";
   }
   const name = (id: number): string => ctx.sc.packets[id]!.name;
   const x = ctx.explain;
@@ -89,7 +89,7 @@ export function confirmLock(ctx: Ctx, st: KState, p: number): string {
   pkt.locked = true;
   if (ctx.k.confirmedAtLock()) {
     pkt.ct!.status |= IPS.CONFIRMED;
-    return "both bucket locks taken; IPS_CONFIRMED set before the checks (1397af5bfd7d)";
+    return ctx.explain ? "both bucket locks taken; IPS_CONFIRMED set before the checks (1397af5bfd7d)" : "";
   }
-  return "both bucket locks taken";
+  return ctx.explain ? "both bucket locks taken" : "";
 }

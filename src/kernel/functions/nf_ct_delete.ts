@@ -23,8 +23,8 @@ export function nf_ct_delete(ctx: Ctx, st: KState, id: number): string {
   const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
   if (deleteStep(st, id) === "mark") {
     st.pkts[id]!.ct!.status |= IPS.DYING;
-    return `test_and_set_bit(IPS_DYING_BIT) on ${who}: still linked until the bucket locks are taken`;
+    return ctx.explain ? `test_and_set_bit(IPS_DYING_BIT) on ${who}: still linked until the bucket locks are taken` : "";
   }
   hashRemove(st, id);
-  return `nf_ct_delete_from_lists: ${who} unlinked`;
+  return ctx.explain ? `nf_ct_delete_from_lists: ${who} unlinked` : "";
 }

@@ -105,9 +105,9 @@ function finishReap(ctx: Ctx, st: KState, id: number, who: string): string {
   // The gc worker's walk reached gcSaw's node (recycled memory): the unlink judges what it killed.
   const saw = st.gcSaw;
   st.gcSaw = -1;
-  if (!unlinkKilled(ctx, st, id, saw)) return `nf_ct_delete_from_lists on ${who}, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH`;
+  if (!unlinkKilled(ctx, st, id, saw)) return ctx.explain ? `nf_ct_delete_from_lists on ${who}, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH` : "";
   reapUnlink(st, id);
-  return `nf_ct_delete_from_lists: ${who} unlinked`;
+  return ctx.explain ? `nf_ct_delete_from_lists: ${who} unlinked` : "";
 }
 
 /** v4.6's death_by_timeout, the timer of entry `id`: nf_ct_delete, its DYING first, the unlink the next step. */
@@ -116,7 +116,7 @@ export function death_by_timeout(ctx: Ctx, st: KState, id: number): string {
   if (st.gc === id) return finishReap(ctx, st, id, who);
   st.pkts[id]!.ct!.status |= IPS.DYING;
   st.gc = id;
-  return `timer fired for ${who}: nf_ct_delete sets DYING, still linked until the bucket locks are taken`;
+  return ctx.explain ? `timer fired for ${who}: nf_ct_delete sets DYING, still linked until the bucket locks are taken` : "";
 }
 
 /** gc_worker (v4.9+, b87a2f9199ea) on entry `id` it met expired: nf_ct_gc_expired, the unlink the next step. */
@@ -124,9 +124,9 @@ export function gc_worker(ctx: Ctx, st: KState, id: number): string {
   const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
   if (st.gc === id) return finishReap(ctx, st, id, who);
   if (ctx.sc.recycle) return gcLockless(ctx, st, id);
-  if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return `${who} expired, but nf_ct_should_gc no longer holds: left alone`;
+  if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return ctx.explain ? `${who} expired, but nf_ct_should_gc no longer holds: left alone` : "";
   st.gc = id;
-  return `${who} expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken`;
+  return ctx.explain ? `${who} expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken` : "";
 }
 
 /** nf_ct_should_gc as 2d72afb34065 has it: CONFIRMED first, then expired and not DYING (one answer either way). */

@@ -31,13 +31,13 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
   if (pkt.uses < 0) {
     // Untracked: nothing was translated on the way out, nothing is on the way back.
     pkt.reply = Reply.DELIVERED;
-    return `untracked reply ${fmt(expected)} delivered`;
+    return ctx.explain ? `untracked reply ${fmt(expected)} delivered` : "";
   }
   const sent = replySentTo(st, p);
   const to = ctx.sc.packets[p]!.to;
   if (ctx.sc.dnat && sent.src === to.addr && sent.sport === to.port) {
     pkt.reply = Reply.UNANSWERED;
-    return `the query left for ${fmt(invert(sent))} without DNAT: the service address is virtual, nobody answers`;
+    return ctx.explain ? `the query left for ${fmt(invert(sent))} without DNAT: the service address is virtual, nobody answers` : "";
   }
   // The answer is looked up in the query's template zone: the rules that gave the
   // query its zone match its answer too (with --zone-orig only the REPLY id, 0, applies to a REPLY node).
@@ -51,7 +51,7 @@ export function reply(ctx: Ctx, st: KState, p: number): string {
     pkt.reply = gone >= 0 ? Reply.EVICTED : old >= 0 ? Reply.EXPIRED : Reply.LOST;
     if (gone >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (early drop evicted ${ctx.sc.packets[gone]!.name}'s), not translated back: lost` : "";
     if (old >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (${ctx.sc.packets[old]!.name}'s timed out at ${formatMs(st.pkts[old]!.ct!.timeout)}), not translated back: lost` : "";
-    return `reply ${fmt(sent)}: no entry matches, not translated back: lost`;
+    return ctx.explain ? `reply ${fmt(sent)}: no entry matches, not translated back: lost` : "";
   }
   const x = st.pkts[hit.id]!.ct!;
   const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);

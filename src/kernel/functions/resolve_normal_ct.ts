@@ -52,14 +52,14 @@ export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   }
   if (found) return hitOn(found.id, found.dir, reaped);
   pkt.pc = Pc.ALLOC;
-  return `${reaped}miss`;
+  return ctx.explain ? `${reaped}miss` : "";
 }
 
 /** A raw-table NOTRACK rule (priority -300) ran first: the packet is untracked,
  * nf_conntrack_in skips it and no entry, lookup or NAT exists for it. */
 export function raw_notrack(ctx: Ctx, st: KState, p: number): string {
   acceptQuery(ctx, st, p);
-  return "raw table NOTRACK: untracked, no conntrack entry";
+  return ctx.explain ? "raw table NOTRACK: untracked, no conntrack entry" : "";
 }
 
 /** S2: init_conntrack: ORIGINAL = the packet's tuple, REPLY = its inverse, status 0.
@@ -139,7 +139,7 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
     if (!node) {
       pkt.readerSaw = -1;
       pkt.pc = Pc.ALLOC;
-      return "miss";
+      return ctx.explain ? "miss" : "";
     }
     pkt.reader = st.pkts[node.id]!.slot;
     pkt.readerSaw = node.id;
@@ -160,5 +160,5 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   if (still && !(st.pkts[cur]!.ct!.status & IPS.DYING)) return hit(cur, still.dir);
   pkt.pc = Pc.ALLOC;
   const why = cur < 0 ? "refcount_inc_not_zero fails (freed)" : still ? `${name(cur)}'s entry is DYING: put` : `the key changed${other}: put`;
-  return ctx.explain ? `${why}: miss` : "miss";
+  return ctx.explain ? `${why}: miss` : "";
 }

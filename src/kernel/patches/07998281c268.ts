@@ -15,7 +15,7 @@
  * (net/netfilter/nf_conntrack_core.c), which has the zone test. First mainline
  * release: v5.11, since the commit was merged after v5.11-rc7 (mainline
  * revlists list it after "Merge tag 'trace-v5.11-rc7'"; v5.11 was tagged
- * 2021-02-14). No v5.11 release is modelled, so only v6.12 has it here; v5.10
+ * 2021-02-14). No v5.11 release is modelled, so v5.19 and later have it here; v5.10
  * mainline lacks it (stable 5.10.17 has it).
  */
 import type { Patch } from "../patch.js";
