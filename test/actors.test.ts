@@ -4,7 +4,6 @@
  * the search makes of it; and that a user's override of a kernel function runs wherever the kernel runs it.
  */
 import { describe, expect, it } from "vitest";
-import type { ActorKind } from "../src/model/actor.js";
 import { ACTORS } from "../src/model/actors/index.js";
 import { conntrackModel } from "../src/model/model.js";
 import { search } from "../src/engine/search.js";
@@ -12,33 +11,25 @@ import { propertiesOf, runCheck } from "../src/app/check.js";
 import { PATCHES, resolveKernel } from "../src/kernel/variants.js";
 import type { Patch } from "../src/kernel/patch.js";
 import { resolveScenario } from "../src/scenario/registry.js";
-
-/** A toy actor with two words of its own: a user-space program that bumps a counter, up to 2, at any moment. */
-const bumper: ActorKind = {
-  what: "a counter bumped by user space (test)",
-  make({ claim }) {
-    const at = claim(2);
-    return [
-      {
-        name: "bumper",
-        maxMoves: 1,
-        moves: (s) => (s.ext[at]! < 2 ? 1 : 0),
-        move: () => ({ packet: -1, kind: "bump", function: "bump" }),
-        step: (_ctx, st) => {
-          st.ext[at]!++;
-          st.ext[at + 1] = st.ext[at]! * 10;
-          return `counter ${st.ext[at]}`;
-        },
-      },
-    ];
-  },
-};
+import { readFileSync } from "node:fs";
+import { bumper } from "./fixtures/bumper-actor.js";
 
 const NONE = { reduce: { symmetry: false, por: false } } as const;
 
 describe("an actor is one file and a line in the table", () => {
   const sc = resolveScenario("dns-a-aaaa");
   const k = resolveKernel("v4.19");
+
+  it("is the worked example of docs/architecture.md, word for word", () => {
+    const doc = readFileSync("docs/architecture.md", "utf8");
+    const example = /```ts\n(.*?)```/s.exec(doc)![1]!;
+    const fixture = readFileSync("test/fixtures/bumper-actor.ts", "utf8").split("\n").slice(1).join("\n");
+    expect(fixture.replace("../../src/model/actor.js", "../actor.js")).toBe(example);
+    // Its table line, as the example gives it, names the table's kinds and then the new one.
+    const line = /export const ACTORS: readonly ActorKind\[\] = \[(.*?)\];/.exec(doc)![1]!;
+    const table = /export const ACTORS: readonly ActorKind\[\] = \[(.*?)\];/.exec(readFileSync("src/model/actors/index.ts", "utf8"))![1]!;
+    expect(line).toBe(`${table}, bumper`);
+  });
 
   it("the table's actors are the model's, in order", () => {
     const m = conntrackModel(resolveScenario("dying-winner"), resolveKernel("v5.10"));
@@ -73,7 +64,7 @@ describe("an actor is one file and a line in the table", () => {
     const two = resolveScenario("dns-a-aaaa");
     expect(conntrackModel(two, k).features.noSymmetry).toEqual([]);
     const m = conntrackModel(two, k, { actors: [...ACTORS, bumper] });
-    expect(m.features.noSymmetry.join("; ")).toMatch(/a counter bumped by user space \(test\) keeps state symmetry does not rename/);
+    expect(m.features.noSymmetry.join("; ")).toMatch(/a counter bumped by user space keeps state symmetry does not rename/);
     expect(m.canonical).toBeUndefined();
   });
 });
