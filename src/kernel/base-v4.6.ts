@@ -8,10 +8,10 @@ import { IPS } from "./net/conn.js";
 import type { KernelBehaviour, Manip, PortRange } from "./kernel.js";
 import type { KState } from "./net/state.js";
 import { tuple, type Tuple } from "./net/tuple.js";
-import { init_conntrack, nf_conntrack_find_get } from "./functions/resolve_normal_ct.js";
+import { __nf_conntrack_find_get, init_conntrack } from "./functions/resolve_normal_ct.js";
 import { find_appropriate_src, get_unique_tuple, nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./functions/nf_nat_core.js";
-import { nf_conntrack_confirm } from "./functions/nf_conntrack_confirm.js";
-import { reply } from "./functions/reply.js";
+import { __nf_conntrack_confirm } from "./functions/nf_conntrack_confirm.js";
+import { nf_conntrack_in_reply } from "./functions/reply.js";
 import { __nf_conntrack_alloc, early_drop } from "./functions/early_drop.js";
 import { nf_ct_delete } from "./functions/nf_ct_delete.js";
 import { __nf_ct_refresh_acct } from "./functions/time.js";
@@ -46,7 +46,7 @@ function nf_nat_l4proto_unique_tuple(st: KState, t: Tuple, range: PortRange | un
 }
 
 export const baseV46: KernelBehaviour = {
-  __nf_conntrack_find_get: nf_conntrack_find_get,
+  __nf_conntrack_find_get,
   init_conntrack,
   __nf_conntrack_alloc,
   early_drop,
@@ -56,9 +56,9 @@ export const baseV46: KernelBehaviour = {
   nf_nat_l4proto_unique_tuple,
   nf_nat_used_tuple,
   nf_conntrack_tuple_taken,
-  __nf_conntrack_confirm: nf_conntrack_confirm,
+  __nf_conntrack_confirm,
   nf_ct_resolve_clash: () => ({ kind: "drop" }),
-  nf_conntrack_in_reply: reply,
+  nf_conntrack_in_reply,
   // udp_packet (v4.6-v5.15): a packet handled once SEEN_REPLY is set makes the flow a stream, ASSURED.
   nf_conntrack_udp_packet: (ctx, st, id) => {
     const ct = st.pkts[id]!.ct!;

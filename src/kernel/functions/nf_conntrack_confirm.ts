@@ -16,7 +16,7 @@ import { nf_ct_zone, zoneMatch } from "../net/zone.js";
  * (confirmDyingTest), then the walks and the decision, which release the locks. So an override of it, or a
  * wrapper, runs at each of them (st.pkts[p].locked and .dyingChecked say which); an override that does all at
  * once takes one step. */
-export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
+export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
   if (ctx.sc.recycle) {
     if (!pkt.locked) return confirmLock(ctx, st, p);

@@ -24,7 +24,7 @@ export function replySentTo(st: KState, p: number): Tuple {
   return (pkt.ct ?? st.pkts[pkt.uses]!.ct!).reply;
 }
 
-export function reply(ctx: Ctx, st: KState, p: number): string {
+export function nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
   const expected = invert(packetTuple(ctx, p));
   const fmt = (t: Parameters<typeof formatTuple>[0]): string => (ctx.explain ? formatTuple(t, ctx.sc.addrs) : "");

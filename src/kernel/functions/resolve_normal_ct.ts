@@ -27,7 +27,7 @@ export function packetTuple(ctx: Ctx, p: number): Tuple {
  * id, nf_ct_key_equal). A hit means NAT is already set up and confirm has nothing
  * to do: accepted. From v5.15 a miss looks up once more with the REPLY id
  * (b16ac3c4c886) only because the zone is hashed; the match test is the same. */
-export function nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
+export function __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
   const pkt = st.pkts[p]!;
   /** A hit on entry `id` by its node of direction `dir`: the tracker, and the packet is accepted. */
   const hitOn = (id: number, dir: Dir, before = ""): string => {
