@@ -8,8 +8,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { JSDOM } from "jsdom";
-import { checkReport, counterexample, describeKernel, runCheck, type CheckRun, type Counterexample } from "../src/app/check.js";
-import { renderCheck, renderSteps } from "../src/cli/check-cmd.js";
+import { checkReport, counterexample, describeKernel, reportExplanation, runCheck, type CheckRun, type Counterexample } from "../src/app/check.js";
+import { renderCheck } from "../src/report/check.js";
+import { renderSteps } from "../src/report/steps.js";
+import { PLAIN } from "../src/report/text.js";
 import { IPS } from "../src/kernel/net/conn.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { Fate, Reply, type KState } from "../src/kernel/net/state.js";
@@ -220,7 +222,7 @@ describe.each(CASES)("$name: $cls", (k) => {
   });
 
   it("check's step list marks both and says why", () => {
-    const lines = renderSteps(cx.steps).split("\n");
+    const lines = renderSteps(cx.steps, PLAIN).split("\n");
     const stepLine = (n: number): string => lines.find((l) => new RegExp(`^\\s+${n}\\s+\\S+\\s+\\S+\\s+\\S`).test(l))!;
     expect(stepLine(d)).toContain(k.check);
     expect(stepLine(c)).toMatch(new RegExp(`<-- cause of step (\\d+, )*${d}\\b`));
@@ -228,7 +230,8 @@ describe.each(CASES)("$name: $cls", (k) => {
     const marked = lines.filter((l) => /<== |<-- cause/.test(l));
     expect(marked.every((l) => cx.steps.some((s) => (s.decisive || s.cause) && l === stepLine(s.step)))).toBe(true);
     // check prints the default class's counterexample, and why after it.
-    const report = renderCheck(checkReport(run), describeKernel(run.kernel)).split("\n");
+    const r = checkReport(run);
+    const report = renderCheck(r, describeKernel(run.kernel), reportExplanation(r), PLAIN).split("\n");
     const shown = counterexample(run)!;
     expect(report).toContain(`why: ${shown.explanation!.text}`);
     if (shown.class === k.cls) expect(shown.explanation).toEqual(cx.explanation);

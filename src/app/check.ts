@@ -301,6 +301,13 @@ export function checkReport(run: CheckRun, opts: { counterexample?: boolean } = 
   };
 }
 
+/** The explanation of a report's counterexample (what `check` prints after its steps), or null. */
+export function reportExplanation(r: CheckReport): Explanation | null {
+  if (!r.counterexample) return null;
+  const property = r.drops.find((d) => d.class === r.counterexampleClass)?.property ?? "";
+  return explanationOf(r.counterexample, r.counterexampleClass!, property);
+}
+
 export { describeKernel };
 
 /** What stopped a search early, in words ("" when nothing did). */

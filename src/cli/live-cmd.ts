@@ -7,7 +7,8 @@ import { runLive, type LiveReport } from "../live/run.js";
 import { teardownAll } from "../live/topology.js";
 import { parse, positiveInt } from "./args.js";
 import { loadScenario } from "./common.js";
-import { green, red, table } from "./format.js";
+import { paint } from "./format.js";
+import { table, type Paint } from "../report/text.js";
 import { LIVE_USAGE } from "./usage.js";
 
 export async function liveCommand(argv: string[]): Promise<number> {
@@ -33,7 +34,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
   });
   try {
     const report = await runLive(sc, { tries, sendmmsg: values.sendmmsg ?? false }, livePrediction);
-    process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : renderLive(report));
+    process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : renderLive(report, paint()));
     return report.agree ? 0 : 1;
   } catch (e) {
     if (e instanceof LiveUnavailable) throw new InputError(e.message.replace(/^live: /, "live: "));
@@ -43,7 +44,8 @@ export async function liveCommand(argv: string[]): Promise<number> {
   }
 }
 
-export function renderLive(r: LiveReport): string {
+/** The live run beside the model, as text (here, not in report/: a live report is live/'s, which report/ does not read). */
+export function renderLive(r: LiveReport, colours: Paint): string {
   const how = r.pattern === "sendmmsg" ? "one thread, one sendmmsg()" : `${r.cpus.length} threads pinned to CPUs ${r.cpus.join(",")}`;
   const seen = (o: LiveReport["outcomes"][number]): string =>
     o.seenIn === null ? "not observable here" : o.seenIn === 0 ? "not seen" : `seen in ${o.seenIn} of ${r.tries} tries`;
@@ -52,18 +54,18 @@ export function renderLive(r: LiveReport): string {
     "",
     table([
       ["outcome", `model (${r.variant})`, "kernel", ""],
-      ...r.outcomes.map((o) => [o.outcome, o.model, seen(o), o.agree ? green("agree") : red("DISAGREE")]),
+      ...r.outcomes.map((o) => [o.outcome, o.model, seen(o), o.agree ? colours.green("agree") : colours.red("DISAGREE")]),
     ]),
     "",
     `queries sent: ${r.sent}; received by ${r.received.length ? r.received.map((x) => `${x.at} ${x.queries}`).join(", ") : "(not counted for TCP)"}; answers back at the client: ${r.replies ?? "(not counted for TCP)"}`,
     "",
     "counters one run leaves (insert_failed/drop/clash_resolve)",
     `  model:  ${r.modelCounters.map(counterKey).join(", ")}`,
-    `  kernel: ${r.kernelCounters.map((c) => `${counterKey(c.counters)} in ${c.tries} tries${c.inModel ? "" : red(" (not a run the model allows)")}`).join(", ")}`,
+    `  kernel: ${r.kernelCounters.map((c) => `${counterKey(c.counters)} in ${c.tries} tries${c.inModel ? "" : colours.red(" (not a run the model allows)")}`).join(", ")}`,
     "",
     r.agree
       ? "the kernel agrees with the model (an outcome the model calls reachable may go unseen: stress cannot force a race)"
-      : red("DISAGREEMENT: the kernel showed what the model calls unreachable"),
+      : colours.red("DISAGREEMENT: the kernel showed what the model calls unreachable"),
     "",
   ];
   return lines.join("\n");

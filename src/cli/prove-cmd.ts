@@ -5,11 +5,12 @@ import { InputError } from "../errors.js";
 import { PATCHES, resolveKernel } from "../kernel/variants.js";
 import { warnUnusedPatches } from "../user-patch/load.js";
 import { PROOFS_DIR } from "../paths.js";
-import { loadClaims, proveAll, resultsMarkdown, type ClaimResult } from "../app/proofs.js";
+import { loadClaims, proveAll } from "../app/proofs.js";
+import { proveJson, renderProve, resultsMarkdown } from "../report/prove.js";
 import { closest } from "../suggest.js";
 import { parse } from "./args.js";
 import { patchSet } from "./common.js";
-import { green, red, table, yellow } from "./format.js";
+import { paint } from "./format.js";
 import { checkOutName, emit } from "./output.js";
 import { stopRequested } from "../runtime/control.js";
 import { PROVE_USAGE } from "./usage.js";
@@ -44,7 +45,7 @@ export async function proveCommand(argv: string[]): Promise<number> {
     const text = resultsMarkdown(results);
     if (!holdsAlready(resultsFile, text)) emit(text, resultsFile, "--results");
   }
-  process.stdout.write(values.json ? JSON.stringify(results.map(toJson), null, 2) + "\n" : renderProve(results));
+  process.stdout.write(values.json ? JSON.stringify(results.map(proveJson), null, 2) + "\n" : renderProve(results, paint()));
   if (signal) {
     process.stderr.write(`conntrack-mc: prove: stopped by a signal${resultsFile ? `; ${resultsFile} left as it was` : ""}\n`);
     return signal;
@@ -76,33 +77,4 @@ function holdsAlready(file: string, text: string): boolean {
   } finally {
     closeSync(fd);
   }
-}
-
-function toJson(r: ClaimResult) {
-  return {
-    claim: r.claim.id,
-    title: r.claim.title,
-    scenario: r.claim.scenario,
-    kernel: r.claim.kernel,
-    ...(r.claim.patchFiles.length ? { patches: r.claim.patchFiles } : {}),
-    property: r.claim.properties.join(","),
-    expected: { verdict: r.claim.expect, classes: r.claim.classes },
-    found: { verdict: r.verdict, classes: r.classes },
-    outcome: r.outcome,
-    states: r.states,
-    shortest: r.shortest,
-    seconds: r.seconds,
-    ...(r.mismatch ? { mismatch: r.mismatch } : {}),
-  };
-}
-
-function renderProve(results: readonly ClaimResult[]): string {
-  const mark = (r: ClaimResult): string => (r.outcome === "proved" ? green("proved") : r.outcome === "failed" ? red("FAILED") : yellow("incomplete"));
-  const rows = [["result", "claim", "kernel", "scenario", "property", "found", "states", "seconds"]];
-  for (const r of results) {
-    rows.push([mark(r), r.claim.id, r.claim.kernel, r.claim.scenario, r.claim.properties.join(","), `${r.verdict}${r.classes.length ? ` (${r.classes.join(", ")})` : ""}`, String(r.states), r.seconds.toFixed(3)]);
-  }
-  const bad = results.filter((r) => r.outcome !== "proved").map((r) => `${r.outcome === "failed" ? "FAILED" : "incomplete"}: ${r.claim.id} (${r.claim.file}): ${r.mismatch}`);
-  const counts = `${results.filter((r) => r.outcome === "proved").length} proved, ${results.filter((r) => r.outcome === "failed").length} failed, ${results.filter((r) => r.outcome === "incomplete").length} incomplete`;
-  return [table(rows), "", ...bad, ...(bad.length ? [""] : []), counts, ""].join("\n");
 }

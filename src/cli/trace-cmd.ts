@@ -1,27 +1,24 @@
 /** `conntrack-mc trace <scenario> --kernel V [--against B] [--class C] [--format F] [--out FILE]` */
 import { match } from "ts-pattern";
-import { counterexample, exitCode, selectProperties, stoppedBy, type Counterexample } from "../app/check.js";
-import { differentialCounterexample, type AgainstRun, type DifferentialCounterexample } from "../app/differential.js";
+import { counterexample, exitCode, selectProperties, stoppedBy } from "../app/check.js";
+import { differentialCounterexample } from "../app/differential.js";
 import { InputError } from "../errors.js";
-import type { Kernel } from "../kernel/kernel.js";
-import type { ConntrackModel } from "../model/model.js";
 import { warnUnusedPatches } from "../user-patch/load.js";
 import { resolveKernel } from "../kernel/variants.js";
-import type { TraceStep } from "../app/trace.js";
 import { renderItf } from "../report/itf.js";
 import { renderTraceHtml } from "../report/html.js";
-import { traceJson } from "../report/trace-json.js";
+import { differentialJson, traceJson } from "../report/trace-json.js";
 import { renderDot } from "../report/dot.js";
-import { mermaidText, renderMermaid } from "../report/mermaid.js";
-import { readableState } from "../report/readable.js";
+import { renderMermaid } from "../report/mermaid.js";
 import { renderSwimlanes } from "../report/swimlane.js";
+import { mermaidAgainst, renderAgainst } from "../report/against.js";
+import { traceTitle } from "../report/steps.js";
+import { fmtInt } from "../report/text.js";
 import { costNote } from "../runtime/cost.js";
 import { tty } from "./tty.js";
-import type { Scenario } from "../scenario/scenario.js";
 import { oneOf, parse } from "./args.js";
-import { stepMarks } from "./check-cmd.js";
 import { loadScenario, patchSet, runOneCheck, searchSettings, SEARCH_FLAGS, workersFlag, WORKERS_FLAG } from "./common.js";
-import { clearProgress, fmtInt } from "./format.js";
+import { clearProgress, paint } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { TRACE_USAGE } from "./usage.js";
 
@@ -65,7 +62,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
     );
     return exitCode(run.result.verdict, run.result.budget);
   }
-  const title = cxTitle(sc, kernel, cx);
+  const title = traceTitle(sc, kernel, cx);
   const patches = await patchSet(values.patch);
   const text = match(format)
     .with("text", () => renderSwimlanes(run.model, cx, title))
@@ -79,11 +76,6 @@ export async function traceCommand(argv: string[]): Promise<number> {
   // What the trace cost, for a person at a terminal: the trace itself is the same every run.
   costNote(tty.stderr, `the search took ${run.result.seconds.toFixed(2)} s for ${run.result.states.toLocaleString("en-US")} states`);
   return run.result.budget === "interrupted" ? exitCode(run.result.verdict, run.result.budget) : 1;
-}
-
-/** `notMinimal`: what to say when the fewest-preemption pass was skipped. */
-function cxTitle(sc: Scenario, kernel: Kernel, cx: Counterexample, notMinimal = " (the search's own path, not checked to be the shortest)"): string {
-  return `${sc.name} on ${kernel.name}: ${cx.class}, ${cx.steps.length} steps, ${cx.preemptions} preemption${cx.preemptions === 1 ? "" : "s"}${cx.minimal ? "" : notMinimal}`;
 }
 
 type Values = ReturnType<typeof parse<typeof FLAGS>>["values"];
@@ -131,10 +123,10 @@ async function againstCommand(positionals: string[], values: Values, format: For
   const against = d.b!;
   const model = d.models.a;
   // The differential search is breadth-first: its own path is a shortest one.
-  const title = cxTitle(sc, a, cx, " (a shortest one; its preemptions not minimised)");
+  const title = traceTitle(sc, a, cx, " (a shortest one; its preemptions not minimised)");
   const outcome = `on ${b.name} the same schedule: ${against.outcome}`;
   const text = match(format)
-    .with("text", () => renderSwimlanes(model, cx, title) + "\n" + renderAgainst(a, b, cx.steps, against) + outcome + "\n")
+    .with("text", () => renderSwimlanes(model, cx, title) + "\n" + renderAgainst(a, b, cx.steps, against, paint()) + outcome + "\n")
     .with("mermaid", () => renderMermaid(model, cx, `${title}. ${outcome}`) + mermaidAgainst(b, d.models.b, cx.steps, against, outcome))
     .with("itf", () => {
       const itf = renderItf(model, cx, { source: sc.source, description: `${title}. ${outcome}` }) as { "#meta": Record<string, unknown> };
@@ -155,97 +147,4 @@ async function againstCommand(positionals: string[], values: Values, format: For
 /** "race1", "race1 or race2", "race1, race2 or race3" */
 function orList(xs: readonly string[]): string {
   return xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} or ${xs.at(-1)}`;
-}
-
-/** Whether B's step went as A's did: the same packet, function, outcome and changes. */
-const sameStep = (x: TraceStep, y: TraceStep): boolean =>
-  x.packet === y.packet && x.function === y.function && x.note === y.note && x.changes.length === y.changes.length && x.changes.every((c, i) => c === y.changes[i]);
-
-/** One row per step of A's: what B did with that choice (or that it could not take it), then B's own steps to finish. */
-interface AgainstRow {
-  /** A's step number, or (a step B took alone after A ended) the next number on. */
-  readonly n: number;
-  readonly actor: string;
-  /** B's step, or undefined when B skipped A's step `n`. */
-  readonly step: TraceStep | undefined;
-  /** A's step of the same number, when there is one. */
-  readonly mirror: TraceStep | undefined;
-}
-
-function againstRows(aSteps: readonly TraceStep[], b: AgainstRun): AgainstRow[] {
-  const rows: AgainstRow[] = [];
-  let k = 0;
-  for (const s of aSteps) {
-    if (b.skipped.includes(s.step)) rows.push({ n: s.step, actor: s.actor, step: undefined, mirror: s });
-    else rows.push({ n: s.step, actor: s.actor, step: b.steps[k++]!, mirror: s });
-  }
-  for (let n = aSteps.length + 1; k < b.steps.length; k++, n++) rows.push({ n, actor: b.steps[k]!.actor, step: b.steps[k]!, mirror: undefined });
-  return rows;
-}
-
-export function renderAgainst(a: Kernel, b: Kernel, aSteps: readonly TraceStep[], against: AgainstRun): string {
-  const rows = againstRows(aSteps, against);
-  const w = Math.max(...rows.map((r) => (r.step ?? r.mirror)!.packet.length));
-  const lines = [`the same choices on ${b.name} (* where the step went otherwise than on ${a.name}):`];
-  let alone = false;
-  for (const r of rows) {
-    if (!r.mirror && !alone) {
-      alone = true;
-      lines.push(`  then ${b.name} finishes on its own (lowest CPU first):`);
-    }
-    const differs = !r.step || !r.mirror || !sameStep(r.step, r.mirror);
-    const num = `${String(r.n).padStart(3)}${differs && r.mirror ? "*" : " "}`;
-    if (!r.step) {
-      lines.push(`  ${num} ${r.actor.padEnd(4)}  ${r.mirror!.packet.padEnd(w)}  skipped: ${r.actor} has no such step on ${b.name} (on ${a.name}: ${r.mirror!.function})`);
-      continue;
-    }
-    const s = r.step;
-    lines.push(`  ${num} ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${stepMarks(s, false)}`);
-    if (differs) for (const c of s.changes) lines.push(`  ${" ".repeat(4 + 1 + Math.max(4, s.actor.length) + 2 + w + 2)}${c}`);
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** After A's diagram: B's steps that went otherwise (or were skipped, or B took alone) as notes, then B's outcome. */
-function mermaidAgainst(b: Kernel, model: ConntrackModel, aSteps: readonly TraceStep[], against: AgainstRun, outcome: string): string {
-  const all = [...model.actorNames, "T"];
-  const span = `${all[0]},${all.at(-1)}`;
-  const out = ["    rect rgb(215, 230, 255)", `        Note over ${span}: ${mermaidText(`the same choices on ${b.name}, where they went otherwise`)}`];
-  for (const r of againstRows(aSteps, against)) {
-    if (r.step && r.mirror && sameStep(r.step, r.mirror)) continue;
-    const head = mermaidText(`${r.n}. ${b.name}: ${(r.step ?? r.mirror)!.packet}: ${(r.step ?? r.mirror)!.function}`);
-    const detail = r.step ? [r.step.note, ...r.step.changes].map(mermaidText).join("<br/>") : mermaidText(`skipped: no such step on ${b.name}`);
-    out.push(`        Note over ${r.actor}: ${head}<br/>${detail}`);
-  }
-  out.push(`        Note over ${span}: ${mermaidText(outcome)}`);
-  out.push("    end");
-  return out.join("\n") + "\n";
-}
-
-export function differentialJson(sc: Scenario, a: Kernel, b: Kernel, d: DifferentialCounterexample) {
-  const head = d.a ? traceJson(sc, a, d.models.a, d.a) : { scenario: sc.name, kernel: a.name, kernelParts: a.parts, property: d.property, class: d.class };
-  return {
-    ...head,
-    against: {
-      kernel: b.name,
-      kernelParts: b.parts,
-      kind: d.kind,
-      class: d.class,
-      property: d.property,
-      tried: d.tried,
-      pairStates: d.states,
-      ...(d.stoppedBy !== undefined ? { stoppedBy: d.stoppedBy } : {}),
-      ...(d.b
-        ? {
-            outcome: d.b.outcome,
-            classes: d.b.classes,
-            finished: d.b.finished,
-            skipped: d.b.skipped,
-            mirrors: d.b.mirrors,
-            steps: d.b.steps,
-            states: d.b.path.states.map((s) => readableState(d.models.b, s)),
-          }
-        : {}),
-    },
-  };
 }

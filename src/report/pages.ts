@@ -4,11 +4,15 @@
  * finds them), the fewest-preemption one and, where it differs, the search's own, each as `trace --format json`
  * gives it.
  */
+import type { CheckReport } from "../app/check.js";
 import type { ClassCounterexamples } from "../app/pages.js";
+import type { ReviewResult } from "../app/review.js";
 import type { Patch } from "../kernel/patch.js";
 import { traceJson } from "./trace-json.js";
 import type { CompareResult } from "../app/compare.js";
 import { counterKey } from "../kernel/properties/outcomes.js";
+import { counterNames } from "./compare.js";
+import { renderMatrixHtml } from "./html.js";
 
 /** A cell of a page's matrix: a kernel on a scenario, with what the report says of it. */
 export interface PageCell {
@@ -65,4 +69,33 @@ export function compareCells(result: CompareResult): PageCell[] {
       };
     }),
   );
+}
+
+/** `check --html`: the --json object, its one cell, and each class's counterexamples. */
+export function renderCheckPage(report: CheckReport, traces: Record<string, TraceJson[]>): string {
+  const cell: PageCell = {
+    kernel: report.kernel,
+    scenario: report.scenario,
+    verdict: report.verdict,
+    classes: report.drops.map((d) => ({ class: d.class, states: d.states })),
+    change: "",
+    counters: [],
+    states: report.states,
+    ...(report.complete ? {} : { incomplete: `${report.stoppedBy ?? "a budget"} stopped the search: classes so far` }),
+  };
+  const summary = report.properties.map((p) => `${p.name} ${p.verdict}`).join(", ");
+  return renderMatrixHtml(`check: ${report.scenario} on ${report.kernel}`, report, [cell], traces, { summary });
+}
+
+/** `compare --html`: `json`, the object --json prints, then the matrix and each violated cell's counterexamples. */
+export function renderComparePage(result: CompareResult, json: unknown, traces: Record<string, TraceJson[]>): string {
+  return renderMatrixHtml(`compare: ${result.scenarios.join(", ")}`, json, compareCells(result), traces, { counterLegend: `conntrack -S: ${counterNames(result)}` });
+}
+
+/** `review --html`: `json`, the object --json prints (its summary the verdict), then the matrix of the review's compare and its counterexamples. */
+export function renderReviewPage(result: ReviewResult, json: unknown, traces: Record<string, TraceJson[]>): string {
+  return renderMatrixHtml(`review: ${result.patched} against ${result.base}`, json, compareCells(result.compare), traces, {
+    summary: `verdict: ${result.summary}`,
+    counterLegend: "conntrack -S: insert_failed/drop/clash_resolve (and early_drop, chaintoolong where a scenario has them)",
+  });
 }

@@ -1,5 +1,6 @@
 /** A counterexample as `trace --format json` prints it (and the HTML pages carry): steps, states, explanation, source links. */
 import type { Counterexample } from "../app/check.js";
+import type { DifferentialCounterexample } from "../app/differential.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { ConntrackModel } from "../model/model.js";
 import type { Patch } from "../kernel/patch.js";
@@ -25,3 +26,31 @@ export function traceJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, c
   };
 }
 
+/** `trace --against --format json` (and each of `review --json`'s differential counterexamples): A's trace, then what B did with its choices. */
+export function differentialJson(sc: Scenario, a: Kernel, b: Kernel, d: DifferentialCounterexample) {
+  const head = d.a ? traceJson(sc, a, d.models.a, d.a) : { scenario: sc.name, kernel: a.name, kernelParts: a.parts, property: d.property, class: d.class };
+  return {
+    ...head,
+    against: {
+      kernel: b.name,
+      kernelParts: b.parts,
+      kind: d.kind,
+      class: d.class,
+      property: d.property,
+      tried: d.tried,
+      pairStates: d.states,
+      ...(d.stoppedBy !== undefined ? { stoppedBy: d.stoppedBy } : {}),
+      ...(d.b
+        ? {
+            outcome: d.b.outcome,
+            classes: d.b.classes,
+            finished: d.b.finished,
+            skipped: d.b.skipped,
+            mirrors: d.b.mirrors,
+            steps: d.b.steps,
+            states: d.b.path.states.map((s) => readableState(d.models.b, s)),
+          }
+        : {}),
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** What `list` shows: the built-in scenarios, kernel variants, patches, properties, and the functions a patch may override. */
+import { propertiesOf } from "./check.js";
+import { HOOK_DOCS } from "../user-patch/hook-docs.js";
+import { PROPERTIES } from "../kernel/properties/properties.js";
+import { HOOKS } from "../user-patch/load.js";
+import { PATCHES, RELEASES, resolveKernel } from "../kernel/variants.js";
+import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
+
+export function listing() {
+  const scenarios = builtinScenarioNames().map((n) => {
+    const sc = resolveScenario(n);
+    // Which properties a check of it evaluates: all-replied only where the scenario has replies.
+    return { name: n, description: sc.description, kernels: sc.kernels, properties: propertiesOf(sc).map((p) => p.name) };
+  });
+  const variants = RELEASES.map((r) => ({ name: r.name, parts: resolveKernel(r.name).parts, note: r.note }));
+  const patches = PATCHES.map((p) => ({ id: p.id, commit: p.commit, mainline: p.mainline, title: p.title, requires: p.requires }));
+  const properties = PROPERTIES.map((p) => ({ name: p.name, kind: p.kind, description: p.description }));
+  // From HOOKS, so a function is listed even before `npm run patch-api` documents it.
+  const functions = HOOKS.map((name) => {
+    const d = HOOK_DOCS.find((h) => h.name === name);
+    return { name, kernel: d?.kernel ?? "-", summary: d?.summary ?? "(not documented yet: npm run patch-api)" };
+  });
+  return { scenarios, variants, patches, properties, functions };
+}
+
+export type Listing = ReturnType<typeof listing>;
