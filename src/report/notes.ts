@@ -1,0 +1,185 @@
+/**
+ * A step's note in words: the kernel's steps return what happened as data (kernel/note.ts), and this is the one
+ * place that words it, for every renderer (text, swimlanes, Mermaid, HTML, JSON). A user's step may return its own
+ * one-line words, which are given as they are.
+ */
+import type { Note, PortChoice, StepNote } from "../kernel/note.js";
+import { formatTuple } from "../kernel/net/tuple.js";
+import { formatMs } from "../kernel/functions/time.js";
+import { formatHostPort, type Scenario } from "../scenario/scenario.js";
+
+/** Packet `p`'s entry's owner, as traces name it. */
+const name = (sc: Scenario, p: number): string => sc.packets[p]!.name;
+
+/** How get_unique_tuple chose the tuple, as the SNAT note gives it. */
+function portChoice(how: PortChoice, sc: Scenario): string {
+  switch (how.why) {
+    case "free":
+      return "tuple free: keeps its source port";
+    case "reuse":
+      return "reuses the mapping of an entry with the same source (find_appropriate_src)";
+    case "keeps-dport":
+      return "keeps its destination port";
+    case "random":
+      return `--random-fully: search from random offset ${how.offset} picks ${how.port}`;
+    case "taken":
+      return `REPLY tuple taken by ${name(sc, how.by)}'s confirmed entry: port search picks ${how.port}`;
+    case "out-of-range":
+      return `port out of range: port search picks ${how.port}`;
+    case "given":
+      return `get_unique_tuple gives source port ${how.port}`;
+    default: {
+      const never: never = how;
+      throw new Error(`unknown port choice ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** A step's note in one line ("" for none). */
+export function wordNote(note: StepNote, sc: Scenario): string {
+  if (typeof note === "string") return note;
+  return wordKind(note, sc);
+}
+
+/** `; <the tracker's note>` when the tracker said something. */
+const tracked = (n: { readonly tracker?: StepNote }, sc: Scenario): string => (n.tracker ? `; ${wordNote(n.tracker, sc)}` : "");
+
+/** The unlink a lookup owed before its walk, as a prefix. */
+const reapedFirst = (n: { readonly reaped?: number }, sc: Scenario): string =>
+  n.reaped !== undefined ? `nf_ct_delete_from_lists: ${name(sc, n.reaped)}'s expired entry unlinked; ` : "";
+
+/** " (slot now X's entry)" when the slot a walker reached at `saw`'s node holds another entry, `now`. */
+const slotNow = (sc: Scenario, now: number, saw: number): string => (now >= 0 && now !== saw ? ` (slot now ${name(sc, now)}'s entry)` : "");
+
+const CRASH_UNLINK = "which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH";
+const STILL_LINKED = "still linked until the bucket locks are taken";
+
+function wordKind(n: Note, sc: Scenario): string {
+  const fmt = (t: Parameters<typeof formatTuple>[0]): string => formatTuple(t, sc.addrs);
+  // A switch with a `never` default: the compiler refuses a kind left unworded.
+  switch (n.kind) {
+    case "hit":
+      return `${reapedFirst(n, sc)}hit: ${name(sc, n.id)}'s entry (${n.dir}); packet accepted${tracked(n, sc)}`;
+    case "miss":
+      return `${reapedFirst(n, sc)}miss`;
+    case "expired-kill":
+      return `${reapedFirst(n, sc)}${name(sc, n.id)}'s entry expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, ${STILL_LINKED}`;
+    case "notrack":
+      return "raw table NOTRACK: untracked, no conntrack entry";
+    case "walk-reaches":
+      return `the walk reaches ${name(sc, n.id)}'s ${n.dir} node (slot ${n.slot}), no reference taken yet`;
+    case "walk-unlinked":
+      return `nf_ct_delete_from_lists: ${name(sc, n.id)}'s entry unlinked; the walk goes on`;
+    case "lockless-miss":
+      switch (n.reason) {
+        case "freed":
+          return "refcount_inc_not_zero fails (freed): miss";
+        case "dying":
+          return `${name(sc, n.id)}'s entry is DYING: put: miss`;
+        case "key-changed":
+          return `the key changed${n.now >= 0 ? ` (slot now ${name(sc, n.now)}'s entry)` : ""}: put: miss`;
+        default: {
+          const never: never = n;
+          throw new Error(`unknown lockless miss ${JSON.stringify(never)}`);
+        }
+      }
+    case "unlink-crash":
+      return `nf_ct_delete_from_lists on ${name(sc, n.id)}'s entry, ${CRASH_UNLINK}`;
+    case "new-entry": {
+      if (n.evicted.length > 0) {
+        return `table full (nf_conntrack_max ${n.max}): early_drop evicted ${n.evicted.map((id) => `${name(sc, id)}'s`).join(" and ")} entry; new unconfirmed entry${tracked(n, sc)}`;
+      }
+      const s = n.slot;
+      const slab = !s ? "" : s.reused ? ` in slot ${s.slot}, the memory of ${s.was >= 0 ? `${name(sc, s.was)}'s freed entry` : "a freed entry"}` : ` in a new slot ${s.slot}`;
+      return `new unconfirmed entry${slab}${tracked(n, sc)}`;
+    }
+    case "table-full":
+      return `table full (nf_conntrack_max ${n.max}): early_drop evicted nothing: NF_DROP`;
+    case "dnat": {
+      const ep = sc.dnat!.endpoints[n.endpoint]!;
+      return `DNAT to ${formatHostPort(ep, sc.addrs)}${n.random && n.of > 1 ? ` (endpoint ${n.endpoint + 1} of ${n.of}, random)` : ""}`;
+    }
+    case "dnat-null":
+      return "no DNAT rule: null binding";
+    case "snat":
+      return `${n.masquerade ? "MASQUERADE" : "null binding"}: ${portChoice(n.how, sc)}`;
+    case "inserted":
+      return "no clash: entry inserted, CONFIRMED";
+    case "clash": {
+      const found = `clash with ${name(sc, n.winner)}'s entry (${n.dir})`;
+      const r = n.outcome;
+      switch (r.kind) {
+        case "merge":
+          return `${found}: resolved, packet continues with ${name(sc, r.into)}'s entry`;
+        case "insert":
+          return `${found}: inserted as NAT_CLASH entry (REPLY node only)`;
+        case "drop":
+          return `${found}: NF_DROP`;
+        default: {
+          const never: never = r;
+          throw new Error(`unknown resolution ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    case "locks":
+      return n.confirmedEarly ? "both bucket locks taken; IPS_CONFIRMED set before the checks (1397af5bfd7d)" : "both bucket locks taken";
+    case "own-dying":
+      return n.dying ? "its own entry is DYING: insert_failed, NF_DROP (not inserted); locks released" : "its own entry is not DYING: on to the chain walks";
+    case "chaintoolong":
+      return `the ORIGINAL chain holds more than max_chainlen + 1 (${n.limit}) other nodes: chaintoolong, NF_DROP`;
+    case "reply-untracked":
+      return `untracked reply ${fmt(n.tuple)} delivered`;
+    case "reply-unanswered":
+      return `the query left for ${fmt(n.to)} without DNAT: the service address is virtual, nobody answers`;
+    case "reply-delivered":
+      return `reply ${fmt(n.sent)} matches ${name(sc, n.id)}'s entry (${n.dir}) -> ${fmt(n.delivered)}: delivered${tracked(n, sc)}`;
+    case "reply-misrouted":
+      return `reply ${fmt(n.sent)} matches ${name(sc, n.id)}'s entry (${n.dir}) -> ${fmt(n.delivered)}: misrouted (the client expects ${fmt(n.expected)})${tracked(n, sc)}`;
+    case "reply-lost":
+      return `reply ${fmt(n.sent)}: no entry matches, not translated back: lost`;
+    case "reply-evicted":
+      return `reply ${fmt(n.sent)}: no entry matches (early drop evicted ${name(sc, n.id)}'s), not translated back: lost`;
+    case "reply-expired":
+      return `reply ${fmt(n.sent)}: no entry matches (${name(sc, n.id)}'s timed out at ${formatMs(n.at)}), not translated back: lost`;
+    case "nat-clash-kill":
+      return "nf_conntrack_udp_refresh_unreplied: first reply of a NAT_CLASH entry, nf_ct_kill deletes it";
+    case "delete-mark":
+      return `test_and_set_bit(IPS_DYING_BIT) on ${name(sc, n.id)}'s entry: ${STILL_LINKED}`;
+    case "delete-unlink":
+    case "reap-unlink":
+      return `nf_ct_delete_from_lists: ${name(sc, n.id)}'s entry unlinked`;
+    case "timer-fired":
+      return `timer fired for ${name(sc, n.id)}'s entry: nf_ct_delete sets DYING, ${STILL_LINKED}`;
+    case "gc-left":
+      return `${name(sc, n.id)}'s entry expired, but nf_ct_should_gc no longer holds: left alone`;
+    case "gc-walk-reaches":
+      return `the walk reaches ${name(sc, n.id)}'s node (slot ${n.slot}), expired; no reference taken yet`;
+    case "no-longer-expired":
+      return `entry no longer expired${slotNow(sc, n.now, n.saw)}: the walk goes on`;
+    case "expired-freed":
+      return `${name(sc, n.saw)}'s entry read expired, but its memory is free: refcount_inc_not_zero fails, the walk goes on`;
+    case "should-gc-first": {
+      const first = n.confirmedFirst ? "CONFIRMED" : "expired";
+      const read = `entry read expired${slotNow(sc, n.id, n.saw)}: nf_ct_gc_expired takes a reference`;
+      return n.holds ? `${read} on ${name(sc, n.id)}'s entry; nf_ct_should_gc reads it ${first}` : `${read}; nf_ct_should_gc reads it not ${first}: put, the walk goes on`;
+    }
+    case "should-gc-rest": {
+      const what = n.confirmedFirst ? "expired and not DYING" : "CONFIRMED and not DYING";
+      return n.holds
+        ? `nf_ct_should_gc reads ${name(sc, n.id)}'s entry ${what}: nf_ct_kill sets DYING, the unlink waits for its bucket locks`
+        : `nf_ct_should_gc reads ${name(sc, n.id)}'s entry: not ${what}: put, the walk goes on`;
+    }
+    case "gc-patched":
+      return n.killed
+        ? `the patched nf_ct_gc_expired kills ${name(sc, n.id)}'s entry: DYING, the unlink waits for its bucket locks`
+        : `the patched nf_ct_gc_expired leaves ${name(sc, n.id)}'s entry: put, the walk goes on`;
+    case "tick":
+      return `the clock reads ${formatMs(n.now)}`;
+    case "chose":
+      return `${wordNote(n.note, sc)} (patch chose ${n.picks.map((x, i) => `${x + 1} of ${n.of[i]}`).join(", ")})`;
+    default: {
+      const never: never = n;
+      throw new Error(`unknown note ${JSON.stringify(never)}`);
+    }
+  }
+}
