@@ -11,7 +11,7 @@
 import type { Patch as KernelPatch } from "../dist/kernel/patch.js";
 
 export type { PatchLib } from "../dist/kernel/patch.js";
-export type { Ctx, KernelBehaviour, Manip, NatRange, PortRange, Resolution } from "../dist/kernel/kernel.js";
+export type { Ctx, KernelBehaviour, Manip, NatRange, Note, PortRange, Resolution, StepNote, TrackerNote } from "../dist/kernel/kernel.js";
 export type { CpuStats, Fate, KState, PacketState, Pc, Reply } from "../dist/kernel/net/state.js";
 export type { Conn } from "../dist/kernel/net/conn.js";
 export type { Tuple } from "../dist/kernel/net/tuple.js";

@@ -12,6 +12,7 @@ import type { KState } from "../kernel/net/state.js";
 import { Fate } from "../kernel/net/state.js";
 import { formatTuple } from "../kernel/net/tuple.js";
 import type { Action } from "../engine/model.js";
+import { wordNote } from "../report/notes.js";
 
 enablePatches();
 const immer = new Immer({ autoFreeze: false });
@@ -25,7 +26,8 @@ export interface StepDiff {
 export function diffStep(model: ConntrackModel, s: KState, a: Action): StepDiff {
   let note = "";
   const [next, patches] = immer.produceWithPatches(s, (draft: KState) => {
-    note = model.apply(draft, a);
+    // TEMPORARY (issue 28, until TraceStep carries the Note): worded here.
+    note = wordNote(model.apply(draft, a), model.ctx.sc);
   });
   return { next, note, patches };
 }

@@ -11,7 +11,7 @@ import type { KernelBehaviour } from "./kernel.js";
 
 /** What a function returns, as user-patch/guards.ts checks it. */
 export type Returns =
-  /** A step: a one-line note for traces. */
+  /** A step: its note for traces, a Note (kernel/note.ts) or a one-line string. */
   | "note"
   /** true or false, from what the state holds (asked twice, alike). */
   | "boolean"
@@ -29,7 +29,7 @@ export type Returns =
   | "entry-or-none"
   /** A clash Resolution. */
   | "resolution"
-  /** A tracker's note, or undefined. */
+  /** A tracker's note (a Note or a one-line string), or undefined. */
   | "tracker-note"
   /** Nothing: it changes the state it is given. */
   | "nothing"

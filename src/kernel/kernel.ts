@@ -9,6 +9,9 @@ import type { Scenario } from "../scenario/scenario.js";
 import type { Tuple } from "./net/tuple.js";
 import type { Dir } from "./net/table.js";
 import type { Zone } from "./net/zone.js";
+import type { StepNote, TrackerNote } from "./note.js";
+
+export type { Note, StepNote, TrackerNote } from "./note.js";
 
 /** A --to-ports range (NF_NAT_RANGE_PROTO_SPECIFIED). */
 export interface PortRange {
@@ -53,15 +56,16 @@ export type Manip = "DST" | "SRC";
  * Every kernel function the model runs, under its kernel name, and the points
  * inside them where versions differ. The base (v4.6) defines all but the two
  * that 6a757c07e51f (v5.6) adds (marked optional); a patch overrides some, by wrapping or replacing the function the real patch changed.
- * Steps return their note for traces (empty when `ctx.explain` is false).
+ * Steps return their note for traces as data (a Note, src/kernel/note.ts, which report/ words), or a user's
+ * one-line string; "" when `ctx.explain` is false: the search builds no note.
  */
 export interface KernelBehaviour {
   /** S1, from resolve_normal_ct: a confirmed entry holding packet `p`'s tuple, either direction (a hit accepts the packet). */
-  __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string;
+  __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): StepNote;
   /** S2: a private, unconfirmed entry for packet `p`: ORIGINAL its tuple, REPLY the inverse, once
    * __nf_conntrack_alloc allowed it (else the packet is dropped for a full table). `choice` is the step's
    * choice: with a full table, which evictable entries early_drop meets (a bit mask over them). */
-  init_conntrack(ctx: Ctx, st: KState, p: number, choice: number): string;
+  init_conntrack(ctx: Ctx, st: KState, p: number, choice: number): StepNote;
   /** The count check of the allocation: true when packet `p`'s entry may be made; with a table at
    * nf_conntrack_max (a scenario's conntrack-max) only if early_drop evicted something. */
   __nf_conntrack_alloc(ctx: Ctx, st: KState, p: number, choice: number): boolean;
@@ -74,7 +78,7 @@ export interface KernelBehaviour {
   /** S3 (DST) and S4 (SRC): the rule's range (the DNAT endpoint `choice` picks, MASQUERADE, or a null binding),
    * get_unique_tuple, the REPLY tuple altered to match. `choice` is the step's choice: the DNAT endpoint, or the
    * --random-fully offset. */
-  nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): string;
+  nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): StepNote;
   /** The ORIGINAL-direction tuple packet `p`'s entry is to have after `manip`: `orig` (its current one) if that is
    * in `range` and free, else a mapping find_appropriate_src reuses (SRC), else the range's address with the port
    * kept or searched for (nf_nat_l4proto_unique_tuple). `random` is the --random-fully offset. */
@@ -90,7 +94,7 @@ export interface KernelBehaviour {
   /** The lockless walk of `reply`'s bucket: the holder that counts (see takenBy), or -1. */
   nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ignored: number): number;
   /** S5: link packet `p`'s entry, or on a clash let nf_ct_resolve_clash decide. */
-  __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string;
+  __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNote;
   /** `loser` (packet/entry index) found `winner` linked at confirm: merge, insert or drop. May count. */
   nf_ct_resolve_clash(ctx: Ctx, st: KState, loser: number, winner: number): Resolution;
   /** v5.6+ (6a757c07e51f adds it; absent before): the loser goes on with entry `into` ({ kind: "merge", into }) or
@@ -101,33 +105,33 @@ export interface KernelBehaviour {
   nf_ct_resolve_clash_harder?(ctx: Ctx, st: KState, loser: number): Resolution;
   /** The answer to packet `p`'s query, in one step: resolve_normal_ct's lookup of the tuple the endpoint answered
    * to, the protocol's tracker on the entry it hit, nf_nat_packet back. */
-  nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): string;
+  nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): StepNote;
   /** The UDP tracker on a packet that found entry `id` by its node of direction `dir`: a reply, or a query's S1
-   * hit. A note for traces, or undefined. It refreshes and may set IPS_ASSURED (v4.6-v5.15: when SEEN_REPLY is
+   * hit. A note for traces (a Note, or a one-line string; only under ctx.explain), or undefined. It refreshes and may set IPS_ASSURED (v4.6-v5.15: when SEEN_REPLY is
    * already set); v5.6-5.8 delete a NAT_CLASH entry on its first reply here. SEEN_REPLY is set after it returns,
    * and only in a scenario with conntrack-max (elsewhere nothing reads it, nor ASSURED). */
-  nf_conntrack_udp_packet(ctx: Ctx, st: KState, id: number, dir: Dir): string | undefined;
+  nf_conntrack_udp_packet(ctx: Ctx, st: KState, id: number, dir: Dir): TrackerNote | undefined;
   /** The TCP tracker on a packet that found entry `id` (a reply: the SYN-ACK; or a query's S1 hit), by its node of
    * direction `dir`: as the UDP one. */
-  nf_conntrack_tcp_packet(ctx: Ctx, st: KState, id: number, dir: Dir): string | undefined;
+  nf_conntrack_tcp_packet(ctx: Ctx, st: KState, id: number, dir: Dir): TrackerNote | undefined;
   /** `conntrack -D` of entry `id`, one ctnetlink step per call: the scenario's `deletes` name the
    * entries; the deleter may step on one while it is linked in the table (its `ct` is set). The
    * base's first call (DYING clear) sets DYING and leaves it linked; the next (DYING set) unlinks it
    * (hashRemove). A patch may do both at once: the entry is then no longer linked and not called again. */
-  nf_ct_delete(ctx: Ctx, st: KState, id: number): string;
+  nf_ct_delete(ctx: Ctx, st: KState, id: number): StepNote;
   /** The timeout part of __nf_ct_refresh_acct: entry `id`'s timeout becomes `extra` ms from now (a
    * duration while unconfirmed); none with IPS_FIXED_TIMEOUT. Only a timed scenario keeps time. */
   __nf_ct_refresh_acct(ctx: Ctx, st: KState, id: number, extra: number): void;
   /** v4.6's per-entry timer, in a timed scenario: the reaper's step on expired entry `id` (the
    * first call sets DYING and leaves it linked, the next unlinks it). Kernels with gc_worker (v4.9+) have no timer. */
-  death_by_timeout(ctx: Ctx, st: KState, id: number): string;
+  death_by_timeout(ctx: Ctx, st: KState, id: number): StepNote;
   /** v4.9+ (f330a7fdbe16; absent before): may a reaper kill expired entry `id`? Expired, CONFIRMED, not DYING. */
   nf_ct_should_gc?(ctx: Ctx, st: KState, id: number): boolean;
   /** v4.9+ (f330a7fdbe16): a walker met expired entry `id`: if nf_ct_should_gc, set DYING and return true
    * (the caller then unlinks it; S1's lookup and the gc worker do so in their next step). */
   nf_ct_gc_expired?(ctx: Ctx, st: KState, id: number): boolean;
   /** v4.9+ (b87a2f9199ea): the gc worker's step on expired entry `id` (nf_ct_gc_expired, then the unlink next step). */
-  gc_worker?(ctx: Ctx, st: KState, id: number): string;
+  gc_worker?(ctx: Ctx, st: KState, id: number): StepNote;
 
   // Points inside those functions where the releases differ, which no kernel function of their own holds.
   /** Inside nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that

@@ -7,6 +7,7 @@
  */
 import type { Ctx, Kernel } from "../kernel/kernel.js";
 import type { KState } from "../kernel/net/state.js";
+import type { StepNote } from "../kernel/note.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Features } from "./features.js";
 
@@ -31,8 +32,8 @@ export interface Actor {
   /** What move `choice` in `s` does. */
   move(s: KState, choice: number): Move;
   /** Makes move `choice` on `st` in place: the kernel's function for it (ctx.k.<name>, which patches override);
-   * the step's note for traces (empty when ctx.explain is false). */
-  step(ctx: Ctx, st: KState, choice: number): string;
+   * the step's note for traces: a Note (kernel/note.ts) or a one-line string; "" when ctx.explain is false. */
+  step(ctx: Ctx, st: KState, choice: number): StepNote;
   /** Partial-order reduction: move `choice` touches only this actor's private data, so it commutes with every
    * other actor's moves and changes no property. Absent: never. Asked only when features.noPor is empty. */
   isLocal?(s: KState, choice: number): boolean;

@@ -16,6 +16,7 @@ import { CRASH } from "../kernel/functions/recycle.js";
 import type { Actor, ActorKind, Move } from "./actor.js";
 import { ACTORS } from "./actors/index.js";
 import { featuresOf, withActorState, type Features } from "./features.js";
+import type { StepNote } from "../kernel/note.js";
 
 export type { Move } from "./actor.js";
 export { stepFunction } from "./actors/cpu.js";
@@ -37,9 +38,10 @@ export interface ConntrackModel extends Model<KState> {
   /** Whether the kernel may call lib.choose, so each step's alternatives are found by running it (choose.ts). */
   readonly choosing: boolean;
   move(s: KState, a: Action): Move;
-  /** Applies `a` to `draft` in place and returns the step's note (words only when `explain`, the default; the
-   * search asks for none). The search runs it on a copy; traces run it under immer to get the exact diff. */
-  apply(draft: KState, a: Action, explain?: boolean): string;
+  /** Applies `a` to `draft` in place and returns the step's note (a Note, kernel/note.ts, that report/notes.ts words,
+   * or a user's one-line string; only when `explain`, the default: else "", the search asks for none). The search
+   * runs it on a copy; traces run it under immer to get the exact diff. */
+  apply(draft: KState, a: Action, explain?: boolean): StepNote;
 }
 
 /** `portable`: encode tuples by value, so that models built apart (parallel
@@ -77,7 +79,7 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   for (let actor = 0; actor < actors.length; actor++) for (let choice = 0; choice < maxChoices; choice++) actionTable.push({ actor, choice });
   const action = (actor: number, choice: number): Action => actionTable[actor * maxChoices + choice]!;
   const plainMove = (s: KState, a: Action): Move => actors[a.actor]!.move(s, a.choice);
-  const step = (c: Ctx, st: KState, a: Action): string => actors[a.actor]!.step(c, st, a.choice);
+  const step = (c: Ctx, st: KState, a: Action): StepNote => actors[a.actor]!.step(c, st, a.choice);
 
   const codec = stateCodec(sc.packets.length, sc.cpus, { portable: opts.portable === true, features, ext: claims.length });
   // A kernel that may call lib.choose: every step's alternatives are found by running it (choose.ts).
@@ -142,13 +144,14 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
   const wide: Action[][] = actorNames.map(() => []);
   const choiceAction = (actor: number, choice: number): Action => (wide[actor]![choice] ??= { actor, choice });
   /** A step of a kernel that may choose: the built-in step of the action's leaf, its choose calls answered as discovered. */
-  const choosingStep = (c: Ctx, st: KState, a: Action): string => {
+  const choosingStep = (c: Ctx, st: KState, a: Action): StepNote => {
     // Under immer (traces) the leaves are found on a plain copy of the draft.
     const leaf = leafOf(isDraft(st) ? current(st) : st, a);
-    let note = "";
+    let note: StepNote = "";
     withChoices(leaf.picks, leaf.ns, true, () => void (note = step(c, st, action(a.actor, leaf.builtin))), leaf.who);
     if (!c.explain || leaf.picks.length === 0) return note;
-    return `${note} (patch chose ${leaf.picks.map((x, i) => `${x + 1} of ${leaf.ns[i]}`).join(", ")})`;
+    // The answers its lib.choose calls got (report/notes.ts words them after the step's own note).
+    return { kind: "chose", note, picks: leaf.picks, of: leaf.ns.slice(0, leaf.picks.length) };
   };
   const choosingActions = (s: KState): Action[] => {
     const out: Action[] = [];

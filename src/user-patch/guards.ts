@@ -13,6 +13,7 @@ import { Fate, Pc, Reply } from "../kernel/net/state.js";
 import { IPS_TRACKED } from "../kernel/net/conn.js";
 import { FUNCTIONS, type FunctionName, type Returns } from "../kernel/function-table.js";
 import { choicePosition, rewindChoices, sameChoicesAgain } from "../kernel/choose.js";
+import { isNote } from "../kernel/note.js";
 
 export class HookFault {
   constructor(readonly text: string) {}
@@ -245,8 +246,20 @@ const counters: Guard = (hook) => {
   };
 };
 
-/** What a step returns: its note for traces, one line. */
-const note = (r: unknown): unknown => (typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r) ? r : returned(r, "a string of one line (what the step did, for traces; may be empty)"));
+/** A string of one line: no control characters. */
+const oneLine = (r: unknown): boolean => typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r);
+
+/** A Note a built-in step returned, which a wrapping patch passes on (recognised by its kind: kernel/note.ts). */
+const passedOn = (r: unknown): boolean => {
+  try {
+    return isNote(r);
+  } catch {
+    return false; // a getter that throws: no note of ours
+  }
+};
+
+/** What a step returns: its note for traces, one line of its own or a built-in step's note. */
+const note = (r: unknown): unknown => (oneLine(r) || passedOn(r) ? r : returned(r, "a string of one line (what the step did, for traces; may be empty) or the note a built-in step returned"));
 const step = stateful(1, note);
 
 /** A tuple a hook returned, as a fresh copy: addresses the scenario's (0 to addrs - 1), ports 0 to 65535. */
@@ -264,7 +277,7 @@ function tupleResult(r: unknown, addrs: number, orUndefined: boolean): unknown {
 const tupleHook = (orUndefined: boolean): Guard => stateful(1, (r, _st, args) => tupleResult(r, (args[0] as { sc: { addrs: readonly string[] } }).sc.addrs.length, orUndefined));
 
 const trackerNote = (r: unknown): unknown =>
-  r === undefined || (typeof r === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(r)) ? r : returned(r, "undefined or a string of one line (what the tracker did, for traces)");
+  r === undefined || oneLine(r) || passedOn(r) ? r : returned(r, "undefined or a string of one line (what the tracker did, for traces) or the note a built-in tracker returned");
 
 const evictedCount = (st: KState): number => st.pkts.reduce((n, p) => n + (p.evicted ? 1 : 0), 0);
 

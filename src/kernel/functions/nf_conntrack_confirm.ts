@@ -10,13 +10,14 @@ import { bysourceRemove, findNode, hashInsert } from "../net/table.js";
 import { acceptQuery, dropUninserted } from "./verdict.js";
 import { IPS } from "../net/conn.js";
 import { nf_ct_zone, zoneMatch } from "../net/zone.js";
+import type { StepNote } from "../note.js";
 
 /** __nf_conntrack_confirm. With recycled memory (a `recycle` scenario) it is three steps another CPU can come
  * between, and the model calls it for each: the bucket locks (confirmLock), the test of its own DYING
  * (confirmDyingTest), then the walks and the decision, which release the locks. So an override of it, or a
  * wrapper, runs at each of them (st.pkts[p].locked and .dyingChecked say which); an override that does all at
  * once takes one step. */
-export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string {
+export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNote {
   const pkt = st.pkts[p]!;
   if (ctx.sc.recycle) {
     if (!pkt.locked) return confirmLock(ctx, st, p);
@@ -34,14 +35,11 @@ export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string 
     ct.timeout += st.now;
     hashInsert(st, p);
     acceptQuery(ctx, st, p);
-    return ctx.explain ? "no clash: entry inserted, CONFIRMED" : "";
+    return ctx.explain ? { kind: "inserted" } : "";
   }
-  const name = (id: number): string => ctx.sc.packets[id]!.name;
-  const x = ctx.explain;
   const r = ctx.k.nf_ct_resolve_clash(ctx, st, p, h.id);
   ctx.k.confirmClashStats(st.stats[cpu]!, r);
   pkt.clashWith = h.id;
-  const found = x ? `clash with ${name(h.id)}'s entry (${h.dir})` : "";
   // A switch with a `never` default: exhaustive like ts-pattern, but cheap on the hot path.
   switch (r.kind) {
     case "merge":
@@ -50,46 +48,47 @@ export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): string 
       bysourceRemove(st, p);
       pkt.uses = r.into;
       acceptQuery(ctx, st, p);
-      return x ? `${found}: resolved, packet continues with ${name(r.into)}'s entry` : "";
+      break;
     case "insert":
       hashInsert(st, p, true);
       acceptQuery(ctx, st, p);
-      return x ? `${found}: inserted as NAT_CLASH entry (REPLY node only)` : "";
+      break;
     case "drop":
       dropUninserted(st, p);
-      return x ? `${found}: NF_DROP` : "";
+      break;
     default: {
       const never: never = r;
       throw new Error(`unknown resolution ${JSON.stringify(never)}`);
     }
   }
+  return ctx.explain ? { kind: "clash", winner: h.id, dir: h.dir, outcome: r } : "";
 }
 
 /** The second step of __nf_conntrack_confirm in a `recycle` scenario, under the locks: "We have to check the DYING
  * flag after unlink to prevent a race": its own entry killed meanwhile (a reaper whose stale pointer reached its
  * recycled memory) is not inserted: insert_failed, NF_DROP. A kill after this test is not seen: the walks and the
  * insert (the third step) go on. */
-export function confirmDyingTest(ctx: Ctx, st: KState, p: number): string {
+export function confirmDyingTest(ctx: Ctx, st: KState, p: number): StepNote {
   const pkt = st.pkts[p]!;
   if (!(pkt.ct!.status & IPS.DYING)) {
     pkt.dyingChecked = true;
-    return ctx.explain ? "its own entry is not DYING: on to the chain walks" : "";
+    return ctx.explain ? { kind: "own-dying", dying: false } : "";
   }
   st.stats[ctx.sc.packets[p]!.cpu]!.insertFailed++;
   pkt.locked = false;
   dropUninserted(st, p);
-  return ctx.explain ? "its own entry is DYING: insert_failed, NF_DROP (not inserted); locks released" : "";
+  return ctx.explain ? { kind: "own-dying", dying: true } : "";
 }
 
 /** The first half of __nf_conntrack_confirm in a `recycle` scenario: both bucket locks taken; from
  * 1397af5bfd7d (v5.19) to 2d72afb34065 (v6.16) IPS_CONFIRMED is set here, before the DYING test, the
  * chain walks and the clash handling (confirmedAtLock). */
-export function confirmLock(ctx: Ctx, st: KState, p: number): string {
+export function confirmLock(ctx: Ctx, st: KState, p: number): StepNote {
   const pkt = st.pkts[p]!;
   pkt.locked = true;
   if (ctx.k.confirmedAtLock()) {
     pkt.ct!.status |= IPS.CONFIRMED;
-    return ctx.explain ? "both bucket locks taken; IPS_CONFIRMED set before the checks (1397af5bfd7d)" : "";
+    return ctx.explain ? { kind: "locks", confirmedEarly: true } : "";
   }
-  return ctx.explain ? "both bucket locks taken" : "";
+  return ctx.explain ? { kind: "locks", confirmedEarly: false } : "";
 }

@@ -14,9 +14,10 @@ import type { Ctx } from "../kernel.js";
 import type { KState } from "../net/state.js";
 import type { Dir } from "../net/table.js";
 import { tracksLife } from "./time.js";
+import type { TrackerNote } from "../note.js";
 
 /** The tracker's note for traces, if it said anything. */
-export function nf_conntrack_handle_packet(ctx: Ctx, st: KState, id: number, dir: Dir): string | undefined {
+export function nf_conntrack_handle_packet(ctx: Ctx, st: KState, id: number, dir: Dir): TrackerNote | undefined {
   const note = ctx.sc.protocol === "tcp" ? ctx.k.nf_conntrack_tcp_packet(ctx, st, id, dir) : ctx.k.nf_conntrack_udp_packet(ctx, st, id, dir);
   if (dir === "REPLY" && tracksLife(ctx.sc)) st.pkts[id]!.ct!.status |= IPS.SEEN_REPLY;
   return note;

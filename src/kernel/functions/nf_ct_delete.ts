@@ -9,6 +9,7 @@ import { IPS } from "../net/conn.js";
 import type { Ctx } from "../kernel.js";
 import type { KState } from "../net/state.js";
 import { hashRemove } from "../net/table.js";
+import type { StepNote } from "../note.js";
 
 /** What the deleter may do to entry `id` now: mark it, unlink it, or nothing. DYING set by a reaper that owes
  * the unlink itself (the gc worker, a lookup: test_and_set_bit made it the owner) is not the deleter's to unlink. */
@@ -19,12 +20,11 @@ export function deleteStep(st: KState, id: number): "mark" | "unlink" | undefine
   return st.gc === id || st.pkts.some((p) => p.reaping === id) ? undefined : "unlink";
 }
 
-export function nf_ct_delete(ctx: Ctx, st: KState, id: number): string {
-  const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
+export function nf_ct_delete(ctx: Ctx, st: KState, id: number): StepNote {
   if (deleteStep(st, id) === "mark") {
     st.pkts[id]!.ct!.status |= IPS.DYING;
-    return ctx.explain ? `test_and_set_bit(IPS_DYING_BIT) on ${who}: still linked until the bucket locks are taken` : "";
+    return ctx.explain ? { kind: "delete-mark", id } : "";
   }
   hashRemove(st, id);
-  return ctx.explain ? `nf_ct_delete_from_lists: ${who} unlinked` : "";
+  return ctx.explain ? { kind: "delete-unlink", id } : "";
 }

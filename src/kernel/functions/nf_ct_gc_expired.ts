@@ -26,6 +26,7 @@ import { tupleEqual, type Tuple } from "../net/tuple.js";
 import type { ZoneMatch } from "../net/zone.js";
 import { nf_ct_is_expired } from "./time.js";
 import { incarnation, unlinkKilled } from "./recycle.js";
+import type { StepNote } from "../note.js";
 
 /** nf_ct_should_gc (v4.9-v6.15): expired, CONFIRMED and not DYING, read in that order. */
 export function nf_ct_should_gc(ctx: Ctx, st: KState, id: number): boolean {
@@ -100,33 +101,31 @@ export function reapable(ctx: Ctx, st: KState): number[] {
 
 /** A reaper's second step on the entry it marked: the unlink (reapUnlink); its note. Of an entry that is not
  * linked (recycled memory confirm never inserted), the crash. */
-function finishReap(ctx: Ctx, st: KState, id: number, who: string): string {
+function finishReap(ctx: Ctx, st: KState, id: number): StepNote {
   st.gc = -1;
   // The gc worker's walk reached gcSaw's node (recycled memory): the unlink judges what it killed.
   const saw = st.gcSaw;
   st.gcSaw = -1;
-  if (!unlinkKilled(ctx, st, id, saw)) return ctx.explain ? `nf_ct_delete_from_lists on ${who}, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH` : "";
+  if (!unlinkKilled(ctx, st, id, saw)) return ctx.explain ? { kind: "unlink-crash", id } : "";
   reapUnlink(st, id);
-  return ctx.explain ? `nf_ct_delete_from_lists: ${who} unlinked` : "";
+  return ctx.explain ? { kind: "reap-unlink", id } : "";
 }
 
 /** v4.6's death_by_timeout, the timer of entry `id`: nf_ct_delete, its DYING first, the unlink the next step. */
-export function death_by_timeout(ctx: Ctx, st: KState, id: number): string {
-  const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
-  if (st.gc === id) return finishReap(ctx, st, id, who);
+export function death_by_timeout(ctx: Ctx, st: KState, id: number): StepNote {
+  if (st.gc === id) return finishReap(ctx, st, id);
   st.pkts[id]!.ct!.status |= IPS.DYING;
   st.gc = id;
-  return ctx.explain ? `timer fired for ${who}: nf_ct_delete sets DYING, still linked until the bucket locks are taken` : "";
+  return ctx.explain ? { kind: "timer-fired", id } : "";
 }
 
 /** gc_worker (v4.9+, b87a2f9199ea) on entry `id` it met expired: nf_ct_gc_expired, the unlink the next step. */
-export function gc_worker(ctx: Ctx, st: KState, id: number): string {
-  const who = ctx.explain ? `${ctx.sc.packets[id]!.name}'s entry` : "";
-  if (st.gc === id) return finishReap(ctx, st, id, who);
+export function gc_worker(ctx: Ctx, st: KState, id: number): StepNote {
+  if (st.gc === id) return finishReap(ctx, st, id);
   if (ctx.sc.recycle) return gcLockless(ctx, st, id);
-  if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return ctx.explain ? `${who} expired, but nf_ct_should_gc no longer holds: left alone` : "";
+  if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return ctx.explain ? { kind: "gc-left", id } : "";
   st.gc = id;
-  return ctx.explain ? `${who} expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken` : "";
+  return ctx.explain ? { kind: "expired-kill", id } : "";
 }
 
 /** nf_ct_should_gc as 2d72afb34065 has it: CONFIRMED first, then expired and not DYING (one answer either way). */
@@ -157,40 +156,36 @@ function shouldGcRest(ctx: Ctx, st: KState, id: number): boolean {
 
 /** The second half of nf_ct_gc_expired on `id` for a walker that reached `saw`: the rest of nf_ct_should_gc, then
  * nf_ct_kill (DYING: `kill` records who owes the unlink) or the put. Its note. */
-export function gcSecondHalf(ctx: Ctx, st: KState, id: number, saw: number, kill: () => void): string {
-  const name = (q: number): string => ctx.sc.packets[q]!.name;
+export function gcSecondHalf(ctx: Ctx, st: KState, id: number, saw: number, kill: () => void): StepNote {
   if (userGc(ctx)) {
     // A patch's nf_ct_gc_expired (or nf_ct_should_gc inside the built-in one), whole.
-    if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return ctx.explain ? `the patched nf_ct_gc_expired leaves ${name(id)}'s entry: put, the walk goes on` : "";
+    if (!(ctx.k.nf_ct_gc_expired ?? nf_ct_gc_expired)(ctx, st, id)) return ctx.explain ? { kind: "gc-patched", id, killed: false } : "";
     kill();
-    return ctx.explain ? `the patched nf_ct_gc_expired kills ${name(id)}'s entry: DYING, the unlink waits for its bucket locks` : "";
+    return ctx.explain ? { kind: "gc-patched", id, killed: true } : "";
   }
-  const what = ctx.k.shouldGcConfirmedFirst() ? "expired and not DYING" : "CONFIRMED and not DYING";
-  if (!shouldGcRest(ctx, st, id)) return ctx.explain ? `nf_ct_should_gc reads ${name(id)}'s entry: not ${what}: put, the walk goes on` : "";
+  const confirmedFirst = ctx.k.shouldGcConfirmedFirst();
+  if (!shouldGcRest(ctx, st, id)) return ctx.explain ? { kind: "should-gc-rest", id, confirmedFirst, holds: false } : "";
   st.pkts[id]!.ct!.status |= IPS.DYING;
   kill();
   void saw; // whether it was another incarnation, and a valid one, is judged at the unlink (unlinkKilled)
-  return ctx.explain ? `nf_ct_should_gc reads ${name(id)}'s entry ${what}: nf_ct_kill sets DYING, the unlink waits for its bucket locks` : "";
+  return ctx.explain ? { kind: "should-gc-rest", id, confirmedFirst, holds: true } : "";
 }
 
 /** nf_ct_gc_expired's first half for a lockless walker that reached `saw`'s node and read its slot (now `cur`, -1:
  * free) expired: refcount_inc_not_zero, nf_ct_should_gc's first read; if both pass, `hold` keeps the reference
  * for the rest of the reads (gcSecondHalf) a step later. Its note. */
-export function gcFirstHalf(ctx: Ctx, st: KState, cur: number, saw: number, hold: (id: number) => void): string {
-  const name = (q: number): string => ctx.sc.packets[q]!.name;
-  const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
-  if (cur < 0) return ctx.explain ? `${name(saw)}'s entry read expired, but its memory is free: refcount_inc_not_zero fails, the walk goes on` : "";
-  const first = ctx.k.shouldGcConfirmedFirst() ? "CONFIRMED" : "expired";
-  if (!shouldGcFirst(ctx, st, cur)) return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference; nf_ct_should_gc reads it not ${first}: put, the walk goes on` : "";
+export function gcFirstHalf(ctx: Ctx, st: KState, cur: number, saw: number, hold: (id: number) => void): StepNote {
+  if (cur < 0) return ctx.explain ? { kind: "expired-freed", saw } : "";
+  const confirmedFirst = ctx.k.shouldGcConfirmedFirst();
+  if (!shouldGcFirst(ctx, st, cur)) return ctx.explain ? { kind: "should-gc-first", id: cur, saw, confirmedFirst, holds: false } : "";
   hold(cur);
-  return ctx.explain ? `entry read expired${other}: nf_ct_gc_expired takes a reference on ${name(cur)}'s entry; nf_ct_should_gc reads it ${first}` : "";
+  return ctx.explain ? { kind: "should-gc-first", id: cur, saw, confirmedFirst, holds: true } : "";
 }
 
 /** The gc worker's walk in a `recycle` scenario: it reaches expired entry `id`'s node (a pointer), and in a later
  * step reads the slot again: expired -> nf_ct_gc_expired on whatever entry lives there now (refcount_inc_not_zero
  * fails on freed memory), the kill's unlink its next step. */
-export function gcLockless(ctx: Ctx, st: KState, id: number): string {
-  const name = (q: number): string => ctx.sc.packets[q]!.name;
+export function gcLockless(ctx: Ctx, st: KState, id: number): StepNote {
   if (st.gcHalf >= 0) {
     const half = st.gcHalf;
     st.gcHalf = -1;
@@ -203,14 +198,14 @@ export function gcLockless(ctx: Ctx, st: KState, id: number): string {
   if (st.gcReader < 0) {
     st.gcReader = st.pkts[id]!.slot;
     st.gcSaw = id;
-    return ctx.explain ? `the walk reaches ${name(id)}'s node (slot ${st.gcReader}), expired; no reference taken yet` : "";
+    return ctx.explain ? { kind: "gc-walk-reaches", id, slot: st.gcReader } : "";
   }
   const cur = incarnation(st, st.gcReader);
   const saw = st.gcSaw;
   st.gcReader = -1;
   if (!nf_ct_is_expired(ctx, st, cur >= 0 ? cur : saw)) {
     st.gcSaw = -1;
-    return ctx.explain ? `entry no longer expired${cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : ""}: the walk goes on` : "";
+    return ctx.explain ? { kind: "no-longer-expired", saw, now: cur } : "";
   }
   const note = gcFirstHalf(ctx, st, cur, saw, (x) => void (st.gcHalf = x));
   // gcSaw stays while a reference is held; else the walk goes on.

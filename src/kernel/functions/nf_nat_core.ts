@@ -8,10 +8,10 @@ import { IPS } from "../net/conn.js";
 import type { Ctx, Manip, NatRange } from "../kernel.js";
 import { Pc, type KState } from "../net/state.js";
 import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../net/tuple.js";
-import { formatHostPort } from "../../scenario/scenario.js";
 import { perScenario } from "../../scenario/per-scenario.js";
 import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../net/zone.js";
 import { walkFor } from "./nf_ct_gc_expired.js";
+import type { PortChoice, StepNote } from "../note.js";
 
 /** Endpoint indexes the DNAT step may choose from for packet `p`. */
 export function dnatChoices(ctx: Ctx): number {
@@ -96,11 +96,15 @@ export function find_appropriate_src(ctx: Ctx, st: KState, p: number, orig: Tupl
 }
 
 /** Why get_unique_tuple chose the tuple it returned, for traces (set only when ctx.explain). */
-const chosenBecause = new WeakMap<Tuple, string>();
-function because(ctx: Ctx, t: Tuple, why: string): Tuple {
+const chosenBecause = new WeakMap<Tuple, PortChoice>();
+function because(ctx: Ctx, t: Tuple, why: PortChoice): Tuple {
   if (ctx.explain) chosenBecause.set(t, why);
   return t;
 }
+
+const FREE: PortChoice = Object.freeze({ why: "free" });
+const REUSE: PortChoice = Object.freeze({ why: "reuse" });
+const KEEPS_DPORT: PortChoice = Object.freeze({ why: "keeps-dport" });
 
 /** get_unique_tuple for a one-address range (v4.18 nf_nat_core.c). */
 export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r: NatRange, manip: Manip, random: number): Tuple {
@@ -108,10 +112,10 @@ export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r
   // 1) SRC only: keep the current source if it is in range and free, or reuse an existing mapping.
   if (manip === "SRC" && !r.randomFully) {
     if (inRange(orig, r, manip)) {
-      if (!k.nf_nat_used_tuple(ctx, st, p, orig)) return because(ctx, orig, "tuple free: keeps its source port");
+      if (!k.nf_nat_used_tuple(ctx, st, p, orig)) return because(ctx, orig, FREE);
     } else {
       const found = k.find_appropriate_src(ctx, st, p, orig, r);
-      if (found && !k.nf_nat_used_tuple(ctx, st, p, found)) return because(ctx, found, "reuses the mapping of an entry with the same source (find_appropriate_src)");
+      if (found && !k.nf_nat_used_tuple(ctx, st, p, found)) return because(ctx, found, REUSE);
     }
   }
   // 2) find_best_ips_proto: the range has a single address.
@@ -119,7 +123,7 @@ export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r
   // 3) keep the port if it is in range and the tuple is free (not with --random-fully).
   if (!r.randomFully) {
     if (r.ports ? inRange(t, r, manip) && (r.ports.min === r.ports.max || !k.nf_nat_used_tuple(ctx, st, p, t)) : !k.nf_nat_used_tuple(ctx, st, p, t)) {
-      return because(ctx, t, manip === "SRC" ? "tuple free: keeps its source port" : "keeps its destination port");
+      return because(ctx, t, manip === "SRC" ? FREE : KEEPS_DPORT);
     }
   }
   const holder = ctx.explain && manip === "SRC" ? k.nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
@@ -127,18 +131,14 @@ export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r
   const port = k.nf_nat_l4proto_unique_tuple(st, t, r.ports, r.randomFully ? random : undefined, used, manip);
   const picked = manip === "SRC" ? tuple(t.src, port, t.dst, t.dport) : tuple(t.src, t.sport, t.dst, port);
   if (!ctx.explain) return picked;
-  const why = r.randomFully
-    ? `--random-fully: search from random offset ${random}`
-    : holder >= 0
-      ? `REPLY tuple taken by ${ctx.sc.packets[holder]!.name}'s confirmed entry: port search`
-      : "port out of range: port search";
-  return because(ctx, picked, `${why} picks ${port}`);
+  const why: PortChoice = r.randomFully ? { why: "random", offset: random, port } : holder >= 0 ? { why: "taken", by: holder, port } : { why: "out-of-range", port };
+  return because(ctx, picked, why);
 }
 
 /** nf_nat_setup_info(ct, range, manip): S3 (DST: the DNAT rule, or the null binding when no
  * rule matches) and S4 (SRC: MASQUERADE, or the null binding). The new tuple of the manip's
  * side replaces the REPLY tuple's other side (nf_conntrack_alter_reply). */
-export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): string {
+export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip, choice: number): StepNote {
   const pkt = st.pkts[p]!;
   const ct = pkt.ct!;
   const curr = invert(ct.reply);
@@ -155,14 +155,13 @@ export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip,
     pkt.pc = Pc.SNAT;
     const d = ctx.sc.dnat;
     if (!ctx.explain) return "";
-    if (!d) return "no DNAT rule: null binding";
-    const ep = d.endpoints[endpoint]!;
-    return `DNAT to ${formatHostPort(ep, ctx.sc.addrs)}${d.choice === "random" && d.endpoints.length > 1 ? ` (endpoint ${endpoint + 1} of ${d.endpoints.length}, random)` : ""}`;
+    if (!d) return { kind: "dnat-null" };
+    return { kind: "dnat", endpoint, of: d.endpoints.length, random: d.choice === "random" };
   }
   ct.status |= IPS.SRC_NAT_DONE;
   st.bysource.unshift(p);
   pkt.pc = Pc.CONFIRM;
   if (!ctx.explain) return "";
-  const how = chosenBecause.get(t) ?? `get_unique_tuple gives source port ${t.sport}`;
-  return `${ctx.sc.snat.mode === "masquerade" ? "MASQUERADE" : "null binding"}: ${how}`;
+  const how: PortChoice = chosenBecause.get(t) ?? { why: "given", port: t.sport };
+  return { kind: "snat", masquerade: ctx.sc.snat.mode === "masquerade", how };
 }

@@ -7,13 +7,13 @@
  */
 import type { Ctx } from "../kernel.js";
 import { Reply, type KState } from "../net/state.js";
-import { formatTuple, invert, tupleEqual, type Tuple } from "../net/tuple.js";
+import { invert, tupleEqual, type Tuple } from "../net/tuple.js";
 import { packetTuple } from "./resolve_normal_ct.js";
 import { packetZone, zoneMatch } from "../net/zone.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
 import { evictedHolder } from "./early_drop.js";
 import { expiredHolder, notDying, walkFor } from "./nf_ct_gc_expired.js";
-import { formatMs } from "./time.js";
+import type { StepNote } from "../note.js";
 
 /** The tuple the endpoint answers to: the query as it left the node, inverted.
  * NAT mangled it with the entry it had at the NAT hooks: its own (confirm, which
@@ -24,20 +24,19 @@ export function replySentTo(st: KState, p: number): Tuple {
   return (pkt.ct ?? st.pkts[pkt.uses]!.ct!).reply;
 }
 
-export function nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): string {
+export function nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): StepNote {
   const pkt = st.pkts[p]!;
   const expected = invert(packetTuple(ctx, p));
-  const fmt = (t: Parameters<typeof formatTuple>[0]): string => (ctx.explain ? formatTuple(t, ctx.sc.addrs) : "");
   if (pkt.uses < 0) {
     // Untracked: nothing was translated on the way out, nothing is on the way back.
     pkt.reply = Reply.DELIVERED;
-    return ctx.explain ? `untracked reply ${fmt(expected)} delivered` : "";
+    return ctx.explain ? { kind: "reply-untracked", tuple: expected } : "";
   }
   const sent = replySentTo(st, p);
   const to = ctx.sc.packets[p]!.to;
   if (ctx.sc.dnat && sent.src === to.addr && sent.sport === to.port) {
     pkt.reply = Reply.UNANSWERED;
-    return ctx.explain ? `the query left for ${fmt(invert(sent))} without DNAT: the service address is virtual, nobody answers` : "";
+    return ctx.explain ? { kind: "reply-unanswered", to: invert(sent) } : "";
   }
   // The answer is looked up in the query's template zone: the rules that gave the
   // query its zone match its answer too (with --zone-orig only the REPLY id, 0, applies to a REPLY node).
@@ -49,16 +48,16 @@ export function nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): string {
     const gone = evictedHolder(st, sent);
     const old = gone < 0 ? expiredHolder(ctx, st, p, sent) : -1;
     pkt.reply = gone >= 0 ? Reply.EVICTED : old >= 0 ? Reply.EXPIRED : Reply.LOST;
-    if (gone >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (early drop evicted ${ctx.sc.packets[gone]!.name}'s), not translated back: lost` : "";
-    if (old >= 0) return ctx.explain ? `reply ${fmt(sent)}: no entry matches (${ctx.sc.packets[old]!.name}'s timed out at ${formatMs(st.pkts[old]!.ct!.timeout)}), not translated back: lost` : "";
-    return ctx.explain ? `reply ${fmt(sent)}: no entry matches, not translated back: lost` : "";
+    if (!ctx.explain) return "";
+    if (gone >= 0) return { kind: "reply-evicted", sent, id: gone };
+    if (old >= 0) return { kind: "reply-expired", sent, id: old, at: st.pkts[old]!.ct!.timeout };
+    return { kind: "reply-lost", sent };
   }
   const x = st.pkts[hit.id]!.ct!;
   const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);
   const tracker = nf_conntrack_handle_packet(ctx, st, hit.id, hit.dir);
   pkt.reply = tupleEqual(delivered, expected) ? Reply.DELIVERED : Reply.MISROUTED;
   if (!ctx.explain) return "";
-  const who = ctx.sc.packets[hit.id]!.name;
-  const what = pkt.reply === Reply.DELIVERED ? "delivered" : `misrouted (the client expects ${fmt(expected)})`;
-  return `reply ${fmt(sent)} matches ${who}'s entry (${hit.dir}) -> ${fmt(delivered)}: ${what}${tracker ? `; ${tracker}` : ""}`;
+  const matched = { sent, id: hit.id, dir: hit.dir, delivered, ...(tracker ? { tracker } : {}) };
+  return pkt.reply === Reply.DELIVERED ? { kind: "reply-delivered", ...matched } : { kind: "reply-misrouted", ...matched, expected };
 }

@@ -15,6 +15,7 @@ import { invert, tuple, type Tuple } from "../net/tuple.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
 import { packetZone, zoneMatch } from "../net/zone.js";
+import type { SlotNote, StepNote } from "../note.js";
 
 /** The tuple packet `p` was sent with (its ORIGINAL direction before any NAT): what S1 looks up and S2 allocates. */
 export function packetTuple(ctx: Ctx, p: number): Tuple {
@@ -27,39 +28,39 @@ export function packetTuple(ctx: Ctx, p: number): Tuple {
  * id, nf_ct_key_equal). A hit means NAT is already set up and confirm has nothing
  * to do: accepted. From v5.15 a miss looks up once more with the REPLY id
  * (b16ac3c4c886) only because the zone is hashed; the match test is the same. */
-export function __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): string {
+export function __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): StepNote {
   const pkt = st.pkts[p]!;
   /** A hit on entry `id` by its node of direction `dir`: the tracker, and the packet is accepted. */
-  const hitOn = (id: number, dir: Dir, before = ""): string => {
+  const hitOn = (id: number, dir: Dir, reaped = -1): StepNote => {
     pkt.uses = id;
     const tracker = nf_conntrack_handle_packet(ctx, st, id, dir);
     acceptQuery(ctx, st, p);
-    return ctx.explain ? `${before}hit: ${ctx.sc.packets[id]!.name}'s entry (${dir}); packet accepted${tracker ? `; ${tracker}` : ""}` : "";
+    return ctx.explain ? { kind: "hit", id, dir, ...(tracker ? { tracker } : {}), ...(reaped >= 0 ? { reaped } : {}) } : "";
   };
   // Recycled memory: the walk's moves are steps of their own (recycle.ts).
   if (ctx.sc.recycle) return lockless_find_get(ctx, st, p, hitOn);
   // A reap this lookup began (v4.9+, timed): the unlink, then the walk goes on.
-  let reaped = "";
-  if (pkt.reaping >= 0) {
-    reaped = ctx.explain ? `nf_ct_delete_from_lists: ${ctx.sc.packets[pkt.reaping]!.name}'s expired entry unlinked; ` : "";
-    reapUnlink(st, pkt.reaping);
+  const reaped = pkt.reaping;
+  if (reaped >= 0) {
+    reapUnlink(st, reaped);
     pkt.reaping = -1;
   }
+  const was = reaped >= 0 ? { reaped } : {};
   const found = walkFor(ctx, st, packetTuple(ctx, p), zoneMatch(ctx.sc, packetZone(ctx.sc, p)), "later", notDying(st));
   if (found && "reaping" in found) {
     pkt.reaping = found.reaping;
-    return ctx.explain ? `${reaped}${ctx.sc.packets[found.reaping]!.name}'s entry expired: nf_ct_gc_expired -> nf_ct_kill sets DYING, still linked until the bucket locks are taken` : "";
+    return ctx.explain ? { kind: "expired-kill", id: found.reaping, ...was } : "";
   }
   if (found) return hitOn(found.id, found.dir, reaped);
   pkt.pc = Pc.ALLOC;
-  return ctx.explain ? `${reaped}miss` : "";
+  return ctx.explain ? { kind: "miss", ...was } : "";
 }
 
 /** A raw-table NOTRACK rule (priority -300) ran first: the packet is untracked,
  * nf_conntrack_in skips it and no entry, lookup or NAT exists for it. */
-export function raw_notrack(ctx: Ctx, st: KState, p: number): string {
+export function raw_notrack(ctx: Ctx, st: KState, p: number): StepNote {
   acceptQuery(ctx, st, p);
-  return ctx.explain ? "raw table NOTRACK: untracked, no conntrack entry" : "";
+  return ctx.explain ? { kind: "notrack" } : "";
 }
 
 /** S2: init_conntrack: ORIGINAL = the packet's tuple, REPLY = its inverse, status 0.
@@ -67,17 +68,17 @@ export function raw_notrack(ctx: Ctx, st: KState, p: number): string {
  * entry, so the model reads it from the scenario (zone.ts: nf_ct_zone). First
  * __nf_conntrack_alloc counts it against nf_conntrack_max (early_drop.ts; `choice`:
  * what early_drop meets); when that fails the packet is dropped, counted in `drop`. */
-export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): string {
+export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): StepNote {
   const pkt = st.pkts[p]!;
   // Only traces name what early_drop evicted: the search's steps allocate nothing for it.
   const before = ctx.explain && ctx.sc.conntrackMax > 0 ? st.table.filter((id) => !st.pkts[id]!.evicted) : undefined;
   if (!ctx.k.__nf_conntrack_alloc(ctx, st, p, choice)) {
     st.stats[ctx.sc.packets[p]!.cpu]!.drop++;
     dropQuery(st, p);
-    return ctx.explain ? `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted nothing: NF_DROP` : "";
+    return ctx.explain ? { kind: "table-full", max: ctx.sc.conntrackMax } : "";
   }
   // Recycled memory: the entry takes free slot `choice` (a freed entry's memory) or a new one.
-  const slab = ctx.sc.recycle ? slotNote(ctx, st, p, choice) : "";
+  const slot = ctx.sc.recycle ? slotNote(ctx, st, p, choice) : undefined;
   const t = packetTuple(ctx, p);
   pkt.ct = { orig: t, reply: invert(t), status: 0, timeout: 0, streamTs: 0 };
   pkt.uses = p;
@@ -87,18 +88,16 @@ export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): str
   // The search asks for no words: none are built for it.
   if (!ctx.explain) return "";
   const evicted = before?.filter((id) => st.pkts[id]!.evicted) ?? [];
-  if (evicted.length > 0) {
-    return `table full (nf_conntrack_max ${ctx.sc.conntrackMax}): early_drop evicted ${evicted.map((id) => `${ctx.sc.packets[id]!.name}'s`).join(" and ")} entry; new unconfirmed entry${tracker ? `; ${tracker}` : ""}`;
-  }
-  return `new unconfirmed entry${slab}${tracker ? `; ${tracker}` : ""}`;
+  return { kind: "new-entry", max: ctx.sc.conntrackMax, evicted, ...(slot ? { slot } : {}), ...(tracker ? { tracker } : {}) };
 }
 
-/** init_conntrack's allocation from the slab in a `recycle` scenario (free slot `choice`, or a new one), in words. */
-function slotNote(ctx: Ctx, st: KState, p: number, choice: number): string {
-  const before = ctx.explain ? incarnationBefore(st, choice) : -1;
+/** init_conntrack's allocation from the slab in a `recycle` scenario (free slot `choice`, or a new one); where it
+ * went, for traces (undefined without ctx.explain). */
+function slotNote(ctx: Ctx, st: KState, p: number, choice: number): SlotNote | undefined {
+  const was = ctx.explain ? incarnationBefore(st, choice) : -1;
   const reused = allocSlot(st, p, choice);
-  if (!ctx.explain) return "";
-  return reused ? ` in slot ${st.pkts[p]!.slot}, the memory of ${before >= 0 ? `${ctx.sc.packets[before]!.name}'s freed entry` : "a freed entry"}` : ` in a new slot ${st.pkts[p]!.slot}`;
+  if (!ctx.explain) return undefined;
+  return { slot: st.pkts[p]!.slot, reused, was };
 }
 
 /** The nodes a lookup for packet `p` may reach, newest first: linked, with its key (either direction, zone
@@ -118,9 +117,8 @@ function reachable(ctx: Ctx, st: KState, p: number, after: number): Hit[] {
  * waits for); reaching a node (a pointer, no reference); or looking at what the reached slot holds now:
  * expired -> nf_ct_gc_expired (refcount_inc_not_zero, nf_ct_should_gc, nf_ct_kill: DYING now, the unlink
  * next step), else refcount_inc_not_zero and nf_ct_key_equal again: a hit, or (v5.10+) a miss. */
-export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: number, dir: Dir) => string): string {
+export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: number, dir: Dir) => StepNote): StepNote {
   const pkt = st.pkts[p]!;
-  const name = (id: number): string => ctx.sc.packets[id]!.name;
   if (pkt.halfGc >= 0) {
     const id = pkt.halfGc;
     pkt.halfGc = -1;
@@ -129,26 +127,25 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   if (pkt.reaping >= 0) {
     const id = pkt.reaping;
     pkt.reaping = -1;
-    if (!unlinkKilled(ctx, st, id, pkt.readerSaw)) return ctx.explain ? `nf_ct_delete_from_lists on ${name(id)}'s entry, which is not linked: hlist_nulls_del_rcu follows a pprev that is no list link: CRASH` : "";
+    if (!unlinkKilled(ctx, st, id, pkt.readerSaw)) return ctx.explain ? { kind: "unlink-crash", id } : "";
     reapUnlink(st, id);
     pkt.readerSaw = -1;
-    return ctx.explain ? `nf_ct_delete_from_lists: ${name(id)}'s entry unlinked; the walk goes on` : "";
+    return ctx.explain ? { kind: "walk-unlinked", id } : "";
   }
   if (pkt.reader < 0) {
     const node = reachable(ctx, st, p, pkt.readerSaw)[0];
     if (!node) {
       pkt.readerSaw = -1;
       pkt.pc = Pc.ALLOC;
-      return ctx.explain ? "miss" : "";
+      return ctx.explain ? { kind: "miss" } : "";
     }
     pkt.reader = st.pkts[node.id]!.slot;
     pkt.readerSaw = node.id;
-    return ctx.explain ? `the walk reaches ${name(node.id)}'s ${node.dir} node (slot ${pkt.reader}), no reference taken yet` : "";
+    return ctx.explain ? { kind: "walk-reaches", id: node.id, dir: node.dir, slot: pkt.reader } : "";
   }
   const saw = pkt.readerSaw;
   const cur = incarnation(st, pkt.reader);
   pkt.reader = -1;
-  const other = cur >= 0 && cur !== saw ? ` (slot now ${name(cur)}'s entry)` : "";
   // The memory's timeout: the entry it holds now, or the freed one's, which refcount_inc_not_zero then refuses.
   const mem = cur >= 0 ? cur : saw;
   if (ctx.k.nf_ct_gc_expired && nf_ct_is_expired(ctx, st, mem)) {
@@ -159,6 +156,7 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   pkt.readerSaw = -1;
   if (still && !(st.pkts[cur]!.ct!.status & IPS.DYING)) return hit(cur, still.dir);
   pkt.pc = Pc.ALLOC;
-  const why = cur < 0 ? "refcount_inc_not_zero fails (freed)" : still ? `${name(cur)}'s entry is DYING: put` : `the key changed${other}: put`;
-  return ctx.explain ? `${why}: miss` : "";
+  if (!ctx.explain) return "";
+  if (cur < 0) return { kind: "lockless-miss", reason: "freed" };
+  return still ? { kind: "lockless-miss", reason: "dying", id: cur } : { kind: "lockless-miss", reason: "key-changed", now: cur !== saw ? cur : -1 };
 }

@@ -23,6 +23,7 @@ import { IPS } from "../net/conn.js";
 import type { Ctx } from "../kernel.js";
 import { Fate, Pc, Reply, type KState } from "../net/state.js";
 import type { Scenario } from "../../scenario/scenario.js";
+import type { StepNote } from "../note.js";
 
 /** HZ: the model's clock counts milliseconds, as jiffies do at HZ 1000. */
 export const HZ = 1000;
@@ -113,11 +114,11 @@ export function nextTick(sc: Scenario, st: KState, timers: boolean): number {
 }
 
 /** The clock's step: nfct_time_stamp moves to the next instant (nextTick). */
-export function tick(ctx: Ctx, st: KState): string {
+export function tick(ctx: Ctx, st: KState): StepNote {
   const next = nextTick(ctx.sc, st, !ctx.k.nf_ct_gc_expired);
   if (next < 0) throw new Error("the clock has no step to take");
   st.now = next;
-  return ctx.explain ? `the clock reads ${formatMs(next)}` : "";
+  return ctx.explain ? { kind: "tick", now: next } : "";
 }
 
 /** 1500 -> "1.5 s", 31000 -> "31 s", 250 -> "250 ms". */

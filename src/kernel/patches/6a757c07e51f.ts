@@ -81,7 +81,7 @@ export const clashInsertion: Patch = {
       // Not replied yet, a NAT_CLASH entry, a packet in the REPLY direction (IP_CT_ESTABLISHED_REPLY): nf_ct_kill.
       if (!(status & IPS.NAT_CLASH) || status & IPS.SEEN_REPLY || dir !== "REPLY") return base.nf_conntrack_udp_packet(ctx, st, id, dir);
       hashRemove(st, id);
-      return ctx.explain ? "nf_conntrack_udp_refresh_unreplied: first reply of a NAT_CLASH entry, nf_ct_kill deletes it" : undefined;
+      return ctx.explain ? { kind: "nat-clash-kill", id } : undefined;
     },
   }),
 };

@@ -37,7 +37,7 @@ export const chainTooLong: Patch = {
       // The locks are released with the drop.
       pkt.locked = pkt.dyingChecked = false;
       dropUninserted(st, p);
-      return ctx.explain ? `the ORIGINAL chain holds more than max_chainlen + 1 (${chains.maxChainlen + 1}) other nodes: chaintoolong, NF_DROP` : "";
+      return ctx.explain ? { kind: "chaintoolong", limit: chains.maxChainlen + 1 } : "";
     },
   }),
 };

@@ -7,6 +7,7 @@
 import type { Ctx } from "../../kernel/kernel.js";
 import { Reply, type KState } from "../../kernel/net/state.js";
 import type { Move } from "../actor.js";
+import type { StepNote } from "../../kernel/note.js";
 
 /** Has packet `p`'s answer reached the node, waiting for its CPU? */
 export const replyWaiting = (s: KState, p: number): boolean => s.pkts[p]!.reply === Reply.PENDING;
@@ -16,4 +17,4 @@ export const replyWaiting = (s: KState, p: number): boolean => s.pkts[p]!.reply 
 export const replyMove = (p: number): Move => ({ packet: p, kind: "reply", function: "reply" });
 
 /** The step: the kernel's nf_conntrack_in_reply, which a patch may override. */
-export const deliverReply = (ctx: Ctx, st: KState, p: number): string => ctx.k.nf_conntrack_in_reply(ctx, st, p);
+export const deliverReply = (ctx: Ctx, st: KState, p: number): StepNote => ctx.k.nf_conntrack_in_reply(ctx, st, p);
