@@ -13,11 +13,10 @@ import { parallelSearch } from "../engine/parallel.js";
 import { workerModelSource } from "../model/worker-model.js";
 import { InputError } from "../errors.js";
 import { signalName, stopRequested } from "../runtime/control.js";
-import { DROP_CLASSES } from "../kernel/properties/classify.js";
-import { CRASH_CLASSES } from "../kernel/functions/recycle.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { conntrackModel, type ConntrackModel } from "../model/model.js";
-import { isBuiltinProperty, PROPERTIES, propertyIn, REPLY_CLASSES } from "../kernel/properties/properties.js";
+import { classMeaning, isBuiltinProperty, PROPERTIES, propertiesOf, propertyIn } from "../kernel/properties/properties.js";
+import { featuresOf, whyNotReduced } from "../model/features.js";
 import type { KState } from "../kernel/net/state.js";
 import { describeKernel, PATCHES, resolveKernel } from "../kernel/variants.js";
 import type { Explanation } from "./explain.js";
@@ -42,11 +41,8 @@ export function resolveProperty(name: string, field = "property"): Property<KSta
   return p;
 }
 
-/** The properties a scenario supports: no-drop always, all-replied when it has replies, no-crash and no-lost-entry with recycled entries. */
-export function propertiesOf(sc: Scenario): Property<KState>[] {
-  return PROPERTIES.filter((p) => (p.name !== "all-replied" || sc.replies) && (!RECYCLE_PROPERTIES.includes(p.name) || sc.recycle)).map((p) => propertyIn(p, sc));
-}
-const RECYCLE_PROPERTIES = ["no-crash", "no-lost-entry"];
+/** The properties a scenario supports: each one whose gate lets it (kernel/properties/). */
+export { propertiesOf };
 
 /** What `--property` (a comma-separated list) narrows a check to; every supported property when absent. */
 export function selectProperties(sc: Scenario, names: string | readonly (string | Property<KState>)[] | Property<KState> | undefined, field = "property"): Property<KState>[] {
@@ -55,12 +51,8 @@ export function selectProperties(sc: Scenario, names: string | readonly (string 
   if (list.length === 0 || list.some((n) => n === "")) throw new InputError(`${field}: expected a comma-separated list of properties (${PROPERTIES.map((q) => q.name).join(", ")}), got '${String(names)}'`);
   const props = list.map((n) => (typeof n === "string" ? propertyIn(resolveProperty(n, field), sc) : n));
   for (const p of props) {
-    if (p.name === "all-replied" && !sc.replies) {
-      throw new InputError(`${field}: all-replied needs a scenario with replies: true, and ${sc.name} (${sc.source}) has none`);
-    }
-    if (RECYCLE_PROPERTIES.includes(p.name) && !sc.recycle) {
-      throw new InputError(`${field}: ${p.name} needs a scenario with recycle: true (entries as recycled memory), and ${sc.name} (${sc.source}) has none`);
-    }
+    const why = PROPERTIES.find((q) => q.name === p.name)?.gate(sc);
+    if (why) throw new InputError(`${field}: ${p.name} ${why}, and ${sc.name} (${sc.source}) has none`);
   }
   // One order whatever order they were named in, so reports compare run to run.
   const builtin = (p: Property<KState>): boolean => PROPERTIES.some((q) => propertyIn(q, sc) === p);
@@ -95,20 +87,6 @@ export function runCheck(
 }
 
 /** Why a reduction asked for did not apply to scenario `sc` on kernel `k` (the model offers none), in words. */
-function whyNotReduced(sc: Scenario, k: Kernel, asked: Reductions | undefined, used: Reductions): string | null {
-  if (!asked) return null;
-  const missing = [asked.symmetry && !used.symmetry ? "symmetry" : "", asked.por && !used.por ? "POR" : ""].filter(Boolean);
-  if (missing.length === 0) return null;
-  const why = [
-    sc.timed ? "the scenario has time (the clock, timeouts and reapers are not renamed, and S2 reads the clock)" : "",
-    sc.conntrackMax > 0 ? "conntrack-max (early_drop at S2 reads and changes the table)" : "",
-    sc.chains ? "chains (their counters are not renamed)" : "",
-    sc.recycle ? "recycle (slots, readers and locks are not renamed; a lookup's steps are not private)" : "",
-    sc.deletes.length > 0 ? "deletes (ctnetlink's entries are named)" : "",
-    k.parts.slice(1).some((p) => !PATCHES.some((q) => q.id === p)) ? "a user's patch (its hooks may read or change what a local step would not)" : "",
-  ].filter(Boolean);
-  return `${missing.join(" and ")} asked, not applied: ${why.length ? why.join("; ") : "the packets are not interchangeable (symmetry needs the same query on one CPU each)"}`;
-}
 
 /** Worker threads a check runs on (undefined: this one). Parallel search is
  * breadth-first only, reports no states to a `visit` callback, does not stop at
@@ -255,7 +233,7 @@ export function checkReport(run: CheckRun, opts: { counterexample?: boolean } = 
   const drops = [...r.violations].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ({
     class: v.name,
     property: v.property,
-    meaning: (DROP_CLASSES as Record<string, string>)[v.name] ?? (REPLY_CLASSES as Record<string, string>)[v.name] ?? (CRASH_CLASSES as Record<string, string>)[v.name] ?? "",
+    meaning: classMeaning(v.name),
     states: v.states,
     shortest: v.depth,
   }));
@@ -285,7 +263,7 @@ export function checkReport(run: CheckRun, opts: { counterexample?: boolean } = 
     verdictSeconds: r.verdictSeconds,
     bytesPerState: r.bytesPerState,
     store: r.swept ? "sweep" : r.restarted ? "all-after-sweep" : "all",
-    reductionNote: whyNotReduced(run.scenario, run.kernel, run.asked, r.links.reduce),
+    reductionNote: whyNotReduced(featuresOf(run.scenario, run.kernel), run.asked, r.links.reduce),
     // The sweep needs a progress measure, which a timed model lacks: say so where a breadth-first search would have swept.
     storeNote: run.scenario.timed && r.order === "bfs" ? "every fingerprint: a timed scenario has no progress measure for the sweep (the clock's steps advance no packet)" : null,
     workers: r.workers,

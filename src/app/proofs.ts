@@ -11,7 +11,6 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { runCheck, selectProperties, stoppedBy } from "./check.js";
 import { IncompleteError, InputError, isInputError } from "../errors.js";
-import { DROP_CLASSES } from "../kernel/properties/classify.js";
 import type { Patch } from "../kernel/patch.js";
 import { PATCHES, RELEASES, resolveKernel } from "../kernel/variants.js";
 import { loadPatchFile } from "../user-patch/load.js";
@@ -19,16 +18,13 @@ import { PROOFS_DIR } from "../paths.js";
 import { isScenarioPath, resolveScenario } from "../scenario/registry.js";
 import { describeErrno, readInputText } from "../scenario/load.js";
 import { describeIssues, safeParseReported } from "../scenario/issues.js";
-import { PROPERTIES, REPLY_CLASSES } from "../kernel/properties/properties.js";
+import { PROPERTIES } from "../kernel/properties/properties.js";
 
 const PROPERTY_NAMES = PROPERTIES.map((p) => p.name) as [string, ...string[]];
 const propertyName = z.enum(PROPERTY_NAMES);
 
 /** The classes each property can report, so a claim cannot expect one its properties never show. */
-const CLASSES_OF: Readonly<Record<string, readonly string[]>> = {
-  "no-drop": Object.keys(DROP_CLASSES),
-  "all-replied": Object.keys(REPLY_CLASSES),
-};
+const CLASSES_OF: Readonly<Record<string, readonly string[]>> = Object.fromEntries(PROPERTIES.map((p) => [p.name, Object.keys(p.classes)]));
 
 /** What a bad `property:` held: the value, or the first list item that names no property. */
 function gotProperty(v: unknown): string {

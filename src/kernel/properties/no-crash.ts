@@ -7,6 +7,6 @@ export const noCrash: KernelProperty = {
   kind: "invariant",
   description: "the kernel never unlinks an entry whose nodes are not in the table (it would crash)",
   classes: { "unlink-unlinked": CRASH_CLASSES["unlink-unlinked"] },
-  gate: (sc) => (sc.recycle ? undefined : "needs a scenario with recycle: true"),
+  gate: (sc) => (sc.recycle ? undefined : "needs a scenario with recycle: true (entries as recycled memory)"),
   violations: (s) => (s.crash & CRASH.UNLINK_UNLINKED ? crashClasses(s.crash & CRASH.UNLINK_UNLINKED) : NONE),
 };

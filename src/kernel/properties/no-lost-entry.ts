@@ -8,6 +8,6 @@ export const noLostEntry: KernelProperty = {
   kind: "invariant",
   description: "no reaper deletes a slot's new incarnation for the expired entry its walk reached (a valid entry lost)",
   classes: { "reused-entry-deleted": CRASH_CLASSES["reused-entry-deleted"] },
-  gate: (sc) => (sc.recycle ? undefined : "needs a scenario with recycle: true"),
+  gate: (sc) => (sc.recycle ? undefined : "needs a scenario with recycle: true (entries as recycled memory)"),
   violations: (s) => (s.crash & CRASH.REUSED_ENTRY_DELETED ? crashClasses(s.crash & CRASH.REUSED_ENTRY_DELETED) : NONE),
 };
