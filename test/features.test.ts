@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { conntrackModel } from "../src/model/model.js";
 import { whyNotReduced } from "../src/model/features.js";
-import { runCheck } from "../src/app/check.js";
+import { spawnSync } from "node:child_process";
 import { RELEASES, resolveKernel } from "../src/kernel/variants.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
 
@@ -33,9 +33,8 @@ describe("features decide and explain the reductions", () => {
   });
 
   it("check's note is the features' reasons", () => {
-    const sc = resolveScenario("lookup-reaps-expired");
-    const r = runCheck(sc, "v6.12", undefined, { reduce: { symmetry: true, por: true }, explicitReduce: true });
-    const m = conntrackModel(sc, resolveKernel("v6.12"));
-    expect(r.reductionNote).toBe(whyNotReduced(m.features, { symmetry: true, por: true }, { symmetry: false, por: false }));
+    const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", "check", "lookup-reaps-expired", "--kernel", "v6.12", "--reduce", "all", "--json"], { encoding: "utf8" });
+    const m = conntrackModel(resolveScenario("lookup-reaps-expired"), resolveKernel("v6.12"));
+    expect((JSON.parse(r.stdout) as { reductionNote: string }).reductionNote).toBe(whyNotReduced(m.features, { symmetry: true, por: true }, { symmetry: false, por: false }));
   });
 });

@@ -9,6 +9,7 @@ import type { Ctx, Kernel } from "../kernel/kernel.js";
 import type { KState } from "../kernel/net/state.js";
 import type { StepNote } from "../kernel/note.js";
 import type { Scenario } from "../scenario/scenario.js";
+import type { FunctionName } from "../kernel/function-table.js";
 import type { Features } from "./features.js";
 
 /** What a move does, for traces and explanations: the packet (or the entry, by its packet) it works on, -1 for
@@ -56,5 +57,8 @@ export interface ActorEnv {
 export interface ActorKind {
   /** What it models, for docs/architecture.md's list. */
   readonly what: string;
+  /** The kernel function each of its moves runs, by the name traces give the move (Move.function, without a
+   * "(DST)"-like suffix): the source links of traces follow it. */
+  readonly labels: Readonly<Record<string, FunctionName>>;
   make(env: ActorEnv): readonly Actor[];
 }

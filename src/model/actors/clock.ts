@@ -6,6 +6,7 @@ import { nextTick, tick } from "../../kernel/functions/time.js";
 import type { Actor, ActorKind } from "../actor.js";
 
 export const clock: ActorKind = {
+  labels: {},
   what: "the clock of a timed scenario",
   make({ sc, k }) {
     if (!sc.timed) return [];

@@ -14,7 +14,7 @@ import { allocChoices } from "../../kernel/functions/early_drop.js";
 import { blocked, slotChoices } from "../../kernel/functions/recycle.js";
 import { sentAt } from "../../kernel/functions/time.js";
 import type { Actor, ActorEnv, ActorKind, Move } from "../actor.js";
-import { deliverReply, replyMove, replyWaiting } from "./reply.js";
+import { deliverReply, REPLY_LABELS, replyMove, replyWaiting } from "./reply.js";
 
 /** The kernel function a query's next step runs, by Pc, as traces name it (a table: this is on the hot path). */
 const STEP_FUNCTION: Readonly<Record<Pc, string>> = {
@@ -131,6 +131,7 @@ function cpuActor(env: ActorEnv, cpu: number): Actor {
 }
 
 export const cpus: ActorKind = {
+  labels: { __nf_conntrack_find_get: "__nf_conntrack_find_get", init_conntrack: "init_conntrack", nf_nat_setup_info: "nf_nat_setup_info", __nf_conntrack_confirm: "__nf_conntrack_confirm", ...REPLY_LABELS },
   what: "a CPU in softirq, one per `cpu` of the scenario: its packets' queries S1..S5, and their replies",
   make: (env) => Array.from({ length: env.sc.cpus }, (_, c) => cpuActor(env, c)),
 };

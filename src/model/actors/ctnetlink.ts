@@ -10,6 +10,7 @@ import type { KState } from "../../kernel/net/state.js";
 import type { Actor, ActorKind } from "../actor.js";
 
 export const ctnetlink: ActorKind = {
+  labels: { nf_ct_delete: "nf_ct_delete" },
   what: "user space's `conntrack -D` through ctnetlink, on the entries the scenario's `deletes` name",
   make({ sc, k }) {
     if (sc.deletes.length === 0) return [];

@@ -12,6 +12,7 @@ import type { KState } from "../../kernel/net/state.js";
 import type { Actor, ActorKind } from "../actor.js";
 
 export const reaper: ActorKind = {
+  labels: { gc_worker: "gc_worker", death_by_timeout: "death_by_timeout" },
   what: "the reaper of a timed scenario: v4.6's timers, or the gc worker from v4.9",
   make({ sc, k, quiet }) {
     const timers = !k.nf_ct_gc_expired;

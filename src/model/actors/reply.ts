@@ -12,6 +12,9 @@ import type { StepNote } from "../../kernel/note.js";
 /** Has packet `p`'s answer reached the node, waiting for its CPU? */
 export const replyWaiting = (s: KState, p: number): boolean => s.pkts[p]!.reply === Reply.PENDING;
 
+/** The kernel function of the step traces call "reply". */
+export const REPLY_LABELS = { reply: "nf_conntrack_in_reply" } as const;
+
 /** The move of delivering packet `p`'s answer. The kernel function is nf_conntrack_in_reply (inside nf_conntrack_in);
  * traces have always called the step "reply". */
 export const replyMove = (p: number): Move => ({ packet: p, kind: "reply", function: "reply" });
