@@ -222,7 +222,7 @@ describe.each(CASES)("$name: $cls", (k) => {
   });
 
   it("check's step list marks both and says why", () => {
-    const lines = renderSteps(cx.steps, PLAIN).split("\n");
+    const lines = renderSteps(cx.steps, run.scenario, PLAIN).split("\n");
     const stepLine = (n: number): string => lines.find((l) => new RegExp(`^\\s+${n}\\s+\\S+\\s+\\S+\\s+\\S`).test(l))!;
     expect(stepLine(d)).toContain(k.check);
     expect(stepLine(c)).toMatch(new RegExp(`<-- cause of step (\\d+, )*${d}\\b`));
@@ -231,7 +231,7 @@ describe.each(CASES)("$name: $cls", (k) => {
     expect(marked.every((l) => cx.steps.some((s) => (s.decisive || s.cause) && l === stepLine(s.step)))).toBe(true);
     // check prints the default class's counterexample, and why after it.
     const r = checkReport(run);
-    const report = renderCheck(r, describeKernel(run.kernel), reportExplanation(r), PLAIN).split("\n");
+    const report = renderCheck(r, run.scenario, describeKernel(run.kernel), reportExplanation(r), PLAIN).split("\n");
     const shown = counterexample(run)!;
     expect(report).toContain(`why: ${shown.explanation!.text}`);
     if (shown.class === k.cls) expect(shown.explanation).toEqual(cx.explanation);

@@ -17,6 +17,7 @@ import { nf_ct_zone_equal, nf_ct_zone_id, NF_CT_ZONE_DIR_ORIG } from "../src/ker
 import { scenarioFromData, scenarioFromText } from "../src/scenario/load.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 import type { Scenario } from "../src/scenario/scenario.js";
+import { wordNote } from "../src/report/notes.js";
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
@@ -93,7 +94,7 @@ describe("split zones (race 14.3, docs/kernel.md): the search per release agains
       expect(run.result.violations.map((v) => v.name)).toEqual(["zone-clash"]);
       const steps = counterexample(run)!.steps;
       expect(steps.at(-1)!.function).toBe("__nf_conntrack_confirm");
-      expect(steps.at(-1)!.note).toMatch(/^clash with A's entry \(REPLY\): NF_DROP$/);
+      expect(wordNote(steps.at(-1)!.note, run.scenario)).toMatch(/^clash with A's entry \(REPLY\): NF_DROP$/);
       // The explanation names the node the walk found: A's ORIGINAL node is in another zone.
       expect(counterexample(run)!.explanation!.text).toMatch(/\(zone-clash\): __nf_conntrack_confirm found its REPLY tuple /);
     });
@@ -107,7 +108,7 @@ describe("the drop comes from nf_conntrack_tuple_taken's same-origin skip", () =
     const bSnat = steps.findIndex((s) => s.packet === "B" && s.function === "nf_nat_setup_info(SRC)");
     expect(aConfirm).toBeGreaterThanOrEqual(0);
     expect(bSnat).toBeGreaterThan(aConfirm);
-    expect(steps[bSnat]!.note).toMatch(/tuple free: keeps its source port/);
+    expect(wordNote(steps[bSnat]!.note, splitZones())).toMatch(/tuple free: keeps its source port/);
     const last = counterexample(runCheck(splitZones(), "v5.10", "no-drop"))!.path.states.at(-1)!;
     expect(last.pkts[B]!.ct!.reply).toEqual(last.pkts[0]!.ct!.reply);
   });

@@ -3,7 +3,7 @@
  * immer's produceWithPatches, so the diff is exactly what the step wrote; the
  * patches say which fields changed, and the old and new states give the values.
  */
-import { Immer, enablePatches, type Patch as ImmerPatch } from "immer";
+import { Immer, current, enablePatches, isDraft, type Patch as ImmerPatch } from "immer";
 import { IPS, statusNames, type Conn } from "../kernel/net/conn.js";
 import { formatMs } from "../kernel/functions/time.js";
 import { refcount } from "../kernel/functions/recycle.js";
@@ -12,22 +12,31 @@ import type { KState } from "../kernel/net/state.js";
 import { Fate } from "../kernel/net/state.js";
 import { formatTuple } from "../kernel/net/tuple.js";
 import type { Action } from "../engine/model.js";
-import { wordNote } from "../report/notes.js";
+import type { StepNote } from "../kernel/note.js";
 
 enablePatches();
 const immer = new Immer({ autoFreeze: false });
 
 export interface StepDiff {
   readonly next: KState;
-  readonly note: string;
+  /** What the step did, as data (report/notes.ts words it). */
+  readonly note: StepNote;
   readonly patches: readonly ImmerPatch[];
 }
 
+/** A note as plain data: a Note may hold what the step read from the state (a tuple), which under immer is a draft,
+ * revoked once the step is done: copied out while it lives. */
+function detach(v: unknown): unknown {
+  if (isDraft(v)) return current(v);
+  if (Array.isArray(v)) return v.map(detach);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, detach(x)]));
+  return v;
+}
+
 export function diffStep(model: ConntrackModel, s: KState, a: Action): StepDiff {
-  let note = "";
+  let note: StepNote = "";
   const [next, patches] = immer.produceWithPatches(s, (draft: KState) => {
-    // TEMPORARY (issue 28, until TraceStep carries the Note): worded here.
-    note = wordNote(model.apply(draft, a), model.ctx.sc);
+    note = detach(model.apply(draft, a)) as StepNote;
   });
   return { next, note, patches };
 }

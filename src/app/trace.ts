@@ -2,6 +2,7 @@
 import type { Action } from "../engine/model.js";
 import type { Path } from "../engine/path.js";
 import type { KState } from "../kernel/net/state.js";
+import type { StepNote } from "../kernel/note.js";
 import type { ConntrackModel } from "../model/model.js";
 import { describeChanges, diffStep } from "./changes.js";
 import { explainPath, type Explanation } from "./explain.js";
@@ -15,7 +16,8 @@ export interface TraceStep {
   readonly actor: string;
   readonly packet: string;
   readonly function: string;
-  readonly note: string;
+  /** What the step did, as data: a Note (kernel/note.ts) or a user's one-line words; report/notes.ts words it. */
+  readonly note: StepNote;
   readonly changes: readonly string[];
   /** The step where a packet was dropped, or its reply became lost, misrouted or unanswered. */
   readonly decisive: boolean;

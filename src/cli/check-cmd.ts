@@ -1,6 +1,6 @@
 /** `conntrack-mc check <scenario> [--kernel V] [--property P] [--json] [budgets]` */
 import { checkReport, describeKernel, exitCode, reportExplanation } from "../app/check.js";
-import { renderCheck } from "../report/check.js";
+import { checkJson, renderCheck } from "../report/check.js";
 import { parse } from "./args.js";
 import { patchSet, runOneCheck, SEARCH_FLAGS, WORKERS_FLAG } from "./common.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
@@ -21,14 +21,14 @@ export async function checkCommand(argv: string[]): Promise<number> {
   refuseInputAsOutput(values.html, "--html", [...positionals, ...(values.patch ?? [])]);
   const run = await runOneCheck(positionals, values, CHECK_USAGE);
   const report = checkReport(run);
-  if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  else process.stdout.write(renderCheck(report, describeKernel(run.kernel), reportExplanation(report), paint()));
+  if (values.json) process.stdout.write(JSON.stringify(checkJson(report, run.scenario), null, 2) + "\n");
+  else process.stdout.write(renderCheck(report, run.scenario, describeKernel(run.kernel), reportExplanation(report), paint()));
   if (values.html !== undefined) {
     // The page: the --json object, its one cell, and each class's counterexamples (its modules load only for a page).
     const { runCounterexamples } = await import("../app/pages.js");
     const { pageTraces, renderCheckPage } = await import("../report/pages.js");
     const patches = await patchSet(values.patch);
-    emit(renderCheckPage(report, pageTraces(runCounterexamples(run), patches)), values.html, "--html");
+    emit(renderCheckPage(checkJson(report, run.scenario), pageTraces(runCounterexamples(run), patches)), values.html, "--html");
   }
   return exitCode(report.verdict, run.result.budget);
 }

@@ -126,7 +126,7 @@ async function againstCommand(positionals: string[], values: Values, format: For
   const title = traceTitle(sc, a, cx, " (a shortest one; its preemptions not minimised)");
   const outcome = `on ${b.name} the same schedule: ${against.outcome}`;
   const text = match(format)
-    .with("text", () => renderSwimlanes(model, cx, title) + "\n" + renderAgainst(a, b, cx.steps, against, paint()) + outcome + "\n")
+    .with("text", () => renderSwimlanes(model, cx, title) + "\n" + renderAgainst(sc, a, b, cx.steps, against, paint()) + outcome + "\n")
     .with("mermaid", () => renderMermaid(model, cx, `${title}. ${outcome}`) + mermaidAgainst(b, d.models.b, cx.steps, against, outcome))
     .with("itf", () => {
       const itf = renderItf(model, cx, { source: sc.source, description: `${title}. ${outcome}` }) as { "#meta": Record<string, unknown> };

@@ -6,10 +6,16 @@ import type { ConntrackModel } from "../model/model.js";
 import { mermaidText } from "./mermaid.js";
 import { stepMarks } from "./steps.js";
 import type { Paint } from "./text.js";
+import type { Scenario } from "../scenario/scenario.js";
+import { wordNote } from "./notes.js";
 
-/** Whether B's step went as A's did: the same packet, function, outcome and changes. */
-const sameStep = (x: TraceStep, y: TraceStep): boolean =>
-  x.packet === y.packet && x.function === y.function && x.note === y.note && x.changes.length === y.changes.length && x.changes.every((c, i) => c === y.changes[i]);
+/** Whether B's step went as A's did (both in scenario `sc`): the same packet, function, outcome (the note's words) and changes. */
+const sameStep = (x: TraceStep, y: TraceStep, sc: Scenario): boolean =>
+  x.packet === y.packet &&
+  x.function === y.function &&
+  wordNote(x.note, sc) === wordNote(y.note, sc) &&
+  x.changes.length === y.changes.length &&
+  x.changes.every((c, i) => c === y.changes[i]);
 
 /** One row per step of A's: what B did with that choice (or that it could not take it), then B's own steps to finish. */
 interface AgainstRow {
@@ -33,8 +39,8 @@ function againstRows(aSteps: readonly TraceStep[], b: AgainstRun): AgainstRow[] 
   return rows;
 }
 
-/** B's run under A's choices, step by step beside A's (`trace --against`, `review`). */
-export function renderAgainst(a: Kernel, b: Kernel, aSteps: readonly TraceStep[], against: AgainstRun, paint: Paint): string {
+/** B's run under A's choices, step by step beside A's (`trace --against`, `review`), both in scenario `sc`. */
+export function renderAgainst(sc: Scenario, a: Kernel, b: Kernel, aSteps: readonly TraceStep[], against: AgainstRun, paint: Paint): string {
   const rows = againstRows(aSteps, against);
   const w = Math.max(...rows.map((r) => (r.step ?? r.mirror)!.packet.length));
   const lines = [`the same choices on ${b.name} (* where the step went otherwise than on ${a.name}):`];
@@ -44,14 +50,14 @@ export function renderAgainst(a: Kernel, b: Kernel, aSteps: readonly TraceStep[]
       alone = true;
       lines.push(`  then ${b.name} finishes on its own (lowest CPU first):`);
     }
-    const differs = !r.step || !r.mirror || !sameStep(r.step, r.mirror);
+    const differs = !r.step || !r.mirror || !sameStep(r.step, r.mirror, sc);
     const num = `${String(r.n).padStart(3)}${differs && r.mirror ? "*" : " "}`;
     if (!r.step) {
       lines.push(`  ${num} ${r.actor.padEnd(4)}  ${r.mirror!.packet.padEnd(w)}  skipped: ${r.actor} has no such step on ${b.name} (on ${a.name}: ${r.mirror!.function})`);
       continue;
     }
     const s = r.step;
-    lines.push(`  ${num} ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${stepMarks(s, false, paint)}`);
+    lines.push(`  ${num} ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${wordNote(s.note, sc)}${stepMarks(s, false, paint)}`);
     if (differs) for (const c of s.changes) lines.push(`  ${" ".repeat(4 + 1 + Math.max(4, s.actor.length) + 2 + w + 2)}${c}`);
   }
   return lines.join("\n") + "\n";
@@ -63,9 +69,9 @@ export function mermaidAgainst(b: Kernel, model: ConntrackModel, aSteps: readonl
   const span = `${all[0]},${all.at(-1)}`;
   const out = ["    rect rgb(215, 230, 255)", `        Note over ${span}: ${mermaidText(`the same choices on ${b.name}, where they went otherwise`)}`];
   for (const r of againstRows(aSteps, against)) {
-    if (r.step && r.mirror && sameStep(r.step, r.mirror)) continue;
+    if (r.step && r.mirror && sameStep(r.step, r.mirror, model.ctx.sc)) continue;
     const head = mermaidText(`${r.n}. ${b.name}: ${(r.step ?? r.mirror)!.packet}: ${(r.step ?? r.mirror)!.function}`);
-    const detail = r.step ? [r.step.note, ...r.step.changes].map(mermaidText).join("<br/>") : mermaidText(`skipped: no such step on ${b.name}`);
+    const detail = r.step ? [wordNote(r.step.note, model.ctx.sc), ...r.step.changes].map(mermaidText).join("<br/>") : mermaidText(`skipped: no such step on ${b.name}`);
     out.push(`        Note over ${r.actor}: ${head}<br/>${detail}`);
   }
   out.push(`        Note over ${span}: ${mermaidText(outcome)}`);

@@ -3,13 +3,23 @@ import type { CheckReport } from "../app/check.js";
 import type { Explanation } from "../app/explain.js";
 import { costText } from "../runtime/cost.js";
 import { renderSteps } from "./steps.js";
+import { wordSteps, type WordedStep } from "./notes.js";
+import type { Scenario } from "../scenario/scenario.js";
 import { fmtInt, fmtSeconds, table, type Paint } from "./text.js";
 
 const verdicts = (paint: Paint) =>
   ({ holds: (pad = 0) => paint.green("HOLDS".padEnd(pad)), violated: (pad = 0) => paint.red("VIOLATED".padEnd(pad)), incomplete: (pad = 0) => paint.yellow("INCOMPLETE".padEnd(pad)) }) as const;
 
-/** `check`'s report in words; `why`: the explanation of its counterexample (app/check.ts reportExplanation). */
-export function renderCheck(r: CheckReport, kernelParts: string, why: Explanation | null, paint: Paint): string {
+/** `check --json`: the report, its counterexample's notes worded. */
+export type CheckJson = Omit<CheckReport, "counterexample"> & { readonly counterexample: WordedStep[] | null };
+
+/** The object `check --json` prints (and its page carries): report `r` of a check of `sc`, each step's note in words. */
+export function checkJson(r: CheckReport, sc: Scenario): CheckJson {
+  return { ...r, counterexample: r.counterexample ? wordSteps(r.counterexample, sc) : null };
+}
+
+/** `check`'s report in words, of a check of `sc`; `why`: the explanation of its counterexample (app/check.ts reportExplanation). */
+export function renderCheck(r: CheckReport, sc: Scenario, kernelParts: string, why: Explanation | null, paint: Paint): string {
   const VERDICT = verdicts(paint);
   const lines: string[] = [];
   lines.push(`scenario   ${paint.bold(r.scenario)} (${r.scenarioFile})`);
@@ -61,7 +71,7 @@ export function renderCheck(r: CheckReport, kernelParts: string, why: Explanatio
     const p = r.counterexamplePreemptions!;
     const kind = r.counterexampleMinimal ? "shortest counterexample" : "counterexample (the search's own path)";
     lines.push(`${kind}: ${r.counterexampleClass}, ${r.counterexample.length} steps, ${p} preemption${p === 1 ? "" : "s"}`);
-    lines.push(renderSteps(r.counterexample, paint));
+    lines.push(renderSteps(r.counterexample, sc, paint));
     if (why) lines.push("", `why: ${why.text}`);
   }
   return lines.join("\n") + "\n";

@@ -9,6 +9,7 @@
 import type { Counterexample } from "../app/check.js";
 import type { ConntrackModel } from "../model/model.js";
 import type { Outcome } from "../app/explain.js";
+import { wordNote } from "./notes.js";
 
 const DECISIVE_SHADE = "rgb(255, 215, 215)";
 const CAUSE_SHADE = "rgb(255, 236, 179)";
@@ -37,7 +38,7 @@ export function renderMermaid(model: ConntrackModel, cx: Counterexample, title: 
   for (const s of cx.steps) {
     const cpu = model.actorNames[s.cpu]!;
     const head = mermaidText(`${s.step}. ${s.packet}: ${s.function}`);
-    const detail = [s.note, ...s.changes].map(mermaidText).join("<br/>");
+    const detail = [wordNote(s.note, model.ctx.sc), ...s.changes].map(mermaidText).join("<br/>");
     const boxed = s.decisive || s.cause;
     if (boxed) out.push(`    rect ${s.decisive ? DECISIVE_SHADE : CAUSE_SHADE}`);
     const ind = boxed ? "        " : "    ";

@@ -3,6 +3,7 @@
  * place that words it, for every renderer (text, swimlanes, Mermaid, HTML, JSON). A user's step may return its own
  * one-line words, which are given as they are.
  */
+import type { TraceStep } from "../app/trace.js";
 import type { Note, PortChoice, StepNote } from "../kernel/note.js";
 import { formatTuple } from "../kernel/net/tuple.js";
 import { formatMs } from "../kernel/functions/time.js";
@@ -182,4 +183,12 @@ function wordKind(n: Note, sc: Scenario): string {
       throw new Error(`unknown note ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** A trace step with its note in words: what the JSON outputs carry (a string "note"). */
+export type WordedStep = Omit<TraceStep, "note"> & { readonly note: string };
+
+/** `steps` with their notes worded, every other field as it is and in its place (the JSON outputs' steps). */
+export function wordSteps(steps: readonly TraceStep[], sc: Scenario): WordedStep[] {
+  return steps.map((s) => ({ ...s, note: wordNote(s.note, sc) }));
 }

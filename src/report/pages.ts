@@ -4,7 +4,7 @@
  * finds them), the fewest-preemption one and, where it differs, the search's own, each as `trace --format json`
  * gives it.
  */
-import type { CheckReport } from "../app/check.js";
+import type { CheckJson } from "./check.js";
 import type { ClassCounterexamples } from "../app/pages.js";
 import type { ReviewResult } from "../app/review.js";
 import type { Patch } from "../kernel/patch.js";
@@ -72,7 +72,7 @@ export function compareCells(result: CompareResult): PageCell[] {
 }
 
 /** `check --html`: the --json object, its one cell, and each class's counterexamples. */
-export function renderCheckPage(report: CheckReport, traces: Record<string, TraceJson[]>): string {
+export function renderCheckPage(report: CheckJson, traces: Record<string, TraceJson[]>): string {
   const cell: PageCell = {
     kernel: report.kernel,
     scenario: report.scenario,

@@ -104,10 +104,10 @@ function differentialLines(r: ReviewResult, scenario: string, d: DifferentialCou
   const p = cx.preemptions;
   return [
     `${head}: ${cx.steps.length} steps, ${p} preemption${p === 1 ? "" : "s"} on ${r.patched}; with the same choices ${r.base} ${d.b.classes.length ? `shows ${d.b.classes.join(", ")} instead` : "violates nothing"}`,
-    renderSteps(cx.steps, paint),
+    renderSteps(cx.steps, d.aRun.scenario, paint),
     ...(why ? [`why: ${why.text}`] : []),
     "",
-    renderAgainst(d.aRun.kernel, d.models.b.ctx.k, cx.steps, d.b, paint).trimEnd(),
+    renderAgainst(d.aRun.scenario, d.aRun.kernel, d.models.b.ctx.k, cx.steps, d.b, paint).trimEnd(),
     `on ${r.base} the same schedule: ${d.b.outcome}`,
   ];
 }

@@ -5,6 +5,7 @@ import type { TraceStep } from "../app/trace.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Paint } from "./text.js";
+import { wordNote } from "./notes.js";
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
   dropped: "dropped",
@@ -26,11 +27,12 @@ export function stepMarks(s: TraceStep, cause: boolean, paint: Paint): string {
   );
 }
 
-export function renderSteps(steps: readonly TraceStep[], paint: Paint): string {
+/** `sc`: the scenario the steps ran in (their notes name its packets and addresses). */
+export function renderSteps(steps: readonly TraceStep[], sc: Scenario, paint: Paint): string {
   const w = Math.max(...steps.map((s) => s.packet.length));
   const out: string[] = [];
   for (const s of steps) {
-    out.push(`  ${String(s.step).padStart(3)}  ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${s.note}${stepMarks(s, true, paint)}`);
+    out.push(`  ${String(s.step).padStart(3)}  ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${wordNote(s.note, sc)}${stepMarks(s, true, paint)}`);
     for (const c of s.changes) out.push(`  ${" ".repeat(3 + 2 + Math.max(4, s.actor.length) + 2 + w + 2)}  ${c}`);
   }
   return out.join("\n");

@@ -8,6 +8,7 @@ import type { Counterexample } from "../app/check.js";
 import type { ConntrackModel } from "../model/model.js";
 import { OUTCOME_LABEL } from "./steps.js";
 import { readableState } from "./readable.js";
+import { wordNote } from "./notes.js";
 
 const WIDTH = 50;
 
@@ -39,7 +40,7 @@ export function renderSwimlanes(model: ConntrackModel, cx: Counterexample, title
       (s.cause ? `  <-- CAUSE of step ${s.causeOf.join(", ")}` : "");
     const cell: string[] = [
       `${s.packet}: ${s.function}${marks}`,
-      ...wrap(`-> ${s.note}`, WIDTH),
+      ...wrap(`-> ${wordNote(s.note, model.ctx.sc)}`, WIDTH),
       ...s.changes.flatMap((c) => wrap(`* ${c}`, WIDTH)),
     ];
     cell.forEach((text, i) => {

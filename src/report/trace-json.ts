@@ -8,6 +8,7 @@ import { PATCHES } from "../kernel/variants.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { readableState } from "./readable.js";
 import { sourceLinks } from "./sources.js";
+import { wordSteps } from "./notes.js";
 
 export function traceJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, cx: Counterexample, patches: readonly Patch[] = PATCHES) {
   return {
@@ -19,7 +20,8 @@ export function traceJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, c
     preemptions: cx.preemptions,
     /** Whose packet or reply, which step decided it, which step caused it, in words. */
     explanation: cx.explanation,
-    steps: cx.steps,
+    /** The steps, each note in words. */
+    steps: wordSteps(cx.steps, sc),
     states: cx.path.states.map((s) => readableState(model, s)),
     /** Where each step's kernel function can be read: the source at the release, or the patch that changed it. */
     links: sourceLinks(kernel, cx.steps.map((s) => s.function), patches),
@@ -47,7 +49,7 @@ export function differentialJson(sc: Scenario, a: Kernel, b: Kernel, d: Differen
             finished: d.b.finished,
             skipped: d.b.skipped,
             mirrors: d.b.mirrors,
-            steps: d.b.steps,
+            steps: wordSteps(d.b.steps, sc),
             states: d.b.path.states.map((s) => readableState(d.models.b, s)),
           }
         : {}),
