@@ -1,6 +1,6 @@
 /**
- * What a step did, as data: each kernel step returns a Note for traces (issue 28: "steps return what happened as
- * data; report/ words it; no string is built during a search"). report/notes.ts (wordNote) words each kind. Fields
+ * What a step did, as data: each kernel step returns a Note for traces, and report/notes.ts (wordNote) words each
+ * kind, so the kernel holds no English and the search builds no string (docs/architecture.md). Fields
  * hold packet/entry indices (an entry is named by the packet that allocated it), tuples and numbers, never words.
  *
  * A step builds its note only under ctx.explain; the search runs without and every step returns "" (no words,
