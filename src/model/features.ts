@@ -31,14 +31,16 @@ export interface Features {
   readonly noPor: readonly string[];
 }
 
-/** Scenario settings under which a reduction cannot rename or commute what it would have to. */
+/** Scenario settings under which symmetry cannot rename (`por` false), or POR has no private step (`por` true), each
+ * worded for that reduction. */
 function scenarioReasons(sc: Scenario, por: boolean): string[] {
+  const r = (cond: boolean, forSymmetry: string, forPor: string | undefined): string => (cond ? (por ? (forPor ?? "") : forSymmetry) : "");
   return [
-    sc.timed ? "the scenario has time (the clock, timeouts and reapers are not renamed, and S2 reads the clock)" : "",
-    sc.conntrackMax > 0 ? "conntrack-max (early_drop at S2 reads and changes the table)" : "",
-    !por && sc.chains ? "chains (their counters are not renamed)" : "",
-    sc.recycle ? "recycle (slots, readers and locks are not renamed; a lookup's steps are not private)" : "",
-    !por && sc.deletes.length > 0 ? "deletes (ctnetlink's entries are named)" : "",
+    r(sc.timed, "the scenario has time (the clock, timeouts and reapers are not renamed)", "the scenario has time (S2 reads the clock)"),
+    r(sc.conntrackMax > 0, "conntrack-max (the early_drop counters are not renamed)", "conntrack-max (early_drop at S2 reads and changes the table)"),
+    r(sc.chains !== undefined, "chains (their counters are not renamed)", undefined),
+    r(sc.recycle, "recycle (slots, readers and locks are not renamed)", "recycle (a lookup's steps are not private)"),
+    r(sc.deletes.length > 0, "deletes (ctnetlink's entries are named)", undefined),
   ].filter(Boolean);
 }
 
