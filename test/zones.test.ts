@@ -18,6 +18,7 @@ import { scenarioFromData, scenarioFromText } from "../src/scenario/load.js";
 import { resolveScenario } from "../src/scenario/registry.js";
 import type { Scenario } from "../src/scenario/scenario.js";
 import { wordNote } from "../src/report/notes.js";
+import { wordWhy } from "../src/report/explanation.js";
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
@@ -96,7 +97,7 @@ describe("split zones (race 14.3, docs/kernel.md): the search per release agains
       expect(steps.at(-1)!.function).toBe("__nf_conntrack_confirm");
       expect(wordNote(steps.at(-1)!.note, run.scenario)).toMatch(/^clash with A's entry \(REPLY\): NF_DROP$/);
       // The explanation names the node the walk found: A's ORIGINAL node is in another zone.
-      expect(counterexample(run)!.explanation!.text).toMatch(/\(zone-clash\): __nf_conntrack_confirm found its REPLY tuple /);
+      expect(wordWhy(counterexample(run)!.explanation!.why, run.scenario)).toMatch(/\(zone-clash\): __nf_conntrack_confirm found its REPLY tuple /);
     });
   }
 });

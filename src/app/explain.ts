@@ -36,9 +36,9 @@ import { packetTuple } from "../kernel/functions/resolve_normal_ct.js";
 import { replySentTo } from "../kernel/functions/reply.js";
 import { evictedHolder } from "../kernel/functions/early_drop.js";
 import { expiredHolder } from "../kernel/functions/nf_ct_gc_expired.js";
-import { formatMs } from "../kernel/functions/time.js";
 import { findNode, lookup } from "../kernel/net/table.js";
-import { formatTuple, invert, tupleEqual, type Tuple } from "../kernel/net/tuple.js";
+import { invert, tupleEqual, type Tuple } from "../kernel/net/tuple.js";
+import type { Dir } from "../kernel/net/conn.js";
 
 /** What a decisive step did to its packet. */
 export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash";
@@ -57,9 +57,119 @@ export interface Explanation {
   readonly causeStep: number | null;
   /** Which rule found the cause (see the module comment). */
   readonly rule: CauseRule;
-  /** One or two sentences a person reads. */
-  readonly text: string;
+  /** What the sentences a person reads say, as data (report/explanation.ts words it). */
+  readonly why: Why;
 }
+
+/** A step an explanation names (1 = the first step), with what a reader needs to know which: the clock's (and the
+ * time it moved to), a reaper's on an entry, conntrack -D's, or a packet's kernel function. */
+export type StepRef = { readonly step: number } & (
+  | { readonly by: "clock"; readonly now: number }
+  | { readonly by: "reaper"; readonly function: string; readonly packet: number }
+  | { readonly by: "delete" }
+  | { readonly by: "packet"; readonly packet: number; readonly function: string }
+);
+
+/** An entry, by the packet that allocated it; `natClash`: it had IPS_NAT_CLASH then. */
+export interface EntryRef {
+  readonly id: number;
+  readonly natClash: boolean;
+}
+
+/** Why a decisive step went wrong, one kind per sentence shape: packets and entries by index, steps, tuples, times. */
+export type Why =
+  /** Dropped at `step` before it had an entry, with no conntrack-max set: a patch's step. */
+  | { readonly kind: "no-entry"; readonly packet: number; readonly step: number }
+  /** Dropped at `step`: init_conntrack found the table full (`max` entries) and early_drop evicted nothing. */
+  | { readonly kind: "table-full"; readonly packet: number; readonly step: number; readonly max: number }
+  /** Dropped at `step` by confirm's test of its own entry: DYING, killed at `kill`. */
+  | { readonly kind: "dying-loser"; readonly packet: number; readonly step: number; readonly cls: string; readonly kill: StepRef | null }
+  /** Dropped at `step` by confirm with no clash: its chain was too long (`chains`), or a patch's confirm. */
+  | { readonly kind: "confirm-drop"; readonly packet: number; readonly step: number; readonly cls: string; readonly chains: { readonly otherNodes: number; readonly maxChainlen: number } | null }
+  /** Dropped at `step`: confirm found its `which` tuple in `entry`, linked at `linked`, marked DYING at `dying`. */
+  | {
+      readonly kind: "clash";
+      readonly packet: number;
+      readonly step: number;
+      readonly cls: string;
+      readonly which: "ORIGINAL" | "REPLY";
+      readonly tuple: Tuple;
+      readonly entry: EntryRef;
+      readonly linked: StepRef | null;
+      readonly dying: StepRef | null;
+    }
+  /** The reply, sent to `sent`, was lost: no entry held it after `at` removed `entry`: conntrack -D marked it DYING
+   * (`how` "dying") or unlinked it, the tracker killed it on `replier`'s reply (`protocol`), or a step removed it. */
+  | {
+      readonly kind: "lost-removed";
+      readonly packet: number;
+      readonly sent: Tuple;
+      readonly entry: EntryRef;
+      readonly at: StepRef;
+      readonly how: "dying" | "unlinked" | "tracker-kill" | "removed";
+      readonly protocol: string;
+      readonly replier: number;
+    }
+  /** The reply was lost: `at` merged the packet into `into`'s entry, whose tuples do not carry `sent`. */
+  | {
+      readonly kind: "lost-merged";
+      readonly packet: number;
+      readonly sent: Tuple;
+      readonly at: StepRef;
+      readonly into: number;
+      readonly orig: Tuple;
+      readonly reply: Tuple;
+      readonly freed: boolean;
+      readonly everLinked: boolean;
+    }
+  /** The reply was lost: no entry held `sent` at `step`. */
+  | { readonly kind: "lost-none"; readonly packet: number; readonly sent: Tuple; readonly step: number }
+  /** The reply matched `hit`'s entry (`dir`), translated to `delivered`, not `expected`; merged at `merged`, or linked at `linked`. */
+  | {
+      readonly kind: "misrouted";
+      readonly packet: number;
+      readonly sent: Tuple;
+      readonly hit: number;
+      readonly dir: Dir;
+      readonly delivered: Tuple;
+      readonly expected: Tuple;
+      readonly merged: { readonly at: StepRef; readonly into: number } | null;
+      readonly linked: StepRef | null;
+    }
+  /** The query left (at `left`) with its own entry (`own`) or `uses`' entry, whose REPLY tuple `sent` has no DNAT. */
+  | { readonly kind: "unanswered"; readonly packet: number; readonly left: StepRef | null; readonly own: boolean; readonly uses: number; readonly sent: Tuple }
+  /** The reply was lost: `entry` held `sent` until `at`, where `by`'s init_conntrack's early_drop evicted it. */
+  | { readonly kind: "evicted"; readonly packet: number; readonly sent: Tuple; readonly entry: EntryRef; readonly at: StepRef; readonly by: number }
+  | { readonly kind: "evicted-none"; readonly packet: number; readonly sent: Tuple }
+  | { readonly kind: "expired-none"; readonly packet: number; readonly sent: Tuple }
+  /** The reply was lost: `entry` held `sent` until it timed out at `timeout` (`fixed`: IPS_FIXED_TIMEOUT); then either
+   * `merge` merged the packet into it after that (at `mergedAt`), or the reply came at `replyAt`, after `tick`. */
+  | {
+      readonly kind: "expired";
+      readonly packet: number;
+      readonly sent: Tuple;
+      readonly entry: EntryRef;
+      readonly timeout: number;
+      readonly fixed: boolean;
+      readonly merge: { readonly at: StepRef; readonly now: number } | null;
+      readonly replyAt: number;
+      readonly tick: StepRef | null;
+    }
+  /** The kernel went wrong at `step` (class `cls`), with no entry to name. */
+  | { readonly kind: "crash-none"; readonly step: number; readonly cls: string }
+  /** `step` unlinked `entry` (unlink-unlinked: not in the table; else a valid entry), and how it came to: a walk
+   * `reached` another entry's node (`saw`), `made` gave that memory (`slot`) to `entry`, `confirmed` set CONFIRMED
+   * before inserting, `kill` killed it. */
+  | {
+      readonly kind: "crash";
+      readonly step: number;
+      readonly cls: string;
+      readonly entry: EntryRef;
+      readonly reached: { readonly at: StepRef; readonly saw: number } | null;
+      readonly made: { readonly at: StepRef; readonly slot: number } | null;
+      readonly confirmed: StepRef | null;
+      readonly kill: StepRef | null;
+    };
 
 const REPLY_OUTCOME: Partial<Record<Reply, Exclude<Outcome, "crash" | "dropped">>> = {
   [Reply.LOST]: "reply-lost",
@@ -93,29 +203,30 @@ interface View {
   readonly model: ConntrackModel;
   readonly S: readonly KState[];
   readonly moves: readonly Move[];
-  readonly name: (id: number) => string;
-  readonly fmt: (t: Tuple) => string;
 }
 
-/** A decisive step's class, cause (a step index) and text. */
+/** A decisive step's class, cause (a step index) and why. */
 interface Found {
   readonly cls: string;
   readonly cause?: number;
   readonly rule: CauseRule;
-  readonly text: string;
+  readonly why: Why;
 }
 
-/** "step 6 (A's __nf_conntrack_confirm)", "step 8 (nf_ct_delete, conntrack -D)" */
-function ref(v: View, i: number): string {
+/** Step index `i` as an explanation names it ("step 6 (A's __nf_conntrack_confirm)" in words). */
+function ref(v: View, i: number): StepRef {
   const m = v.moves[i]!;
-  if (m.kind === "tick") return `step ${i + 1} (the clock, to ${formatMs(v.S[i + 1]!.now)})`;
-  if (m.kind === "reap") return `step ${i + 1} (${m.function} on ${v.name(m.packet)}'s entry)`;
-  return m.kind === "delete" ? `step ${i + 1} (nf_ct_delete, conntrack -D)` : `step ${i + 1} (${v.name(m.packet)}'s ${m.function})`;
+  if (m.kind === "tick") return { step: i + 1, by: "clock", now: v.S[i + 1]!.now };
+  if (m.kind === "reap") return { step: i + 1, by: "reaper", function: m.function, packet: m.packet };
+  return m.kind === "delete" ? { step: i + 1, by: "delete" } : { step: i + 1, by: "packet", packet: m.packet, function: m.function };
 }
 
-function entryName(v: View, st: KState, id: number): string {
-  return `${v.name(id)}'s ${st.pkts[id]!.ct!.status & IPS.NAT_CLASH ? "NAT_CLASH " : ""}entry`;
+/** Entry `id` as it was in `st`. */
+function entryRef(st: KState, id: number): EntryRef {
+  return { id, natClash: (st.pkts[id]!.ct!.status & IPS.NAT_CLASH) !== 0 };
 }
+
+const refOr = (v: View, i: number | undefined): StepRef | null => (i !== undefined ? ref(v, i) : null);
 
 /** The last step before `end` that linked entry `id` into the hash table. */
 function linkedAt(v: View, id: number, end: number): number | undefined {
@@ -139,12 +250,8 @@ function explainDrop(v: View, d: number, p: number): Found {
   const loser = v.S[d + 1]!.pkts[p]!;
   if (loser.ct === null) {
     const max = v.model.ctx.sc.conntrackMax;
-    if (max === 0) return { cls: "no-entry", rule: "none", text: `${v.name(p)} was dropped at step ${d + 1} (no-entry) before it had an entry: the scenario sets no conntrack-max, so a patch's step dropped it` };
-    return {
-      cls: "table-full",
-      rule: "none",
-      text: `${v.name(p)} was dropped at step ${d + 1} (table-full): init_conntrack found ${max} entr${max === 1 ? "y" : "ies"} (nf_conntrack_max ${max}) and early_drop evicted nothing (the kernel's early_drop evicts only entries neither ASSURED nor DYING, and the chains it walked held none it could; an expired one it reaps on the way makes no room for this packet)`,
-    };
+    if (max === 0) return { cls: "no-entry", rule: "none", why: { kind: "no-entry", packet: p, step: d + 1 } };
+    return { cls: "table-full", rule: "none", why: { kind: "table-full", packet: p, step: d + 1, max } };
   }
   const w = loser.clashWith;
   const cls = classOfDrop(v.model.ctx.sc, v.S[d + 1]!, p);
@@ -154,47 +261,39 @@ function explainDrop(v: View, d: number, p: number): Found {
       // Who killed its entry: the step that set DYING on it before this one.
       let kill: number | undefined;
       for (let i = d - 1; i >= 0 && kill === undefined; i--) if (!(v.S[i]!.pkts[p]!.ct!.status & IPS.DYING) && v.S[i + 1]!.pkts[p]!.ct!.status & IPS.DYING) kill = i;
-      const by = kill !== undefined ? `, which ${ref(v, kill)} had killed (a reaper whose walk reached its recycled memory)` : "";
-      return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", text: `${v.name(p)} was dropped at step ${d + 1} (${cls}) by __nf_conntrack_confirm's test of its own entry: DYING${by}; insert_failed, not inserted` };
+      return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", why: { kind: "dying-loser", packet: p, step: d + 1, cls, kill: refOr(v, kill) } };
     }
-    const why = chains ? `its ORIGINAL chain held ${chains.otherNodes} nodes of other flows, past max_chainlen ${chains.maxChainlen} + 1 (d7e7747ac5c2)` : "with no clash (a patch's confirm dropped it)";
-    return { cls, rule: "none", text: `${v.name(p)} was dropped at step ${d + 1} (${cls}) by __nf_conntrack_confirm: ${why}` };
+    return { cls, rule: "none", why: { kind: "confirm-drop", packet: p, step: d + 1, cls, chains: chains ? { otherNodes: chains.otherNodes, maxChainlen: chains.maxChainlen } : null } };
   }
   // __nf_conntrack_confirm looks up the ORIGINAL tuple's bucket first, then the REPLY's.
   const sc = v.model.ctx.sc;
   const which = findNode(before, loser.ct!.orig, undefined, zoneMatch(sc, nf_ct_zone(sc, p)))?.id === w ? "ORIGINAL" : "REPLY";
   const cause = linkedAt(v, w, d);
-  let text =
-    `${v.name(p)} was dropped at step ${d + 1} (${cls}): __nf_conntrack_confirm found its ${which} tuple ` +
-    `${v.fmt(which === "ORIGINAL" ? loser.ct!.orig : loser.ct!.reply)} in ${entryName(v, before, w)}${cause !== undefined ? `, linked at ${ref(v, cause)}` : ""}`;
+  let dying: StepRef | null = null;
   if (before.pkts[w]!.ct!.status & IPS.DYING) {
     let i = d - 1;
     while (i > 0 && v.S[i]!.pkts[w]!.ct!.status & IPS.DYING) i--;
-    text += `, which ${ref(v, i)} had marked DYING`;
+    dying = ref(v, i);
   }
-  return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "linked" : "none", text };
+  const why: Why = { kind: "clash", packet: p, step: d + 1, cls, which, tuple: which === "ORIGINAL" ? loser.ct!.orig : loser.ct!.reply, entry: entryRef(before, w), linked: refOr(v, cause), dying };
+  return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "linked" : "none", why };
 }
 
 function explainLost(v: View, d: number, p: number): Found {
-  const who = v.name(p);
   const sent = replySentTo(v.S[d]!, p);
-  const lost = `${who}'s reply was lost: it was sent to ${v.fmt(sent)}`;
   // An entry that held the tuple stopped being found: deleted, or marked DYING.
   for (let i = d - 1; i >= 0; i--) {
     const now = holders(v.S[i + 1]!, sent);
     const gone = [...holders(v.S[i]!, sent)].find((id) => !now.has(id));
     if (gone === undefined) continue;
     const m = v.moves[i]!;
-    const what = entryName(v, v.S[i]!, gone);
-    const how =
-      m.kind === "delete"
-        ? v.S[i + 1]!.table.includes(gone)
-          ? `${ref(v, i)} marked ${what} DYING (test_and_set_bit(IPS_DYING_BIT)), which lookups skip`
-          : `${ref(v, i)} unlinked ${what}`
-        : m.kind === "reply"
-          ? `step ${i + 1} deleted ${what} (nf_ct_kill, as the ${v.model.ctx.sc.protocol.toUpperCase()} tracker saw ${v.name(m.packet)}'s reply)`
-          : `${ref(v, i)} removed ${what} from the table`;
-    return { cls: "reply-lost", cause: i, rule: "entry-removed", text: `${lost}, which no entry held after ${how}` };
+    const how = m.kind === "delete" ? (v.S[i + 1]!.table.includes(gone) ? "dying" : "unlinked") : m.kind === "reply" ? "tracker-kill" : "removed";
+    return {
+      cls: "reply-lost",
+      cause: i,
+      rule: "entry-removed",
+      why: { kind: "lost-removed", packet: p, sent, entry: entryRef(v.S[i]!, gone), at: ref(v, i), how, protocol: v.model.ctx.sc.protocol, replier: m.packet },
+    };
   }
   // Else it went on with an entry that does not carry its reply.
   const i = mergedAt(v, p, d);
@@ -207,33 +306,28 @@ function explainLost(v: View, d: number, p: number): Found {
         cls: "reply-lost",
         cause: i,
         rule: "merged",
-        text:
-          `${lost}, its own entry's REPLY tuple, but ${ref(v, i)} merged ${who} into ${v.name(u)}'s entry, whose tuples ` +
-          `(ORIGINAL ${v.fmt(w.orig)}, REPLY ${v.fmt(w.reply)}) do not carry it${v.S[i + 1]!.pkts[p]!.freed ? `, and freed its own entry${everLinked ? "" : ", which was never linked"}` : ""}`,
+        why: { kind: "lost-merged", packet: p, sent, at: ref(v, i), into: u, orig: w.orig, reply: w.reply, freed: v.S[i + 1]!.pkts[p]!.freed, everLinked },
       };
     }
   }
-  return { cls: "reply-lost", rule: "none", text: `${lost}, which no entry held at step ${d + 1}` };
+  return { cls: "reply-lost", rule: "none", why: { kind: "lost-none", packet: p, sent, step: d + 1 } };
 }
 
 function explainMisrouted(v: View, d: number, p: number): Found {
-  const who = v.name(p);
   const before = v.S[d]!;
   const sent = replySentTo(before, p);
   const hit = lookup(before, sent)!;
   const x = before.pkts[hit.id]!.ct!;
   const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);
   const expected = invert(packetTuple(v.model.ctx, p));
-  const text =
-    `${who}'s reply was misrouted: sent to ${v.fmt(sent)}, it matched ${v.name(hit.id)}'s entry (${hit.dir}), which translated it to ` +
-    `${v.fmt(delivered)}, not back to ${v.fmt(expected)} where ${who}'s socket waits`;
+  const why = { kind: "misrouted", packet: p, sent, hit: hit.id, dir: hit.dir, delivered, expected, merged: null, linked: null } as const;
   const merged = mergedAt(v, p, d);
   if (merged !== undefined) {
-    return { cls: "reply-misrouted", cause: merged, rule: "merged", text: `${text}; ${ref(v, merged)} merged ${who} into ${v.name(v.S[merged + 1]!.pkts[p]!.uses)}'s entry` };
+    return { cls: "reply-misrouted", cause: merged, rule: "merged", why: { ...why, merged: { at: ref(v, merged), into: v.S[merged + 1]!.pkts[p]!.uses } } };
   }
   const linked = linkedAt(v, hit.id, d);
-  if (linked !== undefined) return { cls: "reply-misrouted", cause: linked, rule: "linked", text: `${text}; ${v.name(hit.id)}'s entry was linked at ${ref(v, linked)}` };
-  return { cls: "reply-misrouted", rule: "none", text };
+  if (linked !== undefined) return { cls: "reply-misrouted", cause: linked, rule: "linked", why: { ...why, linked: ref(v, linked) } };
+  return { cls: "reply-misrouted", rule: "none", why };
 }
 
 function explainUnanswered(v: View, d: number, p: number): Found {
@@ -243,46 +337,34 @@ function explainUnanswered(v: View, d: number, p: number): Found {
   for (let i = d - 1; i >= 0 && cause === undefined; i--) {
     if (v.S[i]!.pkts[p]!.fate !== Fate.ACCEPTED && v.S[i + 1]!.pkts[p]!.fate === Fate.ACCEPTED) cause = i;
   }
-  const by = before.pkts[p]!.ct ? "its own entry" : `${v.name(before.pkts[p]!.uses)}'s entry`;
-  const text =
-    `${v.name(p)}'s query went unanswered: it left ${cause !== undefined ? `at ${ref(v, cause)} ` : ""}with ${by}, whose REPLY tuple ` +
-    `${v.fmt(replySentTo(before, p))} still has the service address as its source (no DNAT): it went to the virtual service address, where no host answers`;
-  return { cls: "unanswered", ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "left-without-dnat" : "none", text };
+  const why: Why = { kind: "unanswered", packet: p, left: refOr(v, cause), own: !!before.pkts[p]!.ct, uses: before.pkts[p]!.uses, sent: replySentTo(before, p) };
+  return { cls: "unanswered", ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "left-without-dnat" : "none", why };
 }
 
 /** The reply's entry was evicted: the init_conntrack whose early_drop did it. */
 function explainEvicted(v: View, d: number, p: number): Found {
-  const who = v.name(p);
   const sent = replySentTo(v.S[d]!, p);
   for (let i = d - 1; i >= 0; i--) {
     const gone = evictedHolder(v.S[i + 1]!, sent, (id) => !v.S[i]!.pkts[id]!.evicted);
     if (gone < 0) continue;
-    const by = v.name(v.moves[i]!.packet);
-    return {
-      cls: "reply-evicted",
-      cause: i,
-      rule: "evicted",
-      text: `${who}'s reply was lost: it was sent to ${v.fmt(sent)}, which ${entryName(v, v.S[i]!, gone)} held until ${ref(v, i)}: ${by}'s init_conntrack found the table full and early_drop evicted it (not ASSURED)`,
-    };
+    return { cls: "reply-evicted", cause: i, rule: "evicted", why: { kind: "evicted", packet: p, sent, entry: entryRef(v.S[i]!, gone), at: ref(v, i), by: v.moves[i]!.packet } };
   }
-  return { cls: "reply-evicted", rule: "none", text: `${who}'s reply was lost: the entry that held ${v.fmt(sent)} had been evicted` };
+  return { cls: "reply-evicted", rule: "none", why: { kind: "evicted-none", packet: p, sent } };
 }
 
 /** The reply's entry timed out: the clock's step after which it was expired (the cause), or the merge that
  * gave the packet an entry that had already timed out. */
 function explainExpired(v: View, d: number, p: number): Found {
-  const who = v.name(p);
   const sent = replySentTo(v.S[d]!, p);
   const ctx = v.model.ctx;
   const id = expiredHolder(ctx, v.S[d + 1]!, p, sent);
-  if (id < 0) return { cls: "reply-expired", rule: "none", text: `${who}'s reply was lost: the entry that held ${v.fmt(sent)} had timed out` };
+  if (id < 0) return { cls: "reply-expired", rule: "none", why: { kind: "expired-none", packet: p, sent } };
   const ct = v.S[d + 1]!.pkts[id]!.ct!;
-  const fixed = ct.status & IPS.FIXED_TIMEOUT ? " (IPS_FIXED_TIMEOUT: no packet refreshes it)" : "";
-  const head = `${who}'s reply was lost: it was sent to ${v.fmt(sent)}, which ${entryName(v, v.S[d]!, id)} held until it timed out at ${formatMs(ct.timeout)}${fixed}`;
+  const head = { kind: "expired", packet: p, sent, entry: entryRef(v.S[d]!, id), timeout: ct.timeout, fixed: (ct.status & IPS.FIXED_TIMEOUT) !== 0, merge: null, replyAt: v.S[d]!.now, tick: null } as const;
   // Merged into an entry already past its timeout: the merge is the cause (v6.12 merges into a dying entry too).
   const merge = id !== p ? mergedAt(v, p, d) : undefined;
   if (merge !== undefined && v.S[merge]!.now >= ct.timeout) {
-    return { cls: "reply-expired", cause: merge, rule: "merged", text: `${head}; ${ref(v, merge)} had merged ${who} into it after that (at ${formatMs(v.S[merge]!.now)})` };
+    return { cls: "reply-expired", cause: merge, rule: "merged", why: { ...head, merge: { at: ref(v, merge), now: v.S[merge]!.now } } };
   }
   let cause: number | undefined;
   for (let i = d - 1; i >= 0 && cause === undefined; i--) if (v.moves[i]!.kind === "tick" && v.S[i]!.now < ct.timeout && v.S[i + 1]!.now >= ct.timeout) cause = i;
@@ -290,7 +372,7 @@ function explainExpired(v: View, d: number, p: number): Found {
     cls: "reply-expired",
     ...(cause !== undefined ? { cause } : {}),
     rule: cause !== undefined ? "expired" : "none",
-    text: `${head}; the reply came at ${formatMs(v.S[d]!.now)}${cause !== undefined ? `, after ${ref(v, cause)}` : ""}`,
+    why: { ...head, tick: refOr(v, cause) },
   };
 }
 
@@ -304,7 +386,7 @@ function explainCrash(v: View, d: number, wrong: number): Found {
   const after = v.S[d + 1]!;
   // Both are judged at an unlink: of the gc worker's entry, or of the one the lookup's kill left it to unlink.
   const victim = m.kind === "reap" ? m.packet : before.pkts[m.packet]!.reaping;
-  if (victim < 0) return { cls, rule: "none", text: `the kernel went wrong at step ${d + 1} (${cls})` };
+  if (victim < 0) return { cls, rule: "none", why: { kind: "crash-none", step: d + 1, cls } };
   const status = (s: KState): number => s.pkts[victim]!.ct?.status ?? 0;
   const dying = (s: KState): boolean => (status(s) & IPS.DYING) !== 0;
   let kill: number | undefined;
@@ -321,18 +403,18 @@ function explainCrash(v: View, d: number, wrong: number): Found {
   const readerOf = (s: KState): number => (byGc ? s.gcReader : s.pkts[killer]!.reader);
   const reached = kill !== undefined ? last((i) => readerOf(v.S[i]!) < 0 && readerOf(v.S[i + 1]!) >= 0, kill) : undefined;
   const saw = reached !== undefined ? (byGc ? v.S[reached + 1]!.gcSaw : v.S[reached + 1]!.pkts[killer]!.readerSaw) : -1;
-  const what = entryName(v, before, victim);
-  const story = [
-    reached !== undefined && saw >= 0 && saw !== victim ? `${ref(v, reached)} reached ${v.name(saw)}'s node and kept the pointer` : "",
-    made !== undefined && saw >= 0 && saw !== victim ? `${ref(v, made)} gave that memory (slot ${after.pkts[victim]!.slot}) to ${what}` : "",
-    confirmed !== undefined && !before.table.includes(victim) ? `${ref(v, confirmed)} set IPS_CONFIRMED on it before deciding to insert` : "",
-    kill !== undefined ? `${ref(v, kill)} read it as nf_ct_should_gc wants (expired, CONFIRMED, not DYING, over two reads) and killed it` : "",
-  ].filter(Boolean);
-  const head =
-    cls === "unlink-unlinked"
-      ? `step ${d + 1} unlinked ${what}, which is not in the table (confirm never inserted it): the kernel crashes in hlist_nulls_del_rcu`
-      : `step ${d + 1} unlinked ${what}, a valid entry (not expired): the new incarnation of the entry the reaper's walk had reached`;
-  return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", text: `${head}${story.length ? `; ${story.join("; ")}` : ""}` };
+  const other = saw >= 0 && saw !== victim;
+  const why: Why = {
+    kind: "crash",
+    step: d + 1,
+    cls,
+    entry: entryRef(before, victim),
+    reached: reached !== undefined && other ? { at: ref(v, reached), saw } : null,
+    made: made !== undefined && other ? { at: ref(v, made), slot: after.pkts[victim]!.slot } : null,
+    confirmed: confirmed !== undefined && !before.table.includes(victim) ? ref(v, confirmed) : null,
+    kill: refOr(v, kill),
+  };
+  return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", why };
 }
 
 const EXPLAIN: Record<Exclude<Outcome, "crash">, (v: View, d: number, p: number) => Found> = {
@@ -352,16 +434,15 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
     model,
     S,
     moves: path.actions.map((a, i) => model.move(S[i]!, a)),
-    name: (id) => sc.packets[id]!.name,
-    fmt: (t) => formatTuple(t, sc.addrs),
   };
+  const name = (id: number): string => sc.packets[id]!.name;
   const out = new Map<number, Explanation>();
   v.moves.forEach((m, d) => {
     // What the kernel did wrong (recycled entries): any actor's step may do it.
     const wrong = S[d + 1]!.crash & ~S[d]!.crash;
     if (wrong) {
       const f = explainCrash(v, d, wrong);
-      out.set(d, { packet: m.packet >= 0 ? v.name(m.packet) : "-", class: f.cls, property: f.cls === "unlink-unlinked" ? noCrash.name : noLostEntry.name, kind: "crash", decisiveStep: d + 1, causeStep: f.cause === undefined ? null : f.cause + 1, rule: f.rule, text: f.text });
+      out.set(d, { packet: m.packet >= 0 ? name(m.packet) : "-", class: f.cls, property: f.cls === "unlink-unlinked" ? noCrash.name : noLostEntry.name, kind: "crash", decisiveStep: d + 1, causeStep: f.cause === undefined ? null : f.cause + 1, rule: f.rule, why: f.why });
       return;
     }
     if (m.kind === "delete" || m.kind === "reap" || m.kind === "tick") return;
@@ -369,14 +450,14 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
     if (!kind) return;
     const f = EXPLAIN[kind](v, d, m.packet);
     out.set(d, {
-      packet: v.name(m.packet),
+      packet: name(m.packet),
       class: f.cls,
       property: kind === "dropped" ? noDrop.name : allReplied.name,
       kind,
       decisiveStep: d + 1,
       causeStep: f.cause === undefined ? null : f.cause + 1,
       rule: f.rule,
-      text: f.text,
+      why: f.why,
     });
   });
   return out;

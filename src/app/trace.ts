@@ -4,7 +4,7 @@ import type { Path } from "../engine/path.js";
 import type { KState } from "../kernel/net/state.js";
 import type { StepNote } from "../kernel/note.js";
 import type { ConntrackModel } from "../model/model.js";
-import { describeChanges, diffStep } from "./changes.js";
+import { describeChanges, diffStep, type Change } from "./changes.js";
 import { explainPath, type Explanation } from "./explain.js";
 
 export interface TraceStep {
@@ -18,7 +18,8 @@ export interface TraceStep {
   readonly function: string;
   /** What the step did, as data: a Note (kernel/note.ts) or a user's one-line words; report/notes.ts words it. */
   readonly note: StepNote;
-  readonly changes: readonly string[];
+  /** What the step changed, as data (app/changes.ts); report/changes.ts words it. */
+  readonly changes: readonly Change[];
   /** The step where a packet was dropped, or its reply became lost, misrouted or unanswered. */
   readonly decisive: boolean;
   /** On a decisive step: the violation class it shows (race2, reply-lost, ...); else null. */

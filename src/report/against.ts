@@ -8,6 +8,7 @@ import { stepMarks } from "./steps.js";
 import type { Paint } from "./text.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { wordNote } from "./notes.js";
+import { wordChange, wordChanges } from "./changes.js";
 
 /** Whether B's step went as A's did (both in scenario `sc`): the same packet, function, outcome (the note's words) and changes. */
 const sameStep = (x: TraceStep, y: TraceStep, sc: Scenario): boolean =>
@@ -15,7 +16,7 @@ const sameStep = (x: TraceStep, y: TraceStep, sc: Scenario): boolean =>
   x.function === y.function &&
   wordNote(x.note, sc) === wordNote(y.note, sc) &&
   x.changes.length === y.changes.length &&
-  x.changes.every((c, i) => c === y.changes[i]);
+  x.changes.every((c, i) => wordChange(c, sc) === wordChange(y.changes[i]!, sc));
 
 /** One row per step of A's: what B did with that choice (or that it could not take it), then B's own steps to finish. */
 interface AgainstRow {
@@ -58,7 +59,7 @@ export function renderAgainst(sc: Scenario, a: Kernel, b: Kernel, aSteps: readon
     }
     const s = r.step;
     lines.push(`  ${num} ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${wordNote(s.note, sc)}${stepMarks(s, false, paint)}`);
-    if (differs) for (const c of s.changes) lines.push(`  ${" ".repeat(4 + 1 + Math.max(4, s.actor.length) + 2 + w + 2)}${c}`);
+    if (differs) for (const c of s.changes) lines.push(`  ${" ".repeat(4 + 1 + Math.max(4, s.actor.length) + 2 + w + 2)}${wordChange(c, sc)}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -71,7 +72,7 @@ export function mermaidAgainst(b: Kernel, model: ConntrackModel, aSteps: readonl
   for (const r of againstRows(aSteps, against)) {
     if (r.step && r.mirror && sameStep(r.step, r.mirror, model.ctx.sc)) continue;
     const head = mermaidText(`${r.n}. ${b.name}: ${(r.step ?? r.mirror)!.packet}: ${(r.step ?? r.mirror)!.function}`);
-    const detail = r.step ? [wordNote(r.step.note, model.ctx.sc), ...r.step.changes].map(mermaidText).join("<br/>") : mermaidText(`skipped: no such step on ${b.name}`);
+    const detail = r.step ? [wordNote(r.step.note, model.ctx.sc), ...wordChanges(r.step.changes, model.ctx.sc)].map(mermaidText).join("<br/>") : mermaidText(`skipped: no such step on ${b.name}`);
     out.push(`        Note over ${r.actor}: ${head}<br/>${detail}`);
   }
   out.push(`        Note over ${span}: ${mermaidText(outcome)}`);

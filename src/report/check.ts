@@ -4,6 +4,7 @@ import type { Explanation } from "../app/explain.js";
 import { costText } from "../runtime/cost.js";
 import { renderSteps } from "./steps.js";
 import { wordSteps, type WordedStep } from "./notes.js";
+import { wordWhy } from "./explanation.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { fmtInt, fmtSeconds, table, type Paint } from "./text.js";
 
@@ -72,7 +73,7 @@ export function renderCheck(r: CheckReport, sc: Scenario, kernelParts: string, w
     const kind = r.counterexampleMinimal ? "shortest counterexample" : "counterexample (the search's own path)";
     lines.push(`${kind}: ${r.counterexampleClass}, ${r.counterexample.length} steps, ${p} preemption${p === 1 ? "" : "s"}`);
     lines.push(renderSteps(r.counterexample, sc, paint));
-    if (why) lines.push("", `why: ${why.text}`);
+    if (why) lines.push("", `why: ${wordWhy(why.why, sc)}`);
   }
   return lines.join("\n") + "\n";
 }

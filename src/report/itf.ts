@@ -10,6 +10,7 @@
 import type { Counterexample } from "../app/check.js";
 import type { ConntrackModel } from "../model/model.js";
 import { readableState, type ReadableConn, type ReadableTuple } from "./readable.js";
+import { wordExplanation } from "./explanation.js";
 
 export type ItfValue = boolean | string | ItfValue[] | { [k: string]: ItfValue };
 
@@ -69,7 +70,7 @@ export function renderItf(model: ConntrackModel, cx: Counterexample, meta: { sou
       "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
       source: meta.source,
       description: meta.description,
-      ...(why ? { explanation: { ...why } } : {}),
+      ...(why ? { explanation: wordExplanation(why, model.ctx.sc) } : {}),
     },
     vars: [...ITF_VARS],
     states,

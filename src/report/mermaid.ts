@@ -10,6 +10,8 @@ import type { Counterexample } from "../app/check.js";
 import type { ConntrackModel } from "../model/model.js";
 import type { Outcome } from "../app/explain.js";
 import { wordNote } from "./notes.js";
+import { wordChanges } from "./changes.js";
+import { wordWhy } from "./explanation.js";
 
 const DECISIVE_SHADE = "rgb(255, 215, 215)";
 const CAUSE_SHADE = "rgb(255, 236, 179)";
@@ -38,7 +40,7 @@ export function renderMermaid(model: ConntrackModel, cx: Counterexample, title: 
   for (const s of cx.steps) {
     const cpu = model.actorNames[s.cpu]!;
     const head = mermaidText(`${s.step}. ${s.packet}: ${s.function}`);
-    const detail = [wordNote(s.note, model.ctx.sc), ...s.changes].map(mermaidText).join("<br/>");
+    const detail = [wordNote(s.note, model.ctx.sc), ...wordChanges(s.changes, model.ctx.sc)].map(mermaidText).join("<br/>");
     const boxed = s.decisive || s.cause;
     if (boxed) out.push(`    rect ${s.decisive ? DECISIVE_SHADE : CAUSE_SHADE}`);
     const ind = boxed ? "        " : "    ";
@@ -56,6 +58,6 @@ export function renderMermaid(model: ConntrackModel, cx: Counterexample, title: 
     if (boxed) out.push("    end");
   }
   const why = cx.explanation;
-  if (why) out.push(`    Note over ${model.actorNames[0]!},T: ${mermaidText(`why: ${why.text}`)}`);
+  if (why) out.push(`    Note over ${model.actorNames[0]!},T: ${mermaidText(`why: ${wordWhy(why.why, model.ctx.sc)}`)}`);
   return out.join("\n") + "\n";
 }

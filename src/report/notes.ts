@@ -8,6 +8,8 @@ import type { Note, PortChoice, StepNote } from "../kernel/note.js";
 import { formatTuple } from "../kernel/net/tuple.js";
 import { formatMs } from "../kernel/functions/time.js";
 import { formatHostPort, type Scenario } from "../scenario/scenario.js";
+import { wordChanges } from "./changes.js";
+import { wordExplanation, type WordedExplanation } from "./explanation.js";
 
 /** Packet `p`'s entry's owner, as traces name it. */
 const name = (sc: Scenario, p: number): string => sc.packets[p]!.name;
@@ -185,10 +187,14 @@ function wordKind(n: Note, sc: Scenario): string {
   }
 }
 
-/** A trace step with its note in words: what the JSON outputs carry (a string "note"). */
-export type WordedStep = Omit<TraceStep, "note"> & { readonly note: string };
+/** A trace step in words: what the JSON outputs carry (a string "note", "changes" as lines, the explanation's "text"). */
+export type WordedStep = Omit<TraceStep, "note" | "changes" | "explanation"> & {
+  readonly note: string;
+  readonly changes: readonly string[];
+  readonly explanation: WordedExplanation | null;
+};
 
-/** `steps` with their notes worded, every other field as it is and in its place (the JSON outputs' steps). */
+/** `steps` with their notes, changes and explanations worded, every other field as it is and in its place (the JSON outputs' steps). */
 export function wordSteps(steps: readonly TraceStep[], sc: Scenario): WordedStep[] {
-  return steps.map((s) => ({ ...s, note: wordNote(s.note, sc) }));
+  return steps.map((s) => ({ ...s, note: wordNote(s.note, sc), changes: wordChanges(s.changes, sc), explanation: s.explanation ? wordExplanation(s.explanation, sc) : null }));
 }

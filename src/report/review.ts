@@ -7,6 +7,7 @@ import { changeLine, formatProbability } from "./compare.js";
 import { renderSteps } from "./steps.js";
 import { fmtInt, table, type Paint } from "./text.js";
 import { differentialJson } from "./trace-json.js";
+import { wordWhy } from "./explanation.js";
 
 function verdictText(c: CompareCell): string {
   const cut = c.searchComplete ? "" : " (incomplete)";
@@ -105,7 +106,7 @@ function differentialLines(r: ReviewResult, scenario: string, d: DifferentialCou
   return [
     `${head}: ${cx.steps.length} steps, ${p} preemption${p === 1 ? "" : "s"} on ${r.patched}; with the same choices ${r.base} ${d.b.classes.length ? `shows ${d.b.classes.join(", ")} instead` : "violates nothing"}`,
     renderSteps(cx.steps, d.aRun.scenario, paint),
-    ...(why ? [`why: ${why.text}`] : []),
+    ...(why ? [`why: ${wordWhy(why.why, d.aRun.scenario)}`] : []),
     "",
     renderAgainst(d.aRun.scenario, d.aRun.kernel, d.models.b.ctx.k, cx.steps, d.b, paint).trimEnd(),
     `on ${r.base} the same schedule: ${d.b.outcome}`,

@@ -6,6 +6,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { Scenario } from "../scenario/scenario.js";
 import type { Paint } from "./text.js";
 import { wordNote } from "./notes.js";
+import { wordChange } from "./changes.js";
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
   dropped: "dropped",
@@ -33,7 +34,7 @@ export function renderSteps(steps: readonly TraceStep[], sc: Scenario, paint: Pa
   const out: string[] = [];
   for (const s of steps) {
     out.push(`  ${String(s.step).padStart(3)}  ${s.actor.padEnd(4)}  ${s.packet.padEnd(w)}  ${s.function}: ${wordNote(s.note, sc)}${stepMarks(s, true, paint)}`);
-    for (const c of s.changes) out.push(`  ${" ".repeat(3 + 2 + Math.max(4, s.actor.length) + 2 + w + 2)}  ${c}`);
+    for (const c of s.changes) out.push(`  ${" ".repeat(3 + 2 + Math.max(4, s.actor.length) + 2 + w + 2)}  ${wordChange(c, sc)}`);
   }
   return out.join("\n");
 }

@@ -9,6 +9,8 @@ import type { ConntrackModel } from "../model/model.js";
 import { OUTCOME_LABEL } from "./steps.js";
 import { readableState } from "./readable.js";
 import { wordNote } from "./notes.js";
+import { wordChange } from "./changes.js";
+import { wordWhy } from "./explanation.js";
 
 const WIDTH = 50;
 
@@ -41,7 +43,7 @@ export function renderSwimlanes(model: ConntrackModel, cx: Counterexample, title
     const cell: string[] = [
       `${s.packet}: ${s.function}${marks}`,
       ...wrap(`-> ${wordNote(s.note, model.ctx.sc)}`, WIDTH),
-      ...s.changes.flatMap((c) => wrap(`* ${c}`, WIDTH)),
+      ...s.changes.flatMap((c) => wrap(`* ${wordChange(c, model.ctx.sc)}`, WIDTH)),
     ];
     cell.forEach((text, i) => {
       const cols = Array.from({ length: cpus }, (_, c) => (c === s.cpu ? pad(text) : pad("")));
@@ -53,7 +55,7 @@ export function renderSwimlanes(model: ConntrackModel, cx: Counterexample, title
   const last = readableState(model, cx.path.states.at(-1)!);
   lines.push("");
   const why = cx.explanation;
-  if (why) lines.push(`why:  ${why.text}`);
+  if (why) lines.push(`why:  ${wordWhy(why.why, model.ctx.sc)}`);
   lines.push(
     "packets:  " +
       Object.entries(last.packets)

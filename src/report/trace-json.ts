@@ -9,6 +9,7 @@ import type { Scenario } from "../scenario/scenario.js";
 import { readableState } from "./readable.js";
 import { sourceLinks } from "./sources.js";
 import { wordSteps } from "./notes.js";
+import { wordExplanation } from "./explanation.js";
 
 export function traceJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, cx: Counterexample, patches: readonly Patch[] = PATCHES) {
   return {
@@ -19,7 +20,7 @@ export function traceJson(sc: Scenario, kernel: Kernel, model: ConntrackModel, c
     class: cx.class,
     preemptions: cx.preemptions,
     /** Whose packet or reply, which step decided it, which step caused it, in words. */
-    explanation: cx.explanation,
+    explanation: cx.explanation ? wordExplanation(cx.explanation, sc) : null,
     /** The steps, each note in words. */
     steps: wordSteps(cx.steps, sc),
     states: cx.path.states.map((s) => readableState(model, s)),
