@@ -1,9 +1,12 @@
 // Records every result of every built-in scenario on every release, as the CLI reports it, and compares two
 // recordings: a refactor that changes no verdict, class, count or shortest trace leaves them equal.
 //
-//   node scripts/results.mjs record [--checkout DIR] [--out FILE] [--jobs N] [--only SCENARIO,...]
+//   node scripts/results.mjs record [--checkout DIR] [--out FILE] [--jobs N] [--only SCENARIO,...] [--kernels V,...]
 //   node scripts/results.mjs compare A.json B.json
-//   node scripts/results.mjs baseline REV [--out FILE] [--jobs N] [--only SCENARIO,...]   (default FILE: /tmp/results-REV.json)
+//   node scripts/results.mjs baseline REV [--out FILE] [--jobs N] [--only SCENARIO,...] [--kernels V,...]   (default FILE: /tmp/results-REV.json)
+//
+// --kernels records the kernels named instead of the releases `list` names: two builds whose lists differ (a new
+// release) are compared on the names both know.
 //
 // It runs `node DIR/bin/conntrack-mc.js` only, never dist/'s modules: their paths move between commits, the
 // CLI's `list --json` and `check --json` are what stays. A recording keeps only what the exploration
@@ -18,7 +21,7 @@ import { parseArgs } from "node:util";
 
 const FORMAT = "conntrack-mc-results/1";
 const ROOT = resolve(fileURLToPath(new URL("../", import.meta.url)));
-const USAGE = "usage: results.mjs record [--checkout DIR] [--out FILE] [--jobs N] [--only SCENARIO,...] | compare A.json B.json | baseline REV [--out FILE] [--jobs N] [--only SCENARIO,...]";
+const USAGE = "usage: results.mjs record [--checkout DIR] [--out FILE] [--jobs N] [--only SCENARIO,...] [--kernels V,...] | compare A.json B.json | baseline REV [--out FILE] [--jobs N] [--only SCENARIO,...] [--kernels V,...]";
 // check's exit codes that are results: holds, violated, stopped by a budget.
 const RESULT_EXITS = new Set([0, 1, 3]);
 // The two reduction settings each cell is checked under: the tool's default and none at all.
@@ -167,10 +170,12 @@ function sourceOf(dir) {
 }
 
 /** Records checkout `dir`: every (scenario, release, mode) cell, sorted by scenario, release as listed, mode. */
-async function record(dir, { jobs, only }) {
+async function record(dir, { jobs, only, kernels }) {
   if (!existsSync(join(dir, "bin/conntrack-mc.js"))) throw new Failure(`${dir}: not a conntrack-mc checkout (no bin/conntrack-mc.js)`);
   if (!existsSync(join(dir, "dist"))) throw new Failure(`${dir}: not built (no dist/): run \`npm run build\` there`);
-  const { scenarios, releases } = await listing(dir);
+  const listed = await listing(dir);
+  const { scenarios } = listed;
+  const releases = kernels ?? listed.releases;
   let chosen = scenarios;
   if (only) {
     const unknown = only.filter((n) => !scenarios.some((s) => s.name === n));
@@ -341,6 +346,13 @@ function onlyOf(v) {
   return names;
 }
 
+function kernelsOf(v) {
+  if (v === undefined) return undefined;
+  const names = v.split(",").map((s) => s.trim());
+  if (names.some((n) => n === "")) throw new Failure(`--kernels: expected V,... got '${v}'`);
+  return names;
+}
+
 function parse(args, options, positionals) {
   let r;
   try {
@@ -365,10 +377,10 @@ async function main(argv) {
   const out = { type: "string" };
   switch (command) {
     case "record": {
-      const { values } = parse(rest, { checkout: { type: "string" }, out, jobs: { type: "string" }, only: { type: "string" } }, 0);
+      const { values } = parse(rest, { checkout: { type: "string" }, out, jobs: { type: "string" }, only: { type: "string" }, kernels: { type: "string" } }, 0);
       const dir = values.checkout === undefined ? ROOT : userPath(values.checkout);
       const file = outOf(values.out);
-      emit(await record(dir, { jobs: jobsOf(values.jobs), only: onlyOf(values.only) }), file);
+      emit(await record(dir, { jobs: jobsOf(values.jobs), only: onlyOf(values.only), kernels: kernelsOf(values.kernels) }), file);
       return 0;
     }
     case "compare": {
@@ -376,11 +388,11 @@ async function main(argv) {
       return compare(positionals[0], positionals[1]);
     }
     case "baseline": {
-      const { values, positionals } = parse(rest, { out, jobs: { type: "string" }, only: { type: "string" } }, 1);
+      const { values, positionals } = parse(rest, { out, jobs: { type: "string" }, only: { type: "string" }, kernels: { type: "string" } }, 1);
       const rev = positionals[0];
       // A file name from the revision: `origin/main` or `HEAD~2` must not make a path of it.
       const file = outOf(values.out ?? join(tmpdir(), `results-${rev.replace(/[^A-Za-z0-9._-]/g, "_")}.json`));
-      emit(await baseline(rev, { jobs: jobsOf(values.jobs), only: onlyOf(values.only) }), file);
+      emit(await baseline(rev, { jobs: jobsOf(values.jobs), only: onlyOf(values.only), kernels: kernelsOf(values.kernels) }), file);
       return 0;
     }
     default:

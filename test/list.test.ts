@@ -23,18 +23,20 @@ describe("list", () => {
   const json = cli("list", "--json");
   const listed = JSON.parse(json.out) as Listed;
 
-  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies, no-crash when its entries are recycled", () => {
+  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies, no-crash when its entries are recycled, no-needless-rewrite on a host of null bindings with both ends of a flow sending", () => {
     expect(json.code).toBe(0);
     expect(listed.scenarios.map((s) => s.name)).toEqual(builtinScenarioNames());
     for (const s of listed.scenarios) {
       const sc = resolveScenario(s.name);
-      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : [])]);
+      const bothEnds = sc.packets.some((p) => sc.packets.some((q) => q.from.addr === p.to.addr && q.from.port === p.to.port && q.to.addr === p.from.addr));
+      const nullBindings = sc.natTable && sc.snat.mode === "null-binding" && bothEnds;
+      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : []), ...(nullBindings ? ["no-needless-rewrite"] : [])]);
     }
     // Both kinds are among the built-ins, so the column tells them apart.
     expect(listed.scenarios.some((s) => s.properties.includes("all-replied"))).toBe(true);
     expect(listed.scenarios.some((s) => !s.properties.includes("all-replied"))).toBe(true);
     // The rest of the listing is as before.
-    expect(Object.keys(listed)).toEqual(["scenarios", "variants", "patches", "properties", "functions"]);
+    expect(Object.keys(listed)).toEqual(["scenarios", "variants", "versions", "backports", "patches", "properties", "functions"]);
     for (const s of listed.scenarios) expect(s.kernels.length).toBeGreaterThan(0);
   });
 
@@ -61,8 +63,8 @@ describe("list", () => {
 
   it("--json lists every function a patch may override, in the order of HOOKS, each with its kernel function and a doc", () => {
     expect(listed.functions.map((f) => f.name)).toEqual([...HOOKS]);
-    // HOOKS is every function the model runs: the base's, the two 6a757c07e51f adds and the v4.9 reapers'.
-    expect(listed.functions.map((f) => f.name).filter((n) => !(n in baseV46))).toEqual(["__nf_ct_resolve_clash", "nf_ct_resolve_clash_harder", "nf_ct_should_gc", "nf_ct_gc_expired", "gc_worker"]);
+    // HOOKS is every function the model runs: the base's, d8f84a9bc7c4's, the two 6a757c07e51f adds and the v4.9 reapers'.
+    expect(listed.functions.map((f) => f.name).filter((n) => !(n in baseV46))).toEqual(["nf_nat_used_tuple_new", "__nf_ct_resolve_clash", "nf_ct_resolve_clash_harder", "nf_ct_should_gc", "nf_ct_gc_expired", "gc_worker"]);
     for (const f of listed.functions) {
       expect(f.kernel, f.name).toMatch(/^_*[a-z][a-z0-9_]*$/);
       expect(f.summary, f.name).not.toMatch(/not documented/);

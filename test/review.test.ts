@@ -75,7 +75,7 @@ describe("review", () => {
   it("a patch that changes nothing: no change on every scenario, exit 0 even with --fail-on worse", () => {
     const r = cli("review", NOOP, "--fail-on", "worse");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^base\s+v6\.16 = .*\(the newest release the patches apply to\)$/m);
+    expect(r.out).toMatch(/^base\s+v7\.1 = .*\(the newest release the patches apply to\)$/m);
     expect(r.out).toMatch(/^verdict\s+no change on any of the \d+ scenarios$/m);
     const rows = r.out.split("\n").filter((l) => builtinScenarioNames().some((s) => l.trim().startsWith(`${s} `)));
     expect(rows).toHaveLength(builtinScenarioNames().length);

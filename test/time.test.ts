@@ -46,6 +46,11 @@ describe("a scenario whose clock cannot move finds what the scenario without tim
   for (const name of builtinScenarioNames()) {
     const sc = resolveScenario(name);
     if (sc.timed || !sc.replies || sc.packets.length > 5) continue;
+    if (sc.protocol !== "udp" && sc.protocol !== "tcp") {
+      // Their trackers' timeouts are not modelled, so time is refused for them (docs/kernel.md, "Protocols").
+      it(`${name}: time is refused for a ${sc.protocol} flow`, () => expect(() => withData(name, { "reply-within": "0s" })).toThrow(/protocol: .*time/));
+      continue;
+    }
     it(`${name}: the same verdict and classes on every release, and no fewer states`, () => {
       const timed = withData(name, { "reply-within": "0s" });
       expect(timed.timed).toBe(true);

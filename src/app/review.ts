@@ -11,6 +11,7 @@ import { InputError, isInputError } from "../errors.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Patch } from "../kernel/patch.js";
 import { RELEASES, resolveKernel } from "../kernel/variants.js";
+import { NEWEST } from "../kernel/versions.js";
 import type { Scenario } from "../scenario/scenario.js";
 
 export interface ReviewScenario {
@@ -40,7 +41,8 @@ export function defaultBase(ids: readonly string[], patches: readonly Patch[]): 
   for (const r of [...RELEASES].reverse()) {
     try {
       resolveKernel([r.name, ...ids].join("+"), "--base", patches);
-      return r.name;
+      // The newest release that changed the model is also the newest release's kernel: name that one.
+      return r === RELEASES.at(-1) ? NEWEST : r.name;
     } catch (e) {
       if (!isInputError(e)) throw e;
       if (!e.message.startsWith("--base: ")) throw e;

@@ -4,11 +4,11 @@ export const SEARCH_USAGE = "[--patch FILE.mjs]... [--order bfs|dfs] [--reduce s
 
 export const WORKERS_USAGE = "[--workers N|auto]";
 
-export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <variant>] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] [--json] [--html FILE]
+export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <version>[+patch...]] [--property no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite] [--first] [--json] [--html FILE]
          ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--base V] [--fail-on new|worse|any]
-         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash,no-lost-entry] [--out FILE] [--html FILE] ${SEARCH_USAGE}`;
+         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite] [--out FILE] [--html FILE] ${SEARCH_USAGE}`;
 
 export const LIST_USAGE = "usage: conntrack-mc list [--json]";
 
@@ -20,5 +20,5 @@ export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>..
          [--json | --markdown] [--probability] [--out FILE] [--html FILE] ${SEARCH_USAGE}
          (--patch FILE loads a patch of your own for --base only: the positional patches are the ones reviewed)`;
 
-export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <variant>] [--against <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json|html|dot] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
+export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <version>[+patch...]] [--against <variant>] [--class <race1|race2|race3|...>]
+         [--format text|mermaid|itf|json|html|dot] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;

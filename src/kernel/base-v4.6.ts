@@ -80,6 +80,8 @@ export const baseV46: KernelBehaviour = {
   // No condition of its own: 71d8c47fc653 introduces the test, later patches narrow or widen it.
   clashMergeable: () => true,
   clashWinnerUsable: (w) => !(w.status & IPS.DYING),
+  // No clash is resolved before 71d8c47fc653 (v4.7), which adds allow_clash, true for UDP.
+  allow_clash: () => false,
   countResolved: () => {},
   confirmClashStats: (stats) => {
     stats.insertFailed++;
@@ -88,4 +90,7 @@ export const baseV46: KernelBehaviour = {
   confirmedAtLock: () => false,
   // nf_ct_should_gc: nf_ct_is_expired(ct) && nf_ct_is_confirmed(ct) && !nf_ct_is_dying(ct), in that order.
   shouldGcConfirmedFirst: () => false,
+  // ____nf_conntrack_find: `if (nf_ct_is_dying(ct)) continue;` before nf_ct_key_equal; __nf_conntrack_find_get refuses
+  // a DYING candidate and, when nf_ct_key_equal fails after the reference, puts it and walks again (`goto begin`).
+  lookupSkipsDying: () => true,
 };

@@ -64,6 +64,7 @@ const TABLE = {
   find_appropriate_src: { kernel: "find_appropriate_src", returns: "tuple-or-none" },
   nf_nat_l4proto_unique_tuple: { kernel: "nf_nat_l4proto_unique_tuple", returns: "port" },
   nf_nat_used_tuple: { kernel: "nf_nat_used_tuple", returns: "boolean" },
+  nf_nat_used_tuple_new: { kernel: "nf_nat_used_tuple_new", returns: "boolean", addedBy: { commit: "d8f84a9bc7c4", release: "v6.12", otherwise: "require d8f84a9bc7c4, or override nf_nat_used_tuple instead" } },
   nf_conntrack_tuple_taken: { kernel: "nf_conntrack_tuple_taken", returns: "entry-or-none" },
   __nf_conntrack_confirm: { kernel: "__nf_conntrack_confirm", returns: "note" },
   nf_ct_resolve_clash: { kernel: "nf_ct_resolve_clash", returns: "resolution" },
@@ -81,10 +82,12 @@ const TABLE = {
   takenBy: { kernel: "nf_conntrack_tuple_taken", returns: "predicate2" },
   clashMergeable: { kernel: "nf_ct_resolve_clash", returns: "predicate2" },
   clashWinnerUsable: { kernel: "nf_ct_resolve_clash", returns: "predicate1" },
+  allow_clash: { kernel: "nf_ct_resolve_clash", returns: "constant" },
   countResolved: { kernel: "nf_ct_resolve_clash", returns: "counters" },
   confirmClashStats: { kernel: "__nf_conntrack_confirm", returns: "counters" },
   confirmedAtLock: { kernel: "__nf_conntrack_confirm", returns: "constant" },
   shouldGcConfirmedFirst: { kernel: "nf_ct_should_gc", returns: "constant" },
+  lookupSkipsDying: { kernel: "____nf_conntrack_find", returns: "constant" },
 } as const satisfies { readonly [K in keyof Required<KernelBehaviour>]: FunctionInfo };
 
 export type FunctionName = keyof typeof TABLE;

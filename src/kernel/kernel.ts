@@ -5,7 +5,7 @@
  */
 import type { Conn } from "./net/conn.js";
 import type { CpuStats, KState } from "./net/state.js";
-import type { Scenario } from "../scenario/scenario.js";
+import type { Protocol, Scenario } from "../scenario/scenario.js";
 import type { Tuple } from "./net/tuple.js";
 import type { Dir } from "./net/table.js";
 import type { Zone } from "./net/zone.js";
@@ -91,6 +91,9 @@ export interface KernelBehaviour {
   nf_nat_l4proto_unique_tuple(st: KState, t: Tuple, range: PortRange | undefined, random: number | undefined, used: (t: Tuple) => boolean, manip: Manip): number;
   /** Would `t` (ORIGINAL direction) give packet `self`'s entry a REPLY tuple another entry holds? */
   nf_nat_used_tuple(ctx: Ctx, st: KState, self: number, t: Tuple): boolean;
+  /** v6.12+ (d8f84a9bc7c4; absent before): nf_nat_used_tuple for a SRC manip's current tuple `t` (get_unique_tuple's
+   * first test), which calls it free when the holder is a reverse twin of `self`'s entry that confirm will merge. */
+  nf_nat_used_tuple_new?(ctx: Ctx, st: KState, self: number, t: Tuple): boolean;
   /** The lockless walk of `reply`'s bucket: the holder that counts (see takenBy), or -1. */
   nf_conntrack_tuple_taken(ctx: Ctx, st: KState, reply: Tuple, ignored: number): number;
   /** S5: link packet `p`'s entry, or on a clash let nf_ct_resolve_clash decide. */
@@ -141,6 +144,9 @@ export interface KernelBehaviour {
   clashMergeable(winner: Conn, loser: Conn, winnerZone?: Zone, loserZone?: Zone): boolean;
   /** nf_ct_resolve_clash's test of the winner itself (not dying, a reference can be taken). */
   clashWinnerUsable(winner: Conn): boolean;
+  /** The tracker's allow_clash (struct nf_conntrack_l4proto), which nf_ct_resolve_clash tests first and
+   * nf_nat_used_tuple_new (v6.12+) reads: may a clash of protocol `proto` be resolved at all? */
+  allow_clash(proto: Protocol): boolean;
   /** What nf_ct_resolve_clash counts for a resolved clash (v5.6+ counts there, not in confirm). */
   countResolved(stats: CpuStats, how: "merge" | "insert"): void;
   /** What __nf_conntrack_confirm itself counts after a clash. */
@@ -152,6 +158,11 @@ export interface KernelBehaviour {
   /** Inside nf_ct_should_gc: does it test CONFIRMED first, then expired and !DYING (2d72afb34065, v6.16), rather than
    * expired first, then CONFIRMED and !DYING? A `recycle` scenario reads it in two steps, a reference held between. */
   shouldGcConfirmedFirst(): boolean;
+  /** Inside ____nf_conntrack_find and __nf_conntrack_find_get: does the lockless lookup pass over DYING entries, refuse a
+   * DYING candidate, and walk again when the candidate was recycled (v4.6-v5.2), rather than take any matching
+   * entry it can reference and miss on a recycled one (87e389b4c200, v5.3)? S1, the reply's lookup and the
+   * lockless walk of a `recycle` scenario read it. */
+  lookupSkipsDying(): boolean;
 }
 
 export interface Kernel extends KernelBehaviour {

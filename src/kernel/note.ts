@@ -24,6 +24,8 @@ export type PortChoice =
   | { readonly why: "taken"; readonly by: number; readonly port: number }
   /** The port is out of the range: the port search picks `port`. */
   | { readonly why: "out-of-range"; readonly port: number }
+  /** The tuple is taken, but the protocol's key cannot be changed (GRE without a PPTP master, generic): kept. */
+  | { readonly why: "not-remapped" }
   /** No reason recorded (a user's get_unique_tuple): it gave source port `port`. */
   | { readonly why: "given"; readonly port: number };
 
@@ -65,6 +67,8 @@ export type Note =
   | { readonly kind: "lockless-miss"; readonly reason: "freed" }
   | { readonly kind: "lockless-miss"; readonly reason: "dying"; readonly id: number }
   | { readonly kind: "lockless-miss"; readonly reason: "key-changed"; readonly now: number }
+  /** v4.6-v5.2 (lookupSkipsDying): the referenced candidate's key changed (now entry `now`'s memory, or -1): put, walk again. */
+  | { readonly kind: "walk-restart"; readonly now: number }
   /** nf_ct_delete_from_lists on entry `id`, which is not linked: the kernel crashes. */
   | { readonly kind: "unlink-crash"; readonly id: number }
   // ---- S2: init_conntrack ----
@@ -155,6 +159,7 @@ const KINDS: { readonly [K in Note["kind"]]: true } = {
   "walk-reaches": true,
   "walk-unlinked": true,
   "lockless-miss": true,
+  "walk-restart": true,
   "unlink-crash": true,
   "new-entry": true,
   "table-full": true,

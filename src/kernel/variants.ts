@@ -6,6 +6,8 @@ import { InputError } from "../errors.js";
 import { baseV46 } from "./base-v4.6.js";
 import type { Kernel, KernelBehaviour } from "./kernel.js";
 import { PATCH_LIB, type Patch } from "./patch.js";
+import { BACKPORTS } from "./stable.js";
+import { CANDIDATE, compareVersions, formatVersion, knownVersion, mainlineOf, NEWEST, OLDEST, parseVersion, type Version } from "./versions.js";
 import { clashResolution } from "./patches/71d8c47fc653.js";
 import { natDoneTest } from "./patches/590b52e10d41.js";
 import { patch937963 } from "./patches/937963.js";
@@ -23,6 +25,13 @@ import { udpStreamAfter2s } from "./patches/d535c8a69c19.js";
 import { chainTooLong } from "./patches/d7e7747ac5c2.js";
 import { confirmedEarly } from "./patches/1397af5bfd7d.js";
 import { confirmedAfterInsert } from "./patches/2d72afb34065.js";
+import { lookupKeepsDying } from "./patches/87e389b4c200.js";
+import { allowGreClash } from "./patches/d671fd82eaa9.js";
+import { reverseDirNoRealloc } from "./patches/d8f84a9bc7c4.js";
+import { reverseTupleLookup } from "./patches/50d9ce9679dd.js";
+import { noDirectionCheck } from "./patches/5ec8ca26fe93.js";
+import { allowGenericClash } from "./patches/8a49fc8d8a3e.js";
+import { allowIcmpClash } from "./patches/f7becf0dad8f.js";
 
 export const PATCHES: readonly Patch[] = [
   noTimer,
@@ -33,6 +42,7 @@ export const PATCHES: readonly Patch[] = [
   patch937963,
   patch1032812,
   udpStreamAfter2s,
+  lookupKeepsDying,
   clashInsertion,
   noAutoDelete,
   clashResolveCounter,
@@ -40,8 +50,14 @@ export const PATCHES: readonly Patch[] = [
   chainTooLong,
   assuredOnStream,
   confirmedEarly,
+  allowGreClash,
   reverseClash,
+  reverseDirNoRealloc,
   confirmedAfterInsert,
+  reverseTupleLookup,
+  noDirectionCheck,
+  allowGenericClash,
+  allowIcmpClash,
 ];
 
 export interface Release {
@@ -53,27 +69,36 @@ export interface Release {
   readonly note: string;
 }
 
-/** Each release is the one before it plus the commits it adds, in the order they apply; the first is the base. */
-const DELTAS: readonly { readonly name: string; readonly adds: readonly string[]; readonly note: string }[] = [
-  { name: "v4.6", adds: [], note: "before clash resolution: every clash drops" },
-  { name: "v4.18", adds: ["f330a7fdbe16", "b87a2f9199ea", "71d8c47fc653", "590b52e10d41", "early-drop-list"], note: "the unpatched kernel: clash resolution, refused for entries with NAT" },
-  { name: "v4.19", adds: ["937963"], note: "v4.18 + 937963" },
-  { name: "v5.0", adds: ["1032812", "d535c8a69c19"], note: "v4.19 + 1032812 + UDP stream mode only after 2 s (d535c8a69c19)" },
-  { name: "v5.6", adds: ["6a757c07e51f"], note: "v5.0 + clash insertion (NAT_CLASH entries)" },
-  { name: "v5.9", adds: ["c46172147ebb"], note: "v5.6 + NAT_CLASH entries no longer deleted on reply" },
-  { name: "v5.10", adds: ["bc92470413f3"], note: "v5.9 + clash_resolve counter" },
-  {
-    name: "v5.19",
-    // 07998281c268 is in mainline from v5.11 (no v5.11 here): v5.10 mainline lacks it, stable 5.10.17 has it.
-    adds: ["07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d"],
-    note: "v5.10 + same-origin skip in the same zone only (v5.11) + a chain length limit at confirm (v5.15) + UDP ASSURED only in stream state (v5.16) + CONFIRMED at the start of confirm (v5.19)",
-  },
-  { name: "v6.12", adds: ["a4e6a1031e77"], note: "v5.19 + merge on tuples equal or swapped, no NAT_DONE shortcut; as v6.15 here (2d72afb34065 came in 6.12.40)" },
-  { name: "v6.16", adds: ["2d72afb34065"], note: "v6.12 + CONFIRMED only once inserted, nf_ct_should_gc tests it first (2d72afb34065)" },
-];
+/** Patch `id`'s first mainline release, from its file's `mainline`. */
+const mainlineOfPatch = (p: Patch): Version => parseVersion(p.mainline)!;
 
-/** Every release, its whole list of patches derived from the deltas. */
-export const RELEASES: readonly Release[] = DELTAS.reduce<Release[]>((out, d) => [...out, { ...d, patches: [...(out.at(-1)?.patches ?? []), ...d.adds] }], []);
+/** The built-in patches in the order a kernel applies them: by first mainline release, then as PATCHES lists them. */
+const ORDERED: readonly Patch[] = PATCHES.map((p, i) => [p, i] as const)
+  .sort(([a, i], [b, j]) => compareVersions(mainlineOfPatch(a), mainlineOfPatch(b)) || i - j)
+  .map(([p]) => p);
+
+/** Each mainline release that adds a modelled commit, the base first: the release before it plus what it adds
+ * (every other release from v4.6 to v7.2 is the same kernel as the newest of these not newer than it). */
+export const RELEASES: readonly Release[] = [OLDEST, ...new Set(ORDERED.map((p) => p.mainline))].reduce<Release[]>((out, name) => {
+  const adds = ORDERED.filter((p) => p.mainline === name).map((p) => p.id);
+  const note = adds.length ? adds.map((id) => PATCHES.find((p) => p.id === id)!.title).join("; ") : "the base: before clash resolution, every clash drops";
+  return [...out, { name, adds, note, patches: [...(out.at(-1)?.patches ?? []), ...adds] }];
+}, []);
+
+/** The patches (ids) version `v` carries: every modelled commit merged by its mainline release, and for a stable
+ * release the backports its line had by then (stable.ts), in the order a kernel applies them. */
+export function versionPatches(v: Version): string[] {
+  const main = parseVersion(mainlineOf(v))!;
+  const line = `${v.major}.${v.minor}`;
+  const backported = (id: string): boolean => v.stable !== undefined && BACKPORTS.some((b) => b.id === id && b.line === line && b.from <= v.stable!);
+  return ORDERED.filter((p) => compareVersions(mainlineOfPatch(p), main) <= 0 || backported(p.id)).map((p) => p.id);
+}
+
+/** The release (of RELEASES) whose kernel mainline version `v` is: the newest not newer than it. */
+export function releaseOf(v: Version): Release {
+  const main = parseVersion(mainlineOf(v))!;
+  return RELEASES.filter((r) => compareVersions(parseVersion(r.name)!, main) <= 0).at(-1)!;
+}
 
 /** The patch a variant's `+token` names: its id, or 7 or more leading characters of its commit. */
 export function findPatch(token: string, patches: readonly Patch[]): Patch | undefined {
@@ -82,15 +107,16 @@ export function findPatch(token: string, patches: readonly Patch[]): Patch | und
 }
 
 const expected = (patches: readonly Patch[]): string =>
-  `expected a release (${RELEASES.map((r) => r.name).join(", ")}) followed by optional +patch (${patches.map((p) => p.id).join(", ")})`;
+  `expected a release (${OLDEST} … ${NEWEST}, ${CANDIDATE} in release candidates, or a stable one such as v6.1.147) followed by optional +patch (${patches.map((p) => p.id).join(", ")})`;
 
 /** Parses and builds a variant; `field` names the input for error messages.
  * `patches` replaces the patch set (a user's patch, or a mutant in tests). */
 export function resolveKernel(name: string, field = "kernel", patches: readonly Patch[] = PATCHES): Kernel {
   const [head, ...rest] = name.trim().split("+");
-  const release = RELEASES.find((r) => r.name === head);
-  if (!release) throw new InputError(`${field}: unknown kernel variant '${name}': ${expected(patches)}`);
-  const applied: Patch[] = release.patches.map((id) => findPatch(id, patches)!);
+  const version = knownVersion(head!, field, ` followed by optional +patch (${patches.map((p) => p.id).join(", ")})`);
+  const release = formatVersion(version);
+  name = [release, ...rest].join("+");
+  const applied: Patch[] = versionPatches(version).map((id) => findPatch(id, patches)!);
   for (const token of rest) {
     const patch = findPatch(token, patches);
     if (!patch) {
@@ -98,7 +124,7 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
       throw new InputError(`${field}: unknown patch '${token}' in '${name}'${hint}: ${expected(patches)}`);
     }
     if (applied.includes(patch)) {
-      throw new InputError(`${field}: '${name}' applies ${patch.id} twice (${release.name} already has it)`);
+      throw new InputError(`${field}: '${name}' applies ${patch.id} twice (${release} already has it)`);
     }
     for (const req of patch.requires) {
       if (!applied.some((p) => p.id === req)) {
@@ -114,18 +140,23 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
   return { ...behaviour, name, parts: ["v4.6", ...applied.map((p) => p.id)], ...(rebuildable ? { rebuild: { name, patchFiles } } : {}) };
 }
 
-/** "v4.6 + 71d8c47fc653 + 937963" */
+/** "v4.6 + 71d8c47fc653 + 937963"; a kernel of the release in release candidates says so. */
 export function describeKernel(k: Kernel): string {
-  return k.parts.join(" + ");
+  const rc = k.name.split("+")[0] === CANDIDATE ? ` (${CANDIDATE} is in release candidates: its merge window as known, no release yet)` : "";
+  return k.parts.join(" + ") + rc;
 }
 
-/** The variant `name` was built from: the same name without its last patch
- * ("v6.12+p" -> "v6.12"), or for a release the release before it; undefined for the first release. */
+/** The variant `name` was built from: the same name without its last patch ("v6.12+p" -> "v6.12"); for a stable
+ * release its mainline release ("v6.1.147" -> "v6.1"); for a mainline release the release before the one it is the
+ * kernel of ("v6.12" -> "v6.5", "v6.1" -> v5.19's base); undefined for the base. */
 export function ownBase(name: string): string | undefined {
   const t = name.trim();
   const cut = t.lastIndexOf("+");
   if (cut > 0) return t.slice(0, cut);
-  const i = RELEASES.findIndex((r) => r.name === t);
+  const v = parseVersion(t);
+  if (!v) return undefined;
+  if (v.stable !== undefined) return mainlineOf(v);
+  const i = RELEASES.indexOf(releaseOf(v));
   return i > 0 ? RELEASES[i - 1]!.name : undefined;
 }
 

@@ -1,15 +1,22 @@
 /** `list` as text: a table per kind. */
 import type { Listing } from "../app/list.js";
-import { describeKernel, resolveKernel } from "../kernel/variants.js";
 import { table, type Paint } from "./text.js";
 
-export function renderList({ scenarios, variants, patches, properties, functions }: Listing, paint: Paint): string {
+export function renderList({ scenarios, variants, versions, backports, patches, properties, functions }: Listing, paint: Paint): string {
+  const same = (k: string): string[] => versions.sameAs.filter((v) => v.kernel === k).map((v) => v.name);
+  const alike = (k: string): string => {
+    const names = same(k);
+    return names.length ? `(also ${names.length > 2 ? `${names[0]} … ${names.at(-1)}` : names.join(", ")})` : "";
+  };
   const out = [
     paint.bold("scenarios") + " (models/; or give a path to your own .yaml/.json)",
     table(scenarios.map((s) => [s.name, s.properties.join(", "), s.description])),
     "",
-    paint.bold("kernel variants") + " (a release, then any +patch: v4.18+1032812)",
-    table(variants.map((v) => [v.name, `= ${describeKernel(resolveKernel(v.name))}`, v.note])),
+    paint.bold("kernel variants") + ` (a release ${versions.oldest} … ${versions.newest}, or a stable one such as v6.1.147, then any +patch: v4.18+1032812)`,
+    table(variants.map((v) => [v.name, v.base === null ? "the base" : `= ${v.base} + ${v.adds.join(" + ")}`, alike(v.name)])),
+    `  Each release not listed is the kernel of the newest listed one before it; ${versions.newest} and ${versions.candidate} (release candidates) add nothing modelled to ${variants.at(-1)!.name}.`,
+    "  A stable release adds the backports its line had by then:",
+    table(backports.map((b) => [`  ${b.stable}`, `+ ${b.patch}`, b.source])),
     "",
     paint.bold("patches"),
     table(patches.map((p) => [p.id, p.commit, p.mainline, p.title])),

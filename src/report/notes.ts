@@ -29,6 +29,8 @@ function portChoice(how: PortChoice, sc: Scenario): string {
       return `REPLY tuple taken by ${name(sc, how.by)}'s confirmed entry: port search picks ${how.port}`;
     case "out-of-range":
       return `port out of range: port search picks ${how.port}`;
+    case "not-remapped":
+      return "tuple taken, but this protocol's key is not remapped (nf_nat_l4proto_unique_tuple returns): kept";
     case "given":
       return `get_unique_tuple gives source port ${how.port}`;
     default: {
@@ -73,6 +75,8 @@ function wordKind(n: Note, sc: Scenario): string {
       return `the walk reaches ${name(sc, n.id)}'s ${n.dir} node (slot ${n.slot}), no reference taken yet`;
     case "walk-unlinked":
       return `nf_ct_delete_from_lists: ${name(sc, n.id)}'s entry unlinked; the walk goes on`;
+    case "walk-restart":
+      return `the key changed${n.now >= 0 ? ` (slot now ${name(sc, n.now)}'s entry)` : ""}: put: the lookup walks again (goto begin)`;
     case "lockless-miss":
       switch (n.reason) {
         case "freed":

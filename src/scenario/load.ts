@@ -45,7 +45,7 @@ const schema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a name of lower-case letters, digits and dashes" }),
     description: z.string().min(1),
-    protocol: z.enum(["udp", "tcp"]),
+    protocol: z.enum(["udp", "tcp", "icmp", "gre", "generic"]),
     cpus: z.number().int().min(1).max(32),
     "nat-table": z.boolean(),
     client: hostPort,
@@ -178,6 +178,13 @@ const schema = z
     if (typeof s.snat === "object" && s.snat["random-fully"] && !s.snat.ports) {
       ctx.addIssue({ code: "custom", path: ["snat", "ports"], message: "--random-fully branches on every port of the range: expected a small range such as 1024-1031" });
     }
+    if (!["udp", "tcp"].includes(s.protocol)) {
+      // Their trackers' timeouts and ASSURED rules are not modelled: only what clash resolution does with them.
+      const timed = s["reply-within"] !== undefined || s.packets.some((p) => p.at !== undefined);
+      if (timed || s["conntrack-max"] !== undefined || s.recycle) {
+        ctx.addIssue({ code: "custom", path: ["protocol"], message: `${s.protocol}: expected udp or tcp in a scenario with time, conntrack-max or recycle (the ${s.protocol} tracker's timeouts and ASSURED rule are not modelled)` });
+      }
+    }
     if (s.dnat && !s["nat-table"]) {
       ctx.addIssue({ code: "custom", path: ["dnat"], message: "a DNAT rule needs nat-table: true" });
     }
@@ -304,7 +311,7 @@ function intern(raw: RawScenario, source: string): Scenario {
       ...(p.at !== undefined ? { at: toMs(p.at)! } : {}),
     };
   });
-  const dnat = raw.dnat ? { endpoints: raw.dnat.endpoints.map(hp), choice: raw.dnat.choice } : undefined;
+  const dnat = raw.dnat ? { service, endpoints: raw.dnat.endpoints.map(hp), choice: raw.dnat.choice } : undefined;
   const snat =
     typeof raw.snat === "string"
       ? { mode: raw.snat, randomFully: false }

@@ -9,11 +9,14 @@ export interface HostPort {
   readonly port: number;
 }
 
-export type Protocol = "udp" | "tcp";
+/** The flows' protocol: its tracker, and what its tuple holds besides addresses (kernel/net/proto.ts). */
+export type Protocol = "udp" | "tcp" | "icmp" | "gre" | "generic";
 export type EndpointChoice = "random" | "consistent";
 export type SnatMode = "none" | "null-binding" | "masquerade";
 
 export interface Dnat {
+  /** What the rule matches: packets to this address and port (the service, a VIP); others get the null binding. */
+  readonly service: HostPort;
   readonly endpoints: readonly HostPort[];
   /** kube-proxy `statistic --mode random` / nft `numgen random` pick per packet;
    * a consistent hash picks the same endpoint for the same tuple. */

@@ -294,13 +294,13 @@ const evictions: Guard = (hook) => {
   };
 };
 
-/** A constant of the release (a point with no arguments): a boolean, and asked twice, it answers alike. */
+/** A constant of the release (a point with no arguments, or a protocol's: allow_clash): a boolean, and asked twice, it answers alike. */
 const constant: Guard = (hook) => {
-  const h = hook as () => unknown;
-  return (): boolean => {
-    const r = h();
+  const h = hook as (...args: unknown[]) => unknown;
+  return (...args: unknown[]): boolean => {
+    const r = h(...args);
     if (typeof r !== "boolean") returned(r, "true or false");
-    if (h() !== r) fault(TWICE_FAULT);
+    if (h(...args) !== r) fault(TWICE_FAULT);
     return r as boolean;
   };
 };

@@ -255,7 +255,7 @@ export const INPUT_CASES: readonly Case[] = [
 
   // Control bytes from a file are shown escaped, never raw.
   {
-    ...bad("an ESC byte in a scenario value is escaped in the message", ["check", "e.yaml"], /^conntrack-mc: e\.yaml: protocol: expected one of udp, tcp, got '\\x1b\[31mudp'$/m, (d) =>
+    ...bad("an ESC byte in a scenario value is escaped in the message", ["check", "e.yaml"], /^conntrack-mc: e\.yaml: protocol: expected one of udp, tcp, icmp, gre, generic, got '\\x1b\[31mudp'$/m, (d) =>
       writeFileSync(join(d, "e.yaml"), stringify({ ...BASE, protocol: "\u001b[31mudp" })),
     ),
     after: escaped,
@@ -277,7 +277,7 @@ export const INPUT_CASES: readonly Case[] = [
   // Unions and enums list their valid forms.
   bad("snat: a wrong form lists the valid forms (said Invalid input)", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: snat: expected none, null-binding, or \{ mode: masquerade, to: <IPv4>, ports\?: min-max, random-fully\?: bool \}$/m, scenario("s.yaml", { ...BASE, snat: "masq" })),
   bad("snat: a masquerade without 'to' names snat.to", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: snat\.to: missing: expected an IPv4 address such as 10\.96\.0\.10$/m, scenario("s.yaml", { ...BASE, snat: { mode: "masquerade" } })),
-  bad("protocol: an unknown one lists udp, tcp", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: protocol: expected one of udp, tcp, got 'sctp'$/m, scenario("s.yaml", { ...BASE, protocol: "sctp" })),
+  bad("protocol: an unknown one lists udp, tcp, icmp, gre, generic", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: protocol: expected one of udp, tcp, icmp, gre, generic, got 'sctp'$/m, scenario("s.yaml", { ...BASE, protocol: "sctp" })),
   bad("dnat.choice: an unknown one lists the choices", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: dnat\.choice: expected one of random, consistent, got 'hash'$/m, scenario("s.yaml", { ...BASE, dnat: { endpoints: ["10.244.1.7:53"], choice: "hash" } })),
   bad("cpus: a wrong type says what it got", ["check", "s.json"], /^conntrack-mc: s\.json: cpus: expected a number, got 'two'$/m, scenario("s.json", { ...BASE, cpus: "two" })),
 
@@ -291,6 +291,6 @@ export const INPUT_CASES: readonly Case[] = [
   bad("an unknown key far from any lists the valid keys", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: colour: unknown key: expected one of name, description, protocol, /m, scenario("s.yaml", { ...BASE, colour: "red" })),
 
   // Every problem is reported, "; " between them, at most 5 then a count.
-  bad("two problems are both reported (said 'and 1 more')", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: protocol: expected one of udp, tcp, got 'sctp'; cpus: expected at most 32, got 64$/m, scenario("s.yaml", { ...BASE, protocol: "sctp", cpus: 64 })),
+  bad("two problems are both reported (said 'and 1 more')", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: protocol: expected one of udp, tcp, icmp, gre, generic, got 'sctp'; cpus: expected at most 32, got 64$/m, scenario("s.yaml", { ...BASE, protocol: "sctp", cpus: 64 })),
   bad("seven problems: five spelled out, then (and 2 more)", ["check", "s.yaml"], /^conntrack-mc: s\.yaml: (?:[^;]+; ){4}[^;]+ \(and 2 more\)$/m, scenario("s.yaml", { ...BASE, protocol: 1, cpus: 0, "nat-table": 2, client: 3, service: 4, snat: 5, kernels: 6 })),
 ];

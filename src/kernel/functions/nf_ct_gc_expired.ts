@@ -54,7 +54,7 @@ export function reapUnlink(st: KState, id: number): void {
 /** A lockless walk for `t` (S1, a reply, tuple_taken): newest first over the nodes with that key
  * in zone `z` that `accept` takes. On a kernel that reaps (v4.9+), an expired node is handed to
  * nf_ct_gc_expired and skipped; `reap` says what then: "now" unlinks it in this step, "later"
- * returns it (the caller's next step unlinks it). A lookup's `accept` skips DYING nodes (notDying). */
+ * returns it (the caller's next step unlinks it). A lookup's `accept` is lookupAccepts. */
 export function walkFor(ctx: Ctx, st: KState, t: Tuple, z: ZoneMatch | undefined, reap: "now" | "later", accept?: (id: number, dir: Dir) => boolean): Hit | { reaping: number } | undefined {
   const gcExpired = ctx.k.nf_ct_gc_expired;
   // Nothing expires without time: the plain walk (this runs for every lookup the search makes).
@@ -91,6 +91,10 @@ export function expiredHolder(ctx: Ctx, st: KState, p: number, t: Tuple): number
 
 /** ____nf_conntrack_find's test after the key: entries being deleted are skipped. */
 export const notDying = (st: KState) => (id: number): boolean => !(st.pkts[id]!.ct!.status & IPS.DYING);
+
+/** What a lookup (S1, a reply's) takes of the nodes with its key: until 87e389b4c200 (v5.3) no DYING one
+ * (notDying), from it every one (undefined: lookupSkipsDying). */
+export const lookupAccepts = (ctx: Ctx, st: KState): ((id: number) => boolean) | undefined => (ctx.k.lookupSkipsDying() ? notDying(st) : undefined);
 
 /** The entries a reaper may start on now: linked, expired, and (v4.9+) nf_ct_should_gc; on v4.6
  * those whose timer fired and whose death_by_timeout has not begun (not DYING). Oldest first. */

@@ -8,16 +8,18 @@ import { IPS } from "../net/conn.js";
 import type { Ctx, Manip, NatRange } from "../kernel.js";
 import { Pc, type KState } from "../net/state.js";
 import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../net/tuple.js";
+import { hasPorts, ICMP_IDS, keyManip, natRemapsKey, protoTuple, withKey } from "../net/proto.js";
 import { perScenario } from "../../scenario/per-scenario.js";
 import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../net/zone.js";
 import { walkFor } from "./nf_ct_gc_expired.js";
 import type { PortChoice, StepNote } from "../note.js";
 
-/** Endpoint indexes the DNAT step may choose from for packet `p`. */
-export function dnatChoices(ctx: Ctx): number {
+/** Endpoint indexes the DNAT step may choose from for packet `p`: one unless a random rule matches it. */
+export function dnatChoices(ctx: Ctx, p: number): number {
   const d = ctx.sc.dnat;
   if (!d || d.choice === "consistent") return 1;
-  return d.endpoints.length;
+  const spec = ctx.sc.packets[p]!;
+  return forService(ctx, protoTuple(ctx.sc.protocol, spec.from.addr, spec.from.port, spec.to.addr, spec.to.port)) ? d.endpoints.length : 1;
 }
 
 /** A consistent mapping: the same endpoint for the same tuple. */
@@ -27,16 +29,22 @@ function consistentEndpoint(t: Tuple, n: number): number {
 
 /** The DNAT rule's range for packet `p`'s entry: the endpoint `choice` picks (a
  * random rule, or the consistent one for the tuple), with its port (min == max);
- * without a DNAT rule the null binding's, the current destination address alone. */
+ * -1 when no rule matches (no DNAT rule, or the packet is not for its service: the null binding's range). */
 function dstEndpoint(ctx: Ctx, curr: Tuple, choice: number): number {
   const d = ctx.sc.dnat;
-  if (!d) return -1;
+  if (!d || !forService(ctx, curr)) return -1;
   return d.choice === "random" ? choice : consistentEndpoint(curr, d.endpoints.length);
+}
+
+/** Does the DNAT rule match tuple `t` (`-d VIP --dport P`; a protocol without ports by the address alone)? */
+function forService(ctx: Ctx, t: Tuple): boolean {
+  const vip = ctx.sc.dnat?.service;
+  return vip !== undefined && t.dst === vip.addr && (!hasPorts(ctx.sc.protocol) || t.dport === vip.port);
 }
 
 /** Each endpoint's range, made once per scenario (the steps run millions of times). */
 const endpointRanges = perScenario((sc): readonly NatRange[] =>
-  (sc.dnat?.endpoints ?? []).map((ep) => Object.freeze({ addr: ep.addr, ports: Object.freeze({ min: ep.port, max: ep.port }), randomFully: false })),
+  (sc.dnat?.endpoints ?? []).map((ep) => Object.freeze({ addr: ep.addr, ports: hasPorts(sc.protocol) ? Object.freeze({ min: ep.port, max: ep.port }) : undefined, randomFully: false })),
 );
 const endpointRange = (ctx: Ctx, e: number): NatRange => endpointRanges(ctx.sc)[e]!;
 
@@ -89,7 +97,7 @@ export function find_appropriate_src(ctx: Ctx, st: KState, p: number, orig: Tupl
     const ct = st.pkts[id]!.ct!;
     if (!srcEqual(ct.orig, orig) || !nf_ct_zone_equal(nf_ct_zone(ctx.sc, id), zone, "ORIGINAL")) continue;
     const mapped = invert(ct.reply);
-    const result = tuple(mapped.src, mapped.sport, orig.dst, orig.dport);
+    const result = withKey(ctx.sc.protocol, tuple(mapped.src, mapped.sport, orig.dst, orig.dport), "SRC", mapped.sport);
     if (inRange(result, r, "SRC")) return result;
   }
   return undefined;
@@ -112,7 +120,8 @@ export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r
   // 1) SRC only: keep the current source if it is in range and free, or reuse an existing mapping.
   if (manip === "SRC" && !r.randomFully) {
     if (inRange(orig, r, manip)) {
-      if (!k.nf_nat_used_tuple(ctx, st, p, orig)) return because(ctx, orig, FREE);
+      // v6.12+: the current tuple is tested with nf_nat_used_tuple_new (a reverse twin leaves it free).
+      if (!(k.nf_nat_used_tuple_new ?? k.nf_nat_used_tuple)(ctx, st, p, orig)) return because(ctx, orig, FREE);
     } else {
       const found = k.find_appropriate_src(ctx, st, p, orig, r);
       if (found && !k.nf_nat_used_tuple(ctx, st, p, found)) return because(ctx, found, REUSE);
@@ -126,10 +135,16 @@ export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r
       return because(ctx, t, manip === "SRC" ? FREE : KEEPS_DPORT);
     }
   }
+  // A GRE flow without a PPTP master, or a protocol without ports, keeps its tuple although it is taken.
+  const proto = ctx.sc.protocol;
+  if (!natRemapsKey(proto)) return because(ctx, t, { why: "not-remapped" });
   const holder = ctx.explain && manip === "SRC" ? k.nf_conntrack_tuple_taken(ctx, st, invert(t), p) : -1;
-  const used = (u: Tuple): boolean => k.nf_nat_used_tuple(ctx, st, p, u);
-  const port = k.nf_nat_l4proto_unique_tuple(st, t, r.ports, r.randomFully ? random : undefined, used, manip);
-  const picked = manip === "SRC" ? tuple(t.src, port, t.dst, t.dport) : tuple(t.src, t.sport, t.dst, port);
+  // An icmp id is one field in both places (net/proto.ts): the search moves it as a source port, over every id.
+  const keyed = keyManip(proto, manip);
+  const used = (u: Tuple): boolean => k.nf_nat_used_tuple(ctx, st, p, proto === "icmp" ? withKey(proto, u, keyed, u.sport) : u);
+  const ids = proto === "icmp" && !r.ports ? ICMP_IDS : r.ports;
+  const port = k.nf_nat_l4proto_unique_tuple(st, t, ids, r.randomFully ? random : undefined, used, keyed);
+  const picked = withKey(proto, t, keyed, port);
   if (!ctx.explain) return picked;
   const why: PortChoice = r.randomFully ? { why: "random", offset: random, port } : holder >= 0 ? { why: "taken", by: holder, port } : { why: "out-of-range", port };
   return because(ctx, picked, why);
@@ -155,7 +170,7 @@ export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip,
     pkt.pc = Pc.SNAT;
     const d = ctx.sc.dnat;
     if (!ctx.explain) return "";
-    if (!d) return { kind: "dnat-null" };
+    if (!d || endpoint < 0) return { kind: "dnat-null" };
     return { kind: "dnat", endpoint, of: d.endpoints.length, random: d.choice === "random" };
   }
   ct.status |= IPS.SRC_NAT_DONE;

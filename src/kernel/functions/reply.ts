@@ -12,7 +12,7 @@ import { packetTuple } from "./resolve_normal_ct.js";
 import { packetZone, zoneMatch } from "../net/zone.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
 import { evictedHolder } from "./early_drop.js";
-import { expiredHolder, notDying, walkFor } from "./nf_ct_gc_expired.js";
+import { expiredHolder, lookupAccepts, walkFor } from "./nf_ct_gc_expired.js";
 import type { StepNote } from "../note.js";
 
 /** The tuple the endpoint answers to: the query as it left the node, inverted.
@@ -33,15 +33,16 @@ export function nf_conntrack_in_reply(ctx: Ctx, st: KState, p: number): StepNote
     return ctx.explain ? { kind: "reply-untracked", tuple: expected } : "";
   }
   const sent = replySentTo(st, p);
-  const to = ctx.sc.packets[p]!.to;
-  if (ctx.sc.dnat && sent.src === to.addr && sent.sport === to.port) {
+  // The query reached the service address itself, untranslated: nothing there answers.
+  const vip = ctx.sc.dnat?.service;
+  if (vip && sent.src === vip.addr && sent.sport === vip.port) {
     pkt.reply = Reply.UNANSWERED;
     return ctx.explain ? { kind: "reply-unanswered", to: invert(sent) } : "";
   }
   // The answer is looked up in the query's template zone: the rules that gave the
   // query its zone match its answer too (with --zone-orig only the REPLY id, 0, applies to a REPLY node).
   // v4.9+ in a timed scenario: an expired entry the walk meets is reaped at once and skipped.
-  const found = walkFor(ctx, st, sent, zoneMatch(ctx.sc, packetZone(ctx.sc, p)), "now", notDying(st));
+  const found = walkFor(ctx, st, sent, zoneMatch(ctx.sc, packetZone(ctx.sc, p)), "now", lookupAccepts(ctx, st));
   const hit = found && "id" in found ? found : undefined;
   if (!hit) {
     // An entry early drop evicted, or one that timed out, would have matched: the reply is lost because of that.

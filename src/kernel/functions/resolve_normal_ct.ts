@@ -5,13 +5,14 @@
  */
 import { Pc, type KState } from "../net/state.js";
 import type { Ctx } from "../kernel.js";
-import { gcFirstHalf, gcSecondHalf, notDying, reapUnlink, walkFor } from "./nf_ct_gc_expired.js";
+import { gcFirstHalf, gcSecondHalf, lookupAccepts, reapUnlink, walkFor } from "./nf_ct_gc_expired.js";
 import { findNode, type Dir, type Hit } from "../net/table.js";
 import { IPS } from "../net/conn.js";
 import { nf_ct_is_expired } from "./time.js";
 import { allocSlot, incarnation, incarnationBefore, unlinkKilled } from "./recycle.js";
 
-import { invert, tuple, type Tuple } from "../net/tuple.js";
+import { invert, type Tuple } from "../net/tuple.js";
+import { protoTuple } from "../net/proto.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
 import { nf_conntrack_handle_packet } from "./nf_conntrack_handle_packet.js";
 import { packetZone, zoneMatch } from "../net/zone.js";
@@ -20,7 +21,7 @@ import type { SlotNote, StepNote } from "../note.js";
 /** The tuple packet `p` was sent with (its ORIGINAL direction before any NAT): what S1 looks up and S2 allocates. */
 export function packetTuple(ctx: Ctx, p: number): Tuple {
   const spec = ctx.sc.packets[p]!;
-  return tuple(spec.from.addr, spec.from.port, spec.to.addr, spec.to.port);
+  return protoTuple(ctx.sc.protocol, spec.from.addr, spec.from.port, spec.to.addr, spec.to.port);
 }
 
 /** S1: __nf_conntrack_find_get on the packet's tuple, either direction, in the
@@ -46,7 +47,7 @@ export function __nf_conntrack_find_get(ctx: Ctx, st: KState, p: number): StepNo
     pkt.reaping = -1;
   }
   const was = reaped >= 0 ? { reaped } : {};
-  const found = walkFor(ctx, st, packetTuple(ctx, p), zoneMatch(ctx.sc, packetZone(ctx.sc, p)), "later", notDying(st));
+  const found = walkFor(ctx, st, packetTuple(ctx, p), zoneMatch(ctx.sc, packetZone(ctx.sc, p)), "later", lookupAccepts(ctx, st));
   if (found && "reaping" in found) {
     pkt.reaping = found.reaping;
     return ctx.explain ? { kind: "expired-kill", id: found.reaping, ...was } : "";
@@ -109,6 +110,8 @@ function reachable(ctx: Ctx, st: KState, p: number, after: number): Hit[] {
     return false; // every one, not the first
   };
   findNode(st, packetTuple(ctx, p), collect, zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
+  // Until 87e389b4c200 (v5.3) ____nf_conntrack_find passes over DYING nodes.
+  if (ctx.k.lookupSkipsDying()) out.splice(0, out.length, ...out.filter((h) => !(st.pkts[h.id]!.ct!.status & IPS.DYING)));
   const i = after >= 0 ? out.findIndex((h) => h.id === after) : -1;
   return i >= 0 ? out.slice(i + 1).filter((h) => h.id !== after) : out;
 }
@@ -116,7 +119,7 @@ function reachable(ctx: Ctx, st: KState, p: number, after: number): Hit[] {
 /** S1 in a `recycle` scenario, one lockless move a step: the unlink a kill owes (under the locks, which it
  * waits for); reaching a node (a pointer, no reference); or looking at what the reached slot holds now:
  * expired -> nf_ct_gc_expired (refcount_inc_not_zero, nf_ct_should_gc, nf_ct_kill: DYING now, the unlink
- * next step), else refcount_inc_not_zero and nf_ct_key_equal again: a hit, or (v5.10+) a miss. */
+ * next step), else refcount_inc_not_zero and nf_ct_key_equal again: a hit, a miss, or (v4.6-v5.2) a walk again. */
 export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: number, dir: Dir) => StepNote): StepNote {
   const pkt = st.pkts[p]!;
   if (pkt.halfGc >= 0) {
@@ -151,10 +154,14 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   if (ctx.k.nf_ct_gc_expired && nf_ct_is_expired(ctx, st, mem)) {
     return gcFirstHalf(ctx, st, cur, saw, (id) => void (pkt.halfGc = id));
   }
-  // Not expired: a reference, then the key again; a recycled or dying candidate is put back and the lookup misses.
+  // Not expired: a reference, then the key again. Until 87e389b4c200 (v5.3) a DYING candidate is refused and a
+  // recycled one sends the walk back to the start; from it any candidate still holding the key is a hit, and a recycled one a miss.
+  const skipsDying = ctx.k.lookupSkipsDying();
   const still = cur >= 0 ? reachable(ctx, st, p, -1).find((h) => h.id === cur) : undefined;
   pkt.readerSaw = -1;
-  if (still && !(st.pkts[cur]!.ct!.status & IPS.DYING)) return hit(cur, still.dir);
+  const dying = still !== undefined && (st.pkts[cur]!.ct!.status & IPS.DYING) !== 0;
+  if (still && !(skipsDying && dying)) return hit(cur, still.dir);
+  if (skipsDying && cur >= 0 && !still) return ctx.explain ? { kind: "walk-restart", now: cur !== saw ? cur : -1 } : "";
   pkt.pc = Pc.ALLOC;
   if (!ctx.explain) return "";
   if (cur < 0) return { kind: "lockless-miss", reason: "freed" };

@@ -59,8 +59,7 @@ export const clashInsertion: Patch = {
       // The kernel's functions as finally patched (a later patch may change them); this file's otherwise.
       const k = ctx.k;
       let r: Resolution = DROP;
-      if (ctx.sc.protocol === "udp") {
-        // l4proto->allow_clash
+      if (k.allow_clash(ctx.sc.protocol)) {
         r = (k.__nf_ct_resolve_clash ?? __nf_ct_resolve_clash)(ctx, st, loser, winner);
         if (r.kind === "drop") r = (k.nf_ct_resolve_clash_harder ?? nf_ct_resolve_clash_harder)(ctx, st, loser);
       }

@@ -15,11 +15,13 @@ export const clashResolution: Patch = {
   title: "netfilter: conntrack: introduce clash resolution on insertion race",
   mainline: "v4.7",
   requires: [],
-  apply: () => ({
+  apply: (base) => ({
+    // struct nf_conntrack_l4proto's new allow_clash: set for UDP (and UDP-Lite), not for TCP.
+    allow_clash: (proto) => proto === "udp" || base.allow_clash(proto),
     nf_ct_resolve_clash(ctx, st, loser, winner) {
       const w = st.pkts[winner]!.ct!;
       const l = st.pkts[loser]!.ct!;
-      const allowClash = ctx.sc.protocol === "udp"; // l4proto->allow_clash: UDP yes, TCP no
+      const allowClash = ctx.k.allow_clash(ctx.sc.protocol);
       // !nf_ct_is_dying(ct) && atomic_inc_not_zero(&ct->ct_general.use): a
       // linked winner always has a reference, so only DYING can refuse it.
       if (allowClash && ctx.k.clashWinnerUsable(w) && ctx.k.clashMergeable(w, l, nf_ct_zone(ctx.sc, winner), nf_ct_zone(ctx.sc, loser))) return { kind: "merge", into: winner };

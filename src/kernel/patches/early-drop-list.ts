@@ -1,6 +1,9 @@
 /**
- * early_drop_list (between v4.6 and v4.18; the commit that added it is not in
- * the sources read here, so this file is named after the function): early_drop
+ * early_drop_list (v4.9, inferred: a v4.7/v4.8-era nf_conntrack_core.c still has
+ * the early_drop that takes the first entry and stops, and early_drop_list's
+ * comment "We steal the timer reference" predates the timer's removal in v4.9,
+ * f330a7fdbe16; the commit that added it is not in the sources read here, so
+ * this file is named after the function): early_drop
  * no longer stops at the first entry it may delete. It walks the chain and
  * deletes every entry that is neither ASSURED nor DYING (nf_ct_delete each),
  * adds their number to early_drop, and stops at the first chain where it
@@ -17,7 +20,7 @@ export const earlyDropList: Patch = {
   id: "early-drop-list",
   commit: "early_drop_list",
   title: "netfilter: conntrack: early_drop deletes every evictable entry of the chain (early_drop_list)",
-  mainline: "<=v4.18",
+  mainline: "v4.9",
   requires: [],
   apply: () => ({
     early_drop(ctx, st, p, choice) {

@@ -8,14 +8,16 @@ import { noDrop, noDropIn } from "./no-drop.js";
 import { allReplied } from "./all-replied.js";
 import { noCrash } from "./no-crash.js";
 import { noLostEntry } from "./no-lost-entry.js";
+import { noNeedlessRewrite } from "./no-needless-rewrite.js";
 
 export type { KernelProperty } from "./property.js";
 export { noDrop } from "./no-drop.js";
 export { allReplied, REPLY_CLASSES } from "./all-replied.js";
 export { noCrash } from "./no-crash.js";
 export { noLostEntry } from "./no-lost-entry.js";
+export { noNeedlessRewrite } from "./no-needless-rewrite.js";
 
-export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry];
+export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite];
 
 /** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
 const BOUND = new WeakSet<Property<KState>>();
