@@ -5,22 +5,31 @@
  *       UDP answerer: one socket per address, echoes every datagram back from
  *       the address it arrived on. Prints "ready" once bound; on SIGTERM prints
  *       one JSON line with how many queries each address received, and exits.
- *   ctmc-live send udp|udp-sendmmsg|tcp-syn SRC DST:PORT CPU,CPU,... TRIES STATPID
+ *   ctmc-live send udp|udp-sendmmsg|tcp-syn|icmp SRC DST:PORT CPU,CPU,... TRIES STATPID
  *       Each try sends one packet per listed CPU at once: threads pinned to
  *       those CPUs wait on a barrier, then send on one shared UDP socket (a new
  *       one, so a new flow, per try), or send identical TCP SYNs through a raw
  *       socket. udp-sendmmsg sends them all from one thread with sendmmsg(),
- *       as glibc's resolver does. After each try it waits briefly for replies
+ *       as glibc's resolver does. icmp sends identical ICMP echo requests (one
+ *       echo id per try, so one flow) through a raw socket, as tcp-syn does its
+ *       SYNs: a ping socket would serialize the threads under its lock.
+ *       After each try it waits briefly for replies
  *       and reads the conntrack counters of the namespace of STATPID from
  *       /proc/STATPID/net/stat/nf_conntrack. One JSON line per try on stdout.
  *
- * It only sends to DST, an address the harness assigned inside its own
+ *   ctmc-live send udp-seq SRC DST:PORT,DST:PORT,... - TRIES STATPID
+ *       Each try sends one datagram to each DST in turn from one new UDP
+ *       socket (one source port), the next only once the answer to the one
+ *       before came back (a scenario's after-reply chain).
+ *
+ * It only sends to DST, addresses the harness assigned inside its own
  * network namespaces.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
@@ -130,12 +139,12 @@ static struct counters read_counters(const char *path) {
 }
 
 /* ---- send ---- */
-enum mode { UDP, UDP_SENDMMSG, TCP_SYN };
+enum mode { UDP, UDP_SENDMMSG, TCP_SYN, PING, UDP_SEQ };
 static enum mode mode;
 static int nthreads, cpus[MAXP], sockfd;
 static pthread_barrier_t barrier;
 static struct sockaddr_in src, dst;
-static uint16_t syn_sport;
+static uint16_t syn_sport, echo_id;
 
 /* The Internet checksum, over bytes (no aliasing tricks), in network order. */
 static uint32_t sum16(const uint8_t *b, size_t len, uint32_t sum) {
@@ -149,31 +158,69 @@ static uint16_t fold(uint32_t sum) {
   return htons((uint16_t)~sum);
 }
 
-static void send_syn(void) {
-  uint8_t pkt[40];
+/* Sends `body` (len bytes of a transport header and payload, checksummed) in an IPv4 header from src to dst
+ * through the raw socket: the header is ours (IPPROTO_RAW), so no socket lock serializes the threads. */
+static void send_raw(uint8_t proto, const uint8_t *body, size_t len) {
+  uint8_t pkt[64];
   struct iphdr ip;
-  struct tcphdr tcp;
   memset(&ip, 0, sizeof ip);
-  memset(&tcp, 0, sizeof tcp);
-  ip.version = 4; ip.ihl = 5; ip.ttl = 64; ip.protocol = IPPROTO_TCP;
-  ip.tot_len = htons(sizeof pkt);
+  ip.version = 4; ip.ihl = 5; ip.ttl = 64; ip.protocol = proto;
+  ip.tot_len = htons((uint16_t)(sizeof ip + len));
   ip.saddr = src.sin_addr.s_addr; ip.daddr = dst.sin_addr.s_addr;
-  tcp.source = htons(syn_sport); tcp.dest = dst.sin_port;
-  tcp.seq = htonl(0x1000); tcp.doff = 5; tcp.syn = 1; tcp.window = htons(65535);
-  /* pseudo header: source, destination, zero, protocol, TCP length */
-  uint8_t ph[12];
-  memcpy(ph, &ip.saddr, 4);
-  memcpy(ph + 4, &ip.daddr, 4);
-  ph[8] = 0; ph[9] = IPPROTO_TCP; ph[10] = 0; ph[11] = sizeof tcp;
-  uint8_t tb[sizeof tcp];
-  memcpy(tb, &tcp, sizeof tcp);
-  tcp.check = fold(sum16(tb, sizeof tb, sum16(ph, sizeof ph, 0)));
   uint8_t ib[sizeof ip];
   memcpy(ib, &ip, sizeof ip);
   ip.check = fold(sum16(ib, sizeof ib, 0));
   memcpy(pkt, &ip, sizeof ip);
-  memcpy(pkt + sizeof ip, &tcp, sizeof tcp);
-  if (sendto(sockfd, pkt, sizeof pkt, 0, (struct sockaddr *)&dst, sizeof dst) < 0) die("sendto");
+  memcpy(pkt + sizeof ip, body, len);
+  if (sendto(sockfd, pkt, sizeof ip + len, 0, (struct sockaddr *)&dst, sizeof dst) < 0) die("sendto");
+}
+
+static void send_syn(void) {
+  struct tcphdr tcp;
+  memset(&tcp, 0, sizeof tcp);
+  tcp.source = htons(syn_sport); tcp.dest = dst.sin_port;
+  tcp.seq = htonl(0x1000); tcp.doff = 5; tcp.syn = 1; tcp.window = htons(65535);
+  /* pseudo header: source, destination, zero, protocol, TCP length */
+  uint8_t ph[12];
+  memcpy(ph, &src.sin_addr.s_addr, 4);
+  memcpy(ph + 4, &dst.sin_addr.s_addr, 4);
+  ph[8] = 0; ph[9] = IPPROTO_TCP; ph[10] = 0; ph[11] = sizeof tcp;
+  uint8_t tb[sizeof tcp];
+  memcpy(tb, &tcp, sizeof tcp);
+  tcp.check = fold(sum16(tb, sizeof tb, sum16(ph, sizeof ph, 0)));
+  memcpy(tb, &tcp, sizeof tcp);
+  send_raw(IPPROTO_TCP, tb, sizeof tb);
+}
+
+static void send_echo(long seq) {
+  struct icmphdr h;
+  memset(&h, 0, sizeof h);
+  h.type = ICMP_ECHO;
+  h.un.echo.id = htons(echo_id);
+  h.un.echo.sequence = htons((uint16_t)seq);
+  uint8_t body[16];
+  memcpy(body, &h, sizeof h);
+  memcpy(body + sizeof h, "ctmc-liv", 8);
+  h.checksum = fold(sum16(body, sizeof body, 0));
+  memcpy(body, &h, sizeof h);
+  send_raw(IPPROTO_ICMP, body, sizeof body);
+}
+
+/* Echo replies to this try's id that came back within the wait. */
+static int echo_replies(int rx, int want) {
+  int n = 0;
+  struct pollfd pf = { rx, POLLIN, 0 };
+  while (n < want && poll(&pf, 1, 50) > 0) {
+    uint8_t buf[256];
+    ssize_t r = recv(rx, buf, sizeof buf, 0);
+    if (r < 28) continue;
+    size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
+    if ((size_t)r < ihl + 8) continue;
+    struct icmphdr h;
+    memcpy(&h, buf + ihl, sizeof h);
+    if (h.type == ICMP_ECHOREPLY && ntohs(h.un.echo.id) == echo_id) n++;
+  }
+  return n;
 }
 
 static void *sender(void *arg) {
@@ -186,6 +233,7 @@ static void *sender(void *arg) {
   snprintf(payload, sizeof payload, "query-%ld", i);
   pthread_barrier_wait(&barrier);
   if (mode == TCP_SYN) send_syn();
+  else if (mode == PING) send_echo(i);
   else if (send(sockfd, payload, strlen(payload), 0) < 0) die("send");
   return NULL;
 }
@@ -194,21 +242,58 @@ static int send_tries(enum mode m, const char *srcaddr, const char *dsthp, const
   mode = m;
   char path[128];
   snprintf(path, sizeof path, "/proc/%s/net/stat/nf_conntrack", statpid);
-  parse_hostport(dsthp, &dst);
+  struct sockaddr_in seq[MAXP];
+  int nseq = 0;
+  if (m == UDP_SEQ) {
+    char dl[512];
+    snprintf(dl, sizeof dl, "%s", dsthp);
+    for (char *tok = strtok(dl, ","); tok && nseq < MAXP; tok = strtok(NULL, ",")) parse_hostport(tok, &seq[nseq++]);
+    dst = seq[0];
+  } else parse_hostport(dsthp, &dst);
   memset(&src, 0, sizeof src);
   src.sin_family = AF_INET;
   if (inet_pton(AF_INET, srcaddr, &src.sin_addr) != 1) { fprintf(stderr, "ctmc-live: bad address %s\n", srcaddr); exit(2); }
   char list[256];
   snprintf(list, sizeof list, "%s", cpulist);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  for (char *tok = strtok(list, ","); tok && nthreads < MAXP; tok = strtok(NULL, ",")) cpus[nthreads++] = atoi(tok) % (int)ncpu;
-  if (m == TCP_SYN) {
+  if (m == UDP_SEQ) nthreads = 1;
+  else for (char *tok = strtok(list, ","); tok && nthreads < MAXP; tok = strtok(NULL, ",")) cpus[nthreads++] = atoi(tok) % (int)ncpu;
+  int rx = -1;
+  if (m == TCP_SYN || m == PING) {
     sockfd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
     if (sockfd < 0) die("raw socket");
   }
+  if (m == PING) {
+    rx = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    if (rx < 0) die("raw icmp socket");
+  }
   for (int t = 0; t < tries; t++) {
     struct counters before = read_counters(path);
-    if (m != TCP_SYN) {
+    if (m == UDP_SEQ) {
+      /* One source port for the whole chain; unconnected, so each send names its destination. */
+      sockfd = socket(AF_INET, SOCK_DGRAM, 0);
+      if (sockfd < 0) die("socket");
+      if (bind(sockfd, (struct sockaddr *)&src, sizeof src) < 0) die("bind");
+      int sent = 0, replies = 0;
+      for (int k = 0; k < nseq; k++) {
+        char payload[16];
+        snprintf(payload, sizeof payload, "query-%d", k);
+        if (sendto(sockfd, payload, strlen(payload), 0, (struct sockaddr *)&seq[k], sizeof seq[k]) < 0) die("sendto");
+        sent++;
+        struct pollfd pf = { sockfd, POLLIN, 0 };
+        char buf[64];
+        if (poll(&pf, 1, 200) > 0 && recv(sockfd, buf, sizeof buf, 0) > 0) replies++;
+        else break; /* the next query waits for this answer */
+      }
+      close(sockfd);
+      struct counters after = read_counters(path);
+      printf("{\"try\":%d,\"sent\":%d,\"replies\":%d,\"insert_failed\":%lld,\"drop\":%lld,\"clash_resolve\":%lld}\n", t, sent, replies,
+             after.insert_failed - before.insert_failed, after.drop - before.drop, after.clash_resolve - before.clash_resolve);
+      continue;
+    }
+    if (m == PING) {
+      echo_id = (uint16_t)(1000 + t % 60000);
+    } else if (m != TCP_SYN) {
       sockfd = socket(AF_INET, SOCK_DGRAM, 0);
       if (sockfd < 0) die("socket");
       if (bind(sockfd, (struct sockaddr *)&src, sizeof src) < 0) die("bind");
@@ -238,7 +323,9 @@ static int send_tries(enum mode m, const char *srcaddr, const char *dsthp, const
       pthread_barrier_destroy(&barrier);
     }
     int replies = 0;
-    if (m != TCP_SYN) {
+    if (m == PING) {
+      replies = echo_replies(rx, nthreads);
+    } else if (m != TCP_SYN) {
       struct pollfd pf = { sockfd, POLLIN, 0 };
       while (replies < nthreads && poll(&pf, 1, 50) > 0) {
         char buf[64];
@@ -260,10 +347,11 @@ static int send_tries(enum mode m, const char *srcaddr, const char *dsthp, const
 int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "serve")) return serve(argc - 2, argv + 2);
   if (argc == 8 && !strcmp(argv[1], "send")) {
-    enum mode m = !strcmp(argv[2], "udp") ? UDP : !strcmp(argv[2], "udp-sendmmsg") ? UDP_SENDMMSG : !strcmp(argv[2], "tcp-syn") ? TCP_SYN : (enum mode)-1;
+    enum mode m = !strcmp(argv[2], "udp") ? UDP : !strcmp(argv[2], "udp-sendmmsg") ? UDP_SENDMMSG : !strcmp(argv[2], "tcp-syn") ? TCP_SYN
+                : !strcmp(argv[2], "icmp") ? PING : !strcmp(argv[2], "udp-seq") ? UDP_SEQ : (enum mode)-1;
     if ((int)m < 0) { fprintf(stderr, "ctmc-live: unknown mode %s\n", argv[2]); return 2; }
     return send_tries(m, argv[3], argv[4], argv[5], atoi(argv[6]), argv[7]);
   }
-  fprintf(stderr, "usage: ctmc-live serve ADDR:PORT... | send udp|udp-sendmmsg|tcp-syn SRC DST:PORT CPUS TRIES STATPID\n");
+  fprintf(stderr, "usage: ctmc-live serve ADDR:PORT... | send udp|udp-sendmmsg|tcp-syn|icmp SRC DST:PORT CPUS TRIES STATPID | send udp-seq SRC DST:PORT,... - TRIES STATPID\n");
   return 2;
 }

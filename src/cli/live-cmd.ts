@@ -46,7 +46,8 @@ export async function liveCommand(argv: string[]): Promise<number> {
 
 /** The live run beside the model, as text (here, not in report/: a live report is live/'s, which report/ does not read). */
 export function renderLive(r: LiveReport, colours: Paint): string {
-  const how = r.pattern === "sendmmsg" ? "one thread, one sendmmsg()" : `${r.cpus.length} threads pinned to CPUs ${r.cpus.join(",")}`;
+  const how =
+    r.pattern === "sendmmsg" ? "one thread, one sendmmsg()" : r.pattern === "sequence" ? `one socket, each of ${r.cpus.length} packets once the one before was answered` : `${r.cpus.length} threads pinned to CPUs ${r.cpus.join(",")}`;
   const seen = (o: LiveReport["outcomes"][number]): string =>
     o.seenIn === null ? "not observable here" : o.seenIn === 0 ? "not seen" : `seen in ${o.seenIn} of ${r.tries} tries`;
   const lines = [
@@ -57,7 +58,7 @@ export function renderLive(r: LiveReport, colours: Paint): string {
       ...r.outcomes.map((o) => [o.outcome, o.model, seen(o), o.agree ? colours.green("agree") : colours.red("DISAGREE")]),
     ]),
     "",
-    `queries sent: ${r.sent}; received by ${r.received.length ? r.received.map((x) => `${x.at} ${x.queries}`).join(", ") : "(not counted for TCP)"}; answers back at the client: ${r.replies ?? "(not counted for TCP)"}`,
+    `queries sent: ${r.sent}; received by ${r.received.length ? r.received.map((x) => `${x.at} ${x.queries}`).join(", ") : "(not counted: the kernel answers itself, or TCP)"}; answers back at the client: ${r.replies ?? "(not counted for TCP)"}`,
     "",
     "counters one run leaves (insert_failed/drop/clash_resolve)",
     `  model:  ${r.modelCounters.map(counterKey).join(", ")}`,

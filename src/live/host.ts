@@ -49,10 +49,10 @@ export function liveBinary(): string {
   return bin;
 }
 
-/** "6.18.44-fc-v669" -> [6, 18] */
-export function kernelVersion(): { text: string; major: number; minor: number } {
+/** "6.18.44-fc-v669" -> 6, 18, 44 (a distro's "6.1.0-13-amd64" gives no stable number: 0). */
+export function kernelVersion(): { text: string; major: number; minor: number; stable: number } {
   const text = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
-  const m = /^(\d+)\.(\d+)/.exec(text);
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
   if (!m) throw new LiveUnavailable(`live: cannot read the kernel version from '${text}'`);
-  return { text, major: Number(m[1]), minor: Number(m[2]) };
+  return { text, major: Number(m[1]), minor: Number(m[2]), stable: Number(m[3] ?? 0) };
 }

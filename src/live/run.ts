@@ -6,11 +6,12 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { counterKey, type Counters } from "../kernel/properties/outcomes.js";
-import { RELEASES, resolveKernel } from "../kernel/variants.js";
+import { resolveKernel } from "../kernel/variants.js";
+import { CANDIDATE, compareVersions, formatVersion, mainlineOf, MAINLINE, OLDEST, parseVersion } from "../kernel/versions.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { formatHostPort } from "../scenario/scenario.js";
 import { checkHost, kernelVersion, liveBinary, LiveUnavailable } from "./host.js";
-import { build, collectAnswers, liveUnsupported, teardown, type Topology } from "./topology.js";
+import { afterReplyChain, build, collectAnswers, liveUnsupported, teardown, type Topology } from "./topology.js";
 
 /** What the model says a run of the scenario on a kernel variant can show (the caller searches: app/live.ts). */
 export interface Prediction {
@@ -52,7 +53,8 @@ export interface LiveReport {
   readonly uname: string;
   readonly variant: string;
   readonly tries: number;
-  readonly pattern: "threads" | "sendmmsg";
+  /** threads: one pinned thread per packet, at once; sendmmsg: glibc's one call; sequence: an after-reply chain from one socket. */
+  readonly pattern: "threads" | "sendmmsg" | "sequence";
   readonly cpus: number[];
   readonly outcomes: OutcomeRow[];
   /** Counter totals one run can leave, per the model. */
@@ -66,20 +68,25 @@ export interface LiveReport {
   readonly agree: boolean;
 }
 
-/** The newest release not newer than the running kernel. */
-export function closestVariant(major: number, minor: number): string {
-  const ver = (name: string): number[] => name.slice(1).split(".").map(Number);
-  const fitting = RELEASES.filter((r) => {
-    const [a, b] = ver(r.name);
-    return a! < major || (a === major && b! <= minor);
-  });
-  return (fitting.at(-1) ?? RELEASES[0]!).name;
+/** The kernel the model takes the running one for: its release, with the stable backports of its stable number
+ * (kernel/stable.ts; a distro's own backports are not known); the base for an older kernel, the newest known for
+ * a newer one. */
+export function closestVariant(major: number, minor: number, stable?: number): string {
+  const v = { major, minor, ...(stable ? { stable } : {}) };
+  if (compareVersions(v, parseVersion(OLDEST)!) < 0) return OLDEST;
+  if (compareVersions({ major, minor }, parseVersion(CANDIDATE)!) >= 0) return CANDIDATE;
+  const name = formatVersion(v);
+  // A release that never was (v5.20): the newest release before it.
+  return MAINLINE.includes(mainlineOf(v)) ? name : MAINLINE.filter((r) => compareVersions(parseVersion(r)!, v) < 0).at(-1)!;
 }
 
 async function sendTries(sc: Scenario, t: Topology, bin: string, opts: LiveOptions, cpus: number[]): Promise<Try[]> {
-  const mode = sc.protocol === "tcp" ? "tcp-syn" : opts.sendmmsg ? "udp-sendmmsg" : "udp";
+  const chain = afterReplyChain(sc);
+  const mode = chain ? "udp-seq" : sc.protocol === "tcp" ? "tcp-syn" : sc.protocol === "icmp" ? "icmp" : opts.sendmmsg ? "udp-sendmmsg" : "udp";
   const p = sc.packets[0]!;
-  const args = ["netns", "exec", t.client, bin, "send", mode, sc.addrs[p.from.addr]!, formatHostPort(p.to, sc.addrs), cpus.join(","), String(opts.tries), String(t.statPid)];
+  // A chain goes from one socket to each packet's destination in turn; packets at once go to the first's.
+  const to = chain ? sc.packets.map((q) => formatHostPort(q.to, sc.addrs)).join(",") : formatHostPort(p.to, sc.addrs);
+  const args = ["netns", "exec", t.client, bin, "send", mode, sc.addrs[p.from.addr]!, to, chain ? "-" : cpus.join(","), String(opts.tries), String(t.statPid)];
   const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
   t.children.push(child);
   const tries: Try[] = [];
@@ -98,7 +105,7 @@ export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Sce
   checkHost();
   const bin = liveBinary();
   const k = kernelVersion();
-  const variant = closestVariant(k.major, k.minor);
+  const variant = closestVariant(k.major, k.minor, k.stable);
   const want = predict(sc, variant);
   const v510 = resolveKernel(variant).parts.includes("bc92470413f3");
   const cpus = sc.packets.map((p) => p.cpu);
@@ -122,7 +129,7 @@ export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Sce
   });
   const outcomes = [
     row("packet dropped", want.drop, count((x) => x.drop > 0)),
-    row("reply lost", want.lost, want.lost === undefined || sc.protocol !== "udp" ? null : count((x) => x.replies >= 0 && x.replies < x.sent - x.drop)),
+    row("reply lost", want.lost, want.lost === undefined || (sc.protocol !== "udp" && sc.protocol !== "icmp") ? null : count((x) => x.replies >= 0 && x.replies < x.sent - x.drop)),
     row("clash resolved", want.resolved, resolvedIn),
   ];
   const modelKeys = new Set(want.counters.map(counterKey));
@@ -140,14 +147,14 @@ export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Sce
     uname: k.text,
     variant,
     tries: tries.length,
-    pattern: opts.sendmmsg ? "sendmmsg" : "threads",
+    pattern: afterReplyChain(sc) ? "sequence" : opts.sendmmsg ? "sendmmsg" : "threads",
     cpus,
     outcomes,
     modelCounters: want.counters,
     kernelCounters,
     received,
     sent: tries.reduce((a, x) => a + x.sent, 0),
-    replies: sc.protocol === "udp" ? tries.reduce((a, x) => a + x.replies, 0) : null,
+    replies: sc.protocol === "udp" || sc.protocol === "icmp" ? tries.reduce((a, x) => a + x.replies, 0) : null,
     agree: outcomes.every((o) => o.agree) && kernelCounters.every((c) => c.inModel),
   };
 }

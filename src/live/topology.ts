@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import type { Scenario } from "../scenario/scenario.js";
+import type { HostPort, Scenario } from "../scenario/scenario.js";
 import { formatHostPort } from "../scenario/scenario.js";
 import { LiveUnavailable, sh } from "./host.js";
 
@@ -26,17 +26,37 @@ export interface Topology {
 
 /** What the harness can build; anything else is refused before it touches the host. */
 export function liveUnsupported(sc: Scenario): string | undefined {
+  if (sc.protocol === "gre" || sc.protocol === "generic") return `${sc.protocol} flows`;
   if (sc.dnat?.choice === "consistent") return "a consistent-hash DNAT rule";
-  if (sc.packets.some((p) => p.afterReply !== undefined)) return "after-reply (single-request)";
+  const chain = afterReplyChain(sc);
+  if (sc.packets.some((p) => p.afterReply !== undefined) && !chain) return "after-reply other than a chain (each packet sent once the one before was answered)";
+  if (chain && sc.protocol !== "udp") return `an after-reply chain of ${sc.protocol} packets`;
   if (sc.packets.some((p) => !p.nat)) return "packets that skip the NAT hooks";
   if (sc.deletes.length) return "conntrack -D during the run";
   if (sc.snat.ports || sc.snat.randomFully) return "a MASQUERADE port range";
   const from = sc.packets[0]!.from;
-  if (sc.packets.some((p) => p.from.addr !== from.addr || p.from.port !== from.port || p.to !== sc.packets[0]!.to)) {
+  // A chain is sent from one socket, each packet to its own destination; packets at once share one.
+  if (sc.packets.some((p) => !same(p.from, from) || (!chain && !same(p.to, sc.packets[0]!.to)))) {
     return "packets of different flows";
+  }
+  if (sc.dnat && !same(sc.packets[0]!.to, sc.dnat.service)) return "a first packet not sent to the DNAT rule's service";
+  const answered = answerersOf(sc);
+  if (chain && sc.packets.some((p) => !(sc.dnat && same(p.to, sc.dnat.service)) && !answered.some((a) => same(a, p.to)))) {
+    return "a packet to an address nothing answers";
   }
   return undefined;
 }
+
+const same = (a: HostPort, b: HostPort): boolean => a.addr === b.addr && a.port === b.port;
+
+/** Every packet after the first is sent once the one before it was answered (resolv.conf single-request, or a flow
+ * and then another from the same socket): the harness sends them in turn from one socket. */
+export function afterReplyChain(sc: Scenario): boolean {
+  return sc.packets.length > 1 && sc.packets.every((p, i) => (i === 0 ? p.afterReply === undefined : p.afterReply === i - 1));
+}
+
+/** Who answers: the endpoints behind DNAT, or else the service host (or, NOTRACK'd, the node's local cache). */
+const answerersOf = (sc: Scenario): readonly HostPort[] => (sc.dnat ? sc.dnat.endpoints : [sc.packets[0]!.to]);
 
 const ipn = (ns: string, ...args: string[]): string => sh("ip", ["-n", ns, ...args]);
 const inNs = (ns: string, cmd: string, ...args: string[]): string => sh("ip", ["netns", "exec", ns, cmd, ...args]);
@@ -72,7 +92,7 @@ export async function build(sc: Scenario, bin: string): Promise<Topology> {
     // Who answers: the endpoints behind DNAT, the node itself for a NOTRACK'd
     // local cache, or else the service host.
     const answerNs = sc.notrack ? t.node : t.server;
-    const answerers = sc.dnat ? sc.dnat.endpoints : [service];
+    const answerers = answerersOf(sc);
     for (const hp of answerers) {
       const a = addr(hp.addr);
       if (answerNs === t.server) {
@@ -120,7 +140,7 @@ async function waitForNs(pid: number, ns: string): Promise<void> {
 
 function installRules(sc: Scenario, node: string, addr: (i: number) => string): void {
   const ipt = (...args: string[]): string => inNs(node, "iptables", "-w", ...args);
-  const svc = sc.packets[0]!.to;
+  const svc = sc.dnat?.service ?? sc.packets[0]!.to;
   const proto = sc.protocol;
   if (sc.notrack) {
     // NodeLocal DNSCache: untracked in both directions, before conntrack (-300).
