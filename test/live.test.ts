@@ -92,7 +92,7 @@ describe("live: the running kernel beside the model", () => {
   });
 
   liveIt(title("icmp-echo-clash: two echo requests of one id from two CPUs, dropped exactly when the model says"), () => {
-    const r = liveUntil((rep) => row(rep, "packet dropped").model === "unreachable" || row(rep, "packet dropped").seenIn! > 0, "icmp-echo-clash", "--tries", "2000");
+    const r = liveUntil((rep) => row(rep, "packet dropped").model === "unreachable" || row(rep, "packet dropped").seenIn! > 0, "icmp-echo-clash", "--tries", "500");
     expect(r.code).toBe(0);
     expect(r.report.agree).toBe(true);
     // The model for this kernel decides (f7becf0dad8f, v7.0, gives ICMP allow_clash): seen if reachable, never if not.
