@@ -36,7 +36,8 @@ import { packetTuple } from "../kernel/functions/resolve_normal_ct.js";
 import { replySentTo } from "../kernel/functions/reply.js";
 import { evictedHolder } from "../kernel/functions/early_drop.js";
 import { expiredHolder } from "../kernel/functions/nf_ct_gc_expired.js";
-import { findNode, lookup } from "../kernel/net/table.js";
+import { findNode } from "../kernel/net/table.js";
+import { lookupAccepts } from "../kernel/functions/nf_ct_gc_expired.js";
 import { invert, tupleEqual, type Tuple } from "../kernel/net/tuple.js";
 import type { Dir } from "../kernel/net/conn.js";
 
@@ -316,7 +317,8 @@ function explainLost(v: View, d: number, p: number): Found {
 function explainMisrouted(v: View, d: number, p: number): Found {
   const before = v.S[d]!;
   const sent = replySentTo(before, p);
-  const hit = lookup(before, sent)!;
+  // The reply's lookup as the kernel makes it (from v5.3 it takes DYING entries too: lookupAccepts).
+  const hit = findNode(before, sent, lookupAccepts(v.model.ctx, before))!;
   const x = before.pkts[hit.id]!.ct!;
   const delivered = hit.dir === "REPLY" ? invert(x.orig) : invert(x.reply);
   const expected = invert(packetTuple(v.model.ctx, p));

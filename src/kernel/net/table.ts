@@ -35,7 +35,8 @@ export function findNode(st: KState, t: Tuple, accept?: (id: number, dir: Dir) =
   return undefined;
 }
 
-/** A packet's lookup (____nf_conntrack_find) skips entries being deleted; `z`: the packet's template zone. */
+/** A lookup as ____nf_conntrack_find made it up to v5.2: entries being deleted are skipped; `z`: the packet's
+ * template zone. From v5.3 (87e389b4c200) a lookup takes DYING entries too: findNode without `accept`. */
 export function lookup(st: KState, t: Tuple, z?: ZoneMatch): Hit | undefined {
   return findNode(st, t, (id) => !(st.pkts[id]!.ct!.status & IPS.DYING), z);
 }
