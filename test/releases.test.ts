@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { PATCHES, RELEASES, findPatch, ownBase, releaseOf, resolveKernel, sameKernel, versionPatches } from "../src/kernel/variants.js";
 import { BACKPORTS } from "../src/kernel/stable.js";
 import { CANDIDATE, MAINLINE, NEWEST, OLDEST, compareVersions, parseVersion } from "../src/kernel/versions.js";
+import { runCheck } from "../src/app/check.js";
+import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
 
 const v = (text: string) => parseVersion(text)!;
 
@@ -99,4 +101,18 @@ describe("releases", () => {
     expect(ownBase("v6.12+p")).toBe("v6.12");
     expect(versionPatches(v("v6.1"))).toEqual(resolveKernel("v5.19").parts.slice(1));
   });
+});
+
+// A stable release is a combination no mainline release has (6.6.57: d8f84a9bc7c4 without a4e6a1031e77): every
+// built-in scenario's search must run to its end on each, as on the releases (packed.test.ts runs those).
+describe("every built-in scenario on every stable release the backports name", () => {
+  for (const version of [...new Set(BACKPORTS.map((b) => `v${b.line}.${b.from}`))]) {
+    it(version, () => {
+      for (const name of builtinScenarioNames()) {
+        const r = runCheck(resolveScenario(name), version).result;
+        expect(r.complete, `${name} on ${version}`).toBe(true);
+        expect(r.states, `${name} on ${version}`).toBeGreaterThan(1);
+      }
+    });
+  }
 });
