@@ -65,6 +65,7 @@ const SAMPLES: { readonly [K in Note["kind"]]: readonly Extract<Note, { kind: K 
     { kind: "snat", masquerade: true, how: { why: "taken", by: 0, port: 1024 } },
     { kind: "snat", masquerade: true, how: { why: "out-of-range", port: 1024 } },
     { kind: "snat", masquerade: false, how: { why: "not-remapped" } },
+    { kind: "snat", masquerade: false, how: { why: "free-new", by: 0 } },
     { kind: "snat", masquerade: false, how: { why: "given", port: 40000 } },
   ],
   inserted: [{ kind: "inserted" }],

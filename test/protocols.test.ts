@@ -101,3 +101,40 @@ describe("what a scenario may combine them with", () => {
     expect(() => twoHosts("sctp")).toThrow(/protocol: expected one of udp, tcp, icmp, gre, generic, got 'sctp'/);
   });
 });
+
+describe("what the model leaves out is refused, not answered", () => {
+  const reverse = (protocol: string, extra: Record<string, unknown> = {}) =>
+    scenarioFromData(
+      {
+        name: "both-ends",
+        description: "both ends of one flow send a first packet",
+        protocol,
+        cpus: 2,
+        "nat-table": true,
+        client: "127.0.0.11:56789",
+        service: "127.0.0.12:56790",
+        snat: "null-binding",
+        packets: [
+          { name: "FWD", cpu: 0 },
+          { name: "REV", cpu: 1, from: "127.0.0.12:56790", to: "127.0.0.11:56789" },
+        ],
+        kernels: ["v6.12"],
+        ...extra,
+      },
+      "both-ends",
+    );
+  it("an ICMP echo request of the same id both ways (the model's ICMP tuple has no echo type)", () => {
+    const sameId = { packets: [{ name: "FWD", cpu: 0 }, { name: "REV", cpu: 1, from: "127.0.0.12:56789", to: "127.0.0.11:1" }] };
+    expect(() => reverse("icmp", sameId)).toThrow(/^both-ends: packets\[1\]\.from: an ICMP echo request with the same id the other way/);
+    // Another id is another flow in the kernel and here.
+    expect(reverse("icmp").packets).toHaveLength(2);
+  });
+  it("no-needless-rewrite where confirm never merges (TCP): a rewrite is the only way there", async () => {
+    const { propertiesOf } = await import("../src/app/check.js");
+    expect(propertiesOf(reverse("udp")).map((p) => p.name)).toContain("no-needless-rewrite");
+    expect(propertiesOf(reverse("tcp")).map((p) => p.name)).not.toContain("no-needless-rewrite");
+  });
+  it("an unquoted version in kernels: says how to write it", () => {
+    expect(() => reverse("udp", { kernels: [6.1] })).toThrow(/kernels\[0\]: expected a version as text: YAML reads 6\.1 as a number .* as v6\.1$/);
+  });
+});

@@ -81,7 +81,12 @@ describe("kernel variants", () => {
 
   it("rejects unknown variants, duplicate and unmet patches in one line", () => {
     expect(() => resolveKernel("v9.9")).toThrow(/^kernel: unknown kernel variant 'v9\.9': the newest known is v7\.1 \(v7\.2 in release candidates\)$/);
-    expect(() => resolveKernel("current")).toThrow(/^kernel: unknown kernel variant 'current': expected a release such as v6\.1 .* followed by optional \+patch \(f330a7fdbe16, /);
+    expect(() => resolveKernel("current")).toThrow(/^kernel: unknown kernel variant 'current': expected a release such as v6\.1 .* followed by optional \+patch/);
+    expect(() => resolveKernel("v6.1++p")).toThrow(/^kernel: 'v6\.1\+\+p': expected a patch name after each '\+'/);
+    expect(() => resolveKernel("v6.01")).toThrow(/^kernel: unknown kernel variant 'v6\.01'/);
+    expect(() => resolveKernel("v6.1-rc3")).toThrow(/-rc names a release candidate of v7\.2 only; v6\.1 is released: write v6\.1$/);
+    expect(resolveKernel("6.1.0").name).toBe("v6.1");
+    expect(() => resolveKernel("x".repeat(5000))).toThrow(/^kernel: unknown kernel variant 'x{57}\.\.\.': /);
     expect(() => resolveKernel("v4.18+123")).toThrow(/^kernel: unknown patch '123' in 'v4\.18\+123'/);
     expect(() => resolveKernel("v4.19+937963")).toThrow(/applies 937963 twice/);
     expect(() => resolveKernel("v4.6+937963")).toThrow(/patch 937963 applies on top of 71d8c47fc653, which 'v4\.6\+937963' lacks/);

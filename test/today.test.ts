@@ -62,3 +62,13 @@ it("every column is a release the model tells apart, and each row's scenario rea
   expect(resolveScenario("reverse-clash").natTable).toBe(true);
   expect(resolveScenario("dnat-entry-deleted").replies).toBe(true);
 });
+
+describe("row 17's explanation: what took the answer's entry away", () => {
+  it("from v5.3 the unlink (a lookup takes a DYING entry); before, the DYING mark (lookups skipped it)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const why = (kernel: string): string =>
+      spawnSync(process.execPath, ["bin/conntrack-mc.js", "trace", "dnat-entry-deleted", "--kernel", kernel, "--class", "reply-lost"], { encoding: "utf8" }).stdout.split("\n").find((l) => l.startsWith("why:"))!;
+    expect(why("v5.3")).toMatch(/after step \d+ \(nf_ct_delete, conntrack -D\) unlinked Q1's entry/);
+    expect(why("v5.0")).toMatch(/marked Q1's entry DYING .*which lookups skip/);
+  });
+});

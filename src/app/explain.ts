@@ -35,9 +35,9 @@ import { Fate, Reply, type KState } from "../kernel/net/state.js";
 import { packetTuple } from "../kernel/functions/resolve_normal_ct.js";
 import { replySentTo } from "../kernel/functions/reply.js";
 import { evictedHolder } from "../kernel/functions/early_drop.js";
-import { expiredHolder } from "../kernel/functions/nf_ct_gc_expired.js";
+import { expiredHolder, lookupAccepts } from "../kernel/functions/nf_ct_gc_expired.js";
 import { findNode } from "../kernel/net/table.js";
-import { lookupAccepts } from "../kernel/functions/nf_ct_gc_expired.js";
+import type { Ctx } from "../kernel/kernel.js";
 import { invert, tupleEqual, type Tuple } from "../kernel/net/tuple.js";
 import type { Dir } from "../kernel/net/conn.js";
 
@@ -189,11 +189,13 @@ function outcomeAt(before: KState, after: KState, p: number): Exclude<Outcome, "
   return undefined;
 }
 
-/** Entries a lookup of `t` can find in `st`: linked, confirmed, not DYING, by a node holding `t`. */
-function holders(st: KState, t: Tuple): Set<number> {
+/** Entries a lookup of `t` can find in `st` by a node holding `t`: linked, confirmed, and (up to v5.2) not DYING
+ * (lookupAccepts: from 87e389b4c200 a lookup takes DYING entries too, so only the unlink takes one away). */
+function holders(ctx: Ctx, st: KState, t: Tuple): Set<number> {
   const out = new Set<number>();
+  const accepts = lookupAccepts(ctx, st);
   findNode(st, t, (id) => {
-    if (!(st.pkts[id]!.ct!.status & IPS.DYING)) out.add(id);
+    if (!accepts || accepts(id)) out.add(id);
     return false; // keep walking: every holder, not the first
   });
   return out;
@@ -284,8 +286,8 @@ function explainLost(v: View, d: number, p: number): Found {
   const sent = replySentTo(v.S[d]!, p);
   // An entry that held the tuple stopped being found: deleted, or marked DYING.
   for (let i = d - 1; i >= 0; i--) {
-    const now = holders(v.S[i + 1]!, sent);
-    const gone = [...holders(v.S[i]!, sent)].find((id) => !now.has(id));
+    const now = holders(v.model.ctx, v.S[i + 1]!, sent);
+    const gone = [...holders(v.model.ctx, v.S[i]!, sent)].find((id) => !now.has(id));
     if (gone === undefined) continue;
     const m = v.moves[i]!;
     const how = m.kind === "delete" ? (v.S[i + 1]!.table.includes(gone) ? "dying" : "unlinked") : m.kind === "reply" ? "tracker-kill" : "removed";

@@ -5,7 +5,7 @@ import { PROPERTIES } from "../kernel/properties/properties.js";
 import { HOOKS } from "../user-patch/load.js";
 import { PATCHES, RELEASES, releaseOf, resolveKernel } from "../kernel/variants.js";
 import { BACKPORTS } from "../kernel/stable.js";
-import { CANDIDATE, MAINLINE, NEWEST, OLDEST, parseVersion } from "../kernel/versions.js";
+import { CANDIDATE, compareVersions, MAINLINE, NEWEST, OLDEST, parseVersion } from "../kernel/versions.js";
 import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
 
 export function listing() {
@@ -17,7 +17,8 @@ export function listing() {
   const variants = RELEASES.map((r, i) => ({ name: r.name, parts: resolveKernel(r.name).parts, base: i > 0 ? RELEASES[i - 1]!.name : null, adds: r.adds, note: r.note }));
   // Every other release is the newest of those not newer than it; a stable release adds its line's backports.
   const versions = { oldest: OLDEST, newest: NEWEST, candidate: CANDIDATE, sameAs: MAINLINE.filter((v) => !RELEASES.some((r) => r.name === v)).map((v) => ({ name: v, kernel: releaseOf(parseVersion(v)!).name })) };
-  const backports = BACKPORTS.map((b) => ({ patch: b.id, stable: `v${b.line}.${b.from}`, source: b.source }));
+  // By stable line, then release: "does my 6.1.x have it" reads down one line's rows.
+  const backports = BACKPORTS.map((b) => ({ patch: b.id, stable: `v${b.line}.${b.from}`, source: b.source })).sort((a, b) => compareVersions(parseVersion(a.stable)!, parseVersion(b.stable)!));
   const patches = PATCHES.map((p) => ({ id: p.id, commit: p.commit, mainline: p.mainline, title: p.title, requires: p.requires }));
   const properties = PROPERTIES.map((p) => ({ name: p.name, kind: p.kind, description: p.description }));
   // From HOOKS, so a function is listed even before `npm run patch-api` documents it.

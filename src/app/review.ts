@@ -10,8 +10,8 @@ import { differentialCounterexample, type DifferentialCounterexample } from "./d
 import { InputError, isInputError } from "../errors.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Patch } from "../kernel/patch.js";
-import { RELEASES, resolveKernel } from "../kernel/variants.js";
-import { NEWEST } from "../kernel/versions.js";
+import { RELEASES, releaseOf, resolveKernel } from "../kernel/variants.js";
+import { CANDIDATE, MAINLINE, parseVersion } from "../kernel/versions.js";
 import type { Scenario } from "../scenario/scenario.js";
 
 export interface ReviewScenario {
@@ -41,8 +41,8 @@ export function defaultBase(ids: readonly string[], patches: readonly Patch[]): 
   for (const r of [...RELEASES].reverse()) {
     try {
       resolveKernel([r.name, ...ids].join("+"), "--base", patches);
-      // The newest release that changed the model is also the newest release's kernel: name that one.
-      return r === RELEASES.at(-1) ? NEWEST : r.name;
+      // Name the newest released version that is this release's kernel (v6.15 for v6.12's; v7.1 for the newest).
+      return MAINLINE.filter((v) => v !== CANDIDATE && releaseOf(parseVersion(v)!) === r).at(-1) ?? r.name;
     } catch (e) {
       if (!isInputError(e)) throw e;
       if (!e.message.startsWith("--base: ")) throw e;

@@ -71,7 +71,7 @@ export interface KernelBehaviour {
   __nf_conntrack_alloc(ctx: Ctx, st: KState, p: number, choice: number): boolean;
   /** Bit mask `choice` names what the chains early_drop walks hold (the hash's doing): bit k is the k-th
    * entry of st.table (oldest first) that is not DYING. v4.6 evicts the first of them that is not ASSURED,
-   * walking newest first; early_drop_list (v4.18+) every such one. A replacement evicts an entry with
+   * walking newest first; early_drop_list (v4.9+) every such one. A replacement evicts an entry with
    * lib.hashRemove(st, id) (unlinked, DYING) and sets st.pkts[id].evicted, adds the number to
    * st.stats[ctx.sc.packets[p].cpu].earlyDrop, and returns it (checked against the entries it marked). */
   early_drop(ctx: Ctx, st: KState, p: number, choice: number): number;

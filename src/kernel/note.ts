@@ -14,6 +14,9 @@ import type { Tuple } from "./net/tuple.js";
 export type PortChoice =
   /** The current tuple is in range and free: the source port is kept (SRC), as is a free tuple's in step 3. */
   | { readonly why: "free" }
+  /** v6.12+: nf_nat_used_tuple finds the REPLY tuple held by entry `by`, but nf_nat_used_tuple_new calls it free
+   * (a reverse twin confirm can merge, or no entry found by the tuple's lookups): the source port is kept. */
+  | { readonly why: "free-new"; readonly by: number }
   /** find_appropriate_src: the mapping of an entry with the same source. */
   | { readonly why: "reuse" }
   /** DST: the destination port is kept. */

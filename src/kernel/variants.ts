@@ -113,7 +113,10 @@ const expected = (patches: readonly Patch[]): string =>
  * `patches` replaces the patch set (a user's patch, or a mutant in tests). */
 export function resolveKernel(name: string, field = "kernel", patches: readonly Patch[] = PATCHES): Kernel {
   const [head, ...rest] = name.trim().split("+");
-  const version = knownVersion(head!, field, ` followed by optional +patch (${patches.map((p) => p.id).join(", ")})`);
+  const shown = name.length > 60 ? `${name.slice(0, 57)}...` : name;
+  if (head === "") throw new InputError(`${field}: '${shown}': expected a kernel version before any +patch, such as v6.1 or v6.1+50d9ce9679dd`);
+  if (rest.some((t) => t.trim() === "")) throw new InputError(`${field}: '${shown}': expected a patch name after each '+' (a built-in patch's id, or your own loaded with --patch FILE)`);
+  const version = knownVersion(head!, field, " followed by optional +patch (`conntrack-mc list` names them)");
   const release = formatVersion(version);
   name = [release, ...rest].join("+");
   const applied: Patch[] = versionPatches(version).map((id) => findPatch(id, patches)!);

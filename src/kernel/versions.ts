@@ -27,12 +27,15 @@ export const MAINLINE: readonly string[] = Object.entries(LAST_MINOR).flatMap(([
   Array.from({ length: last + 1 }, (_, minor) => `v${major}.${minor}`).filter((v) => compareVersions(parseVersion(v)!, parseVersion(OLDEST)!) >= 0),
 ).concat(CANDIDATE);
 
-/** "v6.1", "6.1", "v6.1.147", "6.1.147", "v7.2-rc3" (a candidate's rc names the candidate) -> the version; else undefined. */
-export function parseVersion(text: string): Version | undefined {
-  const m = /^v?(\d{1,2})\.(\d{1,2})(?:\.(\d{1,4}))?(?:-rc\d{1,2})?$/.exec(text.trim());
+/** "v6.1", "6.1", "v6.1.147", "6.1.147", "6.1.0" (as uname has it: the release itself), "v7.2-rc3" -> the version;
+ * else undefined. Numbers have no leading zeros; an -rc suffix is kept in `rc` (knownVersion accepts it for the
+ * candidate only). */
+export function parseVersion(text: string): (Version & { readonly rc?: boolean }) | undefined {
+  const n = "(0|[1-9]\\d{0,3})";
+  const m = new RegExp(`^v?${n}\\.${n}(?:\\.${n})?(-rc[1-9]\\d?)?$`).exec(text.trim());
   if (!m) return undefined;
-  const v = { major: Number(m[1]), minor: Number(m[2]) };
-  return m[3] !== undefined ? { ...v, stable: Number(m[3]) } : v;
+  const v = { major: Number(m[1]), minor: Number(m[2]), ...(m[4] ? { rc: true } : {}) };
+  return m[3] !== undefined && m[3] !== "0" ? { ...v, stable: Number(m[3]) } : v;
 }
 
 export function compareVersions(a: Version, b: Version): number {
@@ -52,7 +55,9 @@ export const mainlineOf = (v: Version): string => `v${v.major}.${v.minor}`;
  */
 export function knownVersion(text: string, field: string, rest = ""): Version {
   const v = parseVersion(text);
-  const unknown = `${field}: unknown kernel variant '${text}'`;
+  // The name as given, cut to one readable line.
+  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  const unknown = `${field}: unknown kernel variant '${shown}'`;
   if (!v) throw new InputError(`${unknown}: expected a release such as v6.1 or 6.12, or a stable release such as v6.1.147, from ${OLDEST} to ${NEWEST} (${CANDIDATE} in release candidates)${rest}`);
   const main = mainlineOf(v);
   if (compareVersions(v, parseVersion(OLDEST)!) < 0) throw new InputError(`${unknown}: it is older than ${OLDEST}, the oldest release modelled`);
@@ -65,5 +70,6 @@ export function knownVersion(text: string, field: string, rest = ""): Version {
     );
   }
   if (main === CANDIDATE && v.stable !== undefined) throw new InputError(`${unknown}: ${CANDIDATE} is in release candidates and has no stable releases yet`);
-  return v;
+  if (v.rc && (main !== CANDIDATE || v.stable !== undefined)) throw new InputError(`${unknown}: -rc names a release candidate of ${CANDIDATE} only; ${main} is released: write ${formatVersion(v)}`);
+  return v.stable !== undefined ? { major: v.major, minor: v.minor, stable: v.stable } : { major: v.major, minor: v.minor };
 }

@@ -14,25 +14,30 @@ import { wordExplanation, type WordedExplanation } from "./explanation.js";
 /** Packet `p`'s entry's owner, as traces name it. */
 const name = (sc: Scenario, p: number): string => sc.packets[p]!.name;
 
-/** How get_unique_tuple chose the tuple, as the SNAT note gives it. */
+/** How get_unique_tuple chose the tuple, as the SNAT note gives it; an ICMP flow's key is its echo id, a generic
+ * flow has none (kernel/net/proto.ts). */
 function portChoice(how: PortChoice, sc: Scenario): string {
+  const key = sc.protocol === "icmp" ? "echo id" : sc.protocol === "gre" ? "key" : "port";
+  const own = sc.protocol === "icmp" ? "echo id" : sc.protocol === "gre" ? "key" : sc.protocol === "generic" ? "tuple" : "source port";
   switch (how.why) {
     case "free":
-      return "tuple free: keeps its source port";
+      return `tuple free: keeps its ${own}`;
     case "reuse":
       return "reuses the mapping of an entry with the same source (find_appropriate_src)";
     case "keeps-dport":
-      return "keeps its destination port";
+      return sc.protocol === "udp" || sc.protocol === "tcp" ? "keeps its destination port" : `keeps its ${own}`;
     case "random":
       return `--random-fully: search from random offset ${how.offset} picks ${how.port}`;
     case "taken":
-      return `REPLY tuple taken by ${name(sc, how.by)}'s confirmed entry: port search picks ${how.port}`;
+      return `REPLY tuple taken by ${name(sc, how.by)}'s confirmed entry: ${key} search picks ${how.port}`;
     case "out-of-range":
-      return `port out of range: port search picks ${how.port}`;
+      return `${key} out of range: ${key} search picks ${how.port}`;
+    case "free-new":
+      return `REPLY tuple held by ${name(sc, how.by)}'s entry, but nf_nat_used_tuple_new calls it free (no clash it must avoid): keeps its ${own}`;
     case "not-remapped":
-      return "tuple taken, but this protocol's key is not remapped (nf_nat_l4proto_unique_tuple returns): kept";
+      return `tuple taken, but a ${sc.protocol} flow's tuple is not remapped (nf_nat_l4proto_unique_tuple returns): kept`;
     case "given":
-      return `get_unique_tuple gives source port ${how.port}`;
+      return `get_unique_tuple gives ${own} ${how.port}`;
     default: {
       const never: never = how;
       throw new Error(`unknown port choice ${JSON.stringify(never)}`);

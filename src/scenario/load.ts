@@ -109,7 +109,14 @@ const schema = z
       )
       .min(1)
       .max(12),
-    kernels: z.array(z.string().min(1)).min(1),
+    kernels: z
+      .array(
+        z.string({
+          // YAML reads an unquoted 6.10 as the number 6.1.
+          error: (iss) => (typeof iss.input === "number" ? `expected a version as text: YAML reads ${iss.input} as a number (6.10 becomes 6.1); write it with a v, as v${iss.input}` : "expected a kernel version such as v6.1"),
+        }).min(1),
+      )
+      .min(1),
   })
   .superRefine((s, ctx) => {
     s.packets.forEach((p, i) => {
@@ -184,6 +191,20 @@ const schema = z
       if (timed || s["conntrack-max"] !== undefined || s.recycle) {
         ctx.addIssue({ code: "custom", path: ["protocol"], message: `${s.protocol}: expected udp or tcp in a scenario with time, conntrack-max or recycle (the ${s.protocol} tracker's timeouts and ASSURED rule are not modelled)` });
       }
+    }
+    if (s.protocol === "icmp") {
+      // The model's ICMP tuple has no echo type (kernel/net/proto.ts): a request the other way would be taken for a reply.
+      // A request's source address, destination address and id (the source's port).
+      const key = (p: { from?: string; to?: string }): [string, string, string] => {
+        const [a, id] = (p.from ?? s.client).split(":");
+        return [a!, (p.to ?? s.service).split(":")[0]!, id!];
+      };
+      s.packets.forEach((p, i) => {
+        const [a, b, id] = key(p);
+        if (s.packets.some((q, j) => j < i && key(q).join(" ") === `${b} ${a} ${id}`)) {
+          ctx.addIssue({ code: "custom", path: ["packets", i, "from"], message: "an ICMP echo request with the same id the other way between the same hosts is not modelled (the model's ICMP tuple has no echo type): expected another id, or requests in one direction" });
+        }
+      });
     }
     if (s.dnat && !s["nat-table"]) {
       ctx.addIssue({ code: "custom", path: ["dnat"], message: "a DNAT rule needs nat-table: true" });

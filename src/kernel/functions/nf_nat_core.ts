@@ -121,7 +121,11 @@ export function get_unique_tuple(ctx: Ctx, st: KState, p: number, orig: Tuple, r
   if (manip === "SRC" && !r.randomFully) {
     if (inRange(orig, r, manip)) {
       // v6.12+: the current tuple is tested with nf_nat_used_tuple_new (a reverse twin leaves it free).
-      if (!(k.nf_nat_used_tuple_new ?? k.nf_nat_used_tuple)(ctx, st, p, orig)) return because(ctx, orig, FREE);
+      if (!(k.nf_nat_used_tuple_new ?? k.nf_nat_used_tuple)(ctx, st, p, orig)) {
+        // Traces say when the tuple was held and nf_nat_used_tuple_new let it through (bugzilla 1795 on v6.12).
+        const held = ctx.explain && k.nf_nat_used_tuple_new ? k.nf_conntrack_tuple_taken(ctx, st, invert(orig), p) : -1;
+        return because(ctx, orig, held >= 0 ? { why: "free-new", by: held } : FREE);
+      }
     } else {
       const found = k.find_appropriate_src(ctx, st, p, orig, r);
       if (found && !k.nf_nat_used_tuple(ctx, st, p, found)) return because(ctx, found, REUSE);

@@ -24,7 +24,12 @@ export const noNeedlessRewrite: KernelProperty = {
   kind: "invariant",
   description: "no source port is rewritten by a null binding because of the flow's own reverse twin (conntrack_reverse_clash)",
   classes: { "port-rewrite": "a null binding re-ported the entry: the REPLY tuple it wanted belonged to its reverse twin, which confirm could have merged" },
-  gate: (sc) => (sc.natTable && sc.snat.mode === "null-binding" && bothEnds(sc) ? undefined : "needs a NAT host whose source NAT is a null binding (nat-table: true, snat: null-binding) and packets from both ends of one flow"),
+  gate: (sc) =>
+    sc.protocol === "tcp" || sc.protocol === "gre" || sc.protocol === "generic"
+      ? `needs a protocol whose clashes confirm may merge and whose key NAT may change (udp, icmp), not ${sc.protocol}`
+      : sc.natTable && sc.snat.mode === "null-binding" && bothEnds(sc)
+        ? undefined
+        : "needs a NAT host whose source NAT is a null binding (nat-table: true, snat: null-binding) and packets from both ends of one flow",
   violations(s) {
     for (let i = 0; i < s.pkts.length; i++) {
       const ct = s.pkts[i]!.ct;
