@@ -102,16 +102,15 @@ function slotNote(ctx: Ctx, st: KState, p: number, choice: number): SlotNote | u
 }
 
 /** The nodes a lookup for packet `p` may reach, newest first: linked, with its key (either direction, zone
- * matched), past `after` (the entry whose node it last looked at and went past) while that is still linked. */
-function reachable(ctx: Ctx, st: KState, p: number, after: number): Hit[] {
+ * matched), past `after` (the entry whose node it last looked at and went past) while that is still linked; with
+ * `skipDying` (the walk of v4.6-v5.2, lookupSkipsDying) none that is DYING. */
+function reachable(ctx: Ctx, st: KState, p: number, after: number, skipDying: boolean): Hit[] {
   const out: Hit[] = [];
   const collect = (id: number, dir: Dir): boolean => {
-    out.push({ id, dir });
+    if (!skipDying || !(st.pkts[id]!.ct!.status & IPS.DYING)) out.push({ id, dir });
     return false; // every one, not the first
   };
   findNode(st, packetTuple(ctx, p), collect, zoneMatch(ctx.sc, packetZone(ctx.sc, p)));
-  // Until 87e389b4c200 (v5.3) ____nf_conntrack_find passes over DYING nodes.
-  if (ctx.k.lookupSkipsDying()) out.splice(0, out.length, ...out.filter((h) => !(st.pkts[h.id]!.ct!.status & IPS.DYING)));
   const i = after >= 0 ? out.findIndex((h) => h.id === after) : -1;
   return i >= 0 ? out.slice(i + 1).filter((h) => h.id !== after) : out;
 }
@@ -136,7 +135,8 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
     return ctx.explain ? { kind: "walk-unlinked", id } : "";
   }
   if (pkt.reader < 0) {
-    const node = reachable(ctx, st, p, pkt.readerSaw)[0];
+    // Until 87e389b4c200 (v5.3) ____nf_conntrack_find passes over DYING nodes.
+    const node = reachable(ctx, st, p, pkt.readerSaw, ctx.k.lookupSkipsDying())[0];
     if (!node) {
       pkt.readerSaw = -1;
       pkt.pc = Pc.ALLOC;
@@ -157,7 +157,8 @@ export function lockless_find_get(ctx: Ctx, st: KState, p: number, hit: (id: num
   // Not expired: a reference, then the key again. Until 87e389b4c200 (v5.3) a DYING candidate is refused and a
   // recycled one sends the walk back to the start; from it any candidate still holding the key is a hit, and a recycled one a miss.
   const skipsDying = ctx.k.lookupSkipsDying();
-  const still = cur >= 0 ? reachable(ctx, st, p, -1).find((h) => h.id === cur) : undefined;
+  // nf_ct_key_equal again: the key, whatever DYING says (a DYING candidate is refused below, not walked past).
+  const still = cur >= 0 ? reachable(ctx, st, p, -1, false).find((h) => h.id === cur) : undefined;
   pkt.readerSaw = -1;
   const dying = still !== undefined && (st.pkts[cur]!.ct!.status & IPS.DYING) !== 0;
   if (still && !(skipsDying && dying)) return hit(cur, still.dir);
