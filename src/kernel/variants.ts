@@ -80,8 +80,9 @@ const ORDERED: readonly Patch[] = PATCHES.map((p, i) => [p, i] as const)
 /** Each mainline release that adds a modelled commit, the base first: the release before it plus what it adds
  * (every other release from v4.6 to v7.2 is the same kernel as the newest of these not newer than it). */
 export const RELEASES: readonly Release[] = [OLDEST, ...new Set(ORDERED.map((p) => p.mainline))].reduce<Release[]>((out, name) => {
-  const adds = ORDERED.filter((p) => p.mainline === name).map((p) => p.id);
-  const note = adds.length ? adds.map((id) => PATCHES.find((p) => p.id === id)!.title).join("; ") : "the base: before clash resolution, every clash drops";
+  const added = ORDERED.filter((p) => p.mainline === name);
+  const adds = added.map((p) => p.id);
+  const note = added.length ? added.map((p) => p.title).join("; ") : "the base: before clash resolution, every clash drops";
   return [...out, { name, adds, note, patches: [...(out.at(-1)?.patches ?? []), ...adds] }];
 }, []);
 

@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { HostPort, Scenario } from "../scenario/scenario.js";
-import { formatHostPort } from "../scenario/scenario.js";
+import { formatHostPort, sameHostPort } from "../scenario/scenario.js";
 import { LiveUnavailable, sh } from "./host.js";
 
 export interface Topology {
@@ -36,18 +36,16 @@ export function liveUnsupported(sc: Scenario): string | undefined {
   if (sc.snat.ports || sc.snat.randomFully) return "a MASQUERADE port range";
   const from = sc.packets[0]!.from;
   // A chain is sent from one socket, each packet to its own destination; packets at once share one.
-  if (sc.packets.some((p) => !same(p.from, from) || (!chain && !same(p.to, sc.packets[0]!.to)))) {
+  if (sc.packets.some((p) => !sameHostPort(p.from, from) || (!chain && !sameHostPort(p.to, sc.packets[0]!.to)))) {
     return "packets of different flows";
   }
-  if (sc.dnat && !same(sc.packets[0]!.to, sc.dnat.service)) return "a first packet not sent to the DNAT rule's service";
+  if (sc.dnat && !sameHostPort(sc.packets[0]!.to, sc.dnat.service)) return "a first packet not sent to the DNAT rule's service";
   const answered = answerersOf(sc);
-  if (chain && sc.packets.some((p) => !(sc.dnat && same(p.to, sc.dnat.service)) && !answered.some((a) => same(a, p.to)))) {
+  if (chain && sc.packets.some((p) => !(sc.dnat && sameHostPort(p.to, sc.dnat.service)) && !answered.some((a) => sameHostPort(a, p.to)))) {
     return "a packet to an address nothing answers";
   }
   return undefined;
 }
-
-const same = (a: HostPort, b: HostPort): boolean => a.addr === b.addr && a.port === b.port;
 
 /** Every packet after the first is sent once the one before it was answered (resolv.conf single-request, or a flow
  * and then another from the same socket): the harness sends them in turn from one socket. */

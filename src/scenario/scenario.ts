@@ -90,6 +90,9 @@ export interface Scenario {
   readonly addrs: readonly string[];
 }
 
+/** The same address and port. */
+export const sameHostPort = (a: HostPort, b: HostPort): boolean => a.addr === b.addr && a.port === b.port;
+
 export function formatHostPort(hp: HostPort, addrs: readonly string[]): string {
   return `${addrs[hp.addr]}:${hp.port}`;
 }

@@ -8,7 +8,8 @@ import { IPS } from "../net/conn.js";
 import type { Ctx, Manip, NatRange } from "../kernel.js";
 import { Pc, type KState } from "../net/state.js";
 import { invert, srcEqual, tuple, tupleEqual, type Tuple } from "../net/tuple.js";
-import { hasPorts, ICMP_IDS, keyManip, natRemapsKey, protoTuple, withKey } from "../net/proto.js";
+import { hasPorts, ICMP_IDS, keyManip, natRemapsKey, withKey } from "../net/proto.js";
+import { packetTuple } from "./resolve_normal_ct.js";
 import { perScenario } from "../../scenario/per-scenario.js";
 import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../net/zone.js";
 import { walkFor } from "./nf_ct_gc_expired.js";
@@ -18,8 +19,7 @@ import type { PortChoice, StepNote } from "../note.js";
 export function dnatChoices(ctx: Ctx, p: number): number {
   const d = ctx.sc.dnat;
   if (!d || d.choice === "consistent") return 1;
-  const spec = ctx.sc.packets[p]!;
-  return forService(ctx, protoTuple(ctx.sc.protocol, spec.from.addr, spec.from.port, spec.to.addr, spec.to.port)) ? d.endpoints.length : 1;
+  return forService(ctx, packetTuple(ctx, p)) ? d.endpoints.length : 1;
 }
 
 /** A consistent mapping: the same endpoint for the same tuple. */

@@ -9,14 +9,13 @@
 import { IPS, IPS_NAT_MASK } from "../net/conn.js";
 import { invert, tupleEqual } from "../net/tuple.js";
 import { NONE, type KernelProperty } from "./property.js";
-import type { HostPort, Scenario } from "../../scenario/scenario.js";
+import { sameHostPort, type Scenario } from "../../scenario/scenario.js";
 
 const REWRITE = Object.freeze(["port-rewrite"]);
 
 /** Some packet goes the other way of another: both ends of one flow send (only then can a reverse twin exist). */
 function bothEnds(sc: Scenario): boolean {
-  const same = (a: HostPort, b: HostPort): boolean => a.addr === b.addr && a.port === b.port;
-  return sc.packets.some((p) => sc.packets.some((q) => same(q.from, p.to) && same(q.to, p.from)));
+  return sc.packets.some((p) => sc.packets.some((q) => sameHostPort(q.from, p.to) && sameHostPort(q.to, p.from)));
 }
 
 export const noNeedlessRewrite: KernelProperty = {
