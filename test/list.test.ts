@@ -23,14 +23,14 @@ describe("list", () => {
   const json = cli("list", "--json");
   const listed = JSON.parse(json.out) as Listed;
 
-  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies, no-crash when its entries are recycled, no-needless-rewrite on a host of null bindings with both ends of a flow sending", () => {
+  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies, no-crash when its entries are recycled, no-needless-rewrite on a host of null bindings with both ends of a flow sending, no-stale-mapping with a rule change and flush-empties with a flush", () => {
     expect(json.code).toBe(0);
     expect(listed.scenarios.map((s) => s.name)).toEqual(builtinScenarioNames());
     for (const s of listed.scenarios) {
       const sc = resolveScenario(s.name);
       const bothEnds = sc.packets.some((p) => sc.packets.some((q) => q.from.addr === p.to.addr && q.from.port === p.to.port && q.to.addr === p.from.addr));
       const nullBindings = sc.natTable && sc.snat.mode === "null-binding" && bothEnds;
-      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : []), ...(nullBindings ? ["no-needless-rewrite"] : [])]);
+      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : []), ...(nullBindings ? ["no-needless-rewrite"] : []), ...(sc.dnat && sc.control.some((op) => op.kind === "endpoints") ? ["no-stale-mapping"] : []), ...(sc.control.some((op) => op.kind === "flush") ? ["flush-empties"] : [])]);
     }
     // Both kinds are among the built-ins, so the column tells them apart.
     expect(listed.scenarios.some((s) => s.properties.includes("all-replied"))).toBe(true);

@@ -68,6 +68,7 @@ export type StepRef = { readonly step: number } & (
   | { readonly by: "clock"; readonly now: number }
   | { readonly by: "reaper"; readonly function: string; readonly packet: number }
   | { readonly by: "delete" }
+  | { readonly by: "control"; readonly function: string }
   | { readonly by: "packet"; readonly packet: number; readonly function: string }
 );
 
@@ -221,7 +222,9 @@ function ref(v: View, i: number): StepRef {
   const m = v.moves[i]!;
   if (m.kind === "tick") return { step: i + 1, by: "clock", now: v.S[i + 1]!.now };
   if (m.kind === "reap") return { step: i + 1, by: "reaper", function: m.function, packet: m.packet };
-  return m.kind === "delete" ? { step: i + 1, by: "delete" } : { step: i + 1, by: "packet", packet: m.packet, function: m.function };
+  if (m.kind === "delete") return { step: i + 1, by: "delete" };
+  // The control plane's other steps (a rule change, a dump, a flush's walk, a helper's removal) name no packet.
+  return m.kind === "query" || m.kind === "reply" ? { step: i + 1, by: "packet", packet: m.packet, function: m.function } : { step: i + 1, by: "control", function: m.function };
 }
 
 /** Entry `id` as it was in `st`. */
@@ -449,7 +452,8 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
       out.set(d, { packet: m.packet >= 0 ? name(m.packet) : "-", class: f.cls, property: f.cls === "unlink-unlinked" ? noCrash.name : noLostEntry.name, kind: "crash", decisiveStep: d + 1, causeStep: f.cause === undefined ? null : f.cause + 1, rule: f.rule, why: f.why });
       return;
     }
-    if (m.kind === "delete" || m.kind === "reap" || m.kind === "tick") return;
+    // Only a packet's own step decides its outcome (the others are causes).
+    if (m.kind !== "query" && m.kind !== "reply") return;
     const kind = outcomeAt(S[d]!, S[d + 1]!, m.packet);
     if (!kind) return;
     const f = EXPLAIN[kind](v, d, m.packet);

@@ -74,6 +74,8 @@ export const baseV46: KernelBehaviour = {
     return undefined;
   },
   nf_ct_delete,
+  // get_next_corpse: `if (NF_CT_DIRECTION(h) != IP_CT_DIR_ORIGINAL) continue;` -- ORIGINAL nodes only.
+  get_next_corpse: (_ctx, st, id) => !st.pkts[id]!.replyOnly,
   __nf_ct_refresh_acct,
   death_by_timeout,
   takenBy: () => true,
@@ -93,4 +95,7 @@ export const baseV46: KernelBehaviour = {
   // ____nf_conntrack_find: `if (nf_ct_is_dying(ct)) continue;` before nf_ct_key_equal; __nf_conntrack_find_get refuses
   // a DYING candidate and, when nf_ct_key_equal fails after the reference, puts it and walks again (`goto begin`).
   lookupSkipsDying: () => true,
+  // nf_conntrack_helper_unregister: unhelp() on the unconfirmed lists' entries clears their helper; nothing is dropped.
+  unconfirmedDyingOnDestroy: () => false,
+  extGenid: () => false,
 };

@@ -75,6 +75,7 @@ const TABLE = {
   nf_conntrack_tcp_packet: { kernel: "nf_conntrack_tcp_packet", returns: "tracker-note" },
   nf_ct_delete: { kernel: "nf_ct_delete", returns: "note" },
   __nf_ct_refresh_acct: { kernel: "__nf_ct_refresh_acct", returns: "nothing" },
+  get_next_corpse: { kernel: "get_next_corpse", returns: "boolean" },
   death_by_timeout: { kernel: "death_by_timeout", returns: "note" },
   nf_ct_should_gc: { kernel: "nf_ct_should_gc", returns: "boolean", addedBy: V4_9_GC("f330a7fdbe16") },
   nf_ct_gc_expired: { kernel: "nf_ct_gc_expired", returns: "killed", addedBy: V4_9_GC("f330a7fdbe16") },
@@ -88,6 +89,8 @@ const TABLE = {
   confirmedAtLock: { kernel: "__nf_conntrack_confirm", returns: "constant" },
   shouldGcConfirmedFirst: { kernel: "nf_ct_should_gc", returns: "constant" },
   lookupSkipsDying: { kernel: "____nf_conntrack_find", returns: "constant" },
+  unconfirmedDyingOnDestroy: { kernel: "nf_ct_iterate_destroy", returns: "constant" },
+  extGenid: { kernel: "nf_ct_iterate_destroy", returns: "constant" },
 } as const satisfies { readonly [K in keyof Required<KernelBehaviour>]: FunctionInfo };
 
 export type FunctionName = keyof typeof TABLE;

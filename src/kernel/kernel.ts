@@ -125,6 +125,11 @@ export interface KernelBehaviour {
   /** The timeout part of __nf_ct_refresh_acct: entry `id`'s timeout becomes `extra` ms from now (a
    * duration while unconfirmed); none with IPS_FIXED_TIMEOUT. Only a timed scenario keeps time. */
   __nf_ct_refresh_acct(ctx: Ctx, st: KState, id: number, extra: number): void;
+  /** Inside get_next_corpse, the walk of nf_ct_iterate_cleanup (`conntrack -F`, netns exit, module removal): does it
+   * reach linked entry `id`? v4.6-v5.6 call the iterator for ORIGINAL nodes only, so an entry linked by its REPLY
+   * node alone (a v5.6 NAT_CLASH entry) is never reached; 54ab49fde956 (v5.7) visits REPLY nodes, which every
+   * linked entry has. */
+  get_next_corpse(ctx: Ctx, st: KState, id: number): boolean;
   /** v4.6's per-entry timer, in a timed scenario: the reaper's step on expired entry `id` (the
    * first call sets DYING and leaves it linked, the next unlinks it). Kernels with gc_worker (v4.9+) have no timer. */
   death_by_timeout(ctx: Ctx, st: KState, id: number): StepNote;
@@ -163,6 +168,13 @@ export interface KernelBehaviour {
    * entry it can reference and miss on a recycled one (87e389b4c200, v5.3)? S1, the reply's lookup and the
    * lockless walk of a `recycle` scenario read it. */
   lookupSkipsDying(): boolean;
+  /** Inside nf_ct_iterate_destroy, which a helper's unregistration calls from 2843fb69980b (v4.13): are the entries on
+   * the per-CPU unconfirmed lists marked DYING (__nf_ct_unconfirmed_destroy), so that confirm drops them? Until
+   * v5.18; v4.6-v4.12 cleared their helper pointer instead. */
+  unconfirmedDyingOnDestroy(): boolean;
+  /** Does a helper's removal bump the extension genid after synchronize_net (nf_ct_ext_bump_genid), so that confirm
+   * drops an unconfirmed entry stamped before (nf_ct_ext_valid_pre)? c56716c69ce1 (v5.19) to its revert 35e21a4dccc5 (v7.2). */
+  extGenid(): boolean;
 }
 
 export interface Kernel extends KernelBehaviour {

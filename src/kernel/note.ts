@@ -121,6 +121,20 @@ export type Note =
   | { readonly kind: "delete-mark"; readonly id: number }
   /** nf_ct_delete_from_lists: entry `id` unlinked (ctnetlink's delete). */
   | { readonly kind: "delete-unlink"; readonly id: number }
+  // ---- the control plane (model/actors/control.ts) ----
+  /** The DNAT rule's endpoint set becomes set `set` of the scenario's (Dnat.sets). */
+  | { readonly kind: "rules"; readonly set: number }
+  /** `conntrack -D`'s dump: the entries it lists that pass the filter (`listed`), and linked ones it cannot list
+   * (`hidden`: linked by their REPLY node only). */
+  | { readonly kind: "dump"; readonly listed: readonly number[]; readonly hidden: readonly number[] }
+  /** `conntrack -F`: the entries get_next_corpse reaches (`reached`), and linked ones it does not (`missed`). */
+  | { readonly kind: "flush-walk"; readonly reached: readonly number[]; readonly missed: readonly number[] }
+  /** The delete for entry `id` finds nothing to delete (ENOENT, or a reaper is unlinking it). */
+  | { readonly kind: "delete-enoent"; readonly id: number }
+  /** A stage of a helper's unregistration, and the entries it marked (DYING, or a stale genid). */
+  | { readonly kind: "helper-removal"; readonly stage: "unconfirmed-destroy" | "synchronize_net" | "bump-genid" | "iterate"; readonly entries: readonly number[] }
+  /** nf_ct_ext_valid_pre at confirm: the entry's extensions are stamped with an older genid: insert_failed, NF_DROP. */
+  | { readonly kind: "genid-drop" }
   // ---- the reapers ----
   /** v4.6's timer of entry `id` fired: DYING, still linked. */
   | { readonly kind: "timer-fired"; readonly id: number }
@@ -183,6 +197,12 @@ const KINDS: { readonly [K in Note["kind"]]: true } = {
   "reply-expired": true,
   "nat-clash-kill": true,
   "delete-mark": true,
+  rules: true,
+  dump: true,
+  "flush-walk": true,
+  "delete-enoent": true,
+  "helper-removal": true,
+  "genid-drop": true,
   "delete-unlink": true,
   "timer-fired": true,
   "reap-unlink": true,

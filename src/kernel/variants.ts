@@ -32,6 +32,10 @@ import { reverseTupleLookup } from "./patches/50d9ce9679dd.js";
 import { noDirectionCheck } from "./patches/5ec8ca26fe93.js";
 import { allowGenericClash } from "./patches/8a49fc8d8a3e.js";
 import { allowIcmpClash } from "./patches/f7becf0dad8f.js";
+import { iterateReplyNodes } from "./patches/54ab49fde956.js";
+import { iterateDestroy } from "./patches/2843fb69980b.js";
+import { extGenid } from "./patches/c56716c69ce1.js";
+import { revertExtGenid } from "./patches/35e21a4dccc5.js";
 
 export const PATCHES: readonly Patch[] = [
   noTimer,
@@ -39,17 +43,20 @@ export const PATCHES: readonly Patch[] = [
   clashResolution,
   natDoneTest,
   earlyDropList,
+  iterateDestroy,
   patch937963,
   patch1032812,
   udpStreamAfter2s,
   lookupKeepsDying,
   clashInsertion,
+  iterateReplyNodes,
   noAutoDelete,
   clashResolveCounter,
   skipSameZoneOnly,
   chainTooLong,
   assuredOnStream,
   confirmedEarly,
+  extGenid,
   allowGreClash,
   reverseClash,
   reverseDirNoRealloc,
@@ -58,6 +65,7 @@ export const PATCHES: readonly Patch[] = [
   noDirectionCheck,
   allowGenericClash,
   allowIcmpClash,
+  revertExtGenid,
 ];
 
 export interface Release {

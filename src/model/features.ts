@@ -19,6 +19,8 @@ export interface Features {
   readonly chains: boolean;
   /** Entries are recycled memory: slots, lockless readers, confirm's locks. */
   readonly recycle: boolean;
+  /** A control plane (scenario `control`): its step, rule set and masks (KState.ctl ...). */
+  readonly control: boolean;
   /** Every packet in one zone (find_appropriate_src then cannot tell alike neighbours of nf_nat_bysource apart). */
   readonly oneZone: boolean;
   /** nf_nat_bysource is held up to the order no walk reads (packed.ts). */
@@ -41,6 +43,7 @@ function scenarioReasons(sc: Scenario, por: boolean): string[] {
     r(sc.chains !== undefined, "chains (their counters are not renamed)", undefined),
     r(sc.recycle, "recycle (slots, readers and locks are not renamed)", "recycle (a lookup's steps are not private)"),
     r(sc.deletes.length > 0, "deletes (ctnetlink's entries are named)", undefined),
+    r(sc.control.length > 0, "control (the control plane's walks name entries)", "control (a rule change, and a helper removal's marks, reach S2's and S3's private entries)"),
   ].filter(Boolean);
 }
 
@@ -91,6 +94,7 @@ export function featuresOf(sc: Scenario, k: Kernel, opts: { readonly bysourceOrd
     timed: sc.timed,
     chains: sc.chains !== undefined,
     recycle: sc.recycle,
+    control: sc.control.length > 0,
     oneZone,
     // nf_nat_bysource's order of equal neighbours is bookkeeping, for a user's patch too (state.ts tells hooks not
     // to depend on it), unless recycled slots reuse entries or packets differ in zone (find_appropriate_src compares it).

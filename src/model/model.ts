@@ -201,7 +201,8 @@ export function conntrackModel(sc: Scenario, k: Kernel, opts: { portable?: boole
       decode: codec.decode,
       restore: codec.restore,
       // The clock's steps change no step count: a timed scenario has no progress measure (no sweep).
-      ...(sc.timed ? {} : { progress: progressMeasure(codec, sc.packets.map((p) => sc.natTable && p.nat)) }),
+      // Nor do the control plane's (a rule change, a walk's start).
+      ...(sc.timed || features.control ? {} : { progress: progressMeasure(codec, sc.packets.map((p) => sc.natTable && p.nat)) }),
       apply: (st, a) => void run(quiet, st, a),
       ...(canonicalize ? { canonicalize } : {}),
     },

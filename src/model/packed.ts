@@ -161,6 +161,8 @@ export function progressMeasure(layout: PackedLayout, nat: readonly boolean[]): 
 const STREAM_MASK = (1 << 26) - 1;
 const EXPIRED_BIT = 1 << 26;
 const REAPING_SHIFT = 27;
+/** The control plane's masks (KState.walk, walked, flushed, late, stale, synced): a word each. */
+const CTL_MASKS = 6;
 
 /** What the codec holds beyond the packets, chains, rover and the three counters every scenario has (features.ts):
  * `limited`, the early_drop counters; `timed`, the clock, the timeouts and the reapers' progress; `chains`, the
@@ -170,12 +172,12 @@ export interface CodecOptions {
   readonly portable: boolean;
   /** Words of the actors that keep state of their own (KState.ext), held as they are after everything else. */
   readonly ext?: number;
-  readonly features: Pick<Features, "limited" | "timed" | "chains" | "recycle" | "bysourceView">;
+  readonly features: Pick<Features, "limited" | "timed" | "chains" | "recycle" | "bysourceView" | "control">;
 }
 
 export function stateCodec(packets: number, cpus: number, opts: CodecOptions): StateCodec {
   const { portable } = opts;
-  const { limited: lifecycle, timed, chains, recycle, bysourceView: bysourceRuns } = opts.features;
+  const { limited: lifecycle, timed, chains, recycle, bysourceView: bysourceRuns, control } = opts.features;
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);
   const packetWords = portable ? 5 : 2;
@@ -189,7 +191,9 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
   const timeAt = chainAt + (chains ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
   // A recycle scenario's: the crash bits and the gc worker's reached slot and entry, then a word a packet: slot + 1, reader + 1, readerSaw + 1 (5 bits each), locked, dyingChecked.
   const recycleAt = timeAt + (timed ? 2 + 3 * packets : 0);
-  const extAt = recycleAt + (recycle ? 1 + packets : 0);
+  // A scenario with a control plane: its step, stage and rule set in a word, then its six entry masks.
+  const ctlAt = recycleAt + (recycle ? 1 + packets : 0);
+  const extAt = ctlAt + (control ? 1 + CTL_MASKS : 0);
   const ext = opts.ext ?? 0;
   const words = extAt + ext;
 
@@ -366,6 +370,28 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
       p.halfGc = ((v >>> 17) & 31) - 1;
     }
   };
+  const encodeControl = (s: KState, out: Int32Array): void => {
+    if (s.ctl < 0 || s.ctl > 63 || s.ctlPhase < 0 || s.ctlPhase > 7 || s.rules < 0 || s.rules > 31) throw new Error(`the control plane's step ${s.ctl}, stage ${s.ctlPhase} or rule set ${s.rules} does not fit the packed state`);
+    out[ctlAt] = s.ctl | (s.ctlPhase << 6) | (s.rules << 9);
+    out[ctlAt + 1] = s.walk;
+    out[ctlAt + 2] = s.walked;
+    out[ctlAt + 3] = s.flushed;
+    out[ctlAt + 4] = s.late;
+    out[ctlAt + 5] = s.stale;
+    out[ctlAt + 6] = s.synced;
+  };
+  const decodeControl = (w: Int32Array, off: number, into: KState): void => {
+    const v = w[off + ctlAt]!;
+    into.ctl = v & 63;
+    into.ctlPhase = (v >>> 6) & 7;
+    into.rules = (v >>> 9) & 31;
+    into.walk = w[off + ctlAt + 1]!;
+    into.walked = w[off + ctlAt + 2]!;
+    into.flushed = w[off + ctlAt + 3]!;
+    into.late = w[off + ctlAt + 4]!;
+    into.stale = w[off + ctlAt + 5]!;
+    into.synced = w[off + ctlAt + 6]!;
+  };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
     for (let k = at; k < at + n; k++) if (a[k] !== b[k]) return true;
     return false;
@@ -446,6 +472,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
           out[recycleAt + 1 + i] = (p.slot + 1) | ((p.reader + 1) << 5) | ((p.readerSaw + 1) << 10) | (p.locked ? 1 << 15 : 0) | (p.dyingChecked ? 1 << 16 : 0) | ((p.halfGc + 1) << 17);
         }
       }
+      if (control) encodeControl(s, out);
       for (let i = 0; i < ext; i++) out[extAt + i] = s.ext[i]!;
       return words;
     },
@@ -465,6 +492,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
       for (let c = 0; c < cpus; c++) decodeStats(w, off, c, into);
       if (timed) decodeTime(w, off, into);
       if (recycle) decodeRecycle(w, off, into);
+      if (control) decodeControl(w, off, into);
       for (let i = 0; i < ext; i++) into.ext[i] = w[off + extAt + i]!;
       return into;
     },
@@ -489,6 +517,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
       // After the packets: their entries (decoded above where they differ) take their timeouts here.
       if (timed) decodeTime(base, 0, s);
       if (recycle) decodeRecycle(base, 0, s);
+      if (control) decodeControl(base, 0, s);
       for (let i = 0; i < ext; i++) s.ext[i] = base[extAt + i]!;
     },
   };

@@ -24,6 +24,8 @@ export function wordWhy(why: Why, sc: Scenario): string {
         return `step ${r.step} (${r.function} on ${name(r.packet)}'s entry)`;
       case "delete":
         return `step ${r.step} (nf_ct_delete, conntrack -D)`;
+      case "control":
+        return `step ${r.step} (the control plane's ${r.function})`;
       case "packet":
         return `step ${r.step} (${name(r.packet)}'s ${r.function})`;
       default: {

@@ -14,6 +14,24 @@ import { wordExplanation, type WordedExplanation } from "./explanation.js";
 /** Packet `p`'s entry's owner, as traces name it. */
 const name = (sc: Scenario, p: number): string => sc.packets[p]!.name;
 
+/** Entries by their owners' names: "A's, B's". */
+const names = (sc: Scenario, ids: readonly number[]): string => ids.map((id) => `${name(sc, id)}'s`).join(", ");
+
+/** A stage of a helper's unregistration (kernel/functions/nf_ct_iterate.ts), and the entries it marked. */
+function helperStage(sc: Scenario, stage: string, entries: readonly number[]): string {
+  const which = entries.length ? names(sc, entries) : "none";
+  switch (stage) {
+    case "unconfirmed-destroy":
+      return `helper${sc.helper ? ` ${sc.helper}` : ""} unregistered: nf_ct_iterate_destroy marks the unconfirmed entries DYING (${which})`;
+    case "synchronize_net":
+      return "synchronize_net: no packet is in its softirq pass any more";
+    case "bump-genid":
+      return `nf_ct_ext_bump_genid: the unconfirmed entries' extensions are now stale (${which})`;
+    default:
+      return `nf_ct_iterate_cleanup with unhelp: the linked entries drop their helper`;
+  }
+}
+
 /** How get_unique_tuple chose the tuple, as the SNAT note gives it; an ICMP flow's key is its echo id, a generic
  * flow has none (kernel/net/proto.ts). */
 function portChoice(how: PortChoice, sc: Scenario): string {
@@ -160,6 +178,24 @@ function wordKind(n: Note, sc: Scenario): string {
     case "delete-unlink":
     case "reap-unlink":
       return `nf_ct_delete_from_lists: ${name(sc, n.id)}'s entry unlinked`;
+    case "rules": {
+      const eps = sc.dnat!.sets[n.set]!.map((e) => formatHostPort(sc.dnat!.endpoints[e]!, sc.addrs));
+      return eps.length ? `the ruleset is swapped: the DNAT rule's endpoints are now ${eps.join(", ")}` : "the ruleset is swapped: the DNAT rule has no endpoints (packets to the service get the null binding)";
+    }
+    case "dump": {
+      const hidden = n.hidden.length ? `; not listed (linked by their REPLY node only): ${names(sc, n.hidden)}` : "";
+      return `the dump lists the linked entries (ORIGINAL nodes) that pass the filter: ${n.listed.length ? names(sc, n.listed) : "none"}${hidden}; unconfirmed entries are in no bucket`;
+    }
+    case "flush-walk": {
+      const missed = n.missed.length ? `; not reached (linked by their REPLY node only, which get_next_corpse passes over): ${names(sc, n.missed)}` : "";
+      return `the walk of the buckets will delete ${n.reached.length ? names(sc, n.reached) : "nothing"}${missed}`;
+    }
+    case "delete-enoent":
+      return `the delete for ${name(sc, n.id)}'s entry finds nothing to delete (ENOENT)`;
+    case "helper-removal":
+      return helperStage(sc, n.stage, n.entries);
+    case "genid-drop":
+      return "nf_ct_ext_valid_pre: its extensions carry an older genid (a helper was removed since init_conntrack): insert_failed, NF_DROP";
     case "timer-fired":
       return `timer fired for ${name(sc, n.id)}'s entry: nf_ct_delete sets DYING, ${STILL_LINKED}`;
     case "gc-left":

@@ -5,7 +5,7 @@
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import type { HostPort, PacketSpec, Scenario } from "./scenario.js";
+import type { ControlOp, HostPort, PacketSpec, Scenario } from "./scenario.js";
 import { NF_CT_DEFAULT_ZONE_DIR, NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL, type Zone } from "./zone.js";
 import { IncompleteError, InputError } from "../errors.js";
 import { stopRequested } from "../runtime/control.js";
@@ -41,7 +41,9 @@ function toMs(v: string): number | undefined {
 /** A conntrack zone id (u16). */
 const zoneId = z.number({ error: "expected a zone id, a whole number from 0 to 65535" }).int({ message: "expected a zone id, a whole number from 0 to 65535" }).min(0, { message: "expected a zone id from 0 to 65535" }).max(65535, { message: "expected a zone id from 0 to 65535" });
 
-const schema = z
+const CONTROL_STEP = "expected a control step: flush, remove-helper, { endpoints: [address:port, ...] } or { delete: { orig-dst?: address:port, reply-src?: address:port, protocol?: udp } }";
+
+const fields = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a name of lower-case letters, digits and dashes" }),
     description: z.string().min(1),
@@ -92,6 +94,28 @@ const schema = z
       .optional(),
     notrack: z.boolean().optional(),
     deletes: z.array(z.string()).optional(),
+    control: z
+      .array(
+        z.union(
+          [
+            z.enum(["flush", "remove-helper"]),
+            z.strictObject({ endpoints: z.array(hostPort).max(16) }),
+            z.strictObject({
+              delete: z.strictObject({
+                "orig-dst": hostPort.optional(),
+                "reply-src": hostPort.optional(),
+                protocol: z.enum(["udp", "tcp", "icmp", "gre", "generic"]).optional(),
+              }),
+            }),
+          ],
+          { error: CONTROL_STEP },
+        ),
+      )
+      .min(1, { message: "expected at least one step (leave control out for none)" })
+      .max(8, { message: "expected at most 8 steps: each is interleaved with every packet's" })
+      .optional(),
+    resync: z.boolean().optional(),
+    helper: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a helper's name, such as tftp or ftp" }).optional(),
     packets: z
       .array(
         z.strictObject({
@@ -117,7 +141,9 @@ const schema = z
         }).min(1),
       )
       .min(1),
-  })
+  });
+
+const schema = fields
   .superRefine((s, ctx) => {
     s.packets.forEach((p, i) => {
       if (p.cpu >= s.cpus) {
@@ -182,6 +208,7 @@ const schema = z
     if (s.notrack && s.deletes?.length) {
       ctx.addIssue({ code: "custom", path: ["deletes"], message: "NOTRACK packets have no entries to delete" });
     }
+    controlIssues(s, ctx);
     if (typeof s.snat === "object" && s.snat["random-fully"] && !s.snat.ports) {
       ctx.addIssue({ code: "custom", path: ["snat", "ports"], message: "--random-fully branches on every port of the range: expected a small range such as 1024-1031" });
     }
@@ -223,6 +250,32 @@ const schema = z
   }, { when: (payload) => payload.issues.length === 0 });
 
 type RawScenario = z.infer<typeof schema>;
+
+/** What `control`, `resync` and `helper` need of the rest of the scenario (docs/scenarios.md). */
+function controlIssues(s: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
+  const steps = s.control ?? [];
+  steps.forEach((op, i) => {
+    if (typeof op === "object" && "endpoints" in op && !s.dnat) {
+      ctx.addIssue({ code: "custom", path: ["control", i, "endpoints"], message: "a rule change needs the dnat rule it changes (dnat: ...)" });
+    }
+    if (op === "remove-helper" && s.helper === undefined) {
+      ctx.addIssue({ code: "custom", path: ["control", i], message: "remove-helper needs the helper the flows' rule attaches (helper: NAME)" });
+    }
+  });
+  if (s.resync && !steps.some((op) => typeof op === "object" && "delete" in op)) {
+    ctx.addIssue({ code: "custom", path: ["resync"], message: "a resync repeats the control plane's deletes: expected a { delete: ... } step in control" });
+  }
+  if (!steps.length) return;
+  if (s.deletes?.length) {
+    ctx.addIssue({ code: "custom", path: ["control"], message: "expected deletes or control, not both (a { delete: ... } step of control does what deletes does, by filter)" });
+  }
+  if (s.recycle) {
+    ctx.addIssue({ code: "custom", path: ["control"], message: "control is not modelled with recycle (the walks of a recycled slot's entries are not)" });
+  }
+  if (s["reply-within"] !== undefined || s.packets.some((p) => p.at !== undefined)) {
+    ctx.addIssue({ code: "custom", path: ["control"], message: "control is not modelled with time (reply-within, at): the control plane's steps take no time on the clock" });
+  }
+}
 
 /** Validates an already parsed document. */
 export function scenarioFromData(data: unknown, source: string): Scenario {
@@ -332,7 +385,21 @@ function intern(raw: RawScenario, source: string): Scenario {
       ...(p.at !== undefined ? { at: toMs(p.at)! } : {}),
     };
   });
-  const dnat = raw.dnat ? { service, endpoints: raw.dnat.endpoints.map(hp), choice: raw.dnat.choice } : undefined;
+  // Every endpoint the rule ever has, by its text: those at the start, then those rule changes add.
+  const epText: string[] = [...(raw.dnat?.endpoints ?? [])];
+  const epIndex = (t: string): number => {
+    const i = epText.indexOf(t);
+    return i >= 0 ? i : epText.push(t) - 1;
+  };
+  const sets: number[][] = [epText.map((_, i) => i)];
+  const control: ControlOp[] = (raw.control ?? []).map((op): ControlOp => {
+    if (op === "flush") return { kind: "flush" };
+    if (op === "remove-helper") return { kind: "remove-helper" };
+    if ("endpoints" in op) return { kind: "endpoints", set: sets.push([...new Set(op.endpoints.map(epIndex))]) - 1 };
+    const f = op.delete;
+    return { kind: "delete", filter: { ...(f["orig-dst"] ? { origDst: hp(f["orig-dst"]) } : {}), ...(f["reply-src"] ? { replySrc: hp(f["reply-src"]) } : {}), ...(f.protocol ? { protocol: f.protocol } : {}) } };
+  });
+  const dnat = raw.dnat ? { service, endpoints: epText.map(hp), sets, choice: raw.dnat.choice } : undefined;
   const snat =
     typeof raw.snat === "string"
       ? { mode: raw.snat, randomFully: false }
@@ -361,6 +428,9 @@ function intern(raw: RawScenario, source: string): Scenario {
     ...(raw.chains ? { chains: { maxChainlen: raw.chains["max-chainlen"], otherNodes: raw.chains["other-nodes"] } } : {}),
     notrack: raw.notrack ?? false,
     deletes: [...new Set((raw.deletes ?? []).map((d) => raw.packets.findIndex((p) => p.name === d)))],
+    control,
+    resync: raw.resync ?? false,
+    ...(raw.helper !== undefined ? { helper: raw.helper } : {}),
     kernels: raw.kernels,
     addrs,
   });

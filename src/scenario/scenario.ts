@@ -17,7 +17,13 @@ export type SnatMode = "none" | "null-binding" | "masquerade";
 export interface Dnat {
   /** What the rule matches: packets to this address and port (the service, a VIP); others get the null binding. */
   readonly service: HostPort;
+  /** Every endpoint the rule ever has: those at the start, then those a control-plane step adds. Notes and
+   * endpoint indexes name them here. */
   readonly endpoints: readonly HostPort[];
+  /** The rule's endpoint sets in turn, as indexes into `endpoints`: the first at the start, then one per
+   * control-plane `endpoints` step (KState.rules says which is in force). An empty set: the rule matches
+   * nothing (no endpoints, or the service deleted), so packets to the service get the null binding. */
+  readonly sets: readonly (readonly number[])[];
   /** kube-proxy `statistic --mode random` / nft `numgen random` pick per packet;
    * a consistent hash picks the same endpoint for the same tuple. */
   readonly choice: EndpointChoice;
@@ -85,10 +91,40 @@ export interface Scenario {
    * nf_ct_delete) may delete once confirmed, e.g. kube-proxy flushing stale UDP
    * entries after an endpoint change. */
   readonly deletes: readonly number[];
+  /** The control plane's program (`control`), in its own order: rule changes, deletes, a flush, a helper
+   * removed. The search interleaves its steps with every packet's (model/actors/control.ts); empty: none. */
+  readonly control: readonly ControlOp[];
+  /** The reconciler repeats (kube-proxy's periodic resync): once the program is done, its `delete` steps run
+   * again whenever the table has changed since their last run began (a run on an unchanged table deletes nothing). */
+  readonly resync: boolean;
+  /** The conntrack helper the flows' rule attaches to their entries (`-j CT --helper NAME`), which a
+   * `remove-helper` step unregisters; undefined: none. */
+  readonly helper?: string;
   /** Kernel variants to check by default; the first is `check`'s default. */
   readonly kernels: readonly string[];
   readonly addrs: readonly string[];
 }
+
+/** What `conntrack -D` matches (its filter options); an absent field matches every entry. */
+export interface DeleteFilter {
+  /** --orig-dst with --dport: the ORIGINAL tuple's destination (the service address). */
+  readonly origDst?: HostPort;
+  /** --reply-src with --reply-port-src: the REPLY tuple's source (for a DNATed flow, its endpoint). */
+  readonly replySrc?: HostPort;
+  /** -p: the protocol. */
+  readonly protocol?: Protocol;
+}
+
+/** One step of the control plane's program (scenario `control`). */
+export type ControlOp =
+  /** The DNAT rule's endpoint set is replaced (iptables-restore, an nft commit): set `set` of Dnat.sets. */
+  | { readonly kind: "endpoints"; readonly set: number }
+  /** `conntrack -D` with a filter: a dump of the table, then a delete by tuple and id of each match. */
+  | { readonly kind: "delete"; readonly filter: DeleteFilter }
+  /** `conntrack -F`: ctnetlink's flush, the table iteration nf_ct_iterate_cleanup. */
+  | { readonly kind: "flush" }
+  /** The scenario's helper is unregistered (nf_conntrack_helper_unregister). */
+  | { readonly kind: "remove-helper" };
 
 /** The same address and port. */
 export const sameHostPort = (a: HostPort, b: HostPort): boolean => a.addr === b.addr && a.port === b.port;

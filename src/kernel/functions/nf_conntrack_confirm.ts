@@ -27,6 +27,13 @@ export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNot
   }
   const ct = pkt.ct!;
   const cpu = ctx.sc.packets[p]!.cpu;
+  // "We have to check the DYING flag after unlink": an entry a helper's removal marked while unconfirmed (v4.13-v5.18,
+  // nf_ct_iterate_destroy) is not inserted. A `recycle` scenario tests it in a step of its own (confirmDyingTest).
+  if (!ctx.sc.recycle && ct.status & IPS.DYING) {
+    st.stats[cpu]!.insertFailed++;
+    dropUninserted(st, p);
+    return ctx.explain ? { kind: "own-dying", dying: true } : "";
+  }
   // Both walks match keys in the entry's own zone (zone = nf_ct_zone(ct)).
   const z = zoneMatch(ctx.sc, nf_ct_zone(ctx.sc, p));
   const h = findNode(st, ct.orig, undefined, z) ?? findNode(st, ct.reply, undefined, z);

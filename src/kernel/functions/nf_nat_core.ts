@@ -15,11 +15,12 @@ import { nf_ct_zone, nf_ct_zone_equal, zoneMatch } from "../net/zone.js";
 import { walkFor } from "./nf_ct_gc_expired.js";
 import type { PortChoice, StepNote } from "../note.js";
 
-/** Endpoint indexes the DNAT step may choose from for packet `p`: one unless a random rule matches it. */
-export function dnatChoices(ctx: Ctx, p: number): number {
+/** Endpoint indexes the DNAT step may choose from for packet `p` under the rule's endpoint set `rules` (KState.rules):
+ * one unless a random rule with endpoints matches it. */
+export function dnatChoices(ctx: Ctx, p: number, rules = 0): number {
   const d = ctx.sc.dnat;
   if (!d || d.choice === "consistent") return 1;
-  return forService(ctx, packetTuple(ctx, p)) ? d.endpoints.length : 1;
+  return forService(ctx, packetTuple(ctx, p)) ? Math.max(1, d.sets[rules]!.length) : 1;
 }
 
 /** A consistent mapping: the same endpoint for the same tuple. */
@@ -30,10 +31,12 @@ function consistentEndpoint(t: Tuple, n: number): number {
 /** The DNAT rule's range for packet `p`'s entry: the endpoint `choice` picks (a
  * random rule, or the consistent one for the tuple), with its port (min == max);
  * -1 when no rule matches (no DNAT rule, or the packet is not for its service: the null binding's range). */
-function dstEndpoint(ctx: Ctx, curr: Tuple, choice: number): number {
+function dstEndpoint(ctx: Ctx, curr: Tuple, choice: number, rules: number): number {
   const d = ctx.sc.dnat;
-  if (!d || !forService(ctx, curr)) return -1;
-  return d.choice === "random" ? choice : consistentEndpoint(curr, d.endpoints.length);
+  const set = d?.sets[rules];
+  // A rule whose set is empty (no endpoints, the service deleted) matches nothing: the null binding.
+  if (!set?.length || !forService(ctx, curr)) return -1;
+  return set[d!.choice === "random" ? choice : consistentEndpoint(curr, set.length)]!;
 }
 
 /** Does the DNAT rule match tuple `t` (`-d VIP --dport P`; a protocol without ports by the address alone)? */
@@ -161,7 +164,8 @@ export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip,
   const pkt = st.pkts[p]!;
   const ct = pkt.ct!;
   const curr = invert(ct.reply);
-  const endpoint = manip === "DST" ? dstEndpoint(ctx, curr, choice) : -1;
+  // The ruleset current at this instant: a control plane may have changed the endpoints since S1 (st.rules).
+  const endpoint = manip === "DST" ? dstEndpoint(ctx, curr, choice, st.rules) : -1;
   // Without a DNAT rule, the null binding's range: the current destination address alone.
   const range = manip === "SRC" ? srcRange(ctx, curr) : endpoint >= 0 ? endpointRange(ctx, endpoint) : { addr: curr.dst, ports: undefined, randomFully: false };
   const t = ctx.k.get_unique_tuple(ctx, st, p, curr, range, manip, choice);
@@ -175,7 +179,7 @@ export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip,
     const d = ctx.sc.dnat;
     if (!ctx.explain) return "";
     if (!d || endpoint < 0) return { kind: "dnat-null" };
-    return { kind: "dnat", endpoint, of: d.endpoints.length, random: d.choice === "random" };
+    return { kind: "dnat", endpoint, of: d.sets[st.rules]!.length, random: d.choice === "random" };
   }
   ct.status |= IPS.SRC_NAT_DONE;
   st.bysource.unshift(p);

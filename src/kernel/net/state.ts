@@ -112,6 +112,25 @@ export interface KState {
   gcSaw: number;
   /** The entry the gc worker holds a reference on between nf_ct_should_gc's first read and the rest, -1. */
   gcHalf: number;
+  /** The control plane (a scenario's `control`; model/actors/control.ts), all 0 in a scenario without one. The step
+   * of its program it is at (its length once done; past it, a resync run's delete). */
+  ctl: number;
+  /** Within that step: 0 before it starts; a walk's 1 while it visits; the helper removal's stage. */
+  ctlPhase: number;
+  /** The DNAT rule's endpoint set in force, an index of sc.dnat.sets: S3 reads it (the ruleset current at that instant). */
+  rules: number;
+  /** Bit i: entry i is one the running walk (a dump's deletes, a flush) has still to visit. */
+  walk: number;
+  /** Bit i: entry i was linked when a delete of the control plane began its dump. */
+  walked: number;
+  /** Bit i: entry i was linked when the last flush began. */
+  flushed: number;
+  /** Bit i: packet i had not started when the control plane last finished its work (its S1 came after). */
+  late: number;
+  /** Bit i: entry i's extensions carry a genid older than the last nf_ct_ext_bump_genid (v5.19-v7.1). */
+  stale: number;
+  /** Bit i: entry i was linked when the reconciler's last run began (a resync runs again once the table differs). */
+  synced: number;
   /** The words of the actors that keep state of their own (model/actor.ts, ActorEnv.claim): each actor reads and
    * writes its slice through its own accessors; the codec and clone copy them as they are. Empty for the actors
    * above, whose fields are named here. */
@@ -151,6 +170,15 @@ export function initialState(packets: number, cpus: number, ext = 0): KState {
     gcReader: -1,
     gcSaw: -1,
     gcHalf: -1,
+    ctl: 0,
+    ctlPhase: 0,
+    rules: 0,
+    walk: 0,
+    walked: 0,
+    flushed: 0,
+    late: 0,
+    stale: 0,
+    synced: 0,
     ext: new Array<number>(ext).fill(0),
   };
 }
@@ -188,5 +216,5 @@ export function cloneState(s: KState): KState {
     const c = s.stats[i]!;
     stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop, chainTooLong: c.chainTooLong };
   }
-  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw, gcHalf: s.gcHalf, ext: s.ext.slice() };
+  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw, gcHalf: s.gcHalf, ctl: s.ctl, ctlPhase: s.ctlPhase, rules: s.rules, walk: s.walk, walked: s.walked, flushed: s.flushed, late: s.late, stale: s.stale, synced: s.synced, ext: s.ext.slice() };
 }

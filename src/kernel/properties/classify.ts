@@ -16,7 +16,8 @@ export const DROP_CLASSES = {
   race2: "the loser's REPLY differs by a source port NAT gave it",
   race3: "the loser went to another endpoint (DNAT chose differently)",
   "dying-winner": "the entry the loser clashed with was being deleted (DYING set, still linked)",
-  "dying-loser": "dropped at __nf_conntrack_confirm: its own entry was DYING (a reaper whose stale pointer reached its recycled memory had killed it), insert_failed",
+  "dying-loser": "dropped at __nf_conntrack_confirm: its own entry was DYING (a reaper whose stale pointer reached its recycled memory had killed it, or a helper's removal marked it while unconfirmed, v4.13-v5.18), insert_failed",
+  "genid-drop": "dropped at __nf_conntrack_confirm: its extensions carry a genid older than a helper's removal (nf_ct_ext_valid_pre, v5.19-v7.1), insert_failed",
   "chain-too-long": "dropped at __nf_conntrack_confirm without a clash: a bucket chain it walked held more nodes than its limit (chaintoolong, v5.15+)",
   "table-full": "dropped at init_conntrack: the table was at nf_conntrack_max and early_drop evicted nothing",
   "no-entry": "dropped before it had an entry, in a scenario without conntrack-max (a patch's step or __nf_conntrack_alloc dropped it)",
@@ -51,7 +52,7 @@ function dropClassifier(sc: Scenario | undefined): (s: KState, p: number) => Dro
     const loser = s.pkts[p]!;
     if (loser.ct === null) return noEntry;
     // Dropped at confirm with no clash: the chain limit, or (a patch's confirm) something else.
-    if (loser.clashWith < 0) return loser.ct.status & IPS.DYING ? "dying-loser" : chained ? "chain-too-long" : "other";
+    if (loser.clashWith < 0) return loser.ct.status & IPS.DYING ? "dying-loser" : s.stale & (1 << p) ? "genid-drop" : chained ? "chain-too-long" : "other";
     const w = s.pkts[loser.clashWith]!;
     return zoned ? classifyDrop(loser.ct, w.ct!, packetZone(sc, p), packetZone(sc, loser.clashWith), w.evicted) : classifyDrop(loser.ct, w.ct!, undefined, undefined, w.evicted);
   };

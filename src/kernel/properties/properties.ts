@@ -9,6 +9,8 @@ import { allReplied } from "./all-replied.js";
 import { noCrash } from "./no-crash.js";
 import { noLostEntry } from "./no-lost-entry.js";
 import { noNeedlessRewrite } from "./no-needless-rewrite.js";
+import { noStaleMapping, noStaleMappingIn } from "./no-stale-mapping.js";
+import { flushEmpties, flushEmptiesIn } from "./flush-empties.js";
 
 export type { KernelProperty } from "./property.js";
 export { noDrop } from "./no-drop.js";
@@ -16,21 +18,31 @@ export { allReplied, REPLY_CLASSES } from "./all-replied.js";
 export { noCrash } from "./no-crash.js";
 export { noLostEntry } from "./no-lost-entry.js";
 export { noNeedlessRewrite } from "./no-needless-rewrite.js";
+export { noStaleMapping } from "./no-stale-mapping.js";
+export { flushEmpties } from "./flush-empties.js";
 
-export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite];
+export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite, noStaleMapping, flushEmpties];
 
 /** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
 const BOUND = new WeakSet<Property<KState>>();
-const noDropOf = perScenario((sc) => {
-  const p = noDropIn(sc);
-  BOUND.add(p);
-  return p;
-});
+/** A property's form bound to one scenario, made once per scenario. */
+const boundOnce = (make: (sc: Scenario) => KernelProperty): ((sc: Scenario) => KernelProperty) =>
+  perScenario((sc) => {
+    const p = make(sc);
+    BOUND.add(p);
+    return p;
+  });
+const noDropOf = boundOnce(noDropIn);
+const noStaleMappingOf = boundOnce(noStaleMappingIn);
+const flushEmptiesOf = boundOnce(flushEmptiesIn);
 
 /** Property `p` (one of PROPERTIES) as it applies to scenario `sc`: no-drop of a scenario with zones
  * classes a drop between equal tuples in different zones as zone-clash, and of one with
  * conntrack-max a drop without an entry as table-full (no-entry elsewhere); otherwise `p` itself. */
 export function propertyIn(p: Property<KState>, sc: Scenario): Property<KState> {
+  // The control plane's properties read the scenario's program and endpoints.
+  if (p === noStaleMapping) return noStaleMappingOf(sc);
+  if (p === flushEmpties) return flushEmptiesOf(sc);
   return p === noDrop && (sc.packets.some((q) => q.zone !== undefined) || sc.conntrackMax > 0 || sc.chains !== undefined) ? noDropOf(sc) : p;
 }
 

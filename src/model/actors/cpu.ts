@@ -34,7 +34,8 @@ export function stepFunction(pc: Pc, notrack = false): string {
 function cpuActor(env: ActorEnv, cpu: number): Actor {
   const { sc, features, quiet } = env;
   const mine = sc.packets.flatMap((p, i) => (p.cpu === cpu ? [i] : []));
-  const dnatN = sc.packets.map((_, p) => dnatChoices(quiet, p));
+  // By the rule's endpoint set in force (KState.rules: a control plane may change it), then by packet.
+  const dnatN = (sc.dnat?.sets ?? [[]]).map((_, r) => sc.packets.map((_, p) => dnatChoices(quiet, p, r)));
   const snatN = snatChoices(quiet);
   // The kernel's step functions, read once: a call through a constant is cheaper than through k.<name> per step.
   const { __nf_conntrack_find_get: findGet, init_conntrack: initCt, nf_nat_setup_info: setupInfo, __nf_conntrack_confirm: confirm } = env.k;
@@ -72,7 +73,7 @@ function cpuActor(env: ActorEnv, cpu: number): Actor {
   /** The alternatives of busy packet `p`'s next step: DNAT's endpoints, SNAT's offsets, S2's sets or slots; none while it waits for a lock. */
   const stepChoices = (s: KState, p: number): number => {
     const pc = s.pkts[p]!.pc;
-    if (pc === Pc.DNAT) return dnatN[p]!;
+    if (pc === Pc.DNAT) return dnatN[s.rules]![p]!;
     if (pc === Pc.SNAT) return snatN;
     if (pc === Pc.ALLOC) return features.limited ? allocChoices(quiet, s) : features.recycle ? slotChoices(s) : 1;
     return blocked(quiet, s, p) ? 0 : 1;
@@ -81,7 +82,7 @@ function cpuActor(env: ActorEnv, cpu: number): Actor {
   return {
     name: `cpu${cpu}`,
     // A CPU chooses among endpoints, ports or its waiting packets; with conntrack-max, S2 among sets of the evictable entries.
-    maxMoves: Math.max(...dnatN, snatN, sc.packets.length + 1, features.limited ? 1 << sc.conntrackMax : 1),
+    maxMoves: Math.max(...dnatN.flat(), snatN, sc.packets.length + 1, features.limited ? 1 << sc.conntrackMax : 1),
     moves(s) {
       const busy = busyWith(s);
       return busy >= 0 ? stepChoices(s, busy) : waiting(s, -1);

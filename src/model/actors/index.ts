@@ -7,10 +7,11 @@ import type { ActorKind } from "../actor.js";
 import type { FunctionName } from "../../kernel/function-table.js";
 import { cpus } from "./cpu.js";
 import { ctnetlink } from "./ctnetlink.js";
+import { control } from "./control.js";
 import { reaper } from "./reaper.js";
 import { clock } from "./clock.js";
 
-export const ACTORS: readonly ActorKind[] = [cpus, ctnetlink, reaper, clock];
+export const ACTORS: readonly ActorKind[] = [cpus, ctnetlink, control, reaper, clock];
 
 /** The kernel function a move runs, by the name traces give it, over every actor of the table. */
 export const STEP_LABELS: Readonly<Record<string, FunctionName>> = Object.assign({}, ...ACTORS.map((k) => k.labels));
