@@ -22,6 +22,11 @@
  *       socket (one source port), the next only once the answer to the one
  *       before came back (a scenario's after-reply chain).
  *
+ *   ctmc-live stream SRC DST:PORT COUNT GAP_US
+ *       A one-way UDP stream: from one new socket (a new flow), COUNT
+ *       datagrams to DST, GAP_US microseconds apart; answers are not read.
+ *       Prints one JSON line with what it sent and its source port.
+ *
  * It only sends to DST, addresses the harness assigned inside its own
  * network namespaces.
  */
@@ -344,14 +349,41 @@ static int send_tries(enum mode m, const char *srcaddr, const char *dsthp, const
   return 0;
 }
 
+/* ---- stream ---- */
+static int stream(const char *srcaddr, const char *dsthp, int count, int gap_us) {
+  struct sockaddr_in s, d;
+  memset(&s, 0, sizeof s);
+  s.sin_family = AF_INET;
+  if (inet_pton(AF_INET, srcaddr, &s.sin_addr) != 1) { fprintf(stderr, "ctmc-live: bad address %s\n", srcaddr); exit(2); }
+  parse_hostport(dsthp, &d);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket");
+  if (bind(fd, (struct sockaddr *)&s, sizeof s) < 0) die("bind");
+  if (connect(fd, (struct sockaddr *)&d, sizeof d) < 0) die("connect");
+  socklen_t sl = sizeof s;
+  getsockname(fd, (struct sockaddr *)&s, &sl);
+  int sent = 0;
+  for (int i = 0; i < count; i++) {
+    char payload[16];
+    snprintf(payload, sizeof payload, "stat-%d", i);
+    if (send(fd, payload, strlen(payload), 0) >= 0) sent++;
+    if (gap_us > 0) usleep((useconds_t)gap_us);
+  }
+  close(fd);
+  printf("{\"sent\":%d,\"sport\":%d}\n", sent, ntohs(s.sin_port));
+  fflush(stdout);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "serve")) return serve(argc - 2, argv + 2);
+  if (argc == 6 && !strcmp(argv[1], "stream")) return stream(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
   if (argc == 8 && !strcmp(argv[1], "send")) {
     enum mode m = !strcmp(argv[2], "udp") ? UDP : !strcmp(argv[2], "udp-sendmmsg") ? UDP_SENDMMSG : !strcmp(argv[2], "tcp-syn") ? TCP_SYN
                 : !strcmp(argv[2], "icmp") ? PING : !strcmp(argv[2], "udp-seq") ? UDP_SEQ : (enum mode)-1;
     if ((int)m < 0) { fprintf(stderr, "ctmc-live: unknown mode %s\n", argv[2]); return 2; }
     return send_tries(m, argv[3], argv[4], argv[5], atoi(argv[6]), argv[7]);
   }
-  fprintf(stderr, "usage: ctmc-live serve ADDR:PORT... | send udp|udp-sendmmsg|tcp-syn|icmp SRC DST:PORT CPUS TRIES STATPID | send udp-seq SRC DST:PORT,... - TRIES STATPID\n");
+  fprintf(stderr, "usage: ctmc-live serve ADDR:PORT... | send udp|udp-sendmmsg|tcp-syn|icmp SRC DST:PORT CPUS TRIES STATPID | send udp-seq SRC DST:PORT,... - TRIES STATPID | stream SRC DST:PORT COUNT GAP_US\n");
   return 2;
 }

@@ -138,6 +138,39 @@ describe("live: the running kernel beside the model", () => {
     expect(leftovers(child.pid!)).toEqual([]);
   });
 
+  liveIt(title("endpoint-removed: the ruleset swapped and conntrack -D run for real beside a stream, as the model says"), () => {
+    const r = live("endpoint-removed", "--tries", "30");
+    expect(r.code).toBe(0);
+    expect(r.report.pattern).toBe("stream");
+    expect(r.report.agree).toBe(true);
+    // Reachable in the model; the kernel's window (one packet between DNAT and confirm, microseconds) is rarely hit.
+    expect(row(r.report, "stale mapping").model).toBe("reachable");
+    expect(row(r.report, "packet dropped").seenIn).toBe(0);
+    // The stream reached both endpoints: before the swap either, after it the one left.
+    expect(r.report.received.filter((x: { queries: number }) => x.queries > 0).length).toBeGreaterThan(0);
+  });
+
+  liveIt(title("endpoint-removed-resync: a delete after the stream leaves no stale mapping, which the model calls unreachable"), () => {
+    const r = live("endpoint-removed-resync", "--tries", "30");
+    expect(r.code).toBe(0);
+    expect(r.report.agree).toBe(true);
+    expect(row(r.report, "stale mapping")).toMatchObject({ model: "unreachable", seenIn: 0 });
+  });
+
+  liveIt(title("a delete before the ruleset swap leaves stale mappings the kernel shows, as the model says"), () => {
+    const r = liveUntil((rep) => row(rep, "stale mapping").seenIn! > 0, "examples/scenarios/endpoint-removed-delete-first.yaml", "--tries", "30");
+    expect(r.code).toBe(0);
+    expect(r.report.agree).toBe(true);
+    expect(row(r.report, "stale mapping").model).toBe("reachable");
+    expect(row(r.report, "stale mapping").seenIn).toBeGreaterThan(0);
+  });
+
+  it("refuses a control plane it cannot run, in one line, exit 2", () => {
+    const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", "live", "flush-nat-clash"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^conntrack-mc: live: scenario flush-nat-clash uses a control plane that flushes or removes a helper, which the live harness does not build\n$/);
+  });
+
   it("refuses what it cannot build, in one line, exit 2", () => {
     const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", "live", "snat-port-race"], { encoding: "utf8" });
     expect(r.status).toBe(2);

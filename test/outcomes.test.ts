@@ -71,7 +71,7 @@ const NO_DROP: Record<string, Record<string, string[]>> = {
 // NAT_CLASH entry on its first reply, so a packet
 // merged into it loses its reply; c46172147ebb (v5.9) stops that.
 const ALL_REPLIED: Record<string, Record<string, string[]>> = {
-  "dns-3-packets": spec([[["reply-lost"], ["v5.6"]]]),
+  "dns-3-packets": spec([[["reply-lost"], before("v5.9").filter((r) => !before("v5.6").includes(r))]]),
   "single-request": spec([]),
   "single-request-reopen": spec([]),
   nodelocaldns: spec([]),
@@ -108,7 +108,7 @@ checkAgainst(allReplied, ALL_REPLIED);
 
 it("the spec's releases are the tool's, oldest first", () => {
   expect(ALL[0]).toBe("v4.6");
-  expect(before("v4.19")).toEqual(["v4.6", "v4.7", "v4.9"]);
+  expect(before("v4.19")).toEqual(["v4.6", "v4.7", "v4.9", "v4.13"]);
 });
 
 function terminalStates(scenario: string, kernel: string): KState[] {

@@ -14,17 +14,20 @@ export interface LivePrediction {
   readonly resolved: boolean;
   /** The counter totals one run can leave. */
   readonly counters: Counters[];
+  /** A stale mapping can outlive the control plane; undefined without a rule change. */
+  readonly stale?: boolean;
 }
 
 /** Searches `sc` on `variant` for what a live run can show; a search that stops early is an IncompleteError. */
 export function livePrediction(sc: Scenario, variant: string): LivePrediction {
-  // The live run always gets answers back for UDP, so the model does too.
-  const model = sc.protocol === "udp" ? { ...sc, replies: true } : sc;
+  // The live run always gets answers back for UDP, so the model does too; a control plane's stream is one-way.
+  const model = sc.protocol === "udp" && !sc.control.length ? { ...sc, replies: true } : sc;
   const kernel = resolveKernel(variant);
   const outcomes = new RunOutcomes();
   const drops = runCheck(model, kernel, "no-drop", { visit: outcomes.visit }).result;
   const lost = model.replies ? runCheck(model, kernel, "all-replied").result : undefined;
-  for (const r of [drops, ...(lost ? [lost] : [])]) {
+  const stale = model.control.some((op) => op.kind === "endpoints") ? runCheck(model, kernel, "no-stale-mapping").result : undefined;
+  for (const r of [drops, ...(lost ? [lost] : []), ...(stale ? [stale] : [])]) {
     if (!r.complete) throw new IncompleteError(`live: the model's ${r.properties.join(", ")} search of ${sc.name} on ${variant} stopped early (${stoppedBy(r)}, after ${r.states} states): nothing to compare the kernel with`);
   }
   return {
@@ -32,5 +35,6 @@ export function livePrediction(sc: Scenario, variant: string): LivePrediction {
     lost: lost ? lost.verdict === "violated" : undefined,
     resolved: outcomes.clashResolved,
     counters: outcomes.counterSets(),
+    ...(stale ? { stale: stale.verdict === "violated" } : {}),
   };
 }

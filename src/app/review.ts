@@ -34,11 +34,12 @@ export interface ReviewResult {
   readonly probabilityModel?: string;
 }
 
-/** The newest release the patches apply to, in the order given. A patch that
+/** The newest released kernel the patches apply to, in the order given. A patch that
  * fails to apply for another reason than its place (its apply threw) says so itself. */
 export function defaultBase(ids: readonly string[], patches: readonly Patch[]): string {
   let newest: string | undefined;
-  for (const r of [...RELEASES].reverse()) {
+  // A released kernel: the candidate (v7.2) is what a merge window brought so far, not what users run.
+  for (const r of [...RELEASES].reverse().filter((x) => x.name !== CANDIDATE)) {
     try {
       resolveKernel([r.name, ...ids].join("+"), "--base", patches);
       // Name the newest released version that is this release's kernel (v6.15 for v6.12's; v7.1 for the newest).

@@ -4,6 +4,7 @@ import { InputError } from "../errors.js";
 import { counterKey } from "../kernel/properties/outcomes.js";
 import { LiveUnavailable } from "../live/host.js";
 import { runLive, type LiveReport } from "../live/run.js";
+import { runControl } from "../live/control.js";
 import { teardownAll } from "../live/topology.js";
 import { parse, positiveInt } from "./args.js";
 import { loadScenario } from "./common.js";
@@ -33,7 +34,8 @@ export async function liveCommand(argv: string[]): Promise<number> {
     return [sig, h] as const;
   });
   try {
-    const report = await runLive(sc, { tries, sendmmsg: values.sendmmsg ?? false }, livePrediction);
+    // A control plane's scenario runs as a stream beside the program (live/control.ts).
+    const report = await (sc.control.length ? runControl : runLive)(sc, { tries, sendmmsg: values.sendmmsg ?? false }, livePrediction);
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : renderLive(report, paint()));
     return report.agree ? 0 : 1;
   } catch (e) {
@@ -47,7 +49,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
 /** The live run beside the model, as text (here, not in report/: a live report is live/'s, which report/ does not read). */
 export function renderLive(r: LiveReport, colours: Paint): string {
   const how =
-    r.pattern === "sendmmsg" ? "one thread, one sendmmsg()" : r.pattern === "sequence" ? `one socket, each of ${r.cpus.length} packets once the one before was answered` : `${r.cpus.length} threads pinned to CPUs ${r.cpus.join(",")}`;
+    r.pattern === "sendmmsg" ? "one thread, one sendmmsg()" : r.pattern === "stream" ? "a one-way stream from one socket while the control plane runs its program" : r.pattern === "sequence" ? `one socket, each of ${r.cpus.length} packets once the one before was answered` : `${r.cpus.length} threads pinned to CPUs ${r.cpus.join(",")}`;
   const seen = (o: LiveReport["outcomes"][number]): string =>
     o.seenIn === null ? "not observable here" : o.seenIn === 0 ? "not seen" : `seen in ${o.seenIn} of ${r.tries} tries`;
   const lines = [
@@ -58,7 +60,7 @@ export function renderLive(r: LiveReport, colours: Paint): string {
       ...r.outcomes.map((o) => [o.outcome, o.model, seen(o), o.agree ? colours.green("agree") : colours.red("DISAGREE")]),
     ]),
     "",
-    `queries sent: ${r.sent}; received by ${r.received.length ? r.received.map((x) => `${x.at} ${x.queries}`).join(", ") : "(not counted: the kernel answers itself, or TCP)"}; answers back at the client: ${r.replies ?? "(not counted for TCP)"}`,
+    `queries sent: ${r.sent}; received by ${r.received.length ? r.received.map((x) => `${x.at} ${x.queries}`).join(", ") : "(not counted: the kernel answers itself, or TCP)"}; answers back at the client: ${r.replies ?? (r.pattern === "stream" ? "(not read: a one-way stream)" : "(not counted for TCP)")}`,
     "",
     "counters one run leaves (insert_failed/drop/clash_resolve)",
     `  model:  ${r.modelCounters.map(counterKey).join(", ")}`,

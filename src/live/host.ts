@@ -23,11 +23,12 @@ export function sh(cmd: string, args: readonly string[]): string {
 
 const has = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
-/** Root, network namespaces and the tools; throws saying what is missing. */
-export function checkHost(): void {
+/** Root, network namespaces and the tools (`extra`: what a scenario needs besides, such as conntrack); throws saying
+ * what is missing. */
+export function checkHost(extra: readonly string[] = []): void {
   if (process.platform !== "linux") throw new LiveUnavailable("live: needs Linux (network namespaces, netfilter)");
   if (process.getuid?.() !== 0) throw new LiveUnavailable("live: needs root to create network namespaces and netfilter rules");
-  for (const tool of ["ip", "iptables", "cc"]) {
+  for (const tool of ["ip", "iptables", "iptables-restore", "cc", ...extra]) {
     if (!has(tool)) throw new LiveUnavailable(`live: '${tool}' is not installed: run scripts/install-live-deps.sh`);
   }
   const probe = `ctmc-probe-${process.pid}`;

@@ -21,6 +21,8 @@ export interface Prediction {
   readonly resolved: boolean;
   /** The counter totals one run can leave. */
   readonly counters: Counters[];
+  /** An entry to a removed endpoint can outlive the control plane (no-stale-mapping); undefined without a rule change. */
+  readonly stale?: boolean;
 }
 
 export interface LiveOptions {
@@ -37,7 +39,7 @@ interface Try {
   readonly clash_resolve: number;
 }
 
-export type Outcome = "packet dropped" | "reply lost" | "clash resolved";
+export type Outcome = "packet dropped" | "reply lost" | "clash resolved" | "stale mapping";
 
 export interface OutcomeRow {
   readonly outcome: Outcome;
@@ -53,8 +55,9 @@ export interface LiveReport {
   readonly uname: string;
   readonly variant: string;
   readonly tries: number;
-  /** threads: one pinned thread per packet, at once; sendmmsg: glibc's one call; sequence: an after-reply chain from one socket. */
-  readonly pattern: "threads" | "sendmmsg" | "sequence";
+  /** threads: one pinned thread per packet, at once; sendmmsg: glibc's one call; sequence: an after-reply chain from one
+   * socket; stream: a one-way stream from one socket while the control plane runs its program. */
+  readonly pattern: "threads" | "sendmmsg" | "sequence" | "stream";
   readonly cpus: number[];
   readonly outcomes: OutcomeRow[];
   /** Counter totals one run can leave, per the model. */
@@ -98,6 +101,20 @@ async function sendTries(sc: Scenario, t: Topology, bin: string, opts: LiveOptio
   return tries;
 }
 
+/** The distinct per-try counter changes the kernel showed, most frequent first, each with whether a finished model
+ * run leaves it (`model`). */
+export function tallyCounters(tries: readonly Counters[], model: readonly Counters[]): LiveReport["kernelCounters"] {
+  const modelKeys = new Set(model.map(counterKey));
+  const seen = new Map<string, { counters: Counters; tries: number; inModel: boolean }>();
+  for (const c of tries) {
+    const key = counterKey(c);
+    const e = seen.get(key) ?? { counters: c, tries: 0, inModel: modelKeys.has(key) };
+    e.tries++;
+    seen.set(key, e);
+  }
+  return [...seen.values()].sort((a, b) => b.tries - a.tries);
+}
+
 /** `predict` gives the model's answer for the variant closest to the running kernel. */
 export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Scenario, variant: string) => Prediction): Promise<LiveReport> {
   const unsupported = liveUnsupported(sc);
@@ -132,16 +149,10 @@ export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Sce
     row("reply lost", want.lost, want.lost === undefined || (sc.protocol !== "udp" && sc.protocol !== "icmp") ? null : count((x) => x.replies >= 0 && x.replies < x.sent - x.drop)),
     row("clash resolved", want.resolved, resolvedIn),
   ];
-  const modelKeys = new Set(want.counters.map(counterKey));
-  const seen = new Map<string, { counters: Counters; tries: number; inModel: boolean }>();
-  for (const x of tries) {
-    const c = { insert_failed: x.insert_failed, drop: x.drop, clash_resolve: x.clash_resolve };
-    const key = counterKey(c);
-    const e = seen.get(key) ?? { counters: c, tries: 0, inModel: modelKeys.has(key) };
-    e.tries++;
-    seen.set(key, e);
-  }
-  const kernelCounters = [...seen.values()].sort((a, b) => b.tries - a.tries);
+  const kernelCounters = tallyCounters(
+    tries.map((x) => ({ insert_failed: x.insert_failed, drop: x.drop, clash_resolve: x.clash_resolve })),
+    want.counters,
+  );
   return {
     scenario: sc.name,
     uname: k.text,

@@ -32,7 +32,9 @@ export function liveUnsupported(sc: Scenario): string | undefined {
   if (sc.packets.some((p) => p.afterReply !== undefined) && !chain) return "after-reply other than a chain (each packet sent once the one before was answered)";
   if (chain && sc.protocol !== "udp") return `an after-reply chain of ${sc.protocol} packets`;
   if (sc.packets.some((p) => !p.nat)) return "packets that skip the NAT hooks";
-  if (sc.deletes.length) return "conntrack -D during the run";
+  if (sc.deletes.length) return "conntrack -D of named packets' entries during the run (a control plane's { delete: ... } by filter is built)";
+  if (sc.control.some((op) => op.kind === "flush" || op.kind === "remove-helper")) return "a control plane that flushes or removes a helper";
+  if (sc.control.length && sc.protocol !== "udp") return `a control plane over ${sc.protocol} flows`;
   if (sc.snat.ports || sc.snat.randomFully) return "a MASQUERADE port range";
   const from = sc.packets[0]!.from;
   // A chain is sent from one socket, each packet to its own destination; packets at once share one.
@@ -145,18 +147,36 @@ function installRules(sc: Scenario, node: string, addr: (i: number) => string): 
     ipt("-t", "raw", "-A", "PREROUTING", "-d", addr(svc.addr), "-p", proto, "--dport", String(svc.port), "-j", "NOTRACK");
     ipt("-t", "raw", "-A", "OUTPUT", "-s", addr(svc.addr), "-p", proto, "--sport", String(svc.port), "-j", "NOTRACK");
   }
-  if (sc.dnat) {
-    // kube-proxy's shape: rule i matches with probability 1/(n-i), the last one always.
-    const eps = sc.dnat.endpoints;
-    eps.forEach((ep, i) => {
-      const stat = i < eps.length - 1 ? ["-m", "statistic", "--mode", "random", "--probability", (1 / (eps.length - i)).toFixed(5)] : [];
-      ipt("-t", "nat", "-A", "PREROUTING", "-d", addr(svc.addr), "-p", proto, "--dport", String(svc.port), ...stat, "-j", "DNAT", "--to-destination", `${addr(ep.addr)}:${ep.port}`);
-    });
-  }
-  if (sc.snat.mode === "masquerade") ipt("-t", "nat", "-A", "POSTROUTING", "-o", "vn2", "-j", "MASQUERADE");
-  else if (sc.natTable) ipt("-t", "nat", "-A", "POSTROUTING", "-o", "lo", "-j", "RETURN"); // an active nat table: null bindings
+  if (sc.natTable) restoreNat(sc, node, 0);
   // Conntrack itself, also where no NAT rule loads it.
   ipt("-t", "filter", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "INVALID", "-j", "RETURN");
+}
+
+/** The nat table with the DNAT rule's endpoint set `set` (Dnat.sets), as iptables-restore input: one atomic swap of
+ * the whole table, as kube-proxy's iptables-restore does. */
+function natTable(sc: Scenario, set: number): string {
+  const addr = (i: number): string => sc.addrs[i]!;
+  const lines = ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]"];
+  const d = sc.dnat;
+  if (d) {
+    // kube-proxy's shape: rule i matches with probability 1/(n-i), the last one always.
+    const eps = d.sets[set]!.map((e) => d.endpoints[e]!);
+    const ports = sc.protocol === "udp" || sc.protocol === "tcp" ? ` -m ${sc.protocol} --dport ${d.service.port}` : "";
+    const match = `-d ${addr(d.service.addr)}/32 -p ${sc.protocol}${ports}`;
+    eps.forEach((ep, i) => {
+      const stat = i < eps.length - 1 ? ` -m statistic --mode random --probability ${(1 / (eps.length - i)).toFixed(5)}` : "";
+      lines.push(`-A PREROUTING ${match}${stat} -j DNAT --to-destination ${addr(ep.addr)}:${ep.port}`);
+    });
+  }
+  if (sc.snat.mode === "masquerade") lines.push("-A POSTROUTING -o vn2 -j MASQUERADE");
+  else lines.push("-A POSTROUTING -o lo -j RETURN"); // an active nat table: null bindings
+  return [...lines, "COMMIT", ""].join("\n");
+}
+
+/** Swaps the node's nat table to the DNAT rule's endpoint set `set`, atomically. */
+export function restoreNat(sc: Scenario, node: string, set: number): void {
+  const r = spawnSync("ip", ["netns", "exec", node, "iptables-restore", "-w"], { input: natTable(sc, set), encoding: "utf8" });
+  if (r.status !== 0) throw new LiveUnavailable(`live: iptables-restore failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
 }
 
 /** Stops the answerer and returns how many queries each of its addresses received. */

@@ -1,4 +1,5 @@
 /** `compare`'s matrix as text and as Markdown, and the words for a cell's change that `review` shares. */
+import { PROPERTY_GATES } from "../kernel/properties/properties.js";
 import type { ClassChange, CompareCell, CompareResult } from "../app/compare.js";
 import { counterKey } from "../kernel/properties/outcomes.js";
 import { fmtInt, table } from "./text.js";
@@ -71,7 +72,7 @@ function kernelLines(r: CompareResult, k: number): string[] {
 }
 
 function propertyWords(r: CompareResult): string {
-  return r.narrowed ? `property ${r.property.split(",").join(", ")}` : "every property each scenario supports (no-drop; all-replied with replies; no-crash and no-lost-entry with recycle)";
+  return r.narrowed ? `property ${r.property.split(",").join(", ")}` : `every property each scenario supports (${PROPERTY_GATES})`;
 }
 
 function againstWords(r: CompareResult): string {

@@ -1,4 +1,5 @@
 /** `review`'s report: as text, as Markdown and as the object `--json` prints. */
+import { PROPERTY_GATES } from "../kernel/properties/properties.js";
 import type { CompareCell, FailOn } from "../app/compare.js";
 import type { DifferentialCounterexample } from "../app/differential.js";
 import type { ReviewResult } from "../app/review.js";
@@ -34,7 +35,7 @@ export function renderReview(r: ReviewResult, baseParts: string, baseWhy: string
   const lines = [
     ...patchLines(r, paint),
     `base      ${paint.bold(r.base)} = ${baseParts} (${baseWhy})`,
-    `checked   ${r.scenarios.length} scenario${r.scenarios.length === 1 ? "" : "s"}, every property each supports (no-drop; all-replied with replies; no-crash and no-lost-entry with recycle), on ${r.base} and ${r.patched}`,
+    `checked   ${r.scenarios.length} scenario${r.scenarios.length === 1 ? "" : "s"}, every property each supports (${PROPERTY_GATES}), on ${r.base} and ${r.patched}`,
     "",
     `verdict   ${r.summary}`,
     "",

@@ -21,6 +21,10 @@ export { noNeedlessRewrite } from "./no-needless-rewrite.js";
 export { noStaleMapping } from "./no-stale-mapping.js";
 export { flushEmpties } from "./flush-empties.js";
 
+/** Which scenarios each property applies to, in one line for reports (each property's gate, in words). */
+export const PROPERTY_GATES =
+  "no-drop; all-replied with replies; no-crash and no-lost-entry with recycle; no-needless-rewrite on a host of null bindings; no-stale-mapping with a rule change; flush-empties with a flush";
+
 export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite, noStaleMapping, flushEmpties];
 
 /** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
