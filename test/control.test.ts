@@ -26,6 +26,7 @@ interface Row {
 
 const ROWS: Record<string, Row> = {
   "20 helper": { scenario: "helper-removed", property: "no-drop", columns: [["v4.6", "H"], ["v4.13", ["dying-loser"]], ["v5.19", ["genid-drop"]], ["v7.2", "H"]], stable: { "v7.1.4": ["genid-drop"], "v7.1.5": "H" } },
+  "20 timeout": { scenario: "timeout-removed", property: "no-freed-policy", columns: [["v4.6", ["timeout-use-after-free"]], ["v7.2", "H"]], stable: { "v7.1.4": ["timeout-use-after-free"], "v7.1.5": "H" } },
   "21.2 flush": { scenario: "flush-nat-clash", property: "flush-empties", columns: [["v4.6", "H"], ["v5.6", ["nat-clash-missed"]], ["v5.7", "H"]], stable: { "v5.6.13": ["nat-clash-missed"], "v5.6.14": "H" } },
   "21.3 stale": { scenario: "endpoint-removed", property: "no-stale-mapping", columns: [["v4.6", ["unconfirmed-survivor"]]] },
   "21.3 resync": { scenario: "endpoint-removed-resync", property: "no-stale-mapping", columns: [["v4.6", "H"]] },
@@ -65,6 +66,17 @@ function stepsOf(scenario: string, kernel: string, cls: string): { note: Note; p
 }
 
 describe("what the counterexamples show", () => {
+  it("v7.1: the policy is freed while an unconfirmed entry still points at it, nf_ct_untimeout having walked the table without it", () => {
+    const steps = stepsOf("timeout-removed", "v7.1", "timeout-use-after-free");
+    const alloc = steps.findIndex((s) => s.fn === "init_conntrack");
+    const untimeout = steps.findIndex((s) => s.note.kind === "timeout-removal" && s.note.stage === "untimeout");
+    expect(alloc).toBeLessThan(untimeout);
+    expect(steps[untimeout]!.note).toMatchObject({ entries: [] });
+    expect(steps.at(-1)!.note).toMatchObject({ kind: "timeout-removal", stage: "free", freed: true, entries: [steps[alloc]!.packet] });
+    // The entry is still unconfirmed: its packet's confirm comes after.
+    expect(steps.slice(alloc).some((s) => s.note.kind === "inserted")).toBe(false);
+  });
+
   for (const kernel of ["v5.10", "v7.1"]) {
     it(`${kernel}: the entry NATed to the removed endpoint is unconfirmed while the dump runs, confirmed after it, and hit by the next packet`, () => {
       const steps = stepsOf("endpoint-removed", kernel, "unconfirmed-survivor");
@@ -160,6 +172,8 @@ describe("control, resync and helper in a scenario file", () => {
     expect(refused({ control: ["flush"], replies: true, "reply-within": "1s" })).toMatch(/control: control is not modelled with time/);
     expect(refused({ control: ["flush"], deletes: ["P"] })).toMatch(/control: expected deletes or control, not both/);
     expect(refused({ helper: "Tftp" })).toMatch(/helper: expected a helper's name/);
+    expect(refused({ control: ["remove-timeout-policy"] })).toMatch(/control\[0\]: remove-timeout-policy needs the policy .* \(timeout-policy: NAME\)/);
+    expect(refused({ "timeout-policy": "UDP" })).toMatch(/timeout-policy: expected a timeout policy's name/);
     expect(refused({ control: ["flush"] })).toBe("accepted");
   });
 });

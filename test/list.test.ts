@@ -30,7 +30,7 @@ describe("list", () => {
       const sc = resolveScenario(s.name);
       const bothEnds = sc.packets.some((p) => sc.packets.some((q) => q.from.addr === p.to.addr && q.from.port === p.to.port && q.to.addr === p.from.addr));
       const nullBindings = sc.natTable && sc.snat.mode === "null-binding" && bothEnds;
-      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : []), ...(nullBindings ? ["no-needless-rewrite"] : []), ...(sc.dnat && sc.control.some((op) => op.kind === "endpoints") ? ["no-stale-mapping"] : []), ...(sc.control.some((op) => op.kind === "flush") ? ["flush-empties"] : [])]);
+      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : []), ...(nullBindings ? ["no-needless-rewrite"] : []), ...(sc.dnat && sc.control.some((op) => op.kind === "endpoints") ? ["no-stale-mapping"] : []), ...(sc.control.some((op) => op.kind === "flush") ? ["flush-empties"] : []), ...(sc.control.some((op) => op.kind === "remove-timeout-policy") ? ["no-freed-policy"] : [])]);
     }
     // Both kinds are among the built-ins, so the column tells them apart.
     expect(listed.scenarios.some((s) => s.properties.includes("all-replied"))).toBe(true);

@@ -168,7 +168,7 @@ describe("live: the running kernel beside the model", () => {
   it("refuses a control plane it cannot run, in one line, exit 2", () => {
     const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", "live", "flush-nat-clash"], { encoding: "utf8" });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^conntrack-mc: live: scenario flush-nat-clash uses a control plane that flushes or removes a helper, which the live harness does not build\n$/);
+    expect(r.stderr).toMatch(/^conntrack-mc: live: scenario flush-nat-clash uses a control plane that flushes or removes a helper or timeout policy, which the live harness does not build\n$/);
   });
 
   it("refuses what it cannot build, in one line, exit 2", () => {

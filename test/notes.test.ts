@@ -98,6 +98,14 @@ const SAMPLES: { readonly [K in Note["kind"]]: readonly Extract<Note, { kind: K 
     { kind: "helper-removal", stage: "iterate", entries: [] },
   ],
   "genid-drop": [{ kind: "genid-drop" }],
+  "timeout-removal": [
+    { kind: "timeout-removal", stage: "rule-removed", entries: [], freed: false },
+    { kind: "timeout-removal", stage: "untimeout", entries: [0], freed: false },
+    { kind: "timeout-removal", stage: "untimeout", entries: [], freed: false },
+    { kind: "timeout-removal", stage: "free", entries: [1], freed: true },
+    { kind: "timeout-removal", stage: "free", entries: [1], freed: false },
+    { kind: "timeout-removal", stage: "free", entries: [], freed: true },
+  ],
   "timer-fired": [{ kind: "timer-fired", id: 0 }],
   "reap-unlink": [{ kind: "reap-unlink", id: 0 }],
   "gc-left": [{ kind: "gc-left", id: 0 }],
@@ -195,7 +203,7 @@ describe("the notes of every class's counterexample are worded as 0518dd0's step
   const expected = new Map(fx.traces.map(([s, k, c, ix]) => [`${s} ${k} ${c}`, ix.map((i) => fx.notes[i]!)]));
   // The releases 0518dd0 named, and the scenarios it had: a later release or scenario has no wording to keep.
   const releases = [...new Set(fx.traces.map(([, k]) => k))];
-  const NEWER = ["dnat-entry-deleted", "endpoint-removed", "endpoint-removed-resync", "flush-nat-clash", "gre-clash", "helper-removed", "icmp-echo-clash", "ipip-clash", "reverse-clash", "reverse-nat-direct"];
+  const NEWER = ["dnat-entry-deleted", "endpoint-removed", "endpoint-removed-resync", "flush-nat-clash", "gre-clash", "helper-removed", "icmp-echo-clash", "ipip-clash", "reverse-clash", "reverse-nat-direct", "timeout-removed"];
   it("the fixture covers releases and scenarios the tool still has", () => {
     expect(releases.length).toBeGreaterThanOrEqual(10);
     for (const k of releases) expect(() => resolveKernel(k)).not.toThrow();

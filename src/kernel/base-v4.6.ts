@@ -98,4 +98,6 @@ export const baseV46: KernelBehaviour = {
   // nf_conntrack_helper_unregister: unhelp() on the unconfirmed lists' entries clears their helper; nothing is dropped.
   unconfirmedDyingOnDestroy: () => false,
   extGenid: () => false,
+  // ctnl_timeout_try_del: freed once refcount_dec_if_one says no rule holds it (entries hold no reference).
+  timeoutRefcounted: () => false,
 };

@@ -91,6 +91,7 @@ const TABLE = {
   lookupSkipsDying: { kernel: "____nf_conntrack_find", returns: "constant" },
   unconfirmedDyingOnDestroy: { kernel: "nf_ct_iterate_destroy", returns: "constant" },
   extGenid: { kernel: "nf_ct_iterate_destroy", returns: "constant" },
+  timeoutRefcounted: { kernel: "ctnl_timeout_try_del", returns: "constant" },
 } as const satisfies { readonly [K in keyof Required<KernelBehaviour>]: FunctionInfo };
 
 export type FunctionName = keyof typeof TABLE;

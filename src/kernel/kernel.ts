@@ -175,6 +175,10 @@ export interface KernelBehaviour {
   /** Does a helper's removal bump the extension genid after synchronize_net (nf_ct_ext_bump_genid), so that confirm
    * drops an unconfirmed entry stamped before (nf_ct_ext_valid_pre)? c56716c69ce1 (v5.19) to its revert 35e21a4dccc5 (v7.2). */
   extGenid(): boolean;
+  /** Inside ctnl_timeout_try_del: does an entry's timeout extension hold a reference on its policy, so that deleting
+   * the policy frees it only once no entry refers to it (7d6a9cdb8d3a, v7.2)? Before, the policy is freed once no
+   * rule uses it, after nf_ct_untimeout cleared the linked entries' pointers: an unconfirmed entry keeps its own. */
+  timeoutRefcounted(): boolean;
 }
 
 export interface Kernel extends KernelBehaviour {

@@ -133,6 +133,9 @@ export type Note =
   | { readonly kind: "delete-enoent"; readonly id: number }
   /** A stage of a helper's unregistration, and the entries it marked (DYING, or a stale genid). */
   | { readonly kind: "helper-removal"; readonly stage: "unconfirmed-destroy" | "synchronize_net" | "bump-genid" | "iterate"; readonly entries: readonly number[] }
+  /** A stage of a timeout policy's removal: the entries whose pointer nf_ct_untimeout cleared, or at "free" those that
+   * still point at it; `freed`: the policy is freed (else detached, referenced by those entries: v7.2). */
+  | { readonly kind: "timeout-removal"; readonly stage: "rule-removed" | "untimeout" | "free"; readonly entries: readonly number[]; readonly freed: boolean }
   /** nf_ct_ext_valid_pre at confirm: the entry's extensions are stamped with an older genid: insert_failed, NF_DROP. */
   | { readonly kind: "genid-drop" }
   // ---- the reapers ----
@@ -203,6 +206,7 @@ const KINDS: { readonly [K in Note["kind"]]: true } = {
   "delete-enoent": true,
   "helper-removal": true,
   "genid-drop": true,
+  "timeout-removal": true,
   "delete-unlink": true,
   "timer-fired": true,
   "reap-unlink": true,

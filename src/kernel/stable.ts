@@ -50,6 +50,8 @@ export const BACKPORTS: readonly Backport[] = [
   { id: "54ab49fde956", line: "5.6", from: 14, source: RC("<20200518173540.560612351@linuxfoundation.org>") },
   // 35e21a4dccc5 (v7.2) "revert ct extension genid infrastructure".
   { id: "35e21a4dccc5", line: "7.1", from: 5, source: "the revert's merged posting <20260607094954.48892-13-pablo@netfilter.org>, carried by 7.1.5 (its stable review mail not read)" },
+  // 7d6a9cdb8d3a (v7.2) "cttimeout: detach dataplane timeout policy and repurpose refcount", CVE-2026-74347.
+  { id: "7d6a9cdb8d3a", line: "7.1", from: 5, source: "CVE-2026-74347 (fixed in 7.2); carried by 7.1.5 with the genid revert (its stable review mail not read)" },
   // 8a49fc8d8a3e (v7.0) "Add allow_clash to generic protocol handler": AUTOSEL <20260214212452.782265-21-sashal@kernel.org>.
   { id: "8a49fc8d8a3e", line: "5.10", from: 252, source: RC("5.10.252-rc2 <20260302161007.2523181-1-sashal@kernel.org>") },
   { id: "8a49fc8d8a3e", line: "5.15", from: 202, source: RC("5.15.202-rc2 <20260302160955.2522727-1-sashal@kernel.org>") },

@@ -36,6 +36,7 @@ import { iterateReplyNodes } from "./patches/54ab49fde956.js";
 import { iterateDestroy } from "./patches/2843fb69980b.js";
 import { extGenid } from "./patches/c56716c69ce1.js";
 import { revertExtGenid } from "./patches/35e21a4dccc5.js";
+import { timeoutRefcount } from "./patches/7d6a9cdb8d3a.js";
 
 export const PATCHES: readonly Patch[] = [
   noTimer,
@@ -66,6 +67,7 @@ export const PATCHES: readonly Patch[] = [
   allowGenericClash,
   allowIcmpClash,
   revertExtGenid,
+  timeoutRefcount,
 ];
 
 export interface Release {

@@ -33,7 +33,7 @@ export function liveUnsupported(sc: Scenario): string | undefined {
   if (chain && sc.protocol !== "udp") return `an after-reply chain of ${sc.protocol} packets`;
   if (sc.packets.some((p) => !p.nat)) return "packets that skip the NAT hooks";
   if (sc.deletes.length) return "conntrack -D of named packets' entries during the run (a control plane's { delete: ... } by filter is built)";
-  if (sc.control.some((op) => op.kind === "flush" || op.kind === "remove-helper")) return "a control plane that flushes or removes a helper";
+  if (sc.control.some((op) => op.kind === "flush" || op.kind === "remove-helper" || op.kind === "remove-timeout-policy")) return "a control plane that flushes or removes a helper or timeout policy";
   if (sc.control.length && sc.protocol !== "udp") return `a control plane over ${sc.protocol} flows`;
   if (sc.snat.ports || sc.snat.randomFully) return "a MASQUERADE port range";
   const from = sc.packets[0]!.from;

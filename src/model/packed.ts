@@ -161,8 +161,8 @@ export function progressMeasure(layout: PackedLayout, nat: readonly boolean[]): 
 const STREAM_MASK = (1 << 26) - 1;
 const EXPIRED_BIT = 1 << 26;
 const REAPING_SHIFT = 27;
-/** The control plane's masks (KState.walk, walked, flushed, late, stale, synced): a word each. */
-const CTL_MASKS = 6;
+/** The control plane's masks (KState.walk, walked, flushed, late, stale, synced, policy): a word each. */
+const CTL_MASKS = 7;
 
 /** What the codec holds beyond the packets, chains, rover and the three counters every scenario has (features.ts):
  * `limited`, the early_drop counters; `timed`, the clock, the timeouts and the reapers' progress; `chains`, the
@@ -371,26 +371,31 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
     }
   };
   const encodeControl = (s: KState, out: Int32Array): void => {
-    if (s.ctl < 0 || s.ctl > 63 || s.ctlPhase < 0 || s.ctlPhase > 7 || s.rules < 0 || s.rules > 31) throw new Error(`the control plane's step ${s.ctl}, stage ${s.ctlPhase} or rule set ${s.rules} does not fit the packed state`);
-    out[ctlAt] = s.ctl | (s.ctlPhase << 6) | (s.rules << 9);
+    if (s.ctl < 0 || s.ctl > 63 || s.ctlPhase < 0 || s.ctlPhase > 7 || s.rules < 0 || s.rules > 31 || s.policyState < 0 || s.policyState > 3) {
+      throw new Error(`the control plane's step ${s.ctl}, stage ${s.ctlPhase}, rule set ${s.rules} or policy state ${s.policyState} does not fit the packed state`);
+    }
+    out[ctlAt] = s.ctl | (s.ctlPhase << 6) | (s.rules << 9) | (s.policyState << 14);
     out[ctlAt + 1] = s.walk;
     out[ctlAt + 2] = s.walked;
     out[ctlAt + 3] = s.flushed;
     out[ctlAt + 4] = s.late;
     out[ctlAt + 5] = s.stale;
     out[ctlAt + 6] = s.synced;
+    out[ctlAt + 7] = s.policy;
   };
   const decodeControl = (w: Int32Array, off: number, into: KState): void => {
     const v = w[off + ctlAt]!;
     into.ctl = v & 63;
     into.ctlPhase = (v >>> 6) & 7;
     into.rules = (v >>> 9) & 31;
+    into.policyState = (v >>> 14) & 3;
     into.walk = w[off + ctlAt + 1]!;
     into.walked = w[off + ctlAt + 2]!;
     into.flushed = w[off + ctlAt + 3]!;
     into.late = w[off + ctlAt + 4]!;
     into.stale = w[off + ctlAt + 5]!;
     into.synced = w[off + ctlAt + 6]!;
+    into.policy = w[off + ctlAt + 7]!;
   };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
     for (let k = at; k < at + n; k++) if (a[k] !== b[k]) return true;

@@ -32,6 +32,16 @@ function helperStage(sc: Scenario, stage: string, entries: readonly number[]): s
   }
 }
 
+/** A stage of a timeout policy's removal (kernel/functions/nf_ct_iterate.ts). */
+function timeoutStage(sc: Scenario, stage: string, entries: readonly number[], freed: boolean): string {
+  const policy = `timeout policy ${sc.timeoutPolicy ?? ""}`;
+  if (stage === "rule-removed") return `the rule that attaches ${policy} is removed: new entries no longer get it`;
+  const which = `${names(sc, entries)} ${entries.length === 1 ? "entry" : "entries"}`;
+  if (stage === "untimeout") return `nf_ct_untimeout walks the table: ${entries.length ? `it clears the pointer of ${which}` : "no linked entry points at it"}; unconfirmed entries are in no bucket`;
+  if (!freed) return `${policy} is deleted and detached; ${which} still ${entries.length === 1 ? "holds a reference" : "hold references"}, so it lives until ${entries.length === 1 ? "that entry is" : "they are"} freed`;
+  return entries.length ? `${policy} is freed while ${which} still ${entries.length === 1 ? "points" : "point"} at it` : `${policy} is freed`;
+}
+
 /** How get_unique_tuple chose the tuple, as the SNAT note gives it; an ICMP flow's key is its echo id, a generic
  * flow has none (kernel/net/proto.ts). */
 function portChoice(how: PortChoice, sc: Scenario): string {
@@ -194,6 +204,8 @@ function wordKind(n: Note, sc: Scenario): string {
       return `the delete for ${name(sc, n.id)}'s entry finds nothing to delete (ENOENT)`;
     case "helper-removal":
       return helperStage(sc, n.stage, n.entries);
+    case "timeout-removal":
+      return timeoutStage(sc, n.stage, n.entries, n.freed);
     case "genid-drop":
       return "nf_ct_ext_valid_pre: its extensions carry an older genid (a helper was removed since init_conntrack): insert_failed, NF_DROP";
     case "timer-fired":

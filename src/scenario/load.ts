@@ -41,7 +41,7 @@ function toMs(v: string): number | undefined {
 /** A conntrack zone id (u16). */
 const zoneId = z.number({ error: "expected a zone id, a whole number from 0 to 65535" }).int({ message: "expected a zone id, a whole number from 0 to 65535" }).min(0, { message: "expected a zone id from 0 to 65535" }).max(65535, { message: "expected a zone id from 0 to 65535" });
 
-const CONTROL_STEP = "expected a control step: flush, remove-helper, { endpoints: [address:port, ...] } or { delete: { orig-dst?: address:port, reply-src?: address:port, protocol?: udp } }";
+const CONTROL_STEP = "expected a control step: flush, remove-helper, remove-timeout-policy, { endpoints: [address:port, ...] } or { delete: { orig-dst?: address:port, reply-src?: address:port, protocol?: udp } }";
 
 const fields = z
   .strictObject({
@@ -98,7 +98,7 @@ const fields = z
       .array(
         z.union(
           [
-            z.enum(["flush", "remove-helper"]),
+            z.enum(["flush", "remove-helper", "remove-timeout-policy"]),
             z.strictObject({ endpoints: z.array(hostPort).max(16) }),
             z.strictObject({
               delete: z.strictObject({
@@ -116,6 +116,7 @@ const fields = z
       .optional(),
     resync: z.boolean().optional(),
     helper: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a helper's name, such as tftp or ftp" }).optional(),
+    "timeout-policy": z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a timeout policy's name, such as udp-short" }).optional(),
     packets: z
       .array(
         z.strictObject({
@@ -261,6 +262,9 @@ function controlIssues(s: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
     if (op === "remove-helper" && s.helper === undefined) {
       ctx.addIssue({ code: "custom", path: ["control", i], message: "remove-helper needs the helper the flows' rule attaches (helper: NAME)" });
     }
+    if (op === "remove-timeout-policy" && s["timeout-policy"] === undefined) {
+      ctx.addIssue({ code: "custom", path: ["control", i], message: "remove-timeout-policy needs the policy the flows' rule attaches (timeout-policy: NAME)" });
+    }
   });
   if (s.resync && !steps.some((op) => typeof op === "object" && "delete" in op)) {
     ctx.addIssue({ code: "custom", path: ["resync"], message: "a resync repeats the control plane's deletes: expected a { delete: ... } step in control" });
@@ -395,6 +399,7 @@ function intern(raw: RawScenario, source: string): Scenario {
   const control: ControlOp[] = (raw.control ?? []).map((op): ControlOp => {
     if (op === "flush") return { kind: "flush" };
     if (op === "remove-helper") return { kind: "remove-helper" };
+    if (op === "remove-timeout-policy") return { kind: "remove-timeout-policy" };
     if ("endpoints" in op) return { kind: "endpoints", set: sets.push([...new Set(op.endpoints.map(epIndex))]) - 1 };
     const f = op.delete;
     return { kind: "delete", filter: { ...(f["orig-dst"] ? { origDst: hp(f["orig-dst"]) } : {}), ...(f["reply-src"] ? { replySrc: hp(f["reply-src"]) } : {}), ...(f.protocol ? { protocol: f.protocol } : {}) } };
@@ -431,6 +436,7 @@ function intern(raw: RawScenario, source: string): Scenario {
     control,
     resync: raw.resync ?? false,
     ...(raw.helper !== undefined ? { helper: raw.helper } : {}),
+    ...(raw["timeout-policy"] !== undefined ? { timeoutPolicy: raw["timeout-policy"] } : {}),
     kernels: raw.kernels,
     addrs,
   });

@@ -100,6 +100,9 @@ export interface Scenario {
   /** The conntrack helper the flows' rule attaches to their entries (`-j CT --helper NAME`), which a
    * `remove-helper` step unregisters; undefined: none. */
   readonly helper?: string;
+  /** The timeout policy the flows' rule attaches (`-j CT --timeout NAME`, nfnetlink_cttimeout), which a
+   * `remove-timeout-policy` step removes; undefined: none. */
+  readonly timeoutPolicy?: string;
   /** Kernel variants to check by default; the first is `check`'s default. */
   readonly kernels: readonly string[];
   readonly addrs: readonly string[];
@@ -124,7 +127,9 @@ export type ControlOp =
   /** `conntrack -F`: ctnetlink's flush, the table iteration nf_ct_iterate_cleanup. */
   | { readonly kind: "flush" }
   /** The scenario's helper is unregistered (nf_conntrack_helper_unregister). */
-  | { readonly kind: "remove-helper" };
+  | { readonly kind: "remove-helper" }
+  /** The rule that attaches the scenario's timeout policy is removed, then the policy deleted (`nfct timeout delete`). */
+  | { readonly kind: "remove-timeout-policy" };
 
 /** The same address and port. */
 export const sameHostPort = (a: HostPort, b: HostPort): boolean => a.addr === b.addr && a.port === b.port;

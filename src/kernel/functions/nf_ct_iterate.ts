@@ -81,6 +81,43 @@ export function unconfirmed(st: KState, p: number): boolean {
   return q.ct !== null && !q.freed && !(q.ct.status & IPS.CONFIRMED) && q.pc !== Pc.DONE;
 }
 
+/** The stages of a timeout policy's removal: the rule that attaches it goes (new entries no longer get it), then
+ * `nfct timeout delete`: nf_ct_untimeout (the table walk, get_next_corpse's reach) clears the linked entries'
+ * pointers, and the policy is freed (docs/kernel.md, "The control plane"). */
+export type TimeoutStage = "rule-removed" | "untimeout" | "free";
+export const TIMEOUT_STAGES: readonly TimeoutStage[] = ["rule-removed", "untimeout", "free"];
+
+/** Is entry `p` one that can still be used: unconfirmed, or linked? */
+const alive = (st: KState, p: number): boolean => unconfirmed(st, p) || st.table.includes(p);
+
+/** One stage of a timeout policy's removal; the entries whose pointer it cleared, or (freed) those that still point
+ * at the policy. From 7d6a9cdb8d3a (v7.2) an entry's extension holds a reference: "free" only detaches the policy
+ * while an entry still refers to it. */
+export function timeoutRemovalStage(ctx: Ctx, st: KState, stage: TimeoutStage): StepNote {
+  const hit: number[] = [];
+  if (stage === "rule-removed") st.policyState = 1;
+  else if (stage === "untimeout") {
+    for (const id of st.table) {
+      if (st.policy & (1 << id) && ctx.k.get_next_corpse(ctx, st, id)) {
+        st.policy &= ~(1 << id);
+        hit.push(id);
+      }
+    }
+  } else {
+    for (let p = 0; p < st.pkts.length; p++) if (st.policy & (1 << p) && alive(st, p)) hit.push(p);
+    if (!ctx.k.timeoutRefcounted() || hit.length === 0) st.policyState = 2;
+  }
+  return ctx.explain ? { kind: "timeout-removal", stage, entries: hit, freed: st.policyState === 2 } : "";
+}
+
+/** Entries that still point at a freed timeout policy (a use after free when the entry is next used). */
+export function freedPolicyUsers(st: KState): number[] {
+  if (st.policyState !== 2) return [];
+  const out: number[] = [];
+  for (let p = 0; p < st.pkts.length; p++) if (st.policy & (1 << p) && alive(st, p)) out.push(p);
+  return out;
+}
+
 /** The stages of a helper's unregistration on this kernel, in order (docs/kernel.md, "A helper removed"). */
 export type RemovalStage = "unconfirmed-destroy" | "synchronize_net" | "bump-genid" | "iterate";
 

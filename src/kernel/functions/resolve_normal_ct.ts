@@ -83,6 +83,8 @@ export function init_conntrack(ctx: Ctx, st: KState, p: number, choice = 0): Ste
   const t = packetTuple(ctx, p);
   pkt.ct = { orig: t, reply: invert(t), status: 0, timeout: 0, streamTs: 0 };
   pkt.uses = p;
+  // The rule's CT template gives the entry its timeout extension, pointing at the policy (nf_ct_timeout_ext_add).
+  if (ctx.sc.timeoutPolicy !== undefined && st.policyState === 0) st.policy |= 1 << p;
   pkt.pc = ctx.sc.natTable && ctx.sc.packets[p]!.nat ? Pc.DNAT : Pc.CONFIRM;
   // nf_conntrack_in runs the tracker on the first packet too, once resolve_normal_ct made its entry.
   const tracker = nf_conntrack_handle_packet(ctx, st, p, "ORIGINAL");

@@ -131,6 +131,11 @@ export interface KState {
   stale: number;
   /** Bit i: entry i was linked when the reconciler's last run began (a resync runs again once the table differs). */
   synced: number;
+  /** Bit i: entry i's timeout extension points at the scenario's timeout policy (set at S2 while a rule attaches it). */
+  policy: number;
+  /** The scenario's timeout policy: 0 attached by the flows' rule, 1 the rule removed (new entries do not get it),
+   * 2 freed. */
+  policyState: number;
   /** The words of the actors that keep state of their own (model/actor.ts, ActorEnv.claim): each actor reads and
    * writes its slice through its own accessors; the codec and clone copy them as they are. Empty for the actors
    * above, whose fields are named here. */
@@ -179,6 +184,8 @@ export function initialState(packets: number, cpus: number, ext = 0): KState {
     late: 0,
     stale: 0,
     synced: 0,
+    policy: 0,
+    policyState: 0,
     ext: new Array<number>(ext).fill(0),
   };
 }
@@ -216,5 +223,5 @@ export function cloneState(s: KState): KState {
     const c = s.stats[i]!;
     stats[i] = { insertFailed: c.insertFailed, drop: c.drop, clashResolve: c.clashResolve, earlyDrop: c.earlyDrop, chainTooLong: c.chainTooLong };
   }
-  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw, gcHalf: s.gcHalf, ctl: s.ctl, ctlPhase: s.ctlPhase, rules: s.rules, walk: s.walk, walked: s.walked, flushed: s.flushed, late: s.late, stale: s.stale, synced: s.synced, ext: s.ext.slice() };
+  return { pkts, table: s.table.slice(), bysource: s.bysource.slice(), rover: s.rover, stats, now: s.now, gc: s.gc, crash: s.crash, gcReader: s.gcReader, gcSaw: s.gcSaw, gcHalf: s.gcHalf, ctl: s.ctl, ctlPhase: s.ctlPhase, rules: s.rules, walk: s.walk, walked: s.walked, flushed: s.flushed, late: s.late, stale: s.stale, synced: s.synced, policy: s.policy, policyState: s.policyState, ext: s.ext.slice() };
 }

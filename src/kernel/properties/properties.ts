@@ -11,6 +11,7 @@ import { noLostEntry } from "./no-lost-entry.js";
 import { noNeedlessRewrite } from "./no-needless-rewrite.js";
 import { noStaleMapping, noStaleMappingIn } from "./no-stale-mapping.js";
 import { flushEmpties, flushEmptiesIn } from "./flush-empties.js";
+import { noFreedPolicy } from "./no-freed-policy.js";
 
 export type { KernelProperty } from "./property.js";
 export { noDrop } from "./no-drop.js";
@@ -20,12 +21,13 @@ export { noLostEntry } from "./no-lost-entry.js";
 export { noNeedlessRewrite } from "./no-needless-rewrite.js";
 export { noStaleMapping } from "./no-stale-mapping.js";
 export { flushEmpties } from "./flush-empties.js";
+export { noFreedPolicy } from "./no-freed-policy.js";
 
 /** Which scenarios each property applies to, in one line for reports (each property's gate, in words). */
 export const PROPERTY_GATES =
-  "no-drop; all-replied with replies; no-crash and no-lost-entry with recycle; no-needless-rewrite on a host of null bindings; no-stale-mapping with a rule change; flush-empties with a flush";
+  "no-drop; all-replied with replies; no-crash and no-lost-entry with recycle; no-needless-rewrite on a host of null bindings; no-stale-mapping with a rule change; flush-empties with a flush; no-freed-policy with a timeout policy removed";
 
-export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite, noStaleMapping, flushEmpties];
+export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite, noStaleMapping, flushEmpties, noFreedPolicy];
 
 /** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
 const BOUND = new WeakSet<Property<KState>>();

@@ -10,7 +10,7 @@
  */
 import type { Ctx } from "../../kernel/kernel.js";
 import { Fate, Pc, type KState } from "../../kernel/net/state.js";
-import { ctnetlink_dump_table, deleteVisit, helperRemovalStage, inRcuSection, iterateMask, linkedMask, removalStages } from "../../kernel/functions/nf_ct_iterate.js";
+import { ctnetlink_dump_table, deleteVisit, helperRemovalStage, inRcuSection, iterateMask, linkedMask, removalStages, TIMEOUT_STAGES, timeoutRemovalStage } from "../../kernel/functions/nf_ct_iterate.js";
 import type { ControlOp } from "../../scenario/scenario.js";
 import type { StepNote } from "../../kernel/note.js";
 import type { Actor, ActorKind, Move } from "../actor.js";
@@ -19,8 +19,8 @@ import type { Actor, ActorKind, Move } from "../actor.js";
 const lowest = (m: number): number => 31 - Math.clz32(m & -m);
 
 export const control: ActorKind = {
-  labels: { nf_ct_delete: "nf_ct_delete", get_next_corpse: "get_next_corpse", nf_ct_iterate_destroy: "unconfirmedDyingOnDestroy", nf_ct_ext_bump_genid: "extGenid" },
-  what: "the control plane of a scenario's `control`: rule changes, `conntrack -D` by filter, `conntrack -F`, a helper unregistered",
+  labels: { nf_ct_delete: "nf_ct_delete", get_next_corpse: "get_next_corpse", nf_ct_iterate_destroy: "unconfirmedDyingOnDestroy", nf_ct_ext_bump_genid: "extGenid", nf_ct_untimeout: "get_next_corpse", ctnl_timeout_try_del: "timeoutRefcounted" },
+  what: "the control plane of a scenario's `control`: rule changes, `conntrack -D` by filter, `conntrack -F`, a helper unregistered, a timeout policy removed",
   make({ sc, quiet }) {
     const prog = sc.control;
     if (prog.length === 0) return [];
@@ -95,6 +95,11 @@ export const control: ActorKind = {
           if (++st.ctlPhase === stages.length) finish(st);
           return note;
         }
+        case "remove-timeout-policy": {
+          const note = timeoutRemovalStage(ctx, st, TIMEOUT_STAGES[st.ctlPhase]!);
+          if (++st.ctlPhase === TIMEOUT_STAGES.length) finish(st);
+          return note;
+        }
         default: {
           const never: never = op;
           throw new Error(`unknown control step ${JSON.stringify(never)}`);
@@ -114,6 +119,10 @@ export const control: ActorKind = {
         case "remove-helper": {
           const stage = stages[s.ctlPhase]!;
           return { packet: -1, kind: "helper", function: stage === "unconfirmed-destroy" ? "nf_ct_iterate_destroy" : stage === "bump-genid" ? "nf_ct_ext_bump_genid" : stage === "synchronize_net" ? "synchronize_net" : "nf_ct_iterate_cleanup" };
+        }
+        case "remove-timeout-policy": {
+          const stage = TIMEOUT_STAGES[s.ctlPhase]!;
+          return { packet: -1, kind: "timeout", function: stage === "rule-removed" ? "iptables-restore" : stage === "untimeout" ? "nf_ct_untimeout" : "ctnl_timeout_try_del" };
         }
         default: {
           const never: never = op;
