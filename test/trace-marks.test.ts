@@ -75,6 +75,8 @@ const CASES: Case[] = [
   { name: "nat-clash-reply-late on v5.10 (a NAT_CLASH entry's second)", scenario: () => resolveScenario("nat-clash-reply-late"), kernel: () => "v5.10", cls: "reply-expired", rule: "expired", check: "<== reply lost (entry timed out) here", lane: "<== REPLY LOST (ENTRY TIMED OUT)", mermaid: "reply LOST (entry timed out) (reply-expired)" },
   { name: "recycled-entry on v5.19 (the 2d72afb34065 crash)", scenario: () => resolveScenario("recycled-entry"), kernel: () => "v5.19", cls: "unlink-unlinked", rule: "killed", check: "<== kernel error here", lane: "<== KERNEL ERROR", mermaid: "KERNEL ERROR (unlink-unlinked)" },
   { name: "recycled-entry on v5.19 (its kill of a reused entry)", scenario: () => resolveScenario("recycled-entry"), kernel: () => "v5.19", cls: "reused-entry-deleted", rule: "killed", check: "<== kernel error here", lane: "<== KERNEL ERROR", mermaid: "KERNEL ERROR (reused-entry-deleted)" },
+  { name: "endpoint-removed on v5.10 (the survivor of the dump)", scenario: () => resolveScenario("endpoint-removed"), kernel: () => "v5.10", cls: "unconfirmed-survivor", rule: "missed-by-dump", check: "<== linked to a removed endpoint here", lane: "<== LINKED TO A REMOVED ENDPOINT", mermaid: "entry STALE (removed endpoint) (unconfirmed-survivor)" },
+  { name: "helper-removed on v6.12 (the genid bump)", scenario: () => resolveScenario("helper-removed"), kernel: () => "v6.12", cls: "genid-drop", rule: "stamped-stale", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (genid-drop)" },
   { name: "dying-winner on v5.10 (a drop)", scenario: () => resolveScenario("dying-winner"), kernel: () => "v5.10", cls: "dying-winner", rule: "linked", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (dying-winner)" },
 ];
 
@@ -133,6 +135,23 @@ function assertCause(run: CheckRun, cx: Counterexample, rule: string, p: number,
       expect(S[c - 1]!.now).toBeLessThan(timeout);
       expect(S[c]!.now).toBeGreaterThanOrEqual(timeout);
       expect(S[d - 1]!.now).toBeGreaterThanOrEqual(timeout);
+      break;
+    }
+    case "missed-by-dump": {
+      // The cause is a dump that listed the table while the entry, NATed already, was in no bucket; it is linked later.
+      expect(step.function).toBe("ctnetlink_dump_table");
+      expect(S[c - 1]!.table).not.toContain(p);
+      expect(S[c - 1]!.pkts[p]!.ct).not.toBeNull();
+      for (let k = c; k < d - 1; k++) expect(S[k]!.table).not.toContain(p);
+      expect(S[d]!.table).toContain(p);
+      break;
+    }
+    case "stamped-stale": {
+      // The cause is the genid bump, which came after the packet's init_conntrack: its stamp is the older one.
+      expect(step.function).toBe("nf_ct_ext_bump_genid");
+      expect(S[c - 1]!.stale & (1 << p)).toBe(0);
+      expect(S[c]!.stale & (1 << p)).not.toBe(0);
+      expect(S[c - 1]!.pkts[p]!.ct).not.toBeNull();
       break;
     }
     case "killed": {
@@ -201,6 +220,10 @@ describe.each(CASES)("$name: $cls", (k) => {
     if (x.kind === "dropped") {
       expect(before.fate).not.toBe(Fate.DROPPED);
       expect(after.fate).toBe(Fate.DROPPED);
+    } else if (x.kind === "stale") {
+      // The step links the entry; it maps to an endpoint the rule no longer has.
+      expect(S[d - 1]!.table).not.toContain(p);
+      expect(S[d]!.table).toContain(p);
     } else if (x.kind === "crash") {
       // The step sets the class's bit (an earlier one may have set another).
       expect(S[d]!.crash & ~S[d - 1]!.crash).not.toBe(0);

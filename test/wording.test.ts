@@ -67,6 +67,14 @@ const WHYS: { readonly [K in Why["kind"]]: readonly [Extract<Why, { kind: K }>, 
     { kind: "dying-loser", packet: 1, step: 9, cls: "dying-loser", kill: gc },
     "AAAA was dropped at step 9 (dying-loser) by __nf_conntrack_confirm's test of its own entry: DYING, which step 5 (gc_worker on A's entry) had killed (a reaper whose walk reached its recycled memory); insert_failed, not inserted",
   ],
+  "stale-survivor": [
+    { kind: "stale-survivor", packet: 0, step: 7, endpoint: tuple(1, 53, 0, 40000), nat: { step: 3, by: "packet", packet: 0, function: "nf_nat_setup_info(DST)" }, dump: { step: 6, by: "control", function: "ctnetlink_dump_table" } },
+    "A's entry, NATed to 10.96.0.10:53 at step 3 (A's nf_nat_setup_info(DST)), was linked at step 7, after step 6 (the control plane's ctnetlink_dump_table) had listed the table without it (unconfirmed, it was in no bucket): no delete saw it, and the flow's later packets go to the removed endpoint",
+  ],
+  "genid-drop": [
+    { kind: "genid-drop", packet: 0, step: 5, bump: { step: 4, by: "control", function: "nf_ct_ext_bump_genid" } },
+    "A was dropped at step 5 (genid-drop) by __nf_conntrack_confirm's nf_ct_ext_valid_pre: its extensions were stamped before step 4 (the control plane's nf_ct_ext_bump_genid) bumped the genid (c56716c69ce1); insert_failed, not inserted",
+  ],
   "confirm-drop": [
     { kind: "confirm-drop", packet: 1, step: 9, cls: "chain-too-long", chains: { otherNodes: 3, maxChainlen: 2 } },
     "AAAA was dropped at step 9 (chain-too-long) by __nf_conntrack_confirm: its ORIGINAL chain held 3 nodes of other flows, past max_chainlen 2 + 1 (d7e7747ac5c2)",

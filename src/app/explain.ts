@@ -29,7 +29,8 @@ import { classOfDrop } from "../kernel/properties/classify.js";
 import { nf_ct_zone, zoneMatch } from "../kernel/net/zone.js";
 import { IPS } from "../kernel/net/conn.js";
 import type { ConntrackModel, Move } from "../model/model.js";
-import { allReplied, noCrash, noDrop, noLostEntry } from "../kernel/properties/properties.js";
+import { allReplied, noCrash, noDrop, noLostEntry, noStaleMapping } from "../kernel/properties/properties.js";
+import { removedEndpoints } from "../kernel/properties/no-stale-mapping.js";
 import { CRASH, crashClasses } from "../kernel/functions/recycle.js";
 import { Fate, Reply, type KState } from "../kernel/net/state.js";
 import { packetTuple } from "../kernel/functions/resolve_normal_ct.js";
@@ -42,9 +43,9 @@ import { invert, tupleEqual, type Tuple } from "../kernel/net/tuple.js";
 import type { Dir } from "../kernel/net/conn.js";
 
 /** What a decisive step did to its packet. */
-export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash";
+export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash" | "stale";
 
-export type CauseRule = "killed" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
+export type CauseRule = "killed" | "stamped-stale" | "missed-by-dump" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
 
 export interface Explanation {
   /** The packet whose query or reply went wrong. */
@@ -86,6 +87,11 @@ export type Why =
   | { readonly kind: "table-full"; readonly packet: number; readonly step: number; readonly max: number }
   /** Dropped at `step` by confirm's test of its own entry: DYING, killed at `kill`. */
   | { readonly kind: "dying-loser"; readonly packet: number; readonly step: number; readonly cls: string; readonly kill: StepRef | null }
+  /** Packet `packet`'s entry, NATed to removed endpoint `endpoint` at `nat`, was linked at `step`, after the control
+   * plane's dump at `dump` had listed the table without it. */
+  | { readonly kind: "stale-survivor"; readonly packet: number; readonly step: number; readonly endpoint: Tuple; readonly nat: StepRef | null; readonly dump: StepRef }
+  /** Dropped at `step` by confirm's nf_ct_ext_valid_pre: its extensions' genid is older than the bump at `bump`. */
+  | { readonly kind: "genid-drop"; readonly packet: number; readonly step: number; readonly bump: StepRef | null }
   /** Dropped at `step` by confirm with no clash: its chain was too long (`chains`), or a patch's confirm. */
   | { readonly kind: "confirm-drop"; readonly packet: number; readonly step: number; readonly cls: string; readonly chains: { readonly otherNodes: number; readonly maxChainlen: number } | null }
   /** Dropped at `step`: confirm found its `which` tuple in `entry`, linked at `linked`, marked DYING at `dying`. */
@@ -173,7 +179,7 @@ export type Why =
       readonly kill: StepRef | null;
     };
 
-const REPLY_OUTCOME: Partial<Record<Reply, Exclude<Outcome, "crash" | "dropped">>> = {
+const REPLY_OUTCOME: Partial<Record<Reply, Exclude<Outcome, "crash" | "dropped" | "stale">>> = {
   [Reply.LOST]: "reply-lost",
   [Reply.MISROUTED]: "reply-misrouted",
   [Reply.UNANSWERED]: "unanswered",
@@ -182,7 +188,7 @@ const REPLY_OUTCOME: Partial<Record<Reply, Exclude<Outcome, "crash" | "dropped">
 };
 
 /** What a step from `before` to `after` did to packet `p`, if it is decisive. */
-function outcomeAt(before: KState, after: KState, p: number): Exclude<Outcome, "crash"> | undefined {
+function outcomeAt(before: KState, after: KState, p: number): Exclude<Outcome, "crash" | "stale"> | undefined {
   const b = before.pkts[p]!;
   const a = after.pkts[p]!;
   if (b.fate !== Fate.DROPPED && a.fate === Fate.DROPPED) return "dropped";
@@ -268,6 +274,13 @@ function explainDrop(v: View, d: number, p: number): Found {
       let kill: number | undefined;
       for (let i = d - 1; i >= 0 && kill === undefined; i--) if (!(v.S[i]!.pkts[p]!.ct!.status & IPS.DYING) && v.S[i + 1]!.pkts[p]!.ct!.status & IPS.DYING) kill = i;
       return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", why: { kind: "dying-loser", packet: p, step: d + 1, cls, kill: refOr(v, kill) } };
+    }
+    if (cls === "genid-drop") {
+      // The bump that made its stamp stale: the step that set its bit in KState.stale.
+      const bit = 1 << p;
+      let bump: number | undefined;
+      for (let i = d - 1; i >= 0 && bump === undefined; i--) if (!(v.S[i]!.stale & bit) && v.S[i + 1]!.stale & bit) bump = i;
+      return { cls, ...(bump !== undefined ? { cause: bump } : {}), rule: bump !== undefined ? "stamped-stale" : "none", why: { kind: "genid-drop", packet: p, step: d + 1, bump: refOr(v, bump) } };
     }
     return { cls, rule: "none", why: { kind: "confirm-drop", packet: p, step: d + 1, cls, chains: chains ? { otherNodes: chains.otherNodes, maxChainlen: chains.maxChainlen } : null } };
   }
@@ -424,7 +437,7 @@ function explainCrash(v: View, d: number, wrong: number): Found {
   return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", why };
 }
 
-const EXPLAIN: Record<Exclude<Outcome, "crash">, (v: View, d: number, p: number) => Found> = {
+const EXPLAIN: Record<Exclude<Outcome, "crash" | "stale">, (v: View, d: number, p: number) => Found> = {
   dropped: explainDrop,
   "reply-lost": explainLost,
   "reply-evicted": explainEvicted,
@@ -432,6 +445,21 @@ const EXPLAIN: Record<Exclude<Outcome, "crash">, (v: View, d: number, p: number)
   "reply-misrouted": explainMisrouted,
   unanswered: explainUnanswered,
 };
+
+/** Step `d` linked packet `p`'s entry, which maps to an endpoint the control plane removed, after a dump of the
+ * control plane had run without it: the entry no delete saw (no-stale-mapping's unconfirmed-survivor). */
+function staleSurvivor(v: View, d: number, p: number): Found | undefined {
+  const sc = v.model.ctx.sc;
+  if (!sc.dnat || !v.S[d + 1]!.table.includes(p) || v.S[d]!.table.includes(p)) return undefined;
+  const ct = v.S[d + 1]!.pkts[p]!.ct!;
+  if (!removedEndpoints(sc).some((ep) => ep.addr === ct.reply.src && ep.port === ct.reply.sport)) return undefined;
+  let dump = -1;
+  for (let i = d - 1; i >= 0 && dump < 0; i--) if (v.moves[i]!.kind === "dump" || v.moves[i]!.kind === "resync") dump = i;
+  if (dump < 0) return undefined;
+  let nat: number | undefined;
+  for (let i = d - 1; i >= 0 && nat === undefined; i--) if (v.moves[i]!.packet === p && v.moves[i]!.function === "nf_nat_setup_info(DST)") nat = i;
+  return { cls: "unconfirmed-survivor", cause: dump, rule: "missed-by-dump", why: { kind: "stale-survivor", packet: p, step: d + 1, endpoint: ct.reply, nat: refOr(v, nat), dump: ref(v, dump) } };
+}
 
 /** Every decisive step of the path, by step index (0-based), with its explanation. */
 export function explainPath(model: ConntrackModel, path: Path<KState>): Map<number, Explanation> {
@@ -454,6 +482,11 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
     }
     // Only a packet's own step decides its outcome (the others are causes).
     if (m.kind !== "query" && m.kind !== "reply") return;
+    const survivor = staleSurvivor(v, d, m.packet);
+    if (survivor) {
+      out.set(d, { packet: name(m.packet), class: "unconfirmed-survivor", property: noStaleMapping.name, kind: "stale", decisiveStep: d + 1, causeStep: survivor.cause! + 1, rule: survivor.rule, why: survivor.why });
+      return;
+    }
     const kind = outcomeAt(S[d]!, S[d + 1]!, m.packet);
     if (!kind) return;
     const f = EXPLAIN[kind](v, d, m.packet);

@@ -34,6 +34,8 @@ export function wordWhy(why: Why, sc: Scenario): string {
       }
     }
   };
+  // An entry's REPLY source: where its flow's packets go.
+  const formatHostPortOf = (t: Tuple): string => `${sc.addrs[t.src]}:${t.sport}`;
   const entry = (e: EntryRef): string => `${name(e.id)}'s ${e.natClash ? "NAT_CLASH " : ""}entry`;
   switch (why.kind) {
     case "no-entry":
@@ -41,8 +43,18 @@ export function wordWhy(why: Why, sc: Scenario): string {
     case "table-full":
       return `${name(why.packet)} was dropped at step ${why.step} (table-full): init_conntrack found ${why.max} entr${why.max === 1 ? "y" : "ies"} (nf_conntrack_max ${why.max}) and early_drop evicted nothing (the kernel's early_drop evicts only entries neither ASSURED nor DYING, and the chains it walked held none it could; an expired one it reaps on the way makes no room for this packet)`;
     case "dying-loser": {
-      const by = why.kill ? `, which ${ref(why.kill)} had killed (a reaper whose walk reached its recycled memory)` : "";
+      // A control plane's kill is a helper's removal marking the unconfirmed entries; any other, a reaper's.
+      const who = why.kill?.by === "control" ? "nf_ct_iterate_destroy marks every unconfirmed entry DYING when a helper is removed" : "a reaper whose walk reached its recycled memory";
+      const by = why.kill ? `, which ${ref(why.kill)} had killed (${who})` : "";
       return `${name(why.packet)} was dropped at step ${why.step} (${why.cls}) by __nf_conntrack_confirm's test of its own entry: DYING${by}; insert_failed, not inserted`;
+    }
+    case "stale-survivor": {
+      const nat = why.nat ? ` at ${ref(why.nat)}` : "";
+      return `${name(why.packet)}'s entry, NATed to ${formatHostPortOf(why.endpoint)}${nat}, was linked at step ${why.step}, after ${ref(why.dump)} had listed the table without it (unconfirmed, it was in no bucket): no delete saw it, and the flow's later packets go to the removed endpoint`;
+    }
+    case "genid-drop": {
+      const by = why.bump ? `before ${ref(why.bump)} bumped the genid` : "before a helper's removal bumped the genid";
+      return `${name(why.packet)} was dropped at step ${why.step} (genid-drop) by __nf_conntrack_confirm's nf_ct_ext_valid_pre: its extensions were stamped ${by} (c56716c69ce1); insert_failed, not inserted`;
     }
     case "confirm-drop": {
       const c = why.chains;

@@ -23,6 +23,7 @@ const HEADLINE: Record<Outcome, (packet: string) => string> = {
   "reply-misrouted": (p) => `${p}'s reply MISROUTED`,
   unanswered: (p) => `${p}'s query UNANSWERED`,
   crash: (p) => `${p}: KERNEL ERROR`,
+  stale: (p) => `${p}'s entry STALE (removed endpoint)`,
 };
 
 /** Steps that touch the shared hash table (a lookup, NAT's tuple check, confirm). */

@@ -16,6 +16,7 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   "reply-evicted": "reply lost (entry evicted)",
   "reply-expired": "reply lost (entry timed out)",
   crash: "kernel error",
+  stale: "linked to a removed endpoint",
 };
 
 /** A step's marks in a step list: what went wrong there, and what it caused. Drops keep

@@ -18,7 +18,7 @@ export const STALE_CLASSES = {
 const DESCRIPTION = "once the control plane is done and every packet handled, no packet went to, and no entry maps to, an endpoint the rule no longer has";
 
 /** The endpoints some earlier set of the rule had and its last set has not. */
-function removedEndpoints(sc: Scenario): { addr: number; port: number }[] {
+export function removedEndpoints(sc: Scenario): { addr: number; port: number }[] {
   const d = sc.dnat;
   if (!d) return [];
   const last = sc.control.reduce((set, op) => (op.kind === "endpoints" ? op.set : set), 0);
