@@ -172,6 +172,8 @@ describe("control, resync and helper in a scenario file", () => {
     expect(refused({ control: ["flush"], replies: true, "reply-within": "1s" })).toMatch(/control: control is not modelled with time/);
     expect(refused({ control: ["flush"], deletes: ["P"] })).toMatch(/control: expected deletes or control, not both/);
     expect(refused({ helper: "Tftp" })).toMatch(/helper: expected a helper's name/);
+    expect(refused({ helper: "tftp" })).toMatch(/helper: only means something with a remove-helper step in control/);
+    expect(refused({ "timeout-policy": "udp-short", control: ["flush"] })).toMatch(/timeout-policy: only means something with a remove-timeout-policy step/);
     expect(refused({ control: ["remove-timeout-policy"] })).toMatch(/control\[0\]: remove-timeout-policy needs the policy .* \(timeout-policy: NAME\)/);
     expect(refused({ "timeout-policy": "UDP" })).toMatch(/timeout-policy: expected a timeout policy's name/);
     expect(refused({ control: ["flush"] })).toBe("accepted");

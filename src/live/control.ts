@@ -8,6 +8,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Counters } from "../kernel/properties/outcomes.js";
+import { removedEndpoints } from "../kernel/properties/no-stale-mapping.js";
 import type { DeleteFilter, Scenario } from "../scenario/scenario.js";
 import { formatHostPort } from "../scenario/scenario.js";
 import { checkHost, kernelVersion, liveBinary, LiveUnavailable, sh } from "./host.js";
@@ -54,13 +55,6 @@ function conntrack(t: Topology, args: readonly string[]): string {
   return r.stdout;
 }
 
-/** The endpoints some earlier set of the rule had and its last set has not, as "address:port". */
-function removedEndpoints(sc: Scenario): Set<string> {
-  const d = sc.dnat!;
-  const sets = [0, ...sc.control.flatMap((op) => (op.kind === "endpoints" ? [op.set] : []))];
-  const last = new Set(d.sets[sets.at(-1)!]!);
-  return new Set(sets.flatMap((s) => d.sets[s]!).filter((e) => !last.has(e)).map((e) => formatHostPort(d.endpoints[e]!, sc.addrs)));
-}
 
 async function oneTry(sc: Scenario, t: Topology, bin: string, delayMs: number, removed: Set<string>): Promise<ControlTry> {
   restoreNat(sc, t.node, 0);
@@ -104,7 +98,7 @@ export async function runControl(sc: Scenario, opts: LiveOptions, predict: (sc: 
   const k = kernelVersion();
   const variant = closestVariant(k.major, k.minor, k.stable);
   const want = predict(sc, variant);
-  const removed = removedEndpoints(sc);
+  const removed = new Set(removedEndpoints(sc).map((ep) => formatHostPort(ep, sc.addrs)));
   const t = await build(sc, bin);
   const tries: ControlTry[] = [];
   let received: { at: string; queries: number }[];

@@ -110,7 +110,7 @@ function showTrace(root, data) {
       if (a !== s.actor) { tr.append(el("td", {})); continue; }
       const base = s.function.replace(/\\(.*\\)$/, "");
       const fn = links[base] ? el("a", { href: links[base], class: "fn", target: "_blank", rel: "noreferrer" }, s.function) : el("span", { class: "fn" }, s.function);
-      const who = s.function === "tick" ? "" : s.packet + ": ";
+      const who = s.packet === "-" ? "" : s.packet + ": ";
       const td = el("td", { class: "cell" }, el("div", {}, who, fn), el("div", { class: "note" }, s.note));
       if (s.decisive) td.append(el("div", { class: "mark" }, "<== " + (s.violation || "decisive")));
       if (s.cause) td.append(el("div", { class: "mark" }, "cause of step " + s.causeOf.join(", ")));
@@ -127,7 +127,7 @@ function showTrace(root, data) {
     const box = root.querySelector("#tree");
     box.replaceChildren();
     const s = t.at > 0 ? steps[t.at - 1] : null;
-    root.querySelector("#statehead").textContent = s ? "state after step " + t.at + " (" + s.actor + ", " + (s.function === "tick" ? "" : s.packet + ": ") + s.function + ")" : "initial state";
+    root.querySelector("#statehead").textContent = s ? "state after step " + t.at + " (" + s.actor + ", " + (s.packet === "-" ? "" : s.packet + ": ") + s.function + ")" : "initial state";
     const now = states[t.at], before = t.at > 0 ? states[t.at - 1] : now;
     for (const k of Object.keys(now)) box.append(tree(k, now[k], before[k], k));
     const row = root.querySelector('tr.step[data-step="' + t.at + '"]');

@@ -40,7 +40,7 @@ export function renderMermaid(model: ConntrackModel, cx: Counterexample, title: 
   out.push("    participant T as conntrack table");
   for (const s of cx.steps) {
     const cpu = model.actorNames[s.cpu]!;
-    const head = mermaidText(`${s.step}. ${s.packet}: ${s.function}`);
+    const head = mermaidText(`${s.step}. ${s.packet === "-" ? "" : `${s.packet}: `}${s.function}`);
     const detail = [wordNote(s.note, model.ctx.sc), ...wordChanges(s.changes, model.ctx.sc)].map(mermaidText).join("<br/>");
     const boxed = s.decisive || s.cause;
     if (boxed) out.push(`    rect ${s.decisive ? DECISIVE_SHADE : CAUSE_SHADE}`);

@@ -41,7 +41,8 @@ export function renderSwimlanes(model: ConntrackModel, cx: Counterexample, title
       (s.decisive ? `  <== ${kind === "dropped" ? "DROP" : OUTCOME_LABEL[kind].toUpperCase()}` : "") +
       (s.cause ? `  <-- CAUSE of step ${s.causeOf.join(", ")}` : "");
     const cell: string[] = [
-      `${s.packet}: ${s.function}${marks}`,
+      // A step of no packet (the clock's, the control plane's) is named by its function alone.
+      `${s.packet === "-" ? "" : `${s.packet}: `}${s.function}${marks}`,
       ...wrap(`-> ${wordNote(s.note, model.ctx.sc)}`, WIDTH),
       ...s.changes.flatMap((c) => wrap(`* ${wordChange(c, model.ctx.sc)}`, WIDTH)),
     ];

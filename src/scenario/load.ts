@@ -266,6 +266,12 @@ function controlIssues(s: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: "custom", path: ["control", i], message: "remove-timeout-policy needs the policy the flows' rule attaches (timeout-policy: NAME)" });
     }
   });
+  if (s.helper !== undefined && !steps.includes("remove-helper")) {
+    ctx.addIssue({ code: "custom", path: ["helper"], message: "only means something with a remove-helper step in control (the model's helper does nothing else)" });
+  }
+  if (s["timeout-policy"] !== undefined && !steps.includes("remove-timeout-policy")) {
+    ctx.addIssue({ code: "custom", path: ["timeout-policy"], message: "only means something with a remove-timeout-policy step in control (the model's policy does nothing else)" });
+  }
   if (s.resync && !steps.some((op) => typeof op === "object" && "delete" in op)) {
     ctx.addIssue({ code: "custom", path: ["resync"], message: "a resync repeats the control plane's deletes: expected a { delete: ... } step in control" });
   }
