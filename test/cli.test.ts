@@ -1,4 +1,5 @@
 /** The real command, as a user runs it: output, JSON shape and exit codes. */
+import { PROPERTIES } from "../src/kernel/properties/properties.js";
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -157,6 +158,10 @@ describe("conntrack-mc list", () => {
     expect(text.out).toMatch(/^\s+v4\.9\s+= v4\.7 \+ f330a7fdbe16 \+ b87a2f9199ea \+ early-drop-list\s+\(also v4\.10 … v4\.12\)$/m);
     expect(text.out).toMatch(/^\s+v6\.1\.147\s+\+ 2d72afb34065\s+CVE-2025-38472/m);
   });
+});
+
+it("the usage names every property --property takes", () => {
+  expect(cli("check", "--help").out).toContain(`--property ${PROPERTIES.map((p) => p.name).join(",")}]`);
 });
 
 describe("properties need what they speak of", () => {

@@ -26,7 +26,7 @@ interface Row {
 
 const ROWS: Record<string, Row> = {
   "20 helper": { scenario: "helper-removed", property: "no-drop", columns: [["v4.6", "H"], ["v4.13", ["dying-loser"]], ["v5.19", ["genid-drop"]], ["v7.2", "H"]], stable: { "v7.1.4": ["genid-drop"], "v7.1.5": "H" } },
-  "20 timeout": { scenario: "timeout-removed", property: "no-freed-policy", columns: [["v4.6", ["timeout-use-after-free"]], ["v7.2", "H"]], stable: { "v7.1.4": ["timeout-use-after-free"], "v7.1.5": "H" } },
+  "20 timeout": { scenario: "timeout-removed", property: "no-freed-policy", columns: [["v4.6", "H"], ["v4.13", ["timeout-use-after-free"]], ["v7.2", "H"]], stable: { "v7.1.4": ["timeout-use-after-free"], "v7.1.5": "H" } },
   "21.2 flush": { scenario: "flush-nat-clash", property: "flush-empties", columns: [["v4.6", "H"], ["v5.6", ["nat-clash-missed"]], ["v5.7", "H"]], stable: { "v5.6.13": ["nat-clash-missed"], "v5.6.14": "H" } },
   "21.3 stale": { scenario: "endpoint-removed", property: "no-stale-mapping", columns: [["v4.6", ["unconfirmed-survivor"]]] },
   "21.3 resync": { scenario: "endpoint-removed-resync", property: "no-stale-mapping", columns: [["v4.6", "H"]] },
@@ -103,7 +103,7 @@ describe("what the counterexamples show", () => {
     const clash = steps.findIndex((s) => s.note.kind === "clash" && s.note.outcome.kind === "insert");
     expect(clash).toBeGreaterThanOrEqual(0);
     expect(walk).toBeGreaterThan(clash);
-    expect(steps[walk]!.note).toMatchObject({ kind: "flush-walk", missed: [steps[clash]!.packet] });
+    expect(steps[walk]!.note).toMatchObject({ kind: "flush-walk", missed: [steps[clash]!.packet], unconfirmed: [] });
   });
 
   it("helper-removed: v5.10 marks the unconfirmed entry DYING, v6.12 stales it after synchronize_net waited for the packets in softirq", () => {
@@ -172,6 +172,7 @@ describe("control, resync and helper in a scenario file", () => {
     expect(refused({ control: ["flush"], replies: true, "reply-within": "1s" })).toMatch(/control: control is not modelled with time/);
     expect(refused({ control: ["flush"], deletes: ["P"] })).toMatch(/control: expected deletes or control, not both/);
     expect(refused({ helper: "Tftp" })).toMatch(/helper: expected a helper's name/);
+    expect(refused({ helper: "tftp", control: ["remove-helper", "flush", "remove-helper"] })).toMatch(/control\[2\]: remove-helper once: the scenario has one of it to remove/);
     expect(refused({ helper: "tftp" })).toMatch(/helper: only means something with a remove-helper step in control/);
     expect(refused({ "timeout-policy": "udp-short", control: ["flush"] })).toMatch(/timeout-policy: only means something with a remove-timeout-policy step/);
     expect(refused({ control: ["remove-timeout-policy"] })).toMatch(/control\[0\]: remove-timeout-policy needs the policy .* \(timeout-policy: NAME\)/);

@@ -89,7 +89,7 @@ const SAMPLES: { readonly [K in Note["kind"]]: readonly Extract<Note, { kind: K 
   "delete-unlink": [{ kind: "delete-unlink", id: 0 }],
   rules: [{ kind: "rules", set: 0 }],
   dump: [{ kind: "dump", listed: [0], hidden: [] }, { kind: "dump", listed: [], hidden: [1] }],
-  "flush-walk": [{ kind: "flush-walk", reached: [0, 1], missed: [] }, { kind: "flush-walk", reached: [0], missed: [1] }],
+  "flush-walk": [{ kind: "flush-walk", reached: [0, 1], missed: [], unconfirmed: [] }, { kind: "flush-walk", reached: [0], missed: [1], unconfirmed: [] }, { kind: "flush-walk", reached: [], missed: [], unconfirmed: [1] }],
   "delete-enoent": [{ kind: "delete-enoent", id: 1 }],
   "helper-removal": [
     { kind: "helper-removal", stage: "unconfirmed-destroy", entries: [0] },

@@ -453,6 +453,8 @@ function staleSurvivor(v: View, d: number, p: number): Found | undefined {
   if (!sc.dnat || !v.S[d + 1]!.table.includes(p) || v.S[d]!.table.includes(p)) return undefined;
   const ct = v.S[d + 1]!.pkts[p]!.ct!;
   if (!removedEndpoints(sc).some((ep) => ep.addr === ct.reply.src && ep.port === ct.reply.sport)) return undefined;
+  // No dump of the path ever listed it (the property's unconfirmed-survivor; else a later one saw it and its filter missed).
+  if (v.S.at(-1)!.walked & (1 << p)) return undefined;
   let dump = -1;
   for (let i = d - 1; i >= 0 && dump < 0; i--) if (v.moves[i]!.kind === "dump" || v.moves[i]!.kind === "resync") dump = i;
   if (dump < 0) return undefined;

@@ -1,14 +1,16 @@
+/** Every property, as --property takes them (test/cli.test.ts checks this is the table of properties). */
+const PROPERTY_NAMES = "no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite,no-stale-mapping,flush-empties,no-freed-policy";
 /** Every command's usage text, apart from the commands: dispatch shows them all for --help
  * without loading a command it does not run. */
 export const SEARCH_USAGE = "[--patch FILE.mjs]... [--order bfs|dfs] [--reduce symmetry|por|all|none | --no-reduce] [--max-states N] [--max-seconds S] [--max-memory MiB]";
 
 export const WORKERS_USAGE = "[--workers N|auto]";
 
-export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <version>[+patch...]] [--property no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite] [--first] [--json] [--html FILE]
+export const CHECK_USAGE = `usage: conntrack-mc check <scenario> [--kernel <version>[+patch...]] [--property ${PROPERTY_NAMES}] [--first] [--json] [--html FILE]
          ${SEARCH_USAGE} ${WORKERS_USAGE}`;
 
 export const COMPARE_USAGE = `usage: conntrack-mc compare <scenario>... [--kernels v1,v2,...] [--base V] [--fail-on new|worse|any]
-         [--json | --markdown] [--probability] [--property no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite] [--out FILE] [--html FILE] ${SEARCH_USAGE}`;
+         [--json | --markdown] [--probability] [--property ${PROPERTY_NAMES}] [--out FILE] [--html FILE] ${SEARCH_USAGE}`;
 
 export const LIST_USAGE = "usage: conntrack-mc list [--json]";
 
@@ -21,4 +23,4 @@ export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>..
          (--patch FILE loads a patch of your own for --base only: the positional patches are the ones reviewed)`;
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <version>[+patch...]] [--against <variant>] [--class <race1|race2|race3|...>]
-         [--format text|mermaid|itf|json|html|dot] [--out FILE] [--property no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
+         [--format text|mermaid|itf|json|html|dot] [--out FILE] [--property ${PROPERTY_NAMES}] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;

@@ -100,4 +100,7 @@ export const baseV46: KernelBehaviour = {
   extGenid: () => false,
   // ctnl_timeout_try_del: freed once refcount_dec_if_one says no rule holds it (entries hold no reference).
   timeoutRefcounted: () => false,
+  // get_next_corpse, after the buckets: `hlist_nulls_for_each_entry(h, n, &pcpu->unconfirmed, hnnode) { ... if
+  // (iter(ct, data)) set_bit(IPS_DYING_BIT, &ct->status); }`; ctnl_untimeout walks the unconfirmed lists too.
+  iterateUnconfirmed: () => true,
 };

@@ -92,6 +92,7 @@ const TABLE = {
   unconfirmedDyingOnDestroy: { kernel: "nf_ct_iterate_destroy", returns: "constant" },
   extGenid: { kernel: "nf_ct_iterate_destroy", returns: "constant" },
   timeoutRefcounted: { kernel: "ctnl_timeout_try_del", returns: "constant" },
+  iterateUnconfirmed: { kernel: "get_next_corpse", returns: "constant" },
 } as const satisfies { readonly [K in keyof Required<KernelBehaviour>]: FunctionInfo };
 
 export type FunctionName = keyof typeof TABLE;

@@ -179,6 +179,10 @@ export interface KernelBehaviour {
    * the policy frees it only once no entry refers to it (7d6a9cdb8d3a, v7.2)? Before, the policy is freed once no
    * rule uses it, after nf_ct_untimeout cleared the linked entries' pointers: an unconfirmed entry keeps its own. */
   timeoutRefcounted(): boolean;
+  /** Inside get_next_corpse and ctnl_untimeout (v4.6-v4.12): do the table walks also walk the per-CPU unconfirmed
+   * lists, so that a flush marks the unconfirmed entries DYING (confirm then drops them) and a timeout policy's
+   * deletion clears their pointer too? v4.13 ("don't call iter for non-confirmed conntracks") stopped that. */
+  iterateUnconfirmed(): boolean;
 }
 
 export interface Kernel extends KernelBehaviour {

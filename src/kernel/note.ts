@@ -81,8 +81,9 @@ export type Note =
   /** A full table (nf_conntrack_max `max`) and early_drop evicted nothing: NF_DROP. */
   | { readonly kind: "table-full"; readonly max: number }
   // ---- S3, S4: nf_nat_setup_info ----
-  /** DNAT to endpoint `endpoint` (an index of the scenario's DNAT endpoints), of `of`; `random`: the rule picks at random. */
-  | { readonly kind: "dnat"; readonly endpoint: number; readonly of: number; readonly random: boolean }
+  /** DNAT to endpoint `endpoint` (an index of the scenario's DNAT endpoints), of `of`; `random`: the rule picks at random;
+   * `set`: the rule's endpoint set in force, after a control plane's rule change (Dnat.sets). */
+  | { readonly kind: "dnat"; readonly endpoint: number; readonly of: number; readonly random: boolean; readonly set?: number }
   /** No DNAT rule: the null binding. */
   | { readonly kind: "dnat-null" }
   /** S4: MASQUERADE (`masquerade`) or the null binding, and how get_unique_tuple chose the tuple. */
@@ -127,8 +128,9 @@ export type Note =
   /** `conntrack -D`'s dump: the entries it lists that pass the filter (`listed`), and linked ones it cannot list
    * (`hidden`: linked by their REPLY node only). */
   | { readonly kind: "dump"; readonly listed: readonly number[]; readonly hidden: readonly number[] }
-  /** `conntrack -F`: the entries get_next_corpse reaches (`reached`), and linked ones it does not (`missed`). */
-  | { readonly kind: "flush-walk"; readonly reached: readonly number[]; readonly missed: readonly number[] }
+  /** `conntrack -F`: the entries get_next_corpse reaches (`reached`), linked ones it does not (`missed`), and (up to
+   * v4.12) the unconfirmed entries its walk of the unconfirmed lists marks DYING (`unconfirmed`). */
+  | { readonly kind: "flush-walk"; readonly reached: readonly number[]; readonly missed: readonly number[]; readonly unconfirmed: readonly number[] }
   /** The delete for entry `id` finds nothing to delete (ENOENT, or a reaper is unlinking it). */
   | { readonly kind: "delete-enoent"; readonly id: number }
   /** A stage of a helper's unregistration, and the entries it marked (DYING, or a stale genid). */

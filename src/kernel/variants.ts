@@ -37,6 +37,7 @@ import { iterateDestroy } from "./patches/2843fb69980b.js";
 import { extGenid } from "./patches/c56716c69ce1.js";
 import { revertExtGenid } from "./patches/35e21a4dccc5.js";
 import { timeoutRefcount } from "./patches/7d6a9cdb8d3a.js";
+import { iterateConfirmedOnly } from "./patches/iterate-confirmed-only.js";
 
 export const PATCHES: readonly Patch[] = [
   noTimer,
@@ -45,6 +46,7 @@ export const PATCHES: readonly Patch[] = [
   natDoneTest,
   earlyDropList,
   iterateDestroy,
+  iterateConfirmedOnly,
   patch937963,
   patch1032812,
   udpStreamAfter2s,

@@ -191,7 +191,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
   const timeAt = chainAt + (chains ? Math.ceil(cpus / LIFE_CPUS_PER_WORD) : 0);
   // A recycle scenario's: the crash bits and the gc worker's reached slot and entry, then a word a packet: slot + 1, reader + 1, readerSaw + 1 (5 bits each), locked, dyingChecked.
   const recycleAt = timeAt + (timed ? 2 + 3 * packets : 0);
-  // A scenario with a control plane: its step, stage and rule set in a word, then its six entry masks.
+  // A scenario with a control plane: its step, stage and rule set in a word, then its seven entry masks.
   const ctlAt = recycleAt + (recycle ? 1 + packets : 0);
   const extAt = ctlAt + (control ? 1 + CTL_MASKS : 0);
   const ext = opts.ext ?? 0;

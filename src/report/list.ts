@@ -1,6 +1,7 @@
 /** `list` as text: a table per kind. */
 import type { Listing } from "../app/list.js";
 import { table, type Paint } from "./text.js";
+import { PROPERTY_GATES } from "../kernel/properties/properties.js";
 
 export function renderList({ scenarios, variants, versions, backports, patches, properties, functions }: Listing, paint: Paint): string {
   const same = (k: string): string[] => versions.sameAs.filter((v) => v.kernel === k).map((v) => v.name);
@@ -14,14 +15,14 @@ export function renderList({ scenarios, variants, versions, backports, patches, 
     "",
     paint.bold("kernel variants") + ` (a release ${versions.oldest} … ${versions.newest}, ${versions.candidate} in release candidates, or a stable one such as v6.1.147; then any +patch: v4.18+1032812)`,
     table(variants.map((v) => [v.name, v.base === null ? "the base" : `= ${v.base} + ${v.adds.join(" + ")}`, alike(v.name)])),
-    `  Each release not listed is the kernel of the newest listed one before it; ${versions.newest} and ${versions.candidate} (release candidates) add nothing modelled to ${variants.at(-1)!.name}.`,
+    `  Each release not listed is the kernel of the newest listed one before it (${versions.candidate} is in release candidates).`,
     "  A stable release adds the backports its line had by then:",
     table(backports.map((b) => [`  ${b.stable}`, `+ ${b.patch}`, b.source])),
     "",
     paint.bold("patches"),
     table(patches.map((p) => [p.id, p.commit, p.mainline, p.title])),
     "",
-    paint.bold("properties") + " (a check evaluates each one its scenario supports: all-replied needs replies: true)",
+    paint.bold("properties") + ` (a check evaluates each one its scenario supports: ${PROPERTY_GATES})`,
     table(properties.map((p) => [p.name, p.description])),
     "",
     paint.bold("functions a patch may override") + " (--patch FILE: apply(base, lib) returns some of them; docs/patch-api.md)",

@@ -137,7 +137,9 @@ function wordKind(n: Note, sc: Scenario): string {
       return `table full (nf_conntrack_max ${n.max}): early_drop evicted nothing: NF_DROP`;
     case "dnat": {
       const ep = sc.dnat!.endpoints[n.endpoint]!;
-      return `DNAT to ${formatHostPort(ep, sc.addrs)}${n.random && n.of > 1 ? ` (endpoint ${n.endpoint + 1} of ${n.of}, random)` : ""}`;
+      // After a rule change, the endpoint's place in the rule's set in force (Dnat.sets), not in every endpoint it had.
+      const nth = n.set !== undefined ? sc.dnat!.sets[n.set]!.indexOf(n.endpoint) : n.endpoint;
+      return `DNAT to ${formatHostPort(ep, sc.addrs)}${n.random && n.of > 1 ? ` (endpoint ${nth + 1} of ${n.of}, random)` : ""}`;
     }
     case "dnat-null":
       return "no DNAT rule: null binding";
@@ -198,7 +200,8 @@ function wordKind(n: Note, sc: Scenario): string {
     }
     case "flush-walk": {
       const missed = n.missed.length ? `; not reached (linked by their REPLY node only, which get_next_corpse passes over): ${names(sc, n.missed)}` : "";
-      return `the walk of the buckets will delete ${n.reached.length ? names(sc, n.reached) : "nothing"}${missed}`;
+      const marked = n.unconfirmed.length ? `; the unconfirmed lists' entries marked DYING: ${names(sc, n.unconfirmed)}` : "";
+      return `the walk of the buckets will delete ${n.reached.length ? names(sc, n.reached) : "nothing"}${missed}${marked}`;
     }
     case "delete-enoent":
       return `the delete for ${name(sc, n.id)}'s entry finds nothing to delete (ENOENT)`;

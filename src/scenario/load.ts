@@ -266,6 +266,10 @@ function controlIssues(s: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: "custom", path: ["control", i], message: "remove-timeout-policy needs the policy the flows' rule attaches (timeout-policy: NAME)" });
     }
   });
+  for (const once of ["remove-helper", "remove-timeout-policy"] as const) {
+    const at = steps.indexOf(once, steps.indexOf(once) + 1);
+    if (steps.indexOf(once) >= 0 && at >= 0) ctx.addIssue({ code: "custom", path: ["control", at], message: `${once} once: the scenario has one of it to remove (a second removal is ENOENT)` });
+  }
   if (s.helper !== undefined && !steps.includes("remove-helper")) {
     ctx.addIssue({ code: "custom", path: ["helper"], message: "only means something with a remove-helper step in control (the model's helper does nothing else)" });
   }

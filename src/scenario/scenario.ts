@@ -122,7 +122,7 @@ export interface DeleteFilter {
 export type ControlOp =
   /** The DNAT rule's endpoint set is replaced (iptables-restore, an nft commit): set `set` of Dnat.sets. */
   | { readonly kind: "endpoints"; readonly set: number }
-  /** `conntrack -D` with a filter: a dump of the table, then a delete by tuple and id of each match. */
+  /** `conntrack -D` with a filter: a dump of the table, then a delete by ORIGINAL tuple (no id) of each match. */
   | { readonly kind: "delete"; readonly filter: DeleteFilter }
   /** `conntrack -F`: ctnetlink's flush, the table iteration nf_ct_iterate_cleanup. */
   | { readonly kind: "flush" }

@@ -38,6 +38,20 @@ export function ctnetlink_dump_table(ctx: Ctx, st: KState, f: DeleteFilter): num
   return m;
 }
 
+/** Up to v4.12 a flush's walk ends with the unconfirmed lists, setting DYING on every entry there (kill_all accepts
+ * each), which confirm then drops (iterateUnconfirmed). The model does it at the walk's first step: the kernel's
+ * walk reaches them at some instant of the flush. Returns the entries marked. */
+export function flushUnconfirmed(ctx: Ctx, st: KState): number[] {
+  if (!ctx.k.iterateUnconfirmed()) return [];
+  const hit: number[] = [];
+  for (let p = 0; p < st.pkts.length; p++) {
+    if (!unconfirmed(st, p)) continue;
+    st.pkts[p]!.ct!.status |= IPS.DYING;
+    hit.push(p);
+  }
+  return hit;
+}
+
 /** The entries nf_ct_iterate_cleanup's walk reaches (get_next_corpse, per release), as a mask. */
 export function iterateMask(ctx: Ctx, st: KState): number {
   let m = 0;
@@ -65,7 +79,10 @@ export function deleteVisit(ctx: Ctx, st: KState, id: number, byTuple: boolean):
   const target = ours || !byTuple ? id : delTarget(ctx, st, id);
   if (target < 0 || deleteStep(st, target) === undefined) return { holds: -1, note: ctx.explain ? { kind: "delete-enoent", id } : "" };
   const note = ctx.k.nf_ct_delete(ctx, st, target);
-  return { holds: st.table.includes(target) ? target : -1, note };
+  // Another entry holds the dumped tuple now: its delete is one request, run to its end in this step, so that the
+  // walk's next step is not another entry's while this one is half deleted.
+  if (target !== id && st.table.includes(target) && deleteStep(st, target) === "unlink") ctx.k.nf_ct_delete(ctx, st, target);
+  return { holds: st.table.includes(target) && target === id ? target : -1, note };
 }
 
 /** Is packet `p` inside the RCU read section of its softirq pass, between S1 and the end of confirm? A
@@ -101,6 +118,15 @@ export function timeoutRemovalStage(ctx: Ctx, st: KState, stage: TimeoutStage): 
       if (st.policy & (1 << id) && ctx.k.get_next_corpse(ctx, st, id)) {
         st.policy &= ~(1 << id);
         hit.push(id);
+      }
+    }
+    // Up to v4.12 the walk goes on through the unconfirmed lists (iterateUnconfirmed).
+    if (ctx.k.iterateUnconfirmed()) {
+      for (let p = 0; p < st.pkts.length; p++) {
+        if (st.policy & (1 << p) && unconfirmed(st, p)) {
+          st.policy &= ~(1 << p);
+          hit.push(p);
+        }
       }
     }
   } else {

@@ -179,7 +179,7 @@ export function nf_nat_setup_info(ctx: Ctx, st: KState, p: number, manip: Manip,
     const d = ctx.sc.dnat;
     if (!ctx.explain) return "";
     if (!d || endpoint < 0) return { kind: "dnat-null" };
-    return { kind: "dnat", endpoint, of: d.sets[st.rules]!.length, random: d.choice === "random" };
+    return { kind: "dnat", endpoint, of: d.sets[st.rules]!.length, random: d.choice === "random", ...(st.rules !== 0 ? { set: st.rules } : {}) };
   }
   ct.status |= IPS.SRC_NAT_DONE;
   st.bysource.unshift(p);

@@ -10,7 +10,7 @@
  */
 import type { Ctx } from "../../kernel/kernel.js";
 import { Fate, Pc, type KState } from "../../kernel/net/state.js";
-import { ctnetlink_dump_table, deleteVisit, helperRemovalStage, inRcuSection, iterateMask, linkedMask, removalStages, TIMEOUT_STAGES, timeoutRemovalStage } from "../../kernel/functions/nf_ct_iterate.js";
+import { ctnetlink_dump_table, deleteVisit, flushUnconfirmed, helperRemovalStage, inRcuSection, iterateMask, linkedMask, removalStages, TIMEOUT_STAGES, timeoutRemovalStage } from "../../kernel/functions/nf_ct_iterate.js";
 import type { ControlOp } from "../../scenario/scenario.js";
 import type { StepNote } from "../../kernel/note.js";
 import type { Actor, ActorKind, Move } from "../actor.js";
@@ -38,7 +38,9 @@ export const control: ActorKind = {
       if (op.kind === "remove-helper" && stages[s.ctlPhase] === "synchronize_net") return !s.pkts.some((_, p) => inRcuSection(s, p));
       return true;
     };
-    /** After the step at st.ctl is done: the next one, or idle; `late` records the packets yet to start. */
+    /** After the step at st.ctl is done: the next one, or idle; `late` records the packets yet to start. With a resync
+     * it is recorded again after each run: "once the control plane is done" is after its last run
+     * (docs/kernel.md, "The control plane"). */
     const finish = (st: KState): void => {
       st.ctlPhase = 0;
       st.walk = 0;
@@ -60,7 +62,8 @@ export const control: ActorKind = {
       } else {
         st.walk = iterateMask(ctx, st);
         st.flushed = linked;
-        note = ctx.explain ? { kind: "flush-walk", reached: maskIds(st.walk), missed: maskIds(linked & ~st.walk) } : "";
+        const marked = flushUnconfirmed(ctx, st);
+        note = ctx.explain ? { kind: "flush-walk", reached: maskIds(st.walk), missed: maskIds(linked & ~st.walk), unconfirmed: marked } : "";
       }
       if (st.walk === 0) finish(st);
       else st.ctlPhase = 1;
@@ -115,7 +118,7 @@ export const control: ActorKind = {
         case "delete":
           return s.ctlPhase === 0 ? { packet: -1, kind: "dump", function: "ctnetlink_dump_table" } : { packet: lowest(s.walk), kind: "delete", function: "nf_ct_delete" };
         case "flush":
-          return s.ctlPhase === 0 ? { packet: -1, kind: "flush", function: "get_next_corpse" } : { packet: lowest(s.walk), kind: "delete", function: "nf_ct_delete" };
+          return s.ctlPhase === 0 ? { packet: -1, kind: "flush", function: "get_next_corpse" } : { packet: lowest(s.walk), kind: "flush-delete", function: "nf_ct_delete" };
         case "remove-helper": {
           const stage = stages[s.ctlPhase]!;
           return { packet: -1, kind: "helper", function: stage === "unconfirmed-destroy" ? "nf_ct_iterate_destroy" : stage === "bump-genid" ? "nf_ct_ext_bump_genid" : stage === "synchronize_net" ? "synchronize_net" : "nf_ct_iterate_cleanup" };
