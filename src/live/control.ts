@@ -13,7 +13,7 @@ import type { DeleteFilter, Scenario } from "../scenario/scenario.js";
 import { formatHostPort } from "../scenario/scenario.js";
 import { checkHost, kernelVersion, liveBinary, LiveUnavailable, sh } from "./host.js";
 import { build, collectAnswers, liveUnsupported, restoreNat, teardown, type Topology } from "./topology.js";
-import { closestVariant, tallyCounters, type LiveOptions, type LiveReport, type OutcomeRow, type Prediction } from "./run.js";
+import { closestVariant, outcomeRow, tallyCounters, type LiveOptions, type LiveReport, type Prediction } from "./run.js";
 
 /** Datagrams a try's stream sends, and the gap between them: long enough for the program to run inside it. */
 const STREAM_PACKETS = 60;
@@ -110,12 +110,7 @@ export async function runControl(sc: Scenario, opts: LiveOptions, predict: (sc: 
     teardown(t);
   }
   const count = (f: (x: ControlTry) => boolean): number => tries.filter(f).length;
-  const row = (outcome: OutcomeRow["outcome"], reachable: boolean | undefined, seenIn: number | null): OutcomeRow => ({
-    outcome,
-    model: reachable === undefined ? "n/a" : reachable ? "reachable" : "unreachable",
-    seenIn,
-    agree: reachable === true || seenIn === null || seenIn === 0,
-  });
+  const row = outcomeRow;
   const outcomes = [row("stale mapping", want.stale, count((x) => x.stale)), row("packet dropped", want.drop, count((x) => x.counters.drop > 0))];
   const kernelCounters = tallyCounters(
     tries.map((x) => x.counters),

@@ -101,6 +101,17 @@ async function sendTries(sc: Scenario, t: Topology, bin: string, opts: LiveOptio
   return tries;
 }
 
+/** An outcome beside the model's word on it (`reachable`: undefined when the model has no such outcome here): the
+ * kernel agrees unless it showed what the model calls unreachable. */
+export function outcomeRow(outcome: Outcome, reachable: boolean | undefined, seenIn: number | null): OutcomeRow {
+  return {
+    outcome,
+    model: reachable === undefined ? "n/a" : reachable ? "reachable" : "unreachable",
+    seenIn,
+    agree: reachable === true || seenIn === null || seenIn === 0,
+  };
+}
+
 /** The distinct per-try counter changes the kernel showed, most frequent first, each with whether a finished model
  * run leaves it (`model`). */
 export function tallyCounters(tries: readonly Counters[], model: readonly Counters[]): LiveReport["kernelCounters"] {
@@ -138,12 +149,7 @@ export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Sce
   const count = (f: (x: Try) => boolean): number => tries.filter(f).length;
   // Before v5.10 a resolved clash shows only as insert_failed without drop.
   const resolvedIn = count((x) => (v510 ? x.clash_resolve > 0 : x.insert_failed > x.drop));
-  const row = (outcome: Outcome, reachable: boolean | undefined, seenIn: number | null): OutcomeRow => ({
-    outcome,
-    model: reachable === undefined ? "n/a" : reachable ? "reachable" : "unreachable",
-    seenIn,
-    agree: reachable || seenIn === null || seenIn === 0,
-  });
+  const row = outcomeRow;
   const outcomes = [
     row("packet dropped", want.drop, count((x) => x.drop > 0)),
     row("reply lost", want.lost, want.lost === undefined || (sc.protocol !== "udp" && sc.protocol !== "icmp") ? null : count((x) => x.replies >= 0 && x.replies < x.sent - x.drop)),

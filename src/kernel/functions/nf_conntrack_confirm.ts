@@ -7,7 +7,7 @@
 import type { Ctx } from "../kernel.js";
 import type { KState } from "../net/state.js";
 import { bysourceRemove, findNode, hashInsert } from "../net/table.js";
-import { acceptQuery, dropUninserted } from "./verdict.js";
+import { acceptQuery, dropUninserted, insertFailedDrop } from "./verdict.js";
 import { IPS } from "../net/conn.js";
 import { nf_ct_zone, zoneMatch } from "../net/zone.js";
 import type { StepNote } from "../note.js";
@@ -30,8 +30,7 @@ export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNot
   // "We have to check the DYING flag after unlink": an entry a helper's removal marked while unconfirmed (v4.13-v5.18,
   // nf_ct_iterate_destroy) is not inserted. A `recycle` scenario tests it in a step of its own (confirmDyingTest).
   if (!ctx.sc.recycle && ct.status & IPS.DYING) {
-    st.stats[cpu]!.insertFailed++;
-    dropUninserted(st, p);
+    insertFailedDrop(ctx, st, p);
     return ctx.explain ? { kind: "own-dying", dying: true } : "";
   }
   // Both walks match keys in the entry's own zone (zone = nf_ct_zone(ct)).
@@ -81,9 +80,8 @@ export function confirmDyingTest(ctx: Ctx, st: KState, p: number): StepNote {
     pkt.dyingChecked = true;
     return ctx.explain ? { kind: "own-dying", dying: false } : "";
   }
-  st.stats[ctx.sc.packets[p]!.cpu]!.insertFailed++;
   pkt.locked = false;
-  dropUninserted(st, p);
+  insertFailedDrop(ctx, st, p);
   return ctx.explain ? { kind: "own-dying", dying: true } : "";
 }
 

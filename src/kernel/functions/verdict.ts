@@ -18,6 +18,13 @@ export function dropUninserted(st: KState, p: number): void {
   dropQuery(st, p);
 }
 
+/** __nf_conntrack_confirm refuses packet `p`'s entry before the clash walks (its own DYING, a stale genid):
+ * insert_failed on its CPU, NF_DROP, not inserted. */
+export function insertFailedDrop(ctx: Ctx, st: KState, p: number): void {
+  st.stats[ctx.sc.packets[p]!.cpu]!.insertFailed++;
+  dropUninserted(st, p);
+}
+
 /** NF_DROP: packet `p` is done and dropped (the client retries after its timeout). */
 export function dropQuery(st: KState, p: number): void {
   const pkt = st.pkts[p]!;

@@ -7,7 +7,7 @@
  * confirm step has no room for (docs/kernel.md, "A helper removed").
  */
 import type { Patch } from "../patch.js";
-import { dropUninserted } from "../functions/verdict.js";
+import { insertFailedDrop } from "../functions/verdict.js";
 
 export const extGenid: Patch = {
   id: "c56716c69ce1",
@@ -20,8 +20,7 @@ export const extGenid: Patch = {
     extGenid: () => true,
     __nf_conntrack_confirm(ctx, st, p) {
       if (!(st.stale & (1 << p))) return base.__nf_conntrack_confirm(ctx, st, p);
-      st.stats[ctx.sc.packets[p]!.cpu]!.insertFailed++;
-      dropUninserted(st, p);
+      insertFailedDrop(ctx, st, p);
       return ctx.explain ? { kind: "genid-drop" } : "";
     },
   }),

@@ -21,16 +21,10 @@ const DESCRIPTION = "once the control plane is done and every packet handled, no
 export function removedEndpoints(sc: Scenario): { addr: number; port: number }[] {
   const d = sc.dnat;
   if (!d) return [];
-  const last = sc.control.reduce((set, op) => (op.kind === "endpoints" ? op.set : set), 0);
-  const removed = new Set<number>();
-  sc.control.reduce(
-    (set, op) => {
-      for (const e of d.sets[set]!) if (!d.sets[last]!.includes(e)) removed.add(e);
-      return op.kind === "endpoints" ? op.set : set;
-    },
-    0,
-  );
-  return [...removed].map((e) => d.endpoints[e]!);
+  // The sets in force in turn: the first, then one per rule change.
+  const sets = [0, ...sc.control.flatMap((op) => (op.kind === "endpoints" ? [op.set] : []))].map((i) => d.sets[i]!);
+  const last = sets.at(-1)!;
+  return [...new Set(sets.flat())].filter((e) => !last.includes(e)).map((e) => d.endpoints[e]!);
 }
 
 /** no-stale-mapping as it applies to scenario `sc` (its removed endpoints and program). */
