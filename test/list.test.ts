@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { runCheck } from "../src/app/check.js";
 import { builtinScenarioNames, resolveScenario } from "../src/scenario/registry.js";
+import { hasSkbs } from "../src/scenario/scenario.js";
 import { HOOKS } from "../src/user-patch/load.js";
 import { baseV46 } from "../src/kernel/base-v4.6.js";
 
@@ -23,14 +24,14 @@ describe("list", () => {
   const json = cli("list", "--json");
   const listed = JSON.parse(json.out) as Listed;
 
-  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies, no-crash when its entries are recycled, no-needless-rewrite on a host of null bindings with both ends of a flow sending, no-stale-mapping with a rule change and flush-empties with a flush", () => {
+  it("--json gives each built-in scenario's properties: no-drop always, all-replied exactly when it has replies, no-crash when its entries are recycled, no-needless-rewrite on a host of null bindings with both ends of a flow sending, no-stale-mapping with a rule change, flush-empties with a flush, no-warn and no-stale-ct with queued or copied packets", () => {
     expect(json.code).toBe(0);
     expect(listed.scenarios.map((s) => s.name)).toEqual(builtinScenarioNames());
     for (const s of listed.scenarios) {
       const sc = resolveScenario(s.name);
       const bothEnds = sc.packets.some((p) => sc.packets.some((q) => q.from.addr === p.to.addr && q.from.port === p.to.port && q.to.addr === p.from.addr));
       const nullBindings = sc.natTable && sc.snat.mode === "null-binding" && bothEnds;
-      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : []), ...(nullBindings ? ["no-needless-rewrite"] : []), ...(sc.dnat && sc.control.some((op) => op.kind === "endpoints") ? ["no-stale-mapping"] : []), ...(sc.control.some((op) => op.kind === "flush") ? ["flush-empties"] : []), ...(sc.control.some((op) => op.kind === "remove-timeout-policy") ? ["no-freed-policy"] : [])]);
+      expect(s.properties).toEqual(["no-drop", ...(sc.replies ? ["all-replied"] : []), ...(sc.recycle ? ["no-crash", "no-lost-entry"] : []), ...(nullBindings ? ["no-needless-rewrite"] : []), ...(sc.dnat && sc.control.some((op) => op.kind === "endpoints") ? ["no-stale-mapping"] : []), ...(sc.control.some((op) => op.kind === "flush") ? ["flush-empties"] : []), ...(sc.control.some((op) => op.kind === "remove-timeout-policy") ? ["no-freed-policy"] : []), ...(hasSkbs(sc) ? ["no-warn", "no-stale-ct"] : [])]);
     }
     // Both kinds are among the built-ins, so the column tells them apart.
     expect(listed.scenarios.some((s) => s.properties.includes("all-replied"))).toBe(true);
@@ -63,8 +64,9 @@ describe("list", () => {
 
   it("--json lists every function a patch may override, in the order of HOOKS, each with its kernel function and a doc", () => {
     expect(listed.functions.map((f) => f.name)).toEqual([...HOOKS]);
-    // HOOKS is every function the model runs: the base's, d8f84a9bc7c4's, the two 6a757c07e51f adds and the v4.9 reapers'.
-    expect(listed.functions.map((f) => f.name).filter((n) => !(n in baseV46))).toEqual(["nf_nat_used_tuple_new", "__nf_ct_resolve_clash", "nf_ct_resolve_clash_harder", "nf_ct_should_gc", "nf_ct_gc_expired", "gc_worker"]);
+    // HOOKS is every function the model runs: the base's, d8f84a9bc7c4's, the two 6a757c07e51f adds, the v4.9 reapers',
+    // nfqueue's update (368982cd7d1b) and the bridge's LOCAL_IN hook (62e7151ae3eb).
+    expect(listed.functions.map((f) => f.name).filter((n) => !(n in baseV46))).toEqual(["nf_nat_used_tuple_new", "__nf_ct_resolve_clash", "nf_ct_resolve_clash_harder", "nf_ct_should_gc", "nf_ct_gc_expired", "gc_worker", "nf_conntrack_update", "br_nf_local_in"]);
     for (const f of listed.functions) {
       expect(f.kernel, f.name).toMatch(/^_*[a-z][a-z0-9_]*$/);
       expect(f.summary, f.name).not.toMatch(/not documented/);

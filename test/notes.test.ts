@@ -122,6 +122,33 @@ const SAMPLES: { readonly [K in Note["kind"]]: readonly Extract<Note, { kind: K 
   ],
   "gc-patched": [{ kind: "gc-patched", id: 0, killed: true }, { kind: "gc-patched", id: 0, killed: false }],
   tick: [{ kind: "tick", now: 1500 }, { kind: "tick", now: 250 }],
+  "confirm-test": [{ kind: "confirm-test", id: 0, confirmed: false }, { kind: "confirm-test", id: 0, confirmed: true }, { kind: "confirm-test", id: -1, confirmed: true }],
+  "confirmed-clone": [{ kind: "confirmed-clone", id: 0 }],
+  enqueue: [
+    { kind: "enqueue", queued: [0, 1], dropped: [], segmented: true },
+    { kind: "enqueue", queued: [], dropped: [0, 1], segmented: true },
+    { kind: "enqueue", queued: [1], dropped: [], segmented: false },
+  ],
+  reinject: [
+    { kind: "reinject", verdict: "drop" },
+    { kind: "reinject", verdict: "accept", shared: true },
+    { kind: "reinject", verdict: "accept", update: { kind: "update", found: 0, misrouted: true } },
+    { kind: "reinject", verdict: "accept", update: "" },
+    { kind: "reinject", verdict: "accept" },
+  ],
+  update: [{ kind: "update", found: -1, misrouted: false }, { kind: "update", found: 0, misrouted: false }],
+  "pass-up": [
+    { kind: "pass-up", clones: [1], after: true },
+    { kind: "pass-up", clones: [], after: true, hook: { kind: "local-in", id: 0, did: "confirmed-already", warn: false, stale: false } },
+    { kind: "pass-up", clones: [1], after: false, hook: "" },
+  ],
+  "local-in": [
+    { kind: "local-in", id: 0, did: "confirm", confirm: { kind: "inserted" }, warn: false, stale: false },
+    { kind: "local-in", id: 0, did: "confirm", confirm: { kind: "clash", winner: 1, dir: "ORIGINAL", outcome: { kind: "merge", into: 1 } }, warn: true, stale: true },
+    { kind: "local-in", id: 0, did: "confirm", warn: false, stale: true },
+    { kind: "local-in", id: 0, did: "reset-promisc", warn: false, stale: false },
+    { kind: "local-in", id: 0, did: "reset-shared", warn: true, stale: false },
+  ],
   chose: [
     { kind: "chose", note: { kind: "inserted" }, picks: [1, 0], of: [2, 3] },
     { kind: "chose", note: "", picks: [0], of: [2] },
@@ -203,7 +230,7 @@ describe("the notes of every class's counterexample are worded as 0518dd0's step
   const expected = new Map(fx.traces.map(([s, k, c, ix]) => [`${s} ${k} ${c}`, ix.map((i) => fx.notes[i]!)]));
   // The releases 0518dd0 named, and the scenarios it had: a later release or scenario has no wording to keep.
   const releases = [...new Set(fx.traces.map(([, k]) => k))];
-  const NEWER = ["dnat-entry-deleted", "endpoint-removed", "endpoint-removed-resync", "flush-nat-clash", "gre-clash", "helper-removed", "icmp-echo-clash", "ipip-clash", "reverse-clash", "reverse-nat-direct", "timeout-removed"];
+  const NEWER = ["bridge-clones", "nfqueue-dns", "nfqueue-gso", "dnat-entry-deleted", "endpoint-removed", "endpoint-removed-resync", "flush-nat-clash", "gre-clash", "helper-removed", "icmp-echo-clash", "ipip-clash", "reverse-clash", "reverse-nat-direct", "timeout-removed"];
   it("the fixture covers releases and scenarios the tool still has", () => {
     expect(releases.length).toBeGreaterThanOrEqual(10);
     for (const k of releases) expect(() => resolveKernel(k)).not.toThrow();

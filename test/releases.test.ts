@@ -95,7 +95,7 @@ describe("releases", () => {
 
   it("each version's own base: a stable release's mainline, a release the delta before its own", () => {
     expect(ownBase("v6.1.147")).toBe("v6.1");
-    expect(ownBase("v6.12")).toBe("v6.5");
+    expect(ownBase("v6.12")).toBe("v6.11");
     expect(ownBase("v6.1")).toBe("v5.16");
     expect(ownBase("v4.6")).toBeUndefined();
     expect(ownBase("v6.12+p")).toBe("v6.12");

@@ -10,7 +10,9 @@ import type { KState } from "./net/state.js";
 import { tuple, type Tuple } from "./net/tuple.js";
 import { __nf_conntrack_find_get, init_conntrack } from "./functions/resolve_normal_ct.js";
 import { find_appropriate_src, get_unique_tuple, nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./functions/nf_nat_core.js";
-import { __nf_conntrack_confirm } from "./functions/nf_conntrack_confirm.js";
+import { __nf_conntrack_confirm, nf_conntrack_confirm } from "./functions/nf_conntrack_confirm.js";
+import { nf_reinject, nfqnl_enqueue_packet } from "./functions/nfnetlink_queue.js";
+import { br_pass_frame_up } from "./functions/br_netfilter.js";
 import { nf_conntrack_in_reply } from "./functions/reply.js";
 import { __nf_conntrack_alloc, early_drop } from "./functions/early_drop.js";
 import { nf_ct_delete } from "./functions/nf_ct_delete.js";
@@ -78,6 +80,10 @@ export const baseV46: KernelBehaviour = {
   get_next_corpse: (_ctx, st, id) => !st.pkts[id]!.replyOnly,
   __nf_ct_refresh_acct,
   death_by_timeout,
+  nf_conntrack_confirm,
+  nfqnl_enqueue_packet,
+  nf_reinject,
+  br_pass_frame_up,
   takenBy: () => true,
   // No condition of its own: 71d8c47fc653 introduces the test, later patches narrow or widen it.
   clashMergeable: () => true,
@@ -103,4 +109,8 @@ export const baseV46: KernelBehaviour = {
   // get_next_corpse, after the buckets: `hlist_nulls_for_each_entry(h, n, &pcpu->unconfirmed, hnnode) { ... if
   // (iter(ct, data)) set_bit(IPS_DYING_BIT, &ct->status); }`; ctnl_untimeout walks the unconfirmed lists too.
   iterateUnconfirmed: () => true,
+  // __nfqnl_enqueue_packet queues whatever it is given: an skb of an unconfirmed entry it shares with others too.
+  nfqueueSharedCheck: () => "none",
+  // No bridge LOCAL_IN hook of br_netfilter's (62e7151ae3eb adds br_nf_local_in).
+  brLocalInAsserts: () => false,
 };

@@ -80,6 +80,12 @@ const TABLE = {
   nf_ct_should_gc: { kernel: "nf_ct_should_gc", returns: "boolean", addedBy: V4_9_GC("f330a7fdbe16") },
   nf_ct_gc_expired: { kernel: "nf_ct_gc_expired", returns: "killed", addedBy: V4_9_GC("f330a7fdbe16") },
   gc_worker: { kernel: "gc_worker", returns: "note", addedBy: V4_9_GC("b87a2f9199ea") },
+  nf_conntrack_confirm: { kernel: "nf_conntrack_confirm", returns: "note" },
+  nfqnl_enqueue_packet: { kernel: "nfqnl_enqueue_packet", returns: "note" },
+  nf_reinject: { kernel: "nf_reinject", returns: "note" },
+  nf_conntrack_update: { kernel: "nf_conntrack_update", returns: "note", addedBy: { commit: "368982cd7d1b", release: "v4.18", otherwise: "require 368982cd7d1b, or override nf_reinject instead" } },
+  br_pass_frame_up: { kernel: "br_pass_frame_up", returns: "note" },
+  br_nf_local_in: { kernel: "br_nf_local_in", returns: "note", addedBy: { commit: "62e7151ae3eb", release: "v6.8", otherwise: "require 62e7151ae3eb, or override br_pass_frame_up instead" } },
   takenBy: { kernel: "nf_conntrack_tuple_taken", returns: "predicate2" },
   clashMergeable: { kernel: "nf_ct_resolve_clash", returns: "predicate2" },
   clashWinnerUsable: { kernel: "nf_ct_resolve_clash", returns: "predicate1" },
@@ -93,6 +99,8 @@ const TABLE = {
   extGenid: { kernel: "nf_ct_iterate_destroy", returns: "constant" },
   timeoutRefcounted: { kernel: "ctnl_timeout_try_del", returns: "constant" },
   iterateUnconfirmed: { kernel: "get_next_corpse", returns: "constant" },
+  nfqueueSharedCheck: { kernel: "nfqnl_enqueue_packet", returns: "constant" },
+  brLocalInAsserts: { kernel: "br_nf_local_in", returns: "constant" },
 } as const satisfies { readonly [K in keyof Required<KernelBehaviour>]: FunctionInfo };
 
 export type FunctionName = keyof typeof TABLE;

@@ -141,6 +141,22 @@ export interface KernelBehaviour {
   /** v4.9+ (b87a2f9199ea): the gc worker's step on expired entry `id` (nf_ct_gc_expired, then the unlink next step). */
   gc_worker?(ctx: Ctx, st: KState, id: number): StepNote;
 
+  /** The confirm hooks' inline wrapper (ipv4_confirm, nf_confirm) on packet `p`, where packets are queued or copied: its
+   * test of CONFIRMED (a step), then __nf_conntrack_confirm and the cached events (the next step). */
+  nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNote;
+  /** Packet `p` meets the scenario's NFQUEUE rule: it leaves softirq for the queue (a GSO packet segmented first,
+   * without F_GSO), or is dropped there. */
+  nfqnl_enqueue_packet(ctx: Ctx, st: KState, p: number): StepNote;
+  /** The queue program's verdict on queued packet `p`: NF_DROP, or NF_ACCEPT and the update hook; the rest of the
+   * path (S4, confirm) follows as steps of the program's thread. */
+  nf_reinject(ctx: Ctx, st: KState, p: number, verdict: "accept" | "drop"): StepNote;
+  /** v4.18+ (368982cd7d1b; absent before): nf_ct_hook->update at reinject, on packet `p`. */
+  nf_conntrack_update?(ctx: Ctx, st: KState, p: number): StepNote;
+  /** A bridged frame `p` goes up through br0: the bridge's LOCAL_IN hook and the copies made around it. */
+  br_pass_frame_up(ctx: Ctx, st: KState, p: number): StepNote;
+  /** v6.8+ (62e7151ae3eb; absent before): the bridge's LOCAL_IN hook on frame `p`, which confirms its entry. */
+  br_nf_local_in?(ctx: Ctx, st: KState, p: number): StepNote;
+
   // Points inside those functions where the releases differ, which no kernel function of their own holds.
   /** Inside nf_conntrack_tuple_taken: does confirmed entry `other` hold a tuple that
    * NAT wants for `self`? (called only when a tuple of `other` equals it) */
@@ -183,6 +199,13 @@ export interface KernelBehaviour {
    * lists, so that a flush marks the unconfirmed entries DYING (confirm then drops them) and a timeout policy's
    * deletion clears their pointer too? v4.13 ("don't call iter for non-confirmed conntracks") stopped that. */
   iterateUnconfirmed(): boolean;
+  /** Inside nfqnl_enqueue_packet: where is an unconfirmed entry with more than one reference refused? "none" (to
+   * v6.10), "segments" (each segment, 7d8dc1c7be8d, v6.11), "aggregate" (the packet before segmentation, and later
+   * segments again at reinject: 207b3ebacb61, v7.0). */
+  nfqueueSharedCheck(): "none" | "segments" | "aggregate";
+  /** Inside br_nf_local_in: does it assert, after confirm, that the entry it read before is CONFIRMED (62e7151ae3eb,
+   * v6.8, until 479a54ab9208, v6.17)? */
+  brLocalInAsserts(): boolean;
 }
 
 export interface Kernel extends KernelBehaviour {

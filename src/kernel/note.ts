@@ -49,6 +49,28 @@ export interface SlotNote {
 /** What a step did, one kind per distinct thing a step reports (report/notes.ts words each): entries by index, tuples,
  * numbers. A step returns one only under ctx.explain. */
 export type Note =
+  // ---- Packets that leave softirq or are copied (nfnetlink_queue.ts, br_netfilter.ts) ----
+  /** nf_conntrack_confirm's inline test of entry `id` (-1: the skb has none): CONFIRMED (or none), so the packet goes
+   * on without __nf_conntrack_confirm; else that is its next step. */
+  | { readonly kind: "confirm-test"; readonly id: number; readonly confirmed: boolean }
+  /** __nf_conntrack_confirm found entry `id` CONFIRMED once it held the locks: another skb sharing it won the race
+   * (WARN_ON_ONCE, NF_DROP). */
+  | { readonly kind: "confirmed-clone"; readonly id: number }
+  /** nfqnl_enqueue_packet: `queued` went to the queue (a GSO packet's segments when `segmented`), `dropped` were
+   * dropped for an unconfirmed entry with more than one reference (7d8dc1c7be8d, 207b3ebacb61). */
+  | { readonly kind: "enqueue"; readonly queued: readonly number[]; readonly dropped: readonly number[]; readonly segmented: boolean }
+  /** nf_reinject with the program's verdict; `update` what nf_conntrack_update did (v4.18+), `shared` a later segment
+   * dropped because its entry is still unconfirmed and shared (207b3ebacb61). */
+  | { readonly kind: "reinject"; readonly verdict: "accept" | "drop"; readonly update?: StepNote; readonly shared?: boolean }
+  /** nf_conntrack_update (368982cd7d1b): the packet's pre-NAT tuple found entry `found` (-1: none); the packet now
+   * uses it, rewritten with its NAT; `misrouted`: its route was chosen for its own endpoint and stays. */
+  | { readonly kind: "update"; readonly found: number; readonly misrouted: boolean }
+  /** br_pass_frame_up: the frame goes up through br0; `hook` what br_nf_local_in did (v6.8+); `clones` the copies made,
+   * `after` whether after the hook (a macvlan's broadcast worker) or before (the bridge's forwarded copies). */
+  | { readonly kind: "pass-up"; readonly hook?: StepNote; readonly clones: readonly number[]; readonly after: boolean }
+  /** br_nf_local_in: `did` what it did with entry `id`; `confirm` the confirm's note; `warn` its WARN_ON fired; `stale`
+   * it read the entry after a merge had released it. */
+  | { readonly kind: "local-in"; readonly id: number; readonly did: "confirmed-already" | "reset-promisc" | "reset-shared" | "confirm"; readonly confirm?: StepNote; readonly warn: boolean; readonly stale: boolean }
   // ---- S1: __nf_conntrack_find_get (resolve_normal_ct) ----
   /** A hit on entry `id` by its node `dir`: the packet is accepted; `tracker` what the tracker said. `reaped`: an
    * expired entry this lookup had killed, unlinked first (v4.9+, timed). */
@@ -221,6 +243,13 @@ const KINDS: { readonly [K in Note["kind"]]: true } = {
   "gc-patched": true,
   tick: true,
   chose: true,
+  "confirm-test": true,
+  "confirmed-clone": true,
+  enqueue: true,
+  reinject: true,
+  update: true,
+  "pass-up": true,
+  "local-in": true,
 };
 
 /** The Note kinds, frozen. */

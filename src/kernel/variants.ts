@@ -38,6 +38,14 @@ import { extGenid } from "./patches/c56716c69ce1.js";
 import { revertExtGenid } from "./patches/35e21a4dccc5.js";
 import { timeoutRefcount } from "./patches/7d6a9cdb8d3a.js";
 import { iterateConfirmedOnly } from "./patches/iterate-confirmed-only.js";
+import { nfqueueUpdate } from "./patches/368982cd7d1b.js";
+import { nfqueueNoClashLogic } from "./patches/8af79d3edb5f.js";
+import { confirmRefetch } from "./patches/56b14ecec97f.js";
+import { bridgeConfirm } from "./patches/62e7151ae3eb.js";
+import { promiscSkip } from "./patches/751de2012eaf.js";
+import { dropSharedUnconfirmed } from "./patches/7d8dc1c7be8d.js";
+import { sharedCheckBeforeGso } from "./patches/207b3ebacb61.js";
+import { noLocalInAssert } from "./patches/479a54ab9208.js";
 
 export const PATCHES: readonly Patch[] = [
   noTimer,
@@ -70,6 +78,14 @@ export const PATCHES: readonly Patch[] = [
   allowIcmpClash,
   revertExtGenid,
   timeoutRefcount,
+  nfqueueUpdate,
+  confirmRefetch,
+  bridgeConfirm,
+  promiscSkip,
+  dropSharedUnconfirmed,
+  nfqueueNoClashLogic,
+  noLocalInAssert,
+  sharedCheckBeforeGso,
 ];
 
 export interface Release {

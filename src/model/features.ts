@@ -4,7 +4,7 @@
  * (docs/architecture.md, "Reductions"). The model decides with these; `check` explains with the same reasons, so
  * the two cannot disagree.
  */
-import type { Scenario } from "../scenario/scenario.js";
+import { hasSkbs, type Scenario } from "../scenario/scenario.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { baseV46 } from "../kernel/base-v4.6.js";
 import { isChooser } from "../kernel/choose.js";
@@ -21,6 +21,9 @@ export interface Features {
   readonly recycle: boolean;
   /** A control plane (scenario `control`): its step, rule set and masks (KState.ctl ...). */
   readonly control: boolean;
+  /** Packets leave softirq or are copied (scenario `nfqueue`, a packet's `segments` or `clones`): their queue places,
+   * WARNs, stale uses and drop reasons (PacketState.nfq ...). */
+  readonly skbs: boolean;
   /** Every packet in one zone (find_appropriate_src then cannot tell alike neighbours of nf_nat_bysource apart). */
   readonly oneZone: boolean;
   /** nf_nat_bysource is held up to the order no walk reads (packed.ts). */
@@ -44,6 +47,8 @@ function scenarioReasons(sc: Scenario, por: boolean): string[] {
     r(sc.recycle, "recycle (slots, readers and locks are not renamed)", "recycle (a lookup's steps are not private)"),
     r(sc.deletes.length > 0, "deletes (ctnetlink's entries are named)", undefined),
     r(sc.control.length > 0, "control (the control plane's walks name entries)", "control (a rule change, and a helper removal's marks, reach S2's and S3's private entries)"),
+    r(sc.nfqueue !== undefined, "nfqueue (the queue's order and threads are not renamed)", "nfqueue (a reinjected packet's lookup reads entries other packets made)"),
+    r(sc.packets.some((p) => p.cloneOf !== undefined), "copies (segments and clones share their packet's entry)", "copies (segments and clones share their packet's private entry)"),
   ].filter(Boolean);
 }
 
@@ -95,6 +100,7 @@ export function featuresOf(sc: Scenario, k: Kernel, opts: { readonly bysourceOrd
     chains: sc.chains !== undefined,
     recycle: sc.recycle,
     control: sc.control.length > 0,
+    skbs: hasSkbs(sc),
     oneZone,
     // nf_nat_bysource's order of equal neighbours is bookkeeping, for a user's patch too (state.ts tells hooks not
     // to depend on it), unless recycled slots reuse entries or packets differ in zone (find_appropriate_src compares it).

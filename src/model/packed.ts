@@ -172,12 +172,12 @@ export interface CodecOptions {
   readonly portable: boolean;
   /** Words of the actors that keep state of their own (KState.ext), held as they are after everything else. */
   readonly ext?: number;
-  readonly features: Pick<Features, "limited" | "timed" | "chains" | "recycle" | "bysourceView" | "control">;
+  readonly features: Pick<Features, "limited" | "timed" | "chains" | "recycle" | "bysourceView" | "control" | "skbs">;
 }
 
 export function stateCodec(packets: number, cpus: number, opts: CodecOptions): StateCodec {
   const { portable } = opts;
-  const { limited: lifecycle, timed, chains, recycle, bysourceView: bysourceRuns, control } = opts.features;
+  const { limited: lifecycle, timed, chains, recycle, bysourceView: bysourceRuns, control, skbs } = opts.features;
   if (packets > 30) throw new Error("the packed state holds at most 30 packets");
   const chainWords = Math.ceil(packets / IDS_PER_WORD);
   const packetWords = portable ? 5 : 2;
@@ -193,7 +193,9 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
   const recycleAt = timeAt + (timed ? 2 + 3 * packets : 0);
   // A scenario with a control plane: its step, stage and rule set in a word, then its seven entry masks.
   const ctlAt = recycleAt + (recycle ? 1 + packets : 0);
-  const extAt = ctlAt + (control ? 1 + CTL_MASKS : 0);
+  // A scenario whose packets leave softirq or are copied (nfqueue, segments, clones): a word a packet (encodeSkb).
+  const skbAt = ctlAt + (control ? 1 + CTL_MASKS : 0);
+  const extAt = skbAt + (skbs ? packets : 0);
   const ext = opts.ext ?? 0;
   const words = extAt + ext;
 
@@ -397,6 +399,33 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
     into.synced = w[off + ctlAt + 6]!;
     into.policy = w[off + ctlAt + 7]!;
   };
+  // Bits 0-1 nfq, 2 thread, 3-7 qseq, 8 marked, 9 passedUp, 10 entered, 11-12 warn, 13-14 staleCt, 15 misrouted, 16-18 dropWhy, 19 attached, 20 reset.
+  const encodeSkb = (s: KState, out: Int32Array): void => {
+    for (let i = 0; i < packets; i++) {
+      const p = s.pkts[i]!;
+      if (p.nfq > 3 || p.thread > 1 || p.qseq > 31 || p.warn > 3 || p.staleCt > 3 || p.dropWhy > 7) throw new Error(`packet ${i}'s queue place, WARN, stale use or drop reason does not fit the packed state`);
+      out[skbAt + i] =
+        p.nfq | (p.thread << 2) | (p.qseq << 3) | (p.marked ? 1 << 8 : 0) | (p.passedUp ? 1 << 9 : 0) | (p.entered ? 1 << 10 : 0) | (p.warn << 11) | (p.staleCt << 13) | (p.misrouted ? 1 << 15 : 0) | (p.dropWhy << 16) | (p.attached ? 1 << 19 : 0) | (p.reset ? 1 << 20 : 0);
+    }
+  };
+  const decodeSkb = (w: Int32Array, off: number, into: KState): void => {
+    for (let i = 0; i < packets; i++) {
+      const v = w[off + skbAt + i]!;
+      const p = into.pkts[i]!;
+      p.nfq = (v & 3) as KState["pkts"][number]["nfq"];
+      p.thread = (v >>> 2) & 1;
+      p.qseq = (v >>> 3) & 31;
+      p.marked = (v & (1 << 8)) !== 0;
+      p.passedUp = (v & (1 << 9)) !== 0;
+      p.entered = (v & (1 << 10)) !== 0;
+      p.warn = (v >>> 11) & 3;
+      p.staleCt = (v >>> 13) & 3;
+      p.misrouted = (v & (1 << 15)) !== 0;
+      p.dropWhy = (v >>> 16) & 7;
+      p.attached = (v & (1 << 19)) !== 0;
+      p.reset = (v & (1 << 20)) !== 0;
+    }
+  };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {
     for (let k = at; k < at + n; k++) if (a[k] !== b[k]) return true;
     return false;
@@ -478,6 +507,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
         }
       }
       if (control) encodeControl(s, out);
+      if (skbs) encodeSkb(s, out);
       for (let i = 0; i < ext; i++) out[extAt + i] = s.ext[i]!;
       return words;
     },
@@ -498,6 +528,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
       if (timed) decodeTime(w, off, into);
       if (recycle) decodeRecycle(w, off, into);
       if (control) decodeControl(w, off, into);
+      if (skbs) decodeSkb(w, off, into);
       for (let i = 0; i < ext; i++) into.ext[i] = w[off + extAt + i]!;
       return into;
     },
@@ -523,6 +554,7 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
       if (timed) decodeTime(base, 0, s);
       if (recycle) decodeRecycle(base, 0, s);
       if (control) decodeControl(base, 0, s);
+      if (skbs) decodeSkb(base, 0, s);
       for (let i = 0; i < ext; i++) s.ext[i] = base[extAt + i]!;
     },
   };

@@ -238,6 +238,41 @@ function wordKind(n: Note, sc: Scenario): string {
         : `the patched nf_ct_gc_expired leaves ${name(sc, n.id)}'s entry: put, the walk goes on`;
     case "tick":
       return `the clock reads ${formatMs(n.now)}`;
+    case "confirm-test":
+      if (n.id < 0) return "nf_conntrack_confirm: the skb has no entry (reset): nothing to confirm, the packet goes on";
+      return n.confirmed
+        ? `nf_conntrack_confirm: ${name(sc, n.id)}'s entry is CONFIRMED already: no __nf_conntrack_confirm, the packet goes on`
+        : `nf_conntrack_confirm: ${name(sc, n.id)}'s entry is not CONFIRMED: __nf_conntrack_confirm next (another skb of the entry can come between)`;
+    case "confirmed-clone":
+      return `the bucket locks taken, ${name(sc, n.id)}'s entry is CONFIRMED: another skb sharing it won the race: WARN_ON_ONCE, NF_DROP`;
+    case "enqueue": {
+      const seg = n.segmented ? "segmented (the queue lacks F_GSO), " : "";
+      const q = n.queued.length ? `queued: ${n.queued.map((id) => name(sc, id)).join(", ")}` : "";
+      const d = n.dropped.length ? `dropped, their unconfirmed entry having more than one reference: ${n.dropped.map((id) => name(sc, id)).join(", ")}` : "";
+      return `NF_QUEUE: ${seg}${[q, d].filter(Boolean).join("; ")}; the packets leave softirq with their entry`;
+    }
+    case "reinject": {
+      if (n.verdict === "drop") return "the program's verdict: NF_DROP (its own decision)";
+      if (n.shared) return "the program's verdict: NF_ACCEPT; a later segment whose entry is still unconfirmed and shared: dropped";
+      const u = n.update !== undefined && n.update !== "" ? `; ${wordNote(n.update, sc)}` : "";
+      return `the program's verdict: NF_ACCEPT, nf_reinject resumes the hooks after the queue${u}`;
+    }
+    case "update":
+      if (n.found < 0) return "nf_conntrack_update: the packet's tuple before NAT finds no entry";
+      return `nf_conntrack_update: the packet's tuple before NAT finds ${name(sc, n.found)}'s entry: the packet drops its own, takes that one and is rewritten with its NAT${n.misrouted ? "; its route was chosen for its own endpoint and stays (POSTROUTING): it leaves the wrong way" : ""}`;
+    case "pass-up": {
+      const made = n.clones.length ? `${n.after ? "copied after the bridge's LOCAL_IN for a macvlan's broadcast worker" : "copied before, to be forwarded"}: ${n.clones.map((id) => name(sc, id)).join(", ")}` : "no copies made";
+      const hook = n.hook !== undefined && n.hook !== "" ? `; ${wordNote(n.hook, sc)}` : "; no br_nf_local_in (before v6.8)";
+      return `br_pass_frame_up: the frame goes up through br0; ${made}${hook}`;
+    }
+    case "local-in": {
+      if (n.did === "confirmed-already") return "br_nf_local_in: the entry is confirmed already";
+      if (n.did === "reset-promisc") return "br_nf_local_in: a frame up only because br0 is promiscuous: nf_reset_ct, no confirm";
+      if (n.did === "reset-shared") return "br_nf_local_in: the unconfirmed entry has more than one reference: WARN_ON_ONCE, nf_reset_ct";
+      const c = n.confirm !== undefined ? wordNote(n.confirm, sc) : "";
+      const after = n.warn ? "; after it, the entry read before is not CONFIRMED: WARN_ON_ONCE" : n.stale ? "; after it, the entry read before (released by the merge) is read CONFIRMED" : "";
+      return `br_nf_local_in confirms ${name(sc, n.id)}'s entry before the frame goes up: ${c}${after}`;
+    }
     case "chose":
       return `${wordNote(n.note, sc)} (patch chose ${n.picks.map((x, i) => `${x + 1} of ${n.of[i]}`).join(", ")})`;
     default: {

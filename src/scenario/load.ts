@@ -117,6 +117,15 @@ const fields = z
     resync: z.boolean().optional(),
     helper: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a helper's name, such as tftp or ftp" }).optional(),
     "timeout-policy": z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a timeout policy's name, such as udp-short" }).optional(),
+    nfqueue: z
+      .strictObject({
+        hook: z.enum(["prerouting", "output", "postrouting"], { error: "expected the hook the NFQUEUE rule is in: prerouting, output or postrouting" }),
+        order: z.enum(["fifo", "any"], { error: "expected fifo (verdicts in queue order) or any (in any order)" }).optional(),
+        threads: z.number({ error: "expected 1 or 2 threads" }).int({ message: "expected 1 or 2 threads" }).min(1, { message: "expected 1 or 2 threads" }).max(2, { message: "expected 1 or 2 threads: each is an actor of its own" }).optional(),
+        gso: z.boolean().optional(),
+        verdicts: z.array(z.enum(["accept", "drop"], { error: "expected accept or drop" })).min(1, { message: "expected accept, drop or both" }).max(2).optional(),
+      })
+      .optional(),
     packets: z
       .array(
         z.strictObject({
@@ -130,6 +139,9 @@ const fields = z
           "zone-orig": zoneId.optional(),
           "zone-reply": zoneId.optional(),
           at: duration.optional(),
+          segments: z.number({ error: "expected the number of GSO segments, 2 to 4" }).int({ message: "expected the number of GSO segments, 2 to 4" }).min(2, { message: "expected 2 to 4 segments (leave it out for a packet of one)" }).max(4, { message: "expected 2 to 4 segments: each is a packet of its own to the search" }).optional(),
+          bridge: z.enum(["broadcast", "promisc"], { error: "expected broadcast (a frame up through br0, copied there by a macvlan's broadcast worker) or promisc (up only because br0 is promiscuous, and forwarded)" }).optional(),
+          clones: z.array(z.number().int().min(0), { error: "expected a list of CPUs, one per clone, such as [1]" }).min(1, { message: "expected one CPU per clone (leave clones out for none)" }).max(3, { message: "expected at most 3 clones" }).optional(),
         }),
       )
       .min(1)
@@ -210,6 +222,7 @@ const schema = fields
       ctx.addIssue({ code: "custom", path: ["deletes"], message: "NOTRACK packets have no entries to delete" });
     }
     controlIssues(s, ctx);
+    copyIssues(s, ctx);
     if (typeof s.snat === "object" && s.snat["random-fully"] && !s.snat.ports) {
       ctx.addIssue({ code: "custom", path: ["snat", "ports"], message: "--random-fully branches on every port of the range: expected a small range such as 1024-1031" });
     }
@@ -289,6 +302,40 @@ function controlIssues(s: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
   if (s["reply-within"] !== undefined || s.packets.some((p) => p.at !== undefined)) {
     ctx.addIssue({ code: "custom", path: ["control"], message: "control is not modelled with time (reply-within, at): the control plane's steps take no time on the clock" });
   }
+}
+
+/** What `nfqueue`, `segments`, `bridge` and `clones` need of the rest of the scenario (docs/scenarios.md). */
+function copyIssues(s: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
+  const q = s.nfqueue;
+  if (q?.verdicts && new Set(q.verdicts).size !== q.verdicts.length) ctx.addIssue({ code: "custom", path: ["nfqueue", "verdicts"], message: "expected each verdict once" });
+  const bridged = s.packets.some((p) => p.bridge !== undefined);
+  const copied = s.packets.some((p) => p.segments !== undefined || p.clones !== undefined);
+  s.packets.forEach((p, i) => {
+    if (p.segments !== undefined && !q) ctx.addIssue({ code: "custom", path: ["packets", i, "segments"], message: "segments are made by a queue without F_GSO: expected an nfqueue rule" });
+    if (p.segments !== undefined && q?.gso) ctx.addIssue({ code: "custom", path: ["packets", i, "segments"], message: "a queue with gso: true takes the packet whole: expected gso: false (or no segments)" });
+    if (p.clones !== undefined && p.bridge === undefined) ctx.addIssue({ code: "custom", path: ["packets", i, "clones"], message: "clones are made on a bridge: expected bridge: broadcast or promisc" });
+    p.clones?.forEach((c, j) => {
+      if (c >= s.cpus) ctx.addIssue({ code: "custom", path: ["packets", i, "clones", j], message: `expected a CPU from 0 to ${s.cpus - 1} (cpus is ${s.cpus}), got ${c}` });
+    });
+    if (p["after-reply"] !== undefined && (p.segments !== undefined || p.bridge !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["packets", i, "after-reply"], message: "not modelled for a segmented or bridged packet" });
+    }
+  });
+  if (!q && !bridged) return;
+  const what = q ? "nfqueue" : "bridge";
+  const path = q ? ["nfqueue"] : ["packets"];
+  if (q && bridged) ctx.addIssue({ code: "custom", path, message: "nfqueue and bridged packets are not modelled together" });
+  if ((bridged || copied) && s["nat-table"]) ctx.addIssue({ code: "custom", path, message: `${what} with copies of a packet (segments, clones) or bridged frames needs nat-table: false: which copy sets NAT up on the shared entry is not modelled` });
+  const unsupported: [boolean, string][] = [
+    [s.recycle === true, "recycle"],
+    [s.control !== undefined, "control"],
+    [(s.deletes?.length ?? 0) > 0, "deletes"],
+    [s["conntrack-max"] !== undefined, "conntrack-max"],
+    [s["reply-within"] !== undefined || s.packets.some((p) => p.at !== undefined), "time (reply-within, at)"],
+    [s.notrack === true, "notrack"],
+    [s.chains !== undefined, "chains"],
+  ];
+  for (const [on, name] of unsupported) if (on) ctx.addIssue({ code: "custom", path, message: `${what} is not modelled with ${name}` });
 }
 
 /** Validates an already parsed document. */
@@ -397,9 +444,19 @@ function intern(raw: RawScenario, source: string): Scenario {
       nat: p.nat ?? true,
       ...zoneOf(p),
       ...(p.at !== undefined ? { at: toMs(p.at)! } : {}),
+      ...(p.segments !== undefined ? { segments: p.segments } : {}),
+      ...(p.bridge !== undefined ? { bridge: p.bridge } : {}),
     };
   });
   // Every endpoint the rule ever has, by its text: those at the start, then those rule changes add.
+  // The copies of a packet come after every written packet, in order: a GSO packet's segments 2..n, a bridged frame's clones.
+  const copies: PacketSpec[] = raw.packets.flatMap((p, i) => {
+    const base = packets[i]!;
+    const seg = Array.from({ length: (p.segments ?? 1) - 1 }, (_, k): PacketSpec => ({ ...base, name: `${p.name}.seg${k + 2}`, cloneOf: i, copy: "segment", segments: undefined }));
+    const cl = (p.clones ?? []).map((cpu, k): PacketSpec => ({ ...base, name: `${p.name}.clone${k + 1}`, cpu, cloneOf: i, copy: "clone" }));
+    return [...seg, ...cl].map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as unknown as PacketSpec);
+  });
+  if (packets.length + copies.length > 16) throw new InputError(`${source}: packets: expected at most 16 packets with their segments and clones, got ${packets.length + copies.length}`);
   const epText: string[] = [...(raw.dnat?.endpoints ?? [])];
   const epIndex = (t: string): number => {
     const i = epText.indexOf(t);
@@ -434,7 +491,7 @@ function intern(raw: RawScenario, source: string): Scenario {
     natTable: raw["nat-table"],
     ...(dnat ? { dnat } : {}),
     snat,
-    packets,
+    packets: [...packets, ...copies],
     replies: raw.replies ?? false,
     conntrackMax: raw["conntrack-max"] ?? 0,
     recycle: raw.recycle ?? false,
@@ -447,6 +504,9 @@ function intern(raw: RawScenario, source: string): Scenario {
     resync: raw.resync ?? false,
     ...(raw.helper !== undefined ? { helper: raw.helper } : {}),
     ...(raw["timeout-policy"] !== undefined ? { timeoutPolicy: raw["timeout-policy"] } : {}),
+    ...(raw.nfqueue
+      ? { nfqueue: { hook: raw.nfqueue.hook, order: raw.nfqueue.order ?? "fifo", threads: raw.nfqueue.threads ?? 1, gso: raw.nfqueue.gso ?? false, verdicts: raw.nfqueue.verdicts ?? ["accept"] } }
+      : {}),
     kernels: raw.kernels,
     addrs,
   });

@@ -54,6 +54,31 @@ export interface PacketSpec {
   readonly zone?: Zone;
   /** A timed scenario's send time, in ms from its start (`at`; 0 when absent): its query may not run before. */
   readonly at?: number;
+  /** A GSO packet (`segments: N`): the queue, lacking F_GSO, splits it into N segments sharing its entry; this packet
+   * is the first, and the loader adds the others after every written packet (`copy: "segment"`). */
+  readonly segments?: number;
+  /** A bridged frame (`bridge`), conntracked by br_netfilter in the bridge's PREROUTING: `broadcast` goes up through
+   * br0, where a macvlan's broadcast worker copies it (its `clones`) after the bridge's LOCAL_IN; `promisc` goes up
+   * only because br0 is promiscuous, and its `clones` are the copies the bridge forwards, made before. */
+  readonly bridge?: "broadcast" | "promisc";
+  /** Set by the loader on a copy: the packet whose skb it was copied from, whose entry it shares. */
+  readonly cloneOf?: number;
+  /** What a copy is: a GSO segment (it runs on the queue program's threads) or a bridge clone (a lane of its own). */
+  readonly copy?: "segment" | "clone";
+}
+
+/** An NFQUEUE rule (`nfqueue`): every query is queued at `hook` to a user-space program that reinjects it with a verdict. */
+export interface Nfqueue {
+  /** Where the rule is: in PREROUTING and OUTPUT the packet is routed (again) after a reinject, in POSTROUTING not. */
+  readonly hook: "prerouting" | "output" | "postrouting";
+  /** fifo: the program gives its verdicts in queue order; any: in any order. */
+  readonly order: "fifo" | "any";
+  /** The program's threads, each reinjecting one packet at a time (2: two reinjections may run at once). */
+  readonly threads: number;
+  /** The queue has NFQA_CFG_F_GSO: a GSO packet is queued whole, not segmented. */
+  readonly gso: boolean;
+  /** The verdicts the program may give: accept, and drop too when listed. */
+  readonly verdicts: readonly ("accept" | "drop")[];
 }
 
 export interface Scenario {
@@ -103,6 +128,8 @@ export interface Scenario {
   /** The timeout policy the flows' rule attaches (`-j CT --timeout NAME`, nfnetlink_cttimeout), which a
    * `remove-timeout-policy` step removes; undefined: none. */
   readonly timeoutPolicy?: string;
+  /** An NFQUEUE rule for the queries (docs/scenarios.md, "nfqueue"). */
+  readonly nfqueue?: Nfqueue;
   /** Kernel variants to check by default; the first is `check`'s default. */
   readonly kernels: readonly string[];
   readonly addrs: readonly string[];
@@ -137,3 +164,6 @@ export const sameHostPort = (a: HostPort, b: HostPort): boolean => a.addr === b.
 export function formatHostPort(hp: HostPort, addrs: readonly string[]): string {
   return `${addrs[hp.addr]}:${hp.port}`;
 }
+
+/** Whether the scenario's packets leave softirq (nfqueue) or are copied or bridged (segments, clones, bridge). */
+export const hasSkbs = (sc: Scenario): boolean => sc.nfqueue !== undefined || sc.packets.some((p) => p.cloneOf !== undefined || p.bridge !== undefined);

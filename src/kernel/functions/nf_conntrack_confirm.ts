@@ -6,8 +6,10 @@
  */
 import type { Ctx } from "../kernel.js";
 import type { KState } from "../net/state.js";
-import { bysourceRemove, findNode, hashInsert } from "../net/table.js";
-import { acceptQuery, dropUninserted, insertFailedDrop } from "./verdict.js";
+import { findNode, hashInsert } from "../net/table.js";
+import { acceptQuery, dropQuery, dropUninserted, insertFailedDrop } from "./verdict.js";
+import { isConfirmed, putUninserted, skbEntry } from "../net/skb.js";
+import { DROP_WHY, Fate, STALE, WARN } from "../net/state.js";
 import { IPS } from "../net/conn.js";
 import { nf_ct_zone, zoneMatch } from "../net/zone.js";
 import type { StepNote } from "../note.js";
@@ -25,8 +27,19 @@ export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNot
     pkt.locked = false;
     pkt.dyingChecked = false;
   }
-  const ct = pkt.ct!;
+  // The entry the skb points at: the packet's own, or, for a copy (a segment, a clone), its packet's.
+  const e = skbEntry(st, p);
+  const ct = st.pkts[e]!.ct!;
   const cpu = ctx.sc.packets[p]!.cpu;
+  // "Another skb with the same unconfirmed conntrack may win the race. This may happen for bridge(br_flood) or
+  // broadcast/multicast packets do skb_clone with unconfirmed conntrack": WARN_ON_ONCE(1), NF_DROP. Only copies get
+  // here with a CONFIRMED entry (a `recycle` scenario's confirmLock sets it early, in a step of its own).
+  if (!ctx.sc.recycle && ct.status & IPS.CONFIRMED) {
+    pkt.warn = WARN.CONFIRMED_CLONE;
+    pkt.dropWhy = DROP_WHY.CONFIRMED_CLONE;
+    dropQuery(st, p);
+    return ctx.explain ? { kind: "confirmed-clone", id: e } : "";
+  }
   // "We have to check the DYING flag after unlink": an entry a helper's removal marked while unconfirmed (v4.13-v5.18,
   // nf_ct_iterate_destroy) is not inserted. A `recycle` scenario tests it in a step of its own (confirmDyingTest).
   if (!ctx.sc.recycle && ct.status & IPS.DYING) {
@@ -39,24 +52,24 @@ export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNot
   if (!h) {
     // "Timer relative to confirmation time": the duration becomes a time (a timed scenario's clock; 0 elsewhere).
     ct.timeout += st.now;
-    hashInsert(st, p);
+    hashInsert(st, e);
     acceptQuery(ctx, st, p);
     return ctx.explain ? { kind: "inserted" } : "";
   }
-  const r = ctx.k.nf_ct_resolve_clash(ctx, st, p, h.id);
+  // The loser is the entry (a copy's is its packet's): nf_ct_resolve_clash's counters then go to that packet's CPU.
+  const r = ctx.k.nf_ct_resolve_clash(ctx, st, e, h.id);
   ctx.k.confirmClashStats(st.stats[cpu]!, r);
   pkt.clashWith = h.id;
   // A switch with a `never` default: exhaustive like ts-pattern, but cheap on the hot path.
   switch (r.kind) {
     case "merge":
-      // The loser's entry is released (nf_conntrack_put); the packet goes on with `into`.
-      pkt.freed = true;
-      bysourceRemove(st, p);
+      // The packet goes on with `into`; the loser's entry is released (nf_conntrack_put), unless a copy still points at it.
       pkt.uses = r.into;
+      putUninserted(st, e);
       acceptQuery(ctx, st, p);
       break;
     case "insert":
-      hashInsert(st, p, true);
+      hashInsert(st, e, true);
       acceptQuery(ctx, st, p);
       break;
     case "drop":
@@ -96,4 +109,31 @@ export function confirmLock(ctx: Ctx, st: KState, p: number): StepNote {
     return ctx.explain ? { kind: "locks", confirmedEarly: true } : "";
   }
   return ctx.explain ? { kind: "locks", confirmedEarly: false } : "";
+}
+
+/** nf_conntrack_confirm, the inline wrapper the hooks call (ipv4_confirm, nf_confirm): `if (!nf_ct_is_confirmed(ct))
+ * ret = __nf_conntrack_confirm(skb); if (likely(ret == NF_ACCEPT)) nf_ct_deliver_cached_events(ct);`. Where packets
+ * are copied or queued (features.skbs) it is two steps another CPU can come between: the test, then
+ * __nf_conntrack_confirm and the events (PacketState.entered says which). The events read `ct` as read before the call:
+ * after a merge that is the loser, which the merge released (56b14ecec97f, v5.19, re-reads it from the skb). */
+export function nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNote {
+  return confirmWrapper(ctx, st, p, false);
+}
+
+/** nf_conntrack_confirm, re-reading the entry from the skb after __nf_conntrack_confirm when `refetch`. */
+export function confirmWrapper(ctx: Ctx, st: KState, p: number, refetch: boolean): StepNote {
+  const pkt = st.pkts[p]!;
+  const e = skbEntry(st, p);
+  if (!pkt.entered) {
+    if (e >= 0 && !isConfirmed(st, e)) {
+      pkt.entered = true;
+      return ctx.explain ? { kind: "confirm-test", id: e, confirmed: false } : "";
+    }
+    acceptQuery(ctx, st, p);
+    return ctx.explain ? { kind: "confirm-test", id: e, confirmed: true } : "";
+  }
+  pkt.entered = false;
+  const note = ctx.k.__nf_conntrack_confirm(ctx, st, p);
+  if (!refetch && pkt.fate === Fate.ACCEPTED && skbEntry(st, p) !== e) pkt.staleCt = STALE.CONFIRM_EVENTS;
+  return note;
 }

@@ -21,6 +21,8 @@ import type { StepNote } from "../note.js";
  * lookup hit found. Traces use it too, to say why a reply was lost. */
 export function replySentTo(st: KState, p: number): Tuple {
   const pkt = st.pkts[p]!;
+  // nf_conntrack_update (v4.18-v6.11) rewrote a reinjected packet with the NAT of the entry it attached it to.
+  if (pkt.attached) return st.pkts[pkt.uses]!.ct!.reply;
   return (pkt.ct ?? st.pkts[pkt.uses]!.ct!).reply;
 }
 

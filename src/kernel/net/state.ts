@@ -70,7 +70,68 @@ export interface PacketState {
   dyingChecked: boolean;
   /** The entry its lookup holds a reference on between nf_ct_should_gc's first read and the rest (`recycle`), -1. */
   halfGc: number;
+  // Packets that leave softirq or are copied (a scenario's nfqueue, segments or clones; model/actors/nfqueue.ts,
+  // clone.ts): packed only there (features.skbs), and 0 or false elsewhere.
+  /** Where the packet is with respect to the scenario's NFQUEUE rule (Nfq). */
+  nfq: Nfq;
+  /** The queue program's thread that reinjected it (nfq RUNNING). */
+  thread: number;
+  /** Its place in the queue: how many packets had been queued before it. */
+  qseq: number;
+  /** A GSO segment after the first, queued while its entry was unconfirmed (207b3ebacb61 re-checks it at reinject). */
+  marked: boolean;
+  /** A bridged frame that went up through br0 (br_pass_frame_up: bridge LOCAL_IN, then the copies made there). */
+  passedUp: boolean;
+  /** Passed nf_conntrack_confirm's inline test (its entry unconfirmed): __nf_conntrack_confirm is its next step. */
+  entered: boolean;
+  /** A kernel WARN_ON it triggered (WARN), 0 for none. */
+  warn: number;
+  /** A caller that used an entry this packet no longer held (STALE), 0 for none. */
+  staleCt: number;
+  /** Rewritten to another endpoint after its route was chosen: it left the wrong way (nfqueue's update in POSTROUTING). */
+  misrouted: boolean;
+  /** Why it was dropped where no clash explains it (DROP_WHY), 0 otherwise. */
+  dropWhy: number;
+  /** nf_conntrack_update attached it to the entry it found (`uses`) and rewrote it with that entry's NAT. */
+  attached: boolean;
+  /** Its skb's entry was reset (nf_reset_ct): it goes on untracked. */
+  reset: boolean;
 }
+
+/** A packet and the scenario's NFQUEUE rule: not (yet) queued, in the queue, or reinjected and running on a thread
+ * of the queue program. */
+export const Nfq = { NONE: 0, QUEUED: 1, RUNNING: 2 } as const;
+export type Nfq = (typeof Nfq)[keyof typeof Nfq];
+
+/** The WARN_ONs the model passes (property no-warn). */
+export const WARN = {
+  /** __nf_conntrack_confirm: the entry is CONFIRMED once the locks are taken: another skb sharing it won the race. */
+  CONFIRMED_CLONE: 1,
+  /** br_nf_local_in (7d8dc1c7be8d, v6.11): an unconfirmed entry with more than one reference. */
+  LOCAL_IN_SHARED: 2,
+  /** br_nf_local_in (62e7151ae3eb to 479a54ab9208): after confirm, the entry it read before is not CONFIRMED. */
+  LOCAL_IN_UNCONFIRMED: 3,
+} as const;
+
+/** The callers that keep an entry pointer across a call that may swap the skb's (property no-stale-ct). */
+export const STALE = {
+  /** nf_conntrack_confirm's event delivery on the entry read before __nf_conntrack_confirm merged it away (fixed by 56b14ecec97f, v5.19). */
+  CONFIRM_EVENTS: 1,
+  /** br_nf_local_in's assertion on the entry read before confirm merged it away (62e7151ae3eb to 479a54ab9208, v6.17). */
+  LOCAL_IN: 2,
+} as const;
+
+/** Drops that no clash explains (property no-drop's classes). */
+export const DROP_WHY = {
+  /** The queue program's verdict was NF_DROP: its own decision, not the kernel's (no-drop does not count it). */
+  VERDICT: 1,
+  /** Queued while its unconfirmed entry was shared (7d8dc1c7be8d, v6.11; before segmentation from 207b3ebacb61, v7.0). */
+  QUEUE_SHARED: 2,
+  /** Reinjected as a later segment while its entry was still unconfirmed and shared (207b3ebacb61, v7.0). */
+  REINJECT_SHARED: 3,
+  /** __nf_conntrack_confirm found its entry CONFIRMED by another skb sharing it (WARN, NF_DROP). */
+  CONFIRMED_CLONE: 4,
+} as const;
 
 /** The per-CPU counters of `conntrack -S`. */
 export interface CpuStats {
@@ -164,6 +225,18 @@ export function initialState(packets: number, cpus: number, ext = 0): KState {
       locked: false,
       dyingChecked: false,
       halfGc: -1,
+      nfq: Nfq.NONE,
+      thread: 0,
+      qseq: 0,
+      marked: false,
+      passedUp: false,
+      entered: false,
+      warn: 0,
+      staleCt: 0,
+      misrouted: false,
+      dropWhy: 0,
+      attached: false,
+      reset: false,
     })),
     table: [],
     bysource: [],
@@ -216,6 +289,18 @@ export function cloneState(s: KState): KState {
       locked: p.locked,
       dyingChecked: p.dyingChecked,
       halfGc: p.halfGc,
+      nfq: p.nfq,
+      thread: p.thread,
+      qseq: p.qseq,
+      marked: p.marked,
+      passedUp: p.passedUp,
+      entered: p.entered,
+      warn: p.warn,
+      staleCt: p.staleCt,
+      misrouted: p.misrouted,
+      dropWhy: p.dropWhy,
+      attached: p.attached,
+      reset: p.reset,
     };
   }
   const stats: CpuStats[] = new Array(s.stats.length);

@@ -3,6 +3,7 @@ import { Fate, Reply } from "../net/state.js";
 import { NONE, type KernelProperty } from "./property.js";
 
 export const REPLY_CLASSES = {
+  "query-misrouted": "the query was rewritten to another endpoint after its route was chosen (nfqueue's update in POSTROUTING, v4.18-v6.11): it left the wrong way, and no answer came",
   "reply-lost": "no entry matched the reply: it was not translated back and the client never sees it",
   "reply-misrouted": "an entry translated the reply, but not back to the address and port the client sent to",
   unanswered: "the query left for the virtual service address without DNAT: no host there answers",
@@ -20,8 +21,9 @@ export const allReplied: KernelProperty = {
     let out: string[] | undefined;
     for (const p of s.pkts) {
       if (p.fate !== Fate.ACCEPTED) continue;
-      const cls =
-        p.reply === Reply.LOST
+      const cls = p.misrouted
+        ? "query-misrouted"
+        : p.reply === Reply.LOST
           ? "reply-lost"
           : p.reply === Reply.MISROUTED
             ? "reply-misrouted"

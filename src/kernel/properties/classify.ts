@@ -23,6 +23,9 @@ export const DROP_CLASSES = {
   "no-entry": "dropped before it had an entry, in a scenario without conntrack-max (a patch's step or __nf_conntrack_alloc dropped it)",
   "nat-mismatch": "the loser's source NAT maps to another address than the winner's (one passed a NAT hook the other did not)",
   "reply-clash": "another flow already holds the loser's REPLY tuple",
+  "queued-shared": "dropped at nfqnl_enqueue_packet: its unconfirmed entry had more than one reference (7d8dc1c7be8d, v6.11: every segment of a GSO packet of a new flow, the aggregate still holding one; from 207b3ebacb61, v7.0, the packet before segmentation)",
+  "reinjected-shared": "dropped at nf_reinject: a later segment whose entry was still unconfirmed and shared with a segment still queued (207b3ebacb61, v7.0)",
+  "confirmed-clone": "dropped at __nf_conntrack_confirm with a WARN: another skb sharing its entry (a segment, a clone) had confirmed it since its test (nf_conntrack_confirm)",
   other: "a clash none of the above describes",
 } as const;
 
@@ -41,6 +44,9 @@ export function classifyDrop(loser: Conn, winner: Conn, loserZone?: Zone, winner
   return "nat-mismatch";
 }
 
+/** The classes of DROP_WHY (state.ts), by code; the program's own verdict is none: no-drop does not count it. */
+const WHY_CLASS: readonly (DropClass | undefined)[] = [undefined, undefined, "queued-shared", "reinjected-shared", "confirmed-clone"];
+
 /** How drops are classed in scenario `sc` (undefined: no zones, no table limit): a function of a
  * state and a dropped packet, with what the scenario decides worked out once. */
 function dropClassifier(sc: Scenario | undefined): (s: KState, p: number) => DropClass {
@@ -50,11 +56,14 @@ function dropClassifier(sc: Scenario | undefined): (s: KState, p: number) => Dro
   const chained = sc?.chains !== undefined;
   return (s, p) => {
     const loser = s.pkts[p]!;
-    if (loser.ct === null) return noEntry;
+    if (loser.dropWhy) return WHY_CLASS[loser.dropWhy] ?? "other";
+    // A copy (a segment, a clone) has no entry of its own: the one it shares.
+    const ct = loser.ct ?? (loser.uses >= 0 ? s.pkts[loser.uses]!.ct : null);
+    if (ct === null) return noEntry;
     // Dropped at confirm with no clash: the chain limit, or (a patch's confirm) something else.
-    if (loser.clashWith < 0) return loser.ct.status & IPS.DYING ? "dying-loser" : s.stale & (1 << p) ? "genid-drop" : chained ? "chain-too-long" : "other";
+    if (loser.clashWith < 0) return ct.status & IPS.DYING ? "dying-loser" : s.stale & (1 << p) ? "genid-drop" : chained ? "chain-too-long" : "other";
     const w = s.pkts[loser.clashWith]!;
-    return zoned ? classifyDrop(loser.ct, w.ct!, packetZone(sc, p), packetZone(sc, loser.clashWith), w.evicted) : classifyDrop(loser.ct, w.ct!, undefined, undefined, w.evicted);
+    return zoned ? classifyDrop(ct, w.ct!, packetZone(sc, p), packetZone(sc, loser.clashWith), w.evicted) : classifyDrop(ct, w.ct!, undefined, undefined, w.evicted);
   };
 }
 

@@ -12,6 +12,8 @@ import { noNeedlessRewrite } from "./no-needless-rewrite.js";
 import { noStaleMapping, noStaleMappingIn } from "./no-stale-mapping.js";
 import { flushEmpties, flushEmptiesIn } from "./flush-empties.js";
 import { noFreedPolicy } from "./no-freed-policy.js";
+import { noWarn } from "./no-warn.js";
+import { noStaleCt } from "./no-stale-ct.js";
 
 export type { KernelProperty } from "./property.js";
 export { noDrop } from "./no-drop.js";
@@ -22,12 +24,14 @@ export { noNeedlessRewrite } from "./no-needless-rewrite.js";
 export { noStaleMapping } from "./no-stale-mapping.js";
 export { flushEmpties } from "./flush-empties.js";
 export { noFreedPolicy } from "./no-freed-policy.js";
+export { noWarn } from "./no-warn.js";
+export { noStaleCt } from "./no-stale-ct.js";
 
 /** Which scenarios each property applies to, in one line for reports (each property's gate, in words). */
 export const PROPERTY_GATES =
-  "no-drop; all-replied with replies; no-crash and no-lost-entry with recycle; no-needless-rewrite on a host of null bindings; no-stale-mapping with a rule change; flush-empties with a flush; no-freed-policy with a timeout policy removed";
+  "no-drop; all-replied with replies; no-crash and no-lost-entry with recycle; no-needless-rewrite on a host of null bindings; no-stale-mapping with a rule change; flush-empties with a flush; no-freed-policy with a timeout policy removed; no-warn and no-stale-ct with queued or copied packets";
 
-export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite, noStaleMapping, flushEmpties, noFreedPolicy];
+export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite, noStaleMapping, flushEmpties, noFreedPolicy, noWarn, noStaleCt];
 
 /** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
 const BOUND = new WeakSet<Property<KState>>();

@@ -15,6 +15,7 @@ import { blocked, slotChoices } from "../../kernel/functions/recycle.js";
 import { sentAt } from "../../kernel/functions/time.js";
 import type { Actor, ActorEnv, ActorKind, Move } from "../actor.js";
 import { deliverReply, REPLY_LABELS, replyMove, replyWaiting } from "./reply.js";
+import { Later, LATER_FUNCTION, laterOf, laterStep } from "./path.js";
 
 /** The kernel function a query's next step runs, by Pc, as traces name it (a table: this is on the hot path). */
 const STEP_FUNCTION: Readonly<Record<Pc, string>> = {
@@ -33,7 +34,8 @@ export function stepFunction(pc: Pc, notrack = false): string {
 
 function cpuActor(env: ActorEnv, cpu: number): Actor {
   const { sc, features, quiet } = env;
-  const mine = sc.packets.flatMap((p, i) => (p.cpu === cpu ? [i] : []));
+  // Its queries (a copy of one, a segment or clone, runs on the queue's threads or a lane of its own).
+  const mine = sc.packets.flatMap((p, i) => (p.cpu === cpu && p.cloneOf === undefined ? [i] : []));
   // By the rule's endpoint set in force (KState.rules: a control plane may change it), then by packet.
   const dnatN = (sc.dnat?.sets ?? [[]]).map((_, r) => sc.packets.map((_, p) => dnatChoices(quiet, p, r)));
   const snatN = snatChoices(quiet);
@@ -45,7 +47,8 @@ function cpuActor(env: ActorEnv, cpu: number): Actor {
     for (const p of mine) {
       const q = s.pkts[p]!;
       // A lookup is busy while it holds a pointer, owes an unlink, or walks on past a node (recycle).
-      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE) || q.reaping >= 0 || q.reader >= 0 || q.readerSaw >= 0 || q.halfGc >= 0) return p;
+      // A queued packet left the CPU (nfq): the queue program's thread goes on with it.
+      if ((q.pc !== Pc.LOOKUP && q.pc !== Pc.DONE && q.nfq === 0) || q.reaping >= 0 || q.reader >= 0 || q.readerSaw >= 0 || q.halfGc >= 0) return p;
     }
     return -1;
   };
@@ -74,7 +77,7 @@ function cpuActor(env: ActorEnv, cpu: number): Actor {
   const stepChoices = (s: KState, p: number): number => {
     const pc = s.pkts[p]!.pc;
     if (pc === Pc.DNAT) return dnatN[s.rules]![p]!;
-    if (pc === Pc.SNAT) return snatN;
+    if (pc === Pc.SNAT) return laterOf(sc, features.skbs, s, p) === Later.SNAT ? snatN : 1;
     if (pc === Pc.ALLOC) return features.limited ? allocChoices(quiet, s) : features.recycle ? slotChoices(s) : 1;
     return blocked(quiet, s, p) ? 0 : 1;
   };
@@ -90,7 +93,9 @@ function cpuActor(env: ActorEnv, cpu: number): Actor {
     move(s, choice): Move {
       const p = packetOf(s, choice);
       const pc = s.pkts[p]!.pc;
-      return pc === Pc.DONE ? replyMove(p) : { packet: p, kind: "query", function: stepFunction(pc, sc.notrack) };
+      if (pc === Pc.DONE) return replyMove(p);
+      const fn = pc === Pc.SNAT || pc === Pc.CONFIRM ? LATER_FUNCTION[laterOf(sc, features.skbs, s, p)] : stepFunction(pc, sc.notrack);
+      return { packet: p, kind: "query", function: fn };
     },
     // A plain switch, not ts-pattern: this runs for every transition of the search.
     // Every step is the kernel's own function (ctx.k.<kernel name>), which patches may override.
@@ -109,11 +114,13 @@ function cpuActor(env: ActorEnv, cpu: number): Actor {
         case Pc.DNAT:
           return setupInfo(ctx, st, p, "DST", choice);
         case Pc.SNAT:
-          return setupInfo(ctx, st, p, "SRC", choice);
+          if (!features.skbs && !sc.nfqueue) return setupInfo(ctx, st, p, "SRC", choice);
+          return laterStep(ctx, st, p, laterOf(sc, features.skbs, st, p), choice);
         case Pc.CONFIRM:
           // With recycled memory confirm is three steps (the locks, its own DYING, the walks and the decision):
           // each is a call of the kernel's function, so an override applies to all of them (nf_conntrack_confirm.ts).
-          return confirm(ctx, st, p);
+          if (!features.skbs) return confirm(ctx, st, p);
+          return laterStep(ctx, st, p, laterOf(sc, features.skbs, st, p), choice);
         default: {
           const never: never = pc;
           throw new Error(`unknown step ${String(never)}`);
@@ -132,7 +139,16 @@ function cpuActor(env: ActorEnv, cpu: number): Actor {
 }
 
 export const cpus: ActorKind = {
-  labels: { __nf_conntrack_find_get: "__nf_conntrack_find_get", init_conntrack: "init_conntrack", nf_nat_setup_info: "nf_nat_setup_info", __nf_conntrack_confirm: "__nf_conntrack_confirm", ...REPLY_LABELS },
+  labels: {
+    __nf_conntrack_find_get: "__nf_conntrack_find_get",
+    init_conntrack: "init_conntrack",
+    nf_nat_setup_info: "nf_nat_setup_info",
+    __nf_conntrack_confirm: "__nf_conntrack_confirm",
+    nf_conntrack_confirm: "nf_conntrack_confirm",
+    nfqnl_enqueue_packet: "nfqnl_enqueue_packet",
+    br_pass_frame_up: "br_pass_frame_up",
+    ...REPLY_LABELS,
+  },
   what: "a CPU in softirq, one per `cpu` of the scenario: its packets' queries S1..S5, and their replies",
   make: (env) => Array.from({ length: env.sc.cpus }, (_, c) => cpuActor(env, c)),
 };

@@ -10,8 +10,10 @@ import { ctnetlink } from "./ctnetlink.js";
 import { control } from "./control.js";
 import { reaper } from "./reaper.js";
 import { clock } from "./clock.js";
+import { nfqueue } from "./nfqueue.js";
+import { clones } from "./clone.js";
 
-export const ACTORS: readonly ActorKind[] = [cpus, ctnetlink, control, reaper, clock];
+export const ACTORS: readonly ActorKind[] = [cpus, nfqueue, clones, ctnetlink, control, reaper, clock];
 
 /** The kernel function a move runs, by the name traces give it, over every actor of the table. */
 export const STEP_LABELS: Readonly<Record<string, FunctionName>> = Object.assign({}, ...ACTORS.map((k) => k.labels));

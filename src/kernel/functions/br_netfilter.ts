@@ -1,0 +1,82 @@
+/**
+ * A bridged frame (scenario `bridge`; net/bridge/br_input.c, br_netfilter_hooks.c): br_netfilter ran inet conntrack
+ * in the bridge's PREROUTING (S1, S2), so the frame carries an unconfirmed entry when the bridge copies it. Copies
+ * share the entry (skb_clone takes a reference), and each goes on to a confirm of its own (docs/kernel.md, "Packets
+ * that leave softirq").
+ */
+import type { Ctx } from "../kernel.js";
+import { Fate, STALE, WARN, type KState } from "../net/state.js";
+import { isConfirmed, putUninserted, skbEntry, skbRefs } from "../net/skb.js";
+import { acceptQuery } from "./verdict.js";
+import { makeCopy } from "./nfnetlink_queue.js";
+import type { StepNote } from "../note.js";
+
+/** The clones of bridged frame `p` (scenario `clones`), as the loader numbered them. */
+export function clonesOf(ctx: Ctx, p: number): number[] {
+  const out: number[] = [];
+  ctx.sc.packets.forEach((q, i) => {
+    if (q.cloneOf === p && q.copy === "clone") out.push(i);
+  });
+  return out;
+}
+
+/** br_pass_frame_up: the frame goes up through br0, through the bridge's LOCAL_IN hook (br_nf_local_in, from
+ * 62e7151ae3eb, v6.8). A `promisc` frame's clones are the copies the bridge forwarded, made before (br_forward's
+ * deliver_clone); it goes no further than br0's taps (ip_rcv drops a frame for another host). A `broadcast` frame
+ * goes on up; a macvlan on br0 copies it for its broadcast worker (macvlan_broadcast_enqueue), after LOCAL_IN. */
+export function br_pass_frame_up(ctx: Ctx, st: KState, p: number): StepNote {
+  const pkt = st.pkts[p]!;
+  const promisc = ctx.sc.packets[p]!.bridge === "promisc";
+  const kids = clonesOf(ctx, p);
+  pkt.passedUp = true;
+  if (promisc) for (const q of kids) makeCopy(st, p, q, skbEntry(st, p));
+  const hook = ctx.k.br_nf_local_in ? ctx.k.br_nf_local_in(ctx, st, p) : undefined;
+  const made = promisc || pkt.fate === Fate.PENDING ? kids : [];
+  if (!promisc) for (const q of made) makeCopy(st, p, q, skbEntry(st, p));
+  if (promisc && pkt.fate === Fate.PENDING) {
+    const e = skbEntry(st, p);
+    acceptQuery(ctx, st, p);
+    if (e >= 0 && !isConfirmed(st, e)) putUninserted(st, e);
+  }
+  return ctx.explain ? { kind: "pass-up", ...(hook !== undefined ? { hook } : {}), clones: made, after: !promisc } : "";
+}
+
+/** Resets packet `p`'s entry (nf_reset_ct): it goes on untracked, and lets go of the entry. */
+export function nf_reset_ct(st: KState, p: number): void {
+  const e = skbEntry(st, p);
+  st.pkts[p]!.reset = true;
+  if (e >= 0 && !isConfirmed(st, e)) putUninserted(st, e);
+}
+
+/** 62e7151ae3eb (v6.8): br_nf_local_in, the bridge's LOCAL_IN hook at the last priority, confirms the entry of a
+ * frame that is not for this host before it goes up, so that the copies made above see it confirmed. After confirm it
+ * asserts `WARN_ON_ONCE(!nf_ct_is_confirmed(ct))` on `ct` as read before the call (ctx.k.brLocalInAsserts(), until
+ * 479a54ab9208, v6.17): after a clash merge that is the loser, which the merge released. From 1397af5bfd7d (v5.19) to
+ * 2d72afb34065 (v6.16) the loser carries the CONFIRMED bit confirm set when it took the locks, so the read passes. */
+export function br_nf_local_in(ctx: Ctx, st: KState, p: number): StepNote {
+  const pkt = st.pkts[p]!;
+  const e = skbEntry(st, p);
+  if (e < 0 || isConfirmed(st, e)) return ctx.explain ? { kind: "local-in", id: e, did: "confirmed-already", warn: false, stale: false } : "";
+  // ct_hook->confirm(skb): nf_confirm, the wrapper's test and __nf_conntrack_confirm at once (no other CPU has the frame).
+  let confirm = ctx.k.nf_conntrack_confirm(ctx, st, p);
+  if (pkt.entered) confirm = ctx.k.nf_conntrack_confirm(ctx, st, p);
+  let warn = false;
+  let stale = false;
+  if (ctx.k.brLocalInAsserts()) {
+    stale = skbEntry(st, p) !== e;
+    warn = !isConfirmed(st, e) && !ctx.k.confirmedAtLock();
+    if (stale) pkt.staleCt = STALE.LOCAL_IN;
+    if (warn) pkt.warn = WARN.LOCAL_IN_UNCONFIRMED;
+  }
+  return ctx.explain ? { kind: "local-in", id: e, did: "confirm", confirm, warn, stale } : "";
+}
+
+/** 7d8dc1c7be8d (v6.11): br_nf_local_in refuses to confirm an unconfirmed entry another skb still points at:
+ * `WARN_ON_ONCE(refcount_read(&nfct->use) != 1)`, then nf_reset_ct. */
+export function localInShared(ctx: Ctx, st: KState, p: number): boolean {
+  const e = skbEntry(st, p);
+  if (e < 0 || isConfirmed(st, e) || skbRefs(st, e) === 1) return false;
+  st.pkts[p]!.warn = WARN.LOCAL_IN_SHARED;
+  nf_reset_ct(st, p);
+  return true;
+}
