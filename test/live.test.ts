@@ -158,6 +158,28 @@ describe("live: the running kernel beside the model", () => {
     expect(row(r.report, "stale mapping").seenIn).toBeGreaterThan(0);
   });
 
+  liveIt(title("nfqueue-dns: A and AAAA held by a real NFQUEUE program and reinjected in both orders, as the model says"), () => {
+    const r = liveUntil((rep) => row(rep, "reply lost").model === "unreachable" || row(rep, "reply lost").seenIn! > 0, "nfqueue-dns", "--tries", "60");
+    expect(r.code).toBe(0);
+    expect(r.report.agree).toBe(true);
+    // The program held both packets of a try and gave its verdicts in queue order and reversed, batch about.
+    expect(r.report.queue.packets).toBe(r.report.sent);
+    expect(r.report.queue.fifo).toBeGreaterThan(0);
+    expect(r.report.queue.reversed).toBeGreaterThan(0);
+    const lost = row(r.report, "reply lost");
+    // Both packets are queued before either is reinjected: the second meets the first's entry in every try.
+    if (lost.model === "unreachable") expect(r.report.replies).toBe(r.report.sent);
+    else expect(lost.seenIn).toBeGreaterThan(0);
+  });
+
+  it("refuses bridged frames and copies of a packet, in one line, exit 2", () => {
+    for (const s of ["bridge-clones", "nfqueue-gso"]) {
+      const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", "live", s], { encoding: "utf8" });
+      expect(r.status, s).toBe(2);
+      expect(r.stderr).toBe(`conntrack-mc: live: scenario ${s} uses bridged frames or copies of a packet (segments, clones), which the live harness does not build\n`);
+    }
+  });
+
   it("refuses a control plane it cannot run, in one line, exit 2", () => {
     const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", "live", "flush-nat-clash"], { encoding: "utf8" });
     expect(r.status).toBe(2);

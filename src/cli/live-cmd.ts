@@ -60,6 +60,9 @@ export function renderLive(r: LiveReport, colours: Paint): string {
       ...r.outcomes.map((o) => [o.outcome, o.model, seen(o), o.agree ? colours.green("agree") : colours.red("DISAGREE")]),
     ]),
     "",
+    ...(r.queue
+      ? [`NFQUEUE program: verdicts on ${r.queue.packets} packets; ${r.queue.fifo} batches in queue order, ${r.queue.reversed} reversed (batches of one packet not counted)`, ""]
+      : []),
     `queries sent: ${r.sent}; received by ${r.received.length ? r.received.map((x) => `${x.at} ${x.queries}`).join(", ") : "(not counted: the kernel answers itself, or TCP)"}; answers back at the client: ${r.replies ?? (r.pattern === "stream" ? "(not read: a one-way stream)" : "(not counted for TCP)")}`,
     "",
     "counters one run leaves (insert_failed/drop/clash_resolve)",

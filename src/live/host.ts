@@ -50,6 +50,22 @@ export function liveBinary(): string {
   return bin;
 }
 
+/** The NFQUEUE program (live/ctmc-nfq.c), compiled once per source version against libnetfilter_queue. */
+export function nfqBinary(): string {
+  if (!existsSync("/usr/include/libnetfilter_queue/libnetfilter_queue.h")) {
+    throw new LiveUnavailable("live: libnetfilter-queue-dev is not installed (the NFQUEUE program needs it): run scripts/install-live-deps.sh");
+  }
+  const src = join(ROOT, "live", "ctmc-nfq.c");
+  const hash = createHash("sha256").update(readFileSync(src)).digest("hex").slice(0, 12);
+  const dir = join(tmpdir(), `conntrack-mc-nfq-${hash}`);
+  const bin = join(dir, "ctmc-nfq");
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    sh("cc", ["-O2", "-Wall", "-o", bin, src, "-lnetfilter_queue", "-lnfnetlink"]);
+  }
+  return bin;
+}
+
 /** "6.18.44-fc-v669" -> 6, 18, 44 (a distro's "6.1.0-13-amd64" gives no stable number: 0). */
 export function kernelVersion(): { text: string; major: number; minor: number; stable: number } {
   const text = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();

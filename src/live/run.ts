@@ -10,8 +10,8 @@ import { resolveKernel } from "../kernel/variants.js";
 import { CANDIDATE, compareVersions, formatVersion, mainlineOf, MAINLINE, OLDEST, parseVersion } from "../kernel/versions.js";
 import type { Scenario } from "../scenario/scenario.js";
 import { formatHostPort } from "../scenario/scenario.js";
-import { checkHost, kernelVersion, liveBinary, LiveUnavailable } from "./host.js";
-import { afterReplyChain, build, collectAnswers, liveUnsupported, teardown, type Topology } from "./topology.js";
+import { checkHost, kernelVersion, liveBinary, LiveUnavailable, nfqBinary } from "./host.js";
+import { afterReplyChain, build, collectAnswers, liveUnsupported, queueBatches, teardown, type Topology } from "./topology.js";
 
 /** What the model says a run of the scenario on a kernel variant can show (the caller searches: app/live.ts). */
 export interface Prediction {
@@ -68,6 +68,9 @@ export interface LiveReport {
   readonly received: { at: string; queries: number }[];
   readonly sent: number;
   readonly replies: number | null;
+  /** With an NFQUEUE rule: the program's batches of verdicts (of more than one packet) in queue order and reversed,
+   * and the packets it gave verdicts on. */
+  readonly queue?: { readonly fifo: number; readonly reversed: number; readonly packets: number };
   readonly agree: boolean;
 }
 
@@ -137,12 +140,14 @@ export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Sce
   const want = predict(sc, variant);
   const v510 = resolveKernel(variant).parts.includes("bc92470413f3");
   const cpus = sc.packets.map((p) => p.cpu);
-  const t = await build(sc, bin);
+  const t = await build(sc, bin, sc.nfqueue ? nfqBinary() : undefined);
   let tries: Try[];
   let received: { at: string; queries: number }[];
+  let queue: LiveReport["queue"];
   try {
     tries = await sendTries(sc, t, bin, opts, cpus);
     received = await collectAnswers(t);
+    if (sc.nfqueue) queue = queueBatches(t);
   } finally {
     teardown(t);
   }
@@ -172,6 +177,7 @@ export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Sce
     received,
     sent: tries.reduce((a, x) => a + x.sent, 0),
     replies: sc.protocol === "udp" || sc.protocol === "icmp" ? tries.reduce((a, x) => a + x.replies, 0) : null,
+    ...(queue ? { queue } : {}),
     agree: outcomes.every((o) => o.agree) && kernelCounters.every((c) => c.inModel),
   };
 }

@@ -18,6 +18,8 @@ export interface Topology {
   readonly server: string;
   /** A process inside the node namespace, for /proc/PID/net/stat/nf_conntrack. */
   statPid: number;
+  /** The NFQUEUE program and its output lines after "ready" (one JSON line a batch of verdicts). */
+  queue?: { child: ChildProcess; lines: string[] };
   /** The UDP answerer and its output lines after "ready". */
   answerer?: { child: ChildProcess; lines: string[] };
   readonly children: ChildProcess[];
@@ -36,6 +38,10 @@ export function liveUnsupported(sc: Scenario): string | undefined {
   if (sc.control.some((op) => op.kind === "flush" || op.kind === "remove-helper" || op.kind === "remove-timeout-policy")) return "a control plane that flushes or removes a helper or timeout policy";
   if (sc.control.length && sc.protocol !== "udp") return `a control plane over ${sc.protocol} flows`;
   if (sc.snat.ports || sc.snat.randomFully) return "a MASQUERADE port range";
+  if (sc.packets.some((p) => p.cloneOf !== undefined || p.bridge !== undefined)) return "bridged frames or copies of a packet (segments, clones)";
+  const q = sc.nfqueue;
+  if (q && q.hook !== "postrouting") return `an NFQUEUE rule in ${q.hook} (the node forwards the client's packets: the harness queues in POSTROUTING, after DNAT)`;
+  if (q && (q.threads > 1 || q.verdicts.includes("drop"))) return "an NFQUEUE program with two threads or drop verdicts";
   const from = sc.packets[0]!.from;
   // A chain is sent from one socket, each packet to its own destination; packets at once share one.
   if (sc.packets.some((p) => !sameHostPort(p.from, from) || (!chain && !sameHostPort(p.to, sc.packets[0]!.to)))) {
@@ -61,7 +67,8 @@ const answerersOf = (sc: Scenario): readonly HostPort[] => (sc.dnat ? sc.dnat.en
 const ipn = (ns: string, ...args: string[]): string => sh("ip", ["-n", ns, ...args]);
 const inNs = (ns: string, cmd: string, ...args: string[]): string => sh("ip", ["netns", "exec", ns, cmd, ...args]);
 
-export async function build(sc: Scenario, bin: string): Promise<Topology> {
+/** `nfq`: the NFQUEUE program (host.ts nfqBinary), for a scenario with an nfqueue rule. */
+export async function build(sc: Scenario, bin: string, nfq?: string): Promise<Topology> {
   const base = `ctmc-${process.pid}`;
   const t: Topology = { client: `${base}-client`, node: `${base}-node`, server: `${base}-server`, statPid: 0, children: [], torn: false };
   active.add(t);
@@ -120,6 +127,7 @@ export async function build(sc: Scenario, bin: string): Promise<Topology> {
       if (lines.shift() !== "ready") throw new LiveUnavailable("live: the UDP answerer did not start");
       t.answerer = { child: srv, lines };
     }
+    if (sc.nfqueue) await startQueue(sc, t, nfq!, addr(sc.packets[0]!.from.addr));
     // The holder has exec'd into sleep once its namespace link resolves.
     await waitForNs(t.statPid, t.node);
     return t;
@@ -127,6 +135,23 @@ export async function build(sc: Scenario, bin: string): Promise<Topology> {
     teardown(t);
     throw e;
   }
+}
+
+/** The scenario's NFQUEUE rule in the node (mangle POSTROUTING: after DNAT, before SNAT and confirm) and the program
+ * that answers it: it holds as many packets as a try sends, then gives its verdicts in queue order (`fifo`), or in
+ * queue order and reversed, batch about (`any`); a batch short of that after 300 ms goes as it is. */
+async function startQueue(sc: Scenario, t: Topology, nfq: string, client: string): Promise<void> {
+  const q = sc.nfqueue!;
+  inNs(t.node, "iptables", "-w", "-t", "mangle", "-A", "POSTROUTING", "-s", client, "-p", sc.protocol, "-j", "NFQUEUE", "--queue-num", "0");
+  const prog = spawn("ip", ["netns", "exec", t.node, nfq, "0", String(sc.packets.length), q.order === "fifo" ? "fifo" : "alternate", "300"], { stdio: ["ignore", "pipe", "pipe"] });
+  t.children.push(prog);
+  const lines: string[] = [];
+  const err: string[] = [];
+  createInterface({ input: prog.stdout! }).on("line", (l) => lines.push(l));
+  createInterface({ input: prog.stderr! }).on("line", (l) => err.push(l));
+  for (let i = 0; i < 250 && lines.length === 0 && prog.exitCode === null; i++) await new Promise((r) => setTimeout(r, 20));
+  if (lines.shift() !== "ready") throw new LiveUnavailable(`live: the NFQUEUE program did not start${err.length ? `: ${err[0]}` : ""}`);
+  t.queue = { child: prog, lines };
 }
 
 async function waitForNs(pid: number, ns: string): Promise<void> {
@@ -188,6 +213,19 @@ export async function collectAnswers(t: Topology): Promise<{ at: string; queries
   await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
   const line = a.lines.find((l) => l.startsWith("{"));
   return line ? (JSON.parse(line) as { received: { at: string; queries: number }[] }).received : [];
+}
+
+/** How many batches of verdicts the NFQUEUE program gave in queue order and reversed, and the packets in them. */
+export function queueBatches(t: Topology): { fifo: number; reversed: number; packets: number } {
+  const out = { fifo: 0, reversed: 0, packets: 0 };
+  for (const l of t.queue?.lines ?? []) {
+    if (!l.startsWith("{")) continue;
+    const b = JSON.parse(l) as { held?: number; order?: string };
+    if (b.held === undefined) continue;
+    out.packets += b.held;
+    if (b.held > 1) out[b.order === "reverse" ? "reversed" : "fifo"]++;
+  }
+  return out;
 }
 
 /** Topologies built and not yet torn down, for signal handlers. */
