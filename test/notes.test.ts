@@ -138,10 +138,11 @@ const SAMPLES: { readonly [K in Note["kind"]]: readonly Extract<Note, { kind: K 
   ],
   update: [{ kind: "update", found: -1, misrouted: false }, { kind: "update", found: 0, misrouted: false }],
   "pass-up": [
-    { kind: "pass-up", clones: [1], after: true },
-    { kind: "pass-up", clones: [], after: true, hook: { kind: "local-in", id: 0, did: "confirmed-already", warn: false, stale: false } },
-    { kind: "pass-up", clones: [1], after: false, hook: "" },
+    { kind: "pass-up", clones: [1] },
+    { kind: "pass-up", clones: [], hook: { kind: "local-in", id: 0, did: "confirmed-already", warn: false, stale: false } },
+    { kind: "pass-up", clones: [], hook: "" },
   ],
+  forward: [{ kind: "forward", clones: [1] }],
   "local-in": [
     { kind: "local-in", id: 0, did: "confirm", confirm: { kind: "inserted" }, warn: false, stale: false },
     { kind: "local-in", id: 0, did: "confirm", confirm: { kind: "clash", winner: 1, dir: "ORIGINAL", outcome: { kind: "merge", into: 1 } }, warn: true, stale: true },

@@ -12,7 +12,7 @@ import { __nf_conntrack_find_get, init_conntrack } from "./functions/resolve_nor
 import { find_appropriate_src, get_unique_tuple, nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./functions/nf_nat_core.js";
 import { __nf_conntrack_confirm, nf_conntrack_confirm } from "./functions/nf_conntrack_confirm.js";
 import { nf_reinject, nfqnl_enqueue_packet } from "./functions/nfnetlink_queue.js";
-import { br_pass_frame_up } from "./functions/br_netfilter.js";
+import { br_forward, br_pass_frame_up } from "./functions/br_netfilter.js";
 import { nf_conntrack_in_reply } from "./functions/reply.js";
 import { __nf_conntrack_alloc, early_drop } from "./functions/early_drop.js";
 import { nf_ct_delete } from "./functions/nf_ct_delete.js";
@@ -83,6 +83,7 @@ export const baseV46: KernelBehaviour = {
   nf_conntrack_confirm,
   nfqnl_enqueue_packet,
   nf_reinject,
+  br_forward,
   br_pass_frame_up,
   takenBy: () => true,
   // No condition of its own: 71d8c47fc653 introduces the test, later patches narrow or widen it.

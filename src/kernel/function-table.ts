@@ -84,6 +84,7 @@ const TABLE = {
   nfqnl_enqueue_packet: { kernel: "nfqnl_enqueue_packet", returns: "note" },
   nf_reinject: { kernel: "nf_reinject", returns: "note" },
   nf_conntrack_update: { kernel: "nf_conntrack_update", returns: "note", addedBy: { commit: "368982cd7d1b", release: "v4.18", otherwise: "require 368982cd7d1b, or override nf_reinject instead" } },
+  br_forward: { kernel: "br_forward", returns: "note" },
   br_pass_frame_up: { kernel: "br_pass_frame_up", returns: "note" },
   br_nf_local_in: { kernel: "br_nf_local_in", returns: "note", addedBy: { commit: "62e7151ae3eb", release: "v6.8", otherwise: "require 62e7151ae3eb, or override br_pass_frame_up instead" } },
   takenBy: { kernel: "nf_conntrack_tuple_taken", returns: "predicate2" },

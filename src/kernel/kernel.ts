@@ -152,7 +152,9 @@ export interface KernelBehaviour {
   nf_reinject(ctx: Ctx, st: KState, p: number, verdict: "accept" | "drop"): StepNote;
   /** v4.18+ (368982cd7d1b; absent before): nf_ct_hook->update at reinject, on packet `p`. */
   nf_conntrack_update?(ctx: Ctx, st: KState, p: number): StepNote;
-  /** A bridged frame `p` goes up through br0: the bridge's LOCAL_IN hook and the copies made around it. */
+  /** A `promisc` bridged frame `p` is forwarded: its copies made (deliver_clone), before it goes up. */
+  br_forward(ctx: Ctx, st: KState, p: number): StepNote;
+  /** A bridged frame `p` goes up through br0: the bridge's LOCAL_IN hook and the copies made after it. */
   br_pass_frame_up(ctx: Ctx, st: KState, p: number): StepNote;
   /** v6.8+ (62e7151ae3eb; absent before): the bridge's LOCAL_IN hook on frame `p`, which confirms its entry. */
   br_nf_local_in?(ctx: Ctx, st: KState, p: number): StepNote;

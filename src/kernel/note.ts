@@ -65,9 +65,11 @@ export type Note =
   /** nf_conntrack_update (368982cd7d1b): the packet's pre-NAT tuple found entry `found` (-1: none); the packet now
    * uses it, rewritten with its NAT; `misrouted`: its route was chosen for its own endpoint and stays. */
   | { readonly kind: "update"; readonly found: number; readonly misrouted: boolean }
-  /** br_pass_frame_up: the frame goes up through br0; `hook` what br_nf_local_in did (v6.8+); `clones` the copies made,
-   * `after` whether after the hook (a macvlan's broadcast worker) or before (the bridge's forwarded copies). */
-  | { readonly kind: "pass-up"; readonly hook?: StepNote; readonly clones: readonly number[]; readonly after: boolean }
+  /** br_forward: a `promisc` frame's copies made to be forwarded, `clones`. */
+  | { readonly kind: "forward"; readonly clones: readonly number[] }
+  /** br_pass_frame_up: the frame goes up through br0; `hook` what br_nf_local_in did (v6.8+); `clones` the copies a
+   * macvlan on br0 made after it for its broadcast worker. */
+  | { readonly kind: "pass-up"; readonly hook?: StepNote; readonly clones: readonly number[] }
   /** br_nf_local_in: `did` what it did with entry `id`; `confirm` the confirm's note; `warn` its WARN_ON fired; `stale`
    * it read the entry after a merge had released it. */
   | { readonly kind: "local-in"; readonly id: number; readonly did: "confirmed-already" | "reset-promisc" | "reset-shared" | "confirm"; readonly confirm?: StepNote; readonly warn: boolean; readonly stale: boolean }
@@ -249,6 +251,7 @@ const KINDS: { readonly [K in Note["kind"]]: true } = {
   reinject: true,
   update: true,
   "pass-up": true,
+  forward: true,
   "local-in": true,
 };
 

@@ -260,8 +260,10 @@ function wordKind(n: Note, sc: Scenario): string {
     case "update":
       if (n.found < 0) return "nf_conntrack_update: the packet's tuple before NAT finds no entry";
       return `nf_conntrack_update: the packet's tuple before NAT finds ${name(sc, n.found)}'s entry: the packet drops its own, takes that one and is rewritten with its NAT${n.misrouted ? "; its route was chosen for its own endpoint and stays (POSTROUTING): it leaves the wrong way" : ""}`;
+    case "forward":
+      return `br_forward: the bridge forwards the frame out of its ports: copies ${n.clones.map((id) => name(sc, id)).join(", ")}, each sent on its own CPU`;
     case "pass-up": {
-      const made = n.clones.length ? `${n.after ? "copied after the bridge's LOCAL_IN for a macvlan's broadcast worker" : "copied before, to be forwarded"}: ${n.clones.map((id) => name(sc, id)).join(", ")}` : "no copies made";
+      const made = n.clones.length ? `copied after the bridge's LOCAL_IN for a macvlan's broadcast worker: ${n.clones.map((id) => name(sc, id)).join(", ")}` : "no copies made";
       const hook = n.hook !== undefined && n.hook !== "" ? `; ${wordNote(n.hook, sc)}` : "; no br_nf_local_in (before v6.8)";
       return `br_pass_frame_up: the frame goes up through br0; ${made}${hook}`;
     }

@@ -20,25 +20,31 @@ export function clonesOf(ctx: Ctx, p: number): number[] {
   return out;
 }
 
+/** br_forward for a `promisc` frame: the bridge forwards a copy out of each port (deliver_clone), sent on its own CPU,
+ * before the frame goes up to br0's taps. */
+export function br_forward(ctx: Ctx, st: KState, p: number): StepNote {
+  const kids = clonesOf(ctx, p);
+  for (const q of kids) makeCopy(st, p, q, skbEntry(st, p));
+  return ctx.explain ? { kind: "forward", clones: kids } : "";
+}
+
 /** br_pass_frame_up: the frame goes up through br0, through the bridge's LOCAL_IN hook (br_nf_local_in, from
- * 62e7151ae3eb, v6.8). A `promisc` frame's clones are the copies the bridge forwarded, made before (br_forward's
- * deliver_clone); it goes no further than br0's taps (ip_rcv drops a frame for another host). A `broadcast` frame
- * goes on up; a macvlan on br0 copies it for its broadcast worker (macvlan_broadcast_enqueue), after LOCAL_IN. */
+ * 62e7151ae3eb, v6.8). A `promisc` frame (its clones forwarded before, br_forward) goes no further than br0's taps
+ * (ip_rcv drops a frame for another host). A `broadcast` frame goes on up; a macvlan on br0 copies it for its
+ * broadcast worker (macvlan_broadcast_enqueue), after LOCAL_IN. */
 export function br_pass_frame_up(ctx: Ctx, st: KState, p: number): StepNote {
   const pkt = st.pkts[p]!;
   const promisc = ctx.sc.packets[p]!.bridge === "promisc";
-  const kids = clonesOf(ctx, p);
   pkt.passedUp = true;
-  if (promisc) for (const q of kids) makeCopy(st, p, q, skbEntry(st, p));
   const hook = ctx.k.br_nf_local_in ? ctx.k.br_nf_local_in(ctx, st, p) : undefined;
-  const made = promisc || pkt.fate === Fate.PENDING ? kids : [];
-  if (!promisc) for (const q of made) makeCopy(st, p, q, skbEntry(st, p));
+  const made = !promisc && pkt.fate === Fate.PENDING ? clonesOf(ctx, p) : [];
+  for (const q of made) makeCopy(st, p, q, skbEntry(st, p));
   if (promisc && pkt.fate === Fate.PENDING) {
     const e = skbEntry(st, p);
     acceptQuery(ctx, st, p);
     if (e >= 0 && !isConfirmed(st, e)) putUninserted(st, e);
   }
-  return ctx.explain ? { kind: "pass-up", ...(hook !== undefined ? { hook } : {}), clones: made, after: !promisc } : "";
+  return ctx.explain ? { kind: "pass-up", ...(hook !== undefined ? { hook } : {}), clones: made } : "";
 }
 
 /** Resets packet `p`'s entry (nf_reset_ct): it goes on untracked, and lets go of the entry. */

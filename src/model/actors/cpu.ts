@@ -146,6 +146,7 @@ export const cpus: ActorKind = {
     __nf_conntrack_confirm: "__nf_conntrack_confirm",
     nf_conntrack_confirm: "nf_conntrack_confirm",
     nfqnl_enqueue_packet: "nfqnl_enqueue_packet",
+    br_forward: "br_forward",
     br_pass_frame_up: "br_pass_frame_up",
     ...REPLY_LABELS,
   },

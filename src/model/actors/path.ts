@@ -10,7 +10,7 @@ import { Nfq, Pc, type KState } from "../../kernel/net/state.js";
 import type { Scenario } from "../../scenario/scenario.js";
 import type { StepNote } from "../../kernel/note.js";
 
-export const Later = { ENQUEUE: 0, PASS_UP: 1, SNAT: 2, CONFIRM_TEST: 3, CONFIRM: 4 } as const;
+export const Later = { ENQUEUE: 0, PASS_UP: 1, SNAT: 2, CONFIRM_TEST: 3, CONFIRM: 4, FORWARD: 5 } as const;
 export type Later = (typeof Later)[keyof typeof Later];
 
 /** The kernel function of each, as traces name it. */
@@ -20,6 +20,7 @@ export const LATER_FUNCTION: Readonly<Record<Later, string>> = {
   [Later.SNAT]: "nf_nat_setup_info(SRC)",
   [Later.CONFIRM_TEST]: "nf_conntrack_confirm",
   [Later.CONFIRM]: "__nf_conntrack_confirm",
+  [Later.FORWARD]: "br_forward",
 };
 
 /** Packet `p`'s next step, at S4 or confirm (pc SNAT or CONFIRM); `skbs`: the scenario queues or copies packets. */
@@ -28,7 +29,11 @@ export function laterOf(sc: Scenario, skbs: boolean, s: KState, p: number): Late
   const spec = sc.packets[p]!;
   if (sc.nfqueue && spec.cloneOf === undefined && q.nfq === Nfq.NONE) return Later.ENQUEUE;
   if (q.pc === Pc.SNAT) return Later.SNAT;
-  if (spec.bridge !== undefined && spec.cloneOf === undefined && !q.passedUp) return Later.PASS_UP;
+  if (spec.bridge !== undefined && spec.cloneOf === undefined && !q.passedUp) {
+    // A promisc frame's copies are forwarded first (made once: a copy made is no longer at LOOKUP).
+    const first = spec.bridge === "promisc" ? sc.packets.findIndex((c) => c.cloneOf === p && c.copy === "clone") : -1;
+    return first >= 0 && s.pkts[first]!.pc === Pc.LOOKUP ? Later.FORWARD : Later.PASS_UP;
+  }
   return skbs && !q.entered ? Later.CONFIRM_TEST : Later.CONFIRM;
 }
 
@@ -38,6 +43,8 @@ export function laterStep(ctx: Ctx, st: KState, p: number, later: Later, choice:
   switch (later) {
     case Later.ENQUEUE:
       return k.nfqnl_enqueue_packet(ctx, st, p);
+    case Later.FORWARD:
+      return k.br_forward(ctx, st, p);
     case Later.PASS_UP:
       return k.br_pass_frame_up(ctx, st, p);
     case Later.SNAT:
