@@ -5,7 +5,7 @@
  * that leave softirq").
  */
 import type { Ctx } from "../kernel.js";
-import { Fate, STALE, WARN, type KState } from "../net/state.js";
+import { Fate, Pc, STALE, WARN, type KState } from "../net/state.js";
 import { isConfirmed, putUninserted, skbEntry, skbRefs } from "../net/skb.js";
 import { acceptQuery } from "./verdict.js";
 import { makeCopy } from "./nfnetlink_queue.js";
@@ -24,7 +24,7 @@ export function clonesOf(ctx: Ctx, p: number): number[] {
  * before the frame goes up to br0's taps. */
 export function br_forward(ctx: Ctx, st: KState, p: number): StepNote {
   const kids = clonesOf(ctx, p);
-  for (const q of kids) makeCopy(st, p, q, skbEntry(st, p));
+  for (const q of kids) makeCopy(st, p, q, skbEntry(st, p), Pc.CONFIRM);
   return ctx.explain ? { kind: "forward", clones: kids } : "";
 }
 
@@ -37,8 +37,10 @@ export function br_pass_frame_up(ctx: Ctx, st: KState, p: number): StepNote {
   const promisc = ctx.sc.packets[p]!.bridge === "promisc";
   pkt.passedUp = true;
   const hook = ctx.k.br_nf_local_in ? ctx.k.br_nf_local_in(ctx, st, p) : undefined;
-  const made = !promisc && pkt.fate === Fate.PENDING ? clonesOf(ctx, p) : [];
-  for (const q of made) makeCopy(st, p, q, skbEntry(st, p));
+  // The hook's confirm may have accepted the frame as far as conntrack goes (its later confirm would find the entry
+  // CONFIRMED); it still goes up, and is copied there, unless the confirm dropped it.
+  const made = !promisc && pkt.fate !== Fate.DROPPED ? clonesOf(ctx, p) : [];
+  for (const q of made) makeCopy(st, p, q, skbEntry(st, p), Pc.CONFIRM);
   if (promisc && pkt.fate === Fate.PENDING) {
     const e = skbEntry(st, p);
     acceptQuery(ctx, st, p);
