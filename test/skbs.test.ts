@@ -79,7 +79,7 @@ describe("traces", () => {
     const cx = counterexample(run, "query-misrouted")!;
     const kinds = cx.steps.map((s) => (typeof s.note === "object" ? s.note.kind : s.note));
     expect(kinds.lastIndexOf("inserted")).toBeLessThan(kinds.lastIndexOf("reinject"));
-    const last = cx.steps.findLast((s) => typeof s.note === "object" && s.note.kind === "reinject")!.note;
+    const last = [...cx.steps].reverse().find((s) => typeof s.note === "object" && s.note.kind === "reinject")!.note;
     expect(typeof last === "object" && last.kind === "reinject" && typeof last.update === "object" && last.update.kind === "update" && last.update.misrouted).toBe(true);
   });
   it("every run ends with every packet and copy accepted or dropped, on every release (no lane left waiting)", () => {
@@ -89,7 +89,7 @@ describe("traces", () => {
         const sc = resolveScenario(name);
         const m = conntrackModel(sc, resolveKernel(kernel));
         const seen = new Set<string>();
-        const todo = m.initialStates();
+        const todo = [...m.initialStates()];
         let ends = 0;
         while (todo.length) {
           const s = todo.pop()!;
@@ -113,7 +113,7 @@ describe("traces", () => {
     const m = conntrackModel(resolveScenario("bridge-clones"), resolveKernel("v6.6"));
     // Walk the graph: wherever the clone exists, it points at F's entry or the one F's skb went on with.
     const seen = new Set<string>();
-    const todo = m.initialStates();
+    const todo = [...m.initialStates()];
     let cloned = 0;
     while (todo.length) {
       const s = todo.pop()!;

@@ -15,6 +15,7 @@ import { PLAIN } from "../src/report/text.js";
 import { IPS } from "../src/kernel/net/conn.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { Fate, Reply, type KState } from "../src/kernel/net/state.js";
+import { skbEntry } from "../src/kernel/net/skb.js";
 import { replySentTo } from "../src/kernel/functions/reply.js";
 import { lookup } from "../src/kernel/net/table.js";
 import { tupleEqual, type Tuple } from "../src/kernel/net/tuple.js";
@@ -77,6 +78,9 @@ const CASES: Case[] = [
   { name: "recycled-entry on v5.19 (its kill of a reused entry)", scenario: () => resolveScenario("recycled-entry"), kernel: () => "v5.19", cls: "reused-entry-deleted", rule: "killed", check: "<== kernel error here", lane: "<== KERNEL ERROR", mermaid: "KERNEL ERROR (reused-entry-deleted)" },
   { name: "endpoint-removed on v5.10 (the survivor of the dump)", scenario: () => resolveScenario("endpoint-removed"), kernel: () => "v5.10", cls: "unconfirmed-survivor", rule: "missed-by-dump", check: "<== linked to a removed endpoint here", lane: "<== LINKED TO A REMOVED ENDPOINT", mermaid: "entry STALE (removed endpoint) (unconfirmed-survivor)" },
   { name: "helper-removed on v6.12 (the genid bump)", scenario: () => resolveScenario("helper-removed"), kernel: () => "v6.12", cls: "genid-drop", rule: "stamped-stale", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (genid-drop)" },
+  { name: "bridge-clones on v6.6 (a clone's confirm first)", scenario: () => resolveScenario("bridge-clones"), kernel: () => "v6.6", cls: "confirmed-clone-warn", rule: "copy-confirmed", check: "<== WARN here", lane: "<== WARN", mermaid: "kernel WARN (confirmed-clone-warn)" },
+  { name: "bridge-clones on v5.10 (the confirm wrapper's events)", scenario: () => resolveScenario("bridge-clones"), kernel: () => "v5.10", cls: "confirm-events", rule: "winner-linked", check: "<== released entry used here", lane: "<== RELEASED ENTRY USED", mermaid: "released entry USED (confirm-events)" },
+  { name: "nfqueue-dns on v5.10 (bugzilla 1766)", scenario: () => resolveScenario("nfqueue-dns"), kernel: () => "v5.10", cls: "query-misrouted", rule: "winner-linked", check: "<== query misrouted here", lane: "<== QUERY MISROUTED", mermaid: "query MISROUTED (query-misrouted)" },
   { name: "dying-winner on v5.10 (a drop)", scenario: () => resolveScenario("dying-winner"), kernel: () => "v5.10", cls: "dying-winner", rule: "linked", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (dying-winner)" },
 ];
 
@@ -184,6 +188,23 @@ function assertCause(run: CheckRun, cx: Counterexample, rule: string, p: number,
       for (let k = c; k < d; k++) expect(S[k]!.table).toContain(w);
       break;
     }
+    case "copy-confirmed": {
+      // Another skb of the packet's entry linked it at the cause step.
+      const e = skbEntry(S[d - 1]!, p);
+      expect(e).toBeGreaterThanOrEqual(0);
+      expect(S[c - 1]!.table).not.toContain(e);
+      expect(S[c]!.table).toContain(e);
+      break;
+    }
+    case "winner-linked": {
+      // The entry the packet went on with was linked at the cause step, and it is not the packet's own.
+      const w = S[d]!.pkts[p]!.uses;
+      expect(w).toBeGreaterThanOrEqual(0);
+      expect(w).not.toBe(p);
+      expect(S[c - 1]!.table).not.toContain(w);
+      expect(S[c]!.table).toContain(w);
+      break;
+    }
     default:
       throw new Error(`no such rule ${rule}`);
   }
@@ -224,6 +245,15 @@ describe.each(CASES)("$name: $cls", (k) => {
       // The step links the entry; it maps to an endpoint the rule no longer has.
       expect(S[d - 1]!.table).not.toContain(p);
       expect(S[d]!.table).toContain(p);
+    } else if (x.kind === "warn") {
+      expect(before.warn).toBe(0);
+      expect(after.warn).not.toBe(0);
+    } else if (x.kind === "stale-ct") {
+      expect(before.staleCt).toBe(0);
+      expect(after.staleCt).not.toBe(0);
+    } else if (x.kind === "misrouted-query") {
+      expect(before.misrouted).toBe(false);
+      expect(after.misrouted).toBe(true);
     } else if (x.kind === "crash") {
       // The step sets the class's bit (an earlier one may have set another).
       expect(S[d]!.crash & ~S[d - 1]!.crash).not.toBe(0);

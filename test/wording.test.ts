@@ -58,6 +58,22 @@ const B = { id: 1, natClash: true };
 
 /** One of each kind, and its sentences. */
 const WHYS: { readonly [K in Why["kind"]]: readonly [Extract<Why, { kind: K }>, string] } = {
+  "skb-drop": [
+    { kind: "skb-drop", packet: 1, step: 7, cls: "confirmed-clone", entry: 0, linked: confirm },
+    "AAAA was dropped at step 7 (confirmed-clone): __nf_conntrack_confirm found A's entry CONFIRMED by step 6 (AAAA's __nf_conntrack_confirm), another skb sharing it, once it held the locks: WARN_ON_ONCE",
+  ],
+  warn: [
+    { kind: "warn", packet: 0, step: 7, cls: "confirmed-clone-warn", entry: 0, linked: confirm, dropped: true },
+    "a WARN_ON fired at step 7 (confirmed-clone-warn): __nf_conntrack_confirm found A's entry CONFIRMED by step 6 (AAAA's __nf_conntrack_confirm) once it held the locks: another skb sharing the entry passed nf_conntrack_confirm's test with it and won; the packet is dropped",
+  ],
+  "stale-ct": [
+    { kind: "stale-ct", packet: 1, step: 8, cls: "confirm-events", entry: 1, into: 0, linked: confirm },
+    "at step 8 nf_conntrack_confirm delivered its cached events on AAAA's entry as read before confirm, which the merge into A's entry (linked at step 6 (AAAA's __nf_conntrack_confirm)) had released (confirm-events)",
+  ],
+  "misrouted-query": [
+    { kind: "misrouted-query", packet: 1, step: 9, into: 0, route: { src: 2, sport: 53, dst: 0, dport: 40000 }, to: { src: 1, sport: 53, dst: 0, dport: 40000 }, dnat: { step: 3, by: "packet", packet: 1, function: "nf_nat_setup_info(DST)" }, linked: confirm },
+    "AAAA was routed towards 10.244.1.7:53 at step 3 (AAAA's nf_nat_setup_info(DST)); at step 9 nf_conntrack_update attached it to A's entry, linked at step 6 (AAAA's __nf_conntrack_confirm), and rewrote it to 10.96.0.10:53: the route stayed (POSTROUTING), the packet left the wrong way and no answer came",
+  ],
   "no-entry": [{ kind: "no-entry", packet: 0, step: 3 }, "A was dropped at step 3 (no-entry) before it had an entry: the scenario sets no conntrack-max, so a patch's step dropped it"],
   "table-full": [
     { kind: "table-full", packet: 0, step: 3, max: 1 },

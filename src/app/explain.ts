@@ -22,6 +22,10 @@
  *   i.e. left the node: the entry it went on with had no DNAT (its REPLY
  *   source is still the service address), and nothing later changes where an
  *   accepted query went.
+ * - a WARN or drop of a copy on an entry another skb confirmed (confirmed-clone-warn, confirmed-clone):
+ *   "copy-confirmed", the last step that linked the packet's entry (another skb sharing it).
+ * - query-misrouted, a use of a released entry, br_nf_local_in's WARN after a merge: "winner-linked", the last
+ *   step that linked the entry the packet went on with (nf_conntrack_update attached it, or a merge did).
  * "none" when no step fits (the decisive step is then its own explanation).
  */
 import type { Path } from "../engine/path.js";
@@ -29,7 +33,10 @@ import { classOfDrop } from "../kernel/properties/classify.js";
 import { nf_ct_zone, zoneMatch } from "../kernel/net/zone.js";
 import { IPS } from "../kernel/net/conn.js";
 import type { ConntrackModel, Move } from "../model/model.js";
-import { allReplied, noCrash, noDrop, noLostEntry, noStaleMapping } from "../kernel/properties/properties.js";
+import { allReplied, noCrash, noDrop, noLostEntry, noStaleCt, noStaleMapping, noWarn } from "../kernel/properties/properties.js";
+import { WARN_CLASS } from "../kernel/properties/no-warn.js";
+import { STALE_CLASS } from "../kernel/properties/no-stale-ct.js";
+import { skbEntry } from "../kernel/net/skb.js";
 import { removedEndpoints } from "../kernel/properties/no-stale-mapping.js";
 import { CRASH, crashClasses } from "../kernel/functions/recycle.js";
 import { Fate, Reply, type KState } from "../kernel/net/state.js";
@@ -43,9 +50,9 @@ import { invert, tupleEqual, type Tuple } from "../kernel/net/tuple.js";
 import type { Dir } from "../kernel/net/conn.js";
 
 /** What a decisive step did to its packet. */
-export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash" | "stale";
+export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash" | "stale" | "warn" | "stale-ct" | "misrouted-query";
 
-export type CauseRule = "killed" | "stamped-stale" | "missed-by-dump" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "none";
+export type CauseRule = "killed" | "stamped-stale" | "missed-by-dump" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "copy-confirmed" | "winner-linked" | "none";
 
 export interface Explanation {
   /** The packet whose query or reply went wrong. */
@@ -61,6 +68,9 @@ export interface Explanation {
   readonly rule: CauseRule;
   /** What the sentences a person reads say, as data (report/explanation.ts words it). */
   readonly why: Why;
+  /** A second violation the same step decides, which this explanation covers too: the drop of a WARN that drops
+   * (class confirmed-clone of no-drop). */
+  readonly also?: { readonly class: string; readonly property: string };
 }
 
 /** A step an explanation names (1 = the first step), with what a reader needs to know which: the clock's (and the
@@ -163,6 +173,17 @@ export type Why =
       readonly replyAt: number;
       readonly tick: StepRef | null;
     }
+  /** `step` dropped a packet or copy for a reason no clash explains (class `cls`: queued-shared, reinjected-shared,
+   * confirmed-clone); `entry` its skb's entry; `linked` where another skb confirmed it (confirmed-clone). */
+  | { readonly kind: "skb-drop"; readonly packet: number; readonly step: number; readonly cls: string; readonly entry: number; readonly linked: StepRef | null }
+  /** A kernel WARN_ON fired at `step` (class `cls` of no-warn) on `entry`; `linked` the step that confirmed or linked
+   * what made it fire (the other skb's confirm, or the winner a merge went to); `dropped`: the step dropped the packet. */
+  | { readonly kind: "warn"; readonly packet: number; readonly step: number; readonly cls: string; readonly entry: number; readonly linked: StepRef | null; readonly dropped: boolean }
+  /** At `step` a caller used `entry`, which a merge into `into` had released (class `cls` of no-stale-ct). */
+  | { readonly kind: "stale-ct"; readonly packet: number; readonly step: number; readonly cls: string; readonly entry: number; readonly into: number; readonly linked: StepRef | null }
+  /** At `step` nf_conntrack_update attached the packet to `into` (linked at `linked`) and rewrote it to `to`, while its
+   * route stayed the one chosen for `route` at `dnat`. */
+  | { readonly kind: "misrouted-query"; readonly packet: number; readonly step: number; readonly into: number; readonly route: Tuple; readonly to: Tuple; readonly dnat: StepRef | null; readonly linked: StepRef | null }
   /** The kernel went wrong at `step` (class `cls`), with no entry to name. */
   | { readonly kind: "crash-none"; readonly step: number; readonly cls: string }
   /** `step` unlinked `entry` (unlink-unlinked: not in the table; else a valid entry), and how it came to: a walk
@@ -179,7 +200,7 @@ export type Why =
       readonly kill: StepRef | null;
     };
 
-const REPLY_OUTCOME: Partial<Record<Reply, Exclude<Outcome, "crash" | "dropped" | "stale">>> = {
+const REPLY_OUTCOME: Partial<Record<Reply, "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired">> = {
   [Reply.LOST]: "reply-lost",
   [Reply.MISROUTED]: "reply-misrouted",
   [Reply.UNANSWERED]: "unanswered",
@@ -188,9 +209,10 @@ const REPLY_OUTCOME: Partial<Record<Reply, Exclude<Outcome, "crash" | "dropped" 
 };
 
 /** What a step from `before` to `after` did to packet `p`, if it is decisive. */
-function outcomeAt(before: KState, after: KState, p: number): Exclude<Outcome, "crash" | "stale"> | undefined {
+function outcomeAt(before: KState, after: KState, p: number): Exclude<Outcome, "crash" | "stale" | "warn" | "stale-ct"> | undefined {
   const b = before.pkts[p]!;
   const a = after.pkts[p]!;
+  if (!b.misrouted && a.misrouted) return "misrouted-query";
   if (b.fate !== Fate.DROPPED && a.fate === Fate.DROPPED) return "dropped";
   if (REPLY_OUTCOME[b.reply] === undefined) return REPLY_OUTCOME[a.reply];
   return undefined;
@@ -230,7 +252,9 @@ function ref(v: View, i: number): StepRef {
   if (m.kind === "reap") return { step: i + 1, by: "reaper", function: m.function, packet: m.packet };
   if (m.kind === "delete") return { step: i + 1, by: "delete" };
   // The control plane's other steps (a rule change, a dump, a flush's walk, a helper's removal) name no packet.
-  return m.kind === "query" || m.kind === "reply" ? { step: i + 1, by: "packet", packet: m.packet, function: m.function } : { step: i + 1, by: "control", function: m.function };
+  // A packet's steps on the queue program's threads (a verdict) and on a clone's lane are the packet's.
+  const own = m.kind === "query" || m.kind === "reply" || m.kind === "reinject" || m.kind === "verdict-drop" || m.kind === "clone";
+  return own ? { step: i + 1, by: "packet", packet: m.packet, function: m.function } : { step: i + 1, by: "control", function: m.function };
 }
 
 /** Entry `id` as it was in `st`. */
@@ -260,6 +284,12 @@ function mergedAt(v: View, p: number, end: number): number | undefined {
 function explainDrop(v: View, d: number, p: number): Found {
   const before = v.S[d]!;
   const loser = v.S[d + 1]!.pkts[p]!;
+  if (loser.dropWhy) {
+    const cls = classOfDrop(v.model.ctx.sc, v.S[d + 1]!, p);
+    const e = skbEntry(before, p);
+    const cause = cls === "confirmed-clone" && e >= 0 ? confirmedAt(v, e, d) : undefined;
+    return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "copy-confirmed" : "none", why: { kind: "skb-drop", packet: p, step: d + 1, cls, entry: e, linked: refOr(v, cause) } };
+  }
   if (loser.ct === null) {
     const max = v.model.ctx.sc.conntrackMax;
     if (max === 0) return { cls: "no-entry", rule: "none", why: { kind: "no-entry", packet: p, step: d + 1 } };
@@ -437,7 +467,49 @@ function explainCrash(v: View, d: number, wrong: number): Found {
   return { cls, ...(kill !== undefined ? { cause: kill } : {}), rule: kill !== undefined ? "killed" : "none", why };
 }
 
-const EXPLAIN: Record<Exclude<Outcome, "crash" | "stale">, (v: View, d: number, p: number) => Found> = {
+/** Step `d` made packet `p` leave the wrong way (nfqueue's update in POSTROUTING). */
+function explainMisroutedQuery(v: View, d: number, p: number): Found {
+  const after = v.S[d + 1]!;
+  const into = after.pkts[p]!.uses;
+  const cause = linkedAt(v, into, d);
+  let dnat: number | undefined;
+  for (let i = d - 1; i >= 0 && dnat === undefined; i--) if (v.moves[i]!.packet === p && v.moves[i]!.function === "nf_nat_setup_info(DST)") dnat = i;
+  const why: Why = { kind: "misrouted-query", packet: p, step: d + 1, into, route: after.pkts[p]!.ct!.reply, to: after.pkts[into]!.ct!.reply, dnat: refOr(v, dnat), linked: refOr(v, cause) };
+  return { cls: "query-misrouted", ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "winner-linked" : "none", why };
+}
+
+/** The last step before `end` that set CONFIRMED on entry `e`. */
+function confirmedAt(v: View, e: number, end: number): number | undefined {
+  for (let i = end - 1; i >= 0; i--) if (!(v.S[i]!.pkts[e]!.ct!.status & IPS.CONFIRMED) && v.S[i + 1]!.pkts[e]!.ct!.status & IPS.CONFIRMED) return i;
+  return undefined;
+}
+
+/** Step `d` set packet `p`'s WARN. */
+function explainWarn(v: View, d: number, p: number): Found {
+  const before = v.S[d]!;
+  const after = v.S[d + 1]!;
+  const a = after.pkts[p]!;
+  const cls = WARN_CLASS[a.warn]!;
+  const e = skbEntry(before, p);
+  // confirmed-clone-warn: the other skb's confirm; local-in-unconfirmed-warn: the winner the merge went to, linked before.
+  const copy = cls === "confirmed-clone-warn";
+  const cause = copy ? confirmedAt(v, e, d) : cls === "local-in-unconfirmed-warn" && a.uses >= 0 && a.uses !== e ? linkedAt(v, a.uses, d) : undefined;
+  const why: Why = { kind: "warn", packet: p, step: d + 1, cls, entry: e, linked: refOr(v, cause), dropped: before.pkts[p]!.fate !== Fate.DROPPED && a.fate === Fate.DROPPED };
+  return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause === undefined ? "none" : copy ? "copy-confirmed" : "winner-linked", why };
+}
+
+/** Step `d` had a caller read packet `p`'s entry after a merge released it. */
+function explainStaleCt(v: View, d: number, p: number): Found {
+  const before = v.S[d]!;
+  const a = v.S[d + 1]!.pkts[p]!;
+  const cls = STALE_CLASS[a.staleCt]!;
+  const cause = linkedAt(v, a.uses, d);
+  const why: Why = { kind: "stale-ct", packet: p, step: d + 1, cls, entry: skbEntry(before, p), into: a.uses, linked: refOr(v, cause) };
+  return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "winner-linked" : "none", why };
+}
+
+const EXPLAIN: Record<Exclude<Outcome, "crash" | "stale" | "warn" | "stale-ct">, (v: View, d: number, p: number) => Found> = {
+  "misrouted-query": explainMisroutedQuery,
   dropped: explainDrop,
   "reply-lost": explainLost,
   "reply-evicted": explainEvicted,
@@ -482,11 +554,20 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
       out.set(d, { packet: m.packet >= 0 ? name(m.packet) : "-", class: f.cls, property: f.cls === "unlink-unlinked" ? noCrash.name : noLostEntry.name, kind: "crash", decisiveStep: d + 1, causeStep: f.cause === undefined ? null : f.cause + 1, rule: f.rule, why: f.why });
       return;
     }
-    // Only a packet's own step decides its outcome (the others are causes).
-    if (m.kind !== "query" && m.kind !== "reply") return;
+    // Only a packet's own step decides its outcome (the others are causes): on its CPU, the queue program's thread
+    // (a verdict), or its own lane (a clone).
+    if (m.kind !== "query" && m.kind !== "reply" && m.kind !== "reinject" && m.kind !== "verdict-drop" && m.kind !== "clone") return;
     const survivor = staleSurvivor(v, d, m.packet);
     if (survivor) {
       out.set(d, { packet: name(m.packet), class: "unconfirmed-survivor", property: noStaleMapping.name, kind: "stale", decisiveStep: d + 1, causeStep: survivor.cause! + 1, rule: survivor.rule, why: survivor.why });
+      return;
+    }
+    // A WARN first (its step may drop the packet too: the WARN says so), then a use of a released entry.
+    const fired = !S[d]!.pkts[m.packet]!.warn && S[d + 1]!.pkts[m.packet]!.warn ? explainWarn(v, d, m.packet) : !S[d]!.pkts[m.packet]!.staleCt && S[d + 1]!.pkts[m.packet]!.staleCt ? explainStaleCt(v, d, m.packet) : undefined;
+    if (fired) {
+      const warn = fired.why.kind === "warn";
+      const also = fired.why.kind === "warn" && fired.why.dropped ? { also: { class: classOfDrop(sc, S[d + 1]!, m.packet), property: noDrop.name } } : {};
+      out.set(d, { packet: name(m.packet), class: fired.cls, property: warn ? noWarn.name : noStaleCt.name, kind: warn ? "warn" : "stale-ct", decisiveStep: d + 1, causeStep: fired.cause === undefined ? null : fired.cause + 1, rule: fired.rule, why: fired.why, ...also });
       return;
     }
     const kind = outcomeAt(S[d]!, S[d + 1]!, m.packet);

@@ -75,5 +75,5 @@ function assertSame(model: ConntrackModel, a: KState, b: KState, step: number): 
  * (a drop whose class changed after the fact, e.g. to dying-winner, falls back to the last decisive step of the property). */
 export function explanationOf(steps: readonly TraceStep[], cls: string, property: string): Explanation | null {
   const marked = steps.flatMap((s) => (s.explanation ? [s.explanation] : []));
-  return marked.find((x) => x.class === cls) ?? marked.filter((x) => x.property === property).at(-1) ?? null;
+  return marked.find((x) => x.class === cls || x.also?.class === cls) ?? marked.filter((x) => x.property === property || x.also?.property === property).at(-1) ?? null;
 }

@@ -56,6 +56,33 @@ export function wordWhy(why: Why, sc: Scenario): string {
       const by = why.bump ? `before ${ref(why.bump)} bumped the genid` : "before a helper's removal bumped the genid";
       return `${name(why.packet)} was dropped at step ${why.step} (genid-drop) by __nf_conntrack_confirm's nf_ct_ext_valid_pre: its extensions were stamped ${by} (c56716c69ce1); insert_failed, not inserted`;
     }
+    case "skb-drop": {
+      const how =
+        why.cls === "queued-shared"
+          ? "nfqnl_enqueue_packet refused its unconfirmed entry, which had more than one reference (7d8dc1c7be8d: the segments of one packet share it, and the aggregate still held one)"
+          : why.cls === "reinjected-shared"
+            ? "nf_reinject refused a later segment whose entry was still unconfirmed and shared with a segment still queued (207b3ebacb61)"
+            : `__nf_conntrack_confirm found ${name(why.entry)}'s entry CONFIRMED${why.linked ? ` by ${ref(why.linked)}` : ""}, another skb sharing it, once it held the locks: WARN_ON_ONCE`;
+      return `${name(why.packet)} was dropped at step ${why.step} (${why.cls}): ${how}`;
+    }
+    case "warn": {
+      const what =
+        why.cls === "confirmed-clone-warn"
+          ? `__nf_conntrack_confirm found ${name(why.entry)}'s entry CONFIRMED${why.linked ? ` by ${ref(why.linked)}` : ""} once it held the locks: another skb sharing the entry passed nf_conntrack_confirm's test with it and won`
+          : why.cls === "local-in-shared-warn"
+            ? `br_nf_local_in met ${name(why.entry)}'s unconfirmed entry with more than one reference, and reset the frame's entry`
+            : `br_nf_local_in's confirm merged the frame into the entry linked${why.linked ? ` at ${ref(why.linked)}` : " before"}, and its check read ${name(why.entry)}'s entry, the released loser, not CONFIRMED`;
+      return `a WARN_ON fired at step ${why.step} (${why.cls}): ${what}${why.dropped ? "; the packet is dropped" : ""}`;
+    }
+    case "stale-ct": {
+      const who = why.cls === "confirm-events" ? "nf_conntrack_confirm delivered its cached events on" : "br_nf_local_in read the CONFIRMED bit of";
+      return `at step ${why.step} ${who} ${name(why.entry)}'s entry as read before confirm, which the merge into ${name(why.into)}'s entry${why.linked ? ` (linked at ${ref(why.linked)})` : ""} had released (${why.cls})`;
+    }
+    case "misrouted-query": {
+      const dnat = why.dnat ? ` at ${ref(why.dnat)}` : "";
+      const linked = why.linked ? `, linked at ${ref(why.linked)}` : "";
+      return `${name(why.packet)} was routed towards ${formatHostPortOf(why.route)}${dnat}; at step ${why.step} nf_conntrack_update attached it to ${name(why.into)}'s entry${linked}, and rewrote it to ${formatHostPortOf(why.to)}: the route stayed (POSTROUTING), the packet left the wrong way and no answer came`;
+    }
     case "confirm-drop": {
       const c = why.chains;
       const how = c ? `its ORIGINAL chain held ${c.otherNodes} nodes of other flows, past max_chainlen ${c.maxChainlen} + 1 (d7e7747ac5c2)` : "with no clash (a patch's confirm dropped it)";

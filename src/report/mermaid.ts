@@ -24,6 +24,9 @@ const HEADLINE: Record<Outcome, (packet: string) => string> = {
   unanswered: (p) => `${p}'s query UNANSWERED`,
   crash: (p) => `${p}: KERNEL ERROR`,
   stale: (p) => `${p}'s entry STALE (removed endpoint)`,
+  warn: (p) => `${p}: kernel WARN`,
+  "stale-ct": (p) => `${p}: released entry USED`,
+  "misrouted-query": (p) => `${p}'s query MISROUTED`,
 };
 
 /** Steps that touch the shared hash table (a lookup, NAT's tuple check, confirm). */

@@ -239,10 +239,10 @@ function wordKind(n: Note, sc: Scenario): string {
     case "tick":
       return `the clock reads ${formatMs(n.now)}`;
     case "confirm-test":
-      if (n.id < 0) return "nf_conntrack_confirm: the skb has no entry (reset): nothing to confirm, the packet goes on";
+      if (n.id < 0) return "the skb has no entry (reset): nothing to confirm, the packet goes on";
       return n.confirmed
-        ? `nf_conntrack_confirm: ${name(sc, n.id)}'s entry is CONFIRMED already: no __nf_conntrack_confirm, the packet goes on`
-        : `nf_conntrack_confirm: ${name(sc, n.id)}'s entry is not CONFIRMED: __nf_conntrack_confirm next (another skb of the entry can come between)`;
+        ? `${name(sc, n.id)}'s entry is CONFIRMED already: no __nf_conntrack_confirm, the packet goes on`
+        : `${name(sc, n.id)}'s entry is not CONFIRMED: __nf_conntrack_confirm next (another skb of the entry can come between)`;
     case "confirmed-clone":
       return `the bucket locks taken, ${name(sc, n.id)}'s entry is CONFIRMED: another skb sharing it won the race: WARN_ON_ONCE, NF_DROP`;
     case "enqueue": {
@@ -261,11 +261,11 @@ function wordKind(n: Note, sc: Scenario): string {
       if (n.found < 0) return "nf_conntrack_update: the packet's tuple before NAT finds no entry";
       return `nf_conntrack_update: the packet's tuple before NAT finds ${name(sc, n.found)}'s entry: the packet drops its own, takes that one and is rewritten with its NAT${n.misrouted ? "; its route was chosen for its own endpoint and stays (POSTROUTING): it leaves the wrong way" : ""}`;
     case "forward":
-      return `br_forward: the bridge forwards the frame out of its ports: copies ${n.clones.map((id) => name(sc, id)).join(", ")}, each sent on its own CPU`;
+      return `the bridge forwards the frame out of its ports: copies ${n.clones.map((id) => name(sc, id)).join(", ")}, each sent on its own CPU`;
     case "pass-up": {
       const made = n.clones.length ? `copied after the bridge's LOCAL_IN for a macvlan's broadcast worker: ${n.clones.map((id) => name(sc, id)).join(", ")}` : "no copies made";
       const hook = n.hook !== undefined && n.hook !== "" ? `; ${wordNote(n.hook, sc)}` : "; no br_nf_local_in (before v6.8)";
-      return `br_pass_frame_up: the frame goes up through br0; ${made}${hook}`;
+      return `the frame goes up through br0; ${made}${hook}`;
     }
     case "local-in": {
       if (n.did === "confirmed-already") return "br_nf_local_in: the entry is confirmed already";

@@ -17,6 +17,9 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   "reply-expired": "reply lost (entry timed out)",
   crash: "kernel error",
   stale: "linked to a removed endpoint",
+  warn: "WARN",
+  "stale-ct": "released entry used",
+  "misrouted-query": "query misrouted",
 };
 
 /** A step's marks in a step list: what went wrong there, and what it caused. Drops keep

@@ -9,7 +9,7 @@ export const STALE_CLASSES = {
 } as const;
 
 /** The classes of STALE (state.ts), by code. */
-const CLASS: readonly string[] = ["", "confirm-events", "local-in-read"];
+export const STALE_CLASS: readonly string[] = ["", "confirm-events", "local-in-read"];
 
 export const noStaleCt: KernelProperty = {
   name: "no-stale-ct",
@@ -21,7 +21,7 @@ export const noStaleCt: KernelProperty = {
     let out: string[] | undefined;
     for (const p of s.pkts) {
       if (!p.staleCt) continue;
-      const cls = CLASS[p.staleCt]!;
+      const cls = STALE_CLASS[p.staleCt]!;
       if (!out) out = [cls];
       else if (!out.includes(cls)) out.push(cls);
     }

@@ -9,7 +9,7 @@ export const WARN_CLASSES = {
 } as const;
 
 /** The classes of WARN (state.ts), by code. */
-const CLASS: readonly string[] = ["", "confirmed-clone-warn", "local-in-shared-warn", "local-in-unconfirmed-warn"];
+export const WARN_CLASS: readonly string[] = ["", "confirmed-clone-warn", "local-in-shared-warn", "local-in-unconfirmed-warn"];
 
 export const noWarn: KernelProperty = {
   name: "no-warn",
@@ -21,7 +21,7 @@ export const noWarn: KernelProperty = {
     let out: string[] | undefined;
     for (const p of s.pkts) {
       if (!p.warn) continue;
-      const cls = CLASS[p.warn]!;
+      const cls = WARN_CLASS[p.warn]!;
       if (!out) out = [cls];
       else if (!out.includes(cls)) out.push(cls);
     }
