@@ -43,16 +43,17 @@ describe("compare", () => {
   });
 
   it("each row's own base: a release's is the release before (searched when not asked for), a patched variant's the variant without its last patch", () => {
-    // v4.18 is v4.13's kernel (nothing modelled changed from v4.14 to v4.18), so its own base is the release before
-    // v4.13, v4.9: searched as a base only, before it.
-    expect(r.kernels).toEqual(["v4.9", "v4.18", "v4.19", "v5.0"]);
+    // v4.18 adds nfqueue's update (368982cd7d1b), so its own base is the release before, v4.13: searched as a base
+    // only, before it.
+    expect(r.kernels).toEqual(["v4.13", "v4.18", "v4.19", "v5.0"]);
     expect(r.baseOnly).toEqual([true, false, false, false]);
     expect(r.baseRow).toEqual([-1, 0, 1, 2]);
     for (const c of r.rows[0]!) expect([c.base, c.fixed, c.new]).toEqual([null, [], []]);
-    const own = compare([resolveScenario("dns-a-aaaa")], ["v4.19", "v4.18+1032812", "v4.6"].map((k) => resolveKernel(k)), noDrop);
-    // v4.19's own base is v4.13, which is also v4.18+1032812's (v4.18 is v4.13's kernel): one row serves both.
-    expect(own.kernels).toEqual(["v4.13", "v4.19", "v4.18+1032812", "v4.6"]);
-    expect(own.rows.map((row) => row[0]!.base)).toEqual([null, "v4.13", "v4.13", null]);
+    const own = compare([resolveScenario("dns-a-aaaa")], ["v4.19", "v4.17+368982cd7d1b+1032812", "v4.6"].map((k) => resolveKernel(k)), noDrop);
+    // v4.19's own base is v4.18, which is also v4.17+368982cd7d1b+1032812's (the patch on top of v4.17 plus
+    // nfqueue's update is v4.18's kernel plus 1032812): one row serves both.
+    expect(own.kernels).toEqual(["v4.18", "v4.19", "v4.17+368982cd7d1b+1032812", "v4.6"]);
+    expect(own.rows.map((row) => row[0]!.base)).toEqual([null, "v4.18", "v4.18", null]);
     // Against v4.19 as the one base, v4.6 brings race1 back.
     const back = compare([resolveScenario("dns-a-aaaa")], [resolveKernel("v4.6")], noDrop, { base: resolveKernel("v4.19") });
     expect(back.rows[1]![0]!.new).toEqual(["race1"]);
@@ -61,7 +62,7 @@ describe("compare", () => {
 
   it("the CLI prints the matrix, as JSON, Markdown and text, with --probability", () => {
     const j = JSON.parse(cli("compare", ...SCENARIOS, "--kernels", "v4.18,v4.19,v5.0", "--json", "--probability").out);
-    expect(j.kernels).toEqual(["v4.9", "v4.18", "v4.19", "v5.0"]);
+    expect(j.kernels).toEqual(["v4.13", "v4.18", "v4.19", "v5.0"]);
     expect(j.baseOnly).toEqual([true, false, false, false]);
     expect(j.scenarios).toEqual(SCENARIOS);
     expect(j.probabilityModel).toMatch(/uniform scheduler/);
@@ -83,7 +84,7 @@ describe("compare", () => {
     expect(lines[4]).toMatch(/^\| \*\*v4\.19\*\*<br>vs v4\.18 \| violated: race2 \(\d+\)<br>fixes race1; keeps race2<br>/);
     const text = cli("compare", ...SCENARIOS, "--kernels", "v4.18,v4.19,v5.0", "--probability");
     expect(text.out).toMatch(/^v4\.18\s+violated: race1/m);
-    expect(text.out).toMatch(/^vs v4\.9\s+keeps race1/m);
+    expect(text.out).toMatch(/^vs v4\.13\s+keeps race1/m);
     expect(text.out).toMatch(/^\(base only\)/m);
     expect(text.out).toMatch(/P\(violation\) = 0\.9375/);
     expect(text.out).toMatch(/under a uniform scheduler/);

@@ -1,4 +1,5 @@
 /** A table with a limit: __nf_conntrack_alloc, early_drop, ASSURED, and what the search finds with them. */
+import { hasSkbs } from "../src/scenario/scenario.js";
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -43,6 +44,13 @@ describe("a limit that no run reaches changes nothing", () => {
       // Their trackers' ASSURED rules are not modelled, so a limit is refused for them (docs/kernel.md, "Protocols").
       it(`${name}: a limit is refused for a ${sc.protocol} flow`, () => {
         expect(() => scenarioFromData({ ...(parse(readFileSync(`models/${name}.yaml`, "utf8")) as object), "conntrack-max": 7 }, name)).toThrow(/protocol: .*conntrack-max/);
+      });
+      continue;
+    }
+    if (hasSkbs(sc)) {
+      // A queue or a bridge is not modelled with a limit (docs/scenarios.md).
+      it(`${name}: a limit is refused for queued or copied packets`, () => {
+        expect(() => scenarioFromData({ ...(parse(readFileSync(`models/${name}.yaml`, "utf8")) as object), "conntrack-max": 7 }, name)).toThrow(/is not modelled with conntrack-max/);
       });
       continue;
     }

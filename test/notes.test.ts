@@ -147,6 +147,7 @@ const SAMPLES: { readonly [K in Note["kind"]]: readonly Extract<Note, { kind: K 
     { kind: "local-in", id: 0, did: "confirm", confirm: { kind: "inserted" }, warn: false, stale: false },
     { kind: "local-in", id: 0, did: "confirm", confirm: { kind: "clash", winner: 1, dir: "ORIGINAL", outcome: { kind: "merge", into: 1 } }, warn: true, stale: true },
     { kind: "local-in", id: 0, did: "confirm", warn: false, stale: true },
+    { kind: "local-in", id: 0, did: "confirm", confirm: { kind: "inserted" }, warn: false, stale: false, shared: true },
     { kind: "local-in", id: 0, did: "reset-promisc", warn: false, stale: false },
     { kind: "local-in", id: 0, did: "reset-shared", warn: true, stale: false },
   ],

@@ -1,4 +1,5 @@
 /** Time: timeouts, the clock's steps, the reapers (lookups, the gc worker, v4.6's timers), the chain limit, and what the search finds with them. */
+import { hasSkbs } from "../src/scenario/scenario.js";
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -49,6 +50,11 @@ describe("a scenario whose clock cannot move finds what the scenario without tim
     if (sc.protocol !== "udp" && sc.protocol !== "tcp") {
       // Their trackers' timeouts are not modelled, so time is refused for them (docs/kernel.md, "Protocols").
       it(`${name}: time is refused for a ${sc.protocol} flow`, () => expect(() => withData(name, { "reply-within": "0s" })).toThrow(/protocol: .*time/));
+      continue;
+    }
+    if (hasSkbs(sc)) {
+      // A queue or a bridge is not modelled with time (docs/scenarios.md).
+      it(`${name}: time is refused for queued or copied packets`, () => expect(() => withData(name, { "reply-within": "0s" })).toThrow(/is not modelled with time/));
       continue;
     }
     it(`${name}: the same verdict and classes on every release, and no fewer states`, () => {

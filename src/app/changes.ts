@@ -59,7 +59,7 @@ export type Change =
   | { readonly kind: "ct-status"; readonly packet: number; readonly added: number; readonly removed: number }
   | { readonly kind: "fate"; readonly packet: number; readonly fate: Fate }
   /** The packet goes on with entry `uses` (another packet's). */
-  | { readonly kind: "uses"; readonly packet: number; readonly uses: number }
+  | { readonly kind: "uses"; readonly packet: number; readonly uses: number; readonly made?: boolean }
   /** The packet's entry was freed; with recycled entries (`refs` not null), a reference put, `refs` left. */
   | { readonly kind: "freed"; readonly packet: number; readonly refs: number | null }
   | { readonly kind: "reaped"; readonly packet: number }
@@ -100,7 +100,8 @@ export function describeChanges(model: ConntrackModel, before: KState, after: KS
           out.push({ kind: "fate", packet: i, fate: n.fate });
           break;
         case "uses":
-          if (n.uses !== i) out.push({ kind: "uses", packet: i, uses: n.uses });
+          // A copy (a segment, a clone) is made pointing at its packet's entry.
+          if (n.uses !== i) out.push({ kind: "uses", packet: i, uses: n.uses, ...(b.uses < 0 && sc.packets[i]!.cloneOf !== undefined ? { made: true } : {}) });
           break;
         case "freed":
           // With recycled entries a reference may outlive the packet's: the entry is freed only at none.

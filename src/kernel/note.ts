@@ -70,9 +70,10 @@ export type Note =
   /** br_pass_frame_up: the frame goes up through br0; `hook` what br_nf_local_in did (v6.8+); `clones` the copies a
    * macvlan on br0 made after it for its broadcast worker. */
   | { readonly kind: "pass-up"; readonly hook?: StepNote; readonly clones: readonly number[] }
-  /** br_nf_local_in: `did` what it did with entry `id`; `confirm` the confirm's note; `warn` its WARN_ON fired; `stale`
-   * it read the entry after a merge had released it. */
-  | { readonly kind: "local-in"; readonly id: number; readonly did: "confirmed-already" | "reset-promisc" | "reset-shared" | "confirm"; readonly confirm?: StepNote; readonly warn: boolean; readonly stale: boolean }
+  /** br_nf_local_in: `did` what it did with entry `id`; `confirm` the confirm's note; `warn` the assertion after confirm
+   * fired; `shared` the WARN_ON on an entry with more than one reference (v6.8-v6.10: confirmed anyway; the
+   * reset-shared of 7d8dc1c7be8d is its own `did`); `stale` it read the entry after a merge had released it. */
+  | { readonly kind: "local-in"; readonly id: number; readonly did: "confirmed-already" | "reset-promisc" | "reset-shared" | "confirm"; readonly confirm?: StepNote; readonly warn: boolean; readonly stale: boolean; readonly shared?: boolean }
   // ---- S1: __nf_conntrack_find_get (resolve_normal_ct) ----
   /** A hit on entry `id` by its node `dir`: the packet is accepted; `tracker` what the tracker said. `reaped`: an
    * expired entry this lookup had killed, unlinked first (v4.9+, timed). */

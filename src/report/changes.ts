@@ -34,7 +34,7 @@ export function wordChange(c: Change, sc: Scenario): string {
     case "fate":
       return `${name(c.packet)} ${c.fate === Fate.DROPPED ? "DROPPED" : c.fate === Fate.ACCEPTED ? "accepted" : "pending"}`;
     case "uses":
-      return `${name(c.packet)} continues with ${name(c.uses)}'s entry`;
+      return c.made ? `${name(c.packet)} made, pointing at ${name(c.uses)}'s entry` : `${name(c.packet)} continues with ${name(c.uses)}'s entry`;
     case "freed":
       return c.refs !== null ? `${name(c.packet)} puts its entry (references left: ${c.refs})` : `${name(c.packet)}'s entry freed`;
     case "reaped":

@@ -249,7 +249,8 @@ function wordKind(n: Note, sc: Scenario): string {
       const seg = n.segmented ? "segmented (the queue lacks F_GSO), " : "";
       const q = n.queued.length ? `queued: ${n.queued.map((id) => name(sc, id)).join(", ")}` : "";
       const d = n.dropped.length ? `dropped, their unconfirmed entry having more than one reference: ${n.dropped.map((id) => name(sc, id)).join(", ")}` : "";
-      return `NF_QUEUE: ${seg}${[q, d].filter(Boolean).join("; ")}; the packets leave softirq with their entry`;
+      const leave = n.queued.length ? "; the queued leave softirq with their entry" : "";
+      return `NF_QUEUE: ${seg}${[q, d].filter(Boolean).join("; ")}${leave}`;
     }
     case "reinject": {
       if (n.verdict === "drop") return "the program's verdict: NF_DROP (its own decision)";
@@ -273,7 +274,8 @@ function wordKind(n: Note, sc: Scenario): string {
       if (n.did === "reset-shared") return "br_nf_local_in: the unconfirmed entry has more than one reference: WARN_ON_ONCE, nf_reset_ct";
       const c = n.confirm !== undefined ? wordNote(n.confirm, sc) : "";
       const after = n.warn ? "; after it, the entry read before is not CONFIRMED: WARN_ON_ONCE" : n.stale ? "; after it, the entry read before (released by the merge) is read CONFIRMED" : "";
-      return `br_nf_local_in confirms ${name(sc, n.id)}'s entry before the frame goes up: ${c}${after}`;
+      const before = n.shared ? "another skb still points at the unconfirmed entry: WARN_ON_ONCE; " : "";
+      return `br_nf_local_in confirms ${name(sc, n.id)}'s entry before the frame goes up: ${before}${c}${after}`;
     }
     case "chose":
       return `${wordNote(n.note, sc)} (patch chose ${n.picks.map((x, i) => `${x + 1} of ${n.of[i]}`).join(", ")})`;

@@ -57,7 +57,9 @@ export function nf_reset_ct(st: KState, p: number): void {
 }
 
 /** 62e7151ae3eb (v6.8): br_nf_local_in, the bridge's LOCAL_IN hook at the last priority, confirms the entry of a
- * frame that is not for this host before it goes up, so that the copies made above see it confirmed. After confirm it
+ * frame that is not for this host before it goes up, so that the copies made above see it confirmed. Before, it
+ * WARNs when another skb still points at the unconfirmed entry (`WARN_ON_ONCE(refcount_read(&nfct->use) != 1)`, the
+ * splat of CVE-2024-27018), and confirms anyway; 7d8dc1c7be8d (v6.11) resets the entry there instead. After confirm it
  * asserts `WARN_ON_ONCE(!nf_ct_is_confirmed(ct))` on `ct` as read before the call (ctx.k.brLocalInAsserts(), until
  * 479a54ab9208, v6.17): after a clash merge that is the loser, which the merge released. From 1397af5bfd7d (v5.19) to
  * 2d72afb34065 (v6.16) the loser carries the CONFIRMED bit confirm set when it took the locks, so the read passes. */
@@ -65,6 +67,9 @@ export function br_nf_local_in(ctx: Ctx, st: KState, p: number): StepNote {
   const pkt = st.pkts[p]!;
   const e = skbEntry(st, p);
   if (e < 0 || isConfirmed(st, e)) return ctx.explain ? { kind: "local-in", id: e, did: "confirmed-already", warn: false, stale: false } : "";
+  // `WARN_ON_ONCE(refcount_read(&nfct->use) != 1)`, and on to confirm (7d8dc1c7be8d resets the entry instead).
+  const shared = skbRefs(st, e) !== 1;
+  if (shared) pkt.warn = WARN.LOCAL_IN_SHARED;
   // ct_hook->confirm(skb): nf_confirm, the wrapper's test and __nf_conntrack_confirm at once (no other CPU has the frame).
   let confirm = ctx.k.nf_conntrack_confirm(ctx, st, p);
   if (pkt.entered) confirm = ctx.k.nf_conntrack_confirm(ctx, st, p);
@@ -72,11 +77,12 @@ export function br_nf_local_in(ctx: Ctx, st: KState, p: number): StepNote {
   let stale = false;
   if (ctx.k.brLocalInAsserts()) {
     stale = skbEntry(st, p) !== e;
-    warn = !isConfirmed(st, e) && !ctx.k.confirmedAtLock();
+    // From 1397af5bfd7d to 2d72afb34065 a loser carries the CONFIRMED bit confirm set under the locks.
+    warn = !isConfirmed(st, e);
     if (stale) pkt.staleCt = STALE.LOCAL_IN;
     if (warn) pkt.warn = WARN.LOCAL_IN_UNCONFIRMED;
   }
-  return ctx.explain ? { kind: "local-in", id: e, did: "confirm", confirm, warn, stale } : "";
+  return ctx.explain ? { kind: "local-in", id: e, did: "confirm", confirm, warn, stale, ...(shared ? { shared } : {}) } : "";
 }
 
 /** 7d8dc1c7be8d (v6.11): br_nf_local_in refuses to confirm an unconfirmed entry another skb still points at:

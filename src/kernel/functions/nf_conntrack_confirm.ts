@@ -40,6 +40,10 @@ export function __nf_conntrack_confirm(ctx: Ctx, st: KState, p: number): StepNot
     dropQuery(st, p);
     return ctx.explain ? { kind: "confirmed-clone", id: e } : "";
   }
+  // From 1397af5bfd7d (v5.19) to 2d72afb34065 (v6.16) IPS_CONFIRMED is set here, before the DYING test and the walks,
+  // and a loser keeps it: a copy's nf_conntrack_confirm test then finds it set. (A `recycle` scenario sets it in
+  // confirmLock, its own step.)
+  if (!ctx.sc.recycle && ctx.k.confirmedAtLock()) ct.status |= IPS.CONFIRMED;
   // "We have to check the DYING flag after unlink": an entry a helper's removal marked while unconfirmed (v4.13-v5.18,
   // nf_ct_iterate_destroy) is not inserted. A `recycle` scenario tests it in a step of its own (confirmDyingTest).
   if (!ctx.sc.recycle && ct.status & IPS.DYING) {

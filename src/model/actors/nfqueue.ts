@@ -5,10 +5,13 @@
  */
 import { Fate, Nfq, type KState } from "../../kernel/net/state.js";
 import type { Actor, ActorEnv, ActorKind, Move } from "../actor.js";
-import { LATER_FUNCTION, laterOf, laterStep } from "./path.js";
+import { snatChoices } from "../../kernel/functions/nf_nat_core.js";
+import { Later, LATER_FUNCTION, laterOf, laterStep } from "./path.js";
 
 function threadActor(env: ActorEnv, thread: number): Actor {
-  const { sc, features } = env;
+  const { sc, features, quiet } = env;
+  // S4's alternatives (--random-fully's offsets) when a reinjected packet's next step is S4.
+  const snatN = snatChoices(quiet);
   const q = sc.nfqueue!;
   const verdicts = q.verdicts;
   const n = sc.packets.length;
@@ -34,9 +37,10 @@ function threadActor(env: ActorEnv, thread: number): Actor {
   };
   return {
     name: q.threads > 1 ? `nfq-thread${thread}` : "nfq",
-    maxMoves: Math.max(1, n * verdicts.length),
+    maxMoves: Math.max(1, n * verdicts.length, snatN),
     moves(s) {
-      if (busyWith(s) >= 0) return 1;
+      const busy = busyWith(s);
+      if (busy >= 0) return laterOf(sc, features.skbs, s, busy) === Later.SNAT ? snatN : 1;
       return candidates(s).length * verdicts.length;
     },
     move(s, choice): Move {
@@ -47,7 +51,7 @@ function threadActor(env: ActorEnv, thread: number): Actor {
     },
     step(ctx, st, choice) {
       const busy = busyWith(st);
-      if (busy >= 0) return laterStep(ctx, st, busy, laterOf(sc, features.skbs, st, busy), 0);
+      if (busy >= 0) return laterStep(ctx, st, busy, laterOf(sc, features.skbs, st, busy), choice);
       const { p, verdict } = take(st, choice);
       st.pkts[p]!.thread = thread;
       return ctx.k.nf_reinject(ctx, st, p, verdict);
