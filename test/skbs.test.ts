@@ -30,6 +30,7 @@ const ROWS: Record<string, Row> = {
   "22.1 gso any order": { scenario: "examples/scenarios/nfqueue-gso-any-order.yaml", property: "no-drop", columns: [["v4.6", "H"], ["v6.11", ["queued-shared"]], ["v7.0", ["reinjected-shared"]]] },
   "22.1 gso in parallel (WARN)": { scenario: "examples/scenarios/nfqueue-gso-parallel.yaml", property: "no-warn", columns: [["v4.6", ["confirmed-clone-warn"]], ["v6.11", "H"]] },
   "22.1 gso in parallel (drops)": { scenario: "examples/scenarios/nfqueue-gso-parallel.yaml", property: "no-drop", columns: [["v4.6", ["confirmed-clone"]], ["v6.11", ["queued-shared"]], ["v7.0", ["reinjected-shared"]]] },
+  "22.3 timeout": { scenario: "examples/scenarios/nfqueue-timeout.yaml", property: "timeout-as-set", columns: [["v4.6", ["timeout-double-stamp"]], ["v6.4", "H"]] },
   "23.1 bridge": { scenario: "bridge-clones", property: "no-warn", columns: [["v4.6", ["confirmed-clone-warn"]], ["v6.8", "H"], ["v6.16", ["local-in-unconfirmed-warn"]], ["v6.17", "H"]] },
   "23.2 stale entry": { scenario: "bridge-clones", property: "no-stale-ct", columns: [["v4.6", "H"], ["v4.7", ["confirm-events"]], ["v5.19", "H"], ["v6.8", ["local-in-read"]], ["v6.17", "H"]] },
   "23.1 promisc": { scenario: "examples/scenarios/bridge-promisc.yaml", property: "no-warn", columns: [["v4.6", "H"], ["v6.8", ["local-in-shared-warn", "confirmed-clone-warn"]], ["v6.9", "H"]] },
@@ -160,6 +161,8 @@ kernels: [v6.6]
     expect(refuse("nfqueue: { hook: output, threads: 3 }\npackets:\n  - { name: P, cpu: 0 }\n")).toMatch(/^t\.yaml: nfqueue\.threads: expected 1 or 2 threads/);
     expect(refuse("nfqueue: { hook: output, gso: true }\npackets:\n  - { name: P, cpu: 0, segments: 2 }\n")).toMatch(/gso: true takes the packet whole/);
     expect(refuse("nfqueue: { hook: output }\nrecycle: true\npackets:\n  - { name: P, cpu: 0 }\n")).toMatch(/^t\.yaml: nfqueue: nfqueue is not modelled with recycle$/);
+    expect(refuse("nfqueue: { hook: output, timeout: 30s }\npackets:\n  - { name: P, cpu: 0 }\n")).toMatch(/^t\.yaml: nfqueue\.timeout: needs a scenario with time/);
+    expect(refuse("nfqueue: { hook: output }\nreply-within: 1s\nreplies: true\npackets:\n  - { name: P, cpu: 0, segments: 2 }\n")).toMatch(/^t\.yaml: nfqueue: nfqueue is not modelled with time/);
   });
   it("adds the copies after the written packets, sharing their packet's flow", () => {
     const sc = resolveScenario("nfqueue-gso");

@@ -81,6 +81,7 @@ const CASES: Case[] = [
   { name: "bridge-clones on v6.6 (a clone's confirm first)", scenario: () => resolveScenario("bridge-clones"), kernel: () => "v6.6", cls: "confirmed-clone-warn", rule: "copy-confirmed", check: "<== WARN here", lane: "<== WARN", mermaid: "kernel WARN (confirmed-clone-warn)" },
   { name: "bridge-clones on v5.10 (the confirm wrapper's events)", scenario: () => resolveScenario("bridge-clones"), kernel: () => "v5.10", cls: "confirm-events", rule: "winner-linked", check: "<== released entry used here", lane: "<== RELEASED ENTRY USED", mermaid: "released entry USED (confirm-events)" },
   { name: "nfqueue-dns on v5.10 (bugzilla 1766)", scenario: () => resolveScenario("nfqueue-dns"), kernel: () => "v5.10", cls: "query-misrouted", rule: "winner-linked", check: "<== query misrouted here", lane: "<== QUERY MISROUTED", mermaid: "query MISROUTED (query-misrouted)" },
+  { name: "nfqueue-timeout on v6.3 (73db1b8f2bb6)", scenario: () => resolveScenario("examples/scenarios/nfqueue-timeout.yaml"), kernel: () => "v6.3", cls: "timeout-double-stamp", rule: "timeout-set", check: "<== lifetime not as set here", lane: "<== LIFETIME NOT AS SET", mermaid: "entry: LIFETIME not as set (timeout-double-stamp)" },
   { name: "dying-winner on v5.10 (a drop)", scenario: () => resolveScenario("dying-winner"), kernel: () => "v5.10", cls: "dying-winner", rule: "linked", check: "<== dropped here", lane: "<== DROP", mermaid: "DROPPED (dying-winner)" },
 ];
 
@@ -196,6 +197,12 @@ function assertCause(run: CheckRun, cx: Counterexample, rule: string, p: number,
       expect(S[c]!.table).toContain(e);
       break;
     }
+    case "timeout-set": {
+      // The cause is the verdict that set the entry's timeout.
+      expect(S[c - 1]!.pkts[p]!.timeoutSet).toBe(false);
+      expect(S[c]!.pkts[p]!.timeoutSet).toBe(true);
+      break;
+    }
     case "winner-linked": {
       // The entry the packet went on with was linked at the cause step, and it is not the packet's own.
       const w = S[d]!.pkts[p]!.uses;
@@ -251,6 +258,9 @@ describe.each(CASES)("$name: $cls", (k) => {
     } else if (x.kind === "stale-ct") {
       expect(before.staleCt).toBe(0);
       expect(after.staleCt).not.toBe(0);
+    } else if (x.kind === "lifetime") {
+      expect(before.lifetimeOff).toBe(false);
+      expect(after.lifetimeOff).toBe(true);
     } else if (x.kind === "misrouted-query") {
       expect(before.misrouted).toBe(false);
       expect(after.misrouted).toBe(true);

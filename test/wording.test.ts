@@ -58,6 +58,10 @@ const B = { id: 1, natClash: true };
 
 /** One of each kind, and its sentences. */
 const WHYS: { readonly [K in Why["kind"]]: readonly [Extract<Why, { kind: K }>, string] } = {
+  "lifetime-off": [
+    { kind: "lifetime-off", packet: 0, step: 6, set: 30_000, lifetime: 32_000, verdict: { step: 4, by: "packet", packet: 0, function: "nf_reinject" } },
+    "A's entry was confirmed at step 6 to live 32 s, not the 30 s its queue verdict set at step 4 (A's nf_reinject): ctnetlink_change_timeout stored now + t in the unconfirmed entry, and confirm added the clock again (fixed by 73db1b8f2bb6, v6.4)",
+  ],
   "skb-drop": [
     { kind: "skb-drop", packet: 1, step: 7, cls: "confirmed-clone", entry: 0, linked: confirm },
     "AAAA was dropped at step 7 (confirmed-clone): __nf_conntrack_confirm found A's entry CONFIRMED by step 6 (AAAA's __nf_conntrack_confirm), another skb sharing it, once it held the locks: WARN_ON_ONCE",

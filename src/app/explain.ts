@@ -26,6 +26,7 @@
  *   "copy-confirmed", the last step that linked the packet's entry (another skb sharing it).
  * - query-misrouted, a use of a released entry, br_nf_local_in's WARN after a merge: "winner-linked", the last
  *   step that linked the entry the packet went on with (nf_conntrack_update attached it, or a merge did).
+ * - timeout-double-stamp: "timeout-set", the queue verdict that set the entry's timeout while it was unconfirmed.
  * "none" when no step fits (the decisive step is then its own explanation).
  */
 import type { Path } from "../engine/path.js";
@@ -33,7 +34,7 @@ import { classOfDrop } from "../kernel/properties/classify.js";
 import { nf_ct_zone, zoneMatch } from "../kernel/net/zone.js";
 import { IPS } from "../kernel/net/conn.js";
 import type { ConntrackModel, Move } from "../model/model.js";
-import { allReplied, noCrash, noDrop, noLostEntry, noStaleCt, noStaleMapping, noWarn } from "../kernel/properties/properties.js";
+import { allReplied, noCrash, noDrop, noLostEntry, noStaleCt, noStaleMapping, noWarn, timeoutAsSet } from "../kernel/properties/properties.js";
 import { WARN_CLASS } from "../kernel/properties/no-warn.js";
 import { STALE_CLASS } from "../kernel/properties/no-stale-ct.js";
 import { skbEntry } from "../kernel/net/skb.js";
@@ -50,9 +51,9 @@ import { invert, tupleEqual, type Tuple } from "../kernel/net/tuple.js";
 import type { Dir } from "../kernel/net/conn.js";
 
 /** What a decisive step did to its packet. */
-export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash" | "stale" | "warn" | "stale-ct" | "misrouted-query";
+export type Outcome = "dropped" | "reply-lost" | "reply-misrouted" | "unanswered" | "reply-evicted" | "reply-expired" | "crash" | "stale" | "warn" | "stale-ct" | "misrouted-query" | "lifetime";
 
-export type CauseRule = "killed" | "stamped-stale" | "missed-by-dump" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "copy-confirmed" | "winner-linked" | "none";
+export type CauseRule = "killed" | "stamped-stale" | "missed-by-dump" | "linked" | "entry-removed" | "evicted" | "expired" | "merged" | "left-without-dnat" | "copy-confirmed" | "winner-linked" | "timeout-set" | "none";
 
 export interface Explanation {
   /** The packet whose query or reply went wrong. */
@@ -184,6 +185,8 @@ export type Why =
   /** At `step` nf_conntrack_update attached the packet to `into` (linked at `linked`) and rewrote it to `to`, while its
    * route stayed the one chosen for `route` at `dnat`. */
   | { readonly kind: "misrouted-query"; readonly packet: number; readonly step: number; readonly into: number; readonly route: Tuple; readonly to: Tuple; readonly dnat: StepRef | null; readonly linked: StepRef | null }
+  /** At `step` the packet's entry was confirmed to live `lifetime` ms, not the `set` ms the verdict at `verdict` set. */
+  | { readonly kind: "lifetime-off"; readonly packet: number; readonly step: number; readonly set: number; readonly lifetime: number; readonly verdict: StepRef | null }
   /** The kernel went wrong at `step` (class `cls`), with no entry to name. */
   | { readonly kind: "crash-none"; readonly step: number; readonly cls: string }
   /** `step` unlinked `entry` (unlink-unlinked: not in the table; else a valid entry), and how it came to: a walk
@@ -209,7 +212,7 @@ const REPLY_OUTCOME: Partial<Record<Reply, "reply-lost" | "reply-misrouted" | "u
 };
 
 /** What a step from `before` to `after` did to packet `p`, if it is decisive. */
-function outcomeAt(before: KState, after: KState, p: number): Exclude<Outcome, "crash" | "stale" | "warn" | "stale-ct"> | undefined {
+function outcomeAt(before: KState, after: KState, p: number): Exclude<Outcome, "crash" | "stale" | "warn" | "stale-ct" | "lifetime"> | undefined {
   const b = before.pkts[p]!;
   const a = after.pkts[p]!;
   if (!b.misrouted && a.misrouted) return "misrouted-query";
@@ -508,7 +511,7 @@ function explainStaleCt(v: View, d: number, p: number): Found {
   return { cls, ...(cause !== undefined ? { cause } : {}), rule: cause !== undefined ? "winner-linked" : "none", why };
 }
 
-const EXPLAIN: Record<Exclude<Outcome, "crash" | "stale" | "warn" | "stale-ct">, (v: View, d: number, p: number) => Found> = {
+const EXPLAIN: Record<Exclude<Outcome, "crash" | "stale" | "warn" | "stale-ct" | "lifetime">, (v: View, d: number, p: number) => Found> = {
   "misrouted-query": explainMisroutedQuery,
   dropped: explainDrop,
   "reply-lost": explainLost,
@@ -564,6 +567,14 @@ export function explainPath(model: ConntrackModel, path: Path<KState>): Map<numb
     }
     // A WARN first (its step may drop the packet too: the WARN says so), then a use of a released entry.
     const fired = !S[d]!.pkts[m.packet]!.warn && S[d + 1]!.pkts[m.packet]!.warn ? explainWarn(v, d, m.packet) : !S[d]!.pkts[m.packet]!.staleCt && S[d + 1]!.pkts[m.packet]!.staleCt ? explainStaleCt(v, d, m.packet) : undefined;
+    if (!S[d]!.pkts[m.packet]!.lifetimeOff && S[d + 1]!.pkts[m.packet]!.lifetimeOff) {
+      let verdict: number | undefined;
+      for (let i = d - 1; i >= 0 && verdict === undefined; i--) if (!S[i]!.pkts[m.packet]!.timeoutSet && S[i + 1]!.pkts[m.packet]!.timeoutSet) verdict = i;
+      const e = skbEntry(S[d + 1]!, m.packet);
+      const why: Why = { kind: "lifetime-off", packet: m.packet, step: d + 1, set: sc.nfqueue!.timeout!, lifetime: S[d + 1]!.pkts[e]!.ct!.timeout - S[d + 1]!.now, verdict: refOr(v, verdict) };
+      out.set(d, { packet: name(m.packet), class: "timeout-double-stamp", property: timeoutAsSet.name, kind: "lifetime", decisiveStep: d + 1, causeStep: verdict === undefined ? null : verdict + 1, rule: verdict === undefined ? "none" : "timeout-set", why });
+      return;
+    }
     if (fired) {
       const warn = fired.why.kind === "warn";
       const also = fired.why.kind === "warn" && fired.why.dropped ? { also: { class: classOfDrop(sc, S[d + 1]!, m.packet), property: noDrop.name } } : {};

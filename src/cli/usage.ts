@@ -1,5 +1,5 @@
 /** Every property, as --property takes them (test/cli.test.ts checks this is the table of properties). */
-const PROPERTY_NAMES = "no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite,no-stale-mapping,flush-empties,no-freed-policy,no-warn,no-stale-ct";
+const PROPERTY_NAMES = "no-drop,all-replied,no-crash,no-lost-entry,no-needless-rewrite,no-stale-mapping,flush-empties,no-freed-policy,no-warn,no-stale-ct,timeout-as-set";
 /** Every command's usage text, apart from the commands: dispatch shows them all for --help
  * without loading a command it does not run. */
 export const SEARCH_USAGE = "[--patch FILE.mjs]... [--order bfs|dfs] [--reduce symmetry|por|all|none | --no-reduce] [--max-states N] [--max-seconds S] [--max-memory MiB]";

@@ -11,7 +11,7 @@ import { tuple, type Tuple } from "./net/tuple.js";
 import { __nf_conntrack_find_get, init_conntrack } from "./functions/resolve_normal_ct.js";
 import { find_appropriate_src, get_unique_tuple, nf_conntrack_tuple_taken, nf_nat_setup_info, nf_nat_used_tuple } from "./functions/nf_nat_core.js";
 import { __nf_conntrack_confirm, nf_conntrack_confirm } from "./functions/nf_conntrack_confirm.js";
-import { nf_reinject, nfqnl_enqueue_packet } from "./functions/nfnetlink_queue.js";
+import { ctnetlink_change_timeout, nf_reinject, nfqnl_enqueue_packet } from "./functions/nfnetlink_queue.js";
 import { br_forward, br_pass_frame_up } from "./functions/br_netfilter.js";
 import { nf_conntrack_in_reply } from "./functions/reply.js";
 import { __nf_conntrack_alloc, early_drop } from "./functions/early_drop.js";
@@ -83,6 +83,7 @@ export const baseV46: KernelBehaviour = {
   nf_conntrack_confirm,
   nfqnl_enqueue_packet,
   nf_reinject,
+  ctnetlink_change_timeout,
   br_forward,
   br_pass_frame_up,
   takenBy: () => true,

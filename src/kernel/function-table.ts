@@ -83,6 +83,7 @@ const TABLE = {
   nf_conntrack_confirm: { kernel: "nf_conntrack_confirm", returns: "note" },
   nfqnl_enqueue_packet: { kernel: "nfqnl_enqueue_packet", returns: "note" },
   nf_reinject: { kernel: "nf_reinject", returns: "note" },
+  ctnetlink_change_timeout: { kernel: "ctnetlink_change_timeout", returns: "nothing" },
   nf_conntrack_update: { kernel: "nf_conntrack_update", returns: "note", addedBy: { commit: "368982cd7d1b", release: "v4.18", otherwise: "require 368982cd7d1b, or override nf_reinject instead" } },
   br_forward: { kernel: "br_forward", returns: "note" },
   br_pass_frame_up: { kernel: "br_pass_frame_up", returns: "note" },

@@ -150,6 +150,8 @@ export interface KernelBehaviour {
   /** The queue program's verdict on queued packet `p`: NF_DROP, or NF_ACCEPT and the update hook; the rest of the
    * path (S4, confirm) follows as steps of the program's thread. */
   nf_reinject(ctx: Ctx, st: KState, p: number, verdict: "accept" | "drop"): StepNote;
+  /** ctnetlink's timeout change (CTA_TIMEOUT, here through the queue's NFQA_CT glue) on entry `id`: `ms` from now. */
+  ctnetlink_change_timeout(ctx: Ctx, st: KState, id: number, ms: number): void;
   /** v4.18+ (368982cd7d1b; absent before): nf_ct_hook->update at reinject, on packet `p`. */
   nf_conntrack_update?(ctx: Ctx, st: KState, p: number): StepNote;
   /** A `promisc` bridged frame `p` is forwarded: its copies made (deliver_clone), before it goes up. */

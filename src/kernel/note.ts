@@ -61,7 +61,7 @@ export type Note =
   | { readonly kind: "enqueue"; readonly queued: readonly number[]; readonly dropped: readonly number[]; readonly segmented: boolean }
   /** nf_reinject with the program's verdict; `update` what nf_conntrack_update did (v4.18+), `shared` a later segment
    * dropped because its entry is still unconfirmed and shared (207b3ebacb61). */
-  | { readonly kind: "reinject"; readonly verdict: "accept" | "drop"; readonly update?: StepNote; readonly shared?: boolean }
+  | { readonly kind: "reinject"; readonly verdict: "accept" | "drop"; readonly update?: StepNote; readonly shared?: boolean; readonly timeout?: number }
   /** nf_conntrack_update (368982cd7d1b): the packet's pre-NAT tuple found entry `found` (-1: none); the packet now
    * uses it, rewritten with its NAT; `misrouted`: its route was chosen for its own endpoint and stays. */
   | { readonly kind: "update"; readonly found: number; readonly misrouted: boolean }

@@ -46,6 +46,7 @@ import { promiscSkip } from "./patches/751de2012eaf.js";
 import { dropSharedUnconfirmed } from "./patches/7d8dc1c7be8d.js";
 import { sharedCheckBeforeGso } from "./patches/207b3ebacb61.js";
 import { noLocalInAssert } from "./patches/479a54ab9208.js";
+import { relativeTimeoutChange } from "./patches/73db1b8f2bb6.js";
 
 export const PATCHES: readonly Patch[] = [
   noTimer,
@@ -86,6 +87,7 @@ export const PATCHES: readonly Patch[] = [
   nfqueueNoClashLogic,
   noLocalInAssert,
   sharedCheckBeforeGso,
+  relativeTimeoutChange,
 ];
 
 export interface Release {

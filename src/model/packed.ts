@@ -399,13 +399,13 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
     into.synced = w[off + ctlAt + 6]!;
     into.policy = w[off + ctlAt + 7]!;
   };
-  // Bits 0-1 nfq, 2 thread, 3-7 qseq, 8 marked, 9 passedUp, 10 entered, 11-12 warn, 13-14 staleCt, 15 misrouted, 16-18 dropWhy, 19 attached, 20 reset.
+  // Bits 0-1 nfq, 2 thread, 3-7 qseq, 8 marked, 9 passedUp, 10 entered, 11-12 warn, 13-14 staleCt, 15 misrouted, 16-18 dropWhy, 19 attached, 20 reset, 21 timeoutSet, 22 lifetimeOff.
   const encodeSkb = (s: KState, out: Int32Array): void => {
     for (let i = 0; i < packets; i++) {
       const p = s.pkts[i]!;
       if (p.nfq > 3 || p.thread > 1 || p.qseq > 31 || p.warn > 3 || p.staleCt > 3 || p.dropWhy > 7) throw new Error(`packet ${i}'s queue place, WARN, stale use or drop reason does not fit the packed state`);
       out[skbAt + i] =
-        p.nfq | (p.thread << 2) | (p.qseq << 3) | (p.marked ? 1 << 8 : 0) | (p.passedUp ? 1 << 9 : 0) | (p.entered ? 1 << 10 : 0) | (p.warn << 11) | (p.staleCt << 13) | (p.misrouted ? 1 << 15 : 0) | (p.dropWhy << 16) | (p.attached ? 1 << 19 : 0) | (p.reset ? 1 << 20 : 0);
+        p.nfq | (p.thread << 2) | (p.qseq << 3) | (p.marked ? 1 << 8 : 0) | (p.passedUp ? 1 << 9 : 0) | (p.entered ? 1 << 10 : 0) | (p.warn << 11) | (p.staleCt << 13) | (p.misrouted ? 1 << 15 : 0) | (p.dropWhy << 16) | (p.attached ? 1 << 19 : 0) | (p.reset ? 1 << 20 : 0) | (p.timeoutSet ? 1 << 21 : 0) | (p.lifetimeOff ? 1 << 22 : 0);
     }
   };
   const decodeSkb = (w: Int32Array, off: number, into: KState): void => {
@@ -424,6 +424,8 @@ export function stateCodec(packets: number, cpus: number, opts: CodecOptions): S
       p.dropWhy = (v >>> 16) & 7;
       p.attached = (v & (1 << 19)) !== 0;
       p.reset = (v & (1 << 20)) !== 0;
+      p.timeoutSet = (v & (1 << 21)) !== 0;
+      p.lifetimeOff = (v & (1 << 22)) !== 0;
     }
   };
   const differs = (a: Int32Array, b: Int32Array, at: number, n: number): boolean => {

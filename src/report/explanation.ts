@@ -78,6 +78,10 @@ export function wordWhy(why: Why, sc: Scenario): string {
       const who = why.cls === "confirm-events" ? "nf_conntrack_confirm delivered its cached events on" : "br_nf_local_in read the CONFIRMED bit of";
       return `at step ${why.step} ${who} ${name(why.entry)}'s entry as read before confirm, which the merge into ${name(why.into)}'s entry${why.linked ? ` (linked at ${ref(why.linked)})` : ""} had released (${why.cls})`;
     }
+    case "lifetime-off": {
+      const at = why.verdict ? ` at ${ref(why.verdict)}` : "";
+      return `${name(why.packet)}'s entry was confirmed at step ${why.step} to live ${formatMs(why.lifetime)}, not the ${formatMs(why.set)} its queue verdict set${at}: ctnetlink_change_timeout stored now + t in the unconfirmed entry, and confirm added the clock again (fixed by 73db1b8f2bb6, v6.4)`;
+    }
     case "misrouted-query": {
       const dnat = why.dnat ? ` at ${ref(why.dnat)}` : "";
       const linked = why.linked ? `, linked at ${ref(why.linked)}` : "";

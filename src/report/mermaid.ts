@@ -27,6 +27,7 @@ const HEADLINE: Record<Outcome, (packet: string) => string> = {
   warn: (p) => `${p}: kernel WARN`,
   "stale-ct": (p) => `${p}: released entry USED`,
   "misrouted-query": (p) => `${p}'s query MISROUTED`,
+  lifetime: (p) => `${p}'s entry: LIFETIME not as set`,
 };
 
 /** Steps that touch the shared hash table (a lookup, NAT's tuple check, confirm). */

@@ -256,7 +256,8 @@ function wordKind(n: Note, sc: Scenario): string {
       if (n.verdict === "drop") return "the program's verdict: NF_DROP (its own decision)";
       if (n.shared) return "the program's verdict: NF_ACCEPT; a later segment whose entry is still unconfirmed and shared: dropped";
       const u = n.update !== undefined && n.update !== "" ? `; ${wordNote(n.update, sc)}` : "";
-      return `the program's verdict: NF_ACCEPT, nf_reinject resumes the hooks after the queue${u}`;
+      const t = n.timeout !== undefined ? ` with a timeout of ${formatMs(n.timeout)} (NFQA_CT: ctnetlink_change_timeout)` : "";
+      return `the program's verdict: NF_ACCEPT${t}, nf_reinject resumes the hooks after the queue${u}`;
     }
     case "update":
       if (n.found < 0) return "nf_conntrack_update: the packet's tuple before NAT finds no entry";

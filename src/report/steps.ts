@@ -20,6 +20,7 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   warn: "WARN",
   "stale-ct": "released entry used",
   "misrouted-query": "query misrouted",
+  lifetime: "lifetime not as set",
 };
 
 /** A step's marks in a step list: what went wrong there, and what it caused. Drops keep

@@ -124,6 +124,7 @@ const fields = z
         threads: z.number({ error: "expected 1 or 2 threads" }).int({ message: "expected 1 or 2 threads" }).min(1, { message: "expected 1 or 2 threads" }).max(2, { message: "expected 1 or 2 threads: each is an actor of its own" }).optional(),
         gso: z.boolean().optional(),
         verdicts: z.array(z.enum(["accept", "drop"], { error: "expected accept or drop" })).min(1, { message: "expected accept, drop or both" }).max(2).optional(),
+        timeout: duration.optional(),
       })
       .optional(),
     packets: z
@@ -326,12 +327,17 @@ function copyIssues(s: z.infer<typeof fields>, ctx: z.RefinementCtx): void {
   const path = q ? ["nfqueue"] : ["packets"];
   if (q && bridged) ctx.addIssue({ code: "custom", path, message: "nfqueue and bridged packets are not modelled together" });
   if ((bridged || copied) && s["nat-table"]) ctx.addIssue({ code: "custom", path, message: `${what} with copies of a packet (segments, clones) or bridged frames needs nat-table: false: which copy sets NAT up on the shared entry is not modelled` });
+  const timed = s["reply-within"] !== undefined || s.packets.some((p) => p.at !== undefined);
+  if (q?.timeout !== undefined && !timed) {
+    ctx.addIssue({ code: "custom", path: ["nfqueue", "timeout"], message: "needs a scenario with time (reply-within, or a packet's at): one without keeps no timeouts" });
+  }
   const unsupported: [boolean, string][] = [
     [s.recycle === true, "recycle"],
     [s.control !== undefined, "control"],
     [(s.deletes?.length ?? 0) > 0, "deletes"],
     [s["conntrack-max"] !== undefined, "conntrack-max"],
-    [s["reply-within"] !== undefined || s.packets.some((p) => p.at !== undefined), "time (reply-within, at)"],
+    // A queue runs with time (a verdict may set the entry's timeout); copies and bridged frames do not.
+    [timed && (bridged || copied), "time (reply-within, at)"],
     [s.notrack === true, "notrack"],
     [s.chains !== undefined, "chains"],
   ];
@@ -505,7 +511,16 @@ function intern(raw: RawScenario, source: string): Scenario {
     ...(raw.helper !== undefined ? { helper: raw.helper } : {}),
     ...(raw["timeout-policy"] !== undefined ? { timeoutPolicy: raw["timeout-policy"] } : {}),
     ...(raw.nfqueue
-      ? { nfqueue: { hook: raw.nfqueue.hook, order: raw.nfqueue.order ?? "fifo", threads: raw.nfqueue.threads ?? 1, gso: raw.nfqueue.gso ?? false, verdicts: raw.nfqueue.verdicts ?? ["accept"] } }
+      ? {
+          nfqueue: {
+            hook: raw.nfqueue.hook,
+            order: raw.nfqueue.order ?? "fifo",
+            threads: raw.nfqueue.threads ?? 1,
+            gso: raw.nfqueue.gso ?? false,
+            verdicts: raw.nfqueue.verdicts ?? ["accept"],
+            ...(raw.nfqueue.timeout !== undefined ? { timeout: toMs(raw.nfqueue.timeout)! } : {}),
+          },
+        }
       : {}),
     kernels: raw.kernels,
     addrs,

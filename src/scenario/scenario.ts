@@ -79,6 +79,8 @@ export interface Nfqueue {
   readonly gso: boolean;
   /** The verdicts the program may give: accept, and drop too when listed. */
   readonly verdicts: readonly ("accept" | "drop")[];
+  /** With its NF_ACCEPT the program sets the entry's timeout to this many ms (NFQA_CT, CTA_TIMEOUT); a timed scenario. */
+  readonly timeout?: number;
 }
 
 export interface Scenario {

@@ -37,6 +37,7 @@ export const HOOK_DOCS: readonly HookDoc[] = [
   { name: "nf_conntrack_confirm", kernel: "nf_conntrack_confirm", summary: "The confirm hooks' inline wrapper (ipv4_confirm, nf_confirm) on packet `p`, where packets are queued or copied: its test of CONFIRMED (a step), then __nf_conntrack_confirm and the cached events (the next step)." },
   { name: "nfqnl_enqueue_packet", kernel: "nfqnl_enqueue_packet", summary: "Packet `p` meets the scenario's NFQUEUE rule: it leaves softirq for the queue (a GSO packet segmented first, without F_GSO), or is dropped there." },
   { name: "nf_reinject", kernel: "nf_reinject", summary: "The queue program's verdict on queued packet `p`: NF_DROP, or NF_ACCEPT and the update hook; the rest of the path (S4, confirm) follows as steps of the program's thread." },
+  { name: "ctnetlink_change_timeout", kernel: "ctnetlink_change_timeout", summary: "ctnetlink's timeout change (CTA_TIMEOUT, here through the queue's NFQA_CT glue) on entry `id`: `ms` from now." },
   { name: "nf_conntrack_update", kernel: "nf_conntrack_update", summary: "v4.18+ (368982cd7d1b; absent before): nf_ct_hook->update at reinject, on packet `p`." },
   { name: "br_forward", kernel: "br_forward", summary: "A `promisc` bridged frame `p` is forwarded: its copies made (deliver_clone), before it goes up." },
   { name: "br_pass_frame_up", kernel: "br_pass_frame_up", summary: "A bridged frame `p` goes up through br0: the bridge's LOCAL_IN hook and the copies made after it." },

@@ -87,8 +87,21 @@ export function nf_reinject(ctx: Ctx, st: KState, p: number, verdict: "accept" |
     dropShared(st, p, DROP_WHY.VERDICT);
     return ctx.explain ? { kind: "reinject", verdict } : "";
   }
+  // nfqnl_recv_verdict parses the verdict's NFQA_CT (the ctnetlink glue) before it reinjects.
+  const t = ctx.sc.nfqueue!.timeout;
+  const e = skbEntry(st, p);
+  if (t !== undefined && e >= 0) {
+    ctx.k.ctnetlink_change_timeout(ctx, st, e, t);
+    pkt.timeoutSet = true;
+  }
   const update = ctx.k.nf_conntrack_update ? ctx.k.nf_conntrack_update(ctx, st, p) : undefined;
-  return ctx.explain ? { kind: "reinject", verdict, ...(update !== undefined ? { update } : {}) } : "";
+  return ctx.explain ? { kind: "reinject", verdict, ...(update !== undefined ? { update } : {}), ...(t !== undefined && e >= 0 ? { timeout: t } : {}) } : "";
+}
+
+/** ctnetlink_change_timeout until 73db1b8f2bb6 (v6.4): `ct->timeout = nfct_time_stamp + timeout * HZ`, a time even on
+ * an unconfirmed entry, whose timeout is a duration until confirm adds the clock (a4b4766c3ceb, v4.4). */
+export function ctnetlink_change_timeout(_ctx: Ctx, st: KState, id: number, ms: number): void {
+  st.pkts[id]!.ct!.timeout = st.now + ms;
 }
 
 /** 368982cd7d1b (v4.18) to 8af79d3edb5f (v6.12): nf_conntrack_update resolves a clash for an unconfirmed entry

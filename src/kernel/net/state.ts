@@ -96,6 +96,10 @@ export interface PacketState {
   attached: boolean;
   /** Its skb's entry was reset (nf_reset_ct): it goes on untracked. */
   reset: boolean;
+  /** The queue program's verdict set its entry's timeout (scenario nfqueue.timeout). */
+  timeoutSet: boolean;
+  /** Once confirmed, its entry's lifetime was not the timeout the verdict set (73db1b8f2bb6). */
+  lifetimeOff: boolean;
 }
 
 /** A packet and the scenario's NFQUEUE rule: not (yet) queued, in the queue, or reinjected and running on a thread
@@ -237,6 +241,8 @@ export function initialState(packets: number, cpus: number, ext = 0): KState {
       dropWhy: 0,
       attached: false,
       reset: false,
+      timeoutSet: false,
+      lifetimeOff: false,
     })),
     table: [],
     bysource: [],
@@ -301,6 +307,8 @@ export function cloneState(s: KState): KState {
       dropWhy: p.dropWhy,
       attached: p.attached,
       reset: p.reset,
+      timeoutSet: p.timeoutSet,
+      lifetimeOff: p.lifetimeOff,
     };
   }
   const stats: CpuStats[] = new Array(s.stats.length);

@@ -14,6 +14,7 @@ import { flushEmpties, flushEmptiesIn } from "./flush-empties.js";
 import { noFreedPolicy } from "./no-freed-policy.js";
 import { noWarn } from "./no-warn.js";
 import { noStaleCt } from "./no-stale-ct.js";
+import { timeoutAsSet } from "./timeout-as-set.js";
 
 export type { KernelProperty } from "./property.js";
 export { noDrop } from "./no-drop.js";
@@ -26,12 +27,13 @@ export { flushEmpties } from "./flush-empties.js";
 export { noFreedPolicy } from "./no-freed-policy.js";
 export { noWarn } from "./no-warn.js";
 export { noStaleCt } from "./no-stale-ct.js";
+export { timeoutAsSet } from "./timeout-as-set.js";
 
 /** Which scenarios each property applies to, in one line for reports (each property's gate, in words). */
 export const PROPERTY_GATES =
-  "no-drop; all-replied with replies; no-crash and no-lost-entry with recycle; no-needless-rewrite on a host of null bindings; no-stale-mapping with a rule change; flush-empties with a flush; no-freed-policy with a timeout policy removed; no-warn and no-stale-ct with queued or copied packets";
+  "no-drop; all-replied with replies; no-crash and no-lost-entry with recycle; no-needless-rewrite on a host of null bindings; no-stale-mapping with a rule change; flush-empties with a flush; no-freed-policy with a timeout policy removed; no-warn and no-stale-ct with queued or copied packets; timeout-as-set with a queue verdict's timeout";
 
-export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite, noStaleMapping, flushEmpties, noFreedPolicy, noWarn, noStaleCt];
+export const PROPERTIES: readonly KernelProperty[] = [noDrop, allReplied, noCrash, noLostEntry, noNeedlessRewrite, noStaleMapping, flushEmpties, noFreedPolicy, noWarn, noStaleCt, timeoutAsSet];
 
 /** no-drop as it applies to a scenario, one per scenario, so that a property is the same object wherever it is asked for. */
 const BOUND = new WeakSet<Property<KState>>();

@@ -9,6 +9,7 @@ import type { Ctx } from "../../kernel/kernel.js";
 import { Nfq, Pc, type KState } from "../../kernel/net/state.js";
 import type { Scenario } from "../../scenario/scenario.js";
 import type { StepNote } from "../../kernel/note.js";
+import { skbEntry } from "../../kernel/net/skb.js";
 
 export const Later = { ENQUEUE: 0, PASS_UP: 1, SNAT: 2, CONFIRM_TEST: 3, CONFIRM: 4, FORWARD: 5 } as const;
 export type Later = (typeof Later)[keyof typeof Later];
@@ -37,6 +38,13 @@ export function laterOf(sc: Scenario, skbs: boolean, s: KState, p: number): Late
   return skbs && !q.entered ? Later.CONFIRM_TEST : Later.CONFIRM;
 }
 
+/** After the confirm of packet `p`, whose queue verdict set its entry's timeout (nfqueue.timeout): if the step linked
+ * entry `e`, is its lifetime from now the timeout set? (What property timeout-as-set reads: PacketState.lifetimeOff.) */
+function lifetimeAsSet(ctx: Ctx, st: KState, p: number, e: number): void {
+  if (e < 0 || skbEntry(st, p) !== e || !st.table.includes(e)) return;
+  if (st.pkts[e]!.ct!.timeout - st.now !== ctx.sc.nfqueue!.timeout) st.pkts[p]!.lifetimeOff = true;
+}
+
 /** Takes that step: the kernel's function for it (ctx.k.<name>, which patches override). `choice`: S4's --random-fully offset. */
 export function laterStep(ctx: Ctx, st: KState, p: number, later: Later, choice: number): StepNote {
   const k = ctx.k;
@@ -51,10 +59,14 @@ export function laterStep(ctx: Ctx, st: KState, p: number, later: Later, choice:
       return k.nf_nat_setup_info(ctx, st, p, "SRC", choice);
     case Later.CONFIRM_TEST:
       return k.nf_conntrack_confirm(ctx, st, p);
-    case Later.CONFIRM:
+    case Later.CONFIRM: {
       // With queued or copied packets, the wrapper's second step runs __nf_conntrack_confirm; elsewhere the CPU calls
       // it itself, as it always has (a `recycle` scenario's confirm is three steps: nf_conntrack_confirm.ts).
-      return st.pkts[p]!.entered ? k.nf_conntrack_confirm(ctx, st, p) : k.__nf_conntrack_confirm(ctx, st, p);
+      const e = skbEntry(st, p);
+      const note = st.pkts[p]!.entered ? k.nf_conntrack_confirm(ctx, st, p) : k.__nf_conntrack_confirm(ctx, st, p);
+      if (st.pkts[p]!.timeoutSet) lifetimeAsSet(ctx, st, p, e);
+      return note;
+    }
     default: {
       const never: never = later;
       throw new Error(`unknown step ${String(never)}`);
