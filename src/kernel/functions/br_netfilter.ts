@@ -6,9 +6,8 @@
  */
 import type { Ctx } from "../kernel.js";
 import { Fate, Pc, STALE, WARN, type KState } from "../net/state.js";
-import { isConfirmed, putUninserted, skbEntry, skbRefs } from "../net/skb.js";
+import { isConfirmed, makeCopy, putUninserted, skbEntry, skbRefs } from "../net/skb.js";
 import { acceptQuery } from "./verdict.js";
-import { makeCopy } from "./nfnetlink_queue.js";
 import type { StepNote } from "../note.js";
 
 /** The clones of bridged frame `p` (scenario `clones`), as the loader numbered them. */

@@ -5,8 +5,8 @@
  * the flow go on through S1..S5 and may confirm an entry of their own first.
  */
 import type { Ctx } from "../kernel.js";
-import { DROP_WHY, Nfq, type Pc, Reply, type KState } from "../net/state.js";
-import { isConfirmed, putUninserted, skbEntry, skbRefs } from "../net/skb.js";
+import { DROP_WHY, Nfq, Reply, type KState } from "../net/state.js";
+import { isConfirmed, makeCopy, putUninserted, skbEntry, skbRefs } from "../net/skb.js";
 import { findNode } from "../net/table.js";
 import { nf_ct_zone, zoneMatch } from "../net/zone.js";
 import { acceptQuery, dropQuery } from "./verdict.js";
@@ -21,13 +21,6 @@ export function segmentsOf(ctx: Ctx, p: number): number[] {
   return out;
 }
 
-/** Copy `q` of packet `p` is made now: an skb pointing at `e`, the entry `p` points at, at `pc` (by default where `p` is). */
-export function makeCopy(st: KState, p: number, q: number, e: number, pc: Pc = st.pkts[p]!.pc): void {
-  const c = st.pkts[q]!;
-  c.pc = pc;
-  c.uses = e;
-  c.reset = e < 0;
-}
 
 /** How many packets went to the queue before. */
 const queuedSoFar = (st: KState): number => st.pkts.reduce((n, q) => n + (q.nfq !== Nfq.NONE ? 1 : 0), 0);

@@ -5,7 +5,7 @@
  * moment it is made. Each skb holds a reference, so an unconfirmed entry copies share has several: the single owner
  * the core assumed until 2018 is gone (docs/kernel.md, "Packets that leave softirq").
  */
-import { Fate, type KState } from "./state.js";
+import { Fate, type KState, type Pc } from "./state.js";
 import { IPS } from "./conn.js";
 import { bysourceRemove } from "./table.js";
 
@@ -33,4 +33,12 @@ export function putUninserted(st: KState, e: number): void {
   if (e < 0 || skbRefs(st, e) > 0) return;
   st.pkts[e]!.freed = true;
   bysourceRemove(st, e);
+}
+
+/** Copy `q` of packet `p` is made now: an skb pointing at `e`, the entry `p` points at, at `pc` (by default where `p` is). */
+export function makeCopy(st: KState, p: number, q: number, e: number, pc: Pc = st.pkts[p]!.pc): void {
+  const c = st.pkts[q]!;
+  c.pc = pc;
+  c.uses = e;
+  c.reset = e < 0;
 }
