@@ -103,7 +103,7 @@ describe("conntrack-mc check", () => {
     [["check", "dns-a-aaaa", "--max-states", "0"], /^conntrack-mc: --max-states: expected a whole number of at least 1, got '0'$/],
     [["check", "dns-a-aaaa", "--max-seconds", "soon"], /^conntrack-mc: --max-seconds: expected a number greater than 0, got 'soon'$/],
     [["check", "dns-a-aaaa", "--order", "random"], /^conntrack-mc: --order: expected one of bfs, dfs, got 'random'$/],
-    [["check", "dns-a-aaaa", "--property", "liveness"], /^conntrack-mc: --property: unknown property 'liveness': expected one of no-drop, all-replied, no-crash, no-lost-entry, no-needless-rewrite, no-stale-mapping, flush-empties, no-freed-policy, no-warn, no-stale-ct$/],
+    [["check", "dns-a-aaaa", "--property", "liveness"], /^conntrack-mc: --property: unknown property 'liveness': expected one of no-drop, all-replied, no-crash, no-lost-entry, no-needless-rewrite, no-stale-mapping, flush-empties, no-freed-policy, no-warn, no-stale-ct, timeout-as-set$/],
     [["check", "dns-a-aaaa", "--frobnicate"], /^conntrack-mc: --frobnicate: unknown option \(see --help\)$/],
     [["explode"], /^conntrack-mc: unknown command 'explode'/],
     [["check", "dns-a-aaaa", "--workers", "0"], /^conntrack-mc: --workers: expected a whole number of at least 1, got '0'$/],

@@ -151,7 +151,7 @@ describe("claim files", () => {
     expect(list.properties).toEqual(["no-drop", "all-replied"]);
     expect(proveClaim(list).outcome).toBe("proved");
     await expect(loadClaim(write("typo.yaml", `${base}property: [no-drop, all-replid]\nexpect: holds\n`))).rejects.toThrow(
-      /typo\.yaml: property: expected a property \(no-drop, all-replied, no-crash, no-lost-entry, no-needless-rewrite, no-stale-mapping, flush-empties, no-freed-policy, no-warn, no-stale-ct\) or a list of them, got 'all-replid' in the list$/,
+      /typo\.yaml: property: expected a property \(no-drop, all-replied, no-crash, no-lost-entry, no-needless-rewrite, no-stale-mapping, flush-empties, no-freed-policy, no-warn, no-stale-ct, timeout-as-set\) or a list of them, got 'all-replid' in the list$/,
     );
     await expect(loadClaim(write("noreplies.yaml", "claim: x\nscenario: dns-a-aaaa\nkernel: v5.6\nwhy: because\nproperty: all-replied\nexpect: holds\n"))).rejects.toThrow(
       /noreplies\.yaml: property: all-replied needs a scenario with replies: true/,

@@ -124,9 +124,9 @@ describe("the drop comes from nf_conntrack_tuple_taken's same-origin skip", () =
     }
   });
 
-  it("v5.19 is v5.10 + 07998281c268 + d7e7747ac5c2 + b7b1d02fc439 + 1397af5bfd7d + c56716c69ce1 + 56b14ecec97f, v6.12 v5.19 + d671fd82eaa9 (v6.5) + the bridge's and nfqueue's (v6.8-v6.11) + a4e6a1031e77 + d8f84a9bc7c4 + 8af79d3edb5f", () => {
+  it("v5.19 is v5.10 + 07998281c268 + d7e7747ac5c2 + b7b1d02fc439 + 1397af5bfd7d + c56716c69ce1 + 56b14ecec97f, v6.12 v5.19 + 73db1b8f2bb6 (v6.4) + d671fd82eaa9 (v6.5) + the bridge's and nfqueue's (v6.8-v6.11) + a4e6a1031e77 + d8f84a9bc7c4 + 8af79d3edb5f", () => {
     expect(resolveKernel("v5.19").parts.slice(-6)).toEqual(["07998281c268", "d7e7747ac5c2", "b7b1d02fc439", "1397af5bfd7d", "c56716c69ce1", "56b14ecec97f"]);
-    expect(resolveKernel("v6.12").parts).toEqual([...resolveKernel("v5.19").parts, "d671fd82eaa9", "62e7151ae3eb", "751de2012eaf", "7d8dc1c7be8d", "a4e6a1031e77", "d8f84a9bc7c4", "8af79d3edb5f"]);
+    expect(resolveKernel("v6.12").parts).toEqual([...resolveKernel("v5.19").parts, "73db1b8f2bb6", "d671fd82eaa9", "62e7151ae3eb", "751de2012eaf", "7d8dc1c7be8d", "a4e6a1031e77", "d8f84a9bc7c4", "8af79d3edb5f"]);
     expect(resolveKernel("v5.10").parts).not.toContain("07998281c268");
   });
 
