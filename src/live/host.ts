@@ -37,33 +37,29 @@ export function checkHost(extra: readonly string[] = []): void {
   spawnSync("ip", ["netns", "del", probe]);
 }
 
-/** Compiles live/ctmc-live.c once per source version into a cache folder. */
-export function liveBinary(): string {
-  const src = join(ROOT, "live", "ctmc-live.c");
+/** Compiles live/NAME.c once per source version into a cache folder (`tag` names it), with `flags` before the source
+ * and `libs` after it. */
+function compiled(name: string, tag: string, flags: readonly string[], libs: readonly string[] = []): string {
+  const src = join(ROOT, "live", `${name}.c`);
   const hash = createHash("sha256").update(readFileSync(src)).digest("hex").slice(0, 12);
-  const dir = join(tmpdir(), `conntrack-mc-live-${hash}`);
-  const bin = join(dir, "ctmc-live");
+  const dir = join(tmpdir(), `conntrack-mc-${tag}-${hash}`);
+  const bin = join(dir, name);
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
-    sh("cc", ["-O2", "-Wall", "-pthread", "-o", bin, src]);
+    sh("cc", ["-O2", "-Wall", ...flags, "-o", bin, src, ...libs]);
   }
   return bin;
 }
+
+/** Compiles live/ctmc-live.c once per source version into a cache folder. */
+export const liveBinary = (): string => compiled("ctmc-live", "live", ["-pthread"]);
 
 /** The NFQUEUE program (live/ctmc-nfq.c), compiled once per source version against libnetfilter_queue. */
 export function nfqBinary(): string {
   if (!existsSync("/usr/include/libnetfilter_queue/libnetfilter_queue.h")) {
     throw new LiveUnavailable("live: libnetfilter-queue-dev is not installed (the NFQUEUE program needs it): run scripts/install-live-deps.sh");
   }
-  const src = join(ROOT, "live", "ctmc-nfq.c");
-  const hash = createHash("sha256").update(readFileSync(src)).digest("hex").slice(0, 12);
-  const dir = join(tmpdir(), `conntrack-mc-nfq-${hash}`);
-  const bin = join(dir, "ctmc-nfq");
-  if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    sh("cc", ["-O2", "-Wall", "-o", bin, src, "-lnetfilter_queue", "-lnfnetlink"]);
-  }
-  return bin;
+  return compiled("ctmc-nfq", "nfq", [], ["-lnetfilter_queue", "-lnfnetlink"]);
 }
 
 /** "6.18.44-fc-v669" -> 6, 18, 44 (a distro's "6.1.0-13-amd64" gives no stable number: 0). */

@@ -1,7 +1,7 @@
 /** no-stale-ct: no caller uses an entry its packet no longer holds (a clash merge swapped the skb's entry and
  * released the one the caller had read); checked in every state. */
 import { hasSkbs } from "../../scenario/scenario.js";
-import { NONE, type KernelProperty } from "./property.js";
+import { codeClasses, type KernelProperty } from "./property.js";
 
 export const STALE_CLASSES = {
   "confirm-events": "nf_conntrack_confirm delivered the cached events on the entry it had read before __nf_conntrack_confirm, which a merge released (before 56b14ecec97f, v5.19)",
@@ -17,14 +17,5 @@ export const noStaleCt: KernelProperty = {
   description: "no caller uses an entry its packet no longer holds (one a clash merge released)",
   classes: STALE_CLASSES,
   gate: (sc) => (hasSkbs(sc) ? undefined : "needs packets that are queued or copied (nfqueue, segments, a bridge): only there is the skb's entry pointer held"),
-  violations(s) {
-    let out: string[] | undefined;
-    for (const p of s.pkts) {
-      if (!p.staleCt) continue;
-      const cls = STALE_CLASS[p.staleCt]!;
-      if (!out) out = [cls];
-      else if (!out.includes(cls)) out.push(cls);
-    }
-    return out ?? NONE;
-  },
+  violations: (s) => codeClasses(s, (p) => p.staleCt, STALE_CLASS),
 };

@@ -1,6 +1,6 @@
 /** no-warn: no kernel WARN_ON the model passes fires (syzbot reports them); checked in every state. */
 import { hasSkbs } from "../../scenario/scenario.js";
-import { NONE, type KernelProperty } from "./property.js";
+import { codeClasses, type KernelProperty } from "./property.js";
 
 export const WARN_CLASSES = {
   "confirmed-clone-warn": "__nf_conntrack_confirm found the entry CONFIRMED once it held the locks: another skb sharing it (a segment, a clone) won the race: WARN_ON_ONCE and NF_DROP",
@@ -17,14 +17,5 @@ export const noWarn: KernelProperty = {
   description: "no kernel WARN_ON fires: confirm's on an entry another skb confirmed, br_nf_local_in's",
   classes: WARN_CLASSES,
   gate: (sc) => (hasSkbs(sc) ? undefined : "needs packets that are queued or copied (nfqueue, segments, a bridge): elsewhere no WARN_ON the model passes can fire"),
-  violations(s) {
-    let out: string[] | undefined;
-    for (const p of s.pkts) {
-      if (!p.warn) continue;
-      const cls = WARN_CLASS[p.warn]!;
-      if (!out) out = [cls];
-      else if (!out.includes(cls)) out.push(cls);
-    }
-    return out ?? NONE;
-  },
+  violations: (s) => codeClasses(s, (p) => p.warn, WARN_CLASS),
 };

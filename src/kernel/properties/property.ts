@@ -15,3 +15,16 @@ export interface KernelProperty extends Property<KState> {
 
 /** No violation: one shared empty list, since properties run for every state. */
 export const NONE: readonly string[] = Object.freeze([]);
+
+/** The classes of a per-packet code in state `s` (`code` reads it; 0 is none), named by `classes[code]`, each once. */
+export function codeClasses(s: KState, code: (p: KState["pkts"][number]) => number, classes: readonly string[]): readonly string[] {
+  let out: string[] | undefined;
+  for (const p of s.pkts) {
+    const c = code(p);
+    if (!c) continue;
+    const cls = classes[c]!;
+    if (!out) out = [cls];
+    else if (!out.includes(cls)) out.push(cls);
+  }
+  return out ?? NONE;
+}
