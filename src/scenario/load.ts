@@ -155,6 +155,13 @@ const fields = z
         }).min(1),
       )
       .min(1),
+    mitigation: z
+      .strictObject({
+        name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected the mitigation's name, such as single-request-reopen" }),
+        of: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: "expected a scenario's name" })).min(1, { message: "expected the scenarios whose race it mitigates" }),
+        how: z.string().min(1, { message: "expected what a user changes, such as 'resolv.conf: options single-request-reopen'" }),
+      })
+      .optional(),
   });
 
 const schema = fields
@@ -523,6 +530,7 @@ function intern(raw: RawScenario, source: string): Scenario {
         }
       : {}),
     kernels: raw.kernels,
+    ...(raw.mitigation ? { mitigation: { name: raw.mitigation.name, of: raw.mitigation.of, how: raw.mitigation.how } } : {}),
     addrs,
   });
 }

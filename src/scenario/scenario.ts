@@ -134,7 +134,17 @@ export interface Scenario {
   readonly nfqueue?: Nfqueue;
   /** Kernel variants to check by default; the first is `check`'s default. */
   readonly kernels: readonly string[];
+  /** The scenario is a mitigation users apply (docs/sre.md): it is scenario `of`'s setting with `how` changed, and
+   * `check`/`diagnose` name it where it holds and `of` is violated. */
+  readonly mitigation?: Mitigation;
   readonly addrs: readonly string[];
+}
+
+/** A mitigation: its users' name, the scenarios whose race it is meant to remove, what a user changes. */
+export interface Mitigation {
+  readonly name: string;
+  readonly of: readonly string[];
+  readonly how: string;
 }
 
 /** What `conntrack -D` matches (its filter options); an absent field matches every entry. */
