@@ -292,13 +292,16 @@ function patchFields(src: Sources): string[] {
   return rows;
 }
 
-/** README "Bad input"'s paragraph on patches: what the loader and the hooks' guards check. */
+/** The page whose "Bad input" section holds the paragraph on patches. */
+const BAD_INPUT_FILE = "docs/commands.md";
+
+/** docs/commands.md "Bad input"'s paragraph on patches: what the loader and the hooks' guards check. */
 function checkedParagraph(): string {
-  const readme = readFileSync(ROOT + "README.md", "utf8").split("\n");
-  const start = readme.findIndex((l) => l.startsWith("- **Your patch is input.**"));
-  if (start < 0) throw new Error("README.md: Bad input: no '- **Your patch is input.**' paragraph");
-  const lines = [readme[start]!.slice(2)];
-  for (let i = start + 1; i < readme.length && readme[i]!.startsWith("  "); i++) lines.push(readme[i]!.trim());
+  const page = readFileSync(ROOT + BAD_INPUT_FILE, "utf8").split("\n");
+  const start = page.findIndex((l) => l.startsWith("- **Your patch is input.**"));
+  if (start < 0) throw new Error(`${BAD_INPUT_FILE}: Bad input: no '- **Your patch is input.**' paragraph`);
+  const lines = [page[start]!.slice(2)];
+  for (let i = start + 1; i < page.length && page[i]!.startsWith("  "); i++) lines.push(page[i]!.trim());
   return lines.join("\n");
 }
 
@@ -370,7 +373,7 @@ export function generatePatchApi(): { doc: string; hookDocs: string } {
   }
   out.push("## The library: lib", "", "`PATCH_LIB` (src/kernel/patch.ts), the second argument of `apply`; frozen, shared by every kernel of a run.", "");
   for (const l of lib) out.push(...l.lines);
-  out.push("## What is checked", "", "From README, Bad input:", "", checkedParagraph(), "");
+  out.push("## What is checked", "", "From docs/commands.md, Bad input:", "", checkedParagraph(), "");
   out.push("## Worked examples", "");
   for (const e of EXAMPLES) {
     out.push(`### ${e.heading}`, "", ...fence(e.file), "", e.after, "", "Review it (every built-in scenario under every property, on the base and patched):", "", "```sh", `npx conntrack-mc ${e.review}`, "```", "");

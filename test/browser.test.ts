@@ -4,7 +4,7 @@
  * Each page opens from disk, carries the same data as `--format json`, steps
  * through its trace with the keyboard highlighting exactly what each step
  * changed, and renders something (a screenshot that is not blank). The test
- * writes docs/trace-page.png, the README's picture of a page.
+ * writes docs/trace-page.png, the picture of a page in docs/trace.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";

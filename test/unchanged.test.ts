@@ -9,7 +9,7 @@
  * it up to the order no walk reads (packed.ts), and the second test says that finds the same verdicts and classes
  * in no more states.
  * A scenario with a `conntrack -D` deleter on a kernel with 87e389b4c200 (the lookup returns DYING entries, v5.3) is held
- * to its verdict and classes in no more states: the lookup's change merges away schedules 5d4bce5 had (README, "What
+ * to its verdict and classes in no more states: the lookup's change merges away schedules 5d4bce5 had (docs/changes.md, "What
  * changed when the lookup learned DYING entries").
  */
 import { describe, expect, it } from "vitest";
