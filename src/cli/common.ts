@@ -6,6 +6,8 @@ import { InputError } from "../errors.js";
 import { REDUCTIONS, runCheck, selectProperties, type CheckRun } from "../app/check.js";
 import type { KState } from "../kernel/net/state.js";
 import { PATCHES, resolveKernel } from "../kernel/variants.js";
+import { parseDistroKernel } from "../kernel/distro.js";
+import { formatVersion } from "../kernel/versions.js";
 import type { Patch } from "../kernel/patch.js";
 import { loadPatchFile, warnUnusedPatches } from "../user-patch/load.js";
 import { resolveScenario } from "../scenario/registry.js";
@@ -95,6 +97,7 @@ export async function runOneCheck(
   const sc = loadScenario(positionals[0]!, patches);
   if (values.kernel === "") throw new InputError("--kernel: expected a kernel variant such as v5.0, got ''");
   const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel !== undefined ? "--kernel" : `${sc.source}: kernels[0]`, patches);
+  noteDistroKernels([values.kernel], "--kernel");
   warnUnusedPatches(patches, [kernel]);
   const properties = selectProperties(sc, values.property, "--property");
   const settings = searchSettings(values);
@@ -110,4 +113,13 @@ export function loadScenario(arg: string, patches: readonly Patch[] = PATCHES): 
   const sc = resolveScenario(arg);
   sc.kernels.forEach((k, i) => resolveKernel(k, `${sc.source}: kernels[${i}]`, patches));
   return sc;
+}
+
+/** A distribution's kernel string given for a variant: say on stderr which release it is taken for, and that its own
+ * backports are not known (kernel/distro.ts). */
+export function noteDistroKernels(names: readonly (string | undefined)[], field: string): void {
+  for (const name of names) {
+    const d = name !== undefined ? parseDistroKernel(name.split("+")[0]!) : undefined;
+    if (d) process.stderr.write(`conntrack-mc: ${field} ${d.text}: ${d.distro}'s build of ${formatVersion(d.version)}, modelled as ${formatVersion(d.version)}: ${d.uncertain}\n`);
+  }
 }

@@ -8,7 +8,7 @@ import { resolveKernel } from "../kernel/variants.js";
 import { warnUnusedPatches } from "../user-patch/load.js";
 import { oneOf, parse } from "./args.js";
 import type { Scenario } from "../scenario/scenario.js";
-import { loadScenario, patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
+import { loadScenario, noteDistroKernels, patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
 import { clearProgress } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { compareCounterexamples } from "../app/pages.js";
@@ -42,6 +42,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) throw new InputError(`--kernels: '${twice}' is given twice: expected each variant once`);
   const kernels = names.map((n) => resolveKernel(n, values.kernels !== undefined ? "--kernels" : `${scenarios[0]!.source}: kernels`, patches));
+  if (values.kernels !== undefined) noteDistroKernels(names, "--kernels");
   if (values.base === "") throw new InputError("--base: expected a kernel variant such as v6.12, got ''");
   const base = values.base !== undefined ? resolveKernel(values.base, "--base", patches) : undefined;
   warnUnusedPatches(patches, base ? [...kernels, base] : kernels);

@@ -6,10 +6,11 @@ import { patchFiles, shownPatchFile, stopRequested } from "../runtime/control.js
 import { escapeControl, IncompleteError, InputError, INTERNAL_ERROR, isInputError } from "../errors.js";
 import { SearchTooLargeError } from "../engine/search.js";
 import { isHelpRequested } from "./args.js";
-import { CHECK_USAGE, COMPARE_USAGE, LIST_USAGE, LIVE_USAGE, PROVE_USAGE, REVIEW_USAGE, TRACE_USAGE } from "./usage.js";
+import { CHECK_USAGE, COMPARE_USAGE, DIAGNOSE_USAGE, LIST_USAGE, LIVE_USAGE, PROVE_USAGE, REVIEW_USAGE, TRACE_USAGE } from "./usage.js";
 
 const USAGE = `conntrack-mc: explicit-state model checker for Linux conntrack clash races
 
+${DIAGNOSE_USAGE}
 ${REVIEW_USAGE}
 ${CHECK_USAGE}
 ${COMPARE_USAGE}
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await match(cmd)
       // A command's module loads when it runs: a check does not pay for compare's pages or live's namespaces.
+      .with("diagnose", async () => (await import("./diagnose-cmd.js")).diagnoseCommand(rest))
       .with("review", async () => (await import("./review-cmd.js")).reviewCommand(rest))
       .with("check", async () => (await import("./check-cmd.js")).checkCommand(rest))
       .with("compare", async () => (await import("./compare-cmd.js")).compareCommand(rest))

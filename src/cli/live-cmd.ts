@@ -51,15 +51,23 @@ export function renderLive(r: LiveReport, colours: Paint): string {
   const how =
     r.pattern === "sendmmsg" ? "one thread, one sendmmsg()" : r.pattern === "stream" ? "a one-way stream from one socket while the control plane runs its program" : r.pattern === "sequence" ? `one socket, each of ${r.cpus.length} packets once the one before was answered` : `${r.cpus.length} threads pinned to CPUs ${r.cpus.join(",")}`;
   const seen = (o: LiveReport["outcomes"][number]): string =>
-    o.seenIn === null ? "not observable here" : o.seenIn === 0 ? "not seen" : `seen in ${o.seenIn} of ${r.tries} tries`;
+    o.seenIn === null ? "not observable here" : o.seenIn === 0 ? "not seen" : `seen in ${o.seenIn} of ${r.tries} tries (${((100 * o.seenIn) / r.tries).toFixed(1)} %)`;
+  const share = (o: LiveReport["outcomes"][number]): string => (o.share === undefined ? "" : o.share.toFixed(4));
   const lines = [
     `live ${r.scenario}: ${r.tries} tries on Linux ${r.uname}, ${how}; model: ${r.variant}`,
     "",
     table([
-      ["outcome", `model (${r.variant})`, "kernel", ""],
-      ...r.outcomes.map((o) => [o.outcome, o.model, seen(o), o.agree ? colours.green("agree") : colours.red("DISAGREE")]),
+      ["outcome", `model (${r.variant})`, "share of schedules", "kernel", ""],
+      ...r.outcomes.map((o) => [o.outcome, o.model, share(o), seen(o), o.agree ? colours.green("agree") : colours.red("DISAGREE")]),
     ]),
     "",
+    ...(r.outcomes.some((o) => o.share !== undefined)
+      ? [
+          "share of schedules: the model's weight of the interleavings that show it when every enabled step is equally",
+          "likely (a uniform scheduler); not a rate of failed lookups: the kernel column is the rate measured here",
+          "",
+        ]
+      : []),
     ...(r.queue
       ? [`NFQUEUE program: verdicts on ${r.queue.packets} packets; ${r.queue.fifo} batches in queue order, ${r.queue.reversed} reversed (batches of one packet not counted)`, ""]
       : []),

@@ -13,7 +13,7 @@ import { escapeControl, INTERNAL_ERROR } from "../errors.js";
 import type { CommandDone, CommandInit } from "./command-worker.js";
 
 /** Commands that run in the worker. */
-export const SUPERVISED: readonly string[] = ["review", "check", "compare", "trace", "prove"];
+export const SUPERVISED: readonly string[] = ["diagnose", "review", "check", "compare", "trace", "prove"];
 
 /** How long a stop request may take before the worker is ended by force. */
 const STOP_GRACE_MS = 3000;

@@ -24,3 +24,7 @@ export const REVIEW_USAGE = `usage: conntrack-mc review <patch.mjs | patch-id>..
 
 export const TRACE_USAGE = `usage: conntrack-mc trace <scenario> [--kernel <version>[+patch...]] [--against <variant>] [--class <race1|race2|race3|...>]
          [--format text|mermaid|itf|json|html|dot] [--out FILE] [--property ${PROPERTY_NAMES}] [--first] ${SEARCH_USAGE} ${WORKERS_USAGE}`;
+
+export const DIAGNOSE_USAGE = `usage: conntrack-mc diagnose [--kernel <uname -r or version>] [--conntrack-stats FILE [--conntrack-stats LATER]] [--resolv-conf FILE]
+         [--endpoints N] [--nodelocaldns] [--proxy iptables|ipvs|nftables] [--json] [--html FILE] ${SEARCH_USAGE}
+         (without --kernel it reads this node: uname -r, conntrack -S or /proc/net/stat/nf_conntrack, /etc/resolv.conf)`;

@@ -7,6 +7,7 @@ import { baseV46 } from "./base-v4.6.js";
 import type { Kernel, KernelBehaviour } from "./kernel.js";
 import { PATCH_LIB, type Patch } from "./patch.js";
 import { BACKPORTS } from "./stable.js";
+import { parseDistroKernel } from "./distro.js";
 import { CANDIDATE, compareVersions, formatVersion, knownVersion, mainlineOf, NEWEST, OLDEST, parseVersion, type Version } from "./versions.js";
 import { clashResolution } from "./patches/71d8c47fc653.js";
 import { natDoneTest } from "./patches/590b52e10d41.js";
@@ -147,7 +148,9 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
   const shown = name.length > 60 ? `${name.slice(0, 57)}...` : name;
   if (head === "") throw new InputError(`${field}: '${shown}': expected a kernel version before any +patch, such as v6.1 or v6.1+50d9ce9679dd`);
   if (rest.some((t) => t.trim() === "")) throw new InputError(`${field}: '${shown}': expected a patch name after each '+' (a built-in patch's id, or your own loaded with --patch FILE)`);
-  const version = knownVersion(head!, field, " followed by optional +patch (`conntrack-mc list` names them)");
+  // A distribution's string (5.15.0-91-generic) is its base release: distro.ts says why, and the CLI says so.
+  const distro = parseDistroKernel(head!);
+  const version = knownVersion(distro ? formatVersion(distro.version) : head!, field, " followed by optional +patch (`conntrack-mc list` names them), or a distribution's uname -r such as 5.15.0-91-generic");
   const release = formatVersion(version);
   name = [release, ...rest].join("+");
   const applied: Patch[] = versionPatches(version).map((id) => findPatch(id, patches)!);

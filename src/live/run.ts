@@ -23,6 +23,9 @@ export interface Prediction {
   readonly counters: Counters[];
   /** An entry to a removed endpoint can outlive the control plane (no-stale-mapping); undefined without a rule change. */
   readonly stale?: boolean;
+  /** The share of schedules that drop a packet, or lose a reply, under a uniform scheduler (engine/probability.ts):
+   * a weight of interleavings, not a rate a kernel shows; undefined where not computed. */
+  readonly share?: { readonly drop?: number; readonly lost?: number };
 }
 
 export interface LiveOptions {
@@ -48,6 +51,8 @@ export interface OutcomeRow {
   /** Tries in which the kernel showed it; null when it cannot be observed here. */
   readonly seenIn: number | null;
   readonly agree: boolean;
+  /** The model's share of schedules that show it under a uniform scheduler (Prediction.share), beside seenIn. */
+  readonly share?: number;
 }
 
 export interface LiveReport {
@@ -106,12 +111,13 @@ async function sendTries(sc: Scenario, t: Topology, bin: string, opts: LiveOptio
 
 /** An outcome beside the model's word on it (`reachable`: undefined when the model has no such outcome here): the
  * kernel agrees unless it showed what the model calls unreachable. */
-export function outcomeRow(outcome: Outcome, reachable: boolean | undefined, seenIn: number | null): OutcomeRow {
+export function outcomeRow(outcome: Outcome, reachable: boolean | undefined, seenIn: number | null, share?: number): OutcomeRow {
   return {
     outcome,
     model: reachable === undefined ? "n/a" : reachable ? "reachable" : "unreachable",
     seenIn,
     agree: reachable === true || seenIn === null || seenIn === 0,
+    ...(share !== undefined ? { share } : {}),
   };
 }
 
@@ -156,8 +162,8 @@ export async function runLive(sc: Scenario, opts: LiveOptions, predict: (sc: Sce
   const resolvedIn = count((x) => (v510 ? x.clash_resolve > 0 : x.insert_failed > x.drop));
   const row = outcomeRow;
   const outcomes = [
-    row("packet dropped", want.drop, count((x) => x.drop > 0)),
-    row("reply lost", want.lost, want.lost === undefined || (sc.protocol !== "udp" && sc.protocol !== "icmp") ? null : count((x) => x.replies >= 0 && x.replies < x.sent - x.drop)),
+    row("packet dropped", want.drop, count((x) => x.drop > 0), want.share?.drop),
+    row("reply lost", want.lost, want.lost === undefined || (sc.protocol !== "udp" && sc.protocol !== "icmp") ? null : count((x) => x.replies >= 0 && x.replies < x.sent - x.drop), want.share?.lost),
     row("clash resolved", want.resolved, resolvedIn),
   ];
   const kernelCounters = tallyCounters(

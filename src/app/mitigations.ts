@@ -1,0 +1,34 @@
+/**
+ * Mitigations as first-class results: the built-in scenarios that are a mitigation (a `mitigation` field naming the
+ * scenarios whose race it is meant to remove), each searched on a kernel. `check` suggests those that hold where a
+ * scenario they mitigate is violated; `diagnose` lists them all for the node's kernel.
+ */
+import type { SearchResult } from "../engine/search.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
+import type { Scenario } from "../scenario/scenario.js";
+import { runCheck, type CheckOptions } from "./check.js";
+
+export interface MitigationResult {
+  readonly name: string;
+  readonly scenario: string;
+  readonly how: string;
+  readonly verdict: SearchResult["verdict"];
+  /** The classes its search found (none where it holds). */
+  readonly classes: readonly string[];
+}
+
+/** The built-in mitigations of scenario `name`, by name. */
+export function mitigationsOf(name: string): Scenario[] {
+  return builtinScenarioNames()
+    .map((n) => resolveScenario(n))
+    .filter((sc) => sc.mitigation?.of.includes(name));
+}
+
+/** Each mitigation of `name`, searched on `kernel` under every property its scenario supports. */
+export function mitigationResults(name: string, kernel: Kernel, opts: CheckOptions = {}): MitigationResult[] {
+  return mitigationsOf(name).map((sc) => {
+    const run = runCheck(sc, kernel, undefined, opts);
+    return { name: sc.mitigation!.name, scenario: sc.name, how: sc.mitigation!.how, verdict: run.result.verdict, classes: [...new Set(run.result.violations.map((v) => v.name))].sort() };
+  });
+}

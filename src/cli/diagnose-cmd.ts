@@ -1,0 +1,94 @@
+/** `conntrack-mc diagnose [--kernel K] [--conntrack-stats FILE]... [--resolv-conf FILE] [--endpoints N] [--nodelocaldns]
+ * [--proxy M] [--json] [--html FILE]`: the node's facts, given or read on it (node/read.ts), to app/diagnose.ts. */
+import { readFileSync } from "node:fs";
+import { diagnose, type NodeFacts, type Proxy } from "../app/diagnose.js";
+import { exitCode } from "../app/check.js";
+import { InputError } from "../errors.js";
+import { nodeKernel, nodeResolvConf, nodeStatsText, RESOLV_CONF } from "../node/read.js";
+import { parseResolvConf } from "../node/resolv.js";
+import { parseStats } from "../node/stats.js";
+import { renderDiagnosis } from "../report/diagnose.js";
+import { renderDiagnosisPage } from "../report/diagnose-page.js";
+import { oneOf, parse, positiveInt } from "./args.js";
+import { patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
+import { clearProgress, paint } from "./format.js";
+import { checkOutName, emit } from "./output.js";
+import { tty } from "./tty.js";
+import { DIAGNOSE_USAGE } from "./usage.js";
+
+export async function diagnoseCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    kernel: { type: "string", short: "k" },
+    "conntrack-stats": { type: "string", multiple: true },
+    "resolv-conf": { type: "string" },
+    endpoints: { type: "string" },
+    nodelocaldns: { type: "boolean" },
+    proxy: { type: "string" },
+    json: { type: "boolean" },
+    html: { type: "string" },
+    ...SEARCH_FLAGS,
+  }, DIAGNOSE_USAGE);
+  if (positionals.length) throw new InputError(`diagnose: unexpected argument '${positionals[0]}': the setting is given with flags`, { usage: DIAGNOSE_USAGE });
+  checkOutName(values.html, "--html");
+  const facts = nodeFacts(values);
+  const patches = await patchSet(values.patch);
+  const settings = searchSettings(values);
+  const d = diagnose(facts, { ...settings.options, patches });
+  clearProgress();
+  if (values.json) process.stdout.write(JSON.stringify(d, null, 2) + "\n");
+  else process.stdout.write(renderDiagnosis(d, paint(), outputWidth()));
+  if (values.html !== undefined) emit(renderDiagnosisPage(d), values.html, "--html");
+  return exitCode(d.verdict, undefined);
+}
+
+interface FactFlags {
+  kernel?: string | undefined;
+  "conntrack-stats"?: string[] | undefined;
+  "resolv-conf"?: string | undefined;
+  endpoints?: string | undefined;
+  nodelocaldns?: boolean | undefined;
+  proxy?: string | undefined;
+}
+
+/** Given facts, or the node's own: with --kernel nothing of this machine is read (the facts are another node's). */
+function nodeFacts(values: FactFlags): NodeFacts {
+  const onNode = values.kernel === undefined;
+  if (values.kernel === "") throw new InputError("--kernel: expected a kernel release such as 5.15.0-91-generic or v6.6, got ''");
+  const files = values["conntrack-stats"] ?? [];
+  if (files.length > 2) throw new InputError(`--conntrack-stats: expected one reading, or two (before and after), got ${files.length}`);
+  const readings = files.map((f) => parseStats(readInput(f, "--conntrack-stats"), f));
+  const nodeStats = files.length === 0 && onNode ? nodeStatsText() : undefined;
+  const stats = files.length ? { source: files.join(" then "), readings } : nodeStats ? { source: nodeStats.source, readings: [parseStats(nodeStats.text, nodeStats.source)] } : undefined;
+  const resolvText = values["resolv-conf"] !== undefined ? readInput(values["resolv-conf"], "--resolv-conf") : onNode ? nodeResolvConf() : undefined;
+  const resolvSource = values["resolv-conf"] ?? RESOLV_CONF;
+  const endpoints = positiveInt(values.endpoints, "--endpoints");
+  if (endpoints !== undefined && endpoints > 64) throw new InputError(`--endpoints: expected the number of DNS endpoints, 1 to 64, got ${endpoints}`);
+  const kernel = onNode ? { ...nodeKernel(), source: "uname -r" } : { release: values.kernel!, source: "--kernel" };
+  return {
+    kernel: { text: kernel.release, source: kernel.source, ...("versionSignature" in kernel && kernel.versionSignature !== undefined ? { versionSignature: kernel.versionSignature } : {}), ...("procVersion" in kernel && kernel.procVersion !== undefined ? { procVersion: kernel.procVersion } : {}) },
+    ...(stats ? { stats } : {}),
+    ...(resolvText !== undefined ? { resolv: { source: resolvSource, conf: parseResolvConf(resolvText), fromNode: values["resolv-conf"] === undefined } } : {}),
+    ...(endpoints !== undefined ? { endpoints } : {}),
+    nodelocaldns: values.nodelocaldns ?? false,
+    ...(values.proxy !== undefined ? { proxy: oneOf<Proxy>(values.proxy, "--proxy", ["iptables", "ipvs", "nftables"], "iptables") } : {}),
+  };
+}
+
+function readInput(file: string, flag: string): string {
+  try {
+    const text = readFileSync(file === "-" ? 0 : file, "utf8");
+    if (text.length > 1 << 20) throw new InputError(`${flag} ${file}: larger than 1 MiB: expected the output of one command or one small file`);
+    return text;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new InputError(`${flag} ${file}: cannot read it (${code})`);
+  }
+}
+
+/** TODO(width): one helper for every command. COLUMNS (>= 60) wins; a terminal's width; else 120. */
+function outputWidth(): number {
+  const env = Number(process.env["COLUMNS"]);
+  if (Number.isInteger(env) && env >= 60) return env;
+  return tty.stdout && process.stdout.columns ? process.stdout.columns : 120;
+}
