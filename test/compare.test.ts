@@ -86,7 +86,7 @@ describe("compare", () => {
     expect(text.out).toMatch(/^v4\.18\s+violated: race1/m);
     expect(text.out).toMatch(/^vs v4\.13\s+keeps race1/m);
     expect(text.out).toMatch(/^\(base only\)/m);
-    expect(text.out).toMatch(/P\(violation\) = 0\.9375/);
+    expect(text.out).toMatch(/share of schedules = 0\.9375/);
     expect(text.out).toMatch(/under a uniform scheduler/);
   });
 
@@ -98,6 +98,6 @@ describe("compare", () => {
     // The budgets cut the graph short as they cut a search: no probability, exit 3 (issue 12: they were refused).
     const cut = cli("compare", "dns-a-aaaa", "--probability", "--max-states", "10");
     expect(cut.code).toBe(3);
-    expect(cut.out).toMatch(/P\(violation\): not computed \(the --max-states budget stopped the search before it\)/);
+    expect(cut.out).toMatch(/share of schedules: not computed \(the --max-states budget stopped the search before it\)/);
   });
 });

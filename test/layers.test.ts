@@ -20,15 +20,17 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   kernel: ["scenario", "runtime", "errors.ts"],
   "user-patch": ["kernel", "scenario", "runtime", "errors.ts", "paths.ts", "suggest.ts"],
   model: ["engine", "kernel", "user-patch", "scenario", "runtime", "errors.ts"],
-  app: ["model", "engine", "kernel", "user-patch", "scenario", "runtime", "errors.ts", "paths.ts", "suggest.ts"],
+  // What a node shows of itself (its kernel string, counters, resolv.conf), read and parsed; nothing of the model.
+  node: ["errors.ts"],
+  app: ["model", "engine", "kernel", "user-patch", "scenario", "node", "runtime", "errors.ts", "paths.ts", "suggest.ts"],
   // Renderers: pure functions of app/'s results; they run no search, so app/ only for its types.
   report: ["model", "engine", "kernel", "user-patch", "scenario", "runtime", "errors.ts", "paths.ts"],
   live: ["kernel", "scenario", "runtime", "errors.ts", "paths.ts"],
-  cli: ["app", "report", "live", "model", "engine", "kernel", "user-patch", "scenario", "runtime", "errors.ts", "paths.ts", "suggest.ts"],
+  cli: ["app", "report", "live", "node", "model", "engine", "kernel", "user-patch", "scenario", "runtime", "errors.ts", "paths.ts", "suggest.ts"],
 };
 /** Layers another may import types from, beyond what ALLOWED lets it run. */
 // kernel/properties/ states its properties in the engine's Property shape.
-const TYPES_TOO: Readonly<Record<string, readonly string[]>> = { report: ["app"], kernel: ["engine"] };
+const TYPES_TOO: Readonly<Record<string, readonly string[]>> = { report: ["app", "node"], kernel: ["engine"] };
 /** Engine modules that search: report/ renders results and must not start one. */
 const SEARCHING = [/^engine\/(search|parallel|worker|differential|probability|preferred-search)\.ts$/];
 

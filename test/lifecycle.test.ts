@@ -294,8 +294,8 @@ describe("what review found: choices, v4.6's early_drop, POR and guards", () => 
     expect(JSON.parse(r.out).drops.map((d: { class: string }) => d.class)).toEqual(["no-entry"]);
   });
 
-  it("P(violation) says how it weighs early_drop's choice", () => {
+  it("the share of schedules says how it weighs early_drop's choice", () => {
     const r = cli("compare", "dns-table-full", "--kernels", "v5.10", "--probability");
-    expect(r.out).toMatch(/with conntrack-max, every set of entries early_drop's chains may hold is taken as equally likely/);
+    expect(r.out.replace(/\s+/g, " ")).toMatch(/with conntrack-max, every set of entries early_drop's chains may hold is taken as equally likely/);
   });
 });

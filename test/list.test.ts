@@ -8,9 +8,26 @@ import { HOOKS } from "../src/user-patch/load.js";
 import { baseV46 } from "../src/kernel/base-v4.6.js";
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8" });
+  // Off a terminal and without COLUMNS the text fits 120 columns: its long cells wrap under their column.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env["COLUMNS"];
+  const r = spawnSync(process.execPath, ["bin/conntrack-mc.js", ...args], { encoding: "utf8", env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+/** The cells of the table row at `lines[at]`, each with what its continuation lines (blank up to the second column)
+ * carry under it, whitespace removed (a wrapped line may have split a word). */
+function rowCells(lines: readonly string[], at: number): string[] {
+  const row = lines[at]!;
+  const starts = [...row.matchAll(/(?:^ +| {2,})(?=\S)/g)].map((m) => m.index + m[0].length);
+  const cells = starts.map((st, i) => row.slice(st, starts[i + 1]));
+  for (const line of lines.slice(at + 1)) {
+    if (line.trim() === "" || line.slice(0, starts[1]).trim() !== "") break;
+    starts.forEach((st, i) => (cells[i] += line.slice(st, starts[i + 1])));
+  }
+  return cells.map((c) => c.replace(/\s+/g, ""));
+}
+const squeeze = (s: string): string => s.replace(/\s+/g, "");
 
 interface Listed {
   scenarios: { name: string; description: string; kernels: string[]; properties: string[] }[];
@@ -52,10 +69,10 @@ describe("list", () => {
     const text = cli("list");
     expect(text.code).toBe(0);
     for (const s of listed.scenarios) {
-      const row = text.out.split("\n").find((l) => l.trim().startsWith(`${s.name} `));
-      expect(row, s.name).toBeDefined();
-      const cols = row!.trim().split(/\s{2,}/);
-      expect(cols).toEqual([s.name, s.properties.join(", "), s.description]);
+      const lines = text.out.split("\n");
+      const row = lines.findIndex((l) => l.trim().startsWith(`${s.name} `));
+      expect(row, s.name).toBeGreaterThanOrEqual(0);
+      expect(rowCells(lines, row)).toEqual([s.name, s.properties.join(", "), s.description].map(squeeze));
     }
     expect(text.out).toMatch(/^kernel variants /m);
     expect(text.out).toMatch(/^patches$/m);
@@ -81,7 +98,8 @@ describe("list", () => {
     const text = cli("list").out.split("\n");
     const start = text.findIndex((l) => l.startsWith("functions a patch may override"));
     expect(start).toBeGreaterThan(0);
-    const rows = text.slice(start + 1).filter((l) => l.startsWith("  "));
-    expect(rows.map((r) => r.trim().split(/\s{2,}/))).toEqual(listed.functions.map((f) => [f.name, f.kernel, f.summary]));
+    // A row starts at the table's indent; its continuation lines are indented to a column.
+    const rows = text.map((l, i) => i).filter((i) => i > start && /^ {2}\S/.test(text[i]!));
+    expect(rows.map((i) => rowCells(text, i))).toEqual(listed.functions.map((f) => [f.name, f.kernel, f.summary].map(squeeze)));
   });
 });

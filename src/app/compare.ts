@@ -13,14 +13,14 @@ import { RunOutcomes, type Counters } from "../kernel/properties/outcomes.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { ownBase, resolveKernel, sameKernel } from "../kernel/variants.js";
 import type { Patch } from "../kernel/patch.js";
-import type { Scenario } from "../scenario/scenario.js";
+import type { Mitigation, Scenario } from "../scenario/scenario.js";
 import type { Property } from "../engine/model.js";
 import { PROPERTIES } from "../kernel/properties/properties.js";
 
 export const UNIFORM_SCHEDULER =
   "uniform scheduler: at every step each CPU that can move is equally likely to take it, and every random choice (a DNAT endpoint, a --random-fully port offset, which waiting packet an idle CPU takes) is uniform over its options";
 
-/** Said beside P(violation) when a scenario has conntrack-max: that choice is not a random draw. */
+/** Said beside the share of schedules when a scenario has conntrack-max: that choice is not a random draw. */
 export const EARLY_DROP_CHOICE =
   "; with conntrack-max, every set of entries early_drop's chains may hold is taken as equally likely, which a real table is not (which entries share a chain is fixed per boot, and an 8-bucket window of a large table mostly holds none of them)";
 
@@ -110,6 +110,8 @@ export interface CompareResult {
   /** Per row: searched only as another row's base. */
   readonly baseOnly: boolean[];
   readonly scenarios: string[];
+  /** The scenarios that are mitigations (scenario.mitigation), by name: what each is meant to remove and how. */
+  readonly mitigations: Record<string, Mitigation>;
   /** rows[k][s]: kernel k on scenario s. */
   readonly rows: CompareCell[][];
   readonly probabilityModel?: string;
@@ -201,6 +203,7 @@ export function compare(
     baseRow: plan.baseRow,
     baseOnly: plan.baseOnly,
     scenarios: scenarios.map((s) => s.name),
+    mitigations: Object.fromEntries(scenarios.flatMap((s) => (s.mitigation ? [[s.name, s.mitigation] as const] : []))),
     rows: cells.map((row, k) =>
       row.map((cell, s) => {
         const b = plan.baseRow[k]!;

@@ -1,4 +1,4 @@
-/** What `list` shows: the built-in scenarios, kernel variants, patches, properties, and the functions a patch may override. */
+/** What `list` shows: the built-in scenarios (and which are mitigations), kernel variants, patches, properties, and the functions a patch may override. */
 import { propertiesOf } from "./check.js";
 import { HOOK_DOCS } from "../user-patch/hook-docs.js";
 import { PROPERTIES } from "../kernel/properties/properties.js";
@@ -11,8 +11,16 @@ import { builtinScenarioNames, resolveScenario } from "../scenario/registry.js";
 export function listing() {
   const scenarios = builtinScenarioNames().map((n) => {
     const sc = resolveScenario(n);
-    // Which properties a check of it evaluates: all-replied only where the scenario has replies.
-    return { name: n, description: sc.description, kernels: sc.kernels, properties: propertiesOf(sc).map((p) => p.name) };
+    // Which properties a check of it evaluates: all-replied only where the scenario has replies. A mitigation
+    // (a setting users change against the races of the scenarios it names) says so.
+    const m = sc.mitigation;
+    return {
+      name: n,
+      description: sc.description,
+      kernels: sc.kernels,
+      properties: propertiesOf(sc).map((p) => p.name),
+      ...(m ? { mitigation: { name: m.name, of: [...m.of], how: m.how } } : {}),
+    };
   });
   const variants = RELEASES.map((r, i) => ({ name: r.name, parts: resolveKernel(r.name).parts, base: i > 0 ? RELEASES[i - 1]!.name : null, adds: r.adds, note: r.note }));
   // Every other release is the newest of those not newer than it; a stable release adds its line's backports.

@@ -11,7 +11,8 @@ import { tty } from "./tty.js";
 export interface CommandInit {
   readonly argv: string[];
   readonly control: SharedArrayBuffer;
-  readonly tty: { stdout: boolean; stderr: boolean };
+  /** What stdout and stderr are on the main thread, and stdout's width when it is a terminal (report/width.ts). */
+  readonly tty: { stdout: boolean; stderr: boolean; columns?: number };
 }
 
 export interface CommandDone {

@@ -13,7 +13,7 @@ import { oneOf, parse, positiveInt } from "./args.js";
 import { patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
 import { clearProgress, paint } from "./format.js";
 import { checkOutName, emit } from "./output.js";
-import { tty } from "./tty.js";
+import { outputWidth } from "../report/width.js";
 import { DIAGNOSE_USAGE } from "./usage.js";
 
 export async function diagnoseCommand(argv: string[]): Promise<number> {
@@ -86,9 +86,3 @@ function readInput(file: string, flag: string): string {
   }
 }
 
-/** TODO(width): one helper for every command. COLUMNS (>= 60) wins; a terminal's width; else 120. */
-function outputWidth(): number {
-  const env = Number(process.env["COLUMNS"]);
-  if (Number.isInteger(env) && env >= 60) return env;
-  return tty.stdout && process.stdout.columns ? process.stdout.columns : 120;
-}

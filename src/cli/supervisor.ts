@@ -72,7 +72,7 @@ export async function supervise(argv: string[]): Promise<number> {
   const buf = newControlBuffer();
   const ctl = controlViews(buf);
   setPatchFiles(patchArgs(argv));
-  const worker = spawnCommand({ argv, control: buf, tty: { stdout: Boolean(process.stdout.isTTY), stderr: Boolean(process.stderr.isTTY) } });
+  const worker = spawnCommand({ argv, control: buf, tty: { stdout: Boolean(process.stdout.isTTY), stderr: Boolean(process.stderr.isTTY), ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}) } });
   let done: number | undefined;
   let forced: { code: number; message: string } | undefined;
   let failure: Error | undefined;

@@ -16,7 +16,7 @@
  * exact when every leaf of a step is equally likely: the calls' n multiply to
  * the same number on every path (one choose(n) per step, as in
  * examples/patches/random-source-port.mjs). A later call whose n depends on an
- * earlier answer makes the leaves unequal, and P(violation) then treats them alike.
+ * earlier answer makes the leaves unequal, and the share of schedules then treats them alike.
  */
 import type { InputError } from "../errors.js";
 import { currentUserCode, patchError, type UserCode } from "../runtime/user-code.js";

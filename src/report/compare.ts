@@ -2,17 +2,18 @@
 import { PROPERTY_GATES } from "../kernel/properties/properties.js";
 import type { ClassChange, CompareCell, CompareResult } from "../app/compare.js";
 import { counterKey } from "../kernel/properties/outcomes.js";
-import { fmtInt, table } from "./text.js";
+import { fmtInt } from "./text.js";
+import { fitTable, naturalWidth, outputWidth, wrap, type Cell } from "./width.js";
 
 function probabilityText(c: CompareCell): string | undefined {
   if (!c.probability) return undefined;
   const p = c.probability.value;
   if (p === null) {
     return c.probability.states === 0
-      ? `P(violation): not computed (${c.probability.stoppedBy} stopped the search before it)`
-      : `P(violation): not computed (${c.probability.stoppedBy} stopped the graph at ${fmtInt(c.probability.states)} states)`;
+      ? `share of schedules: not computed (${c.probability.stoppedBy} stopped the search before it)`
+      : `share of schedules: not computed (${c.probability.stoppedBy} stopped the graph at ${fmtInt(c.probability.states)} states)`;
   }
-  return `P(violation) = ${formatProbability(p)}${c.probability.exact ? "" : " (iterated)"}`;
+  return `share of schedules = ${formatProbability(p)}${c.probability.exact ? "" : " (iterated)"}`;
 }
 
 export function formatProbability(p: number): string {
@@ -79,24 +80,72 @@ function againstWords(r: CompareResult): string {
   return r.base !== null ? `changes against ${r.base}` : "each kernel against its own base (the variant without its last patch, or the release before)";
 }
 
-/** `compare`'s matrix as text: a kernel per row, a scenario per column. */
-export function renderCompare(r: CompareResult): string {
-  const rows: string[][] = [["kernel", ...r.scenarios]];
-  r.rows.forEach((row, k) => {
-    const cells = row.map((c) => cellLines(c));
-    const names = kernelLines(r, k);
-    const height = Math.max(names.length, ...cells.map((c) => c.length));
-    for (let i = 0; i < height; i++) rows.push([names[i] ?? "", ...cells.map((c) => c[i] ?? "")]);
-    rows.push(r.scenarios.map(() => "").concat(""));
+/** Where a cell's wrapped line goes on. */
+const HANG = "  ";
+
+/** "(mitigation of dns-a-aaaa, dns-3-packets)" under a scenario's name, when it is one. */
+export function mitigationNote(r: CompareResult, scenario: string): string | undefined {
+  const m = r.mitigations[scenario];
+  return m ? `(mitigation of ${m.of.join(", ")})` : undefined;
+}
+
+/** "mitigation single-request: resolv.conf ...": what a user changes, per mitigation scenario. */
+function mitigationLines(r: CompareResult): string[] {
+  return r.scenarios.flatMap((s) => {
+    const m = r.mitigations[s];
+    return m ? [`mitigation ${m.name === s ? s : `${m.name} (${s})`}: ${m.how}`] : [];
   });
-  rows.pop();
+}
+
+/** The matrix's rows: the head (a mitigation's name with its note), then per kernel its lines and each cell's, a blank row between kernels. */
+function matrixRows(r: CompareResult): Cell[][] {
+  const head: Cell[] = ["kernel", ...r.scenarios.map((s): Cell => {
+    const note = mitigationNote(r, s);
+    return note ? [s, { note }] : s;
+  })];
+  const body = r.rows.flatMap((row, k) => [...(k > 0 ? [[]] : []), [kernelLines(r, k), ...row.map(cellLines)]]);
+  return [head, ...body];
+}
+
+/** The scenario columns (1..) in blocks that each fit `width` beside the kernel column; a column too wide alone
+ * is a block of its own, its cells wrapped. */
+function columnBlocks(natural: readonly number[], width: number): number[][] {
+  const blocks: number[][] = [];
+  let used = Infinity;
+  natural.forEach((w, c) => {
+    if (c === 0) return;
+    if (used + 2 + w > width) {
+      blocks.push([]);
+      used = natural[0]!;
+    }
+    blocks.at(-1)!.push(c);
+    used += 2 + w;
+  });
+  return blocks;
+}
+
+/** The matrix within `width`: as one table when it fits, else in blocks of scenarios, each repeating the kernel column. */
+function matrixLines(r: CompareResult, width: number): string[] {
+  const rows = matrixRows(r);
+  const natural = rows[0]!.map((_, c) => naturalWidth(rows.map((row) => row[c])));
+  return columnBlocks(natural, width).flatMap((cols, i) => [
+    ...(i > 0 ? [""] : []),
+    ...fitTable(rows.map((row) => [row[0], ...cols.map((c) => row[c])]), { width, indent: "", hang: HANG }),
+  ]);
+}
+
+/** `compare`'s matrix as text: a kernel per row, a scenario per column, every line within `width`. */
+export function renderCompare(r: CompareResult, width: number = outputWidth()): string {
+  const prose = (s: string, hang = ""): string[] => wrap(s, width, hang);
   const lines = [
-    `${propertyWords(r)}: violation classes (reachable states) per kernel and scenario; ${againstWords(r)}`,
-    `conntrack -S: the ${counterNames(r)} totals a finished run can leave; states are counted up to the search's reduction`,
+    ...prose(`${propertyWords(r)}: violation classes (reachable states) per kernel and scenario; ${againstWords(r)}`),
+    ...prose(`conntrack -S: the ${counterNames(r)} totals a finished run can leave; states are counted up to the search's reduction`),
     "",
-    table(rows, ""),
+    ...matrixLines(r, width),
   ];
-  if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates a property, under a ${r.probabilityModel}.`);
+  const mitigations = mitigationLines(r);
+  if (mitigations.length) lines.push("", ...mitigations.flatMap((m) => prose(m, HANG)));
+  if (r.probabilityModel) lines.push("", ...prose(shareNote(r.probabilityModel)));
   return lines.join("\n") + "\n";
 }
 
@@ -114,12 +163,23 @@ export function renderCompareMarkdown(r: CompareResult): string {
     const [first, ...rest] = kernelLines(r, k);
     return [`**${esc(first!.replace(/ \(base\)$/, ""))}**${first!.endsWith(" (base)") ? " (base)" : ""}`, ...rest.map(esc)].join("<br>");
   };
+  const head = (s: string): string => {
+    const note = mitigationNote(r, s);
+    return note ? `${esc(s)}<br>${esc(note)}` : esc(s);
+  };
   const lines = [
-    `| kernel | ${r.scenarios.map(esc).join(" | ")} |`,
+    `| kernel | ${r.scenarios.map(head).join(" | ")} |`,
     `|---|${r.scenarios.map(() => "---").join("|")}|`,
     ...r.rows.map((row, k) => `| ${name(k)} | ${row.map((c) => cellLines(c).map(esc).join("<br>")).join(" | ")} |`),
   ];
+  const mitigations = mitigationLines(r);
+  if (mitigations.length) lines.push("", ...mitigations.map((m) => `- ${esc(m[0]!.toUpperCase() + m.slice(1))}`));
   lines.push("", `${propertyWords(r)[0]!.toUpperCase()}${propertyWords(r).slice(1)}; ${againstWords(r)}. conntrack -S: the ${counterNames(r)} totals a finished run can leave. States are counted up to the search's reduction (by default symmetry: runs that differ only in which CPU runs which packet count once).`);
-  if (r.probabilityModel) lines.push("", `P(violation): exact probability that one run violates a property, under a ${r.probabilityModel}.`);
+  if (r.probabilityModel) lines.push("", shareNote(r.probabilityModel));
   return lines.join("\n") + "\n";
+}
+
+/** What a cell's probability is, and is not (docs/sre.md, "Shares of schedules are not rates"). */
+function shareNote(model: string): string {
+  return `share of schedules: the exact probability that one run violates a property under a ${model}. It weighs interleavings; it is not the share of lookups that fail, a rate only \`live\` measures on a kernel.`;
 }

@@ -2,6 +2,10 @@
 import type { Consistency, Diagnosis, Finding, ScenarioAnswer } from "../app/diagnose.js";
 import type { CounterName } from "../node/stats.js";
 import { fmtInt, type Paint } from "./text.js";
+import { wrap as wrapText } from "./width.js";
+
+/** The column the labels' text starts at ("kernel    ", "counters  "). */
+const IN = "          ";
 
 const CONSISTENCY: Readonly<Record<Consistency, string>> = {
   consistent: "consistent with the node's counters",
@@ -19,23 +23,11 @@ const fixWords = (f: Finding): string =>
     ? "no release fixes it yet"
     : `fixed in ${f.fixedIn.release}${f.fixedIn.adds.length ? ` (${f.fixedIn.adds.join(", ")})` : ""}`;
 
-/** Columns a line takes on a terminal: colour codes take none. */
-const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, "").length;
-
-/** Words wrapped to `width`, continuation lines under `indent`. */
-export function wrap(text: string, width: number, indent: string, first = ""): string[] {
-  const lines: string[] = [];
-  let line = first;
-  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
-    const start = line === "" ? indent : line;
-    const candidate = start.trim() === "" ? start + word : `${start} ${word}`;
-    if (visible(candidate) > width && line.trim() !== "") {
-      lines.push(line);
-      line = indent + word;
-    } else line = candidate;
-  }
-  if (line.trim() !== "") lines.push(line);
-  return lines;
+/** `first` then `text`, wrapped to `width` (report/width.ts), continuation lines under `indent`. */
+function wrap(text: string, width: number, indent: string, first = ""): string[] {
+  const line = first === "" ? indent + text : first + text;
+  const lead = /^ */.exec(line)![0];
+  return wrapText(line, width, indent.startsWith(lead) ? indent.slice(lead.length) : indent);
 }
 
 function headline(d: Diagnosis): string {
@@ -57,36 +49,38 @@ function headline(d: Diagnosis): string {
 }
 
 function findingLines(f: Finding, width: number, colours: Paint): string[] {
-  const pad = "            ";
+  const pad = IN + "  ";
+  const fix = fixWords(f);
   return [
     ...wrap(`${f.class}: ${f.meaning}`, width, pad, `  ${colours.red("REACHABLE")} `),
-    ...wrap(`counters it raises: ${counterList(f.raises)}; ${CONSISTENCY[f.consistency]}. ${fixWords(f)[0]!.toUpperCase()}${fixWords(f).slice(1)}.`, width, pad, pad.slice(0, -1)),
-    ...wrap(`trace: ${f.trace}`, width, pad, pad.slice(0, -1)),
+    ...wrap(`counters it raises: ${counterList(f.raises)}; ${CONSISTENCY[f.consistency]}. ${fix[0]!.toUpperCase()}${fix.slice(1)}.`, width, pad),
+    ...wrap(`trace: ${f.trace}`, width, pad),
   ];
 }
 
 function otherLines(o: ScenarioAnswer, width: number, colours: Paint): string[] {
   if (o.verdict !== "violated") return [`  ${colours.green(o.verdict === "holds" ? "holds" : o.verdict)}  ${o.scenario}`];
-  const judged = (f: Finding): string => (f.consistency === "not-read" ? f.class : `${f.class} (${CONSISTENCY[f.consistency].replace(/ with the node's counters| by the node's counters/, "")})`);
-  const classes = o.findings.map(judged).join(", ");
+  const fix = (f: Finding): string => (f.fixedIn ? `fixed in ${f.fixedIn.release}` : "no fix yet");
+  const judged = (f: Finding): string =>
+    `${f.class} (${f.consistency === "not-read" ? "" : `${CONSISTENCY[f.consistency].replace(/ with the node's counters| by the node's counters|: the node's counters cannot show it/, "")}; `}${fix(f)})`;
   return [
-    ...wrap(`${o.scenario}: ${classes}; ${fixWords(o.findings[0]!)}`, width, "      ", `  ${colours.red("LOSES")} `),
-    ...wrap(`when: ${o.description}`, width, "      ", "     "),
+    ...wrap(`${o.scenario}: ${o.findings.map(judged).join(", ")}`, width, "         ", `  ${colours.red("LOSES")}  `),
+    ...wrap(`when: ${o.description}`, width, "         "),
   ];
 }
 
 export function renderDiagnosis(d: Diagnosis, colours: Paint, width: number): string {
   const k = d.kernel;
   const out: string[] = [];
-  out.push(...wrap(headline(d), width, "          ", colours.bold("answer") + "    "));
+  out.push(...wrap(headline(d), width, IN, colours.bold("answer") + "    "));
   out.push("");
-  out.push(...wrap(`${k.given} (${k.source})${k.distro ? `: ${k.distro}'s build` : ""}, modelled as ${k.modelled}`, width, "           ", "kernel    "));
-  for (const u of k.uncertain) out.push(...wrap(`not known: ${u}`, width, "             ", "           "));
+  out.push(...wrap(`${k.given} (${k.source})${k.distro ? `: ${k.distro}'s build` : ""}, modelled as ${k.modelled}`, width, IN, "kernel    "));
+  for (const u of k.uncertain) out.push(...wrap(`not known: ${u}`, width, IN + "  ", IN));
   const s = d.setting;
   const resolver = s.resolver === "parallel" ? "A and AAAA at once (glibc)" : s.resolver;
-  out.push(...wrap(`${s.endpoints} DNS endpoint${s.endpoints === 1 ? "" : "s"}, kube-proxy ${s.proxy}, resolver: ${resolver}, NodeLocal DNSCache: ${s.nodelocaldns ? "yes" : "no"}`, width, "           ", "setting   "));
-  for (const n of s.notes) out.push(...wrap(n, width, "             ", "           -"));
-  if (d.counters) out.push(...wrap(`${counterList(d.counters.risen)} (${d.counters.since === "boot" ? "totals since boot" : "rose between the readings"}; ${d.counters.source})`, width, "           ", "counters  "));
+  out.push(...wrap(`${s.endpoints} DNS endpoint${s.endpoints === 1 ? "" : "s"}, kube-proxy ${s.proxy}, resolver: ${resolver}, NodeLocal DNSCache: ${s.nodelocaldns ? "yes" : "no"}`, width, IN, "setting   "));
+  for (const n of s.notes) out.push(...wrap(n, width, IN + "  ", IN + "- "));
+  if (d.counters) out.push(...wrap(`${counterList(d.counters.risen)} (${d.counters.since === "boot" ? "totals since boot" : "rose between the readings"}; ${d.counters.source})`, width, IN, "counters  "));
   else out.push("counters  not read: --conntrack-stats FILE (conntrack -S, or /proc/net/stat/nf_conntrack)");
   out.push("");
   const r = d.race;
@@ -95,13 +89,13 @@ export function renderDiagnosis(d: Diagnosis, colours: Paint, width: number): st
   else out.push(`  ${colours.green(r.verdict === "holds" ? "holds" : r.verdict)}: ${r.clashResolved ? "the race happens and is resolved; the counters it leaves: " + r.counters.map((c) => `${c.insert_failed}/${c.drop}/${c.clash_resolve}`).join(", ") + " (insert_failed/drop/clash_resolve)" : "no query lost"}`);
   out.push("", colours.bold(`Mitigations on ${k.modelled}`));
   for (const m of d.mitigations) {
-    const v = m.verdict === "holds" ? colours.green("holds   ") : m.verdict === "violated" ? colours.red("fails   ") : "unknown ";
-    out.push(...wrap(`${m.name}${m.inEffect ? " (in effect here)" : ""}: ${m.how}${m.classes.length ? ` [${m.classes.join(", ")}]` : ""}`, width, "             ", `  ${v} `));
+    const v = m.verdict === "holds" ? colours.green("holds     ") : m.verdict === "violated" ? colours.red("fails     ") : "unknown   ";
+    out.push(...wrap(`${m.name}${m.inEffect ? " (in effect here)" : ""}: ${m.how}${m.classes.length ? ` [${m.classes.join(", ")}]` : ""}`, width, IN + "  ", `  ${v}`));
   }
   if (d.others.length) {
     out.push("", colours.bold(`Other ways to lose a DNS query or reply on ${k.modelled}`) + " (each only when its setting holds)");
     for (const o of d.others) out.push(...otherLines(o, width, colours));
   } else out.push("", "Other ways to lose a query: not searched (pods' queries are untracked or go over TCP)");
-  out.push("", ...wrap(d.live, width, "           ", "live      "));
+  out.push("", ...wrap(d.live, width, IN, "live      "));
   return out.join("\n") + "\n";
 }

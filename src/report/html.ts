@@ -184,7 +184,7 @@ function showMatrix(root, data) {
     }
     td.append(el("div", { class: "change" }, c.change || (c.row && c.row.startsWith("vs") ? "no change" : "")));
     if (c.incomplete) td.append(el("div", { class: "mark" }, c.incomplete));
-    if (c.probability !== undefined && c.probability !== null) td.append(el("div", {}, "P(violation) = " + c.probability.toFixed(4)));
+    if (c.probability !== undefined && c.probability !== null) td.append(el("div", {}, "share of schedules = " + c.probability.toFixed(4)));
     if (c.counters.length) td.append(el("div", { class: "note" }, "conntrack -S: " + c.counters.join(", ")));
     td.append(el("div", { class: "note" }, c.states.toLocaleString("en-US") + " states"));
     return td;

@@ -4,9 +4,10 @@ import type { CompareCell, FailOn } from "../app/compare.js";
 import type { DifferentialCounterexample } from "../app/differential.js";
 import type { ReviewResult } from "../app/review.js";
 import { renderAgainst } from "./against.js";
-import { changeLine, formatProbability } from "./compare.js";
+import { changeLine, formatProbability, mitigationNote } from "./compare.js";
 import { renderSteps } from "./steps.js";
-import { fmtInt, table, type Paint } from "./text.js";
+import { fmtInt, type Paint } from "./text.js";
+import { fitTable, outputWidth, type Cell } from "./width.js";
 import { differentialJson } from "./trace-json.js";
 import { wordWhy } from "./explanation.js";
 
@@ -30,8 +31,18 @@ function patchLines(r: ReviewResult, paint: Paint): string[] {
   return r.patches.map((p, i) => `${i === 0 ? "patch    " : "         "} ${paint.bold(p.id)}${p.file ? ` (${p.file})` : ""}: ${p.title}`);
 }
 
-/** `review`'s verdict, its table of scenarios and each new class's differential counterexample, as text. */
-export function renderReview(r: ReviewResult, baseParts: string, baseWhy: string, paint: Paint): string {
+/** The table of scenarios within `width`: a scenario per row (a mitigation's note under its name), long cells wrapped in their column. */
+function reviewTable(r: ReviewResult, width: number): string[] {
+  const name = (s: string): Cell => {
+    const note = mitigationNote(r.compare, s);
+    return note ? [s, { note }] : s;
+  };
+  const rows: Cell[][] = [["scenario", r.base, r.patched, "change"], ...r.scenarios.map((s) => [name(s.scenario), verdictText(s.base), verdictText(s.patched), changeOf(s.patched)])];
+  return fitTable(rows, { width, hang: "  " });
+}
+
+/** `review`'s verdict, its table of scenarios (within `width`) and each new class's differential counterexample, as text. */
+export function renderReview(r: ReviewResult, baseParts: string, baseWhy: string, paint: Paint, width: number = outputWidth()): string {
   const lines = [
     ...patchLines(r, paint),
     `base      ${paint.bold(r.base)} = ${baseParts} (${baseWhy})`,
@@ -39,7 +50,7 @@ export function renderReview(r: ReviewResult, baseParts: string, baseWhy: string
     "",
     `verdict   ${r.summary}`,
     "",
-    table([["scenario", r.base, r.patched, "change"], ...r.scenarios.map((s) => [s.scenario, verdictText(s.base), verdictText(s.patched), changeOf(s.patched)])]),
+    ...reviewTable(r, width),
   ];
   if (r.probabilityModel) lines.push("", `P: exact probability that one run violates a property, under a ${r.probabilityModel}.`);
   for (const s of r.scenarios) for (const d of s.differential) lines.push("", ...differentialLines(r, s.scenario, d, paint));
@@ -59,7 +70,7 @@ export function renderReviewMarkdown(r: ReviewResult, baseParts: string, baseWhy
     "",
     `| scenario | ${esc(r.base)} | ${esc(r.patched)} | change |`,
     "|---|---|---|---|",
-    ...r.scenarios.map((s) => `| ${s.scenario} | ${esc(verdictText(s.base))} | ${esc(verdictText(s.patched))} | ${esc(changeOf(s.patched))} |`),
+    ...r.scenarios.map((s) => `| ${[s.scenario, mitigationNote(r.compare, s.scenario)].filter((x) => x !== undefined).map(esc).join("<br>")} | ${esc(verdictText(s.base))} | ${esc(verdictText(s.patched))} | ${esc(changeOf(s.patched))} |`),
   ];
   if (r.probabilityModel) lines.push("", `P: exact probability that one run violates a property, under a ${r.probabilityModel}.`);
   for (const s of r.scenarios) {
@@ -85,6 +96,7 @@ export function reviewJson(r: ReviewResult, baseParts: string, failOn: FailOn | 
     ...(r.probabilityModel ? { probabilityModel: r.probabilityModel } : {}),
     scenarios: r.scenarios.map((s) => ({
       scenario: s.scenario,
+      ...(r.compare.mitigations[s.scenario] ? { mitigation: r.compare.mitigations[s.scenario] } : {}),
       base: s.base,
       patched: s.patched,
       differential: s.differential.map((d) => differentialJson(d.aRun.scenario, d.aRun.kernel, d.models.b.ctx.k, d)),

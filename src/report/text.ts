@@ -1,4 +1,5 @@
 /** Small helpers of the text renderers: colours (the caller says whether), tables, numbers. */
+import { padVisible, visibleWidth } from "./width.js";
 
 /** How a renderer colours its words: ANSI on a terminal that wants colours, PLAIN elsewhere (cli/format.ts decides). */
 export interface Paint {
@@ -17,10 +18,11 @@ export const ANSI: Paint = {
   yellow: (s) => `\x1b[33m${s}\x1b[0m`,
 };
 
+/** Rows as aligned columns, as wide as their cells (measured without colour codes); report/width.ts fitTable fits a width. */
 export function table(rows: string[][], indent = "  "): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => visibleWidth(r[c] ?? ""))));
   return rows
-    .map((r) => indent + r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  "))
+    .map((r) => indent + r.map((cell, c) => (c === r.length - 1 ? cell : padVisible(cell, widths[c]!))).join("  "))
     .join("\n");
 }
 

@@ -128,7 +128,7 @@ export const RUN_CASES: readonly Case[] = [
     command: signalled("compare dns-6.yaml --kernels v5.0 --probability", "INT", 3),
     args: [],
     code: 130,
-    out: /P\(violation\): not computed \(SIGINT stopped the graph at [\d,]+ states\)/,
+    out: /share of schedules: not computed \(SIGINT stopped the graph at [\d,]+ states\)/,
   },
   {
     name: "run: SIGTERM during trace --format json: exit 143, and stdout is JSON or nothing",
@@ -146,7 +146,7 @@ export const RUN_CASES: readonly Case[] = [
     setup: (d) => void oneFlow(d, 6),
     args: ["compare", "dns-6.yaml", "--kernels", "v5.0", "--probability", "--max-memory", "400"],
     code: 3,
-    out: /P\(violation\): not computed \(the memory bound \(400 MiB, from --max-memory; the process held \d+ MiB.*\) stopped the graph at [\d,]+ states\)/,
+    out: /share of schedules: not computed \(the memory bound \(400 MiB, from --max-memory; the process held \d+ MiB.*\) stopped the graph at [\d,]+ states\)/,
   },
   {
     name: "run: check of 10 packets without reductions under a 1 GiB bound stops by itself within seconds, exit 3",
