@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { consistency } from "../src/app/diagnose.js";
+import { consistency, settingOf } from "../src/app/diagnose.js";
 import { parseDistroKernel, stableFromNode } from "../src/kernel/distro.js";
 import { resolveKernel } from "../src/kernel/variants.js";
 import { parseResolvConf } from "../src/node/resolv.js";
@@ -36,11 +36,21 @@ describe("distribution kernel strings map to their upstream base", () => {
     ["5.14.0-427.13.1.el9_4.x86_64", "RHEL 9", "v5.14"],
     ["5.10.205-195.807.amzn2.x86_64", "Amazon Linux 2", "v5.10.205"],
     ["6.18.44-fc-v1300", "a vendor", "v6.18.44"],
+    ["6.1.0-0.deb11.17-amd64", "Debian", "v6.1"],
+    ["6.1.0-18-rt-686-pae", "Debian", "v6.1"],
+    ["5.15.0-300.163.18.el8uek.x86_64", "Oracle UEK", "v5.15"],
+    ["5.15.153.1-2.cm2", "a vendor", "v5.15.153"],
+    ["6.1.21-v8+", "a vendor", "v6.1.21"],
   ])("%s is %s's build of %s, and says what is not known", (text, distro, version) => {
     const d = parseDistroKernel(text)!;
     expect(d.distro).toBe(distro);
     expect(resolveKernel(text).name).toBe(version);
     expect(d.uncertain).toMatch(/not|backport/);
+  });
+
+  it("uname -r's one trailing '+' (COS 6.1.58+) names no patch; v6.1+ still asks for one", () => {
+    expect(resolveKernel("6.1.58+").name).toBe("v6.1.58");
+    expect(() => resolveKernel("v6.1+")).toThrow(/expected a patch name after each '\+'/);
   });
 
   it("an upstream name is no distribution's; junk is neither", () => {
@@ -80,6 +90,11 @@ describe("the node's counters and resolv.conf", () => {
     expect(parseStats(PROC, "p")).toEqual(want);
   });
 
+  it("a counter the tools do not know (unknownN=V) is read and left out; conntrack -S without CAP_NET_ADMIN (name value) is read", () => {
+    expect(parseStats("cpu=0 found=1 insert_failed=2 drop=1 unknown1=7\n", "s")).toEqual({ insert_failed: 2, drop: 1 });
+    expect(parseStats("entries\t\t12\ninsert_failed\t\t3\ndrop\t\t2\n", "s")).toEqual({ insert_failed: 3, drop: 2 });
+  });
+
   it("two readings give what rose between them; a counter that went down is refused", () => {
     const a = parseStats(S, "a");
     expect(risen(a, { ...a, drop: 10 })).toMatchObject({ drop: 6, insert_failed: 0 });
@@ -98,11 +113,13 @@ describe("the node's counters and resolv.conf", () => {
     expect(parseResolvConf("nameserver 10.96.0.10\n# options single-request\n").singleRequest).toBe(false);
   });
 
-  it("consistency: every counter the counterexample raises rose, some did, none did, or it raises none", () => {
+  it("consistency: every counter the counterexample raises rose, or not; it raises none; the reading lacks them", () => {
     expect(consistency({ insert_failed: 1, drop: 1 }, { insert_failed: 5, drop: 2 })).toBe("consistent");
-    expect(consistency({ insert_failed: 1, drop: 1 }, { insert_failed: 5, drop: 0 })).toBe("partly");
+    // Before v5.10 insert_failed without drop is what a resolved clash leaves: no evidence of a drop.
+    expect(consistency({ insert_failed: 1, drop: 1 }, { insert_failed: 5, drop: 0 })).toBe("not-shown");
     expect(consistency({ insert_failed: 1, drop: 1 }, { insert_failed: 0, drop: 0 })).toBe("not-shown");
     expect(consistency({}, { insert_failed: 5 })).toBe("no-counter");
+    expect(consistency({ clash_resolve: 1 }, { insert_failed: 5 })).toBe("not-in-reading");
     expect(consistency({ drop: 1 }, undefined)).toBe("not-read");
   });
 });
@@ -176,6 +193,29 @@ describe("diagnose on given facts", () => {
     expect(d.mitigations.find((m: { name: string }) => m.name === "single-request-reopen").inEffect).toBe(true);
   });
 
+  it("a budget that stops the searches decides nothing: exit 3, and no 'not reachable'", () => {
+    const r = cli("diagnose", "--kernel", "v5.4", "--max-states", "10");
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/not decided: a budget stopped the search/);
+    expect(r.out).not.toMatch(/not reachable/);
+  });
+
+  it("the headline's fix is the release that fixes every class: 4.19 shows race2 and race3, v5.6 fixes both", () => {
+    const d = JSON.parse(cli("diagnose", "--kernel", "4.19.0-26-amd64", "--json").out);
+    expect(d.race.findings.map((f: Finding) => f.class)).toEqual(["race2", "race3"]);
+    expect(cli("diagnose", "--kernel", "4.19.0-26-amd64").out.replace(/\s+/g, " ")).toMatch(/fixed in v5\.6 \(6a757c07e51f\) \(the last of its classes to go\)/);
+  });
+
+  it("--html refuses to overwrite an input; a huge input is refused without reading it whole", () => {
+    const conf = file("in-resolv.conf", "nameserver 10.96.0.10\n");
+    const r = cli("diagnose", "--kernel", "v5.4", "--resolv-conf", conf, "--html", conf);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--html .*in-resolv\.conf: it is an input of this run/);
+    const z = cli("diagnose", "--kernel", "v5.4", "--conntrack-stats", "/dev/zero");
+    expect(z.code).toBe(2);
+    expect(z.err).toMatch(/--conntrack-stats \/dev\/zero: larger than 1 MiB/);
+  });
+
   it("--html writes a page with the same answer", () => {
     const out = join(tmp, "d.html");
     const r = cli("diagnose", "--kernel", "v5.4", "--html", out);
@@ -199,6 +239,19 @@ describe("diagnose on given facts", () => {
     const r = cli("diagnose", "--kernel", "v5.4", "--conntrack-stats", bad);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/bad-stats\.txt: line 1: expected key=value with a whole number, got 'insert_failed=oops'/);
+  });
+});
+
+describe("the setting", () => {
+  const conf = parseResolvConf("nameserver 169.254.20.10\noptions single-request-reopen\n");
+  it("a pod's resolv.conf (--resolv-conf) applies its options and NodeLocal DNSCache's address", () => {
+    const s = settingOf({ kernel: { text: "v5.4", source: "--kernel" }, resolv: { source: "pod.conf", conf, fromNode: false } });
+    expect(s).toMatchObject({ resolver: "single-request-reopen", nodelocaldns: true });
+  });
+  it("the node's own resolv.conf is not its pods': noted, not applied", () => {
+    const s = settingOf({ kernel: { text: "v5.4", source: "uname -r" }, resolv: { source: "/etc/resolv.conf", conf, fromNode: true } });
+    expect(s).toMatchObject({ resolver: "parallel", nodelocaldns: false });
+    expect(s.notes.join(" ")).toMatch(/not its pods'.*single-request-reopen are not applied/);
   });
 });
 

@@ -13,7 +13,7 @@ import { classMeaning } from "../kernel/properties/properties.js";
 import { parseDistroKernel, stableFromNode } from "../kernel/distro.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { RELEASES, resolveKernel } from "../kernel/variants.js";
-import { compareVersions, formatVersion, NEWEST, parseVersion } from "../kernel/versions.js";
+import { CANDIDATE, compareVersions, formatVersion, NEWEST, parseVersion } from "../kernel/versions.js";
 import type { Patch } from "../kernel/patch.js";
 import { COUNTER_NAMES, risen, type CounterName, type NodeCounters } from "../node/stats.js";
 import type { ResolvConf } from "../node/resolv.js";
@@ -32,7 +32,8 @@ export interface NodeFacts {
   readonly stats?: { readonly source: string; readonly readings: readonly NodeCounters[] };
   readonly resolv?: { readonly source: string; readonly conf: ResolvConf; readonly fromNode: boolean };
   readonly endpoints?: number;
-  readonly nodelocaldns: boolean;
+  /** What says NodeLocal DNSCache is in effect (the flag, or its interface on the node); absent: nothing does. */
+  readonly nodelocaldns?: string;
   readonly proxy?: Proxy;
 }
 
@@ -58,7 +59,7 @@ export interface Setting {
   readonly notes: readonly string[];
 }
 
-export type Consistency = "consistent" | "partly" | "not-shown" | "no-counter" | "not-read";
+export type Consistency = "consistent" | "not-shown" | "no-counter" | "not-in-reading" | "not-read";
 
 export interface Finding {
   readonly scenario: string;
@@ -138,18 +139,23 @@ export function kernelAnswer(facts: NodeFacts, patches?: readonly Patch[]): { an
     uncertain.push(distro.uncertain);
   }
   const kernel = resolveKernel(name, source === "--kernel" ? "--kernel" : `the node's kernel (${source})`, patches);
+  if (kernel.name.split("+")[0] === CANDIDATE) uncertain.push(`${CANDIDATE} is in release candidates: its merge window as known, no release yet`);
   return { answer: { given: text, source, modelled: kernel.name, ...(distro ? { distro: distro.distro } : {}), uncertain }, kernel };
 }
 
 export function settingOf(facts: NodeFacts): Setting {
   const notes: string[] = [];
   const conf = facts.resolv?.conf;
-  const resolver = conf?.useVc ? "tcp" : conf?.singleRequestReopen ? "single-request-reopen" : conf?.singleRequest ? "single-request" : "parallel";
+  const options = conf?.useVc ? "tcp" : conf?.singleRequestReopen ? "single-request-reopen" : conf?.singleRequest ? "single-request" : "parallel";
+  // The node's own resolv.conf is not its pods': kubelet writes theirs (dnsPolicy ClusterFirst) without the host's options.
+  const fromNode = facts.resolv?.fromNode === true;
+  const resolver = fromNode ? "parallel" : options;
   if (!facts.resolv) notes.push("no resolv.conf read: glibc's default assumed (A and AAAA at once from one socket); --resolv-conf FILE gives a pod's");
-  else if (facts.resolv.fromNode) notes.push(`${facts.resolv.source} is the node's own: a pod's differs (kubectl exec POD -- cat /etc/resolv.conf, then --resolv-conf FILE)`);
-  if (conf && resolver !== "parallel") notes.push(`resolv.conf options: ${resolver === "tcp" ? "use-vc (queries over TCP: no UDP clash; not modelled)" : resolver} (glibc; musl ignores it)`);
-  const nodelocaldns = facts.nodelocaldns || Boolean(conf?.nodeLocal);
-  if (conf?.nodeLocal && !facts.nodelocaldns) notes.push("the nameserver is NodeLocal DNSCache's address: taken as in effect");
+  else if (fromNode) notes.push(`${facts.resolv.source} is the node's own, not its pods'${options !== "parallel" ? ` (its options ${options === "tcp" ? "use-vc" : options} are not applied)` : ""}: give a pod's with --resolv-conf FILE (kubectl exec POD -- cat /etc/resolv.conf)`);
+  if (!fromNode && conf && resolver !== "parallel") notes.push(`resolv.conf options: ${resolver === "tcp" ? "use-vc (the queries go over TCP: the UDP race below is not theirs, and TCP is not modelled here)" : resolver} (glibc; musl ignores it)`);
+  const nodelocaldns = facts.nodelocaldns !== undefined || Boolean(conf?.nodeLocal && !fromNode);
+  if (facts.nodelocaldns !== undefined && facts.nodelocaldns !== "--nodelocaldns") notes.push(`NodeLocal DNSCache taken as in effect: ${facts.nodelocaldns} exists`);
+  else if (conf?.nodeLocal && !fromNode && facts.nodelocaldns === undefined) notes.push("the nameserver is NodeLocal DNSCache's address: taken as in effect");
   if (facts.endpoints === undefined) notes.push("DNS endpoints assumed 2 (CoreDNS's default replicas): --endpoints N");
   const proxy = facts.proxy ?? "iptables";
   if (facts.proxy === undefined) notes.push("kube-proxy mode assumed iptables (a random endpoint per packet): --proxy iptables|ipvs|nftables");
@@ -245,10 +251,11 @@ function raisedBy(run: CheckRun, cls: string): Partial<Record<CounterName, numbe
 /** Whether the node's counters rose where the counterexample raises them (a counter the node's text lacks is not judged). */
 export function consistency(raises: Partial<Record<CounterName, number>>, node: NodeCounters | undefined): Consistency {
   if (!node) return "not-read";
-  const names = COUNTER_NAMES.filter((n) => raises[n] !== undefined && node[n] !== undefined);
   if (Object.keys(raises).length === 0) return "no-counter";
-  const rose = names.filter((n) => node[n]! > 0);
-  return names.length > 0 && rose.length === names.length ? "consistent" : rose.length > 0 ? "partly" : "not-shown";
+  const names = COUNTER_NAMES.filter((n) => raises[n] !== undefined && node[n] !== undefined);
+  if (names.length === 0) return "not-in-reading";
+  // All or nothing: before v5.10 insert_failed without drop is what a resolved clash leaves, evidence against a drop.
+  return names.every((n) => node[n]! > 0) ? "consistent" : "not-shown";
 }
 
 /** The first release after the node's whose search of `sc` no longer finds `cls`, when the newest does not either. */
@@ -264,10 +271,12 @@ function fixedIn(sc: Scenario, cls: string, ctx: Ctx): Finding["fixedIn"] {
     const f = ctx.found.get(key)!;
     return f.classes.has(cls) ? true : f.complete ? false : undefined;
   };
-  // Still there in the newest release: nothing fixes it (a release between that hid it would not be a fix).
+  // Still there in the newest release: nothing fixes it. Else the release after the last one that shows it (a release
+  // that hid it for a while is no fix); a search stopped early counts as showing it, so the fix named is never early.
   if (later.length === 0 || shows(NEWEST) !== false) return null;
-  const first = later.find((r) => shows(r.name) === false);
-  return first ? { release: first.name, adds: first.adds } : null;
+  const last = later.map((r) => shows(r.name) !== false).lastIndexOf(true);
+  const fix = later[last + 1];
+  return fix ? { release: fix.name, adds: fix.adds } : null;
 }
 
 /** `setting`'s resolver option or NodeLocal DNSCache is this mitigation. */

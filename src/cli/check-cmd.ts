@@ -27,14 +27,16 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const report = checkReport(run);
   // A violated built-in scenario that has mitigations: each searched on the same kernel (app/mitigations.ts).
   const mitigations = report.verdict === "violated" && isBuiltin(run.scenario) ? mitigationResults(run.scenario.name, run.kernel, searchSettings(values).options) : [];
-  if (values.json) process.stdout.write(JSON.stringify({ ...checkJson(report, run.scenario), ...(mitigations.length ? { mitigations } : {}) }, null, 2) + "\n");
+  // One object for --json and the page: the report, and the mitigations where they were searched.
+  const json = { ...checkJson(report, run.scenario), ...(mitigations.length ? { mitigations } : {}) };
+  if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + "\n");
   else process.stdout.write(renderCheck(report, run.scenario, describeKernel(run.kernel), reportExplanation(report), paint()) + renderMitigations(mitigations, run.scenario.name, run.kernel.name, paint()));
   if (values.html !== undefined) {
     // The page: the --json object, its one cell, and each class's counterexamples (its modules load only for a page).
     const { runCounterexamples } = await import("../app/pages.js");
     const { pageTraces, renderCheckPage } = await import("../report/pages.js");
     const patches = await patchSet(values.patch);
-    emit(renderCheckPage(checkJson(report, run.scenario), pageTraces(runCounterexamples(run), patches)), values.html, "--html");
+    emit(renderCheckPage(json, pageTraces(runCounterexamples(run), patches)), values.html, "--html");
   }
   return exitCode(report.verdict, run.result.budget);
 }

@@ -1,10 +1,10 @@
 /** `conntrack-mc diagnose [--kernel K] [--conntrack-stats FILE]... [--resolv-conf FILE] [--endpoints N] [--nodelocaldns]
  * [--proxy M] [--json] [--html FILE]`: the node's facts, given or read on it (node/read.ts), to app/diagnose.ts. */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { diagnose, type NodeFacts, type Proxy } from "../app/diagnose.js";
 import { exitCode } from "../app/check.js";
 import { InputError } from "../errors.js";
-import { nodeKernel, nodeResolvConf, nodeStatsText, RESOLV_CONF } from "../node/read.js";
+import { nodeKernel, nodeLocalDnsInterface, nodeResolvConf, nodeStatsText, RESOLV_CONF } from "../node/read.js";
 import { parseResolvConf } from "../node/resolv.js";
 import { parseStats } from "../node/stats.js";
 import { renderDiagnosis } from "../report/diagnose.js";
@@ -12,7 +12,8 @@ import { renderDiagnosisPage } from "../report/diagnose-page.js";
 import { oneOf, parse, positiveInt } from "./args.js";
 import { patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
 import { clearProgress, paint } from "./format.js";
-import { checkOutName, emit } from "./output.js";
+import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
+import { stopRequested } from "../runtime/control.js";
 import { outputWidth } from "../report/width.js";
 import { DIAGNOSE_USAGE } from "./usage.js";
 
@@ -30,6 +31,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
   }, DIAGNOSE_USAGE);
   if (positionals.length) throw new InputError(`diagnose: unexpected argument '${positionals[0]}': the setting is given with flags`, { usage: DIAGNOSE_USAGE });
   checkOutName(values.html, "--html");
+  refuseInputAsOutput(values.html, "--html", [...(values["conntrack-stats"] ?? []), ...(values["resolv-conf"] !== undefined ? [values["resolv-conf"]] : []), ...(values.patch ?? [])]);
   const facts = nodeFacts(values);
   const patches = await patchSet(values.patch);
   const settings = searchSettings(values);
@@ -38,7 +40,8 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(d, null, 2) + "\n");
   else process.stdout.write(renderDiagnosis(d, paint(), outputWidth()));
   if (values.html !== undefined) emit(renderDiagnosisPage(d), values.html, "--html");
-  return exitCode(d.verdict, undefined);
+  // A signal that stopped a search ends the command with its own code, as check's does.
+  return exitCode(d.verdict, stopRequested() ? "interrupted" : undefined);
 }
 
 interface FactFlags {
@@ -56,11 +59,11 @@ function nodeFacts(values: FactFlags): NodeFacts {
   if (values.kernel === "") throw new InputError("--kernel: expected a kernel release such as 5.15.0-91-generic or v6.6, got ''");
   const files = values["conntrack-stats"] ?? [];
   if (files.length > 2) throw new InputError(`--conntrack-stats: expected one reading, or two (before and after), got ${files.length}`);
-  const readings = files.map((f) => parseStats(readInput(f, "--conntrack-stats"), f));
+  const readings = files.map((f) => parseStats(readInput(f, "--conntrack-stats"), shown(f)));
   const nodeStats = files.length === 0 && onNode ? nodeStatsText() : undefined;
-  const stats = files.length ? { source: files.join(" then "), readings } : nodeStats ? { source: nodeStats.source, readings: [parseStats(nodeStats.text, nodeStats.source)] } : undefined;
+  const stats = files.length ? { source: files.map(shown).join(" then "), readings } : nodeStats ? { source: nodeStats.source, readings: [parseStats(nodeStats.text, nodeStats.source)] } : undefined;
   const resolvText = values["resolv-conf"] !== undefined ? readInput(values["resolv-conf"], "--resolv-conf") : onNode ? nodeResolvConf() : undefined;
-  const resolvSource = values["resolv-conf"] ?? RESOLV_CONF;
+  const resolvSource = values["resolv-conf"] !== undefined ? shown(values["resolv-conf"]) : RESOLV_CONF;
   const endpoints = positiveInt(values.endpoints, "--endpoints");
   if (endpoints !== undefined && endpoints > 64) throw new InputError(`--endpoints: expected the number of DNS endpoints, 1 to 64, got ${endpoints}`);
   const kernel = onNode ? { ...nodeKernel(), source: "uname -r" } : { release: values.kernel!, source: "--kernel" };
@@ -69,20 +72,32 @@ function nodeFacts(values: FactFlags): NodeFacts {
     ...(stats ? { stats } : {}),
     ...(resolvText !== undefined ? { resolv: { source: resolvSource, conf: parseResolvConf(resolvText), fromNode: values["resolv-conf"] === undefined } } : {}),
     ...(endpoints !== undefined ? { endpoints } : {}),
-    nodelocaldns: values.nodelocaldns ?? false,
+    ...(values.nodelocaldns ? { nodelocaldns: "--nodelocaldns" } : onNode && nodeLocalDnsInterface() ? { nodelocaldns: "this node's nodelocaldns interface" } : {}),
     ...(values.proxy !== undefined ? { proxy: oneOf<Proxy>(values.proxy, "--proxy", ["iptables", "ipvs", "nftables"], "iptables") } : {}),
   };
 }
 
+/** "-" is standard input, and says so in messages. */
+const shown = (file: string): string => (file === "-" ? "stdin" : file);
+
+/** The most of an input file read: a counters reading or a resolv.conf is a few KiB. */
+const MAX_INPUT = 1 << 20;
+
+/** The file's text, refused past MAX_INPUT without reading further (a device or a huge file is not read whole). */
 function readInput(file: string, flag: string): string {
+  let fd: number | undefined;
   try {
-    const text = readFileSync(file === "-" ? 0 : file, "utf8");
-    if (text.length > 1 << 20) throw new InputError(`${flag} ${file}: larger than 1 MiB: expected the output of one command or one small file`);
-    return text;
+    fd = file === "-" ? 0 : openSync(file, "r");
+    const buf = Buffer.alloc(MAX_INPUT + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n <= MAX_INPUT; n += got) got = readSync(fd, buf, n, MAX_INPUT + 1 - n, null);
+    if (n > MAX_INPUT) throw new InputError(`${flag} ${shown(file)}: larger than 1 MiB: expected the output of one command or one small file`);
+    return buf.subarray(0, n).toString("utf8");
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new InputError(`${flag} ${file}: cannot read it (${code})`);
+    throw new InputError(`${flag} ${shown(file)}: cannot read it (${code})`);
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
 }
-

@@ -20,10 +20,14 @@ export interface DistroKernel {
 
 const num = "(0|[1-9]\\d{0,3})";
 const UBUNTU = new RegExp(`^${num}\\.${num}\\.0-(\\d+)-([a-z][a-z0-9-]*)$`);
-const DEBIAN_FLAVOURS = /^(amd64|arm64|armmp(-lpae)?|686(-pae)?|cloud-(amd64|arm64)|rt-(amd64|arm64)|powerpc64le|s390x|marvell|rpi)$/;
+const DEBIAN_FLAVOURS = /^(amd64|arm64|armmp(-lpae)?|686(-pae)?|cloud-(amd64|arm64)|rt-(amd64|arm64|686-pae)|powerpc64le|s390x|marvell|rpi|mips.*|loong64|riscv64)$/;
+/** Debian's backports: 6.1.0-0.deb11.17-amd64 is bookworm's 6.1 built for bullseye. */
+const DEBIAN_BPO = new RegExp(`^${num}\\.${num}\\.0-0\\.deb(\\d+)\\.(\\d+)-([a-z][a-z0-9-]*)$`);
+const UEK = new RegExp(`^${num}\\.${num}\\.${num}-[0-9][0-9.]*\\.el(\\d+)uek(\\.[a-z0-9_]+)?$`);
 const RHEL = new RegExp(`^${num}\\.${num}\\.${num}-[0-9][0-9._]*\\.el(\\d+)(_\\d+)?(\\.[a-z0-9_.]+)?$`);
 const AMAZON = new RegExp(`^${num}\\.${num}\\.${num}-[0-9.]+\\.amzn(\\d+)(\\.[a-z0-9_]+)?$`);
-const VENDOR = new RegExp(`^${num}\\.${num}(?:\\.${num})?[-+~_][A-Za-z0-9._+~-]+$`);
+// A fourth number (Azure Linux 5.15.153.1-2.cm2, WSL2) is the vendor's own.
+const VENDOR = new RegExp(`^${num}\\.${num}(?:\\.${num})?(?:\\.\\d+)?[-+~_][A-Za-z0-9._+~-]*$`);
 
 const LIVE = "`conntrack-mc live` on the node measures the running kernel itself";
 
@@ -31,17 +35,24 @@ const LIVE = "`conntrack-mc live` on the node measures the running kernel itself
 export function parseDistroKernel(text: string): DistroKernel | undefined {
   const t = text.trim();
   if (parseVersion(t)) return undefined;
+  const bpo = DEBIAN_BPO.exec(t);
+  if (bpo) {
+    const version = { major: Number(bpo[1]), minor: Number(bpo[2]) };
+    return { text: t, distro: "Debian", version, uncertain: `a Debian backport of ${bpo[1]}.${bpo[2]}: /proc/version names the stable release the package carries; ${LIVE}` };
+  }
+  const uek = UEK.exec(t);
+  if (uek) return { text: t, distro: "Oracle UEK", version: { major: Number(uek[1]), minor: Number(uek[2]) }, uncertain: `Oracle's Unbreakable Enterprise Kernel carries its own backports, which its version does not show; ${LIVE}` };
   const u = UBUNTU.exec(t);
   if (u) {
     const version = { major: Number(u[1]), minor: Number(u[2]) };
     if (DEBIAN_FLAVOURS.test(u[4]!)) {
-      return { text: t, distro: "Debian", version, uncertain: `Debian's ABI number ${u[3]} is not a stable release: /proc/version names the stable release the package carries (such as "Debian ${formatVersion(version).slice(1)}.76-1"); ${LIVE}` };
+      return { text: t, distro: "Debian", version, uncertain: `Debian's ABI number ${u[3]} is not a stable release: /proc/version names the stable release the package carries ("Debian ${formatVersion(version).slice(1)}.N-..."); ${LIVE}` };
     }
     return { text: t, distro: "Ubuntu", version, uncertain: `Ubuntu's ABI number ${u[3]} is not a stable release: /proc/version_signature names the stable release it is built on, and Ubuntu adds its own backports; ${LIVE}` };
   }
   const r = RHEL.exec(t);
   if (r) {
-    return { text: t, distro: `RHEL ${r[4]}`, version: { major: Number(r[1]), minor: Number(r[2]) }, uncertain: `RHEL keeps ${r[1]}.${r[2]} in its version for the whole major release and backports fixes from far newer kernels, which the version does not show: read the package changelog (rpm -q --changelog kernel) for the commits named here; ${LIVE}` };
+    return { text: t, distro: `RHEL ${r[4]}`, version: { major: Number(r[1]), minor: Number(r[2]) }, uncertain: `RHEL keeps ${r[1]}.${r[2]} in its version for the whole major release and backports fixes from far newer kernels, which the version does not show: search the package changelog (rpm -q --changelog kernel) for the subjects of the commits named here (conntrack-mc list prints them); ${LIVE}` };
   }
   const a = AMAZON.exec(t);
   if (a) return { text: t, distro: `Amazon Linux ${a[4]}`, version: stableOf(a), uncertain: `Amazon Linux builds stable ${a[1]}.${a[2]}.${a[3]} with patches of its own, which are not known here; ${LIVE}` };

@@ -144,6 +144,9 @@ const expected = (patches: readonly Patch[]): string =>
 /** Parses and builds a variant; `field` names the input for error messages.
  * `patches` replaces the patch set (a user's patch, or a mutant in tests). */
 export function resolveKernel(name: string, field = "kernel", patches: readonly Patch[] = PATCHES): Kernel {
+  // uname -r's one trailing '+' (CONFIG_LOCALVERSION_AUTO on a tree past its tag: COS's 6.1.58+) names no patch.
+  const bare = name.trim().slice(0, -1);
+  if (/^\d[^+]*[^+\s]\+$/.test(name.trim()) && (parseVersion(bare) !== undefined || parseDistroKernel(bare) !== undefined)) name = bare;
   const [head, ...rest] = name.trim().split("+");
   const shown = name.length > 60 ? `${name.slice(0, 57)}...` : name;
   if (head === "") throw new InputError(`${field}: '${shown}': expected a kernel version before any +patch, such as v6.1 or v6.1+50d9ce9679dd`);

@@ -34,10 +34,14 @@ export const PROC_STATS = "/proc/net/stat/nf_conntrack";
  * or conntrack -S without CAP_NET_ADMIN and no /proc file). */
 export function nodeStatsText(): { readonly text: string; readonly source: string } | undefined {
   const r = spawnSync("conntrack", ["-S"], { encoding: "utf8", timeout: 10_000 });
-  if (r.status === 0 && /cpu=\d+/.test(r.stdout)) return { text: r.stdout, source: "conntrack -S" };
   const proc = readIf(PROC_STATS);
-  return proc !== undefined ? { text: proc, source: PROC_STATS } : undefined;
+  // The per-CPU table first: /proc has every CPU, while conntrack -S without CAP_NET_ADMIN prints CPU 0 only.
+  if (proc !== undefined) return { text: proc, source: PROC_STATS };
+  return r.status === 0 && /cpu=\d+/.test(r.stdout) ? { text: r.stdout, source: "conntrack -S" } : undefined;
 }
+
+/** NodeLocal DNSCache's dummy interface (its DaemonSet creates `nodelocaldns` on every node it runs on). */
+export const nodeLocalDnsInterface = (): boolean => existsSync("/sys/class/net/nodelocaldns");
 
 export const RESOLV_CONF = "/etc/resolv.conf";
 

@@ -18,7 +18,19 @@ const PROC_NAMES: Readonly<Record<string, CounterName>> = { clashres: "clash_res
 export function parseStats(text: string, source: string): NodeCounters {
   const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
   if (lines.length === 0) throw new InputError(`${source}: empty: expected the output of conntrack -S or the contents of /proc/net/stat/nf_conntrack`);
-  return /^entries\b/.test(lines[0]!) ? parseProc(lines, source) : parseConntrackS(lines, source);
+  if (/^entries\s+\S+\s+\S/.test(lines[0]!)) return parseProc(lines, source);
+  // conntrack -S without CAP_NET_ADMIN prints the /proc file turned, one "name value" line a counter (CPU 0's).
+  if (lines.every((l) => /^[a-z_]+\s+\d+$/.test(l))) return parseNamed(lines);
+  return parseConntrackS(lines, source);
+}
+
+function parseNamed(lines: readonly string[]): NodeCounters {
+  const sums: NodeCounters = {};
+  for (const l of lines) {
+    const [name, value] = l.split(/\s+/);
+    add(sums, name!, Number(value));
+  }
+  return sums;
 }
 
 function parseConntrackS(lines: readonly string[], source: string): NodeCounters {
@@ -26,7 +38,8 @@ function parseConntrackS(lines: readonly string[], source: string): NodeCounters
   lines.forEach((line, i) => {
     if (!/^cpu=\d+\s/.test(line)) throw new InputError(`${source}: line ${i + 1}: expected 'cpu=N key=value ...' (conntrack -S) or a /proc/net/stat/nf_conntrack header, got '${cut(line)}'`);
     for (const pair of line.split(/\s+/).slice(1)) {
-      const m = /^([a-z_]+)=(\d+)$/.exec(pair);
+      // Tools older than the kernel print a counter they do not know as unknownN=V: read, and left out.
+      const m = /^([a-z_][a-z0-9_]*)=(\d+)$/.exec(pair);
       if (!m) throw new InputError(`${source}: line ${i + 1}: expected key=value with a whole number, got '${cut(pair)}'`);
       add(sums, m[1]!, Number(m[2]));
     }
@@ -48,9 +61,11 @@ function parseProc(lines: readonly string[], source: string): NodeCounters {
   return sums;
 }
 
+const isCounter = (name: string): name is CounterName => (COUNTER_NAMES as readonly string[]).includes(name);
+
 function add(sums: NodeCounters, raw: string, value: number): void {
-  const name = (PROC_NAMES[raw] ?? raw) as CounterName;
-  if (COUNTER_NAMES.includes(name)) sums[name] = (sums[name] ?? 0) + value;
+  const name = PROC_NAMES[raw] ?? raw;
+  if (isCounter(name)) sums[name] = (sums[name] ?? 0) + value;
 }
 
 const cut = (s: string): string => (s.length > 60 ? `${s.slice(0, 57)}...` : s);

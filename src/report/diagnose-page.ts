@@ -1,5 +1,6 @@
 /** `diagnose --html`: the diagnosis as one self-contained page (no script, no network), the text's sections as tables. */
 import type { Diagnosis, Finding, ScenarioAnswer } from "../app/diagnose.js";
+import { headline } from "./diagnose.js";
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const row = (cells: readonly string[], tag = "td"): string => `<tr>${cells.map((c) => `<${tag}>${esc(c)}</${tag}>`).join("")}</tr>`;
@@ -15,6 +16,7 @@ export function renderDiagnosisPage(d: Diagnosis): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>conntrack-mc diagnose ${esc(d.kernel.given)}</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:16px;max-width:1200px}table{border-collapse:collapse;margin:6px 0 14px}th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;font-size:13px}th{background:#f0f0f0}</style></head><body>
 <h1>diagnose: ${esc(d.kernel.given)}, modelled as ${esc(d.kernel.modelled)}</h1>
+<p><b>${esc(headline(d))}</b></p>
 <p>verdict: <b>${esc(d.verdict)}</b></p>
 ${d.kernel.uncertain.map((u) => `<p>not known: ${esc(u)}</p>`).join("\n")}
 <h2>Setting</h2><ul>${[`${d.setting.endpoints} DNS endpoints, kube-proxy ${d.setting.proxy}, resolver ${d.setting.resolver}, NodeLocal DNSCache ${d.setting.nodelocaldns ? "yes" : "no"}`, ...d.setting.notes].map((n) => `<li>${esc(n)}</li>`).join("")}</ul>

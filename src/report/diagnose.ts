@@ -9,9 +9,9 @@ const IN = "          ";
 
 const CONSISTENCY: Readonly<Record<Consistency, string>> = {
   consistent: "consistent with the node's counters",
-  partly: "partly consistent with the node's counters",
-  "not-shown": "not shown by the node's counters",
+  "not-shown": "not shown by the node's counters (not every counter it raises rose)",
   "no-counter": "leaves no counter: the node's counters cannot show it",
+  "not-in-reading": "the node's reading lacks the counters it raises",
   "not-read": "the node's counters were not read",
 };
 
@@ -30,22 +30,50 @@ function wrap(text: string, width: number, indent: string, first = ""): string[]
   return wrapText(line, width, indent.startsWith(lead) ? indent.slice(lead.length) : indent);
 }
 
-function headline(d: Diagnosis): string {
+/** The release that fixes every one of `fs`: the latest of theirs, none if one has none. */
+function fixOfAll(fs: readonly Finding[]): string {
+  if (fs.some((f) => f.fixedIn === null)) return "no release fixes it yet";
+  const last = [...fs].sort((a, b) => releaseOrder(a) - releaseOrder(b)).at(-1)!;
+  return fs.length > 1 ? `${fixWords(last)} (the last of its classes to go)` : fixWords(last);
+}
+const releaseOrder = (f: Finding): number => {
+  const [major, minor] = f.fixedIn!.release.slice(1).split(".").map(Number);
+  return major! * 100 + minor!;
+};
+
+const UNDECIDED = "not decided: a budget stopped the search";
+
+export function headline(d: Diagnosis): string {
   const k = d.kernel.modelled;
-  const holding = d.mitigations.filter((m) => m.verdict === "holds").map((m) => m.name);
-  const failing = d.mitigations.filter((m) => m.verdict === "violated").map((m) => m.name);
-  const mit = `${holding.length ? `${holding.join(", ")} hold here` : "no mitigation holds here"}${failing.length ? `; ${failing.join(", ")} do not` : ""}`;
+  const named = (v: string): string[] => d.mitigations.filter((m) => m.verdict === v).map((m) => m.name);
+  const [holding, failing, open] = [named("holds"), named("violated"), named("incomplete")];
+  const mit = [
+    holding.length ? `${holding.join(", ")} hold here` : "no mitigation holds here",
+    ...(failing.length ? [`${failing.join(", ")} do not`] : []),
+    ...(open.length ? [`${open.join(", ")} ${UNDECIDED}`] : []),
+  ].join("; ");
+  const tcp = d.setting.resolver === "tcp" ? " The pods' resolver sends over TCP (use-vc): this UDP race is not theirs." : "";
   const r = d.race;
   if (r.verdict === "violated") {
     const f = r.findings;
     const classes = f.map((x) => x.class).join(", ");
-    const shown = f.some((x) => x.consistency === "consistent") ? "the counters are consistent with it" : f.some((x) => x.consistency === "partly") ? "the counters are partly consistent with it" : d.counters ? "the counters do not show it" : "counters not read";
-    const yours = d.yours !== r ? (d.yours.verdict === "holds" ? ` Your ${d.yours.scenario} holds: this node's setting avoids it.` : ` Your ${d.yours.scenario} does not avoid it.`) : "";
-    return `On ${k} the A and AAAA queries' race is reachable (${classes}); ${shown}; ${fixWords(f[0]!)}; ${mit}.${yours}`;
+    const shown = f.some((x) => x.consistency === "consistent")
+      ? "the counters are consistent with it"
+      : f.every((x) => x.consistency === "no-counter")
+        ? "it leaves no counter to show it"
+        : d.counters
+          ? "the counters do not show it"
+          : "counters not read";
+    const y = d.yours;
+    const yours = y === r ? "" : y.verdict === "holds" ? ` Your ${y.scenario} holds: this node's setting avoids it.` : y.verdict === "violated" ? ` Your ${y.scenario} does not avoid it.` : ` Your ${y.scenario}: ${UNDECIDED}.`;
+    return `On ${k} the A and AAAA queries' race is reachable (${classes}); ${shown}; ${fixOfAll(f)}; ${mit}.${yours}${tcp}`;
   }
+  if (r.verdict === "incomplete") return `On ${k} the A and AAAA queries' race is ${UNDECIDED} (raise --max-states, --max-seconds or --max-memory).${tcp}`;
   const resolved = r.clashResolved ? ` is reachable and resolved (no query lost; ${r.counters.some((c) => c.clash_resolve > 0) ? "clash_resolve" : "insert_failed"} counts it)` : " is not reachable";
   const lose = d.others.filter((o) => o.verdict === "violated").map((o) => o.scenario);
-  return `On ${k} the A and AAAA queries' race${resolved}. ${lose.length ? `What can still lose a query or reply: ${lose.join(", ")} (below).` : "Nothing else searched loses a query or reply."}`;
+  const undecided = d.others.filter((o) => o.verdict === "incomplete").map((o) => o.scenario);
+  const rest = lose.length ? `What can still lose a query or reply: ${lose.join(", ")} (below).` : d.others.length ? "Nothing else searched loses a query or reply." : "";
+  return `On ${k} the A and AAAA queries' race${resolved}. ${rest}${undecided.length ? ` ${undecided.join(", ")}: ${UNDECIDED}.` : ""}${tcp}`;
 }
 
 function findingLines(f: Finding, width: number, colours: Paint): string[] {
@@ -59,7 +87,8 @@ function findingLines(f: Finding, width: number, colours: Paint): string[] {
 }
 
 function otherLines(o: ScenarioAnswer, width: number, colours: Paint): string[] {
-  if (o.verdict !== "violated") return [`  ${colours.green(o.verdict === "holds" ? "holds" : o.verdict)}  ${o.scenario}`];
+  if (o.verdict === "holds") return [`  ${colours.green("holds")}  ${o.scenario}`];
+  if (o.verdict === "incomplete") return [`  ${colours.yellow("open ")}  ${o.scenario}: ${UNDECIDED}`];
   const fix = (f: Finding): string => (f.fixedIn ? `fixed in ${f.fixedIn.release}` : "no fix yet");
   const judged = (f: Finding): string =>
     `${f.class} (${f.consistency === "not-read" ? "" : `${CONSISTENCY[f.consistency].replace(/ with the node's counters| by the node's counters|: the node's counters cannot show it/, "")}; `}${fix(f)})`;
@@ -86,16 +115,19 @@ export function renderDiagnosis(d: Diagnosis, colours: Paint, width: number): st
   const r = d.race;
   out.push(colours.bold(`The A/AAAA race on ${k.modelled}`) + ` (${r.scenario}, ${fmtInt(r.states)} states)`);
   if (r.verdict === "violated") for (const f of r.findings) out.push(...findingLines(f, width, colours));
-  else out.push(`  ${colours.green(r.verdict === "holds" ? "holds" : r.verdict)}: ${r.clashResolved ? "the race happens and is resolved; the counters it leaves: " + r.counters.map((c) => `${c.insert_failed}/${c.drop}/${c.clash_resolve}`).join(", ") + " (insert_failed/drop/clash_resolve)" : "no query lost"}`);
+  else if (r.verdict === "incomplete") out.push(`  ${colours.yellow("open")}: ${UNDECIDED}`);
+  else out.push(`  ${colours.green("holds")}: ${r.clashResolved ? "the race happens and is resolved; the counters it leaves: " + r.counters.map((c) => `${c.insert_failed}/${c.drop}/${c.clash_resolve}`).join(", ") + " (insert_failed/drop/clash_resolve)" : "no query lost"}`);
   out.push("", colours.bold(`Mitigations on ${k.modelled}`));
   for (const m of d.mitigations) {
-    const v = m.verdict === "holds" ? colours.green("holds     ") : m.verdict === "violated" ? colours.red("fails     ") : "unknown   ";
+    const v = m.verdict === "holds" ? colours.green("holds     ") : m.verdict === "violated" ? colours.red("fails     ") : colours.yellow("open      ");
     out.push(...wrap(`${m.name}${m.inEffect ? " (in effect here)" : ""}: ${m.how}${m.classes.length ? ` [${m.classes.join(", ")}]` : ""}`, width, IN + "  ", `  ${v}`));
   }
   if (d.others.length) {
     out.push("", colours.bold(`Other ways to lose a DNS query or reply on ${k.modelled}`) + " (each only when its setting holds)");
     for (const o of d.others) out.push(...otherLines(o, width, colours));
-  } else out.push("", "Other ways to lose a query: not searched (pods' queries are untracked or go over TCP)");
+  } else {
+    out.push("", ...wrap(d.setting.nodelocaldns ? "Other ways to lose a query: not searched. Pods' queries to NodeLocal DNSCache are untracked; the cache's own queries to the cluster DNS are tracked (over TCP for cluster.local by default, force_tcp), which this answer does not model." : "Other ways to lose a query: not searched (the pods' queries go over TCP).", width, ""));
+  }
   out.push("", ...wrap(d.live, width, IN, "live      "));
   return out.join("\n") + "\n";
 }
