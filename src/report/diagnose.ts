@@ -69,7 +69,9 @@ export function headline(d: Diagnosis): string {
     return `On ${k} the A and AAAA queries' race is reachable (${classes}); ${shown}; ${fixOfAll(f)}; ${mit}.${yours}${tcp}`;
   }
   if (r.verdict === "incomplete") return `On ${k} the A and AAAA queries' race is ${UNDECIDED} (raise --max-states, --max-seconds or --max-memory).${tcp}`;
-  const resolved = r.clashResolved ? ` is reachable and resolved (no query lost; ${r.counters.some((c) => c.clash_resolve > 0) ? "clash_resolve" : "insert_failed"} counts it)` : " is not reachable";
+  const counter = r.counters.some((c) => c.clash_resolve > 0) ? "clash_resolve" : "insert_failed";
+  const seen = d.counters?.risen[counter] ? `; the node's ${counter} (${fmtInt(d.counters.risen[counter])}) shows it happening` : "";
+  const resolved = r.clashResolved ? ` is reachable and resolved (no query lost; ${counter} counts it${seen})` : " is not reachable";
   const lose = d.others.filter((o) => o.verdict === "violated").map((o) => o.scenario);
   const undecided = d.others.filter((o) => o.verdict === "incomplete").map((o) => o.scenario);
   const rest = lose.length ? `What can still lose a query or reply: ${lose.join(", ")} (below).` : d.others.length ? "Nothing else searched loses a query or reply." : "";
@@ -91,7 +93,7 @@ function otherLines(o: ScenarioAnswer, width: number, colours: Paint): string[] 
   if (o.verdict === "incomplete") return [`  ${colours.yellow("open ")}  ${o.scenario}: ${UNDECIDED}`];
   const fix = (f: Finding): string => (f.fixedIn ? `fixed in ${f.fixedIn.release}` : "no fix yet");
   const judged = (f: Finding): string =>
-    `${f.class} (${f.consistency === "not-read" ? "" : `${CONSISTENCY[f.consistency].replace(/ with the node's counters| by the node's counters|: the node's counters cannot show it/, "")}; `}${fix(f)})`;
+    `${f.class} (${f.consistency === "not-read" ? "" : `${CONSISTENCY[f.consistency].replace(/ with the node's counters| by the node's counters \(not every counter it raises rose\)|: the node's counters cannot show it/, "")}; `}${fix(f)})`;
   return [
     ...wrap(`${o.scenario}: ${o.findings.map(judged).join(", ")}`, width, "         ", `  ${colours.red("LOSES")}  `),
     ...wrap(`when: ${o.description}`, width, "         "),
