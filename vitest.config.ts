@@ -7,5 +7,7 @@ export default defineConfig({
     reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Text output fits COLUMNS when it is set (src/report/width.ts): a shell's value must not change what tests see.
+    env: { COLUMNS: "" },
   },
 });
