@@ -169,7 +169,11 @@ export interface DiagnoseOptions extends CheckOptions {
 }
 
 export function diagnose(facts: NodeFacts, opts: DiagnoseOptions = {}): Diagnosis {
-  const { patches, ...search } = opts;
+  const { patches, ...given } = opts;
+  // --max-seconds bounds the whole diagnosis: each search gets what is left of it (a search with none left stops at
+  // once and is printed as not decided).
+  const deadline = given.maxSeconds !== undefined ? Date.now() + given.maxSeconds * 1000 : undefined;
+  const search = (): CheckOptions => (deadline === undefined ? given : { ...given, maxSeconds: Math.max(0.001, (deadline - Date.now()) / 1000) });
   const { answer: kernelWords, kernel } = kernelAnswer(facts, patches);
   const setting = settingOf(facts);
   const counters = facts.stats ? countersOf(facts.stats) : undefined;
@@ -197,7 +201,8 @@ export function diagnose(facts: NodeFacts, opts: DiagnoseOptions = {}): Diagnosi
 
 interface Ctx {
   readonly kernel: Kernel;
-  readonly search: CheckOptions;
+  /** The search options for the next search (its share of --max-seconds). */
+  readonly search: () => CheckOptions;
   readonly risen: NodeCounters | undefined;
   readonly patches: readonly Patch[] | undefined;
   /** Each later release's search of a scenario, once: the classes it found and whether it finished. */
@@ -212,7 +217,7 @@ function countersOf(stats: NonNullable<NodeFacts["stats"]>): NonNullable<Diagnos
 /** One scenario on the node's kernel: each class with its counters, consistency and the release that fixes it. */
 function answerFor(sc: Scenario, ctx: Ctx): ScenarioAnswer {
   const outcomes = new RunOutcomes(sc.conntrackMax > 0, sc.chains !== undefined);
-  const run = runCheck(sc, ctx.kernel, undefined, { ...ctx.search, visit: outcomes.visit });
+  const run = runCheck(sc, ctx.kernel, undefined, { ...ctx.search(), visit: outcomes.visit });
   const report = checkReport(run, { counterexample: false });
   const findings = report.drops.map((d): Finding => {
     const raises = raisedBy(run, d.class);
@@ -265,7 +270,7 @@ function fixedIn(sc: Scenario, cls: string, ctx: Ctx): Finding["fixedIn"] {
   const shows = (name: string): boolean | undefined => {
     const key = `${sc.name} ${name}`;
     if (!ctx.found.has(key)) {
-      const run = runCheck(sc, resolveKernel(name, "release", ctx.patches), undefined, ctx.search);
+      const run = runCheck(sc, resolveKernel(name, "release", ctx.patches), undefined, ctx.search());
       ctx.found.set(key, { classes: new Set(run.result.violations.map((v) => v.name)), complete: run.result.complete });
     }
     const f = ctx.found.get(key)!;

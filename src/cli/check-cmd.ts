@@ -26,7 +26,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const run = await runOneCheck(positionals, values, CHECK_USAGE);
   const report = checkReport(run);
   // A violated built-in scenario that has mitigations: each searched on the same kernel (app/mitigations.ts).
-  const mitigations = report.verdict === "violated" && isBuiltin(run.scenario) ? mitigationResults(run.scenario.name, run.kernel, searchSettings(values).options) : [];
+  const mitigations = report.verdict === "violated" && isBuiltin(run.scenario) ? mitigationResults(run.scenario.name, run.kernel, searchSettings(values).options, values.property) : [];
   // One object for --json and the page: the report, and the mitigations where they were searched.
   const json = { ...checkJson(report, run.scenario), ...(mitigations.length ? { mitigations } : {}) };
   if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + "\n");

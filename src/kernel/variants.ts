@@ -7,7 +7,7 @@ import { baseV46 } from "./base-v4.6.js";
 import type { Kernel, KernelBehaviour } from "./kernel.js";
 import { PATCH_LIB, type Patch } from "./patch.js";
 import { BACKPORTS } from "./stable.js";
-import { parseDistroKernel } from "./distro.js";
+import { parseDistroKernel, type DistroKernel } from "./distro.js";
 import { CANDIDATE, compareVersions, formatVersion, knownVersion, mainlineOf, NEWEST, OLDEST, parseVersion, type Version } from "./versions.js";
 import { clashResolution } from "./patches/71d8c47fc653.js";
 import { natDoneTest } from "./patches/590b52e10d41.js";
@@ -153,7 +153,7 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
   if (rest.some((t) => t.trim() === "")) throw new InputError(`${field}: '${shown}': expected a patch name after each '+' (a built-in patch's id, or your own loaded with --patch FILE)`);
   // A distribution's string (5.15.0-91-generic) is its base release: distro.ts says why, and the CLI says so.
   const distro = parseDistroKernel(head!);
-  const version = knownVersion(distro ? formatVersion(distro.version) : head!, field, " followed by optional +patch (`conntrack-mc list` names them), or a distribution's uname -r such as 5.15.0-91-generic");
+  const version = distro ? distroVersion(distro, field) : knownVersion(head!, field, " followed by optional +patch (`conntrack-mc list` names them), or a distribution's uname -r such as 5.15.0-91-generic");
   const release = formatVersion(version);
   name = [release, ...rest].join("+");
   const applied: Patch[] = versionPatches(version).map((id) => findPatch(id, patches)!);
@@ -178,6 +178,17 @@ export function resolveKernel(name: string, field = "kernel", patches: readonly 
   const rebuildable = applied.every((p) => p.file !== undefined || PATCHES.includes(p));
   const patchFiles = applied.flatMap((p) => (p.file !== undefined ? [p.file] : []));
   return { ...behaviour, name, parts: ["v4.6", ...applied.map((p) => p.id)], ...(rebuildable ? { rebuild: { name, patchFiles } } : {}) };
+}
+
+/** A distribution's string checked as the release it maps to; a refusal names the string as given. */
+function distroVersion(d: DistroKernel, field: string): Version {
+  const base = formatVersion(d.version);
+  try {
+    return knownVersion(base, field);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(e.message.replace(`'${base}'`, `'${d.text}' (${d.distro}'s build of ${base})`));
+  }
 }
 
 /** "v4.6 + 71d8c47fc653 + 937963"; a kernel of the release in release candidates says so. */
