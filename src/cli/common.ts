@@ -29,8 +29,10 @@ export const SEARCH_FLAGS = {
 export const WORKERS_FLAG = { workers: { type: "string" } } as const;
 
 /** --workers: threads for a breadth-first search; auto = this machine's cores. */
-export function workersFlag(value: string | undefined): number | undefined {
+export function workersFlag(value: string | undefined, order?: string): number | undefined {
   if (value === undefined) return undefined;
+  // A depth-first search runs on one thread (app/check.ts parallelWorkers): say so rather than run one silently.
+  if (order === "dfs" && value !== "1") throw new InputError(`--workers ${value}: a depth-first search (--order dfs) runs on one thread: expected --workers 1, or --order bfs`);
   if (value === "auto") return availableParallelism();
   const n = positiveInt(value, "--workers");
   if (n !== undefined && n > 64) throw new InputError(`--workers: expected 1 to 64 or auto, got '${value}'`);
@@ -101,7 +103,7 @@ export async function runOneCheck(
   warnUnusedPatches(patches, [kernel]);
   const properties = selectProperties(sc, values.property, "--property");
   const settings = searchSettings(values);
-  const workers = workersFlag(values.workers);
+  const workers = workersFlag(values.workers, values.order);
   const run = runCheck(sc, kernel, properties, { ...settings.options, ...(workers !== undefined ? { workers } : {}), ...(values.first ? { stopAtFirst: true } : {}) });
   clearProgress();
   return run;

@@ -29,7 +29,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
     html: { type: "string" },
     ...SEARCH_FLAGS,
   }, DIAGNOSE_USAGE);
-  if (positionals.length) throw new InputError(`diagnose: unexpected argument '${positionals[0]}': the setting is given with flags`, { usage: DIAGNOSE_USAGE });
+  if (positionals.length) throw new InputError(`diagnose: unexpected argument '${positionals[0]}': the setting is given with flags`);
   checkOutName(values.html, "--html");
   refuseInputAsOutput(values.html, "--html", [...(values["conntrack-stats"] ?? []), ...(values["resolv-conf"] !== undefined ? [values["resolv-conf"]] : []), ...(values.patch ?? [])]);
   const facts = nodeFacts(values);

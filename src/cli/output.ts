@@ -25,6 +25,7 @@ import {
   accessSync,
   closeSync,
   constants,
+  existsSync,
   fchmodSync,
   fchownSync,
   fstatSync,
@@ -45,6 +46,8 @@ import {
 import { basename, dirname, join, resolve } from "node:path";
 import { getSystemErrorMap } from "node:util";
 import { InputError, isInputError } from "../errors.js";
+import { MODELS_DIR } from "../paths.js";
+import { builtinScenarioNames, isScenarioPath } from "../scenario/registry.js";
 
 const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_NOCTTY, O_RDONLY, W_OK } = constants;
 
@@ -54,20 +57,25 @@ export function checkOutName(out: string | undefined, flag: "--out" | "--results
   if (out !== undefined && out !== "-" && /\/$/.test(out)) throw new InputError(`${flag} ${out}: expected a file name, got a folder path (ends with '/')`);
 }
 
-/** Refuses an output file that is one of the run's inputs (a scenario, a patch): writing it would destroy what was read. */
+/** Refuses an output file that is one of the run's inputs (a scenario, a patch, or another output of the run): writing
+ * it would destroy what was read, or one report the other. A built-in scenario given by name is its file in models/. */
 export function refuseInputAsOutput(out: string | undefined, flag: "--out" | "--results" | "--html", inputs: readonly string[]): void {
   if (out === undefined || out === "-") return;
+  const files = inputs.map((i) => ({ given: i, path: !isScenarioPath(i) && !existsSync(i) && builtinScenarioNames().includes(i) ? join(MODELS_DIR, `${i}.yaml`) : i }));
   let o;
   try {
     o = statSync(out);
   } catch {
-    return; // a file that does not exist yet is no input
+    // Not there yet, so no input; but another output of this run may be written to the same name.
+    const same = files.find((f) => resolve(f.path) === resolve(out));
+    if (same) throw new InputError(`${flag} ${out}: it is another output of this run (${same.given}): expected another file for the output`);
+    return;
   }
   if (!o.isFile()) return;
-  for (const input of inputs) {
+  for (const { given, path } of files) {
     try {
-      const i = statSync(input);
-      if (i.dev === o.dev && i.ino === o.ino) throw new InputError(`${flag} ${out}: it is an input of this run (${input}): expected another file for the output`);
+      const i = statSync(path);
+      if (i.dev === o.dev && i.ino === o.ino) throw new InputError(`${flag} ${out}: it is an input of this run (${given}): expected another file for the output`);
     } catch (e) {
       if (isInputError(e)) throw e;
     }

@@ -11,7 +11,7 @@ import { closest } from "../suggest.js";
 import { parse } from "./args.js";
 import { patchSet } from "./common.js";
 import { paint } from "./format.js";
-import { checkOutName, emit } from "./output.js";
+import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { stopRequested } from "../runtime/control.js";
 import { PROVE_USAGE } from "./usage.js";
 
@@ -33,6 +33,8 @@ export async function proveCommand(argv: string[]): Promise<number> {
     const near = closest(unknown[0]!, all.map((c) => c.id));
     throw new InputError(`claim: no claim '${unknown[0]}' in ${dir}: ${near ? `did you mean '${near}'?` : `expected one of ${all.map((c) => c.id).join(", ")}`}`);
   }
+  // A claim file, its scenario or a patch it names is an input: --results must not overwrite it.
+  refuseInputAsOutput(values.results, "--results", all.flatMap((c) => [c.file, ...(values.patch ?? [])]));
   const claims = positionals.length ? all.filter((c) => positionals.includes(c.id)) : all;
   warnUnusedPatches(given, claims.map((c) => resolveKernel(c.kernel, `${c.file}: kernel`, [...PATCHES, ...c.userPatches])));
   const results = proveAll(claims);

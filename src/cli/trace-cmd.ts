@@ -91,7 +91,7 @@ async function againstCommand(positionals: string[], values: Values, format: For
   const b = resolveKernel(values.against!, "--against", patches);
   warnUnusedPatches(patches, [a, b]);
   const properties = selectProperties(sc, values.property, "--property");
-  const workers = workersFlag(values.workers);
+  const workers = workersFlag(values.workers, values.order);
   const search = { ...searchSettings(values).options, ...(workers !== undefined ? { workers } : {}) };
   const d = differentialCounterexample(sc, a, b, { properties, search, ...(values.class !== undefined ? { class: values.class } : {}) });
   clearProgress();

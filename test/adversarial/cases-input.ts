@@ -91,6 +91,10 @@ function report(out: string): unknown {
 }
 
 export const INPUT_CASES: readonly Case[] = [
+  // Issue 33, "Input".
+  bad("list extra: refused, not ignored", ["list", "extra"], /^conntrack-mc: list: unexpected argument 'extra': list takes only --json/),
+  bad("--kernel ' v4.19 ' (spaces around it): refused", [...CHECK, "--kernel", " v4.19 "], /^conntrack-mc: --kernel: ' v4\.19 ': expected a kernel name without spaces around it/),
+  bad("--workers 2 --order dfs: refused, not one worker silently", [...CHECK, "--workers", "2", "--order", "dfs"], /^conntrack-mc: --workers 2: a depth-first search \(--order dfs\) runs on one thread/),
   // --help and -h: the command's usage on stdout, exit 0.
   ...COMMANDS.flatMap((cmd): Case[] =>
     ["--help", "-h"].map((flag) => ({

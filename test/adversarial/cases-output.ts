@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { CLI, cli, type Case } from "./harness.js";
+import { CLI, cli, REPO, type Case } from "./harness.js";
 
 const TRACE = ["trace", "dns-a-aaaa", "--kernel", "v4.19"];
 const TRACE_JSON = [...TRACE, "--format", "json"];
@@ -45,7 +45,42 @@ const asNobody = (args: readonly string[]) => () => ({
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), "utf8");
 const ls = (dir: string, sub = "."): string[] => readdirSync(join(dir, sub)).sort();
 
+const MODEL = join(REPO, "models/dns-a-aaaa.yaml");
+
 export const OUTPUT_CASES: readonly Case[] = [
+  // Issue 33, "Data loss": a built-in scenario's own file given by name, and two outputs of one run on one file.
+  {
+    name: "output: trace dns-a-aaaa --out models/dns-a-aaaa.yaml (the scenario, given by name) is refused, the model kept",
+    setup: (d) => writeFileSync(join(d, "model-before.yaml"), readFileSync(MODEL)),
+    args: [...TRACE, "--out", MODEL],
+    code: 2,
+    out: "",
+    err: /--out .*models\/dns-a-aaaa\.yaml: it is an input of this run \(dns-a-aaaa\)/,
+    after: (d) => expect(readFileSync(MODEL, "utf8")).toBe(read(d, "model-before.yaml")),
+  },
+  {
+    name: "output: compare --out X --html X is refused before searching, nothing written",
+    args: [...COMPARE, "--out", "x.txt", "--html", "x.txt"],
+    code: 2,
+    out: "",
+    err: /--html x\.txt: it is another output of this run \(x\.txt\)/,
+    after: (d) => expect(ls(d)).toEqual([]),
+  },
+  {
+    name: "output: prove --results onto a claim file is refused, the claim kept",
+    setup: (d) => {
+      mkdirSync(join(d, "claims"));
+      writeFileSync(join(d, "claims", "c.yaml"), "claim: c\nscenario: dns-a-aaaa\nkernel: v5.0\nexpect: holds\nwhy: because\n");
+    },
+    args: ["prove", "--dir", "claims", "--results", "claims/c.yaml"],
+    code: 2,
+    out: "",
+    err: /--results claims\/c\.yaml: it is an input of this run/,
+    after: (d) => {
+      expect(read(d, "claims/c.yaml")).toMatch(/^claim: c\n/);
+      expect(ls(d, "claims")).toEqual(["c.yaml"]);
+    },
+  },
   // A regular file: replaced atomically, keeping what it was.
   {
     name: "output: --out over a 0600 file owned by another user keeps mode 0600 and the owner (came back 0644)",
