@@ -98,6 +98,7 @@ export async function runOneCheck(
   const patches = await patchSet(values.patch);
   const sc = loadScenario(positionals[0]!, patches);
   if (values.kernel === "") throw new InputError("--kernel: expected a kernel variant such as v5.0, got ''");
+  refuseSpaces(values.kernel, "--kernel");
   const kernel = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel !== undefined ? "--kernel" : `${sc.source}: kernels[0]`, patches);
   noteDistroKernels([values.kernel], "--kernel");
   warnUnusedPatches(patches, [kernel]);
@@ -124,4 +125,9 @@ export function noteDistroKernels(names: readonly (string | undefined)[], field:
     const d = name !== undefined ? parseDistroKernel(name.split("+")[0]!) : undefined;
     if (d) process.stderr.write(`conntrack-mc: ${field} ${d.text}: ${d.distro}'s build of ${formatVersion(d.version)}, modelled as ${formatVersion(d.version)}: ${d.uncertain}\n`);
   }
+}
+
+/** A kernel flag's value as typed: spaces around it are a typing slip (a quoted ' v4.19 '), refused rather than read. */
+export function refuseSpaces(value: string | undefined, flag: string): void {
+  if (value !== undefined && value !== value.trim()) throw new InputError(`${flag}: '${value.length > 60 ? `${value.slice(0, 57)}...` : value}': expected a kernel name without spaces around it, such as v4.19`);
 }

@@ -10,7 +10,7 @@ import { parseStats } from "../node/stats.js";
 import { renderDiagnosis } from "../report/diagnose.js";
 import { renderDiagnosisPage } from "../report/diagnose-page.js";
 import { oneOf, parse, positiveInt } from "./args.js";
-import { patchSet, SEARCH_FLAGS, searchSettings } from "./common.js";
+import { patchSet, refuseSpaces, SEARCH_FLAGS, searchSettings } from "./common.js";
 import { clearProgress, paint } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { stopRequested } from "../runtime/control.js";
@@ -57,6 +57,7 @@ interface FactFlags {
 function nodeFacts(values: FactFlags): NodeFacts {
   const onNode = values.kernel === undefined;
   if (values.kernel === "") throw new InputError("--kernel: expected a kernel release such as 5.15.0-91-generic or v6.6, got ''");
+  refuseSpaces(values.kernel, "--kernel");
   const files = values["conntrack-stats"] ?? [];
   if (files.length > 2) throw new InputError(`--conntrack-stats: expected one reading, or two (before and after), got ${files.length}`);
   const readings = files.map((f) => parseStats(readInput(f, "--conntrack-stats"), shown(f)));

@@ -17,7 +17,7 @@ import { fmtInt } from "../report/text.js";
 import { costNote } from "../runtime/cost.js";
 import { tty } from "./tty.js";
 import { oneOf, parse } from "./args.js";
-import { loadScenario, patchSet, runOneCheck, searchSettings, SEARCH_FLAGS, workersFlag, WORKERS_FLAG } from "./common.js";
+import { loadScenario, patchSet, refuseSpaces, runOneCheck, SEARCH_FLAGS, searchSettings, WORKERS_FLAG, workersFlag } from "./common.js";
 import { clearProgress, paint } from "./format.js";
 import { checkOutName, emit, refuseInputAsOutput } from "./output.js";
 import { TRACE_USAGE } from "./usage.js";
@@ -87,6 +87,8 @@ async function againstCommand(positionals: string[], values: Values, format: For
   const sc = loadScenario(positionals[0]!, patches);
   if (values.kernel === "") throw new InputError("--kernel: expected a kernel variant such as v5.0, got ''");
   if (values.against === "") throw new InputError("--against: expected a kernel variant such as v5.0, got ''");
+  refuseSpaces(values.kernel, "--kernel");
+  refuseSpaces(values.against, "--against");
   const a = resolveKernel(values.kernel ?? sc.kernels[0]!, values.kernel !== undefined ? "--kernel" : `${sc.source}: kernels[0]`, patches);
   const b = resolveKernel(values.against!, "--against", patches);
   warnUnusedPatches(patches, [a, b]);

@@ -144,7 +144,6 @@ const expected = (patches: readonly Patch[]): string =>
 /** Parses and builds a variant; `field` names the input for error messages.
  * `patches` replaces the patch set (a user's patch, or a mutant in tests). */
 export function resolveKernel(name: string, field = "kernel", patches: readonly Patch[] = PATCHES): Kernel {
-  if (name !== name.trim()) throw new InputError(`${field}: '${name.length > 60 ? `${name.slice(0, 57)}...` : name}': expected a kernel name without spaces around it, such as v4.19`);
   // uname -r's one trailing '+' (CONFIG_LOCALVERSION_AUTO on a tree past its tag: COS's 6.1.58+) names no patch.
   const bare = name.trim().slice(0, -1);
   if (/^\d[^+]*[^+\s]\+$/.test(name.trim()) && (parseVersion(bare) !== undefined || parseDistroKernel(bare) !== undefined)) name = bare;
